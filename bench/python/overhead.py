@@ -1,0 +1,197 @@
+#!/usr/bin/env python3
+"""Per-trial ask+tell overhead of random search in Optuna and rustuna.
+
+Protocol (identical for every engine, and mirrored by the Rust side of the
+benchmark): one fresh single-objective study per (engine, N), direction
+"minimize", RandomSampler seeded with 0; each trial is created with
+study.ask(), suggests 10 floats x0..x9 uniform in [-5, 5], and is finished
+with study.tell(...) with the sum of squares as its value. The whole loop of
+N trials is timed with time.perf_counter (study creation is not timed).
+
+Output: one JSON object per (engine, N) on stdout; progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import json
+import math
+import os
+import shutil
+import sys
+import tempfile
+import time
+from typing import Any, Callable
+
+N_PARAMS = 10
+NAMES = [f"x{i}" for i in range(N_PARAMS)]
+LOW, HIGH = -5.0, 5.0
+SEED = 0
+
+ENGINES = ["optuna-memory", "optuna-sqlite", "rustuna-memory", "rustuna-sqlite"]
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def pkg_version(name: str) -> str:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+# ---------------------------------------------------------------- engines
+# Each factory takes a scratch directory and returns (study, tell), where
+# tell(study, trial, value) finishes the trial. The study is created before
+# the timer starts.
+
+
+def make_optuna(storage_kind: str, tmpdir: str) -> tuple[Any, Callable[..., Any]]:
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    optuna.logging.disable_default_handler()
+    if storage_kind == "memory":
+        storage: Any = None  # optuna.storages.InMemoryStorage
+    else:
+        # Plain URL, as a user would pass it: Optuna wraps RDBStorage in its
+        # usual _CachedStorage layer.
+        storage = "sqlite:///" + os.path.join(tmpdir, "optuna.db")
+    study = optuna.create_study(
+        storage=storage,
+        sampler=optuna.samplers.RandomSampler(seed=SEED),
+        direction="minimize",
+    )
+
+    def tell(study: Any, trial: Any, value: float) -> None:
+        study.tell(trial, value)
+
+    return study, tell
+
+
+def make_rustuna(storage_kind: str, tmpdir: str) -> tuple[Any, Callable[..., Any]]:
+    import rustuna
+
+    if storage_kind == "memory":
+        storage: Any = rustuna.storages.InMemoryStorage()
+    else:
+        storage = rustuna.storages.SQLite3Storage(
+            os.path.join(tmpdir, "rustuna.db"), create_database=True
+        )
+    study = rustuna.create_study(
+        storage=storage,
+        sampler=rustuna.samplers.RandomSampler(seed=SEED),
+        direction="minimize",
+    )
+
+    def tell(study: Any, trial: Any, value: float) -> None:
+        # rustuna's Study.tell takes the trial *number*, not the Trial object.
+        study.tell(trial.number, value)
+
+    return study, tell
+
+
+FACTORIES: dict[str, tuple[str, Callable[[str, str], tuple[Any, Callable[..., Any]]], str]] = {
+    "optuna-memory": ("optuna", make_optuna, "memory"),
+    "optuna-sqlite": ("optuna", make_optuna, "sqlite"),
+    "rustuna-memory": ("rustuna", make_rustuna, "memory"),
+    "rustuna-sqlite": ("rustuna", make_rustuna, "sqlite"),
+}
+
+
+# ---------------------------------------------------------------- run
+
+
+def run_loop(study: Any, tell: Callable[..., Any], n_trials: int) -> tuple[float, float, float]:
+    """Run n_trials ask/suggest/tell iterations.
+
+    Returns (total seconds, seconds for the last 10% of trials, best value).
+    Only two extra perf_counter reads happen inside the loop region (at the
+    start of the last 10%), so timing overhead is negligible.
+    """
+    n_last = max(1, n_trials // 10)
+    split = n_trials - n_last
+    names = NAMES
+    best = math.inf
+    perf = time.perf_counter
+
+    t0 = perf()
+    t_split = t0
+    for i in range(n_trials):
+        if i == split:
+            t_split = perf()
+        trial = study.ask()
+        value = 0.0
+        for name in names:
+            x = trial.suggest_float(name, LOW, HIGH)
+            value += x * x
+        tell(study, trial, value)
+        if value < best:
+            best = value
+    t_end = perf()
+    return t_end - t0, t_end - t_split, best
+
+
+def count_complete(study: Any) -> int:
+    return sum(1 for t in study.trials if str(t.state).rsplit(".", 1)[-1].upper() == "COMPLETE")
+
+
+def bench(engine: str, n_trials: int, check: bool) -> dict[str, Any]:
+    package, factory, storage_kind = FACTORIES[engine]
+    tmpdir = tempfile.mkdtemp(prefix=f"ftbench-{engine}-")
+    try:
+        study, tell = factory(storage_kind, tmpdir)
+        total, last, best = run_loop(study, tell, n_trials)
+        n_last = max(1, n_trials // 10)
+        result: dict[str, Any] = {
+            "engine": engine,
+            "n_trials": n_trials,
+            "ms_per_trial": total * 1e3 / n_trials,
+            "ms_per_trial_last10pct": last * 1e3 / n_last,
+            "total_s": total,
+            "best_value": best,
+            "version": pkg_version(package),
+            "storage": storage_kind,
+            "python": sys.version.split()[0],
+        }
+        if check:
+            n_complete = count_complete(study)
+            result["n_complete"] = n_complete
+            if n_complete != n_trials:
+                log(f"WARNING: {engine}: {n_complete} COMPLETE trials, expected {n_trials}")
+        del study
+        return result
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--trials", type=int, nargs="+", default=[1000], help="values of N (default: 1000)")
+    ap.add_argument("--engines", nargs="+", default=ENGINES, choices=ENGINES, help="engines to run (default: all)")
+    ap.add_argument(
+        "--no-check",
+        action="store_true",
+        help="skip the (untimed) post-run count of COMPLETE trials",
+    )
+    args = ap.parse_args(argv)
+    if any(n <= 0 for n in args.trials):
+        ap.error("--trials values must be positive")
+
+    for engine in args.engines:
+        for n in args.trials:
+            log(f"[ftbench] {engine} N={n} ...")
+            res = bench(engine, n, check=not args.no_check)
+            log(
+                f"[ftbench] {engine} N={n}: {res['ms_per_trial']:.4f} ms/trial "
+                f"(last 10%: {res['ms_per_trial_last10pct']:.4f} ms/trial)"
+            )
+            print(json.dumps(res), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+//! The two pure seams: [`Sampler`] proposes parameter values, [`Pruner`]
+//! decides whether a running trial should stop. Both read a [`StudyView`]
+//! and nothing else.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::{Distribution, FrozenTrial, Result, StudyDirection, TrialState};
+
+/// A search space: parameter names to distributions. Ordered, so that
+/// iterating it is deterministic (a seeded study must repeat exactly).
+pub type SearchSpace = BTreeMap<String, Distribution>;
+
+/// An immutable snapshot of a study, as samplers and pruners see it.
+///
+/// `trials` holds every trial of the study in number order, including
+/// running and waiting ones (so samplers can account for work in flight).
+/// The snapshot was taken after the current trial was created, so every
+/// trial with a smaller number is in it.
+#[derive(Debug, Clone, Copy)]
+pub struct StudyView<'a> {
+    /// The study's name.
+    pub study_name: &'a str,
+    /// One direction per objective.
+    pub directions: &'a [StudyDirection],
+    /// All trials, ordered by number.
+    pub trials: &'a [Arc<FrozenTrial>],
+}
+
+impl<'a> StudyView<'a> {
+    /// Trials in any of the given states, in number order.
+    pub fn trials_in<'s>(
+        &'s self,
+        states: &'s [TrialState],
+    ) -> impl Iterator<Item = &'a FrozenTrial> + 's {
+        self.trials.iter().map(|t| &**t).filter(move |t| states.contains(&t.state))
+    }
+
+    /// Whether the study has more than one objective.
+    pub fn is_multi_objective(&self) -> bool {
+        self.directions.len() > 1
+    }
+}
+
+/// Proposes parameter values for trials.
+///
+/// The shape follows Optuna's `BaseSampler`, so model-based samplers (TPE,
+/// GP, CMA-ES) fit without changing it: at the start of a trial the engine
+/// asks for a *relative* search space (parameters the sampler wants to model
+/// jointly, usually those every past trial had) and samples it in one go;
+/// any parameter outside it — conditional ones, or all of them for a simple
+/// sampler — is then sampled on its own by [`Sampler::sample_independent`]
+/// when user code suggests it.
+///
+/// Samplers must be pure functions of their inputs and their own
+/// configuration (seed included): they never do I/O and never see storage.
+/// That is what makes a seeded study repeat exactly and samplers testable on
+/// hand-made trial lists.
+pub trait Sampler: Send + Sync {
+    /// A short name for logs and configs (`"random"`, `"grid"`, ...).
+    fn name(&self) -> &str;
+
+    /// Parameters to sample jointly for `trial`. Default: none.
+    fn infer_relative_search_space(&self, study: &StudyView<'_>, trial: &FrozenTrial) -> SearchSpace {
+        let _ = (study, trial);
+        SearchSpace::new()
+    }
+
+    /// Internal values for (a subset of) `search_space`. Parameters left out
+    /// fall back to [`Sampler::sample_independent`]. Default: none.
+    fn sample_relative(
+        &self,
+        study: &StudyView<'_>,
+        trial: &FrozenTrial,
+        search_space: &SearchSpace,
+    ) -> Result<BTreeMap<String, f64>> {
+        let _ = (study, trial, search_space);
+        Ok(BTreeMap::new())
+    }
+
+    /// The internal value of one parameter. It must lie in `distribution`.
+    fn sample_independent(
+        &self,
+        study: &StudyView<'_>,
+        trial: &FrozenTrial,
+        name: &str,
+        distribution: &Distribution,
+    ) -> Result<f64>;
+
+    /// An upper bound on how many trials this sampler can create, for
+    /// finite search spaces (a grid). The storage enforces it atomically
+    /// when creating trials, so parallel workers never overshoot it; trials
+    /// enqueued by hand do not count. Default: unbounded.
+    fn max_trials(&self) -> Option<u64> {
+        None
+    }
+}
+
+/// Decides whether a running trial should stop early.
+///
+/// Like samplers, pruners are pure: they read the study snapshot and the
+/// current trial (with its intermediate values) and return a decision.
+pub trait Pruner: Send + Sync {
+    /// Whether `trial` should be pruned now.
+    fn prune(&self, study: &StudyView<'_>, trial: &FrozenTrial) -> Result<bool>;
+}

@@ -1,0 +1,102 @@
+//! The I/O seam: where studies and trials live.
+
+use std::collections::BTreeMap;
+
+use crate::{AttrValue, FrozenTrial, ParamValue, Result, StudyDirection, StudyInfo, TrialParam, TrialState};
+
+/// Which attribute map a key belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttrScope {
+    /// Set by user code (`trial.set_user_attr`).
+    User,
+    /// Set by the engine (fail reasons, sampler bookkeeping).
+    System,
+}
+
+/// What to create with [`Storage::create_trial`].
+#[derive(Debug, Clone, Default)]
+pub struct NewTrial {
+    /// `Waiting` for an enqueued trial, anything else means `Running`.
+    pub waiting: bool,
+    /// Hand-picked parameter values (enqueued trials).
+    pub fixed_params: Option<BTreeMap<String, ParamValue>>,
+    /// Initial user attributes.
+    pub user_attrs: BTreeMap<String, AttrValue>,
+    /// Refuse (return `None`) if the study already holds this many trials
+    /// that were not enqueued. Checked in the same transaction that numbers
+    /// the trial, so concurrent workers cannot overshoot it.
+    pub max_sampled_trials: Option<u64>,
+}
+
+/// Trials that changed since a cursor, and the cursor to pass next time.
+#[derive(Debug, Clone, Default)]
+pub struct TrialChanges {
+    /// Every trial created or modified after the old cursor, any order.
+    pub trials: Vec<FrozenTrial>,
+    /// Pass this to the next call to get only later changes.
+    pub cursor: u64,
+}
+
+/// Where studies and trials live.
+///
+/// # Contract
+/// Every backend passes the conformance suite in `ferrotune-storage`, which
+/// checks these rules:
+/// - **Thread and process safety.** All methods take `&self` and may be
+///   called from many threads; backends that can be shared by several
+///   processes (SQLite, PostgreSQL) stay correct when they are.
+/// - **Atomic numbering.** Trial numbers within a study are 0, 1, 2, ...
+///   with no gaps and no repeats, whatever the concurrency, and a trial's
+///   number is fixed when it is created.
+/// - **State transitions.** Waiting -> Running (by
+///   [`claim_waiting_trial`](Storage::claim_waiting_trial), which hands a
+///   waiting trial to exactly one caller) and Running -> Complete | Pruned |
+///   Failed. Anything else is refused.
+/// - **Finished trials are immutable.** Params, values, intermediate values
+///   and attributes of a finished (or waiting) trial cannot change; attempts
+///   fail with [`Error::TrialNotRunning`](crate::Error::TrialNotRunning).
+/// - **Snapshots.** Returned trials are copies; mutating them changes
+///   nothing stored.
+/// - **Incremental reads.** [`trials_changed_since`](Storage::trials_changed_since)
+///   returns every trial written after the cursor (and possibly a few more),
+///   so a reader that applies the changes in order holds an exact copy of
+///   the study without re-reading finished trials.
+pub trait Storage: Send + Sync {
+    /// Create a study; fails with `DuplicateStudy` if the name is taken.
+    fn create_study(&self, name: &str, directions: &[StudyDirection]) -> Result<StudyInfo>;
+    /// Look a study up by name.
+    fn study_by_name(&self, name: &str) -> Result<Option<StudyInfo>>;
+    /// Every study, ordered by id.
+    fn list_studies(&self) -> Result<Vec<StudyInfo>>;
+    /// Delete a study and all its trials.
+    fn delete_study(&self, study_id: i64) -> Result<()>;
+    /// Set a study attribute (overwrites).
+    fn set_study_attr(&self, study_id: i64, scope: AttrScope, key: &str, value: &AttrValue) -> Result<()>;
+
+    /// Create a trial with the next number. `None` only when
+    /// `max_sampled_trials` is reached.
+    fn create_trial(&self, study_id: i64, new: NewTrial) -> Result<Option<FrozenTrial>>;
+    /// Atomically move the oldest waiting trial to Running and return it.
+    fn claim_waiting_trial(&self, study_id: i64) -> Result<Option<FrozenTrial>>;
+    /// Record a suggested parameter of a running trial.
+    fn set_trial_param(&self, trial_id: i64, name: &str, param: &TrialParam) -> Result<()>;
+    /// Record an intermediate value of a running trial (overwrites the step).
+    fn set_trial_intermediate_value(&self, trial_id: i64, step: u64, value: f64) -> Result<()>;
+    /// Set an attribute of a running trial (overwrites).
+    fn set_trial_attr(&self, trial_id: i64, scope: AttrScope, key: &str, value: &AttrValue) -> Result<()>;
+    /// Finish a running trial. `state` must be final; `values`, if given,
+    /// must have one entry per study direction.
+    fn finish_trial(&self, trial_id: i64, state: TrialState, values: Option<&[f64]>) -> Result<FrozenTrial>;
+
+    /// One trial by id.
+    fn trial(&self, trial_id: i64) -> Result<FrozenTrial>;
+    /// Trials written after `cursor` (0 = all of them).
+    fn trials_changed_since(&self, study_id: i64, cursor: u64) -> Result<TrialChanges>;
+
+    /// Every trial of a study, ordered by number.
+    fn all_trials(&self, study_id: i64) -> Result<Vec<FrozenTrial>> {
+        let mut trials = self.trials_changed_since(study_id, 0)?.trials;
+        trials.sort_by_key(|t| t.number);
+        Ok(trials)
+    }
+}

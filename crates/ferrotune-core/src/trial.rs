@@ -1,0 +1,157 @@
+//! Trials as data: what a storage returns and a sampler reads.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{AttrValue, Distribution, Error, ParamValue};
+
+/// Where a trial is in its life. `Waiting` (enqueued, not yet picked up) and
+/// `Running` are the only states a trial leaves; the other three are final.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TrialState {
+    /// Being evaluated by some worker.
+    Running,
+    /// Enqueued with fixed parameters, waiting for a worker to pick it up.
+    Waiting,
+    /// Finished with objective values.
+    Complete,
+    /// Stopped early by a pruner; may carry its last intermediate value.
+    Pruned,
+    /// The objective errored, panicked, timed out or returned NaN.
+    Failed,
+}
+
+impl TrialState {
+    /// Every state, in a stable order (useful for filters and tables).
+    pub const ALL: [TrialState; 5] = [
+        TrialState::Running,
+        TrialState::Waiting,
+        TrialState::Complete,
+        TrialState::Pruned,
+        TrialState::Failed,
+    ];
+
+    /// Whether the state is final.
+    pub fn is_finished(self) -> bool {
+        matches!(self, TrialState::Complete | TrialState::Pruned | TrialState::Failed)
+    }
+
+    /// The lowercase name used in storage and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TrialState::Running => "running",
+            TrialState::Waiting => "waiting",
+            TrialState::Complete => "complete",
+            TrialState::Pruned => "pruned",
+            TrialState::Failed => "failed",
+        }
+    }
+}
+
+impl fmt::Display for TrialState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for TrialState {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        TrialState::ALL
+            .into_iter()
+            .find(|st| st.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                Error::InvalidArgument(format!(
+                    "unknown trial state '{s}' (expected running, waiting, complete, pruned or failed)"
+                ))
+            })
+    }
+}
+
+/// One suggested parameter: its distribution and its internal value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrialParam {
+    /// The distribution the value was drawn from.
+    pub distribution: Distribution,
+    /// Internal representation (see [`Distribution::to_external`]).
+    pub internal: f64,
+}
+
+impl TrialParam {
+    /// The user-facing value.
+    pub fn value(&self) -> ParamValue {
+        self.distribution.to_external(self.internal)
+    }
+}
+
+/// A snapshot of a trial. Once a trial is finished its snapshot never
+/// changes, which lets caches keep finished trials forever.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FrozenTrial {
+    /// Storage-wide identifier.
+    pub trial_id: i64,
+    /// 0-based number within the study, assigned atomically by the storage.
+    pub number: u64,
+    /// Current state.
+    pub state: TrialState,
+    /// Objective values, one per direction; set when complete (and, for
+    /// pruned trials, possibly the last intermediate value).
+    pub values: Option<Vec<f64>>,
+    /// Suggested parameters by name.
+    pub params: BTreeMap<String, TrialParam>,
+    /// Intermediate values reported by step.
+    pub intermediate_values: BTreeMap<u64, f64>,
+    /// Attributes set by user code.
+    pub user_attrs: BTreeMap<String, AttrValue>,
+    /// Attributes set by the engine (fail reason, sampler bookkeeping).
+    pub system_attrs: BTreeMap<String, AttrValue>,
+    /// Parameters fixed in advance by `enqueue_trial`; `None` for trials the
+    /// sampler creates.
+    pub fixed_params: Option<BTreeMap<String, ParamValue>>,
+    /// Unix time in microseconds when the trial started running.
+    pub started_at_us: Option<i64>,
+    /// Unix time in microseconds when the trial finished.
+    pub finished_at_us: Option<i64>,
+}
+
+/// System attribute holding the reason a trial failed.
+pub const FAIL_REASON_ATTR: &str = "fail_reason";
+
+impl FrozenTrial {
+    /// The single objective value, for single-objective studies.
+    pub fn value(&self) -> Option<f64> {
+        match self.values.as_deref() {
+            Some([v]) => Some(*v),
+            _ => None,
+        }
+    }
+
+    /// User-facing parameter values by name.
+    pub fn param_values(&self) -> BTreeMap<String, ParamValue> {
+        self.params.iter().map(|(k, p)| (k.clone(), p.value())).collect()
+    }
+
+    /// Whether the trial was enqueued with hand-picked parameters.
+    pub fn is_enqueued(&self) -> bool {
+        self.fixed_params.is_some()
+    }
+
+    /// The last reported intermediate value and its step.
+    pub fn last_intermediate(&self) -> Option<(u64, f64)> {
+        self.intermediate_values.iter().next_back().map(|(s, v)| (*s, *v))
+    }
+
+    /// Why the trial failed, if it did and a reason was recorded.
+    pub fn fail_reason(&self) -> Option<&str> {
+        self.system_attrs.get(FAIL_REASON_ATTR).and_then(|v| v.as_str())
+    }
+
+    /// Wall-clock duration in seconds, for finished trials.
+    pub fn duration_secs(&self) -> Option<f64> {
+        Some((self.finished_at_us? - self.started_at_us?) as f64 / 1e6)
+    }
+}

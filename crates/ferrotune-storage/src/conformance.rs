@@ -1,0 +1,321 @@
+//! The storage conformance suite: the [`Storage`] contract as executable
+//! checks. Every backend runs all of them through
+//! [`storage_conformance_tests!`](crate::storage_conformance_tests), so a new
+//! backend (PostgreSQL, say) is correct when one macro line passes.
+//!
+//! Each check takes a fresh, empty storage.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use ferrotune_core::{
+    AttrScope, Distribution, Error, FloatDistribution, FrozenTrial, IntDistribution, NewTrial, ParamValue, Storage,
+    StudyDirection, TrialParam, TrialState,
+};
+
+use StudyDirection::{Maximize, Minimize};
+
+/// Generate one `#[test]` per conformance check for a backend. `$make` is a
+/// closure returning a fresh `Arc<dyn Storage>` and a guard kept alive for
+/// the duration of the check (a temporary directory, say; `()` if none).
+#[macro_export]
+macro_rules! storage_conformance_tests {
+    ($make:expr) => {
+        $crate::storage_conformance_tests!(@each $make;
+            study_lifecycle, trial_numbers_are_sequential, concurrent_creation_numbers_each_trial_once,
+            state_transitions_are_enforced, finished_trials_are_immutable, trial_data_round_trips,
+            waiting_trials_are_claimed_once_in_order, sampled_trial_limit_is_atomic,
+            incremental_reads_rebuild_the_study, returned_trials_are_snapshots, unknown_ids_are_errors);
+    };
+    (@each $make:expr; $($check:ident),*) => {
+        $(
+            #[test]
+            fn $check() {
+                let (storage, _guard) = ($make)();
+                $crate::conformance::$check(storage);
+            }
+        )*
+    };
+}
+
+fn running(storage: &dyn Storage, study_id: i64) -> FrozenTrial {
+    storage.create_trial(study_id, NewTrial::default()).unwrap().unwrap()
+}
+
+fn float_param(low: f64, high: f64, log: bool, internal: f64) -> TrialParam {
+    TrialParam { distribution: Distribution::Float(FloatDistribution::new(low, high, log, None).unwrap()), internal }
+}
+
+/// Create, find, list, attribute and delete studies; names are unique.
+pub fn study_lifecycle(storage: Arc<dyn Storage>) {
+    let a = storage.create_study("a", &[Minimize]).unwrap();
+    let b = storage.create_study("b", &[Minimize, Maximize]).unwrap();
+    assert_ne!(a.study_id, b.study_id);
+    assert!(matches!(storage.create_study("a", &[Maximize]), Err(Error::DuplicateStudy(n)) if n == "a"));
+    assert!(matches!(storage.create_study("", &[Minimize]), Err(Error::InvalidArgument(_))));
+    assert!(matches!(storage.create_study("c", &[]), Err(Error::InvalidArgument(_))));
+    let found = storage.study_by_name("b").unwrap().unwrap();
+    assert_eq!(found.directions, vec![Minimize, Maximize]);
+    assert!(storage.study_by_name("nope").unwrap().is_none());
+
+    storage.set_study_attr(a.study_id, AttrScope::User, "dataset", &"mnist".into()).unwrap();
+    storage.set_study_attr(a.study_id, AttrScope::User, "dataset", &"cifar".into()).unwrap();
+    storage.set_study_attr(a.study_id, AttrScope::System, "v", &serde_json::json!({"k": [1, 2]})).unwrap();
+    let a2 = storage.study_by_name("a").unwrap().unwrap();
+    assert_eq!(a2.user_attrs["dataset"], "cifar");
+    assert_eq!(a2.system_attrs["v"], serde_json::json!({"k": [1, 2]}));
+
+    running(&*storage, a.study_id);
+    let names: Vec<String> = storage.list_studies().unwrap().into_iter().map(|s| s.name).collect();
+    assert_eq!(names, ["a", "b"]);
+    storage.delete_study(a.study_id).unwrap();
+    assert!(storage.study_by_name("a").unwrap().is_none());
+    assert!(storage.all_trials(a.study_id).is_err());
+    // The name is free again, and the new study starts from trial 0.
+    let a3 = storage.create_study("a", &[Minimize]).unwrap();
+    assert_eq!(running(&*storage, a3.study_id).number, 0);
+}
+
+/// Numbers are 0, 1, 2, ... per study, independent across studies.
+pub fn trial_numbers_are_sequential(storage: Arc<dyn Storage>) {
+    let a = storage.create_study("a", &[Minimize]).unwrap().study_id;
+    let b = storage.create_study("b", &[Minimize]).unwrap().study_id;
+    let na: Vec<u64> = (0..5).map(|_| running(&*storage, a).number).collect();
+    let nb: Vec<u64> = (0..3).map(|_| running(&*storage, b).number).collect();
+    assert_eq!(na, [0, 1, 2, 3, 4]);
+    assert_eq!(nb, [0, 1, 2]);
+    let all = storage.all_trials(a).unwrap();
+    assert_eq!(all.iter().map(|t| t.number).collect::<Vec<_>>(), na);
+    assert!(all.iter().all(|t| t.state == TrialState::Running && t.started_at_us.is_some()));
+}
+
+/// Threads creating and finishing trials at once get every number once.
+pub fn concurrent_creation_numbers_each_trial_once(storage: Arc<dyn Storage>) {
+    let study = storage.create_study("s", &[Minimize]).unwrap().study_id;
+    let numbers: Vec<u64> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                let storage = &storage;
+                scope.spawn(move || {
+                    (0..25)
+                        .map(|i| {
+                            let t = running(&**storage, study);
+                            storage.finish_trial(t.trial_id, TrialState::Complete, Some(&[i as f64])).unwrap();
+                            t.number
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    let unique: BTreeSet<u64> = numbers.iter().copied().collect();
+    assert_eq!(numbers.len(), 200);
+    assert_eq!(unique, (0..200).collect());
+    let all = storage.all_trials(study).unwrap();
+    assert_eq!(all.len(), 200);
+    assert!(all.iter().all(|t| t.state == TrialState::Complete));
+}
+
+/// Only Running -> final is allowed, with values that fit the study.
+pub fn state_transitions_are_enforced(storage: Arc<dyn Storage>) {
+    let study = storage.create_study("s", &[Minimize, Maximize]).unwrap().study_id;
+    let t = running(&*storage, study);
+    assert!(matches!(storage.finish_trial(t.trial_id, TrialState::Running, None), Err(Error::InvalidArgument(_))));
+    assert!(matches!(storage.finish_trial(t.trial_id, TrialState::Complete, None), Err(Error::InvalidArgument(_))));
+    assert!(matches!(
+        storage.finish_trial(t.trial_id, TrialState::Complete, Some(&[1.0])),
+        Err(Error::InvalidArgument(m)) if m.contains("2 objective")
+    ));
+    // The failed attempts changed nothing.
+    assert_eq!(storage.trial(t.trial_id).unwrap().state, TrialState::Running);
+    let done = storage.finish_trial(t.trial_id, TrialState::Complete, Some(&[1.0, 2.0])).unwrap();
+    assert_eq!(done.state, TrialState::Complete);
+    assert_eq!(done.values, Some(vec![1.0, 2.0]));
+    assert!(done.finished_at_us.unwrap() >= done.started_at_us.unwrap());
+    assert!(matches!(
+        storage.finish_trial(t.trial_id, TrialState::Failed, None),
+        Err(Error::TrialNotRunning { number: 0, state: TrialState::Complete })
+    ));
+    let pruned = running(&*storage, study);
+    storage.finish_trial(pruned.trial_id, TrialState::Pruned, None).unwrap();
+    let failed = running(&*storage, study);
+    storage.finish_trial(failed.trial_id, TrialState::Failed, None).unwrap();
+    let states: Vec<TrialState> = storage.all_trials(study).unwrap().iter().map(|t| t.state).collect();
+    assert_eq!(states, [TrialState::Complete, TrialState::Pruned, TrialState::Failed]);
+}
+
+/// Nothing about a finished or waiting trial can change.
+pub fn finished_trials_are_immutable(storage: Arc<dyn Storage>) {
+    let study = storage.create_study("s", &[Minimize]).unwrap().study_id;
+    let t = running(&*storage, study);
+    storage.set_trial_param(t.trial_id, "x", &float_param(0.0, 1.0, false, 0.5)).unwrap();
+    let before = storage.finish_trial(t.trial_id, TrialState::Complete, Some(&[3.0])).unwrap();
+    let not_running = |r: ferrotune_core::Result<()>| matches!(r, Err(Error::TrialNotRunning { .. }));
+    assert!(not_running(storage.set_trial_param(t.trial_id, "x", &float_param(0.0, 1.0, false, 0.9))));
+    assert!(not_running(storage.set_trial_param(t.trial_id, "y", &float_param(0.0, 1.0, false, 0.9))));
+    assert!(not_running(storage.set_trial_intermediate_value(t.trial_id, 1, 1.0)));
+    assert!(not_running(storage.set_trial_attr(t.trial_id, AttrScope::User, "k", &1.into())));
+    assert_eq!(storage.trial(t.trial_id).unwrap(), before);
+
+    let fixed = BTreeMap::from([("x".to_string(), ParamValue::Float(0.25))]);
+    let w = storage
+        .create_trial(study, NewTrial { waiting: true, fixed_params: Some(fixed), ..Default::default() })
+        .unwrap()
+        .unwrap();
+    assert_eq!(w.state, TrialState::Waiting);
+    assert!(not_running(storage.set_trial_intermediate_value(w.trial_id, 1, 1.0)));
+    assert!(storage.finish_trial(w.trial_id, TrialState::Complete, Some(&[1.0])).is_err());
+}
+
+/// Params of every kind, values, intermediate values (NaN included) and
+/// attributes read back exactly.
+pub fn trial_data_round_trips(storage: Arc<dyn Storage>) {
+    let study = storage.create_study("s", &[Minimize]).unwrap().study_id;
+    let user_attrs = BTreeMap::from([("origin".to_string(), serde_json::json!("test"))]);
+    let t = storage.create_trial(study, NewTrial { user_attrs, ..Default::default() }).unwrap().unwrap();
+    assert_eq!(t.user_attrs["origin"], "test");
+    let lr = float_param(1e-5, 1e-1, true, 0.000_123_456_789_012_345_6);
+    let layers = TrialParam { distribution: Distribution::Int(IntDistribution::new(1, 9, false, 2).unwrap()), internal: 5.0 };
+    let opt = TrialParam {
+        distribution: Distribution::categorical(vec![ParamValue::from("sgd"), 3.into(), true.into(), 0.5.into()]).unwrap(),
+        internal: 2.0,
+    };
+    storage.set_trial_param(t.trial_id, "lr", &lr).unwrap();
+    storage.set_trial_param(t.trial_id, "layers", &layers).unwrap();
+    storage.set_trial_param(t.trial_id, "optimizer", &opt).unwrap();
+    storage.set_trial_intermediate_value(t.trial_id, 0, 0.5).unwrap();
+    storage.set_trial_intermediate_value(t.trial_id, 3, f64::NAN).unwrap();
+    storage.set_trial_intermediate_value(t.trial_id, 7, 0.25).unwrap();
+    storage.set_trial_intermediate_value(t.trial_id, 7, 0.125).unwrap();
+    storage.set_trial_attr(t.trial_id, AttrScope::User, "note", &serde_json::json!({"a": [1, "b"]})).unwrap();
+    storage.set_trial_attr(t.trial_id, AttrScope::System, "fail_reason", &"x".into()).unwrap();
+    let done = storage.finish_trial(t.trial_id, TrialState::Complete, Some(&[f64::INFINITY])).unwrap();
+    let back = storage.trial(t.trial_id).unwrap();
+    assert_eq!(back.params["lr"], lr);
+    assert_eq!(back.params["layers"], layers);
+    assert_eq!(back.params["optimizer"].value(), ParamValue::Bool(true));
+    assert_eq!(back.intermediate_values.len(), 3);
+    assert_eq!(back.intermediate_values[&0], 0.5);
+    assert!(back.intermediate_values[&3].is_nan());
+    assert_eq!(back.intermediate_values[&7], 0.125);
+    assert_eq!(back.user_attrs["note"], serde_json::json!({"a": [1, "b"]}));
+    assert_eq!(back.user_attrs["origin"], "test");
+    assert_eq!(back.fail_reason(), Some("x"));
+    assert_eq!(back.values, Some(vec![f64::INFINITY]));
+    assert_eq!(back.params, done.params);
+}
+
+/// Enqueued trials wait in number order and each goes to exactly one worker.
+pub fn waiting_trials_are_claimed_once_in_order(storage: Arc<dyn Storage>) {
+    let study = storage.create_study("s", &[Minimize]).unwrap().study_id;
+    assert!(storage.claim_waiting_trial(study).unwrap().is_none());
+    for i in 0..40 {
+        let fixed = BTreeMap::from([("x".to_string(), ParamValue::Int(i))]);
+        let w = storage.create_trial(study, NewTrial { waiting: true, fixed_params: Some(fixed), ..Default::default() });
+        assert_eq!(w.unwrap().unwrap().number, i as u64);
+    }
+    let first = storage.claim_waiting_trial(study).unwrap().unwrap();
+    assert_eq!((first.number, first.state), (0, TrialState::Running));
+    assert_eq!(first.fixed_params.as_ref().unwrap()["x"], ParamValue::Int(0));
+    let claimed: Vec<u64> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let storage = &storage;
+                scope.spawn(move || {
+                    let mut got = Vec::new();
+                    while let Some(t) = storage.claim_waiting_trial(study).unwrap() {
+                        got.push(t.number);
+                    }
+                    got
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    let unique: BTreeSet<u64> = claimed.iter().copied().collect();
+    assert_eq!(claimed.len(), 39);
+    assert_eq!(unique, (1..40).collect());
+}
+
+/// `max_sampled_trials` is never overshot, and enqueued trials don't count.
+pub fn sampled_trial_limit_is_atomic(storage: Arc<dyn Storage>) {
+    let study = storage.create_study("s", &[Minimize]).unwrap().study_id;
+    let limited = || NewTrial { max_sampled_trials: Some(30), ..Default::default() };
+    let fixed = BTreeMap::from([("x".to_string(), ParamValue::Int(1))]);
+    storage.create_trial(study, NewTrial { waiting: true, fixed_params: Some(fixed), ..Default::default() }).unwrap();
+    let created: usize = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let storage = &storage;
+                scope.spawn(move || {
+                    let mut n = 0;
+                    while storage.create_trial(study, limited()).unwrap().is_some() {
+                        n += 1;
+                    }
+                    n
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).sum()
+    });
+    assert_eq!(created, 30);
+    assert_eq!(storage.all_trials(study).unwrap().len(), 31);
+    // Enqueued trials may still be added past the limit.
+    let fixed = BTreeMap::from([("x".to_string(), ParamValue::Int(2))]);
+    let late = storage.create_trial(study, NewTrial { waiting: true, fixed_params: Some(fixed), ..Default::default() });
+    assert_eq!(late.unwrap().unwrap().number, 31);
+}
+
+/// Applying incremental changes in order reproduces the full study, and
+/// an unchanged study returns nothing.
+pub fn incremental_reads_rebuild_the_study(storage: Arc<dyn Storage>) {
+    let study = storage.create_study("s", &[Minimize]).unwrap().study_id;
+    let other = storage.create_study("other", &[Minimize]).unwrap().study_id;
+    let mut mirror: BTreeMap<u64, FrozenTrial> = BTreeMap::new();
+    let mut cursor = 0;
+    let mut sync = |mirror: &mut BTreeMap<u64, FrozenTrial>| {
+        let changes = storage.trials_changed_since(study, cursor).unwrap();
+        assert!(changes.cursor >= cursor);
+        cursor = changes.cursor;
+        let n = changes.trials.len();
+        for t in changes.trials {
+            mirror.insert(t.number, t);
+        }
+        n
+    };
+    for round in 0..5u64 {
+        let t = running(&*storage, study);
+        running(&*storage, other);
+        storage.set_trial_param(t.trial_id, "x", &float_param(0.0, 10.0, false, round as f64)).unwrap();
+        assert!(sync(&mut mirror) >= 1);
+        storage.set_trial_intermediate_value(t.trial_id, round, 1.0).unwrap();
+        storage.finish_trial(t.trial_id, TrialState::Complete, Some(&[round as f64])).unwrap();
+        let changed = sync(&mut mirror);
+        assert!(changed >= 1 && changed <= 2, "only the touched trial changed, got {changed}");
+        assert_eq!(sync(&mut mirror), 0, "nothing changed since the last read");
+        let truth: Vec<FrozenTrial> = storage.all_trials(study).unwrap();
+        assert_eq!(mirror.values().cloned().collect::<Vec<_>>(), truth);
+    }
+}
+
+/// Changing a returned trial changes nothing in the storage.
+pub fn returned_trials_are_snapshots(storage: Arc<dyn Storage>) {
+    let study = storage.create_study("s", &[Minimize]).unwrap().study_id;
+    let t = running(&*storage, study);
+    let mut copy = storage.trial(t.trial_id).unwrap();
+    copy.state = TrialState::Complete;
+    copy.user_attrs.insert("k".into(), 1.into());
+    let fresh = storage.trial(t.trial_id).unwrap();
+    assert_eq!(fresh.state, TrialState::Running);
+    assert!(fresh.user_attrs.is_empty());
+}
+
+/// Unknown study and trial ids give typed errors, not panics.
+pub fn unknown_ids_are_errors(storage: Arc<dyn Storage>) {
+    assert!(matches!(storage.create_trial(999, NewTrial::default()), Err(Error::StudyNotFound(_))));
+    assert!(matches!(storage.trial(999), Err(Error::TrialNotFound(999))));
+    assert!(matches!(storage.finish_trial(999, TrialState::Failed, None), Err(Error::TrialNotFound(999))));
+    assert!(matches!(storage.delete_study(999), Err(Error::StudyNotFound(_))));
+    assert!(matches!(storage.trials_changed_since(999, 0), Err(Error::StudyNotFound(_))));
+}

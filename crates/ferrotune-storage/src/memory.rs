@@ -1,0 +1,250 @@
+//! In-memory storage: the fastest backend, for one process.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+use ferrotune_core::{
+    AttrScope, AttrValue, Error, FrozenTrial, NewTrial, Result, Storage, StudyDirection, StudyInfo, TrialChanges,
+    TrialParam, TrialState,
+};
+
+use crate::{check_finish, now_us};
+
+/// Studies and trials held in memory behind one mutex. Every operation is a
+/// short critical section, so contention stays low even with many threads.
+#[derive(Default)]
+pub struct InMemoryStorage {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    studies: BTreeMap<i64, StudyData>,
+    /// trial_id -> (study_id, number)
+    trial_index: HashMap<i64, (i64, u64)>,
+    next_study_id: i64,
+    next_trial_id: i64,
+}
+
+struct StudyData {
+    info: StudyInfo,
+    trials: Vec<FrozenTrial>,
+    /// Change sequence of the last write to each trial, by number.
+    trial_seq: Vec<u64>,
+    /// Change sequence -> trial number, for incremental reads.
+    changes: BTreeMap<u64, u64>,
+    change_seq: u64,
+    n_sampled: u64,
+}
+
+impl StudyData {
+    fn touch(&mut self, number: u64) {
+        self.change_seq += 1;
+        let old = std::mem::replace(&mut self.trial_seq[number as usize], self.change_seq);
+        self.changes.remove(&old);
+        self.changes.insert(self.change_seq, number);
+    }
+}
+
+impl InMemoryStorage {
+    /// An empty storage.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A panic while holding the lock cannot leave a half-written trial:
+        // every mutation below is completed before anything can panic.
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Inner {
+    fn study(&mut self, study_id: i64) -> Result<&mut StudyData> {
+        self.studies
+            .get_mut(&study_id)
+            .ok_or_else(|| Error::StudyNotFound(format!("id {study_id}")))
+    }
+
+    /// The running trial with this id, for modification.
+    fn running_trial(&mut self, trial_id: i64) -> Result<(&mut StudyData, u64)> {
+        let &(study_id, number) = self.trial_index.get(&trial_id).ok_or(Error::TrialNotFound(trial_id))?;
+        let study = self.study(study_id)?;
+        let trial = &study.trials[number as usize];
+        if trial.state != TrialState::Running {
+            return Err(Error::TrialNotRunning { number, state: trial.state });
+        }
+        Ok((study, number))
+    }
+}
+
+impl Storage for InMemoryStorage {
+    fn create_study(&self, name: &str, directions: &[StudyDirection]) -> Result<StudyInfo> {
+        crate::check_new_study(name, directions)?;
+        let mut inner = self.lock();
+        if inner.studies.values().any(|s| s.info.name == name) {
+            return Err(Error::DuplicateStudy(name.to_owned()));
+        }
+        inner.next_study_id += 1;
+        let info = StudyInfo {
+            study_id: inner.next_study_id,
+            name: name.to_owned(),
+            directions: directions.to_vec(),
+            user_attrs: BTreeMap::new(),
+            system_attrs: BTreeMap::new(),
+        };
+        let data = StudyData {
+            info: info.clone(),
+            trials: Vec::new(),
+            trial_seq: Vec::new(),
+            changes: BTreeMap::new(),
+            change_seq: 0,
+            n_sampled: 0,
+        };
+        inner.studies.insert(info.study_id, data);
+        Ok(info)
+    }
+
+    fn study_by_name(&self, name: &str) -> Result<Option<StudyInfo>> {
+        Ok(self.lock().studies.values().find(|s| s.info.name == name).map(|s| s.info.clone()))
+    }
+
+    fn list_studies(&self) -> Result<Vec<StudyInfo>> {
+        Ok(self.lock().studies.values().map(|s| s.info.clone()).collect())
+    }
+
+    fn delete_study(&self, study_id: i64) -> Result<()> {
+        let mut inner = self.lock();
+        let study = inner
+            .studies
+            .remove(&study_id)
+            .ok_or_else(|| Error::StudyNotFound(format!("id {study_id}")))?;
+        for t in &study.trials {
+            inner.trial_index.remove(&t.trial_id);
+        }
+        Ok(())
+    }
+
+    fn set_study_attr(&self, study_id: i64, scope: AttrScope, key: &str, value: &AttrValue) -> Result<()> {
+        let mut inner = self.lock();
+        let info = &mut inner.study(study_id)?.info;
+        let map = match scope {
+            AttrScope::User => &mut info.user_attrs,
+            AttrScope::System => &mut info.system_attrs,
+        };
+        map.insert(key.to_owned(), value.clone());
+        Ok(())
+    }
+
+    fn create_trial(&self, study_id: i64, new: NewTrial) -> Result<Option<FrozenTrial>> {
+        let mut inner = self.lock();
+        inner.next_trial_id += 1;
+        let trial_id = inner.next_trial_id;
+        let study = inner.study(study_id)?;
+        let enqueued = new.fixed_params.is_some();
+        if !enqueued {
+            if let Some(max) = new.max_sampled_trials {
+                if study.n_sampled >= max {
+                    return Ok(None);
+                }
+            }
+            study.n_sampled += 1;
+        }
+        let number = study.trials.len() as u64;
+        let trial = FrozenTrial {
+            trial_id,
+            number,
+            state: if new.waiting { TrialState::Waiting } else { TrialState::Running },
+            values: None,
+            params: BTreeMap::new(),
+            intermediate_values: BTreeMap::new(),
+            user_attrs: new.user_attrs,
+            system_attrs: BTreeMap::new(),
+            fixed_params: new.fixed_params,
+            started_at_us: (!new.waiting).then(now_us),
+            finished_at_us: None,
+        };
+        study.trials.push(trial.clone());
+        study.trial_seq.push(0);
+        study.touch(number);
+        inner.trial_index.insert(trial_id, (study_id, number));
+        Ok(Some(trial))
+    }
+
+    fn claim_waiting_trial(&self, study_id: i64) -> Result<Option<FrozenTrial>> {
+        let mut inner = self.lock();
+        let study = inner.study(study_id)?;
+        let Some(number) = study.trials.iter().position(|t| t.state == TrialState::Waiting) else {
+            return Ok(None);
+        };
+        let trial = &mut study.trials[number];
+        trial.state = TrialState::Running;
+        trial.started_at_us = Some(now_us());
+        let claimed = trial.clone();
+        study.touch(number as u64);
+        Ok(Some(claimed))
+    }
+
+    fn set_trial_param(&self, trial_id: i64, name: &str, param: &TrialParam) -> Result<()> {
+        let mut inner = self.lock();
+        let (study, number) = inner.running_trial(trial_id)?;
+        study.trials[number as usize].params.insert(name.to_owned(), param.clone());
+        study.touch(number);
+        Ok(())
+    }
+
+    fn set_trial_intermediate_value(&self, trial_id: i64, step: u64, value: f64) -> Result<()> {
+        let mut inner = self.lock();
+        let (study, number) = inner.running_trial(trial_id)?;
+        study.trials[number as usize].intermediate_values.insert(step, value);
+        study.touch(number);
+        Ok(())
+    }
+
+    fn set_trial_attr(&self, trial_id: i64, scope: AttrScope, key: &str, value: &AttrValue) -> Result<()> {
+        let mut inner = self.lock();
+        let (study, number) = inner.running_trial(trial_id)?;
+        let trial = &mut study.trials[number as usize];
+        let map = match scope {
+            AttrScope::User => &mut trial.user_attrs,
+            AttrScope::System => &mut trial.system_attrs,
+        };
+        map.insert(key.to_owned(), value.clone());
+        study.touch(number);
+        Ok(())
+    }
+
+    fn finish_trial(&self, trial_id: i64, state: TrialState, values: Option<&[f64]>) -> Result<FrozenTrial> {
+        let mut inner = self.lock();
+        let (study, number) = inner.running_trial(trial_id)?;
+        check_finish(state, values, study.info.directions.len())?;
+        let trial = &mut study.trials[number as usize];
+        trial.state = state;
+        trial.values = values.map(<[f64]>::to_vec);
+        trial.finished_at_us = Some(now_us());
+        let finished = trial.clone();
+        study.touch(number);
+        Ok(finished)
+    }
+
+    fn trial(&self, trial_id: i64) -> Result<FrozenTrial> {
+        let mut inner = self.lock();
+        let &(study_id, number) = inner.trial_index.get(&trial_id).ok_or(Error::TrialNotFound(trial_id))?;
+        Ok(inner.study(study_id)?.trials[number as usize].clone())
+    }
+
+    fn trials_changed_since(&self, study_id: i64, cursor: u64) -> Result<TrialChanges> {
+        let mut inner = self.lock();
+        let study = inner.study(study_id)?;
+        let trials = if cursor == 0 {
+            study.trials.clone()
+        } else {
+            study
+                .changes
+                .range(cursor + 1..)
+                .map(|(_, &number)| study.trials[number as usize].clone())
+                .collect()
+        };
+        Ok(TrialChanges { trials, cursor: study.change_seq })
+    }
+}

@@ -1,0 +1,624 @@
+//! One implementation of [`Storage`] over SQL, shared by every SQL backend.
+//!
+//! Concurrency rests on one rule: **every write transaction starts by
+//! bumping the study row's `change_seq`** (`UPDATE studies ... RETURNING`).
+//! That statement takes the study's write lock (SQLite's database lock,
+//! PostgreSQL's row lock), so writes to one study are serialized in commit
+//! order. Trial numbers are then assigned from `n_trials` without races, and
+//! each written trial is stamped with the new `change_seq`, which makes
+//! "every trial changed since sequence N" an indexed range scan: a reader
+//! polling a study of 10,000 trials reads only what changed.
+
+pub mod sqlite;
+
+use std::collections::{BTreeMap, HashMap};
+
+use ferrotune_core::{
+    AttrScope, AttrValue, Distribution, Error, FrozenTrial, NewTrial, ParamValue, Result, Storage, StudyDirection,
+    StudyInfo, TrialChanges, TrialParam, TrialState,
+};
+
+use crate::{check_finish, check_new_study, now_us};
+
+/// A value crossing the SQL boundary. NaN is stored as NULL (SQLite has no
+/// NaN) and NULL in a value column reads back as NaN.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SqlValue {
+    /// SQL NULL.
+    Null,
+    /// A 64-bit integer.
+    Int(i64),
+    /// A double; never NaN (see [`SqlValue::real`]).
+    Real(f64),
+    /// Text.
+    Text(String),
+}
+
+impl SqlValue {
+    /// A double column value, mapping NaN to NULL.
+    pub fn real(v: f64) -> SqlValue {
+        if v.is_nan() {
+            SqlValue::Null
+        } else {
+            SqlValue::Real(v)
+        }
+    }
+
+    fn int(&self) -> Result<i64> {
+        match self {
+            SqlValue::Int(v) => Ok(*v),
+            other => Err(corrupt(format!("expected an integer, found {other:?}"))),
+        }
+    }
+
+    fn opt_int(&self) -> Result<Option<i64>> {
+        match self {
+            SqlValue::Null => Ok(None),
+            v => v.int().map(Some),
+        }
+    }
+
+    fn float(&self) -> f64 {
+        match self {
+            SqlValue::Real(v) => *v,
+            SqlValue::Int(v) => *v as f64,
+            _ => f64::NAN,
+        }
+    }
+
+    fn text(&self) -> Result<&str> {
+        match self {
+            SqlValue::Text(s) => Ok(s),
+            other => Err(corrupt(format!("expected text, found {other:?}"))),
+        }
+    }
+
+    fn opt_text(&self) -> Result<Option<&str>> {
+        match self {
+            SqlValue::Null => Ok(None),
+            v => v.text().map(Some),
+        }
+    }
+}
+
+impl From<i64> for SqlValue {
+    fn from(v: i64) -> Self {
+        SqlValue::Int(v)
+    }
+}
+impl From<u64> for SqlValue {
+    fn from(v: u64) -> Self {
+        SqlValue::Int(v as i64)
+    }
+}
+impl From<&str> for SqlValue {
+    fn from(v: &str) -> Self {
+        SqlValue::Text(v.to_owned())
+    }
+}
+impl From<String> for SqlValue {
+    fn from(v: String) -> Self {
+        SqlValue::Text(v)
+    }
+}
+impl<T: Into<SqlValue>> From<Option<T>> for SqlValue {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(SqlValue::Null, Into::into)
+    }
+}
+
+/// One result row.
+pub type Row = Vec<SqlValue>;
+
+/// Statements inside one open transaction. SQL uses `$1, $2, ...`
+/// placeholders, which SQLite and PostgreSQL both accept.
+pub trait SqlTx {
+    /// Run a statement; returns the number of rows changed.
+    fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<u64>;
+    /// Run a query and collect its rows.
+    fn query(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>>;
+}
+
+/// What a SQL database must provide: transactions, and the one piece of DDL
+/// that differs between dialects.
+pub trait SqlBackend: Send + Sync {
+    /// Column definition of an auto-incrementing 64-bit primary key.
+    const ID_PRIMARY_KEY: &'static str;
+
+    /// Run `body` in a transaction and commit it; roll back if it fails.
+    /// `write` transactions must take the write lock up front where the
+    /// database needs that to avoid deadlocks (SQLite's `BEGIN IMMEDIATE`).
+    /// Backends may run `body` again after a transient conflict, so it must
+    /// have no effects outside the transaction.
+    fn transaction<T>(&self, write: bool, body: &mut dyn FnMut(&mut dyn SqlTx) -> Result<T>) -> Result<T>;
+}
+
+/// The schema, as numbered migrations. `{id}` stands for
+/// [`SqlBackend::ID_PRIMARY_KEY`]. Never edit a released migration: add one.
+const MIGRATIONS: &[&[&str]] = &[&[
+    "CREATE TABLE studies (
+        study_id {id},
+        name TEXT NOT NULL UNIQUE,
+        directions TEXT NOT NULL,
+        change_seq BIGINT NOT NULL,
+        n_trials BIGINT NOT NULL,
+        n_sampled BIGINT NOT NULL,
+        created_at BIGINT NOT NULL)",
+    "CREATE TABLE study_attrs (
+        study_id BIGINT NOT NULL REFERENCES studies (study_id),
+        scope TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (study_id, scope, key))",
+    "CREATE TABLE trials (
+        trial_id {id},
+        study_id BIGINT NOT NULL REFERENCES studies (study_id),
+        number BIGINT NOT NULL,
+        state TEXT NOT NULL,
+        fixed_params TEXT,
+        started_at BIGINT,
+        finished_at BIGINT,
+        change_seq BIGINT NOT NULL,
+        UNIQUE (study_id, number))",
+    "CREATE INDEX trials_by_change ON trials (study_id, change_seq)",
+    "CREATE INDEX trials_by_state ON trials (study_id, state, number)",
+    "CREATE TABLE trial_params (
+        trial_id BIGINT NOT NULL REFERENCES trials (trial_id),
+        name TEXT NOT NULL,
+        distribution TEXT NOT NULL,
+        value DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (trial_id, name))",
+    "CREATE TABLE trial_values (
+        trial_id BIGINT NOT NULL REFERENCES trials (trial_id),
+        objective INTEGER NOT NULL,
+        value DOUBLE PRECISION,
+        PRIMARY KEY (trial_id, objective))",
+    "CREATE TABLE trial_intermediate_values (
+        trial_id BIGINT NOT NULL REFERENCES trials (trial_id),
+        step BIGINT NOT NULL,
+        value DOUBLE PRECISION,
+        PRIMARY KEY (trial_id, step))",
+    "CREATE TABLE trial_attrs (
+        trial_id BIGINT NOT NULL REFERENCES trials (trial_id),
+        scope TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (trial_id, scope, key))",
+]];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+fn corrupt(msg: String) -> Error {
+    Error::Storage(format!("unexpected data in the database: {msg}"))
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("plain data always serializes")
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(s: &str, what: &str) -> Result<T> {
+    serde_json::from_str(s).map_err(|e| corrupt(format!("{what}: {e}")))
+}
+
+fn scope_str(scope: AttrScope) -> &'static str {
+    match scope {
+        AttrScope::User => "user",
+        AttrScope::System => "system",
+    }
+}
+
+fn parse_state(s: &str) -> Result<TrialState> {
+    s.parse().map_err(|_| corrupt(format!("unknown trial state '{s}'")))
+}
+
+/// [`Storage`] over any [`SqlBackend`].
+pub struct SqlStorage<B: SqlBackend> {
+    backend: B,
+}
+
+/// What the study-lock statement returns.
+struct StudyLock {
+    change_seq: i64,
+    n_trials: i64,
+    n_sampled: i64,
+    n_objectives: usize,
+}
+
+impl<B: SqlBackend> SqlStorage<B> {
+    /// Wrap a backend, creating or migrating the schema. Refuses a database
+    /// written by a newer ferrotune rather than guessing at its schema.
+    pub fn new(backend: B) -> Result<Self> {
+        backend.transaction(true, &mut |tx| {
+            tx.execute("CREATE TABLE IF NOT EXISTS ferrotune_schema (version BIGINT NOT NULL)", &[])?;
+            let rows = tx.query("SELECT version FROM ferrotune_schema", &[])?;
+            let current = match rows.first() {
+                Some(row) => row[0].int()?,
+                None => {
+                    tx.execute("INSERT INTO ferrotune_schema (version) VALUES (0)", &[])?;
+                    0
+                }
+            };
+            if current > SCHEMA_VERSION {
+                return Err(Error::Storage(format!(
+                    "the database has schema version {current}, newer than this ferrotune understands ({SCHEMA_VERSION}); upgrade ferrotune"
+                )));
+            }
+            for migration in &MIGRATIONS[current as usize..] {
+                for statement in *migration {
+                    tx.execute(&statement.replace("{id}", B::ID_PRIMARY_KEY), &[])?;
+                }
+            }
+            tx.execute("UPDATE ferrotune_schema SET version = $1", &[SCHEMA_VERSION.into()])?;
+            Ok(())
+        })?;
+        Ok(SqlStorage { backend })
+    }
+
+    /// The backend, for backend-specific operations.
+    pub fn backend(&self) -> &B {
+        &self.backend
+    }
+
+    /// Take the study's write lock and bump its change sequence.
+    fn lock_study(tx: &mut dyn SqlTx, study_id: i64) -> Result<StudyLock> {
+        let rows = tx.query(
+            "UPDATE studies SET change_seq = change_seq + 1 WHERE study_id = $1
+             RETURNING change_seq, n_trials, n_sampled, directions",
+            &[study_id.into()],
+        )?;
+        let row = rows.first().ok_or_else(|| Error::StudyNotFound(format!("id {study_id}")))?;
+        let directions: Vec<StudyDirection> = from_json(row[3].text()?, "study directions")?;
+        Ok(StudyLock {
+            change_seq: row[0].int()?,
+            n_trials: row[1].int()?,
+            n_sampled: row[2].int()?,
+            n_objectives: directions.len(),
+        })
+    }
+
+    /// Lock the trial's study, check the trial is running and stamp it with
+    /// the new change sequence. Everything that modifies a running trial
+    /// goes through here, which is what keeps finished trials immutable.
+    fn lock_running_trial(tx: &mut dyn SqlTx, trial_id: i64) -> Result<StudyLock> {
+        let rows = tx.query("SELECT study_id FROM trials WHERE trial_id = $1", &[trial_id.into()])?;
+        let study_id = rows.first().ok_or(Error::TrialNotFound(trial_id))?[0].int()?;
+        let lock = Self::lock_study(tx, study_id)?;
+        let changed = tx.execute(
+            "UPDATE trials SET change_seq = $2 WHERE trial_id = $1 AND state = 'running'",
+            &[trial_id.into(), lock.change_seq.into()],
+        )?;
+        if changed == 0 {
+            let rows = tx.query("SELECT number, state FROM trials WHERE trial_id = $1", &[trial_id.into()])?;
+            let row = rows.first().ok_or(Error::TrialNotFound(trial_id))?;
+            return Err(Error::TrialNotRunning { number: row[0].int()? as u64, state: parse_state(row[1].text()?)? });
+        }
+        Ok(lock)
+    }
+
+    fn load_study_attrs(tx: &mut dyn SqlTx, studies: &mut [StudyInfo]) -> Result<()> {
+        let index: HashMap<i64, usize> = studies.iter().enumerate().map(|(i, s)| (s.study_id, i)).collect();
+        for row in tx.query("SELECT study_id, scope, key, value FROM study_attrs", &[])? {
+            let Some(&i) = index.get(&row[0].int()?) else { continue };
+            let value: AttrValue = from_json(row[3].text()?, "study attribute")?;
+            let map = match row[1].text()? {
+                "user" => &mut studies[i].user_attrs,
+                _ => &mut studies[i].system_attrs,
+            };
+            map.insert(row[2].text()?.to_owned(), value);
+        }
+        Ok(())
+    }
+
+    fn load_studies(tx: &mut dyn SqlTx, filter: &str, params: &[SqlValue]) -> Result<Vec<StudyInfo>> {
+        let sql = format!("SELECT study_id, name, directions FROM studies {filter} ORDER BY study_id");
+        let mut studies = tx
+            .query(&sql, params)?
+            .into_iter()
+            .map(|row| {
+                Ok(StudyInfo {
+                    study_id: row[0].int()?,
+                    name: row[1].text()?.to_owned(),
+                    directions: from_json(row[2].text()?, "study directions")?,
+                    user_attrs: BTreeMap::new(),
+                    system_attrs: BTreeMap::new(),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        if !studies.is_empty() {
+            Self::load_study_attrs(tx, &mut studies)?;
+        }
+        Ok(studies)
+    }
+
+    /// Load the trials matching `filter`, a condition on the table aliased
+    /// `t`, with all their parameters, values and attributes.
+    fn load_trials(tx: &mut dyn SqlTx, filter: &str, params: &[SqlValue]) -> Result<Vec<FrozenTrial>> {
+        let mut trials = Vec::new();
+        let mut index = HashMap::new();
+        let sql = format!(
+            "SELECT t.trial_id, t.number, t.state, t.fixed_params, t.started_at, t.finished_at FROM trials t WHERE {filter}"
+        );
+        for row in tx.query(&sql, params)? {
+            let trial_id = row[0].int()?;
+            index.insert(trial_id, trials.len());
+            trials.push(FrozenTrial {
+                trial_id,
+                number: row[1].int()? as u64,
+                state: parse_state(row[2].text()?)?,
+                values: None,
+                params: BTreeMap::new(),
+                intermediate_values: BTreeMap::new(),
+                user_attrs: BTreeMap::new(),
+                system_attrs: BTreeMap::new(),
+                fixed_params: row[3]
+                    .opt_text()?
+                    .map(|s| from_json::<BTreeMap<String, ParamValue>>(s, "fixed params"))
+                    .transpose()?,
+                started_at_us: row[4].opt_int()?,
+                finished_at_us: row[5].opt_int()?,
+            });
+        }
+        if trials.is_empty() {
+            return Ok(trials);
+        }
+        let child = |table: &str, columns: &str| {
+            format!("SELECT c.trial_id, {columns} FROM {table} c JOIN trials t ON t.trial_id = c.trial_id WHERE {filter}")
+        };
+        // Many parameters share one distribution; parse each text once.
+        let mut distributions: HashMap<String, Distribution> = HashMap::new();
+        for row in tx.query(&child("trial_params", "c.name, c.distribution, c.value"), params)? {
+            let Some(&i) = index.get(&row[0].int()?) else { continue };
+            let text = row[2].text()?;
+            let distribution = match distributions.get(text) {
+                Some(d) => d.clone(),
+                None => {
+                    let d: Distribution = from_json(text, "distribution")?;
+                    distributions.insert(text.to_owned(), d.clone());
+                    d
+                }
+            };
+            trials[i].params.insert(row[1].text()?.to_owned(), TrialParam { distribution, internal: row[3].float() });
+        }
+        let mut values: HashMap<usize, Vec<(i64, f64)>> = HashMap::new();
+        for row in tx.query(&child("trial_values", "c.objective, c.value"), params)? {
+            let Some(&i) = index.get(&row[0].int()?) else { continue };
+            values.entry(i).or_default().push((row[1].int()?, row[2].float()));
+        }
+        for (i, mut v) in values {
+            v.sort_by_key(|(objective, _)| *objective);
+            trials[i].values = Some(v.into_iter().map(|(_, value)| value).collect());
+        }
+        for row in tx.query(&child("trial_intermediate_values", "c.step, c.value"), params)? {
+            let Some(&i) = index.get(&row[0].int()?) else { continue };
+            trials[i].intermediate_values.insert(row[1].int()? as u64, row[2].float());
+        }
+        for row in tx.query(&child("trial_attrs", "c.scope, c.key, c.value"), params)? {
+            let Some(&i) = index.get(&row[0].int()?) else { continue };
+            let value: AttrValue = from_json(row[3].text()?, "trial attribute")?;
+            let map = match row[1].text()? {
+                "user" => &mut trials[i].user_attrs,
+                _ => &mut trials[i].system_attrs,
+            };
+            map.insert(row[2].text()?.to_owned(), value);
+        }
+        Ok(trials)
+    }
+
+    fn load_trial(tx: &mut dyn SqlTx, trial_id: i64) -> Result<FrozenTrial> {
+        Self::load_trials(tx, "t.trial_id = $1", &[trial_id.into()])?.pop().ok_or(Error::TrialNotFound(trial_id))
+    }
+
+    fn put_trial_attr(tx: &mut dyn SqlTx, trial_id: i64, scope: AttrScope, key: &str, value: &AttrValue) -> Result<()> {
+        tx.execute(
+            "INSERT INTO trial_attrs (trial_id, scope, key, value) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (trial_id, scope, key) DO UPDATE SET value = excluded.value",
+            &[trial_id.into(), scope_str(scope).into(), key.into(), to_json(value).into()],
+        )?;
+        Ok(())
+    }
+}
+
+impl<B: SqlBackend> Storage for SqlStorage<B> {
+    fn create_study(&self, name: &str, directions: &[StudyDirection]) -> Result<StudyInfo> {
+        check_new_study(name, directions)?;
+        let directions_json = to_json(&directions);
+        self.backend.transaction(true, &mut |tx| {
+            if !tx.query("SELECT study_id FROM studies WHERE name = $1", &[name.into()])?.is_empty() {
+                return Err(Error::DuplicateStudy(name.to_owned()));
+            }
+            let rows = tx.query(
+                "INSERT INTO studies (name, directions, change_seq, n_trials, n_sampled, created_at)
+                 VALUES ($1, $2, 0, 0, 0, $3) RETURNING study_id",
+                &[name.into(), directions_json.clone().into(), now_us().into()],
+            )?;
+            Ok(StudyInfo {
+                study_id: rows[0][0].int()?,
+                name: name.to_owned(),
+                directions: directions.to_vec(),
+                user_attrs: BTreeMap::new(),
+                system_attrs: BTreeMap::new(),
+            })
+        })
+    }
+
+    fn study_by_name(&self, name: &str) -> Result<Option<StudyInfo>> {
+        self.backend
+            .transaction(false, &mut |tx| Ok(Self::load_studies(tx, "WHERE name = $1", &[name.into()])?.pop()))
+    }
+
+    fn list_studies(&self) -> Result<Vec<StudyInfo>> {
+        self.backend.transaction(false, &mut |tx| Self::load_studies(tx, "", &[]))
+    }
+
+    fn delete_study(&self, study_id: i64) -> Result<()> {
+        self.backend.transaction(true, &mut |tx| {
+            Self::lock_study(tx, study_id)?;
+            let id = [SqlValue::Int(study_id)];
+            for table in ["trial_params", "trial_values", "trial_intermediate_values", "trial_attrs"] {
+                let sql = format!("DELETE FROM {table} WHERE trial_id IN (SELECT trial_id FROM trials WHERE study_id = $1)");
+                tx.execute(&sql, &id)?;
+            }
+            tx.execute("DELETE FROM trials WHERE study_id = $1", &id)?;
+            tx.execute("DELETE FROM study_attrs WHERE study_id = $1", &id)?;
+            tx.execute("DELETE FROM studies WHERE study_id = $1", &id)?;
+            Ok(())
+        })
+    }
+
+    fn set_study_attr(&self, study_id: i64, scope: AttrScope, key: &str, value: &AttrValue) -> Result<()> {
+        let value = to_json(value);
+        self.backend.transaction(true, &mut |tx| {
+            Self::lock_study(tx, study_id)?;
+            tx.execute(
+                "INSERT INTO study_attrs (study_id, scope, key, value) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (study_id, scope, key) DO UPDATE SET value = excluded.value",
+                &[study_id.into(), scope_str(scope).into(), key.into(), value.clone().into()],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn create_trial(&self, study_id: i64, new: NewTrial) -> Result<Option<FrozenTrial>> {
+        let enqueued = new.fixed_params.is_some();
+        let fixed_json = new.fixed_params.as_ref().map(to_json);
+        self.backend.transaction(true, &mut |tx| {
+            let lock = Self::lock_study(tx, study_id)?;
+            if let (false, Some(max)) = (enqueued, new.max_sampled_trials) {
+                if lock.n_sampled as u64 >= max {
+                    return Ok(None);
+                }
+            }
+            tx.execute(
+                "UPDATE studies SET n_trials = n_trials + 1, n_sampled = n_sampled + $2 WHERE study_id = $1",
+                &[study_id.into(), i64::from(!enqueued).into()],
+            )?;
+            let state = if new.waiting { TrialState::Waiting } else { TrialState::Running };
+            let started_at = (!new.waiting).then(now_us);
+            let rows = tx.query(
+                "INSERT INTO trials (study_id, number, state, fixed_params, started_at, change_seq)
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING trial_id",
+                &[
+                    study_id.into(),
+                    lock.n_trials.into(),
+                    state.as_str().into(),
+                    fixed_json.clone().into(),
+                    started_at.into(),
+                    lock.change_seq.into(),
+                ],
+            )?;
+            let trial_id = rows[0][0].int()?;
+            for (key, value) in &new.user_attrs {
+                Self::put_trial_attr(tx, trial_id, AttrScope::User, key, value)?;
+            }
+            Ok(Some(FrozenTrial {
+                trial_id,
+                number: lock.n_trials as u64,
+                state,
+                values: None,
+                params: BTreeMap::new(),
+                intermediate_values: BTreeMap::new(),
+                user_attrs: new.user_attrs.clone(),
+                system_attrs: BTreeMap::new(),
+                fixed_params: new.fixed_params.clone(),
+                started_at_us: started_at,
+                finished_at_us: None,
+            }))
+        })
+    }
+
+    fn claim_waiting_trial(&self, study_id: i64) -> Result<Option<FrozenTrial>> {
+        // Cheap check first, without the write lock: most asks find nothing.
+        let any_waiting = self.backend.transaction(false, &mut |tx| {
+            let rows = tx.query(
+                "SELECT 1 FROM trials WHERE study_id = $1 AND state = 'waiting' LIMIT 1",
+                &[study_id.into()],
+            )?;
+            Ok(!rows.is_empty())
+        })?;
+        if !any_waiting {
+            return Ok(None);
+        }
+        self.backend.transaction(true, &mut |tx| {
+            let lock = Self::lock_study(tx, study_id)?;
+            let rows = tx.query(
+                "SELECT trial_id FROM trials WHERE study_id = $1 AND state = 'waiting' ORDER BY number LIMIT 1",
+                &[study_id.into()],
+            )?;
+            let Some(row) = rows.first() else { return Ok(None) };
+            let trial_id = row[0].int()?;
+            tx.execute(
+                "UPDATE trials SET state = 'running', started_at = $2, change_seq = $3 WHERE trial_id = $1",
+                &[trial_id.into(), now_us().into(), lock.change_seq.into()],
+            )?;
+            Self::load_trial(tx, trial_id).map(Some)
+        })
+    }
+
+    fn set_trial_param(&self, trial_id: i64, name: &str, param: &TrialParam) -> Result<()> {
+        let distribution = to_json(&param.distribution);
+        self.backend.transaction(true, &mut |tx| {
+            Self::lock_running_trial(tx, trial_id)?;
+            tx.execute(
+                "INSERT INTO trial_params (trial_id, name, distribution, value) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (trial_id, name) DO UPDATE SET distribution = excluded.distribution, value = excluded.value",
+                &[trial_id.into(), name.into(), distribution.clone().into(), SqlValue::real(param.internal)],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn set_trial_intermediate_value(&self, trial_id: i64, step: u64, value: f64) -> Result<()> {
+        self.backend.transaction(true, &mut |tx| {
+            Self::lock_running_trial(tx, trial_id)?;
+            tx.execute(
+                "INSERT INTO trial_intermediate_values (trial_id, step, value) VALUES ($1, $2, $3)
+                 ON CONFLICT (trial_id, step) DO UPDATE SET value = excluded.value",
+                &[trial_id.into(), step.into(), SqlValue::real(value)],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn set_trial_attr(&self, trial_id: i64, scope: AttrScope, key: &str, value: &AttrValue) -> Result<()> {
+        self.backend.transaction(true, &mut |tx| {
+            Self::lock_running_trial(tx, trial_id)?;
+            Self::put_trial_attr(tx, trial_id, scope, key, value)
+        })
+    }
+
+    fn finish_trial(&self, trial_id: i64, state: TrialState, values: Option<&[f64]>) -> Result<FrozenTrial> {
+        self.backend.transaction(true, &mut |tx| {
+            let lock = Self::lock_running_trial(tx, trial_id)?;
+            check_finish(state, values, lock.n_objectives)?;
+            tx.execute(
+                "UPDATE trials SET state = $2, finished_at = $3 WHERE trial_id = $1",
+                &[trial_id.into(), state.as_str().into(), now_us().into()],
+            )?;
+            for (objective, &value) in values.unwrap_or_default().iter().enumerate() {
+                tx.execute(
+                    "INSERT INTO trial_values (trial_id, objective, value) VALUES ($1, $2, $3)",
+                    &[trial_id.into(), (objective as i64).into(), SqlValue::real(value)],
+                )?;
+            }
+            Self::load_trial(tx, trial_id)
+        })
+    }
+
+    fn trial(&self, trial_id: i64) -> Result<FrozenTrial> {
+        self.backend.transaction(false, &mut |tx| Self::load_trial(tx, trial_id))
+    }
+
+    fn trials_changed_since(&self, study_id: i64, cursor: u64) -> Result<TrialChanges> {
+        self.backend.transaction(false, &mut |tx| {
+            let rows = tx.query("SELECT change_seq FROM studies WHERE study_id = $1", &[study_id.into()])?;
+            let seq = rows.first().ok_or_else(|| Error::StudyNotFound(format!("id {study_id}")))?[0].int()?;
+            let trials = if seq as u64 <= cursor {
+                Vec::new()
+            } else {
+                Self::load_trials(tx, "t.study_id = $1 AND t.change_seq > $2", &[study_id.into(), cursor.into()])?
+            };
+            Ok(TrialChanges { trials, cursor: seq as u64 })
+        })
+    }
+}
