@@ -61,6 +61,12 @@ pub enum Error {
     /// A sampler with a finite search space (grid) has produced every point.
     #[error("the sampler's search space is exhausted: every point has been tried")]
     SearchSpaceExhausted,
+    /// `best_trial` and friends on a study with no complete trial.
+    #[error("study '{0}' has no complete trial yet")]
+    NoCompletedTrials(String),
+    /// A single-objective accessor was used on a multi-objective study.
+    #[error("study '{0}' has several objectives: use best_trials (the Pareto front) instead")]
+    MultiObjective(String),
     /// A sampler could not produce a value.
     #[error("sampler error: {0}")]
     Sampler(String),

@@ -1,1 +1,44 @@
-//! placeholder
+//! Samplers: [`RandomSampler`] and [`GridSampler`], and the seeding
+//! helpers model-based samplers share.
+//!
+//! Design decision: randomness is derived, not stateful. Each draw seeds a
+//! fresh generator from `(sampler seed, trial number, parameter name)`, so a
+//! sampler holds no mutable state, a seeded study repeats exactly, and even
+//! parallel workers draw the same value for the same trial number no matter
+//! how threads interleave.
+
+mod grid;
+mod random;
+
+pub use grid::GridSampler;
+pub use random::{sample_uniformly, RandomSampler};
+
+use rand_xoshiro::rand_core::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+/// SplitMix64 finalizer: a cheap, well-mixed 64-bit hash step.
+pub fn mix64(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// FNV-1a over a string: stable across Rust versions and platforms, unlike
+/// `std`'s hasher, so seeds mean the same thing everywhere.
+pub fn hash_str(s: &str) -> u64 {
+    s.bytes().fold(0xCBF2_9CE4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01B3))
+}
+
+/// The generator for one draw: a pure function of its three keys.
+pub fn rng_for(seed: u64, trial_number: u64, name: &str) -> Xoshiro256PlusPlus {
+    Xoshiro256PlusPlus::seed_from_u64(mix64(mix64(seed ^ mix64(trial_number)) ^ hash_str(name)))
+}
+
+/// A seed from the operating system's randomness, for unseeded samplers.
+pub fn random_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+    h.finish()
+}

@@ -1,6 +1,6 @@
 //! In-memory storage: the fastest backend, for one process.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
 
 use ferrotune_core::{
@@ -35,6 +35,8 @@ struct StudyData {
     changes: BTreeMap<u64, u64>,
     change_seq: u64,
     n_sampled: u64,
+    /// Numbers of waiting trials, so claiming one is not a scan.
+    waiting: BTreeSet<u64>,
 }
 
 impl StudyData {
@@ -100,6 +102,7 @@ impl Storage for InMemoryStorage {
             changes: BTreeMap::new(),
             change_seq: 0,
             n_sampled: 0,
+            waiting: BTreeSet::new(),
         };
         inner.studies.insert(info.study_id, data);
         Ok(info)
@@ -164,6 +167,9 @@ impl Storage for InMemoryStorage {
             started_at_us: (!new.waiting).then(now_us),
             finished_at_us: None,
         };
+        if new.waiting {
+            study.waiting.insert(number);
+        }
         study.trials.push(trial.clone());
         study.trial_seq.push(0);
         study.touch(number);
@@ -174,14 +180,14 @@ impl Storage for InMemoryStorage {
     fn claim_waiting_trial(&self, study_id: i64) -> Result<Option<FrozenTrial>> {
         let mut inner = self.lock();
         let study = inner.study(study_id)?;
-        let Some(number) = study.trials.iter().position(|t| t.state == TrialState::Waiting) else {
+        let Some(number) = study.waiting.pop_first() else {
             return Ok(None);
         };
-        let trial = &mut study.trials[number];
+        let trial = &mut study.trials[number as usize];
         trial.state = TrialState::Running;
         trial.started_at_us = Some(now_us());
         let claimed = trial.clone();
-        study.touch(number as u64);
+        study.touch(number);
         Ok(Some(claimed))
     }
 

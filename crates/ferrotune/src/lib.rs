@@ -1,1 +1,59 @@
-//! placeholder
+//! ferrotune: hyperparameter optimization with define-by-run trials.
+//!
+//! ```
+//! use ferrotune::{Study, StudyDirection, samplers::RandomSampler};
+//!
+//! let study = Study::builder()
+//!     .direction(StudyDirection::Minimize)
+//!     .sampler(RandomSampler::with_seed(42))
+//!     .create()?;
+//! study.optimize(50, |trial| {
+//!     let x = trial.suggest_float("x", -10.0, 10.0)?;
+//!     // Conditional spaces are plain code.
+//!     let y = match trial.suggest_categorical("kind", &["linear", "quadratic"])? {
+//!         "linear" => trial.suggest_float("slope", 0.0, 1.0)? * x.abs(),
+//!         _ => x * x,
+//!     };
+//!     Ok(y)
+//! })?;
+//! assert!(study.best_value()? < 5.0);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! This crate is the facade users depend on: it owns the study loop
+//! ([`Study`], [`Trial`]) and re-exports the vocabulary from
+//! `ferrotune-core`, samplers, pruners and storages. Design decision: the
+//! study is the only place that talks to both the storage and the
+//! sampler/pruner, so those two stay pure and storage backends stay
+//! ignorant of sampling.
+
+mod study;
+mod trial;
+
+pub use ferrotune_core::{
+    AttrValue, CategoricalDistribution, Distribution, Error, FloatDistribution, FrozenTrial, IntDistribution,
+    ParamValue, Result, StudyDirection, StudyInfo, TrialState,
+};
+pub use study::{Callback, Optimize, Study, StudyBuilder, TrialOutcome};
+pub use trial::{ObjectiveValues, Trial, TrialError};
+
+/// The extension seams, for writing your own sampler, pruner or storage.
+pub mod core {
+    pub use ferrotune_core::*;
+}
+
+/// Samplers: how parameter values are proposed.
+pub mod samplers {
+    pub use ferrotune_samplers::{GridSampler, RandomSampler};
+}
+
+/// Pruners: when running trials stop early.
+pub mod pruners {
+    pub use ferrotune_pruners::NopPruner;
+}
+
+/// Storages: where studies live.
+pub mod storage {
+    pub use ferrotune_storage::{open, InMemoryStorage, SqliteStorage};
+    pub use ferrotune_storage::sql::sqlite::Synchronous;
+}

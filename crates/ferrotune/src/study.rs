@@ -1,0 +1,552 @@
+//! Studies: create or load, ask and tell, optimize.
+
+use std::collections::BTreeMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use ferrotune_core::{
+    pareto_front, AttrScope, AttrValue, Error, FrozenTrial, NewTrial, ParamValue, Pruner, Result, Sampler, Storage,
+    StudyDirection, StudyInfo, StudyView, TrialState, FAIL_REASON_ATTR,
+};
+use ferrotune_pruners::NopPruner;
+use ferrotune_samplers::RandomSampler;
+
+use crate::trial::{ObjectiveValues, Trial, TrialError};
+
+/// All trials of a study in number order, shared without copying.
+pub(crate) type Snapshot = Arc<Vec<Arc<FrozenTrial>>>;
+
+/// A callback run after each trial that `optimize` finishes.
+pub type Callback = Box<dyn Fn(&Study, &FrozenTrial) + Send + Sync>;
+
+pub(crate) struct StudyInner {
+    pub(crate) storage: Arc<dyn Storage>,
+    pub(crate) info: StudyInfo,
+    pub(crate) sampler: Arc<dyn Sampler>,
+    pub(crate) pruner: Arc<dyn Pruner>,
+    cache: Mutex<TrialCache>,
+    stop_requested: AtomicBool,
+}
+
+/// This process's copy of the study's trials, brought up to date with
+/// incremental reads: finished trials never change, so they are read once.
+struct TrialCache {
+    cursor: u64,
+    trials: Snapshot,
+}
+
+impl StudyInner {
+    /// Bring the cache up to date and return it.
+    pub(crate) fn refresh(&self) -> Result<Snapshot> {
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        let mut changes = self.storage.trials_changed_since(self.info.study_id, cache.cursor)?;
+        if !changes.trials.is_empty() {
+            changes.trials.sort_by_key(|t| t.number);
+            let trials = Arc::make_mut(&mut cache.trials);
+            for t in changes.trials {
+                let number = t.number as usize;
+                if number < trials.len() {
+                    trials[number] = Arc::new(t);
+                } else if number == trials.len() {
+                    trials.push(Arc::new(t));
+                } else {
+                    return Err(Error::Storage(format!(
+                        "trial numbers of study '{}' are not dense: got {number} after {}",
+                        self.info.name,
+                        trials.len()
+                    )));
+                }
+            }
+        }
+        cache.cursor = changes.cursor;
+        Ok(cache.trials.clone())
+    }
+}
+
+/// An optimization study: a named set of trials in a storage, with the
+/// sampler and pruner this process uses on it. Cheap to clone; clones share
+/// everything.
+#[derive(Clone)]
+pub struct Study {
+    pub(crate) inner: Arc<StudyInner>,
+}
+
+/// Builds or loads a [`Study`]. Start with [`Study::builder`].
+pub struct StudyBuilder {
+    name: Option<String>,
+    storage: Option<Arc<dyn Storage>>,
+    storage_url: Option<String>,
+    directions: Option<Vec<StudyDirection>>,
+    sampler: Option<Arc<dyn Sampler>>,
+    pruner: Option<Arc<dyn Pruner>>,
+    load_if_exists: bool,
+}
+
+impl StudyBuilder {
+    /// The study's name; a unique one is generated if not given.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Where the study lives. Default: a fresh in-memory storage.
+    pub fn storage(mut self, storage: Arc<dyn Storage>) -> Self {
+        self.storage = Some(storage);
+        self
+    }
+
+    /// Where the study lives, as a URL: `memory` or `sqlite:///path.db`.
+    pub fn storage_url(mut self, url: impl Into<String>) -> Self {
+        self.storage_url = Some(url.into());
+        self
+    }
+
+    /// One objective in this direction. Default: minimize.
+    pub fn direction(mut self, direction: StudyDirection) -> Self {
+        self.directions = Some(vec![direction]);
+        self
+    }
+
+    /// Several objectives, one direction each.
+    pub fn directions(mut self, directions: impl IntoIterator<Item = StudyDirection>) -> Self {
+        self.directions = Some(directions.into_iter().collect());
+        self
+    }
+
+    /// The sampler. Default: [`RandomSampler`].
+    pub fn sampler(mut self, sampler: impl Sampler + 'static) -> Self {
+        self.sampler = Some(Arc::new(sampler));
+        self
+    }
+
+    /// The sampler, already shared.
+    pub fn sampler_arc(mut self, sampler: Arc<dyn Sampler>) -> Self {
+        self.sampler = Some(sampler);
+        self
+    }
+
+    /// The pruner. Default: [`NopPruner`].
+    pub fn pruner(mut self, pruner: impl Pruner + 'static) -> Self {
+        self.pruner = Some(Arc::new(pruner));
+        self
+    }
+
+    /// The pruner, already shared.
+    pub fn pruner_arc(mut self, pruner: Arc<dyn Pruner>) -> Self {
+        self.pruner = Some(pruner);
+        self
+    }
+
+    /// Load the study if one of this name exists instead of failing.
+    pub fn load_if_exists(mut self, load: bool) -> Self {
+        self.load_if_exists = load;
+        self
+    }
+
+    fn resolve_storage(&mut self) -> Result<Arc<dyn Storage>> {
+        match (self.storage.take(), self.storage_url.take()) {
+            (Some(_), Some(_)) => Err(Error::InvalidArgument("give either a storage or a storage URL, not both".into())),
+            (Some(s), None) => Ok(s),
+            (None, Some(url)) => ferrotune_storage::open(&url),
+            (None, None) => Ok(Arc::new(ferrotune_storage::InMemoryStorage::new())),
+        }
+    }
+
+    fn finish(self, storage: Arc<dyn Storage>, info: StudyInfo) -> Result<Study> {
+        if let Some(requested) = &self.directions {
+            if *requested != info.directions {
+                let show = |d: &[StudyDirection]| d.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(", ");
+                return Err(Error::DirectionMismatch {
+                    name: info.name,
+                    existing: format!("[{}]", show(&info.directions)),
+                    requested: format!("[{}]", show(requested)),
+                });
+            }
+        }
+        Ok(Study {
+            inner: Arc::new(StudyInner {
+                storage,
+                info,
+                sampler: self.sampler.unwrap_or_else(|| Arc::new(RandomSampler::new())),
+                pruner: self.pruner.unwrap_or_else(|| Arc::new(NopPruner)),
+                cache: Mutex::new(TrialCache { cursor: 0, trials: Arc::new(Vec::new()) }),
+                stop_requested: AtomicBool::new(false),
+            }),
+        })
+    }
+
+    /// Create the study (or load it, with `load_if_exists`).
+    pub fn create(mut self) -> Result<Study> {
+        let storage = self.resolve_storage()?;
+        let name = self.name.clone().unwrap_or_else(|| format!("no-name-{:016x}", ferrotune_samplers::random_seed()));
+        let directions = self.directions.clone().unwrap_or_else(|| vec![StudyDirection::Minimize]);
+        let info = match storage.create_study(&name, &directions) {
+            Ok(info) => info,
+            Err(Error::DuplicateStudy(_)) if self.load_if_exists => {
+                storage.study_by_name(&name)?.ok_or_else(|| Error::StudyNotFound(name.clone()))?
+            }
+            Err(e) => return Err(e),
+        };
+        self.finish(storage, info)
+    }
+
+    /// Load an existing study; fails if there is none of that name.
+    pub fn load(mut self) -> Result<Study> {
+        let storage = self.resolve_storage()?;
+        let name = self.name.clone().ok_or_else(|| Error::InvalidArgument("loading a study needs its name".into()))?;
+        let info = storage.study_by_name(&name)?.ok_or(Error::StudyNotFound(name))?;
+        self.finish(storage, info)
+    }
+}
+
+/// Settings of [`Study::optimize_with`]. Without `n_trials` or `timeout`,
+/// optimization runs until [`Study::stop`] is called or a finite sampler
+/// (a grid) is exhausted.
+pub struct Optimize {
+    n_trials: Option<u64>,
+    timeout: Option<Duration>,
+    n_jobs: usize,
+    callbacks: Vec<Callback>,
+}
+
+impl Default for Optimize {
+    fn default() -> Self {
+        Optimize { n_trials: None, timeout: None, n_jobs: 1, callbacks: Vec::new() }
+    }
+}
+
+impl Optimize {
+    /// Default settings: one thread, no limit.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Run this many trials in this call (all threads together).
+    pub fn n_trials(mut self, n: u64) -> Self {
+        self.n_trials = Some(n);
+        self
+    }
+
+    /// Start no new trial after this much time; running trials finish.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Evaluate this many trials at once, on threads.
+    pub fn n_jobs(mut self, n_jobs: usize) -> Self {
+        self.n_jobs = n_jobs.max(1);
+        self
+    }
+
+    /// Run `callback` after each finished trial (from the worker thread
+    /// that ran it). A callback may call [`Study::stop`].
+    pub fn callback(mut self, callback: impl Fn(&Study, &FrozenTrial) + Send + Sync + 'static) -> Self {
+        self.callbacks.push(Box::new(callback));
+        self
+    }
+}
+
+/// The outcome of one trial, as given to [`Study::tell`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum TrialOutcome {
+    /// Finished with these objective values.
+    Complete(Vec<f64>),
+    /// Stopped early by the pruner.
+    Pruned,
+    /// Failed for this reason.
+    Failed(String),
+}
+
+impl Study {
+    /// Start building a study.
+    pub fn builder() -> StudyBuilder {
+        StudyBuilder {
+            name: None,
+            storage: None,
+            storage_url: None,
+            directions: None,
+            sampler: None,
+            pruner: None,
+            load_if_exists: false,
+        }
+    }
+
+    /// The study's name.
+    pub fn name(&self) -> &str {
+        &self.inner.info.name
+    }
+
+    /// The study's id in its storage.
+    pub fn id(&self) -> i64 {
+        self.inner.info.study_id
+    }
+
+    /// One direction per objective.
+    pub fn directions(&self) -> &[StudyDirection] {
+        &self.inner.info.directions
+    }
+
+    /// The storage the study lives in.
+    pub fn storage(&self) -> &Arc<dyn Storage> {
+        &self.inner.storage
+    }
+
+    /// Start a new trial: an enqueued one if any is waiting, otherwise one
+    /// the sampler fills. Fails with [`Error::SearchSpaceExhausted`] when a
+    /// finite sampler has nothing left.
+    pub fn ask(&self) -> Result<Trial> {
+        let inner = &self.inner;
+        let study_id = inner.info.study_id;
+        let frozen = match inner.storage.claim_waiting_trial(study_id)? {
+            Some(t) => t,
+            None => {
+                let new = NewTrial { max_sampled_trials: inner.sampler.max_trials(), ..Default::default() };
+                inner.storage.create_trial(study_id, new)?.ok_or(Error::SearchSpaceExhausted)?
+            }
+        };
+        let trial_id = frozen.trial_id;
+        let prepared = (|| {
+            let snapshot = inner.refresh()?;
+            let view = StudyView { study_name: &inner.info.name, directions: &inner.info.directions, trials: &snapshot };
+            let relative_space = inner.sampler.infer_relative_search_space(&view, &frozen);
+            let relative_params = if relative_space.is_empty() {
+                BTreeMap::new()
+            } else {
+                inner.sampler.sample_relative(&view, &frozen, &relative_space)?
+            };
+            Ok((snapshot, relative_space, relative_params))
+        })();
+        match prepared {
+            Ok((snapshot, relative_space, relative_params)) => {
+                Ok(Trial { study: inner.clone(), frozen, snapshot, relative_space, relative_params })
+            }
+            Err(e) => {
+                // Never leave a trial running that nobody will finish.
+                let _ = self.finish_by_id(trial_id, TrialOutcome::Failed(format!("could not start the trial: {e}")));
+                Err(e)
+            }
+        }
+    }
+
+    /// Finish a trial started with [`Study::ask`] with its objective value(s).
+    /// NaN or infinite values, or the wrong number of them, fail the trial
+    /// with the reason recorded (the returned trial says so).
+    pub fn tell(&self, trial: Trial, values: impl ObjectiveValues) -> Result<FrozenTrial> {
+        self.finish_by_id(trial.frozen.trial_id, TrialOutcome::Complete(values.into_values()))
+    }
+
+    /// Finish a trial with any outcome.
+    pub fn tell_outcome(&self, trial: Trial, outcome: TrialOutcome) -> Result<FrozenTrial> {
+        self.finish_by_id(trial.frozen.trial_id, outcome)
+    }
+
+    /// Finish a running trial by its number, for ask/tell across processes
+    /// (the CLI's `tell`).
+    pub fn tell_number(&self, number: u64, outcome: TrialOutcome) -> Result<FrozenTrial> {
+        let snapshot = self.inner.refresh()?;
+        let trial = snapshot
+            .get(number as usize)
+            .ok_or_else(|| Error::InvalidArgument(format!("study '{}' has no trial number {number}", self.name())))?;
+        self.finish_by_id(trial.trial_id, outcome)
+    }
+
+    fn finish_by_id(&self, trial_id: i64, outcome: TrialOutcome) -> Result<FrozenTrial> {
+        let storage = &self.inner.storage;
+        let n_objectives = self.directions().len();
+        let fail = |reason: String| -> Result<FrozenTrial> {
+            storage.set_trial_attr(trial_id, AttrScope::System, FAIL_REASON_ATTR, &AttrValue::from(reason))?;
+            storage.finish_trial(trial_id, TrialState::Failed, None)
+        };
+        match outcome {
+            TrialOutcome::Complete(values) => {
+                if values.len() != n_objectives {
+                    return fail(format!(
+                        "the objective returned {} value(s) but the study has {n_objectives} objective(s)",
+                        values.len()
+                    ));
+                }
+                if let Some(bad) = values.iter().find(|v| !v.is_finite()) {
+                    return fail(format!("the objective returned {bad}"));
+                }
+                storage.finish_trial(trial_id, TrialState::Complete, Some(&values))
+            }
+            TrialOutcome::Pruned => {
+                // As in Optuna, a pruned trial keeps its last intermediate
+                // value, which samplers use as a (pessimistic) observation.
+                let trial = storage.trial(trial_id)?;
+                let last = trial.last_intermediate().map(|(_, v)| v).filter(|v| v.is_finite());
+                let values = last.filter(|_| n_objectives == 1).map(|v| vec![v]);
+                storage.finish_trial(trial_id, TrialState::Pruned, values.as_deref())
+            }
+            TrialOutcome::Failed(reason) => fail(reason),
+        }
+    }
+
+    /// Queue a hand-picked configuration: the next `ask` gets these values
+    /// (parameters not listed are sampled as usual).
+    pub fn enqueue_trial<K, V>(&self, params: impl IntoIterator<Item = (K, V)>) -> Result<u64>
+    where
+        K: Into<String>,
+        V: Into<ParamValue>,
+    {
+        let fixed: BTreeMap<String, ParamValue> = params.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+        let new = NewTrial { waiting: true, fixed_params: Some(fixed), ..Default::default() };
+        let trial = self.inner.storage.create_trial(self.id(), new)?;
+        Ok(trial.expect("enqueued trials are never limited").number)
+    }
+
+    /// Ask running `optimize` loops to start no new trial.
+    pub fn stop(&self) {
+        self.inner.stop_requested.store(true, Ordering::SeqCst);
+    }
+
+    /// Run `objective` for `n_trials` trials, one at a time.
+    pub fn optimize<F, V>(&self, n_trials: u64, objective: F) -> Result<()>
+    where
+        F: Fn(&mut Trial) -> std::result::Result<V, TrialError> + Sync,
+        V: ObjectiveValues,
+    {
+        self.optimize_with(Optimize::new().n_trials(n_trials), objective)
+    }
+
+    /// Run `objective` with the given settings. An objective that returns
+    /// an error, panics, or returns NaN fails its own trial and the study
+    /// goes on; only storage failures end the call with an error.
+    pub fn optimize_with<F, V>(&self, options: Optimize, objective: F) -> Result<()>
+    where
+        F: Fn(&mut Trial) -> std::result::Result<V, TrialError> + Sync,
+        V: ObjectiveValues,
+    {
+        let started = Instant::now();
+        let launched = AtomicU64::new(0);
+        let abort: Mutex<Option<Error>> = Mutex::new(None);
+        let stop_here = AtomicBool::new(false);
+        let worker = || loop {
+            if stop_here.load(Ordering::SeqCst) || self.inner.stop_requested.load(Ordering::SeqCst) {
+                break;
+            }
+            if options.timeout.is_some_and(|t| started.elapsed() >= t) {
+                break;
+            }
+            if let Some(n) = options.n_trials {
+                if launched.fetch_add(1, Ordering::SeqCst) >= n {
+                    break;
+                }
+            }
+            let result = self.ask().and_then(|mut trial| {
+                let outcome = run_objective(&objective, &mut trial);
+                self.tell_outcome(trial, outcome)
+            });
+            match result {
+                Ok(frozen) => {
+                    for callback in &options.callbacks {
+                        callback(self, &frozen);
+                    }
+                }
+                Err(Error::SearchSpaceExhausted) => {
+                    stop_here.store(true, Ordering::SeqCst);
+                }
+                Err(e) => {
+                    stop_here.store(true, Ordering::SeqCst);
+                    abort.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(e);
+                }
+            }
+        };
+        if options.n_jobs <= 1 {
+            worker();
+        } else {
+            std::thread::scope(|scope| {
+                for _ in 0..options.n_jobs {
+                    scope.spawn(worker);
+                }
+            });
+        }
+        self.inner.stop_requested.store(false, Ordering::SeqCst);
+        match abort.into_inner().unwrap_or_else(|p| p.into_inner()) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Every trial, in number order, as of now.
+    pub fn trials(&self) -> Result<Vec<Arc<FrozenTrial>>> {
+        Ok(self.inner.refresh()?.to_vec())
+    }
+
+    /// Trials in any of the given states, in number order.
+    pub fn trials_in(&self, states: &[TrialState]) -> Result<Vec<Arc<FrozenTrial>>> {
+        Ok(self.inner.refresh()?.iter().filter(|t| states.contains(&t.state)).cloned().collect())
+    }
+
+    /// The best complete trial of a single-objective study (the earliest,
+    /// on ties).
+    pub fn best_trial(&self) -> Result<Arc<FrozenTrial>> {
+        if self.directions().len() > 1 {
+            return Err(Error::MultiObjective(self.name().to_owned()));
+        }
+        let direction = self.directions()[0];
+        let snapshot = self.inner.refresh()?;
+        let mut best: Option<(&Arc<FrozenTrial>, f64)> = None;
+        for t in snapshot.iter().filter(|t| t.state == TrialState::Complete) {
+            let Some(v) = t.value() else { continue };
+            if best.is_none_or(|(_, b)| direction.is_better(v, b)) {
+                best = Some((t, v));
+            }
+        }
+        best.map(|(t, _)| t.clone()).ok_or_else(|| Error::NoCompletedTrials(self.name().to_owned()))
+    }
+
+    /// The best objective value of a single-objective study.
+    pub fn best_value(&self) -> Result<f64> {
+        Ok(self.best_trial()?.value().expect("complete trials have values"))
+    }
+
+    /// The parameters of the best trial.
+    pub fn best_params(&self) -> Result<BTreeMap<String, ParamValue>> {
+        Ok(self.best_trial()?.param_values())
+    }
+
+    /// The Pareto-optimal complete trials (for one objective: all trials
+    /// sharing the best value).
+    pub fn best_trials(&self) -> Result<Vec<Arc<FrozenTrial>>> {
+        let snapshot = self.inner.refresh()?;
+        let front = pareto_front(snapshot.iter().map(|t| &**t), self.directions());
+        let numbers: Vec<u64> = front.iter().map(|t| t.number).collect();
+        Ok(numbers.into_iter().map(|n| snapshot[n as usize].clone()).collect())
+    }
+
+    /// Set a user attribute on the study.
+    pub fn set_user_attr(&self, key: &str, value: impl Into<AttrValue>) -> Result<()> {
+        self.inner.storage.set_study_attr(self.id(), AttrScope::User, key, &value.into())
+    }
+
+    /// The study's user attributes, as stored now.
+    pub fn user_attrs(&self) -> Result<BTreeMap<String, AttrValue>> {
+        let info = self.inner.storage.study_by_name(self.name())?.ok_or_else(|| Error::StudyNotFound(self.name().into()))?;
+        Ok(info.user_attrs)
+    }
+}
+
+/// Run the objective, turning errors, panics and pruning into an outcome.
+fn run_objective<F, V>(objective: &F, trial: &mut Trial) -> TrialOutcome
+where
+    F: Fn(&mut Trial) -> std::result::Result<V, TrialError>,
+    V: ObjectiveValues,
+{
+    match catch_unwind(AssertUnwindSafe(|| objective(trial))) {
+        Ok(Ok(values)) => TrialOutcome::Complete(values.into_values()),
+        Ok(Err(TrialError::Pruned)) => TrialOutcome::Pruned,
+        Ok(Err(TrialError::Failed(reason))) => TrialOutcome::Failed(reason),
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic payload".into());
+            TrialOutcome::Failed(format!("the objective panicked: {message}"))
+        }
+    }
+}

@@ -1,0 +1,248 @@
+//! The live trial that objective code sees, and what an objective returns.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use ferrotune_core::{
+    AttrScope, AttrValue, CategoricalDistribution, Distribution, Error, FloatDistribution, FrozenTrial,
+    IntDistribution, ParamValue, Result, SearchSpace, StudyView, TrialParam,
+};
+
+use crate::study::{Snapshot, StudyInner};
+
+/// A trial being evaluated: suggest parameters, report intermediate values,
+/// ask whether to prune. Obtained from [`Study::ask`](crate::Study::ask) or
+/// handed to the objective by [`Study::optimize`](crate::Study::optimize).
+///
+/// Every suggestion is written to storage as it is made, so a dashboard or
+/// another worker sees a running trial's parameters.
+pub struct Trial {
+    pub(crate) study: Arc<StudyInner>,
+    /// What this process knows of the trial; kept equal to the stored one.
+    pub(crate) frozen: FrozenTrial,
+    /// The study as it was when the trial started, shared by all its
+    /// suggestions so the sampler's view is consistent within a trial.
+    pub(crate) snapshot: Snapshot,
+    pub(crate) relative_space: SearchSpace,
+    pub(crate) relative_params: BTreeMap<String, f64>,
+}
+
+impl fmt::Debug for Trial {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Trial").field("number", &self.frozen.number).field("params", &self.params()).finish()
+    }
+}
+
+impl Trial {
+    /// 0-based number of the trial within its study.
+    pub fn number(&self) -> u64 {
+        self.frozen.number
+    }
+
+    /// Storage-wide id of the trial.
+    pub fn id(&self) -> i64 {
+        self.frozen.trial_id
+    }
+
+    /// The parameters suggested so far.
+    pub fn params(&self) -> BTreeMap<String, ParamValue> {
+        self.frozen.param_values()
+    }
+
+    /// Parameters fixed in advance by `enqueue_trial`, if any.
+    pub fn fixed_params(&self) -> Option<&BTreeMap<String, ParamValue>> {
+        self.frozen.fixed_params.as_ref()
+    }
+
+    /// The trial as this process knows it.
+    pub fn frozen(&self) -> &FrozenTrial {
+        &self.frozen
+    }
+
+    /// A float in `[low, high]`.
+    pub fn suggest_float(&mut self, name: &str, low: f64, high: f64) -> Result<f64> {
+        self.float(name, FloatDistribution::new(low, high, false, None)?)
+    }
+
+    /// A float in `[low, high]` on a log scale (learning rates, weight decay).
+    pub fn suggest_float_log(&mut self, name: &str, low: f64, high: f64) -> Result<f64> {
+        self.float(name, FloatDistribution::new(low, high, true, None)?)
+    }
+
+    /// A float in `{low, low + step, ..., high}`.
+    pub fn suggest_float_step(&mut self, name: &str, low: f64, high: f64, step: f64) -> Result<f64> {
+        self.float(name, FloatDistribution::new(low, high, false, Some(step))?)
+    }
+
+    /// An integer in `[low, high]`.
+    pub fn suggest_int(&mut self, name: &str, low: i64, high: i64) -> Result<i64> {
+        self.int(name, IntDistribution::new(low, high, false, 1)?)
+    }
+
+    /// An integer in `[low, high]` on a log scale (batch sizes, widths).
+    pub fn suggest_int_log(&mut self, name: &str, low: i64, high: i64) -> Result<i64> {
+        self.int(name, IntDistribution::new(low, high, true, 1)?)
+    }
+
+    /// An integer in `{low, low + step, ..., high}`.
+    pub fn suggest_int_step(&mut self, name: &str, low: i64, high: i64, step: i64) -> Result<i64> {
+        self.int(name, IntDistribution::new(low, high, false, step)?)
+    }
+
+    /// One of `choices`, returned as the caller's own type:
+    /// `trial.suggest_categorical("optimizer", &["sgd", "adam"])?` is a `&str`.
+    pub fn suggest_categorical<T>(&mut self, name: &str, choices: &[T]) -> Result<T>
+    where
+        T: Clone + Into<ParamValue>,
+    {
+        let distribution = CategoricalDistribution::new(choices.iter().cloned().map(Into::into).collect())?;
+        let internal = self.suggest_internal(name, Distribution::Categorical(distribution))?;
+        Ok(choices[internal as usize].clone())
+    }
+
+    /// A value from any distribution.
+    pub fn suggest(&mut self, name: &str, distribution: Distribution) -> Result<ParamValue> {
+        let internal = self.suggest_internal(name, distribution.clone())?;
+        Ok(distribution.to_external(internal))
+    }
+
+    fn float(&mut self, name: &str, distribution: FloatDistribution) -> Result<f64> {
+        self.suggest_internal(name, Distribution::Float(distribution))
+    }
+
+    fn int(&mut self, name: &str, distribution: IntDistribution) -> Result<i64> {
+        Ok(self.suggest_internal(name, Distribution::Int(distribution))? as i64)
+    }
+
+    fn suggest_internal(&mut self, name: &str, distribution: Distribution) -> Result<f64> {
+        if let Some(existing) = self.frozen.params.get(name) {
+            if existing.distribution == distribution {
+                return Ok(existing.internal);
+            }
+            return Err(Error::IncompatibleDistribution {
+                name: name.to_owned(),
+                existing: existing.distribution.to_string(),
+                requested: distribution.to_string(),
+            });
+        }
+        let fixed = self.frozen.fixed_params.as_ref().and_then(|f| f.get(name));
+        let internal = if let Some(value) = fixed {
+            distribution.to_internal(name, value)?
+        } else if distribution.is_single() {
+            match &distribution {
+                Distribution::Float(d) => d.low(),
+                Distribution::Int(d) => d.low() as f64,
+                Distribution::Categorical(_) => 0.0,
+            }
+        } else if let Some(&v) = self.relative_params.get(name).filter(|_| self.relative_space.get(name) == Some(&distribution)) {
+            v
+        } else {
+            let sampler = &self.study.sampler;
+            let view = StudyView { study_name: &self.study.info.name, directions: &self.study.info.directions, trials: &self.snapshot };
+            sampler.sample_independent(&view, &self.frozen, name, &distribution)?
+        };
+        if !distribution.contains(internal) {
+            return Err(Error::Sampler(format!(
+                "sampler '{}' proposed {internal} for '{name}', outside {distribution}",
+                self.study.sampler.name()
+            )));
+        }
+        let param = TrialParam { distribution, internal };
+        self.study.storage.set_trial_param(self.frozen.trial_id, name, &param)?;
+        self.frozen.params.insert(name.to_owned(), param);
+        Ok(internal)
+    }
+
+    /// Report an intermediate objective value (validation loss after an
+    /// epoch, say) for pruning and learning curves. Reporting a step again
+    /// overwrites it.
+    pub fn report(&mut self, step: u64, value: f64) -> Result<()> {
+        self.study.storage.set_trial_intermediate_value(self.frozen.trial_id, step, value)?;
+        self.frozen.intermediate_values.insert(step, value);
+        Ok(())
+    }
+
+    /// Whether the study's pruner says this trial should stop now. Reads the
+    /// latest state of the other trials first.
+    pub fn should_prune(&self) -> Result<bool> {
+        let snapshot = self.study.refresh()?;
+        let view = StudyView { study_name: &self.study.info.name, directions: &self.study.info.directions, trials: &snapshot };
+        self.study.pruner.prune(&view, &self.frozen)
+    }
+
+    /// Attach a user attribute (any JSON value) to the trial.
+    pub fn set_user_attr(&mut self, key: &str, value: impl Into<AttrValue>) -> Result<()> {
+        let value = value.into();
+        self.study.storage.set_trial_attr(self.frozen.trial_id, AttrScope::User, key, &value)?;
+        self.frozen.user_attrs.insert(key.to_owned(), value);
+        Ok(())
+    }
+
+    /// The user attributes set so far.
+    pub fn user_attrs(&self) -> &BTreeMap<String, AttrValue> {
+        &self.frozen.user_attrs
+    }
+}
+
+/// Why an objective did not return values: it was pruned, or it failed.
+///
+/// Any `std::error::Error` converts into `Failed`, so `?` works on the
+/// engine's own errors and on the user's.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TrialError {
+    /// The trial stopped early because `should_prune` said so.
+    Pruned,
+    /// The trial failed; the message is recorded as its fail reason.
+    Failed(String),
+}
+
+impl TrialError {
+    /// A failure with a message.
+    pub fn failed(message: impl Into<String>) -> Self {
+        TrialError::Failed(message.into())
+    }
+}
+
+impl<E: std::error::Error> From<E> for TrialError {
+    fn from(e: E) -> Self {
+        TrialError::Failed(e.to_string())
+    }
+}
+
+/// What an objective may return on success: one value, or one per objective.
+pub trait ObjectiveValues {
+    /// The values, one per study direction.
+    fn into_values(self) -> Vec<f64>;
+}
+
+impl ObjectiveValues for f64 {
+    fn into_values(self) -> Vec<f64> {
+        vec![self]
+    }
+}
+impl ObjectiveValues for f32 {
+    fn into_values(self) -> Vec<f64> {
+        vec![self.into()]
+    }
+}
+impl ObjectiveValues for Vec<f64> {
+    fn into_values(self) -> Vec<f64> {
+        self
+    }
+}
+impl<const N: usize> ObjectiveValues for [f64; N] {
+    fn into_values(self) -> Vec<f64> {
+        self.to_vec()
+    }
+}
+impl ObjectiveValues for (f64, f64) {
+    fn into_values(self) -> Vec<f64> {
+        vec![self.0, self.1]
+    }
+}
+impl ObjectiveValues for (f64, f64, f64) {
+    fn into_values(self) -> Vec<f64> {
+        vec![self.0, self.1, self.2]
+    }
+}
