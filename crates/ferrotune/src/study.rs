@@ -73,6 +73,16 @@ pub struct Study {
     pub(crate) inner: Arc<StudyInner>,
 }
 
+impl std::fmt::Debug for Study {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Study")
+            .field("name", &self.inner.info.name)
+            .field("directions", &self.inner.info.directions)
+            .field("sampler", &self.inner.sampler.name())
+            .finish()
+    }
+}
+
 /// Builds or loads a [`Study`]. Start with [`Study::builder`].
 pub struct StudyBuilder {
     name: Option<String>,

@@ -1,0 +1,333 @@
+//! The library's user-facing behaviour, end to end on in-memory and SQLite
+//! storage.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ferrotune::core::{Pruner, StudyView};
+use ferrotune::samplers::{GridSampler, RandomSampler};
+use ferrotune::storage::{InMemoryStorage, SqliteStorage};
+use ferrotune::{
+    Error, FrozenTrial, Optimize, ParamValue, Study, StudyDirection, TrialError, TrialOutcome, TrialState,
+};
+
+fn memory_study(seed: u64) -> Study {
+    Study::builder().sampler(RandomSampler::with_seed(seed)).create().unwrap()
+}
+
+#[test]
+fn define_by_run_suggestions_are_stable_and_checked() {
+    let study = memory_study(1);
+    let mut trial = study.ask().unwrap();
+    let lr = trial.suggest_float_log("lr", 1e-5, 1e-1).unwrap();
+    assert!((1e-5..=1e-1).contains(&lr));
+    assert_eq!(trial.suggest_float_log("lr", 1e-5, 1e-1).unwrap(), lr, "same name, same value");
+    let err = trial.suggest_float("lr", 0.0, 1.0).unwrap_err();
+    assert!(matches!(err, Error::IncompatibleDistribution { .. }), "{err}");
+    assert!(err.to_string().contains("'lr'"));
+    let err = trial.suggest_int("n", 5, 1).unwrap_err();
+    assert!(err.to_string().contains("low (5) must not be greater than high (1)"), "{err}");
+    let units = trial.suggest_int_step("units", 16, 256, 16).unwrap();
+    assert_eq!(units % 16, 0);
+    let opt = trial.suggest_categorical("optimizer", &["sgd", "adam"]).unwrap();
+    // A conditional parameter exists only on one branch.
+    if opt == "sgd" {
+        trial.suggest_float("momentum", 0.0, 0.99).unwrap();
+    }
+    let fixed = trial.suggest_float("constant", 2.0, 2.0).unwrap();
+    assert_eq!(fixed, 2.0);
+    let params = trial.params();
+    let done = study.tell(trial, lr).unwrap();
+    assert_eq!(done.state, TrialState::Complete);
+    assert_eq!(done.param_values(), params);
+    assert_eq!(params.contains_key("momentum"), opt == "sgd");
+}
+
+#[test]
+fn network_architecture_search_is_plain_code() {
+    let study = memory_study(2);
+    study
+        .optimize(30, |trial| {
+            let layers = trial.suggest_int("n_layers", 1, 4)?;
+            let mut cost = 0.0;
+            for i in 0..layers {
+                let width = trial.suggest_int_log(&format!("units_l{i}"), 8, 512)?;
+                cost += (width as f64).ln();
+            }
+            Ok(cost)
+        })
+        .unwrap();
+    for t in study.trials().unwrap() {
+        let layers = t.param_values()["n_layers"].as_i64().unwrap();
+        let widths = t.params.keys().filter(|k| k.starts_with("units_l")).count();
+        assert_eq!(widths as i64, layers, "trial {} has one width per layer", t.number);
+    }
+}
+
+#[test]
+fn a_failing_objective_fails_only_its_trial() {
+    let study = memory_study(3);
+    let calls = AtomicU64::new(0);
+    study
+        .optimize(8, |trial| {
+            let x = trial.suggest_float("x", 0.0, 1.0)?;
+            match calls.fetch_add(1, Ordering::SeqCst) {
+                0 => Err(TrialError::failed("out of memory")),
+                1 => panic!("objective blew up"),
+                2 => Ok(f64::NAN),
+                3 => Ok(f64::INFINITY),
+                4 => Err(trial.suggest_int("x", 0, 1).unwrap_err().into()),
+                _ => Ok(x),
+            }
+        })
+        .unwrap();
+    let trials = study.trials().unwrap();
+    assert_eq!(trials.len(), 8);
+    let reasons: Vec<&str> = trials.iter().take(5).map(|t| t.fail_reason().unwrap()).collect();
+    assert_eq!(reasons[0], "out of memory");
+    assert!(reasons[1].contains("panicked: objective blew up"), "{}", reasons[1]);
+    assert!(reasons[2].contains("NaN"), "{}", reasons[2]);
+    assert!(reasons[3].contains("inf"), "{}", reasons[3]);
+    assert!(reasons[4].contains("'x'"), "{}", reasons[4]);
+    assert!(trials[..5].iter().all(|t| t.state == TrialState::Failed && t.values.is_none()));
+    assert!(trials[5..].iter().all(|t| t.state == TrialState::Complete));
+    assert_eq!(study.best_trial().unwrap().number >= 5, true);
+}
+
+#[test]
+fn enqueued_trials_run_first_with_their_values() {
+    let study = memory_study(4);
+    study.enqueue_trial([("x", ParamValue::Float(0.5)), ("opt", "adam".into())]).unwrap();
+    study.enqueue_trial([("x", 0.25)]).unwrap();
+    study.enqueue_trial([("x", 7.0)]).unwrap(); // outside the range: that trial fails, clearly
+    study
+        .optimize(5, |trial| {
+            let x = trial.suggest_float("x", 0.0, 1.0)?;
+            let opt = trial.suggest_categorical("opt", &["sgd", "adam"])?;
+            Ok(x + if opt == "adam" { 0.0 } else { 1.0 })
+        })
+        .unwrap();
+    let trials = study.trials().unwrap();
+    assert_eq!(trials.len(), 5);
+    assert_eq!(trials[0].param_values()["x"], ParamValue::Float(0.5));
+    assert_eq!(trials[0].param_values()["opt"], ParamValue::from("adam"));
+    assert_eq!(trials[1].param_values()["x"], ParamValue::Float(0.25));
+    assert!(trials[1].param_values().contains_key("opt"), "unlisted parameters are sampled");
+    assert_eq!(trials[2].state, TrialState::Failed);
+    assert!(trials[2].fail_reason().unwrap().contains("value 7 for parameter 'x' is outside"));
+    assert!(trials[3..].iter().all(|t| !t.is_enqueued()));
+}
+
+#[test]
+fn parallel_optimize_runs_exactly_n_trials() {
+    let study = memory_study(5);
+    study
+        .optimize_with(Optimize::new().n_trials(200).n_jobs(4), |trial| {
+            let x = trial.suggest_float("x", -1.0, 1.0)?;
+            Ok(x * x)
+        })
+        .unwrap();
+    let trials = study.trials().unwrap();
+    let numbers: BTreeSet<u64> = trials.iter().map(|t| t.number).collect();
+    assert_eq!(numbers, (0..200).collect());
+    assert!(trials.iter().all(|t| t.state == TrialState::Complete));
+}
+
+#[test]
+fn timeout_and_stop_end_the_loop() {
+    let study = memory_study(6);
+    // No trial limit: only the timeout can end this.
+    study
+        .optimize_with(Optimize::new().timeout(Duration::from_millis(200)).n_jobs(2), |trial| {
+            std::thread::sleep(Duration::from_millis(5));
+            Ok(trial.suggest_float("x", 0.0, 1.0)?)
+        })
+        .unwrap();
+    assert!(!study.trials().unwrap().is_empty());
+
+    let study = memory_study(7);
+    let seen = Arc::new(AtomicU64::new(0));
+    let counter = seen.clone();
+    let options = Optimize::new().callback(move |study: &Study, trial: &FrozenTrial| {
+        assert_eq!(trial.state, TrialState::Complete);
+        if counter.fetch_add(1, Ordering::SeqCst) + 1 == 7 {
+            study.stop();
+        }
+    });
+    study.optimize_with(options, |trial| Ok(trial.suggest_float("x", 0.0, 1.0)?)).unwrap();
+    assert_eq!(study.trials().unwrap().len(), 7);
+    assert_eq!(seen.load(Ordering::SeqCst), 7);
+    // stop() applied to that call only: the next one runs.
+    study.optimize(3, |trial| Ok(trial.suggest_float("x", 0.0, 1.0)?)).unwrap();
+    assert_eq!(study.trials().unwrap().len(), 10);
+}
+
+fn run_seeded(seed: u64) -> Vec<BTreeMap<String, ParamValue>> {
+    let study = memory_study(seed);
+    study
+        .optimize(25, |trial| {
+            let a = trial.suggest_float("a", -3.0, 3.0)?;
+            let b = trial.suggest_int_log("b", 1, 1000)?;
+            let c = trial.suggest_categorical("c", &[1, 2, 3])?;
+            Ok(a + b as f64 + f64::from(c))
+        })
+        .unwrap();
+    study.trials().unwrap().iter().map(|t| t.param_values()).collect()
+}
+
+#[test]
+fn a_seed_makes_a_study_repeat_exactly() {
+    assert_eq!(run_seeded(11), run_seeded(11));
+    assert_ne!(run_seeded(11), run_seeded(12));
+}
+
+fn grid_sampler() -> GridSampler {
+    let grid = BTreeMap::from([
+        ("x".to_string(), (0..6).map(ParamValue::Int).collect()),
+        ("y".to_string(), vec!["a".into(), "b".into(), "c".into()]),
+    ]);
+    GridSampler::with_seed(grid, 1).unwrap()
+}
+
+#[test]
+fn grid_search_covers_each_point_once_then_stops() {
+    let study = Study::builder().sampler(grid_sampler()).create().unwrap();
+    study
+        .optimize_with(Optimize::new().n_jobs(4), |trial| {
+            let x = trial.suggest_int("x", 0, 5)?;
+            let y = trial.suggest_categorical("y", &["a", "b", "c"])?;
+            Ok(x as f64 + y.len() as f64)
+        })
+        .unwrap();
+    let trials = study.trials().unwrap();
+    assert_eq!(trials.len(), 18);
+    let points: BTreeSet<String> = trials.iter().map(|t| format!("{:?}", t.param_values())).collect();
+    assert_eq!(points.len(), 18);
+    assert!(matches!(study.ask(), Err(Error::SearchSpaceExhausted)));
+}
+
+#[test]
+fn multi_objective_studies_expose_the_pareto_front() {
+    let study = Study::builder()
+        .directions([StudyDirection::Minimize, StudyDirection::Maximize])
+        .sampler(RandomSampler::with_seed(8))
+        .create()
+        .unwrap();
+    study
+        .optimize(60, |trial| {
+            let x = trial.suggest_float("x", 0.0, 1.0)?;
+            let y = trial.suggest_float("y", 0.0, 1.0)?;
+            Ok((x + y, x - y * y))
+        })
+        .unwrap();
+    assert!(matches!(study.best_trial(), Err(Error::MultiObjective(_))));
+    let front = study.best_trials().unwrap();
+    assert!(!front.is_empty());
+    let all = study.trials().unwrap();
+    for f in &front {
+        let fv = f.values.as_ref().unwrap();
+        for t in &all {
+            let tv = t.values.as_ref().unwrap();
+            assert!(!ferrotune::core::dominates(tv, fv, study.directions()), "trial {} dominates front member {}", t.number, f.number);
+        }
+    }
+    // Wrong number of values fails the trial, with the reason.
+    let trial = study.ask().unwrap();
+    let failed = study.tell(trial, 1.0).unwrap();
+    assert_eq!(failed.state, TrialState::Failed);
+    assert!(failed.fail_reason().unwrap().contains("1 value(s) but the study has 2"));
+}
+
+/// Prunes once a reported value exceeds a threshold.
+struct AboveThreshold(f64);
+
+impl Pruner for AboveThreshold {
+    fn prune(&self, _study: &StudyView<'_>, trial: &FrozenTrial) -> ferrotune::Result<bool> {
+        Ok(trial.last_intermediate().is_some_and(|(_, v)| v > self.0))
+    }
+}
+
+#[test]
+fn report_and_should_prune_record_pruned_trials() {
+    let study = Study::builder().sampler(RandomSampler::with_seed(9)).pruner(AboveThreshold(0.5)).create().unwrap();
+    study
+        .optimize(20, |trial| {
+            let x = trial.suggest_float("x", 0.0, 1.0)?;
+            for step in 0..5 {
+                let value = x * (1.0 + step as f64 * 0.1);
+                trial.report(step, value)?;
+                if trial.should_prune()? {
+                    return Err(TrialError::Pruned);
+                }
+            }
+            Ok(x)
+        })
+        .unwrap();
+    let trials = study.trials().unwrap();
+    let pruned: Vec<_> = trials.iter().filter(|t| t.state == TrialState::Pruned).collect();
+    assert!(!pruned.is_empty() && pruned.len() < 20);
+    for t in pruned {
+        let (_, last) = t.last_intermediate().unwrap();
+        assert!(last > 0.5);
+        assert_eq!(t.value(), Some(last), "a pruned trial keeps its last intermediate value");
+    }
+}
+
+#[test]
+fn ask_tell_across_handles_and_by_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:///{}", dir.path().join("s.db").display());
+    let study = Study::builder().name("at").storage_url(&url).create().unwrap();
+    let mut trial = study.ask().unwrap();
+    let x = trial.suggest_float("x", 0.0, 1.0).unwrap();
+    let number = trial.number();
+    drop(trial);
+    // Another process (here: another handle) finishes it by number.
+    let other = Study::builder().name("at").storage_url(&url).load().unwrap();
+    let done = other.tell_number(number, TrialOutcome::Complete(vec![x])).unwrap();
+    assert_eq!(done.value(), Some(x));
+    let again = other.tell_number(number, TrialOutcome::Pruned).unwrap_err();
+    assert!(matches!(again, Error::TrialNotRunning { number: 0, state: TrialState::Complete }), "{again}");
+    assert!(other.tell_number(99, TrialOutcome::Pruned).unwrap_err().to_string().contains("no trial number 99"));
+    assert_eq!(study.best_value().unwrap(), x);
+}
+
+#[test]
+fn creating_and_loading_studies() {
+    let storage: Arc<dyn ferrotune::core::Storage> = Arc::new(InMemoryStorage::new());
+    let s = Study::builder().name("s").storage(storage.clone()).direction(StudyDirection::Maximize).create().unwrap();
+    assert!(matches!(s.best_trial(), Err(Error::NoCompletedTrials(_))));
+    let dup = Study::builder().name("s").storage(storage.clone()).direction(StudyDirection::Maximize).create();
+    assert!(matches!(dup, Err(Error::DuplicateStudy(_))));
+    let loaded = Study::builder().name("s").storage(storage.clone()).load_if_exists(true).create().unwrap();
+    assert_eq!(loaded.directions(), [StudyDirection::Maximize]);
+    let mismatch = Study::builder().name("s").storage(storage.clone()).direction(StudyDirection::Minimize).load();
+    assert!(mismatch.unwrap_err().to_string().contains("optimizes [maximize], but [minimize]"));
+    let missing = Study::builder().name("nope").storage(storage.clone()).load();
+    assert!(matches!(missing, Err(Error::StudyNotFound(_))));
+    let bad_url = Study::builder().storage_url("mysql://x").create().unwrap_err();
+    assert!(bad_url.to_string().contains("unsupported storage URL"));
+    s.set_user_attr("dataset", "digits").unwrap();
+    assert_eq!(loaded.user_attrs().unwrap()["dataset"], "digits");
+}
+
+#[test]
+fn sqlite_and_memory_give_the_same_seeded_study() {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = Arc::new(SqliteStorage::open(dir.path().join("a.db")).unwrap());
+    let run = |study: Study| {
+        study
+            .optimize(30, |trial| {
+                let x = trial.suggest_float("x", -2.0, 2.0)?;
+                trial.report(0, x)?;
+                Ok(x * x)
+            })
+            .unwrap();
+        study.trials().unwrap().iter().map(|t| (t.param_values(), t.values.clone(), t.intermediate_values.clone())).collect::<Vec<_>>()
+    };
+    let a = run(Study::builder().sampler(RandomSampler::with_seed(3)).create().unwrap());
+    let b = run(Study::builder().storage(sqlite).sampler(RandomSampler::with_seed(3)).create().unwrap());
+    assert_eq!(a, b);
+}
