@@ -1,6 +1,7 @@
 //! The I/O seam: where studies and trials live.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::{AttrValue, FrozenTrial, ParamValue, Result, StudyDirection, StudyInfo, TrialParam, TrialState};
 
@@ -32,7 +33,9 @@ pub struct NewTrial {
 #[derive(Debug, Clone, Default)]
 pub struct TrialChanges {
     /// Every trial created or modified after the old cursor, any order.
-    pub trials: Vec<FrozenTrial>,
+    /// Shared, immutable snapshots: backends that keep trials in memory
+    /// hand out the same allocation instead of copying.
+    pub trials: Vec<Arc<FrozenTrial>>,
     /// Pass this to the next call to get only later changes.
     pub cursor: u64,
 }
@@ -86,7 +89,7 @@ pub trait Storage: Send + Sync {
     fn set_trial_attr(&self, trial_id: i64, scope: AttrScope, key: &str, value: &AttrValue) -> Result<()>;
     /// Finish a running trial. `state` must be final; `values`, if given,
     /// must have one entry per study direction.
-    fn finish_trial(&self, trial_id: i64, state: TrialState, values: Option<&[f64]>) -> Result<FrozenTrial>;
+    fn finish_trial(&self, trial_id: i64, state: TrialState, values: Option<&[f64]>) -> Result<Arc<FrozenTrial>>;
 
     /// One trial by id.
     fn trial(&self, trial_id: i64) -> Result<FrozenTrial>;
@@ -94,7 +97,7 @@ pub trait Storage: Send + Sync {
     fn trials_changed_since(&self, study_id: i64, cursor: u64) -> Result<TrialChanges>;
 
     /// Every trial of a study, ordered by number.
-    fn all_trials(&self, study_id: i64) -> Result<Vec<FrozenTrial>> {
+    fn all_trials(&self, study_id: i64) -> Result<Vec<Arc<FrozenTrial>>> {
         let mut trials = self.trials_changed_since(study_id, 0)?.trials;
         trials.sort_by_key(|t| t.number);
         Ok(trials)

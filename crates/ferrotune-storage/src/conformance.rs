@@ -156,7 +156,7 @@ pub fn finished_trials_are_immutable(storage: Arc<dyn Storage>) {
     assert!(not_running(storage.set_trial_param(t.trial_id, "y", &float_param(0.0, 1.0, false, 0.9))));
     assert!(not_running(storage.set_trial_intermediate_value(t.trial_id, 1, 1.0)));
     assert!(not_running(storage.set_trial_attr(t.trial_id, AttrScope::User, "k", &1.into())));
-    assert_eq!(storage.trial(t.trial_id).unwrap(), before);
+    assert_eq!(storage.trial(t.trial_id).unwrap(), *before);
 
     let fixed = BTreeMap::from([("x".to_string(), ParamValue::Float(0.25))]);
     let w = storage
@@ -272,9 +272,9 @@ pub fn sampled_trial_limit_is_atomic(storage: Arc<dyn Storage>) {
 pub fn incremental_reads_rebuild_the_study(storage: Arc<dyn Storage>) {
     let study = storage.create_study("s", &[Minimize]).unwrap().study_id;
     let other = storage.create_study("other", &[Minimize]).unwrap().study_id;
-    let mut mirror: BTreeMap<u64, FrozenTrial> = BTreeMap::new();
+    let mut mirror: BTreeMap<u64, Arc<FrozenTrial>> = BTreeMap::new();
     let mut cursor = 0;
-    let mut sync = |mirror: &mut BTreeMap<u64, FrozenTrial>| {
+    let mut sync = |mirror: &mut BTreeMap<u64, Arc<FrozenTrial>>| {
         let changes = storage.trials_changed_since(study, cursor).unwrap();
         assert!(changes.cursor >= cursor);
         cursor = changes.cursor;
@@ -294,14 +294,24 @@ pub fn incremental_reads_rebuild_the_study(storage: Arc<dyn Storage>) {
         let changed = sync(&mut mirror);
         assert!(changed >= 1 && changed <= 2, "only the touched trial changed, got {changed}");
         assert_eq!(sync(&mut mirror), 0, "nothing changed since the last read");
-        let truth: Vec<FrozenTrial> = storage.all_trials(study).unwrap();
+        let truth: Vec<Arc<FrozenTrial>> = storage.all_trials(study).unwrap();
         assert_eq!(mirror.values().cloned().collect::<Vec<_>>(), truth);
     }
 }
 
-/// Changing a returned trial changes nothing in the storage.
+/// Changing a returned trial changes nothing in the storage, and a held
+/// snapshot does not change when the storage is written.
 pub fn returned_trials_are_snapshots(storage: Arc<dyn Storage>) {
     let study = storage.create_study("s", &[Minimize]).unwrap().study_id;
+    let t = running(&*storage, study);
+    let held = storage.trials_changed_since(study, 0).unwrap().trials;
+    storage.set_trial_param(t.trial_id, "x", &float_param(0.0, 1.0, false, 0.5)).unwrap();
+    storage.set_trial_intermediate_value(t.trial_id, 0, 1.0).unwrap();
+    assert!(held[0].params.is_empty() && held[0].intermediate_values.is_empty());
+    let held_again = storage.trials_changed_since(study, 0).unwrap().trials;
+    storage.finish_trial(t.trial_id, TrialState::Failed, None).unwrap();
+    assert_eq!(held_again[0].state, TrialState::Running);
+    assert_eq!(held_again[0].params.len(), 1);
     let t = running(&*storage, study);
     let mut copy = storage.trial(t.trial_id).unwrap();
     copy.state = TrialState::Complete;

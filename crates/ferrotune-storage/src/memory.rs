@@ -1,7 +1,7 @@
 //! In-memory storage: the fastest backend, for one process.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Mutex;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
 
 use ferrotune_core::{
     AttrScope, AttrValue, Error, FrozenTrial, NewTrial, Result, Storage, StudyDirection, StudyInfo, TrialChanges,
@@ -20,19 +20,23 @@ pub struct InMemoryStorage {
 #[derive(Default)]
 struct Inner {
     studies: BTreeMap<i64, StudyData>,
-    /// trial_id -> (study_id, number)
-    trial_index: HashMap<i64, (i64, u64)>,
+    /// (study_id, number) by trial_id - 1; ids are handed out densely.
+    trial_index: Vec<(i64, u64)>,
     next_study_id: i64,
     next_trial_id: i64,
 }
 
 struct StudyData {
     info: StudyInfo,
-    trials: Vec<FrozenTrial>,
+    /// Trials by number. Copy-on-write: a reader holding an older snapshot
+    /// keeps it; a write copies only if someone does.
+    trials: Vec<Arc<FrozenTrial>>,
     /// Change sequence of the last write to each trial, by number.
     trial_seq: Vec<u64>,
-    /// Change sequence -> trial number, for incremental reads.
-    changes: BTreeMap<u64, u64>,
+    /// (change sequence, trial number) in sequence order. Entries whose
+    /// trial was written again later are stale and skipped on read, and
+    /// compacted away once they outnumber the live ones.
+    change_log: Vec<(u64, u64)>,
     change_seq: u64,
     n_sampled: u64,
     /// Numbers of waiting trials, so claiming one is not a scan.
@@ -42,9 +46,17 @@ struct StudyData {
 impl StudyData {
     fn touch(&mut self, number: u64) {
         self.change_seq += 1;
-        let old = std::mem::replace(&mut self.trial_seq[number as usize], self.change_seq);
-        self.changes.remove(&old);
-        self.changes.insert(self.change_seq, number);
+        self.trial_seq[number as usize] = self.change_seq;
+        self.change_log.push((self.change_seq, number));
+        if self.change_log.len() > 64 + 4 * self.trials.len() {
+            let trial_seq = &self.trial_seq;
+            self.change_log.retain(|&(seq, number)| trial_seq[number as usize] == seq);
+        }
+    }
+
+    /// The trial with this number, for writing.
+    fn trial_mut(&mut self, number: u64) -> &mut FrozenTrial {
+        Arc::make_mut(&mut self.trials[number as usize])
     }
 }
 
@@ -62,6 +74,13 @@ impl InMemoryStorage {
 }
 
 impl Inner {
+    fn locate(&self, trial_id: i64) -> Result<(i64, u64)> {
+        usize::try_from(trial_id - 1)
+            .ok()
+            .and_then(|i| self.trial_index.get(i).copied())
+            .ok_or(Error::TrialNotFound(trial_id))
+    }
+
     fn study(&mut self, study_id: i64) -> Result<&mut StudyData> {
         self.studies
             .get_mut(&study_id)
@@ -70,7 +89,7 @@ impl Inner {
 
     /// The running trial with this id, for modification.
     fn running_trial(&mut self, trial_id: i64) -> Result<(&mut StudyData, u64)> {
-        let &(study_id, number) = self.trial_index.get(&trial_id).ok_or(Error::TrialNotFound(trial_id))?;
+        let (study_id, number) = self.locate(trial_id)?;
         let study = self.study(study_id)?;
         let trial = &study.trials[number as usize];
         if trial.state != TrialState::Running {
@@ -99,7 +118,7 @@ impl Storage for InMemoryStorage {
             info: info.clone(),
             trials: Vec::new(),
             trial_seq: Vec::new(),
-            changes: BTreeMap::new(),
+            change_log: Vec::new(),
             change_seq: 0,
             n_sampled: 0,
             waiting: BTreeSet::new(),
@@ -123,7 +142,8 @@ impl Storage for InMemoryStorage {
             .remove(&study_id)
             .ok_or_else(|| Error::StudyNotFound(format!("id {study_id}")))?;
         for t in &study.trials {
-            inner.trial_index.remove(&t.trial_id);
+            // Ids are never reused; a tombstone makes later lookups fail.
+            inner.trial_index[(t.trial_id - 1) as usize] = (0, 0);
         }
         Ok(())
     }
@@ -170,10 +190,10 @@ impl Storage for InMemoryStorage {
         if new.waiting {
             study.waiting.insert(number);
         }
-        study.trials.push(trial.clone());
+        study.trials.push(Arc::new(trial.clone()));
         study.trial_seq.push(0);
         study.touch(number);
-        inner.trial_index.insert(trial_id, (study_id, number));
+        inner.trial_index.push((study_id, number));
         Ok(Some(trial))
     }
 
@@ -183,7 +203,7 @@ impl Storage for InMemoryStorage {
         let Some(number) = study.waiting.pop_first() else {
             return Ok(None);
         };
-        let trial = &mut study.trials[number as usize];
+        let trial = study.trial_mut(number);
         trial.state = TrialState::Running;
         trial.started_at_us = Some(now_us());
         let claimed = trial.clone();
@@ -194,7 +214,7 @@ impl Storage for InMemoryStorage {
     fn set_trial_param(&self, trial_id: i64, name: &str, param: &TrialParam) -> Result<()> {
         let mut inner = self.lock();
         let (study, number) = inner.running_trial(trial_id)?;
-        study.trials[number as usize].params.insert(name.to_owned(), param.clone());
+        study.trial_mut(number).params.insert(name.to_owned(), param.clone());
         study.touch(number);
         Ok(())
     }
@@ -202,7 +222,7 @@ impl Storage for InMemoryStorage {
     fn set_trial_intermediate_value(&self, trial_id: i64, step: u64, value: f64) -> Result<()> {
         let mut inner = self.lock();
         let (study, number) = inner.running_trial(trial_id)?;
-        study.trials[number as usize].intermediate_values.insert(step, value);
+        study.trial_mut(number).intermediate_values.insert(step, value);
         study.touch(number);
         Ok(())
     }
@@ -210,7 +230,7 @@ impl Storage for InMemoryStorage {
     fn set_trial_attr(&self, trial_id: i64, scope: AttrScope, key: &str, value: &AttrValue) -> Result<()> {
         let mut inner = self.lock();
         let (study, number) = inner.running_trial(trial_id)?;
-        let trial = &mut study.trials[number as usize];
+        let trial = study.trial_mut(number);
         let map = match scope {
             AttrScope::User => &mut trial.user_attrs,
             AttrScope::System => &mut trial.system_attrs,
@@ -220,23 +240,22 @@ impl Storage for InMemoryStorage {
         Ok(())
     }
 
-    fn finish_trial(&self, trial_id: i64, state: TrialState, values: Option<&[f64]>) -> Result<FrozenTrial> {
+    fn finish_trial(&self, trial_id: i64, state: TrialState, values: Option<&[f64]>) -> Result<Arc<FrozenTrial>> {
         let mut inner = self.lock();
         let (study, number) = inner.running_trial(trial_id)?;
         check_finish(state, values, study.info.directions.len())?;
-        let trial = &mut study.trials[number as usize];
+        let trial = study.trial_mut(number);
         trial.state = state;
         trial.values = values.map(<[f64]>::to_vec);
         trial.finished_at_us = Some(now_us());
-        let finished = trial.clone();
         study.touch(number);
-        Ok(finished)
+        Ok(study.trials[number as usize].clone())
     }
 
     fn trial(&self, trial_id: i64) -> Result<FrozenTrial> {
         let mut inner = self.lock();
-        let &(study_id, number) = inner.trial_index.get(&trial_id).ok_or(Error::TrialNotFound(trial_id))?;
-        Ok(inner.study(study_id)?.trials[number as usize].clone())
+        let (study_id, number) = inner.locate(trial_id)?;
+        Ok((*inner.study(study_id)?.trials[number as usize]).clone())
     }
 
     fn trials_changed_since(&self, study_id: i64, cursor: u64) -> Result<TrialChanges> {
@@ -245,10 +264,11 @@ impl Storage for InMemoryStorage {
         let trials = if cursor == 0 {
             study.trials.clone()
         } else {
-            study
-                .changes
-                .range(cursor + 1..)
-                .map(|(_, &number)| study.trials[number as usize].clone())
+            let start = study.change_log.partition_point(|&(seq, _)| seq <= cursor);
+            study.change_log[start..]
+                .iter()
+                .filter(|&&(seq, number)| study.trial_seq[number as usize] == seq)
+                .map(|&(_, number)| study.trials[number as usize].clone())
                 .collect()
         };
         Ok(TrialChanges { trials, cursor: study.change_seq })

@@ -48,9 +48,9 @@ impl StudyInner {
             for t in changes.trials {
                 let number = t.number as usize;
                 if number < trials.len() {
-                    trials[number] = Arc::new(t);
+                    trials[number] = t;
                 } else if number == trials.len() {
-                    trials.push(Arc::new(t));
+                    trials.push(t);
                 } else {
                     return Err(Error::Storage(format!(
                         "trial numbers of study '{}' are not dense: got {number} after {}",
@@ -344,18 +344,18 @@ impl Study {
     /// Finish a trial started with [`Study::ask`] with its objective value(s).
     /// NaN or infinite values, or the wrong number of them, fail the trial
     /// with the reason recorded (the returned trial says so).
-    pub fn tell(&self, trial: Trial, values: impl ObjectiveValues) -> Result<FrozenTrial> {
+    pub fn tell(&self, trial: Trial, values: impl ObjectiveValues) -> Result<Arc<FrozenTrial>> {
         self.finish_by_id(trial.frozen.trial_id, TrialOutcome::Complete(values.into_values()))
     }
 
     /// Finish a trial with any outcome.
-    pub fn tell_outcome(&self, trial: Trial, outcome: TrialOutcome) -> Result<FrozenTrial> {
+    pub fn tell_outcome(&self, trial: Trial, outcome: TrialOutcome) -> Result<Arc<FrozenTrial>> {
         self.finish_by_id(trial.frozen.trial_id, outcome)
     }
 
     /// Finish a running trial by its number, for ask/tell across processes
     /// (the CLI's `tell`).
-    pub fn tell_number(&self, number: u64, outcome: TrialOutcome) -> Result<FrozenTrial> {
+    pub fn tell_number(&self, number: u64, outcome: TrialOutcome) -> Result<Arc<FrozenTrial>> {
         let snapshot = self.inner.refresh()?;
         let trial = snapshot
             .get(number as usize)
@@ -363,10 +363,10 @@ impl Study {
         self.finish_by_id(trial.trial_id, outcome)
     }
 
-    fn finish_by_id(&self, trial_id: i64, outcome: TrialOutcome) -> Result<FrozenTrial> {
+    fn finish_by_id(&self, trial_id: i64, outcome: TrialOutcome) -> Result<Arc<FrozenTrial>> {
         let storage = &self.inner.storage;
         let n_objectives = self.directions().len();
-        let fail = |reason: String| -> Result<FrozenTrial> {
+        let fail = |reason: String| -> Result<Arc<FrozenTrial>> {
             storage.set_trial_attr(trial_id, AttrScope::System, FAIL_REASON_ATTR, &AttrValue::from(reason))?;
             storage.finish_trial(trial_id, TrialState::Failed, None)
         };

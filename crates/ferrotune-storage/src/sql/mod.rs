@@ -12,6 +12,7 @@
 pub mod sqlite;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use ferrotune_core::{
     AttrScope, AttrValue, Distribution, Error, FrozenTrial, NewTrial, ParamValue, Result, Storage, StudyDirection,
@@ -587,7 +588,7 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
         })
     }
 
-    fn finish_trial(&self, trial_id: i64, state: TrialState, values: Option<&[f64]>) -> Result<FrozenTrial> {
+    fn finish_trial(&self, trial_id: i64, state: TrialState, values: Option<&[f64]>) -> Result<Arc<FrozenTrial>> {
         self.backend.transaction(true, &mut |tx| {
             let lock = Self::lock_running_trial(tx, trial_id)?;
             check_finish(state, values, lock.n_objectives)?;
@@ -601,7 +602,7 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
                     &[trial_id.into(), (objective as i64).into(), SqlValue::real(value)],
                 )?;
             }
-            Self::load_trial(tx, trial_id)
+            Self::load_trial(tx, trial_id).map(Arc::new)
         })
     }
 
@@ -617,6 +618,9 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
                 Vec::new()
             } else {
                 Self::load_trials(tx, "t.study_id = $1 AND t.change_seq > $2", &[study_id.into(), cursor.into()])?
+                    .into_iter()
+                    .map(Arc::new)
+                    .collect()
             };
             Ok(TrialChanges { trials, cursor: seq as u64 })
         })
