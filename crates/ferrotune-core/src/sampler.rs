@@ -33,7 +33,10 @@ impl<'a> StudyView<'a> {
         &'s self,
         states: &'s [TrialState],
     ) -> impl Iterator<Item = &'a FrozenTrial> + 's {
-        self.trials.iter().map(|t| &**t).filter(move |t| states.contains(&t.state))
+        self.trials
+            .iter()
+            .map(|t| &**t)
+            .filter(move |t| states.contains(&t.state))
     }
 
     /// Whether the study has more than one objective.
@@ -61,7 +64,11 @@ pub trait Sampler: Send + Sync {
     fn name(&self) -> &str;
 
     /// Parameters to sample jointly for `trial`. Default: none.
-    fn infer_relative_search_space(&self, study: &StudyView<'_>, trial: &FrozenTrial) -> SearchSpace {
+    fn infer_relative_search_space(
+        &self,
+        study: &StudyView<'_>,
+        trial: &FrozenTrial,
+    ) -> SearchSpace {
         let _ = (study, trial);
         SearchSpace::new()
     }

@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::{AttrValue, FrozenTrial, ParamValue, Result, StudyDirection, StudyInfo, TrialParam, TrialState};
+use crate::{
+    AttrValue, FrozenTrial, ParamValue, Result, StudyDirection, StudyInfo, TrialParam, TrialState,
+};
 
 /// Which attribute map a key belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,7 +76,13 @@ pub trait Storage: Send + Sync {
     /// Delete a study and all its trials.
     fn delete_study(&self, study_id: i64) -> Result<()>;
     /// Set a study attribute (overwrites).
-    fn set_study_attr(&self, study_id: i64, scope: AttrScope, key: &str, value: &AttrValue) -> Result<()>;
+    fn set_study_attr(
+        &self,
+        study_id: i64,
+        scope: AttrScope,
+        key: &str,
+        value: &AttrValue,
+    ) -> Result<()>;
 
     /// Create a trial with the next number. `None` only when
     /// `max_sampled_trials` is reached.
@@ -86,10 +94,21 @@ pub trait Storage: Send + Sync {
     /// Record an intermediate value of a running trial (overwrites the step).
     fn set_trial_intermediate_value(&self, trial_id: i64, step: u64, value: f64) -> Result<()>;
     /// Set an attribute of a running trial (overwrites).
-    fn set_trial_attr(&self, trial_id: i64, scope: AttrScope, key: &str, value: &AttrValue) -> Result<()>;
+    fn set_trial_attr(
+        &self,
+        trial_id: i64,
+        scope: AttrScope,
+        key: &str,
+        value: &AttrValue,
+    ) -> Result<()>;
     /// Finish a running trial. `state` must be final; `values`, if given,
     /// must have one entry per study direction.
-    fn finish_trial(&self, trial_id: i64, state: TrialState, values: Option<&[f64]>) -> Result<Arc<FrozenTrial>>;
+    fn finish_trial(
+        &self,
+        trial_id: i64,
+        state: TrialState,
+        values: Option<&[f64]>,
+    ) -> Result<Arc<FrozenTrial>>;
 
     /// One trial by id.
     fn trial(&self, trial_id: i64) -> Result<FrozenTrial>;

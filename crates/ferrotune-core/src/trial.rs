@@ -37,7 +37,10 @@ impl TrialState {
 
     /// Whether the state is final.
     pub fn is_finished(self) -> bool {
-        matches!(self, TrialState::Complete | TrialState::Pruned | TrialState::Failed)
+        matches!(
+            self,
+            TrialState::Complete | TrialState::Pruned | TrialState::Failed
+        )
     }
 
     /// The lowercase name used in storage and on the command line.
@@ -132,7 +135,10 @@ impl FrozenTrial {
 
     /// User-facing parameter values by name.
     pub fn param_values(&self) -> BTreeMap<String, ParamValue> {
-        self.params.iter().map(|(k, p)| (k.clone(), p.value())).collect()
+        self.params
+            .iter()
+            .map(|(k, p)| (k.clone(), p.value()))
+            .collect()
     }
 
     /// Whether the trial was enqueued with hand-picked parameters.
@@ -142,12 +148,17 @@ impl FrozenTrial {
 
     /// The last reported intermediate value and its step.
     pub fn last_intermediate(&self) -> Option<(u64, f64)> {
-        self.intermediate_values.iter().next_back().map(|(s, v)| (*s, *v))
+        self.intermediate_values
+            .iter()
+            .next_back()
+            .map(|(s, v)| (*s, *v))
     }
 
     /// Why the trial failed, if it did and a reason was recorded.
     pub fn fail_reason(&self) -> Option<&str> {
-        self.system_attrs.get(FAIL_REASON_ATTR).and_then(|v| v.as_str())
+        self.system_attrs
+            .get(FAIL_REASON_ATTR)
+            .and_then(|v| v.as_str())
     }
 
     /// Wall-clock duration in seconds, for finished trials.

@@ -31,8 +31,8 @@ mod study;
 mod trial;
 
 pub use ferrotune_core::{
-    AttrValue, CategoricalDistribution, Distribution, Error, FloatDistribution, FrozenTrial, IntDistribution,
-    ParamValue, Result, StudyDirection, StudyInfo, TrialState,
+    AttrValue, CategoricalDistribution, Distribution, Error, FloatDistribution, FrozenTrial,
+    IntDistribution, ParamValue, Result, StudyDirection, StudyInfo, TrialState,
 };
 pub use study::{Callback, Optimize, Study, StudyBuilder, TrialOutcome};
 pub use trial::{ObjectiveValues, Trial, TrialError};
@@ -54,6 +54,6 @@ pub mod pruners {
 
 /// Storages: where studies live.
 pub mod storage {
-    pub use ferrotune_storage::{open, InMemoryStorage, SqliteStorage};
     pub use ferrotune_storage::sql::sqlite::Synchronous;
+    pub use ferrotune_storage::{open, InMemoryStorage, SqliteStorage};
 }
