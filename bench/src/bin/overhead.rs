@@ -17,31 +17,17 @@ use ferrotune::storage::{InMemoryStorage, SqliteStorage, Synchronous};
 use ferrotune::Study;
 
 const NAMES: [&str; 10] = ["x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9"];
-const ENGINES: [&str; 3] = [
-    "ferrotune-memory",
-    "ferrotune-sqlite",
-    "ferrotune-sqlite-full",
-];
+const ENGINES: [&str; 3] = ["ferrotune-memory", "ferrotune-sqlite", "ferrotune-sqlite-full"];
 
 fn run(engine: &str, n_trials: usize) -> ferrotune::Result<serde_json::Value> {
     let dir = tempfile::tempdir().map_err(|e| ferrotune::Error::Storage(e.to_string()))?;
     let storage: Arc<dyn Storage> = match engine {
         "ferrotune-memory" => Arc::new(InMemoryStorage::new()),
         "ferrotune-sqlite" => Arc::new(SqliteStorage::open(dir.path().join("bench.db"))?),
-        "ferrotune-sqlite-full" => Arc::new(SqliteStorage::open_with(
-            dir.path().join("bench.db"),
-            Synchronous::Full,
-        )?),
-        other => {
-            return Err(ferrotune::Error::InvalidArgument(format!(
-                "unknown engine {other}"
-            )))
-        }
+        "ferrotune-sqlite-full" => Arc::new(SqliteStorage::open_with(dir.path().join("bench.db"), Synchronous::Full)?),
+        other => return Err(ferrotune::Error::InvalidArgument(format!("unknown engine {other}"))),
     };
-    let study = Study::builder()
-        .storage(storage)
-        .sampler(RandomSampler::with_seed(0))
-        .create()?;
+    let study = Study::builder().storage(storage).sampler(RandomSampler::with_seed(0)).create()?;
     let n_last = (n_trials / 10).max(1);
     let split = n_trials - n_last;
     let mut best = f64::INFINITY;
@@ -84,17 +70,10 @@ fn main() {
     let mut engines: Vec<String> = ENGINES.iter().map(|s| s.to_string()).collect();
     let mut i = 0;
     while i < args.len() {
-        let values: Vec<String> = args[i + 1..]
-            .iter()
-            .take_while(|a| !a.starts_with("--"))
-            .cloned()
-            .collect();
+        let values: Vec<String> = args[i + 1..].iter().take_while(|a| !a.starts_with("--")).cloned().collect();
         match args[i].as_str() {
             "--trials" => {
-                trials = values
-                    .iter()
-                    .map(|v| v.parse().expect("--trials takes positive integers"))
-                    .collect()
+                trials = values.iter().map(|v| v.parse().expect("--trials takes positive integers")).collect()
             }
             "--engines" => engines = values.clone(),
             other => {

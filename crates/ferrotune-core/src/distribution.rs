@@ -68,8 +68,7 @@ impl ParamValue {
     /// int/float (as Python does: `1 == 1.0`), everything else exactly.
     fn matches_choice(&self, choice: &ParamValue) -> bool {
         match (self, choice) {
-            (ParamValue::Int(a), ParamValue::Float(b))
-            | (ParamValue::Float(b), ParamValue::Int(a)) => *a as f64 == *b,
+            (ParamValue::Int(a), ParamValue::Float(b)) | (ParamValue::Float(b), ParamValue::Int(a)) => *a as f64 == *b,
             (a, b) => a == b,
         }
     }
@@ -150,14 +149,10 @@ impl FloatDistribution {
     pub fn new(low: f64, high: f64, log: bool, step: Option<f64>) -> Result<Self> {
         let bad = |msg: String| Err(Error::InvalidDistribution(msg));
         if !low.is_finite() || !high.is_finite() {
-            return bad(format!(
-                "float bounds must be finite numbers, got low={low}, high={high}"
-            ));
+            return bad(format!("float bounds must be finite numbers, got low={low}, high={high}"));
         }
         if low > high {
-            return bad(format!(
-                "low ({low}) must not be greater than high ({high})"
-            ));
+            return bad(format!("low ({low}) must not be greater than high ({high})"));
         }
         if log && low <= 0.0 {
             return bad(format!("a log-scale float needs low > 0, got low={low}"));
@@ -176,12 +171,7 @@ impl FloatDistribution {
                 ));
             }
         }
-        Ok(FloatDistribution {
-            low,
-            high,
-            log,
-            step,
-        })
+        Ok(FloatDistribution { low, high, log, step })
     }
 
     /// Lower bound (inclusive).
@@ -262,9 +252,7 @@ impl IntDistribution {
     pub fn new(low: i64, high: i64, log: bool, step: i64) -> Result<Self> {
         let bad = |msg: String| Err(Error::InvalidDistribution(msg));
         if low > high {
-            return bad(format!(
-                "low ({low}) must not be greater than high ({high})"
-            ));
+            return bad(format!("low ({low}) must not be greater than high ({high})"));
         }
         if step < 1 {
             return bad(format!("step must be a positive integer, got {step}"));
@@ -273,21 +261,14 @@ impl IntDistribution {
             return bad(format!("a log-scale int needs low >= 1, got low={low}"));
         }
         if log && step != 1 {
-            return bad(
-                "step and log cannot be combined for an int (step must be 1 with log)".into(),
-            );
+            return bad("step and log cannot be combined for an int (step must be 1 with log)".into());
         }
         if (high - low) % step != 0 {
             return bad(format!(
                 "step ({step}) does not divide the range [{low}, {high}]: high - low must be a multiple of step"
             ));
         }
-        Ok(IntDistribution {
-            low,
-            high,
-            log,
-            step,
-        })
+        Ok(IntDistribution { low, high, log, step })
     }
 
     /// Lower bound (inclusive).
@@ -314,10 +295,7 @@ impl IntDistribution {
     }
 
     fn contains(&self, v: f64) -> bool {
-        v.fract() == 0.0
-            && v >= self.low as f64
-            && v <= self.high as f64
-            && ((v as i64) - self.low) % self.step == 0
+        v.fract() == 0.0 && v >= self.low as f64 && v <= self.high as f64 && ((v as i64) - self.low) % self.step == 0
     }
 }
 
@@ -346,22 +324,16 @@ impl CategoricalDistribution {
     /// ambiguous).
     pub fn new(choices: Vec<ParamValue>) -> Result<Self> {
         if choices.is_empty() {
-            return Err(Error::InvalidDistribution(
-                "a categorical parameter needs at least one choice".into(),
-            ));
+            return Err(Error::InvalidDistribution("a categorical parameter needs at least one choice".into()));
         }
         for (i, c) in choices.iter().enumerate() {
             if let ParamValue::Float(f) = c {
                 if f.is_nan() {
-                    return Err(Error::InvalidDistribution(
-                        "NaN is not a valid choice".into(),
-                    ));
+                    return Err(Error::InvalidDistribution("NaN is not a valid choice".into()));
                 }
             }
             if choices[..i].iter().any(|d| d.matches_choice(c)) {
-                return Err(Error::InvalidDistribution(format!(
-                    "choice {c} appears more than once"
-                )));
+                return Err(Error::InvalidDistribution(format!("choice {c} appears more than once")));
             }
         }
         Ok(CategoricalDistribution { choices })
@@ -404,8 +376,7 @@ impl Distribution {
     }
     /// Shorthand for a categorical distribution.
     pub fn categorical<T: Into<ParamValue>>(choices: impl IntoIterator<Item = T>) -> Result<Self> {
-        CategoricalDistribution::new(choices.into_iter().map(Into::into).collect())
-            .map(Distribution::Categorical)
+        CategoricalDistribution::new(choices.into_iter().map(Into::into).collect()).map(Distribution::Categorical)
     }
 
     /// Whether an internal value lies in this distribution.
@@ -501,75 +472,39 @@ mod tests {
     #[test]
     fn rejects_malformed_float_distributions() {
         let msg = |r: Result<FloatDistribution>| r.unwrap_err().to_string();
-        assert!(msg(FloatDistribution::new(2.0, 1.0, false, None))
-            .contains("low (2) must not be greater than high (1)"));
-        assert!(msg(FloatDistribution::new(0.0, 1.0, true, None))
-            .contains("log-scale float needs low > 0"));
+        assert!(
+            msg(FloatDistribution::new(2.0, 1.0, false, None)).contains("low (2) must not be greater than high (1)")
+        );
+        assert!(msg(FloatDistribution::new(0.0, 1.0, true, None)).contains("log-scale float needs low > 0"));
         assert!(msg(FloatDistribution::new(0.0, 1.0, false, Some(0.3))).contains("does not divide"));
         assert!(msg(FloatDistribution::new(0.0, 1.0, false, Some(-0.1))).contains("positive"));
         assert!(msg(FloatDistribution::new(f64::NAN, 1.0, false, None)).contains("finite"));
-        assert!(
-            msg(FloatDistribution::new(1.0, 2.0, true, Some(0.5))).contains("cannot be combined")
-        );
+        assert!(msg(FloatDistribution::new(1.0, 2.0, true, Some(0.5))).contains("cannot be combined"));
         assert!(FloatDistribution::new(0.0, 1.0, false, Some(0.1)).is_ok());
         assert!(FloatDistribution::new(1.0, 1.0, false, None).is_ok());
     }
 
     #[test]
     fn rejects_malformed_int_and_categorical_distributions() {
-        assert!(IntDistribution::new(5, 1, false, 1)
-            .unwrap_err()
-            .to_string()
-            .contains("greater"));
-        assert!(IntDistribution::new(0, 10, true, 1)
-            .unwrap_err()
-            .to_string()
-            .contains("low >= 1"));
-        assert!(IntDistribution::new(0, 10, false, 3)
-            .unwrap_err()
-            .to_string()
-            .contains("does not divide"));
-        assert!(IntDistribution::new(0, 10, false, 0)
-            .unwrap_err()
-            .to_string()
-            .contains("positive"));
-        assert!(Distribution::categorical(Vec::<ParamValue>::new())
-            .unwrap_err()
-            .to_string()
-            .contains("at least one"));
-        assert!(Distribution::categorical(["a", "b", "a"])
-            .unwrap_err()
-            .to_string()
-            .contains("more than once"));
+        assert!(IntDistribution::new(5, 1, false, 1).unwrap_err().to_string().contains("greater"));
+        assert!(IntDistribution::new(0, 10, true, 1).unwrap_err().to_string().contains("low >= 1"));
+        assert!(IntDistribution::new(0, 10, false, 3).unwrap_err().to_string().contains("does not divide"));
+        assert!(IntDistribution::new(0, 10, false, 0).unwrap_err().to_string().contains("positive"));
+        assert!(Distribution::categorical(Vec::<ParamValue>::new()).unwrap_err().to_string().contains("at least one"));
+        assert!(Distribution::categorical(["a", "b", "a"]).unwrap_err().to_string().contains("more than once"));
     }
 
     #[test]
     fn internal_round_trip_and_membership() {
-        let cat = Distribution::categorical(vec![
-            ParamValue::from("sgd"),
-            1.into(),
-            true.into(),
-            0.5.into(),
-        ])
-        .unwrap();
+        let cat = Distribution::categorical(vec![ParamValue::from("sgd"), 1.into(), true.into(), 0.5.into()]).unwrap();
         for (i, c) in cat.clone().into_categorical_choices().iter().enumerate() {
             assert_eq!(cat.to_internal("p", c).unwrap(), i as f64);
             assert_eq!(&cat.to_external(i as f64), c);
         }
-        assert!(cat
-            .to_internal("p", &"adam".into())
-            .unwrap_err()
-            .to_string()
-            .contains("'p'"));
+        assert!(cat.to_internal("p", &"adam".into()).unwrap_err().to_string().contains("'p'"));
         let ints = Distribution::Int(IntDistribution::new(0, 10, false, 2).unwrap());
-        assert!(
-            ints.contains(4.0)
-                && !ints.contains(5.0)
-                && !ints.contains(12.0)
-                && !ints.contains(4.5)
-        );
-        let stepped =
-            Distribution::Float(FloatDistribution::new(0.0, 1.0, false, Some(0.1)).unwrap());
+        assert!(ints.contains(4.0) && !ints.contains(5.0) && !ints.contains(12.0) && !ints.contains(4.5));
+        let stepped = Distribution::Float(FloatDistribution::new(0.0, 1.0, false, Some(0.1)).unwrap());
         assert!(stepped.contains(0.3) && !stepped.contains(0.35));
         // Floats in an int distribution are accepted when integral (JSON from other languages).
         assert_eq!(ints.to_internal("n", &ParamValue::Float(6.0)).unwrap(), 6.0);
@@ -581,10 +516,7 @@ mod tests {
         let json = serde_json::to_string(&d).unwrap();
         assert_eq!(serde_json::from_str::<Distribution>(&json).unwrap(), d);
         let bad = r#"{"type":"float","low":1.0,"high":0.0}"#;
-        assert!(serde_json::from_str::<Distribution>(bad)
-            .unwrap_err()
-            .to_string()
-            .contains("greater"));
+        assert!(serde_json::from_str::<Distribution>(bad).unwrap_err().to_string().contains("greater"));
     }
 
     impl Distribution {

@@ -15,9 +15,7 @@ pub enum Error {
     #[error("no study named '{0}' in this storage")]
     StudyNotFound(String),
     /// `create` was asked for a name that is taken (use `load_if_exists`).
-    #[error(
-        "a study named '{0}' already exists in this storage (load it, or pass load_if_exists)"
-    )]
+    #[error("a study named '{0}' already exists in this storage (load it, or pass load_if_exists)")]
     DuplicateStudy(String),
     /// The study has a different number or kind of objectives than asked for.
     #[error("study '{name}' optimizes {existing}, but {requested} was asked for")]

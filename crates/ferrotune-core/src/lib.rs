@@ -15,9 +15,7 @@ mod storage;
 mod study;
 mod trial;
 
-pub use distribution::{
-    CategoricalDistribution, Distribution, FloatDistribution, IntDistribution, ParamValue,
-};
+pub use distribution::{CategoricalDistribution, Distribution, FloatDistribution, IntDistribution, ParamValue};
 pub use error::{Error, Result};
 pub use sampler::{Pruner, Sampler, SearchSpace, StudyView};
 pub use storage::{AttrScope, NewTrial, Storage, TrialChanges};

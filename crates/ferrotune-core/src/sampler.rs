@@ -29,14 +29,8 @@ pub struct StudyView<'a> {
 
 impl<'a> StudyView<'a> {
     /// Trials in any of the given states, in number order.
-    pub fn trials_in<'s>(
-        &'s self,
-        states: &'s [TrialState],
-    ) -> impl Iterator<Item = &'a FrozenTrial> + 's {
-        self.trials
-            .iter()
-            .map(|t| &**t)
-            .filter(move |t| states.contains(&t.state))
+    pub fn trials_in<'s>(&'s self, states: &'s [TrialState]) -> impl Iterator<Item = &'a FrozenTrial> + 's {
+        self.trials.iter().map(|t| &**t).filter(move |t| states.contains(&t.state))
     }
 
     /// Whether the study has more than one objective.
@@ -64,11 +58,7 @@ pub trait Sampler: Send + Sync {
     fn name(&self) -> &str;
 
     /// Parameters to sample jointly for `trial`. Default: none.
-    fn infer_relative_search_space(
-        &self,
-        study: &StudyView<'_>,
-        trial: &FrozenTrial,
-    ) -> SearchSpace {
+    fn infer_relative_search_space(&self, study: &StudyView<'_>, trial: &FrozenTrial) -> SearchSpace {
         let _ = (study, trial);
         SearchSpace::new()
     }

@@ -3,9 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::{
-    AttrValue, FrozenTrial, ParamValue, Result, StudyDirection, StudyInfo, TrialParam, TrialState,
-};
+use crate::{AttrValue, FrozenTrial, ParamValue, Result, StudyDirection, StudyInfo, TrialParam, TrialState};
 
 /// Which attribute map a key belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +23,8 @@ pub struct NewTrial {
     pub fixed_params: Option<BTreeMap<String, ParamValue>>,
     /// Initial user attributes.
     pub user_attrs: BTreeMap<String, AttrValue>,
+    /// Initial system attributes (e.g. `retry_of` on a retried trial).
+    pub system_attrs: BTreeMap<String, AttrValue>,
     /// Refuse (return `None`) if the study already holds this many trials
     /// that were not enqueued. Checked in the same transaction that numbers
     /// the trial, so concurrent workers cannot overshoot it.
@@ -76,13 +76,7 @@ pub trait Storage: Send + Sync {
     /// Delete a study and all its trials.
     fn delete_study(&self, study_id: i64) -> Result<()>;
     /// Set a study attribute (overwrites).
-    fn set_study_attr(
-        &self,
-        study_id: i64,
-        scope: AttrScope,
-        key: &str,
-        value: &AttrValue,
-    ) -> Result<()>;
+    fn set_study_attr(&self, study_id: i64, scope: AttrScope, key: &str, value: &AttrValue) -> Result<()>;
 
     /// Create a trial with the next number. `None` only when
     /// `max_sampled_trials` is reached.
@@ -94,21 +88,10 @@ pub trait Storage: Send + Sync {
     /// Record an intermediate value of a running trial (overwrites the step).
     fn set_trial_intermediate_value(&self, trial_id: i64, step: u64, value: f64) -> Result<()>;
     /// Set an attribute of a running trial (overwrites).
-    fn set_trial_attr(
-        &self,
-        trial_id: i64,
-        scope: AttrScope,
-        key: &str,
-        value: &AttrValue,
-    ) -> Result<()>;
+    fn set_trial_attr(&self, trial_id: i64, scope: AttrScope, key: &str, value: &AttrValue) -> Result<()>;
     /// Finish a running trial. `state` must be final; `values`, if given,
     /// must have one entry per study direction.
-    fn finish_trial(
-        &self,
-        trial_id: i64,
-        state: TrialState,
-        values: Option<&[f64]>,
-    ) -> Result<Arc<FrozenTrial>>;
+    fn finish_trial(&self, trial_id: i64, state: TrialState, values: Option<&[f64]>) -> Result<Arc<FrozenTrial>>;
 
     /// One trial by id.
     fn trial(&self, trial_id: i64) -> Result<FrozenTrial>;

@@ -56,9 +56,7 @@ impl FromStr for StudyDirection {
         match s.to_ascii_lowercase().as_str() {
             "minimize" | "min" => Ok(StudyDirection::Minimize),
             "maximize" | "max" => Ok(StudyDirection::Maximize),
-            _ => Err(Error::InvalidArgument(format!(
-                "unknown direction '{s}' (expected minimize or maximize)"
-            ))),
+            _ => Err(Error::InvalidArgument(format!("unknown direction '{s}' (expected minimize or maximize)"))),
         }
     }
 }
@@ -107,18 +105,12 @@ where
     let mut order: Vec<usize> = (0..complete.len()).collect();
     order.sort_by(|&i, &j| {
         let (a, b) = (complete[i].1[0], complete[j].1[0]);
-        directions[0]
-            .as_loss(a)
-            .total_cmp(&directions[0].as_loss(b))
-            .then(i.cmp(&j))
+        directions[0].as_loss(a).total_cmp(&directions[0].as_loss(b)).then(i.cmp(&j))
     });
     let mut front: Vec<usize> = Vec::new();
     for i in order {
         let v = complete[i].1;
-        if front
-            .iter()
-            .any(|&f| dominates(complete[f].1, v, directions))
-        {
+        if front.iter().any(|&f| dominates(complete[f].1, v, directions)) {
             continue;
         }
         front.retain(|&f| !dominates(v, complete[f].1, directions));
@@ -160,28 +152,14 @@ mod tests {
     #[test]
     fn pareto_front_matches_brute_force() {
         // A deterministic scatter including duplicates and dominated points.
-        let trials: Vec<FrozenTrial> = (0..60u64)
-            .map(|i| trial(i, &[((i * 37) % 11) as f64, ((i * 53) % 13) as f64]))
-            .collect();
-        for dirs in [
-            [Minimize, Minimize],
-            [Minimize, Maximize],
-            [Maximize, Maximize],
-        ] {
-            let fast: Vec<u64> = pareto_front(&trials, &dirs)
-                .iter()
-                .map(|t| t.number)
-                .collect();
+        let trials: Vec<FrozenTrial> =
+            (0..60u64).map(|i| trial(i, &[((i * 37) % 11) as f64, ((i * 53) % 13) as f64])).collect();
+        for dirs in [[Minimize, Minimize], [Minimize, Maximize], [Maximize, Maximize]] {
+            let fast: Vec<u64> = pareto_front(&trials, &dirs).iter().map(|t| t.number).collect();
             let brute: Vec<u64> = trials
                 .iter()
                 .filter(|t| {
-                    !trials.iter().any(|o| {
-                        dominates(
-                            o.values.as_ref().unwrap(),
-                            t.values.as_ref().unwrap(),
-                            &dirs,
-                        )
-                    })
+                    !trials.iter().any(|o| dominates(o.values.as_ref().unwrap(), t.values.as_ref().unwrap(), &dirs))
                 })
                 .map(|t| t.number)
                 .collect();

@@ -27,20 +27,12 @@ pub enum TrialState {
 
 impl TrialState {
     /// Every state, in a stable order (useful for filters and tables).
-    pub const ALL: [TrialState; 5] = [
-        TrialState::Running,
-        TrialState::Waiting,
-        TrialState::Complete,
-        TrialState::Pruned,
-        TrialState::Failed,
-    ];
+    pub const ALL: [TrialState; 5] =
+        [TrialState::Running, TrialState::Waiting, TrialState::Complete, TrialState::Pruned, TrialState::Failed];
 
     /// Whether the state is final.
     pub fn is_finished(self) -> bool {
-        matches!(
-            self,
-            TrialState::Complete | TrialState::Pruned | TrialState::Failed
-        )
+        matches!(self, TrialState::Complete | TrialState::Pruned | TrialState::Failed)
     }
 
     /// The lowercase name used in storage and on the command line.
@@ -64,14 +56,11 @@ impl fmt::Display for TrialState {
 impl FromStr for TrialState {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Error> {
-        TrialState::ALL
-            .into_iter()
-            .find(|st| st.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| {
-                Error::InvalidArgument(format!(
-                    "unknown trial state '{s}' (expected running, waiting, complete, pruned or failed)"
-                ))
-            })
+        TrialState::ALL.into_iter().find(|st| st.as_str().eq_ignore_ascii_case(s)).ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "unknown trial state '{s}' (expected running, waiting, complete, pruned or failed)"
+            ))
+        })
     }
 }
 
@@ -135,10 +124,7 @@ impl FrozenTrial {
 
     /// User-facing parameter values by name.
     pub fn param_values(&self) -> BTreeMap<String, ParamValue> {
-        self.params
-            .iter()
-            .map(|(k, p)| (k.clone(), p.value()))
-            .collect()
+        self.params.iter().map(|(k, p)| (k.clone(), p.value())).collect()
     }
 
     /// Whether the trial was enqueued with hand-picked parameters.
@@ -148,17 +134,12 @@ impl FrozenTrial {
 
     /// The last reported intermediate value and its step.
     pub fn last_intermediate(&self) -> Option<(u64, f64)> {
-        self.intermediate_values
-            .iter()
-            .next_back()
-            .map(|(s, v)| (*s, *v))
+        self.intermediate_values.iter().next_back().map(|(s, v)| (*s, *v))
     }
 
     /// Why the trial failed, if it did and a reason was recorded.
     pub fn fail_reason(&self) -> Option<&str> {
-        self.system_attrs
-            .get(FAIL_REASON_ATTR)
-            .and_then(|v| v.as_str())
+        self.system_attrs.get(FAIL_REASON_ATTR).and_then(|v| v.as_str())
     }
 
     /// Wall-clock duration in seconds, for finished trials.

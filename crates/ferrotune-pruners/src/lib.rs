@@ -4,6 +4,10 @@
 //! the running trial's intermediate values, like a sampler, so each rule is
 //! tested on hand-made learning curves without running anything.
 
+mod percentile;
+
+pub use percentile::{MedianPruner, PercentilePruner};
+
 use ferrotune_core::{FrozenTrial, Pruner, Result, StudyView};
 
 /// Never prunes. The default.

@@ -39,42 +39,27 @@ impl GridSampler {
     /// A grid visited in an order fixed by `seed`.
     pub fn with_seed(grid: BTreeMap<String, Vec<ParamValue>>, seed: u64) -> Result<Self> {
         if grid.is_empty() {
-            return Err(Error::InvalidArgument(
-                "a grid needs at least one parameter".into(),
-            ));
+            return Err(Error::InvalidArgument("a grid needs at least one parameter".into()));
         }
         let mut size: u64 = 1;
         for (name, values) in &grid {
             if values.is_empty() {
-                return Err(Error::InvalidArgument(format!(
-                    "grid parameter '{name}' has no values"
-                )));
+                return Err(Error::InvalidArgument(format!("grid parameter '{name}' has no values")));
             }
             for (i, v) in values.iter().enumerate() {
                 if values[..i].contains(v) {
-                    return Err(Error::InvalidArgument(format!(
-                        "grid parameter '{name}' lists {v} twice"
-                    )));
+                    return Err(Error::InvalidArgument(format!("grid parameter '{name}' lists {v} twice")));
                 }
             }
             size = size
                 .checked_mul(values.len() as u64)
                 .filter(|&s| s <= MAX_GRID_POINTS)
-                .ok_or_else(|| {
-                    Error::InvalidArgument(format!(
-                        "the grid has more than {MAX_GRID_POINTS} points"
-                    ))
-                })?;
+                .ok_or_else(|| Error::InvalidArgument(format!("the grid has more than {MAX_GRID_POINTS} points")))?;
         }
         let mut order: Vec<u64> = (0..size).collect();
         order.shuffle(&mut rng_for(seed, u64::MAX, "grid order"));
         let (names, values) = grid.into_iter().unzip();
-        Ok(GridSampler {
-            names,
-            values,
-            order,
-            seed,
-        })
+        Ok(GridSampler { names, values, order, seed })
     }
 
     /// Number of grid points.
@@ -119,14 +104,8 @@ impl Sampler for GridSampler {
             &values[(pick % values.len() as u64) as usize]
         } else {
             let before = study.trials.partition_point(|t| t.number < trial.number);
-            let grid_index = study.trials[..before]
-                .iter()
-                .filter(|t| !t.is_enqueued())
-                .count();
-            let point = *self
-                .order
-                .get(grid_index)
-                .ok_or(Error::SearchSpaceExhausted)?;
+            let grid_index = study.trials[..before].iter().filter(|t| !t.is_enqueued()).count();
+            let point = *self.order.get(grid_index).ok_or(Error::SearchSpaceExhausted)?;
             self.value_at(point, param_index)
         };
         distribution.to_internal(name, value)
@@ -179,23 +158,14 @@ mod tests {
             ("c", Distribution::float(0.0, 1.0).unwrap()),
         ];
         // Trials 0..15 with 3 and 7 enqueued: 12 sampled trials, one per point.
-        let trials: Vec<Arc<FrozenTrial>> = (0..15)
-            .map(|n| trial(n, n == 3 || n == 7 || n == 14))
-            .collect();
+        let trials: Vec<Arc<FrozenTrial>> = (0..15).map(|n| trial(n, n == 3 || n == 7 || n == 14)).collect();
         let dirs = [StudyDirection::Minimize];
-        let view = StudyView {
-            study_name: "s",
-            directions: &dirs,
-            trials: &trials,
-        };
+        let view = StudyView { study_name: "s", directions: &dirs, trials: &trials };
         let mut seen = BTreeSet::new();
         for t in trials.iter().filter(|t| !t.is_enqueued()) {
             let point: Vec<String> = dists
                 .iter()
-                .map(|(n, d)| {
-                    d.to_external(sampler.sample_independent(&view, t, n, d).unwrap())
-                        .to_string()
-                })
+                .map(|(n, d)| d.to_external(sampler.sample_independent(&view, t, n, d).unwrap()).to_string())
                 .collect();
             assert!(seen.insert(point), "point repeated at trial {}", t.number);
         }
@@ -207,34 +177,17 @@ mod tests {
     fn rejects_bad_grids_and_values_outside_the_distribution() {
         assert!(GridSampler::new(BTreeMap::new()).is_err());
         let empty = BTreeMap::from([("a".to_string(), vec![])]);
-        assert!(GridSampler::new(empty)
-            .unwrap_err()
-            .to_string()
-            .contains("'a' has no values"));
+        assert!(GridSampler::new(empty).unwrap_err().to_string().contains("'a' has no values"));
         let twice = BTreeMap::from([("a".to_string(), vec![1.into(), 1.into()])]);
-        assert!(GridSampler::new(twice)
-            .unwrap_err()
-            .to_string()
-            .contains("twice"));
+        assert!(GridSampler::new(twice).unwrap_err().to_string().contains("twice"));
         let sampler = grid();
         let trials = vec![trial(0, false)];
         let dirs = [StudyDirection::Minimize];
-        let view = StudyView {
-            study_name: "s",
-            directions: &dirs,
-            trials: &trials,
-        };
+        let view = StudyView { study_name: "s", directions: &dirs, trials: &trials };
         let narrow = Distribution::float(0.0, 0.1).unwrap();
-        let err = sampler
-            .sample_independent(&view, &trials[0], "c", &narrow)
-            .unwrap_err();
-        assert!(
-            matches!(err, Error::ValueOutsideDistribution { .. }),
-            "{err}"
-        );
-        let err = sampler
-            .sample_independent(&view, &trials[0], "zzz", &narrow)
-            .unwrap_err();
+        let err = sampler.sample_independent(&view, &trials[0], "c", &narrow).unwrap_err();
+        assert!(matches!(err, Error::ValueOutsideDistribution { .. }), "{err}");
+        let err = sampler.sample_independent(&view, &trials[0], "zzz", &narrow).unwrap_err();
         assert!(err.to_string().contains("not in the grid"));
     }
 }

@@ -27,9 +27,7 @@ pub fn mix64(mut z: u64) -> u64 {
 /// FNV-1a over a string: stable across Rust versions and platforms, unlike
 /// `std`'s hasher, so seeds mean the same thing everywhere.
 pub fn hash_str(s: &str) -> u64 {
-    s.bytes().fold(0xCBF2_9CE4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01B3)
-    })
+    s.bytes().fold(0xCBF2_9CE4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01B3))
 }
 
 /// The generator for one draw: a pure function of its three keys.
@@ -41,10 +39,6 @@ pub fn rng_for(seed: u64, trial_number: u64, name: &str) -> Xoshiro256PlusPlus {
 pub fn random_seed() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos()),
-    );
+    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
     h.finish()
 }

@@ -13,9 +13,7 @@ pub struct RandomSampler {
 impl RandomSampler {
     /// An unseeded sampler (seeded from the OS).
     pub fn new() -> Self {
-        RandomSampler {
-            seed: random_seed(),
-        }
+        RandomSampler { seed: random_seed() }
     }
 
     /// A seeded sampler: the same seed gives the same values for the same
@@ -46,9 +44,7 @@ pub fn sample_uniformly<R: Rng + ?Sized>(distribution: &Distribution, rng: &mut 
             }
             if d.log() {
                 let (lo, hi) = (d.low().ln(), d.high().ln());
-                return (lo + rng.random::<f64>() * (hi - lo))
-                    .exp()
-                    .clamp(d.low(), d.high());
+                return (lo + rng.random::<f64>() * (hi - lo)).exp().clamp(d.low(), d.high());
             }
             (d.low() + rng.random::<f64>() * (d.high() - d.low())).clamp(d.low(), d.high())
         }
@@ -56,10 +52,7 @@ pub fn sample_uniformly<R: Rng + ?Sized>(distribution: &Distribution, rng: &mut 
             if d.log() {
                 // Log-uniform over [low - 0.5, high + 0.5], then rounded, so
                 // each integer gets the log-width of its rounding interval.
-                let (lo, hi) = (
-                    (d.low() as f64 - 0.5).max(0.5).ln(),
-                    (d.high() as f64 + 0.5).ln(),
-                );
+                let (lo, hi) = ((d.low() as f64 - 0.5).max(0.5).ln(), (d.high() as f64 + 0.5).ln());
                 return d.round_to_grid((lo + rng.random::<f64>() * (hi - lo)).exp());
             }
             let n = ((d.high() - d.low()) / d.step()) as u64;
@@ -81,10 +74,7 @@ impl Sampler for RandomSampler {
         name: &str,
         distribution: &Distribution,
     ) -> Result<f64> {
-        Ok(sample_uniformly(
-            distribution,
-            &mut rng_for(self.seed, trial.number, name),
-        ))
+        Ok(sample_uniformly(distribution, &mut rng_for(self.seed, trial.number, name)))
     }
 }
 
@@ -94,9 +84,7 @@ mod tests {
     use ferrotune_core::{FloatDistribution, IntDistribution};
 
     fn draws(d: &Distribution, n: u64) -> Vec<f64> {
-        (0..n)
-            .map(|i| sample_uniformly(d, &mut rng_for(7, i, "p")))
-            .collect()
+        (0..n).map(|i| sample_uniformly(d, &mut rng_for(7, i, "p"))).collect()
     }
 
     #[test]
@@ -125,10 +113,7 @@ mod tests {
             counts[(v / 2.0) as usize] += 1;
         }
         // 1000 expected each; 5 sigma is about 150.
-        assert!(
-            counts.iter().all(|&c| (850..=1150).contains(&c)),
-            "{counts:?}"
-        );
+        assert!(counts.iter().all(|&c| (850..=1150).contains(&c)), "{counts:?}");
     }
 
     #[test]
@@ -138,9 +123,6 @@ mod tests {
         for v in draws(&d, 4000) {
             per_decade[((v.log10() + 4.0).floor() as usize).min(3)] += 1;
         }
-        assert!(
-            per_decade.iter().all(|&c| (850..=1150).contains(&c)),
-            "{per_decade:?}"
-        );
+        assert!(per_decade.iter().all(|&c| (850..=1150).contains(&c)), "{per_decade:?}");
     }
 }

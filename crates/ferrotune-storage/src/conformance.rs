@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use ferrotune_core::{
-    AttrScope, Distribution, Error, FloatDistribution, FrozenTrial, IntDistribution, NewTrial,
-    ParamValue, Storage, StudyDirection, TrialParam, TrialState,
+    AttrScope, Distribution, Error, FloatDistribution, FrozenTrial, IntDistribution, NewTrial, ParamValue, Storage,
+    StudyDirection, TrialParam, TrialState,
 };
 
 use StudyDirection::{Maximize, Minimize};
@@ -39,17 +39,11 @@ macro_rules! storage_conformance_tests {
 }
 
 fn running(storage: &dyn Storage, study_id: i64) -> FrozenTrial {
-    storage
-        .create_trial(study_id, NewTrial::default())
-        .unwrap()
-        .unwrap()
+    storage.create_trial(study_id, NewTrial::default()).unwrap().unwrap()
 }
 
 fn float_param(low: f64, high: f64, log: bool, internal: f64) -> TrialParam {
-    TrialParam {
-        distribution: Distribution::Float(FloatDistribution::new(low, high, log, None).unwrap()),
-        internal,
-    }
+    TrialParam { distribution: Distribution::Float(FloatDistribution::new(low, high, log, None).unwrap()), internal }
 }
 
 /// Create, find, list, attribute and delete studies; names are unique.
@@ -57,46 +51,22 @@ pub fn study_lifecycle(storage: Arc<dyn Storage>) {
     let a = storage.create_study("a", &[Minimize]).unwrap();
     let b = storage.create_study("b", &[Minimize, Maximize]).unwrap();
     assert_ne!(a.study_id, b.study_id);
-    assert!(
-        matches!(storage.create_study("a", &[Maximize]), Err(Error::DuplicateStudy(n)) if n == "a")
-    );
-    assert!(matches!(
-        storage.create_study("", &[Minimize]),
-        Err(Error::InvalidArgument(_))
-    ));
-    assert!(matches!(
-        storage.create_study("c", &[]),
-        Err(Error::InvalidArgument(_))
-    ));
+    assert!(matches!(storage.create_study("a", &[Maximize]), Err(Error::DuplicateStudy(n)) if n == "a"));
+    assert!(matches!(storage.create_study("", &[Minimize]), Err(Error::InvalidArgument(_))));
+    assert!(matches!(storage.create_study("c", &[]), Err(Error::InvalidArgument(_))));
     let found = storage.study_by_name("b").unwrap().unwrap();
     assert_eq!(found.directions, vec![Minimize, Maximize]);
     assert!(storage.study_by_name("nope").unwrap().is_none());
 
-    storage
-        .set_study_attr(a.study_id, AttrScope::User, "dataset", &"mnist".into())
-        .unwrap();
-    storage
-        .set_study_attr(a.study_id, AttrScope::User, "dataset", &"cifar".into())
-        .unwrap();
-    storage
-        .set_study_attr(
-            a.study_id,
-            AttrScope::System,
-            "v",
-            &serde_json::json!({"k": [1, 2]}),
-        )
-        .unwrap();
+    storage.set_study_attr(a.study_id, AttrScope::User, "dataset", &"mnist".into()).unwrap();
+    storage.set_study_attr(a.study_id, AttrScope::User, "dataset", &"cifar".into()).unwrap();
+    storage.set_study_attr(a.study_id, AttrScope::System, "v", &serde_json::json!({"k": [1, 2]})).unwrap();
     let a2 = storage.study_by_name("a").unwrap().unwrap();
     assert_eq!(a2.user_attrs["dataset"], "cifar");
     assert_eq!(a2.system_attrs["v"], serde_json::json!({"k": [1, 2]}));
 
     running(&*storage, a.study_id);
-    let names: Vec<String> = storage
-        .list_studies()
-        .unwrap()
-        .into_iter()
-        .map(|s| s.name)
-        .collect();
+    let names: Vec<String> = storage.list_studies().unwrap().into_iter().map(|s| s.name).collect();
     assert_eq!(names, ["a", "b"]);
     storage.delete_study(a.study_id).unwrap();
     assert!(storage.study_by_name("a").unwrap().is_none());
@@ -116,9 +86,7 @@ pub fn trial_numbers_are_sequential(storage: Arc<dyn Storage>) {
     assert_eq!(nb, [0, 1, 2]);
     let all = storage.all_trials(a).unwrap();
     assert_eq!(all.iter().map(|t| t.number).collect::<Vec<_>>(), na);
-    assert!(all
-        .iter()
-        .all(|t| t.state == TrialState::Running && t.started_at_us.is_some()));
+    assert!(all.iter().all(|t| t.state == TrialState::Running && t.started_at_us.is_some()));
 }
 
 /// Threads creating and finishing trials at once get every number once.
@@ -132,19 +100,14 @@ pub fn concurrent_creation_numbers_each_trial_once(storage: Arc<dyn Storage>) {
                     (0..25)
                         .map(|i| {
                             let t = running(&**storage, study);
-                            storage
-                                .finish_trial(t.trial_id, TrialState::Complete, Some(&[i as f64]))
-                                .unwrap();
+                            storage.finish_trial(t.trial_id, TrialState::Complete, Some(&[i as f64])).unwrap();
                             t.number
                         })
                         .collect::<Vec<_>>()
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap())
-            .collect()
+        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
     });
     let unique: BTreeSet<u64> = numbers.iter().copied().collect();
     assert_eq!(numbers.len(), 200);
@@ -156,113 +119,53 @@ pub fn concurrent_creation_numbers_each_trial_once(storage: Arc<dyn Storage>) {
 
 /// Only Running -> final is allowed, with values that fit the study.
 pub fn state_transitions_are_enforced(storage: Arc<dyn Storage>) {
-    let study = storage
-        .create_study("s", &[Minimize, Maximize])
-        .unwrap()
-        .study_id;
+    let study = storage.create_study("s", &[Minimize, Maximize]).unwrap().study_id;
     let t = running(&*storage, study);
-    assert!(matches!(
-        storage.finish_trial(t.trial_id, TrialState::Running, None),
-        Err(Error::InvalidArgument(_))
-    ));
-    assert!(matches!(
-        storage.finish_trial(t.trial_id, TrialState::Complete, None),
-        Err(Error::InvalidArgument(_))
-    ));
+    assert!(matches!(storage.finish_trial(t.trial_id, TrialState::Running, None), Err(Error::InvalidArgument(_))));
+    assert!(matches!(storage.finish_trial(t.trial_id, TrialState::Complete, None), Err(Error::InvalidArgument(_))));
     assert!(matches!(
         storage.finish_trial(t.trial_id, TrialState::Complete, Some(&[1.0])),
         Err(Error::InvalidArgument(m)) if m.contains("2 objective")
     ));
     // The failed attempts changed nothing.
-    assert_eq!(
-        storage.trial(t.trial_id).unwrap().state,
-        TrialState::Running
-    );
-    let done = storage
-        .finish_trial(t.trial_id, TrialState::Complete, Some(&[1.0, 2.0]))
-        .unwrap();
+    assert_eq!(storage.trial(t.trial_id).unwrap().state, TrialState::Running);
+    let done = storage.finish_trial(t.trial_id, TrialState::Complete, Some(&[1.0, 2.0])).unwrap();
     assert_eq!(done.state, TrialState::Complete);
     assert_eq!(done.values, Some(vec![1.0, 2.0]));
     assert!(done.finished_at_us.unwrap() >= done.started_at_us.unwrap());
     assert!(matches!(
         storage.finish_trial(t.trial_id, TrialState::Failed, None),
-        Err(Error::TrialNotRunning {
-            number: 0,
-            state: TrialState::Complete
-        })
+        Err(Error::TrialNotRunning { number: 0, state: TrialState::Complete })
     ));
     let pruned = running(&*storage, study);
-    storage
-        .finish_trial(pruned.trial_id, TrialState::Pruned, None)
-        .unwrap();
+    storage.finish_trial(pruned.trial_id, TrialState::Pruned, None).unwrap();
     let failed = running(&*storage, study);
-    storage
-        .finish_trial(failed.trial_id, TrialState::Failed, None)
-        .unwrap();
-    let states: Vec<TrialState> = storage
-        .all_trials(study)
-        .unwrap()
-        .iter()
-        .map(|t| t.state)
-        .collect();
-    assert_eq!(
-        states,
-        [TrialState::Complete, TrialState::Pruned, TrialState::Failed]
-    );
+    storage.finish_trial(failed.trial_id, TrialState::Failed, None).unwrap();
+    let states: Vec<TrialState> = storage.all_trials(study).unwrap().iter().map(|t| t.state).collect();
+    assert_eq!(states, [TrialState::Complete, TrialState::Pruned, TrialState::Failed]);
 }
 
 /// Nothing about a finished or waiting trial can change.
 pub fn finished_trials_are_immutable(storage: Arc<dyn Storage>) {
     let study = storage.create_study("s", &[Minimize]).unwrap().study_id;
     let t = running(&*storage, study);
-    storage
-        .set_trial_param(t.trial_id, "x", &float_param(0.0, 1.0, false, 0.5))
-        .unwrap();
-    let before = storage
-        .finish_trial(t.trial_id, TrialState::Complete, Some(&[3.0]))
-        .unwrap();
-    let not_running =
-        |r: ferrotune_core::Result<()>| matches!(r, Err(Error::TrialNotRunning { .. }));
-    assert!(not_running(storage.set_trial_param(
-        t.trial_id,
-        "x",
-        &float_param(0.0, 1.0, false, 0.9)
-    )));
-    assert!(not_running(storage.set_trial_param(
-        t.trial_id,
-        "y",
-        &float_param(0.0, 1.0, false, 0.9)
-    )));
-    assert!(not_running(
-        storage.set_trial_intermediate_value(t.trial_id, 1, 1.0)
-    ));
-    assert!(not_running(storage.set_trial_attr(
-        t.trial_id,
-        AttrScope::User,
-        "k",
-        &1.into()
-    )));
+    storage.set_trial_param(t.trial_id, "x", &float_param(0.0, 1.0, false, 0.5)).unwrap();
+    let before = storage.finish_trial(t.trial_id, TrialState::Complete, Some(&[3.0])).unwrap();
+    let not_running = |r: ferrotune_core::Result<()>| matches!(r, Err(Error::TrialNotRunning { .. }));
+    assert!(not_running(storage.set_trial_param(t.trial_id, "x", &float_param(0.0, 1.0, false, 0.9))));
+    assert!(not_running(storage.set_trial_param(t.trial_id, "y", &float_param(0.0, 1.0, false, 0.9))));
+    assert!(not_running(storage.set_trial_intermediate_value(t.trial_id, 1, 1.0)));
+    assert!(not_running(storage.set_trial_attr(t.trial_id, AttrScope::User, "k", &1.into())));
     assert_eq!(storage.trial(t.trial_id).unwrap(), *before);
 
     let fixed = BTreeMap::from([("x".to_string(), ParamValue::Float(0.25))]);
     let w = storage
-        .create_trial(
-            study,
-            NewTrial {
-                waiting: true,
-                fixed_params: Some(fixed),
-                ..Default::default()
-            },
-        )
+        .create_trial(study, NewTrial { waiting: true, fixed_params: Some(fixed), ..Default::default() })
         .unwrap()
         .unwrap();
     assert_eq!(w.state, TrialState::Waiting);
-    assert!(not_running(
-        storage.set_trial_intermediate_value(w.trial_id, 1, 1.0)
-    ));
-    assert!(storage
-        .finish_trial(w.trial_id, TrialState::Complete, Some(&[1.0]))
-        .is_err());
+    assert!(not_running(storage.set_trial_intermediate_value(w.trial_id, 1, 1.0)));
+    assert!(storage.finish_trial(w.trial_id, TrialState::Complete, Some(&[1.0])).is_err());
 }
 
 /// Params of every kind, values, intermediate values (NaN included) and
@@ -270,65 +173,28 @@ pub fn finished_trials_are_immutable(storage: Arc<dyn Storage>) {
 pub fn trial_data_round_trips(storage: Arc<dyn Storage>) {
     let study = storage.create_study("s", &[Minimize]).unwrap().study_id;
     let user_attrs = BTreeMap::from([("origin".to_string(), serde_json::json!("test"))]);
-    let t = storage
-        .create_trial(
-            study,
-            NewTrial {
-                user_attrs,
-                ..Default::default()
-            },
-        )
-        .unwrap()
-        .unwrap();
+    let system_attrs = BTreeMap::from([("retry_of".to_string(), serde_json::json!(7))]);
+    let t = storage.create_trial(study, NewTrial { user_attrs, system_attrs, ..Default::default() }).unwrap().unwrap();
     assert_eq!(t.user_attrs["origin"], "test");
+    assert_eq!(t.system_attrs["retry_of"], 7);
     let lr = float_param(1e-5, 1e-1, true, 0.000_123_456_789_012_345_6);
-    let layers = TrialParam {
-        distribution: Distribution::Int(IntDistribution::new(1, 9, false, 2).unwrap()),
-        internal: 5.0,
-    };
+    let layers =
+        TrialParam { distribution: Distribution::Int(IntDistribution::new(1, 9, false, 2).unwrap()), internal: 5.0 };
     let opt = TrialParam {
-        distribution: Distribution::categorical(vec![
-            ParamValue::from("sgd"),
-            3.into(),
-            true.into(),
-            0.5.into(),
-        ])
-        .unwrap(),
+        distribution: Distribution::categorical(vec![ParamValue::from("sgd"), 3.into(), true.into(), 0.5.into()])
+            .unwrap(),
         internal: 2.0,
     };
     storage.set_trial_param(t.trial_id, "lr", &lr).unwrap();
-    storage
-        .set_trial_param(t.trial_id, "layers", &layers)
-        .unwrap();
-    storage
-        .set_trial_param(t.trial_id, "optimizer", &opt)
-        .unwrap();
-    storage
-        .set_trial_intermediate_value(t.trial_id, 0, 0.5)
-        .unwrap();
-    storage
-        .set_trial_intermediate_value(t.trial_id, 3, f64::NAN)
-        .unwrap();
-    storage
-        .set_trial_intermediate_value(t.trial_id, 7, 0.25)
-        .unwrap();
-    storage
-        .set_trial_intermediate_value(t.trial_id, 7, 0.125)
-        .unwrap();
-    storage
-        .set_trial_attr(
-            t.trial_id,
-            AttrScope::User,
-            "note",
-            &serde_json::json!({"a": [1, "b"]}),
-        )
-        .unwrap();
-    storage
-        .set_trial_attr(t.trial_id, AttrScope::System, "fail_reason", &"x".into())
-        .unwrap();
-    let done = storage
-        .finish_trial(t.trial_id, TrialState::Complete, Some(&[f64::INFINITY]))
-        .unwrap();
+    storage.set_trial_param(t.trial_id, "layers", &layers).unwrap();
+    storage.set_trial_param(t.trial_id, "optimizer", &opt).unwrap();
+    storage.set_trial_intermediate_value(t.trial_id, 0, 0.5).unwrap();
+    storage.set_trial_intermediate_value(t.trial_id, 3, f64::NAN).unwrap();
+    storage.set_trial_intermediate_value(t.trial_id, 7, 0.25).unwrap();
+    storage.set_trial_intermediate_value(t.trial_id, 7, 0.125).unwrap();
+    storage.set_trial_attr(t.trial_id, AttrScope::User, "note", &serde_json::json!({"a": [1, "b"]})).unwrap();
+    storage.set_trial_attr(t.trial_id, AttrScope::System, "fail_reason", &"x".into()).unwrap();
+    let done = storage.finish_trial(t.trial_id, TrialState::Complete, Some(&[f64::INFINITY])).unwrap();
     let back = storage.trial(t.trial_id).unwrap();
     assert_eq!(back.params["lr"], lr);
     assert_eq!(back.params["layers"], layers);
@@ -340,6 +206,7 @@ pub fn trial_data_round_trips(storage: Arc<dyn Storage>) {
     assert_eq!(back.user_attrs["note"], serde_json::json!({"a": [1, "b"]}));
     assert_eq!(back.user_attrs["origin"], "test");
     assert_eq!(back.fail_reason(), Some("x"));
+    assert_eq!(back.system_attrs["retry_of"], 7);
     assert_eq!(back.values, Some(vec![f64::INFINITY]));
     assert_eq!(back.params, done.params);
 }
@@ -350,22 +217,13 @@ pub fn waiting_trials_are_claimed_once_in_order(storage: Arc<dyn Storage>) {
     assert!(storage.claim_waiting_trial(study).unwrap().is_none());
     for i in 0..40 {
         let fixed = BTreeMap::from([("x".to_string(), ParamValue::Int(i))]);
-        let w = storage.create_trial(
-            study,
-            NewTrial {
-                waiting: true,
-                fixed_params: Some(fixed),
-                ..Default::default()
-            },
-        );
+        let w =
+            storage.create_trial(study, NewTrial { waiting: true, fixed_params: Some(fixed), ..Default::default() });
         assert_eq!(w.unwrap().unwrap().number, i as u64);
     }
     let first = storage.claim_waiting_trial(study).unwrap().unwrap();
     assert_eq!((first.number, first.state), (0, TrialState::Running));
-    assert_eq!(
-        first.fixed_params.as_ref().unwrap()["x"],
-        ParamValue::Int(0)
-    );
+    assert_eq!(first.fixed_params.as_ref().unwrap()["x"], ParamValue::Int(0));
     let claimed: Vec<u64> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..4)
             .map(|_| {
@@ -379,10 +237,7 @@ pub fn waiting_trials_are_claimed_once_in_order(storage: Arc<dyn Storage>) {
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap())
-            .collect()
+        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
     });
     let unique: BTreeSet<u64> = claimed.iter().copied().collect();
     assert_eq!(claimed.len(), 39);
@@ -392,21 +247,9 @@ pub fn waiting_trials_are_claimed_once_in_order(storage: Arc<dyn Storage>) {
 /// `max_sampled_trials` is never overshot, and enqueued trials don't count.
 pub fn sampled_trial_limit_is_atomic(storage: Arc<dyn Storage>) {
     let study = storage.create_study("s", &[Minimize]).unwrap().study_id;
-    let limited = || NewTrial {
-        max_sampled_trials: Some(30),
-        ..Default::default()
-    };
+    let limited = || NewTrial { max_sampled_trials: Some(30), ..Default::default() };
     let fixed = BTreeMap::from([("x".to_string(), ParamValue::Int(1))]);
-    storage
-        .create_trial(
-            study,
-            NewTrial {
-                waiting: true,
-                fixed_params: Some(fixed),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    storage.create_trial(study, NewTrial { waiting: true, fixed_params: Some(fixed), ..Default::default() }).unwrap();
     let created: usize = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..4)
             .map(|_| {
@@ -426,14 +269,7 @@ pub fn sampled_trial_limit_is_atomic(storage: Arc<dyn Storage>) {
     assert_eq!(storage.all_trials(study).unwrap().len(), 31);
     // Enqueued trials may still be added past the limit.
     let fixed = BTreeMap::from([("x".to_string(), ParamValue::Int(2))]);
-    let late = storage.create_trial(
-        study,
-        NewTrial {
-            waiting: true,
-            fixed_params: Some(fixed),
-            ..Default::default()
-        },
-    );
+    let late = storage.create_trial(study, NewTrial { waiting: true, fixed_params: Some(fixed), ..Default::default() });
     assert_eq!(late.unwrap().unwrap().number, 31);
 }
 
@@ -457,25 +293,12 @@ pub fn incremental_reads_rebuild_the_study(storage: Arc<dyn Storage>) {
     for round in 0..5u64 {
         let t = running(&*storage, study);
         running(&*storage, other);
-        storage
-            .set_trial_param(
-                t.trial_id,
-                "x",
-                &float_param(0.0, 10.0, false, round as f64),
-            )
-            .unwrap();
+        storage.set_trial_param(t.trial_id, "x", &float_param(0.0, 10.0, false, round as f64)).unwrap();
         assert!(sync(&mut mirror) >= 1);
-        storage
-            .set_trial_intermediate_value(t.trial_id, round, 1.0)
-            .unwrap();
-        storage
-            .finish_trial(t.trial_id, TrialState::Complete, Some(&[round as f64]))
-            .unwrap();
+        storage.set_trial_intermediate_value(t.trial_id, round, 1.0).unwrap();
+        storage.finish_trial(t.trial_id, TrialState::Complete, Some(&[round as f64])).unwrap();
         let changed = sync(&mut mirror);
-        assert!(
-            (1..=2).contains(&changed),
-            "only the touched trial changed, got {changed}"
-        );
+        assert!((1..=2).contains(&changed), "only the touched trial changed, got {changed}");
         assert_eq!(sync(&mut mirror), 0, "nothing changed since the last read");
         let truth: Vec<Arc<FrozenTrial>> = storage.all_trials(study).unwrap();
         assert_eq!(mirror.values().cloned().collect::<Vec<_>>(), truth);
@@ -488,17 +311,11 @@ pub fn returned_trials_are_snapshots(storage: Arc<dyn Storage>) {
     let study = storage.create_study("s", &[Minimize]).unwrap().study_id;
     let t = running(&*storage, study);
     let held = storage.trials_changed_since(study, 0).unwrap().trials;
-    storage
-        .set_trial_param(t.trial_id, "x", &float_param(0.0, 1.0, false, 0.5))
-        .unwrap();
-    storage
-        .set_trial_intermediate_value(t.trial_id, 0, 1.0)
-        .unwrap();
+    storage.set_trial_param(t.trial_id, "x", &float_param(0.0, 1.0, false, 0.5)).unwrap();
+    storage.set_trial_intermediate_value(t.trial_id, 0, 1.0).unwrap();
     assert!(held[0].params.is_empty() && held[0].intermediate_values.is_empty());
     let held_again = storage.trials_changed_since(study, 0).unwrap().trials;
-    storage
-        .finish_trial(t.trial_id, TrialState::Failed, None)
-        .unwrap();
+    storage.finish_trial(t.trial_id, TrialState::Failed, None).unwrap();
     assert_eq!(held_again[0].state, TrialState::Running);
     assert_eq!(held_again[0].params.len(), 1);
     let t = running(&*storage, study);
@@ -512,21 +329,9 @@ pub fn returned_trials_are_snapshots(storage: Arc<dyn Storage>) {
 
 /// Unknown study and trial ids give typed errors, not panics.
 pub fn unknown_ids_are_errors(storage: Arc<dyn Storage>) {
-    assert!(matches!(
-        storage.create_trial(999, NewTrial::default()),
-        Err(Error::StudyNotFound(_))
-    ));
+    assert!(matches!(storage.create_trial(999, NewTrial::default()), Err(Error::StudyNotFound(_))));
     assert!(matches!(storage.trial(999), Err(Error::TrialNotFound(999))));
-    assert!(matches!(
-        storage.finish_trial(999, TrialState::Failed, None),
-        Err(Error::TrialNotFound(999))
-    ));
-    assert!(matches!(
-        storage.delete_study(999),
-        Err(Error::StudyNotFound(_))
-    ));
-    assert!(matches!(
-        storage.trials_changed_since(999, 0),
-        Err(Error::StudyNotFound(_))
-    ));
+    assert!(matches!(storage.finish_trial(999, TrialState::Failed, None), Err(Error::TrialNotFound(999))));
+    assert!(matches!(storage.delete_study(999), Err(Error::StudyNotFound(_))));
+    assert!(matches!(storage.trials_changed_since(999, 0), Err(Error::StudyNotFound(_))));
 }

@@ -28,56 +28,36 @@ pub fn open(url: &str) -> Result<Arc<dyn Storage>> {
     if url.is_empty() || url == "memory" || url == ":memory:" || url == "memory://" {
         return Ok(Arc::new(InMemoryStorage::new()));
     }
-    if let Some(path) = url
-        .strip_prefix("sqlite:///")
-        .or_else(|| url.strip_prefix("sqlite://"))
-    {
+    if let Some(path) = url.strip_prefix("sqlite:///").or_else(|| url.strip_prefix("sqlite://")) {
         if path.is_empty() {
-            return Err(Error::InvalidArgument(format!(
-                "storage URL '{url}' names no file"
-            )));
+            return Err(Error::InvalidArgument(format!("storage URL '{url}' names no file")));
         }
         return Ok(Arc::new(SqliteStorage::open(path)?));
     }
     if url.ends_with(".db") || url.ends_with(".sqlite") || url.ends_with(".sqlite3") {
         return Ok(Arc::new(SqliteStorage::open(url)?));
     }
-    Err(Error::InvalidArgument(format!(
-        "unsupported storage URL '{url}': use 'memory' or 'sqlite:///path/to/file.db'"
-    )))
+    Err(Error::InvalidArgument(format!("unsupported storage URL '{url}': use 'memory' or 'sqlite:///path/to/file.db'")))
 }
 
 /// Microseconds since the Unix epoch.
 pub(crate) fn now_us() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_micros() as i64)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0)
 }
 
 pub(crate) fn check_new_study(name: &str, directions: &[StudyDirection]) -> Result<()> {
     if name.trim().is_empty() {
-        return Err(Error::InvalidArgument(
-            "a study name must not be empty".into(),
-        ));
+        return Err(Error::InvalidArgument("a study name must not be empty".into()));
     }
     if directions.is_empty() {
-        return Err(Error::InvalidArgument(
-            "a study needs at least one direction".into(),
-        ));
+        return Err(Error::InvalidArgument("a study needs at least one direction".into()));
     }
     Ok(())
 }
 
-pub(crate) fn check_finish(
-    state: TrialState,
-    values: Option<&[f64]>,
-    n_objectives: usize,
-) -> Result<()> {
+pub(crate) fn check_finish(state: TrialState, values: Option<&[f64]>, n_objectives: usize) -> Result<()> {
     if !state.is_finished() {
-        return Err(Error::InvalidArgument(format!(
-            "cannot finish a trial as {state}"
-        )));
+        return Err(Error::InvalidArgument(format!("cannot finish a trial as {state}")));
     }
     if let Some(values) = values {
         if values.len() != n_objectives {
@@ -87,9 +67,7 @@ pub(crate) fn check_finish(
             )));
         }
     } else if state == TrialState::Complete {
-        return Err(Error::InvalidArgument(
-            "a complete trial needs its objective value(s)".into(),
-        ));
+        return Err(Error::InvalidArgument("a complete trial needs its objective value(s)".into()));
     }
     Ok(())
 }

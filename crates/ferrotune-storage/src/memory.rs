@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use ferrotune_core::{
-    AttrScope, AttrValue, Error, FrozenTrial, NewTrial, Result, Storage, StudyDirection, StudyInfo,
-    TrialChanges, TrialParam, TrialState,
+    AttrScope, AttrValue, Error, FrozenTrial, NewTrial, Result, Storage, StudyDirection, StudyInfo, TrialChanges,
+    TrialParam, TrialState,
 };
 
 use crate::{check_finish, now_us};
@@ -50,8 +50,7 @@ impl StudyData {
         self.change_log.push((self.change_seq, number));
         if self.change_log.len() > 64 + 4 * self.trials.len() {
             let trial_seq = &self.trial_seq;
-            self.change_log
-                .retain(|&(seq, number)| trial_seq[number as usize] == seq);
+            self.change_log.retain(|&(seq, number)| trial_seq[number as usize] == seq);
         }
     }
 
@@ -70,9 +69,7 @@ impl InMemoryStorage {
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         // A panic while holding the lock cannot leave a half-written trial:
         // every mutation below is completed before anything can panic.
-        self.inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -85,9 +82,7 @@ impl Inner {
     }
 
     fn study(&mut self, study_id: i64) -> Result<&mut StudyData> {
-        self.studies
-            .get_mut(&study_id)
-            .ok_or_else(|| Error::StudyNotFound(format!("id {study_id}")))
+        self.studies.get_mut(&study_id).ok_or_else(|| Error::StudyNotFound(format!("id {study_id}")))
     }
 
     /// The running trial with this id, for modification.
@@ -96,10 +91,7 @@ impl Inner {
         let study = self.study(study_id)?;
         let trial = &study.trials[number as usize];
         if trial.state != TrialState::Running {
-            return Err(Error::TrialNotRunning {
-                number,
-                state: trial.state,
-            });
+            return Err(Error::TrialNotRunning { number, state: trial.state });
         }
         Ok((study, number))
     }
@@ -134,29 +126,16 @@ impl Storage for InMemoryStorage {
     }
 
     fn study_by_name(&self, name: &str) -> Result<Option<StudyInfo>> {
-        Ok(self
-            .lock()
-            .studies
-            .values()
-            .find(|s| s.info.name == name)
-            .map(|s| s.info.clone()))
+        Ok(self.lock().studies.values().find(|s| s.info.name == name).map(|s| s.info.clone()))
     }
 
     fn list_studies(&self) -> Result<Vec<StudyInfo>> {
-        Ok(self
-            .lock()
-            .studies
-            .values()
-            .map(|s| s.info.clone())
-            .collect())
+        Ok(self.lock().studies.values().map(|s| s.info.clone()).collect())
     }
 
     fn delete_study(&self, study_id: i64) -> Result<()> {
         let mut inner = self.lock();
-        let study = inner
-            .studies
-            .remove(&study_id)
-            .ok_or_else(|| Error::StudyNotFound(format!("id {study_id}")))?;
+        let study = inner.studies.remove(&study_id).ok_or_else(|| Error::StudyNotFound(format!("id {study_id}")))?;
         for t in &study.trials {
             // Ids are never reused; a tombstone makes later lookups fail.
             inner.trial_index[(t.trial_id - 1) as usize] = (0, 0);
@@ -164,13 +143,7 @@ impl Storage for InMemoryStorage {
         Ok(())
     }
 
-    fn set_study_attr(
-        &self,
-        study_id: i64,
-        scope: AttrScope,
-        key: &str,
-        value: &AttrValue,
-    ) -> Result<()> {
+    fn set_study_attr(&self, study_id: i64, scope: AttrScope, key: &str, value: &AttrValue) -> Result<()> {
         let mut inner = self.lock();
         let info = &mut inner.study(study_id)?.info;
         let map = match scope {
@@ -199,16 +172,12 @@ impl Storage for InMemoryStorage {
         let trial = FrozenTrial {
             trial_id,
             number,
-            state: if new.waiting {
-                TrialState::Waiting
-            } else {
-                TrialState::Running
-            },
+            state: if new.waiting { TrialState::Waiting } else { TrialState::Running },
             values: None,
             params: BTreeMap::new(),
             intermediate_values: BTreeMap::new(),
             user_attrs: new.user_attrs,
-            system_attrs: BTreeMap::new(),
+            system_attrs: new.system_attrs,
             fixed_params: new.fixed_params,
             started_at_us: (!new.waiting).then(now_us),
             finished_at_us: None,
@@ -240,10 +209,7 @@ impl Storage for InMemoryStorage {
     fn set_trial_param(&self, trial_id: i64, name: &str, param: &TrialParam) -> Result<()> {
         let mut inner = self.lock();
         let (study, number) = inner.running_trial(trial_id)?;
-        study
-            .trial_mut(number)
-            .params
-            .insert(name.to_owned(), param.clone());
+        study.trial_mut(number).params.insert(name.to_owned(), param.clone());
         study.touch(number);
         Ok(())
     }
@@ -251,21 +217,12 @@ impl Storage for InMemoryStorage {
     fn set_trial_intermediate_value(&self, trial_id: i64, step: u64, value: f64) -> Result<()> {
         let mut inner = self.lock();
         let (study, number) = inner.running_trial(trial_id)?;
-        study
-            .trial_mut(number)
-            .intermediate_values
-            .insert(step, value);
+        study.trial_mut(number).intermediate_values.insert(step, value);
         study.touch(number);
         Ok(())
     }
 
-    fn set_trial_attr(
-        &self,
-        trial_id: i64,
-        scope: AttrScope,
-        key: &str,
-        value: &AttrValue,
-    ) -> Result<()> {
+    fn set_trial_attr(&self, trial_id: i64, scope: AttrScope, key: &str, value: &AttrValue) -> Result<()> {
         let mut inner = self.lock();
         let (study, number) = inner.running_trial(trial_id)?;
         let trial = study.trial_mut(number);
@@ -278,12 +235,7 @@ impl Storage for InMemoryStorage {
         Ok(())
     }
 
-    fn finish_trial(
-        &self,
-        trial_id: i64,
-        state: TrialState,
-        values: Option<&[f64]>,
-    ) -> Result<Arc<FrozenTrial>> {
+    fn finish_trial(&self, trial_id: i64, state: TrialState, values: Option<&[f64]>) -> Result<Arc<FrozenTrial>> {
         let mut inner = self.lock();
         let (study, number) = inner.running_trial(trial_id)?;
         check_finish(state, values, study.info.directions.len())?;
@@ -314,9 +266,6 @@ impl Storage for InMemoryStorage {
                 .map(|&(_, number)| study.trials[number as usize].clone())
                 .collect()
         };
-        Ok(TrialChanges {
-            trials,
-            cursor: study.change_seq,
-        })
+        Ok(TrialChanges { trials, cursor: study.change_seq })
     }
 }

@@ -7,10 +7,7 @@ use ferrotune_storage::{InMemoryStorage, SqliteStorage};
 
 mod memory {
     use super::*;
-    ferrotune_storage::storage_conformance_tests!(|| (
-        Arc::new(InMemoryStorage::new()) as Arc<dyn Storage>,
-        ()
-    ));
+    ferrotune_storage::storage_conformance_tests!(|| (Arc::new(InMemoryStorage::new()) as Arc<dyn Storage>, ()));
 }
 
 mod sqlite {

@@ -25,10 +25,7 @@ fn load() -> Dataset {
     let mut x = Vec::new();
     let mut y = Vec::new();
     for line in DATA.lines().filter(|l| !l.trim().is_empty()) {
-        let mut values: Vec<f64> = line
-            .split(',')
-            .map(|v| v.trim().parse().expect("numeric CSV"))
-            .collect();
+        let mut values: Vec<f64> = line.split(',').map(|v| v.trim().parse().expect("numeric CSV")).collect();
         y.push(values.pop().expect("label column") as usize);
         x.push(values);
     }
@@ -41,46 +38,18 @@ fn transform(data: &Dataset, train: &[usize], kind: &str) -> Vec<Vec<f64>> {
     match kind {
         "standardize" => {
             let n = train.len() as f64;
-            let mean: Vec<f64> = (0..d)
-                .map(|j| train.iter().map(|&i| data.x[i][j]).sum::<f64>() / n)
-                .collect();
+            let mean: Vec<f64> = (0..d).map(|j| train.iter().map(|&i| data.x[i][j]).sum::<f64>() / n).collect();
             let std: Vec<f64> = (0..d)
-                .map(|j| {
-                    (train
-                        .iter()
-                        .map(|&i| (data.x[i][j] - mean[j]).powi(2))
-                        .sum::<f64>()
-                        / n)
-                        .sqrt()
-                        .max(1e-9)
-                })
+                .map(|j| (train.iter().map(|&i| (data.x[i][j] - mean[j]).powi(2)).sum::<f64>() / n).sqrt().max(1e-9))
                 .collect();
-            data.x
-                .iter()
-                .map(|row| {
-                    row.iter()
-                        .enumerate()
-                        .map(|(j, v)| (v - mean[j]) / std[j])
-                        .collect()
-                })
-                .collect()
+            data.x.iter().map(|row| row.iter().enumerate().map(|(j, v)| (v - mean[j]) / std[j]).collect()).collect()
         }
-        "binarize" => data
-            .x
-            .iter()
-            .map(|row| row.iter().map(|&v| f64::from(u8::from(v > 7.0))).collect())
-            .collect(),
+        "binarize" => data.x.iter().map(|row| row.iter().map(|&v| f64::from(u8::from(v > 7.0))).collect()).collect(),
         _ => data.x.clone(),
     }
 }
 
-fn cross_validated_accuracy(
-    data: &Dataset,
-    k: usize,
-    weighted: bool,
-    metric: &str,
-    features: &str,
-) -> f64 {
+fn cross_validated_accuracy(data: &Dataset, k: usize, weighted: bool, metric: &str, features: &str) -> f64 {
     let n = data.y.len();
     let mut correct = 0;
     for fold in 0..FOLDS {
@@ -103,9 +72,7 @@ fn cross_validated_accuracy(
             for &(dist, label) in &dists[..k] {
                 votes[label] += if weighted { 1.0 / (dist + 1e-9) } else { 1.0 };
             }
-            let predicted = (0..10)
-                .max_by(|&a, &b| votes[a].total_cmp(&votes[b]))
-                .unwrap();
+            let predicted = (0..10).max_by(|&a, &b| votes[a].total_cmp(&votes[b])).unwrap();
             correct += usize::from(predicted == data.y[test]);
         }
     }
@@ -113,27 +80,15 @@ fn cross_validated_accuracy(
 }
 
 fn show(trial: &ferrotune::FrozenTrial) -> String {
-    trial
-        .param_values()
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(" ")
+    trial.param_values().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let storage = args
-        .first()
-        .cloned()
-        .unwrap_or_else(|| "sqlite:///knn_digits.db".into());
+    let storage = args.first().cloned().unwrap_or_else(|| "sqlite:///knn_digits.db".into());
     let n_trials: u64 = args.get(1).map(|s| s.parse()).transpose()?.unwrap_or(30);
     let data = load();
-    println!(
-        "{} digits, {} features; study stored in {storage}",
-        data.y.len(),
-        data.x[0].len()
-    );
+    println!("{} digits, {} features; study stored in {storage}", data.y.len(), data.x[0].len());
 
     let study = Study::builder()
         .name("knn-digits")
@@ -144,38 +99,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .create()?;
     // A sensible hand-picked starting point runs first.
     if study.trials()?.is_empty() {
-        study.enqueue_trial([
-            ("k", ferrotune::ParamValue::Int(5)),
-            ("features", "raw".into()),
-        ])?;
+        study.enqueue_trial([("k", ferrotune::ParamValue::Int(5)), ("features", "raw".into())])?;
     }
-    let options = Optimize::new()
-        .n_trials(n_trials)
-        .n_jobs(2)
-        .timeout(Duration::from_secs(600))
-        .callback(|study, trial| {
+    let options =
+        Optimize::new().n_trials(n_trials).n_jobs(2).timeout(Duration::from_secs(600)).callback(|study, trial| {
             let best = study.best_value().unwrap_or(f64::NAN);
             match trial.value() {
-                Some(v) => println!(
-                    "trial {:>3}: accuracy {v:.4}  (best {best:.4})  {}",
-                    trial.number,
-                    show(trial)
-                ),
-                None => println!(
-                    "trial {:>3}: {} {}",
-                    trial.number,
-                    trial.state,
-                    trial.fail_reason().unwrap_or("")
-                ),
+                Some(v) => println!("trial {:>3}: accuracy {v:.4}  (best {best:.4})  {}", trial.number, show(trial)),
+                None => println!("trial {:>3}: {} {}", trial.number, trial.state, trial.fail_reason().unwrap_or("")),
             }
         });
     study.optimize_with(options, |trial| {
         let k = trial.suggest_int_log("k", 1, 64)? as usize;
-        let weighted =
-            trial.suggest_categorical("weights", &["uniform", "distance"])? == "distance";
+        let weighted = trial.suggest_categorical("weights", &["uniform", "distance"])? == "distance";
         let metric = trial.suggest_categorical("metric", &["euclidean", "manhattan"])?;
-        let features =
-            trial.suggest_categorical("features", &["raw", "standardize", "binarize"])?;
+        let features = trial.suggest_categorical("features", &["raw", "standardize", "binarize"])?;
         let accuracy = cross_validated_accuracy(&data, k, weighted, metric, features);
         if !accuracy.is_finite() {
             return Err(TrialError::failed("accuracy is not a number"));
@@ -183,11 +121,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok(accuracy)
     })?;
     let best = study.best_trial()?;
-    let baseline = study
-        .trials()?
-        .into_iter()
-        .find(|t| t.is_enqueued())
-        .and_then(|t| t.value());
+    let baseline = study.trials()?.into_iter().find(|t| t.is_enqueued()).and_then(|t| t.value());
     println!(
         "\nbest of {} trials: trial {} with 5-fold accuracy {:.4}",
         study.trials()?.len(),

@@ -31,10 +31,10 @@ mod study;
 mod trial;
 
 pub use ferrotune_core::{
-    AttrValue, CategoricalDistribution, Distribution, Error, FloatDistribution, FrozenTrial,
-    IntDistribution, ParamValue, Result, StudyDirection, StudyInfo, TrialState,
+    AttrValue, CategoricalDistribution, Distribution, Error, FloatDistribution, FrozenTrial, IntDistribution,
+    ParamValue, Result, StudyDirection, StudyInfo, TrialState,
 };
-pub use study::{Callback, Optimize, Study, StudyBuilder, TrialOutcome};
+pub use study::{Callback, Optimize, Study, StudyBuilder, TrialOutcome, RETRY_OF_ATTR};
 pub use trial::{ObjectiveValues, Trial, TrialError};
 
 /// The extension seams, for writing your own sampler, pruner or storage.
@@ -49,7 +49,7 @@ pub mod samplers {
 
 /// Pruners: when running trials stop early.
 pub mod pruners {
-    pub use ferrotune_pruners::NopPruner;
+    pub use ferrotune_pruners::{MedianPruner, NopPruner, PercentilePruner};
 }
 
 /// Storages: where studies live.

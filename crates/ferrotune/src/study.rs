@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ferrotune_core::{
-    pareto_front, AttrScope, AttrValue, Error, FrozenTrial, NewTrial, ParamValue, Pruner, Result,
-    Sampler, Storage, StudyDirection, StudyInfo, StudyView, TrialState, FAIL_REASON_ATTR,
+    pareto_front, AttrScope, AttrValue, Error, FrozenTrial, NewTrial, ParamValue, Pruner, Result, Sampler, Storage,
+    StudyDirection, StudyInfo, StudyView, TrialState, FAIL_REASON_ATTR,
 };
 use ferrotune_pruners::NopPruner;
 use ferrotune_samplers::RandomSampler;
@@ -17,6 +17,9 @@ use crate::trial::{ObjectiveValues, Trial, TrialError};
 
 /// All trials of a study in number order, shared without copying.
 pub(crate) type Snapshot = Arc<Vec<Arc<FrozenTrial>>>;
+
+/// System attribute naming the trial a retry copies.
+pub const RETRY_OF_ATTR: &str = "retry_of";
 
 /// A callback run after each trial that `optimize` finishes.
 pub type Callback = Box<dyn Fn(&Study, &FrozenTrial) + Send + Sync>;
@@ -41,9 +44,7 @@ impl StudyInner {
     /// Bring the cache up to date and return it.
     pub(crate) fn refresh(&self) -> Result<Snapshot> {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        let mut changes = self
-            .storage
-            .trials_changed_since(self.info.study_id, cache.cursor)?;
+        let mut changes = self.storage.trials_changed_since(self.info.study_id, cache.cursor)?;
         if !changes.trials.is_empty() {
             changes.trials.sort_by_key(|t| t.number);
             let trials = Arc::make_mut(&mut cache.trials);
@@ -159,9 +160,9 @@ impl StudyBuilder {
 
     fn resolve_storage(&mut self) -> Result<Arc<dyn Storage>> {
         match (self.storage.take(), self.storage_url.take()) {
-            (Some(_), Some(_)) => Err(Error::InvalidArgument(
-                "give either a storage or a storage URL, not both".into(),
-            )),
+            (Some(_), Some(_)) => {
+                Err(Error::InvalidArgument("give either a storage or a storage URL, not both".into()))
+            }
             (Some(s), None) => Ok(s),
             (None, Some(url)) => ferrotune_storage::open(&url),
             (None, None) => Ok(Arc::new(ferrotune_storage::InMemoryStorage::new())),
@@ -171,9 +172,7 @@ impl StudyBuilder {
     fn finish(self, storage: Arc<dyn Storage>, info: StudyInfo) -> Result<Study> {
         if let Some(requested) = &self.directions {
             if *requested != info.directions {
-                let show = |d: &[StudyDirection]| {
-                    d.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(", ")
-                };
+                let show = |d: &[StudyDirection]| d.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(", ");
                 return Err(Error::DirectionMismatch {
                     name: info.name,
                     existing: format!("[{}]", show(&info.directions)),
@@ -185,14 +184,9 @@ impl StudyBuilder {
             inner: Arc::new(StudyInner {
                 storage,
                 info,
-                sampler: self
-                    .sampler
-                    .unwrap_or_else(|| Arc::new(RandomSampler::new())),
+                sampler: self.sampler.unwrap_or_else(|| Arc::new(RandomSampler::new())),
                 pruner: self.pruner.unwrap_or_else(|| Arc::new(NopPruner)),
-                cache: Mutex::new(TrialCache {
-                    cursor: 0,
-                    trials: Arc::new(Vec::new()),
-                }),
+                cache: Mutex::new(TrialCache { cursor: 0, trials: Arc::new(Vec::new()) }),
                 stop_requested: AtomicBool::new(false),
             }),
         })
@@ -201,35 +195,23 @@ impl StudyBuilder {
     /// Create the study (or load it, with `load_if_exists`).
     pub fn create(mut self) -> Result<Study> {
         let storage = self.resolve_storage()?;
-        let name = self
-            .name
-            .clone()
-            .unwrap_or_else(|| format!("no-name-{:016x}", ferrotune_samplers::random_seed()));
-        let directions = self
-            .directions
-            .clone()
-            .unwrap_or_else(|| vec![StudyDirection::Minimize]);
-        let info =
-            match storage.create_study(&name, &directions) {
-                Ok(info) => info,
-                Err(Error::DuplicateStudy(_)) if self.load_if_exists => storage
-                    .study_by_name(&name)?
-                    .ok_or_else(|| Error::StudyNotFound(name.clone()))?,
-                Err(e) => return Err(e),
-            };
+        let name = self.name.clone().unwrap_or_else(|| format!("no-name-{:016x}", ferrotune_samplers::random_seed()));
+        let directions = self.directions.clone().unwrap_or_else(|| vec![StudyDirection::Minimize]);
+        let info = match storage.create_study(&name, &directions) {
+            Ok(info) => info,
+            Err(Error::DuplicateStudy(_)) if self.load_if_exists => {
+                storage.study_by_name(&name)?.ok_or_else(|| Error::StudyNotFound(name.clone()))?
+            }
+            Err(e) => return Err(e),
+        };
         self.finish(storage, info)
     }
 
     /// Load an existing study; fails if there is none of that name.
     pub fn load(mut self) -> Result<Study> {
         let storage = self.resolve_storage()?;
-        let name = self
-            .name
-            .clone()
-            .ok_or_else(|| Error::InvalidArgument("loading a study needs its name".into()))?;
-        let info = storage
-            .study_by_name(&name)?
-            .ok_or(Error::StudyNotFound(name))?;
+        let name = self.name.clone().ok_or_else(|| Error::InvalidArgument("loading a study needs its name".into()))?;
+        let info = storage.study_by_name(&name)?.ok_or(Error::StudyNotFound(name))?;
         self.finish(storage, info)
     }
 }
@@ -239,6 +221,7 @@ impl StudyBuilder {
 /// (a grid) is exhausted.
 pub struct Optimize {
     n_trials: Option<u64>,
+    max_sampled_trials: Option<u64>,
     timeout: Option<Duration>,
     n_jobs: usize,
     callbacks: Vec<Callback>,
@@ -246,12 +229,7 @@ pub struct Optimize {
 
 impl Default for Optimize {
     fn default() -> Self {
-        Optimize {
-            n_trials: None,
-            timeout: None,
-            n_jobs: 1,
-            callbacks: Vec::new(),
-        }
+        Optimize { n_trials: None, max_sampled_trials: None, timeout: None, n_jobs: 1, callbacks: Vec::new() }
     }
 }
 
@@ -264,6 +242,16 @@ impl Optimize {
     /// Run this many trials in this call (all threads together).
     pub fn n_trials(mut self, n: u64) -> Self {
         self.n_trials = Some(n);
+        self
+    }
+
+    /// Stop once the study holds this many sampler-created trials in total,
+    /// counting every worker and process on the storage. Enforced by the
+    /// storage when it creates a trial, so concurrent workers cannot
+    /// overshoot it. Enqueued trials (hand-picked ones, retries) still run
+    /// and do not count.
+    pub fn max_sampled_trials(mut self, n: u64) -> Self {
+        self.max_sampled_trials = Some(n);
         self
     }
 
@@ -281,10 +269,7 @@ impl Optimize {
 
     /// Run `callback` after each finished trial (from the worker thread
     /// that ran it). A callback may call [`Study::stop`].
-    pub fn callback(
-        mut self,
-        callback: impl Fn(&Study, &FrozenTrial) + Send + Sync + 'static,
-    ) -> Self {
+    pub fn callback(mut self, callback: impl Fn(&Study, &FrozenTrial) + Send + Sync + 'static) -> Self {
         self.callbacks.push(Box::new(callback));
         self
     }
@@ -339,53 +324,45 @@ impl Study {
     /// the sampler fills. Fails with [`Error::SearchSpaceExhausted`] when a
     /// finite sampler has nothing left.
     pub fn ask(&self) -> Result<Trial> {
+        self.ask_capped(None)
+    }
+
+    /// `ask`, refusing to create a sampled trial past `cap` (see
+    /// [`Optimize::max_sampled_trials`]).
+    fn ask_capped(&self, cap: Option<u64>) -> Result<Trial> {
         let inner = &self.inner;
         let study_id = inner.info.study_id;
         let frozen = match inner.storage.claim_waiting_trial(study_id)? {
             Some(t) => t,
             None => {
-                let new = NewTrial {
-                    max_sampled_trials: inner.sampler.max_trials(),
-                    ..Default::default()
+                let limit = match (inner.sampler.max_trials(), cap) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
                 };
-                inner
-                    .storage
-                    .create_trial(study_id, new)?
-                    .ok_or(Error::SearchSpaceExhausted)?
+                let new = NewTrial { max_sampled_trials: limit, ..Default::default() };
+                inner.storage.create_trial(study_id, new)?.ok_or(Error::SearchSpaceExhausted)?
             }
         };
         let trial_id = frozen.trial_id;
         let prepared = (|| {
             let snapshot = inner.refresh()?;
-            let view = StudyView {
-                study_name: &inner.info.name,
-                directions: &inner.info.directions,
-                trials: &snapshot,
-            };
+            let view =
+                StudyView { study_name: &inner.info.name, directions: &inner.info.directions, trials: &snapshot };
             let relative_space = inner.sampler.infer_relative_search_space(&view, &frozen);
             let relative_params = if relative_space.is_empty() {
                 BTreeMap::new()
             } else {
-                inner
-                    .sampler
-                    .sample_relative(&view, &frozen, &relative_space)?
+                inner.sampler.sample_relative(&view, &frozen, &relative_space)?
             };
             Ok((snapshot, relative_space, relative_params))
         })();
         match prepared {
-            Ok((snapshot, relative_space, relative_params)) => Ok(Trial {
-                study: inner.clone(),
-                frozen,
-                snapshot,
-                relative_space,
-                relative_params,
-            }),
+            Ok((snapshot, relative_space, relative_params)) => {
+                Ok(Trial { study: inner.clone(), frozen, snapshot, relative_space, relative_params })
+            }
             Err(e) => {
                 // Never leave a trial running that nobody will finish.
-                let _ = self.finish_by_id(
-                    trial_id,
-                    TrialOutcome::Failed(format!("could not start the trial: {e}")),
-                );
+                let _ = self.finish_by_id(trial_id, TrialOutcome::Failed(format!("could not start the trial: {e}")));
                 Err(e)
             }
         }
@@ -395,10 +372,7 @@ impl Study {
     /// NaN or infinite values, or the wrong number of them, fail the trial
     /// with the reason recorded (the returned trial says so).
     pub fn tell(&self, trial: Trial, values: impl ObjectiveValues) -> Result<Arc<FrozenTrial>> {
-        self.finish_by_id(
-            trial.frozen.trial_id,
-            TrialOutcome::Complete(values.into_values()),
-        )
+        self.finish_by_id(trial.frozen.trial_id, TrialOutcome::Complete(values.into_values()))
     }
 
     /// Finish a trial with any outcome.
@@ -410,12 +384,9 @@ impl Study {
     /// (the CLI's `tell`).
     pub fn tell_number(&self, number: u64, outcome: TrialOutcome) -> Result<Arc<FrozenTrial>> {
         let snapshot = self.inner.refresh()?;
-        let trial = snapshot.get(number as usize).ok_or_else(|| {
-            Error::InvalidArgument(format!(
-                "study '{}' has no trial number {number}",
-                self.name()
-            ))
-        })?;
+        let trial = snapshot
+            .get(number as usize)
+            .ok_or_else(|| Error::InvalidArgument(format!("study '{}' has no trial number {number}", self.name())))?;
         self.finish_by_id(trial.trial_id, outcome)
     }
 
@@ -423,12 +394,7 @@ impl Study {
         let storage = &self.inner.storage;
         let n_objectives = self.directions().len();
         let fail = |reason: String| -> Result<Arc<FrozenTrial>> {
-            storage.set_trial_attr(
-                trial_id,
-                AttrScope::System,
-                FAIL_REASON_ATTR,
-                &AttrValue::from(reason),
-            )?;
+            storage.set_trial_attr(trial_id, AttrScope::System, FAIL_REASON_ATTR, &AttrValue::from(reason))?;
             storage.finish_trial(trial_id, TrialState::Failed, None)
         };
         match outcome {
@@ -448,10 +414,7 @@ impl Study {
                 // As in Optuna, a pruned trial keeps its last intermediate
                 // value, which samplers use as a (pessimistic) observation.
                 let trial = storage.trial(trial_id)?;
-                let last = trial
-                    .last_intermediate()
-                    .map(|(_, v)| v)
-                    .filter(|v| v.is_finite());
+                let last = trial.last_intermediate().map(|(_, v)| v).filter(|v| v.is_finite());
                 let values = last.filter(|_| n_objectives == 1).map(|v| vec![v]);
                 storage.finish_trial(trial_id, TrialState::Pruned, values.as_deref())
             }
@@ -466,13 +429,24 @@ impl Study {
         K: Into<String>,
         V: Into<ParamValue>,
     {
-        let fixed: BTreeMap<String, ParamValue> = params
-            .into_iter()
-            .map(|(k, v)| (k.into(), v.into()))
-            .collect();
+        let fixed: BTreeMap<String, ParamValue> = params.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+        let new = NewTrial { waiting: true, fixed_params: Some(fixed), ..Default::default() };
+        let trial = self.inner.storage.create_trial(self.id(), new)?;
+        Ok(trial.expect("enqueued trials are never limited").number)
+    }
+
+    /// Enqueue a fresh copy of a trial's parameters (to re-run one that was
+    /// interrupted or failed for reasons outside the objective). The copy
+    /// records `retry_of` = the original's number in its system attributes.
+    pub fn retry_trial(&self, number: u64) -> Result<u64> {
+        let snapshot = self.inner.refresh()?;
+        let original = snapshot
+            .get(number as usize)
+            .ok_or_else(|| Error::InvalidArgument(format!("study '{}' has no trial number {number}", self.name())))?;
         let new = NewTrial {
             waiting: true,
-            fixed_params: Some(fixed),
+            fixed_params: Some(original.param_values()),
+            system_attrs: BTreeMap::from([(RETRY_OF_ATTR.to_owned(), AttrValue::from(number))]),
             ..Default::default()
         };
         let trial = self.inner.storage.create_trial(self.id(), new)?;
@@ -506,8 +480,7 @@ impl Study {
         let abort: Mutex<Option<Error>> = Mutex::new(None);
         let stop_here = AtomicBool::new(false);
         let worker = || loop {
-            if stop_here.load(Ordering::SeqCst) || self.inner.stop_requested.load(Ordering::SeqCst)
-            {
+            if stop_here.load(Ordering::SeqCst) || self.inner.stop_requested.load(Ordering::SeqCst) {
                 break;
             }
             if options.timeout.is_some_and(|t| started.elapsed() >= t) {
@@ -518,7 +491,7 @@ impl Study {
                     break;
                 }
             }
-            let result = self.ask().and_then(|mut trial| {
+            let result = self.ask_capped(options.max_sampled_trials).and_then(|mut trial| {
                 let outcome = run_objective(&objective, &mut trial);
                 self.tell_outcome(trial, outcome)
             });
@@ -533,10 +506,7 @@ impl Study {
                 }
                 Err(e) => {
                     stop_here.store(true, Ordering::SeqCst);
-                    abort
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .get_or_insert(e);
+                    abort.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(e);
                 }
             }
         };
@@ -563,13 +533,7 @@ impl Study {
 
     /// Trials in any of the given states, in number order.
     pub fn trials_in(&self, states: &[TrialState]) -> Result<Vec<Arc<FrozenTrial>>> {
-        Ok(self
-            .inner
-            .refresh()?
-            .iter()
-            .filter(|t| states.contains(&t.state))
-            .cloned()
-            .collect())
+        Ok(self.inner.refresh()?.iter().filter(|t| states.contains(&t.state)).cloned().collect())
     }
 
     /// The best complete trial of a single-objective study (the earliest,
@@ -587,16 +551,12 @@ impl Study {
                 best = Some((t, v));
             }
         }
-        best.map(|(t, _)| t.clone())
-            .ok_or_else(|| Error::NoCompletedTrials(self.name().to_owned()))
+        best.map(|(t, _)| t.clone()).ok_or_else(|| Error::NoCompletedTrials(self.name().to_owned()))
     }
 
     /// The best objective value of a single-objective study.
     pub fn best_value(&self) -> Result<f64> {
-        Ok(self
-            .best_trial()?
-            .value()
-            .expect("complete trials have values"))
+        Ok(self.best_trial()?.value().expect("complete trials have values"))
     }
 
     /// The parameters of the best trial.
@@ -610,26 +570,18 @@ impl Study {
         let snapshot = self.inner.refresh()?;
         let front = pareto_front(snapshot.iter().map(|t| &**t), self.directions());
         let numbers: Vec<u64> = front.iter().map(|t| t.number).collect();
-        Ok(numbers
-            .into_iter()
-            .map(|n| snapshot[n as usize].clone())
-            .collect())
+        Ok(numbers.into_iter().map(|n| snapshot[n as usize].clone()).collect())
     }
 
     /// Set a user attribute on the study.
     pub fn set_user_attr(&self, key: &str, value: impl Into<AttrValue>) -> Result<()> {
-        self.inner
-            .storage
-            .set_study_attr(self.id(), AttrScope::User, key, &value.into())
+        self.inner.storage.set_study_attr(self.id(), AttrScope::User, key, &value.into())
     }
 
     /// The study's user attributes, as stored now.
     pub fn user_attrs(&self) -> Result<BTreeMap<String, AttrValue>> {
-        let info = self
-            .inner
-            .storage
-            .study_by_name(self.name())?
-            .ok_or_else(|| Error::StudyNotFound(self.name().into()))?;
+        let info =
+            self.inner.storage.study_by_name(self.name())?.ok_or_else(|| Error::StudyNotFound(self.name().into()))?;
         Ok(info.user_attrs)
     }
 }

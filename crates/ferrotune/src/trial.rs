@@ -5,8 +5,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use ferrotune_core::{
-    AttrScope, AttrValue, CategoricalDistribution, Distribution, Error, FloatDistribution,
-    FrozenTrial, IntDistribution, ParamValue, Result, SearchSpace, StudyView, TrialParam,
+    AttrScope, AttrValue, CategoricalDistribution, Distribution, Error, FloatDistribution, FrozenTrial,
+    IntDistribution, ParamValue, Result, SearchSpace, StudyView, TrialParam,
 };
 
 use crate::study::{Snapshot, StudyInner};
@@ -30,10 +30,7 @@ pub struct Trial {
 
 impl fmt::Debug for Trial {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Trial")
-            .field("number", &self.frozen.number)
-            .field("params", &self.params())
-            .finish()
+        f.debug_struct("Trial").field("number", &self.frozen.number).field("params", &self.params()).finish()
     }
 }
 
@@ -74,13 +71,7 @@ impl Trial {
     }
 
     /// A float in `{low, low + step, ..., high}`.
-    pub fn suggest_float_step(
-        &mut self,
-        name: &str,
-        low: f64,
-        high: f64,
-        step: f64,
-    ) -> Result<f64> {
+    pub fn suggest_float_step(&mut self, name: &str, low: f64, high: f64, step: f64) -> Result<f64> {
         self.float(name, FloatDistribution::new(low, high, false, Some(step))?)
     }
 
@@ -105,8 +96,7 @@ impl Trial {
     where
         T: Clone + Into<ParamValue>,
     {
-        let distribution =
-            CategoricalDistribution::new(choices.iter().cloned().map(Into::into).collect())?;
+        let distribution = CategoricalDistribution::new(choices.iter().cloned().map(Into::into).collect())?;
         let internal = self.suggest_internal(name, Distribution::Categorical(distribution))?;
         Ok(choices[internal as usize].clone())
     }
@@ -145,10 +135,8 @@ impl Trial {
                 Distribution::Int(d) => d.low() as f64,
                 Distribution::Categorical(_) => 0.0,
             }
-        } else if let Some(&v) = self
-            .relative_params
-            .get(name)
-            .filter(|_| self.relative_space.get(name) == Some(&distribution))
+        } else if let Some(&v) =
+            self.relative_params.get(name).filter(|_| self.relative_space.get(name) == Some(&distribution))
         {
             v
         } else {
@@ -166,13 +154,8 @@ impl Trial {
                 self.study.sampler.name()
             )));
         }
-        let param = TrialParam {
-            distribution,
-            internal,
-        };
-        self.study
-            .storage
-            .set_trial_param(self.frozen.trial_id, name, &param)?;
+        let param = TrialParam { distribution, internal };
+        self.study.storage.set_trial_param(self.frozen.trial_id, name, &param)?;
         self.frozen.params.insert(name.to_owned(), param);
         Ok(internal)
     }
@@ -181,9 +164,7 @@ impl Trial {
     /// epoch, say) for pruning and learning curves. Reporting a step again
     /// overwrites it.
     pub fn report(&mut self, step: u64, value: f64) -> Result<()> {
-        self.study
-            .storage
-            .set_trial_intermediate_value(self.frozen.trial_id, step, value)?;
+        self.study.storage.set_trial_intermediate_value(self.frozen.trial_id, step, value)?;
         self.frozen.intermediate_values.insert(step, value);
         Ok(())
     }
@@ -192,21 +173,25 @@ impl Trial {
     /// latest state of the other trials first.
     pub fn should_prune(&self) -> Result<bool> {
         let snapshot = self.study.refresh()?;
-        let view = StudyView {
-            study_name: &self.study.info.name,
-            directions: &self.study.info.directions,
-            trials: &snapshot,
-        };
+        let view =
+            StudyView { study_name: &self.study.info.name, directions: &self.study.info.directions, trials: &snapshot };
         self.study.pruner.prune(&view, &self.frozen)
     }
 
     /// Attach a user attribute (any JSON value) to the trial.
     pub fn set_user_attr(&mut self, key: &str, value: impl Into<AttrValue>) -> Result<()> {
         let value = value.into();
-        self.study
-            .storage
-            .set_trial_attr(self.frozen.trial_id, AttrScope::User, key, &value)?;
+        self.study.storage.set_trial_attr(self.frozen.trial_id, AttrScope::User, key, &value)?;
         self.frozen.user_attrs.insert(key.to_owned(), value);
+        Ok(())
+    }
+
+    /// Attach an engine-level attribute (worker id, log path): the outer
+    /// layers' bookkeeping, kept apart from what user code sets.
+    pub fn set_system_attr(&mut self, key: &str, value: impl Into<AttrValue>) -> Result<()> {
+        let value = value.into();
+        self.study.storage.set_trial_attr(self.frozen.trial_id, AttrScope::System, key, &value)?;
+        self.frozen.system_attrs.insert(key.to_owned(), value);
         Ok(())
     }
 

@@ -17,14 +17,7 @@ const STUDY: &str = "shared";
 
 fn spawn_worker(db: &Path, mode: &str, seed: u64) -> Child {
     Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--ignored",
-            "--exact",
-            "worker_process",
-            "--nocapture",
-            "--test-threads",
-            "1",
-        ])
+        .args(["--ignored", "--exact", "worker_process", "--nocapture", "--test-threads", "1"])
         .env("FERROTUNE_TEST_DB", db)
         .env("FERROTUNE_TEST_MODE", mode)
         .env("FERROTUNE_TEST_SEED", seed.to_string())
@@ -51,21 +44,12 @@ fn grid() -> GridSampler {
 fn worker_process() {
     let db = std::env::var("FERROTUNE_TEST_DB").expect("started by a test in this file");
     let mode = std::env::var("FERROTUNE_TEST_MODE").unwrap();
-    let seed: u64 = std::env::var("FERROTUNE_TEST_SEED")
-        .unwrap()
-        .parse()
-        .unwrap();
+    let seed: u64 = std::env::var("FERROTUNE_TEST_SEED").unwrap().parse().unwrap();
     let url = format!("sqlite:///{db}");
-    let builder = Study::builder()
-        .name(STUDY)
-        .storage_url(&url)
-        .load_if_exists(true);
+    let builder = Study::builder().name(STUDY).storage_url(&url).load_if_exists(true);
     match mode.as_str() {
         "random" => {
-            let study = builder
-                .sampler(RandomSampler::with_seed(seed))
-                .create()
-                .unwrap();
+            let study = builder.sampler(RandomSampler::with_seed(seed)).create().unwrap();
             study
                 .optimize_with(Optimize::new().n_trials(100).n_jobs(2), |trial| {
                     let x = trial.suggest_float("x", -1.0, 1.0)?;
@@ -88,10 +72,7 @@ fn worker_process() {
                 .unwrap();
         }
         "slow" => {
-            let study = builder
-                .sampler(RandomSampler::with_seed(seed))
-                .create()
-                .unwrap();
+            let study = builder.sampler(RandomSampler::with_seed(seed)).create().unwrap();
             study
                 .optimize(1_000_000, |trial| {
                     let x = trial.suggest_float("x", -1.0, 1.0)?;
@@ -111,11 +92,7 @@ fn wait_all(children: Vec<Child>) {
     for child in children {
         let output = child.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(
-            output.status.success(),
-            "a worker process failed ({}):\n{stderr}",
-            output.status
-        );
+        assert!(output.status.success(), "a worker process failed ({}):\n{stderr}", output.status);
     }
 }
 
@@ -126,27 +103,14 @@ fn four_processes_two_threads_each_share_one_sqlite_file() {
     let children: Vec<Child> = (0..4).map(|i| spawn_worker(&db, "random", i)).collect();
     wait_all(children);
 
-    let study = Study::builder()
-        .name(STUDY)
-        .storage_url(format!("sqlite:///{}", db.display()))
-        .load()
-        .unwrap();
+    let study = Study::builder().name(STUDY).storage_url(format!("sqlite:///{}", db.display())).load().unwrap();
     let trials = study.trials().unwrap();
     let numbers: Vec<u64> = trials.iter().map(|t| t.number).collect();
-    assert_eq!(
-        numbers,
-        (0..400).collect::<Vec<_>>(),
-        "every number once, none lost"
-    );
-    let failed: Vec<_> = trials
-        .iter()
-        .filter(|t| t.state != TrialState::Complete)
-        .map(|t| (t.number, t.fail_reason()))
-        .collect();
+    assert_eq!(numbers, (0..400).collect::<Vec<_>>(), "every number once, none lost");
+    let failed: Vec<_> =
+        trials.iter().filter(|t| t.state != TrialState::Complete).map(|t| (t.number, t.fail_reason())).collect();
     assert!(failed.is_empty(), "trials not complete: {failed:?}");
-    assert!(trials
-        .iter()
-        .all(|t| t.params.len() == 2 && t.intermediate_values.len() == 1));
+    assert!(trials.iter().all(|t| t.params.len() == 2 && t.intermediate_values.len() == 1));
 }
 
 #[test]
@@ -156,17 +120,9 @@ fn grid_points_are_never_repeated_across_processes() {
     let children: Vec<Child> = (0..3).map(|i| spawn_worker(&db, "grid", i)).collect();
     wait_all(children);
 
-    let study = Study::builder()
-        .name(STUDY)
-        .storage_url(format!("sqlite:///{}", db.display()))
-        .load()
-        .unwrap();
+    let study = Study::builder().name(STUDY).storage_url(format!("sqlite:///{}", db.display())).load().unwrap();
     let trials = study.trials().unwrap();
-    assert_eq!(
-        trials.len(),
-        60,
-        "exactly the 60 grid points, no extra trial"
-    );
+    assert_eq!(trials.len(), 60, "exactly the 60 grid points, no extra trial");
     assert!(trials.iter().all(|t| t.state == TrialState::Complete));
     let points: BTreeSet<(i64, i64)> = trials
         .iter()
@@ -198,49 +154,23 @@ fn a_process_killed_mid_study_leaves_a_resumable_file() {
     child.wait().unwrap();
     drop(study);
 
-    let study = Study::builder()
-        .name(STUDY)
-        .storage_url(&url)
-        .sampler(RandomSampler::with_seed(2))
-        .load()
-        .unwrap();
+    let study = Study::builder().name(STUDY).storage_url(&url).sampler(RandomSampler::with_seed(2)).load().unwrap();
     let before = study.trials().unwrap();
-    let complete_before: Vec<_> = before
-        .iter()
-        .filter(|t| t.state == TrialState::Complete)
-        .cloned()
-        .collect();
+    let complete_before: Vec<_> = before.iter().filter(|t| t.state == TrialState::Complete).cloned().collect();
     assert!(complete_before.len() >= 15);
     for t in &complete_before {
         assert_eq!(t.intermediate_values.len(), 3);
-        assert_eq!(
-            t.value(),
-            Some(t.param_values()["x"].as_f64().unwrap().powi(2))
-        );
+        assert_eq!(t.value(), Some(t.param_values()["x"].as_f64().unwrap().powi(2)));
     }
     // The trial that was running when the process died stays visible as
     // running; nothing else is half-written.
-    assert!(
-        before
-            .iter()
-            .filter(|t| t.state == TrialState::Running)
-            .count()
-            <= 1
-    );
+    assert!(before.iter().filter(|t| t.state == TrialState::Running).count() <= 1);
 
-    study
-        .optimize(10, |trial| Ok(trial.suggest_float("x", -1.0, 1.0)?))
-        .unwrap();
+    study.optimize(10, |trial| Ok(trial.suggest_float("x", -1.0, 1.0)?)).unwrap();
     let after = study.trials().unwrap();
     assert_eq!(after.len(), before.len() + 10);
-    assert_eq!(
-        after.iter().map(|t| t.number).collect::<Vec<_>>(),
-        (0..after.len() as u64).collect::<Vec<_>>()
-    );
+    assert_eq!(after.iter().map(|t| t.number).collect::<Vec<_>>(), (0..after.len() as u64).collect::<Vec<_>>());
     for t in &complete_before {
-        assert_eq!(
-            **t, *after[t.number as usize],
-            "completed trials are intact"
-        );
+        assert_eq!(**t, *after[t.number as usize], "completed trials are intact");
     }
 }

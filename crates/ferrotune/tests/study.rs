@@ -10,15 +10,11 @@ use ferrotune::core::{Pruner, StudyView};
 use ferrotune::samplers::{GridSampler, RandomSampler};
 use ferrotune::storage::{InMemoryStorage, SqliteStorage};
 use ferrotune::{
-    Error, FrozenTrial, Optimize, ParamValue, Study, StudyDirection, TrialError, TrialOutcome,
-    TrialState,
+    Error, FrozenTrial, Optimize, ParamValue, Study, StudyDirection, TrialError, TrialOutcome, TrialState,
 };
 
 fn memory_study(seed: u64) -> Study {
-    Study::builder()
-        .sampler(RandomSampler::with_seed(seed))
-        .create()
-        .unwrap()
+    Study::builder().sampler(RandomSampler::with_seed(seed)).create().unwrap()
 }
 
 #[test]
@@ -27,28 +23,15 @@ fn define_by_run_suggestions_are_stable_and_checked() {
     let mut trial = study.ask().unwrap();
     let lr = trial.suggest_float_log("lr", 1e-5, 1e-1).unwrap();
     assert!((1e-5..=1e-1).contains(&lr));
-    assert_eq!(
-        trial.suggest_float_log("lr", 1e-5, 1e-1).unwrap(),
-        lr,
-        "same name, same value"
-    );
+    assert_eq!(trial.suggest_float_log("lr", 1e-5, 1e-1).unwrap(), lr, "same name, same value");
     let err = trial.suggest_float("lr", 0.0, 1.0).unwrap_err();
-    assert!(
-        matches!(err, Error::IncompatibleDistribution { .. }),
-        "{err}"
-    );
+    assert!(matches!(err, Error::IncompatibleDistribution { .. }), "{err}");
     assert!(err.to_string().contains("'lr'"));
     let err = trial.suggest_int("n", 5, 1).unwrap_err();
-    assert!(
-        err.to_string()
-            .contains("low (5) must not be greater than high (1)"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("low (5) must not be greater than high (1)"), "{err}");
     let units = trial.suggest_int_step("units", 16, 256, 16).unwrap();
     assert_eq!(units % 16, 0);
-    let opt = trial
-        .suggest_categorical("optimizer", &["sgd", "adam"])
-        .unwrap();
+    let opt = trial.suggest_categorical("optimizer", &["sgd", "adam"]).unwrap();
     // A conditional parameter exists only on one branch.
     if opt == "sgd" {
         trial.suggest_float("momentum", 0.0, 0.99).unwrap();
@@ -79,11 +62,7 @@ fn network_architecture_search_is_plain_code() {
     for t in study.trials().unwrap() {
         let layers = t.param_values()["n_layers"].as_i64().unwrap();
         let widths = t.params.keys().filter(|k| k.starts_with("units_l")).count();
-        assert_eq!(
-            widths as i64, layers,
-            "trial {} has one width per layer",
-            t.number
-        );
+        assert_eq!(widths as i64, layers, "trial {} has one width per layer", t.number);
     }
 }
 
@@ -106,23 +85,13 @@ fn a_failing_objective_fails_only_its_trial() {
         .unwrap();
     let trials = study.trials().unwrap();
     assert_eq!(trials.len(), 8);
-    let reasons: Vec<&str> = trials
-        .iter()
-        .take(5)
-        .map(|t| t.fail_reason().unwrap())
-        .collect();
+    let reasons: Vec<&str> = trials.iter().take(5).map(|t| t.fail_reason().unwrap()).collect();
     assert_eq!(reasons[0], "out of memory");
-    assert!(
-        reasons[1].contains("panicked: objective blew up"),
-        "{}",
-        reasons[1]
-    );
+    assert!(reasons[1].contains("panicked: objective blew up"), "{}", reasons[1]);
     assert!(reasons[2].contains("NaN"), "{}", reasons[2]);
     assert!(reasons[3].contains("inf"), "{}", reasons[3]);
     assert!(reasons[4].contains("'x'"), "{}", reasons[4]);
-    assert!(trials[..5]
-        .iter()
-        .all(|t| t.state == TrialState::Failed && t.values.is_none()));
+    assert!(trials[..5].iter().all(|t| t.state == TrialState::Failed && t.values.is_none()));
     assert!(trials[5..].iter().all(|t| t.state == TrialState::Complete));
     assert!(study.best_trial().unwrap().number >= 5);
 }
@@ -130,9 +99,7 @@ fn a_failing_objective_fails_only_its_trial() {
 #[test]
 fn enqueued_trials_run_first_with_their_values() {
     let study = memory_study(4);
-    study
-        .enqueue_trial([("x", ParamValue::Float(0.5)), ("opt", "adam".into())])
-        .unwrap();
+    study.enqueue_trial([("x", ParamValue::Float(0.5)), ("opt", "adam".into())]).unwrap();
     study.enqueue_trial([("x", 0.25)]).unwrap();
     study.enqueue_trial([("x", 7.0)]).unwrap(); // outside the range: that trial fails, clearly
     study
@@ -147,15 +114,9 @@ fn enqueued_trials_run_first_with_their_values() {
     assert_eq!(trials[0].param_values()["x"], ParamValue::Float(0.5));
     assert_eq!(trials[0].param_values()["opt"], ParamValue::from("adam"));
     assert_eq!(trials[1].param_values()["x"], ParamValue::Float(0.25));
-    assert!(
-        trials[1].param_values().contains_key("opt"),
-        "unlisted parameters are sampled"
-    );
+    assert!(trials[1].param_values().contains_key("opt"), "unlisted parameters are sampled");
     assert_eq!(trials[2].state, TrialState::Failed);
-    assert!(trials[2]
-        .fail_reason()
-        .unwrap()
-        .contains("value 7 for parameter 'x' is outside"));
+    assert!(trials[2].fail_reason().unwrap().contains("value 7 for parameter 'x' is outside"));
     assert!(trials[3..].iter().all(|t| !t.is_enqueued()));
 }
 
@@ -179,15 +140,10 @@ fn timeout_and_stop_end_the_loop() {
     let study = memory_study(6);
     // No trial limit: only the timeout can end this.
     study
-        .optimize_with(
-            Optimize::new()
-                .timeout(Duration::from_millis(200))
-                .n_jobs(2),
-            |trial| {
-                std::thread::sleep(Duration::from_millis(5));
-                Ok(trial.suggest_float("x", 0.0, 1.0)?)
-            },
-        )
+        .optimize_with(Optimize::new().timeout(Duration::from_millis(200)).n_jobs(2), |trial| {
+            std::thread::sleep(Duration::from_millis(5));
+            Ok(trial.suggest_float("x", 0.0, 1.0)?)
+        })
         .unwrap();
     assert!(!study.trials().unwrap().is_empty());
 
@@ -200,15 +156,11 @@ fn timeout_and_stop_end_the_loop() {
             study.stop();
         }
     });
-    study
-        .optimize_with(options, |trial| Ok(trial.suggest_float("x", 0.0, 1.0)?))
-        .unwrap();
+    study.optimize_with(options, |trial| Ok(trial.suggest_float("x", 0.0, 1.0)?)).unwrap();
     assert_eq!(study.trials().unwrap().len(), 7);
     assert_eq!(seen.load(Ordering::SeqCst), 7);
     // stop() applied to that call only: the next one runs.
-    study
-        .optimize(3, |trial| Ok(trial.suggest_float("x", 0.0, 1.0)?))
-        .unwrap();
+    study.optimize(3, |trial| Ok(trial.suggest_float("x", 0.0, 1.0)?)).unwrap();
     assert_eq!(study.trials().unwrap().len(), 10);
 }
 
@@ -222,12 +174,7 @@ fn run_seeded(seed: u64) -> Vec<BTreeMap<String, ParamValue>> {
             Ok(a + b as f64 + f64::from(c))
         })
         .unwrap();
-    study
-        .trials()
-        .unwrap()
-        .iter()
-        .map(|t| t.param_values())
-        .collect()
+    study.trials().unwrap().iter().map(|t| t.param_values()).collect()
 }
 
 #[test]
@@ -256,10 +203,7 @@ fn grid_search_covers_each_point_once_then_stops() {
         .unwrap();
     let trials = study.trials().unwrap();
     assert_eq!(trials.len(), 18);
-    let points: BTreeSet<String> = trials
-        .iter()
-        .map(|t| format!("{:?}", t.param_values()))
-        .collect();
+    let points: BTreeSet<String> = trials.iter().map(|t| format!("{:?}", t.param_values())).collect();
     assert_eq!(points.len(), 18);
     assert!(matches!(study.ask(), Err(Error::SearchSpaceExhausted)));
 }
@@ -298,10 +242,7 @@ fn multi_objective_studies_expose_the_pareto_front() {
     let trial = study.ask().unwrap();
     let failed = study.tell(trial, 1.0).unwrap();
     assert_eq!(failed.state, TrialState::Failed);
-    assert!(failed
-        .fail_reason()
-        .unwrap()
-        .contains("1 value(s) but the study has 2"));
+    assert!(failed.fail_reason().unwrap().contains("1 value(s) but the study has 2"));
 }
 
 /// Prunes once a reported value exceeds a threshold.
@@ -315,11 +256,7 @@ impl Pruner for AboveThreshold {
 
 #[test]
 fn report_and_should_prune_record_pruned_trials() {
-    let study = Study::builder()
-        .sampler(RandomSampler::with_seed(9))
-        .pruner(AboveThreshold(0.5))
-        .create()
-        .unwrap();
+    let study = Study::builder().sampler(RandomSampler::with_seed(9)).pruner(AboveThreshold(0.5)).create().unwrap();
     study
         .optimize(20, |trial| {
             let x = trial.suggest_float("x", 0.0, 1.0)?;
@@ -334,19 +271,12 @@ fn report_and_should_prune_record_pruned_trials() {
         })
         .unwrap();
     let trials = study.trials().unwrap();
-    let pruned: Vec<_> = trials
-        .iter()
-        .filter(|t| t.state == TrialState::Pruned)
-        .collect();
+    let pruned: Vec<_> = trials.iter().filter(|t| t.state == TrialState::Pruned).collect();
     assert!(!pruned.is_empty() && pruned.len() < 20);
     for t in pruned {
         let (_, last) = t.last_intermediate().unwrap();
         assert!(last > 0.5);
-        assert_eq!(
-            t.value(),
-            Some(last),
-            "a pruned trial keeps its last intermediate value"
-        );
+        assert_eq!(t.value(), Some(last), "a pruned trial keeps its last intermediate value");
     }
 }
 
@@ -354,85 +284,35 @@ fn report_and_should_prune_record_pruned_trials() {
 fn ask_tell_across_handles_and_by_number() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite:///{}", dir.path().join("s.db").display());
-    let study = Study::builder()
-        .name("at")
-        .storage_url(&url)
-        .create()
-        .unwrap();
+    let study = Study::builder().name("at").storage_url(&url).create().unwrap();
     let mut trial = study.ask().unwrap();
     let x = trial.suggest_float("x", 0.0, 1.0).unwrap();
     let number = trial.number();
     drop(trial);
     // Another process (here: another handle) finishes it by number.
-    let other = Study::builder()
-        .name("at")
-        .storage_url(&url)
-        .load()
-        .unwrap();
-    let done = other
-        .tell_number(number, TrialOutcome::Complete(vec![x]))
-        .unwrap();
+    let other = Study::builder().name("at").storage_url(&url).load().unwrap();
+    let done = other.tell_number(number, TrialOutcome::Complete(vec![x])).unwrap();
     assert_eq!(done.value(), Some(x));
     let again = other.tell_number(number, TrialOutcome::Pruned).unwrap_err();
-    assert!(
-        matches!(
-            again,
-            Error::TrialNotRunning {
-                number: 0,
-                state: TrialState::Complete
-            }
-        ),
-        "{again}"
-    );
-    assert!(other
-        .tell_number(99, TrialOutcome::Pruned)
-        .unwrap_err()
-        .to_string()
-        .contains("no trial number 99"));
+    assert!(matches!(again, Error::TrialNotRunning { number: 0, state: TrialState::Complete }), "{again}");
+    assert!(other.tell_number(99, TrialOutcome::Pruned).unwrap_err().to_string().contains("no trial number 99"));
     assert_eq!(study.best_value().unwrap(), x);
 }
 
 #[test]
 fn creating_and_loading_studies() {
     let storage: Arc<dyn ferrotune::core::Storage> = Arc::new(InMemoryStorage::new());
-    let s = Study::builder()
-        .name("s")
-        .storage(storage.clone())
-        .direction(StudyDirection::Maximize)
-        .create()
-        .unwrap();
+    let s = Study::builder().name("s").storage(storage.clone()).direction(StudyDirection::Maximize).create().unwrap();
     assert!(matches!(s.best_trial(), Err(Error::NoCompletedTrials(_))));
-    let dup = Study::builder()
-        .name("s")
-        .storage(storage.clone())
-        .direction(StudyDirection::Maximize)
-        .create();
+    let dup = Study::builder().name("s").storage(storage.clone()).direction(StudyDirection::Maximize).create();
     assert!(matches!(dup, Err(Error::DuplicateStudy(_))));
-    let loaded = Study::builder()
-        .name("s")
-        .storage(storage.clone())
-        .load_if_exists(true)
-        .create()
-        .unwrap();
+    let loaded = Study::builder().name("s").storage(storage.clone()).load_if_exists(true).create().unwrap();
     assert_eq!(loaded.directions(), [StudyDirection::Maximize]);
-    let mismatch = Study::builder()
-        .name("s")
-        .storage(storage.clone())
-        .direction(StudyDirection::Minimize)
-        .load();
-    assert!(mismatch
-        .unwrap_err()
-        .to_string()
-        .contains("optimizes [maximize], but [minimize]"));
-    let missing = Study::builder()
-        .name("nope")
-        .storage(storage.clone())
-        .load();
+    let mismatch = Study::builder().name("s").storage(storage.clone()).direction(StudyDirection::Minimize).load();
+    assert!(mismatch.unwrap_err().to_string().contains("optimizes [maximize], but [minimize]"));
+    let missing = Study::builder().name("nope").storage(storage.clone()).load();
     assert!(matches!(missing, Err(Error::StudyNotFound(_))));
-    let bad_url = Study::builder()
-        .storage_url("mysql://x")
-        .create()
-        .unwrap_err();
+    let bad_url = Study::builder().storage_url("mysql://x").create().unwrap_err();
     assert!(bad_url.to_string().contains("unsupported storage URL"));
     s.set_user_attr("dataset", "digits").unwrap();
     assert_eq!(loaded.user_attrs().unwrap()["dataset"], "digits");
@@ -454,23 +334,10 @@ fn sqlite_and_memory_give_the_same_seeded_study() {
             .trials()
             .unwrap()
             .iter()
-            .map(|t| {
-                (
-                    t.param_values(),
-                    t.values.clone(),
-                    t.intermediate_values.clone(),
-                )
-            })
+            .map(|t| (t.param_values(), t.values.clone(), t.intermediate_values.clone()))
             .collect::<Vec<_>>()
     };
-    let a = run(Study::builder()
-        .sampler(RandomSampler::with_seed(3))
-        .create()
-        .unwrap());
-    let b = run(Study::builder()
-        .storage(sqlite)
-        .sampler(RandomSampler::with_seed(3))
-        .create()
-        .unwrap());
+    let a = run(Study::builder().sampler(RandomSampler::with_seed(3)).create().unwrap());
+    let b = run(Study::builder().storage(sqlite).sampler(RandomSampler::with_seed(3)).create().unwrap());
     assert_eq!(a, b);
 }

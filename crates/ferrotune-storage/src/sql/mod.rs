@@ -15,8 +15,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use ferrotune_core::{
-    AttrScope, AttrValue, Distribution, Error, FrozenTrial, NewTrial, ParamValue, Result, Storage,
-    StudyDirection, StudyInfo, TrialChanges, TrialParam, TrialState,
+    AttrScope, AttrValue, Distribution, Error, FrozenTrial, NewTrial, ParamValue, Result, Storage, StudyDirection,
+    StudyInfo, TrialChanges, TrialParam, TrialState,
 };
 
 use crate::{check_finish, check_new_study, now_us};
@@ -131,11 +131,7 @@ pub trait SqlBackend: Send + Sync {
     /// database needs that to avoid deadlocks (SQLite's `BEGIN IMMEDIATE`).
     /// Backends may run `body` again after a transient conflict, so it must
     /// have no effects outside the transaction.
-    fn transaction<T>(
-        &self,
-        write: bool,
-        body: &mut dyn FnMut(&mut dyn SqlTx) -> Result<T>,
-    ) -> Result<T>;
+    fn transaction<T>(&self, write: bool, body: &mut dyn FnMut(&mut dyn SqlTx) -> Result<T>) -> Result<T>;
 }
 
 /// The schema, as numbered migrations. `{id}` stands for
@@ -214,8 +210,7 @@ fn scope_str(scope: AttrScope) -> &'static str {
 }
 
 fn parse_state(s: &str) -> Result<TrialState> {
-    s.parse()
-        .map_err(|_| corrupt(format!("unknown trial state '{s}'")))
+    s.parse().map_err(|_| corrupt(format!("unknown trial state '{s}'")))
 }
 
 /// [`Storage`] over any [`SqlBackend`].
@@ -273,9 +268,7 @@ impl<B: SqlBackend> SqlStorage<B> {
              RETURNING change_seq, n_trials, n_sampled, directions",
             &[study_id.into()],
         )?;
-        let row = rows
-            .first()
-            .ok_or_else(|| Error::StudyNotFound(format!("id {study_id}")))?;
+        let row = rows.first().ok_or_else(|| Error::StudyNotFound(format!("id {study_id}")))?;
         let directions: Vec<StudyDirection> = from_json(row[3].text()?, "study directions")?;
         Ok(StudyLock {
             change_seq: row[0].int()?,
@@ -289,10 +282,7 @@ impl<B: SqlBackend> SqlStorage<B> {
     /// the new change sequence. Everything that modifies a running trial
     /// goes through here, which is what keeps finished trials immutable.
     fn lock_running_trial(tx: &mut dyn SqlTx, trial_id: i64) -> Result<StudyLock> {
-        let rows = tx.query(
-            "SELECT study_id FROM trials WHERE trial_id = $1",
-            &[trial_id.into()],
-        )?;
+        let rows = tx.query("SELECT study_id FROM trials WHERE trial_id = $1", &[trial_id.into()])?;
         let study_id = rows.first().ok_or(Error::TrialNotFound(trial_id))?[0].int()?;
         let lock = Self::lock_study(tx, study_id)?;
         let changed = tx.execute(
@@ -300,25 +290,15 @@ impl<B: SqlBackend> SqlStorage<B> {
             &[trial_id.into(), lock.change_seq.into()],
         )?;
         if changed == 0 {
-            let rows = tx.query(
-                "SELECT number, state FROM trials WHERE trial_id = $1",
-                &[trial_id.into()],
-            )?;
+            let rows = tx.query("SELECT number, state FROM trials WHERE trial_id = $1", &[trial_id.into()])?;
             let row = rows.first().ok_or(Error::TrialNotFound(trial_id))?;
-            return Err(Error::TrialNotRunning {
-                number: row[0].int()? as u64,
-                state: parse_state(row[1].text()?)?,
-            });
+            return Err(Error::TrialNotRunning { number: row[0].int()? as u64, state: parse_state(row[1].text()?)? });
         }
         Ok(lock)
     }
 
     fn load_study_attrs(tx: &mut dyn SqlTx, studies: &mut [StudyInfo]) -> Result<()> {
-        let index: HashMap<i64, usize> = studies
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.study_id, i))
-            .collect();
+        let index: HashMap<i64, usize> = studies.iter().enumerate().map(|(i, s)| (s.study_id, i)).collect();
         for row in tx.query("SELECT study_id, scope, key, value FROM study_attrs", &[])? {
             let Some(&i) = index.get(&row[0].int()?) else {
                 continue;
@@ -333,13 +313,8 @@ impl<B: SqlBackend> SqlStorage<B> {
         Ok(())
     }
 
-    fn load_studies(
-        tx: &mut dyn SqlTx,
-        filter: &str,
-        params: &[SqlValue],
-    ) -> Result<Vec<StudyInfo>> {
-        let sql =
-            format!("SELECT study_id, name, directions FROM studies {filter} ORDER BY study_id");
+    fn load_studies(tx: &mut dyn SqlTx, filter: &str, params: &[SqlValue]) -> Result<Vec<StudyInfo>> {
+        let sql = format!("SELECT study_id, name, directions FROM studies {filter} ORDER BY study_id");
         let mut studies = tx
             .query(&sql, params)?
             .into_iter()
@@ -361,11 +336,7 @@ impl<B: SqlBackend> SqlStorage<B> {
 
     /// Load the trials matching `filter`, a condition on the table aliased
     /// `t`, with all their parameters, values and attributes.
-    fn load_trials(
-        tx: &mut dyn SqlTx,
-        filter: &str,
-        params: &[SqlValue],
-    ) -> Result<Vec<FrozenTrial>> {
+    fn load_trials(tx: &mut dyn SqlTx, filter: &str, params: &[SqlValue]) -> Result<Vec<FrozenTrial>> {
         let mut trials = Vec::new();
         let mut index = HashMap::new();
         let sql = format!(
@@ -395,14 +366,13 @@ impl<B: SqlBackend> SqlStorage<B> {
             return Ok(trials);
         }
         let child = |table: &str, columns: &str| {
-            format!("SELECT c.trial_id, {columns} FROM {table} c JOIN trials t ON t.trial_id = c.trial_id WHERE {filter}")
+            format!(
+                "SELECT c.trial_id, {columns} FROM {table} c JOIN trials t ON t.trial_id = c.trial_id WHERE {filter}"
+            )
         };
         // Many parameters share one distribution; parse each text once.
         let mut distributions: HashMap<String, Distribution> = HashMap::new();
-        for row in tx.query(
-            &child("trial_params", "c.name, c.distribution, c.value"),
-            params,
-        )? {
+        for row in tx.query(&child("trial_params", "c.name, c.distribution, c.value"), params)? {
             let Some(&i) = index.get(&row[0].int()?) else {
                 continue;
             };
@@ -415,38 +385,24 @@ impl<B: SqlBackend> SqlStorage<B> {
                     d
                 }
             };
-            trials[i].params.insert(
-                row[1].text()?.to_owned(),
-                TrialParam {
-                    distribution,
-                    internal: row[3].float(),
-                },
-            );
+            trials[i].params.insert(row[1].text()?.to_owned(), TrialParam { distribution, internal: row[3].float() });
         }
         let mut values: HashMap<usize, Vec<(i64, f64)>> = HashMap::new();
         for row in tx.query(&child("trial_values", "c.objective, c.value"), params)? {
             let Some(&i) = index.get(&row[0].int()?) else {
                 continue;
             };
-            values
-                .entry(i)
-                .or_default()
-                .push((row[1].int()?, row[2].float()));
+            values.entry(i).or_default().push((row[1].int()?, row[2].float()));
         }
         for (i, mut v) in values {
             v.sort_by_key(|(objective, _)| *objective);
             trials[i].values = Some(v.into_iter().map(|(_, value)| value).collect());
         }
-        for row in tx.query(
-            &child("trial_intermediate_values", "c.step, c.value"),
-            params,
-        )? {
+        for row in tx.query(&child("trial_intermediate_values", "c.step, c.value"), params)? {
             let Some(&i) = index.get(&row[0].int()?) else {
                 continue;
             };
-            trials[i]
-                .intermediate_values
-                .insert(row[1].int()? as u64, row[2].float());
+            trials[i].intermediate_values.insert(row[1].int()? as u64, row[2].float());
         }
         for row in tx.query(&child("trial_attrs", "c.scope, c.key, c.value"), params)? {
             let Some(&i) = index.get(&row[0].int()?) else {
@@ -463,27 +419,14 @@ impl<B: SqlBackend> SqlStorage<B> {
     }
 
     fn load_trial(tx: &mut dyn SqlTx, trial_id: i64) -> Result<FrozenTrial> {
-        Self::load_trials(tx, "t.trial_id = $1", &[trial_id.into()])?
-            .pop()
-            .ok_or(Error::TrialNotFound(trial_id))
+        Self::load_trials(tx, "t.trial_id = $1", &[trial_id.into()])?.pop().ok_or(Error::TrialNotFound(trial_id))
     }
 
-    fn put_trial_attr(
-        tx: &mut dyn SqlTx,
-        trial_id: i64,
-        scope: AttrScope,
-        key: &str,
-        value: &AttrValue,
-    ) -> Result<()> {
+    fn put_trial_attr(tx: &mut dyn SqlTx, trial_id: i64, scope: AttrScope, key: &str, value: &AttrValue) -> Result<()> {
         tx.execute(
             "INSERT INTO trial_attrs (trial_id, scope, key, value) VALUES ($1, $2, $3, $4)
              ON CONFLICT (trial_id, scope, key) DO UPDATE SET value = excluded.value",
-            &[
-                trial_id.into(),
-                scope_str(scope).into(),
-                key.into(),
-                to_json(value).into(),
-            ],
+            &[trial_id.into(), scope_str(scope).into(), key.into(), to_json(value).into()],
         )?;
         Ok(())
     }
@@ -494,13 +437,7 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
         check_new_study(name, directions)?;
         let directions_json = to_json(&directions);
         self.backend.transaction(true, &mut |tx| {
-            if !tx
-                .query(
-                    "SELECT study_id FROM studies WHERE name = $1",
-                    &[name.into()],
-                )?
-                .is_empty()
-            {
+            if !tx.query("SELECT study_id FROM studies WHERE name = $1", &[name.into()])?.is_empty() {
                 return Err(Error::DuplicateStudy(name.to_owned()));
             }
             let rows = tx.query(
@@ -519,14 +456,11 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
     }
 
     fn study_by_name(&self, name: &str) -> Result<Option<StudyInfo>> {
-        self.backend.transaction(false, &mut |tx| {
-            Ok(Self::load_studies(tx, "WHERE name = $1", &[name.into()])?.pop())
-        })
+        self.backend.transaction(false, &mut |tx| Ok(Self::load_studies(tx, "WHERE name = $1", &[name.into()])?.pop()))
     }
 
     fn list_studies(&self) -> Result<Vec<StudyInfo>> {
-        self.backend
-            .transaction(false, &mut |tx| Self::load_studies(tx, "", &[]))
+        self.backend.transaction(false, &mut |tx| Self::load_studies(tx, "", &[]))
     }
 
     fn delete_study(&self, study_id: i64) -> Result<()> {
@@ -534,7 +468,8 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
             Self::lock_study(tx, study_id)?;
             let id = [SqlValue::Int(study_id)];
             for table in ["trial_params", "trial_values", "trial_intermediate_values", "trial_attrs"] {
-                let sql = format!("DELETE FROM {table} WHERE trial_id IN (SELECT trial_id FROM trials WHERE study_id = $1)");
+                let sql =
+                    format!("DELETE FROM {table} WHERE trial_id IN (SELECT trial_id FROM trials WHERE study_id = $1)");
                 tx.execute(&sql, &id)?;
             }
             tx.execute("DELETE FROM trials WHERE study_id = $1", &id)?;
@@ -544,25 +479,14 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
         })
     }
 
-    fn set_study_attr(
-        &self,
-        study_id: i64,
-        scope: AttrScope,
-        key: &str,
-        value: &AttrValue,
-    ) -> Result<()> {
+    fn set_study_attr(&self, study_id: i64, scope: AttrScope, key: &str, value: &AttrValue) -> Result<()> {
         let value = to_json(value);
         self.backend.transaction(true, &mut |tx| {
             Self::lock_study(tx, study_id)?;
             tx.execute(
                 "INSERT INTO study_attrs (study_id, scope, key, value) VALUES ($1, $2, $3, $4)
                  ON CONFLICT (study_id, scope, key) DO UPDATE SET value = excluded.value",
-                &[
-                    study_id.into(),
-                    scope_str(scope).into(),
-                    key.into(),
-                    value.clone().into(),
-                ],
+                &[study_id.into(), scope_str(scope).into(), key.into(), value.clone().into()],
             )?;
             Ok(())
         })
@@ -600,6 +524,9 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
             for (key, value) in &new.user_attrs {
                 Self::put_trial_attr(tx, trial_id, AttrScope::User, key, value)?;
             }
+            for (key, value) in &new.system_attrs {
+                Self::put_trial_attr(tx, trial_id, AttrScope::System, key, value)?;
+            }
             Ok(Some(FrozenTrial {
                 trial_id,
                 number: lock.n_trials as u64,
@@ -608,7 +535,7 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
                 params: BTreeMap::new(),
                 intermediate_values: BTreeMap::new(),
                 user_attrs: new.user_attrs.clone(),
-                system_attrs: BTreeMap::new(),
+                system_attrs: new.system_attrs.clone(),
                 fixed_params: new.fixed_params.clone(),
                 started_at_us: started_at,
                 finished_at_us: None,
@@ -619,10 +546,8 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
     fn claim_waiting_trial(&self, study_id: i64) -> Result<Option<FrozenTrial>> {
         // Cheap check first, without the write lock: most asks find nothing.
         let any_waiting = self.backend.transaction(false, &mut |tx| {
-            let rows = tx.query(
-                "SELECT 1 FROM trials WHERE study_id = $1 AND state = 'waiting' LIMIT 1",
-                &[study_id.into()],
-            )?;
+            let rows =
+                tx.query("SELECT 1 FROM trials WHERE study_id = $1 AND state = 'waiting' LIMIT 1", &[study_id.into()])?;
             Ok(!rows.is_empty())
         })?;
         if !any_waiting {
@@ -669,25 +594,14 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
         })
     }
 
-    fn set_trial_attr(
-        &self,
-        trial_id: i64,
-        scope: AttrScope,
-        key: &str,
-        value: &AttrValue,
-    ) -> Result<()> {
+    fn set_trial_attr(&self, trial_id: i64, scope: AttrScope, key: &str, value: &AttrValue) -> Result<()> {
         self.backend.transaction(true, &mut |tx| {
             Self::lock_running_trial(tx, trial_id)?;
             Self::put_trial_attr(tx, trial_id, scope, key, value)
         })
     }
 
-    fn finish_trial(
-        &self,
-        trial_id: i64,
-        state: TrialState,
-        values: Option<&[f64]>,
-    ) -> Result<Arc<FrozenTrial>> {
+    fn finish_trial(&self, trial_id: i64, state: TrialState, values: Option<&[f64]>) -> Result<Arc<FrozenTrial>> {
         self.backend.transaction(true, &mut |tx| {
             let lock = Self::lock_running_trial(tx, trial_id)?;
             check_finish(state, values, lock.n_objectives)?;
@@ -698,11 +612,7 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
             for (objective, &value) in values.unwrap_or_default().iter().enumerate() {
                 tx.execute(
                     "INSERT INTO trial_values (trial_id, objective, value) VALUES ($1, $2, $3)",
-                    &[
-                        trial_id.into(),
-                        (objective as i64).into(),
-                        SqlValue::real(value),
-                    ],
+                    &[trial_id.into(), (objective as i64).into(), SqlValue::real(value)],
                 )?;
             }
             Self::load_trial(tx, trial_id).map(Arc::new)
@@ -710,36 +620,22 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
     }
 
     fn trial(&self, trial_id: i64) -> Result<FrozenTrial> {
-        self.backend
-            .transaction(false, &mut |tx| Self::load_trial(tx, trial_id))
+        self.backend.transaction(false, &mut |tx| Self::load_trial(tx, trial_id))
     }
 
     fn trials_changed_since(&self, study_id: i64, cursor: u64) -> Result<TrialChanges> {
         self.backend.transaction(false, &mut |tx| {
-            let rows = tx.query(
-                "SELECT change_seq FROM studies WHERE study_id = $1",
-                &[study_id.into()],
-            )?;
-            let seq = rows
-                .first()
-                .ok_or_else(|| Error::StudyNotFound(format!("id {study_id}")))?[0]
-                .int()?;
+            let rows = tx.query("SELECT change_seq FROM studies WHERE study_id = $1", &[study_id.into()])?;
+            let seq = rows.first().ok_or_else(|| Error::StudyNotFound(format!("id {study_id}")))?[0].int()?;
             let trials = if seq as u64 <= cursor {
                 Vec::new()
             } else {
-                Self::load_trials(
-                    tx,
-                    "t.study_id = $1 AND t.change_seq > $2",
-                    &[study_id.into(), cursor.into()],
-                )?
-                .into_iter()
-                .map(Arc::new)
-                .collect()
+                Self::load_trials(tx, "t.study_id = $1 AND t.change_seq > $2", &[study_id.into(), cursor.into()])?
+                    .into_iter()
+                    .map(Arc::new)
+                    .collect()
             };
-            Ok(TrialChanges {
-                trials,
-                cursor: seq as u64,
-            })
+            Ok(TrialChanges { trials, cursor: seq as u64 })
         })
     }
 }

@@ -63,10 +63,7 @@ fn sql_error(e: rusqlite::Error) -> Error {
 }
 
 fn is_busy(e: &rusqlite::Error) -> bool {
-    matches!(
-        e.sqlite_error_code(),
-        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
-    )
+    matches!(e.sqlite_error_code(), Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked))
 }
 
 impl SqliteBackend {
@@ -80,15 +77,9 @@ impl SqliteBackend {
                 )));
             }
         }
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags).map_err(|e| {
-            Error::Storage(format!(
-                "cannot open SQLite database {}: {e}",
-                path.display()
-            ))
-        })?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags)
+            .map_err(|e| Error::Storage(format!("cannot open SQLite database {}: {e}", path.display())))?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(sql_error)?;
         conn.set_prepared_statement_cache_capacity(64);
         // Switching to WAL needs a moment of exclusive access; another
@@ -109,22 +100,14 @@ impl SqliteBackend {
             Synchronous::Normal => "NORMAL",
             Synchronous::Full => "FULL",
         };
-        conn.execute_batch(&format!(
-            "PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON;"
-        ))
-        .map_err(sql_error)?;
-        Ok(SqliteBackend {
-            conn: Mutex::new(conn),
-            path: path.to_owned(),
-        })
+        conn.execute_batch(&format!("PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON;")).map_err(sql_error)?;
+        Ok(SqliteBackend { conn: Mutex::new(conn), path: path.to_owned() })
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {
         // The connection holds no Rust-side invariants a panic could break;
         // an open transaction is rolled back at the start of the next one.
-        self.conn
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -192,9 +175,7 @@ impl SqlTx for SqliteTx<'_> {
                         ValueRef::Null | ValueRef::Blob(_) => SqlValue::Null,
                         ValueRef::Integer(v) => SqlValue::Int(v),
                         ValueRef::Real(v) => SqlValue::Real(v),
-                        ValueRef::Text(t) => {
-                            SqlValue::Text(String::from_utf8_lossy(t).into_owned())
-                        }
+                        ValueRef::Text(t) => SqlValue::Text(String::from_utf8_lossy(t).into_owned()),
                     });
                 }
                 out.push(values);
@@ -208,11 +189,7 @@ impl SqlTx for SqliteTx<'_> {
 impl SqlBackend for SqliteBackend {
     const ID_PRIMARY_KEY: &'static str = "INTEGER PRIMARY KEY";
 
-    fn transaction<T>(
-        &self,
-        write: bool,
-        body: &mut dyn FnMut(&mut dyn SqlTx) -> Result<T>,
-    ) -> Result<T> {
+    fn transaction<T>(&self, write: bool, body: &mut dyn FnMut(&mut dyn SqlTx) -> Result<T>) -> Result<T> {
         let conn = self.lock();
         let begin = if write { "BEGIN IMMEDIATE" } else { "BEGIN" };
         let mut attempt = 0;
@@ -222,10 +199,7 @@ impl SqlBackend for SqliteBackend {
                 // Left open by a panic in an earlier body.
                 let _ = conn.execute_batch("ROLLBACK");
             }
-            let mut tx = SqliteTx {
-                conn: &conn,
-                busy: false,
-            };
+            let mut tx = SqliteTx { conn: &conn, busy: false };
             let error = match conn.execute_batch(begin) {
                 Ok(()) => match body(&mut tx) {
                     Ok(value) => match conn.execute_batch("COMMIT") {
@@ -257,9 +231,6 @@ impl SqlBackend for SqliteBackend {
 mod tests {
     #[test]
     fn placeholders_become_positional() {
-        assert_eq!(
-            super::positional("SET a = $2 WHERE b = $1 AND c = '$x'"),
-            "SET a = ?2 WHERE b = ?1 AND c = '$x'"
-        );
+        assert_eq!(super::positional("SET a = $2 WHERE b = $1 AND c = '$x'"), "SET a = ?2 WHERE b = ?1 AND c = '$x'");
     }
 }

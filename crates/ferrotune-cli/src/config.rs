@@ -1,0 +1,710 @@
+//! The tuning config (`tune.toml`): parsed strictly, then validated into a
+//! [`TuneConfig`] before anything touches storage. Every error names the
+//! file, the key and what is wrong.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ferrotune::core::{Pruner, Sampler};
+use ferrotune::pruners::{NopPruner, PercentilePruner};
+use ferrotune::samplers::{GridSampler, RandomSampler};
+use ferrotune::{Distribution, FloatDistribution, IntDistribution, ParamValue, StudyDirection};
+use serde::Deserialize;
+
+/// A config error: which file, which key, what is wrong.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigError {
+    pub file: PathBuf,
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.key.is_empty() {
+            write!(f, "{}: {}", self.file.display(), self.message)
+        } else {
+            write!(f, "{}: {}: {}", self.file.display(), self.key, self.message)
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+// ---- The file as written (strict: unknown keys are errors) ----
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    study: RawStudy,
+    #[serde(default)]
+    sampler: Option<toml::Table>,
+    #[serde(default)]
+    pruner: Option<toml::Table>,
+    command: RawCommand,
+    metric: RawMetric,
+    params: toml::Table,
+    #[serde(default)]
+    enqueue: Vec<toml::Table>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStudy {
+    name: String,
+    storage: Option<String>,
+    direction: Option<String>,
+    directions: Option<Vec<String>>,
+    n_trials: Option<u64>,
+    #[serde(default = "one")]
+    n_jobs: u64,
+    timeout: Option<f64>,
+    trial_timeout: Option<f64>,
+    log_dir: Option<String>,
+}
+
+fn one() -> u64 {
+    1
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawRun {
+    Shell(String),
+    Args(Vec<String>),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCommand {
+    run: RawRun,
+    workdir: Option<String>,
+    #[serde(default)]
+    env: BTreeMap<String, String>,
+    #[serde(default = "default_grace")]
+    grace_period: f64,
+}
+
+fn default_grace() -> f64 {
+    5.0
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMetric {
+    name: Option<String>,
+    names: Option<Vec<String>>,
+    step: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawParam {
+    #[serde(rename = "type")]
+    kind: String,
+    low: Option<toml::Value>,
+    high: Option<toml::Value>,
+    #[serde(default)]
+    log: bool,
+    step: Option<toml::Value>,
+    choices: Option<Vec<toml::Value>>,
+    when: Option<toml::Table>,
+}
+
+// ---- The validated config ----
+
+/// One searched parameter, in suggestion order.
+#[derive(Debug, Clone)]
+pub struct ParamSpec {
+    pub name: String,
+    pub distribution: Distribution,
+    /// Present only when another parameter takes one of these values.
+    pub when: Option<(String, Vec<ParamValue>)>,
+}
+
+/// How the trial command is given.
+#[derive(Debug, Clone)]
+pub enum CommandSpec {
+    /// Run through `sh -c`; placeholders are shell-quoted.
+    Shell(String),
+    /// Run directly; `{args}` as a whole element expands to several.
+    Args(Vec<String>),
+}
+
+/// A validated config.
+pub struct TuneConfig {
+    pub path: PathBuf,
+    pub study_name: String,
+    pub storage_url: String,
+    pub directions: Vec<StudyDirection>,
+    pub n_trials: Option<u64>,
+    pub n_jobs: usize,
+    pub timeout: Option<Duration>,
+    pub trial_timeout: Option<Duration>,
+    pub log_dir: PathBuf,
+    pub sampler: Arc<dyn Sampler>,
+    pub pruner: Arc<dyn Pruner>,
+    pub command: CommandSpec,
+    pub workdir: PathBuf,
+    pub env: BTreeMap<String, String>,
+    pub grace_period: Duration,
+    pub metric_names: Vec<String>,
+    pub step_key: Option<String>,
+    pub params: Vec<ParamSpec>,
+    /// Hand-picked trials to run first when the study is new.
+    pub enqueue: Vec<BTreeMap<String, ParamValue>>,
+}
+
+impl TuneConfig {
+    /// Read and validate a config file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: path.to_owned(),
+            key: String::new(),
+            message: format!("cannot read the file: {e}"),
+        })?;
+        Self::parse(path, &text)
+    }
+
+    /// Validate config text; `path` names it in errors and anchors
+    /// relative paths.
+    pub fn parse(path: &Path, text: &str) -> Result<Self, ConfigError> {
+        let err = |key: &str, message: String| ConfigError { file: path.to_owned(), key: key.to_owned(), message };
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            // toml's message already says which key and line; keep it whole.
+            err("", e.to_string().trim_end().replace('\n', "\n  "))
+        })?;
+        let base = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        // Absolute, so that a relative program path means the same thing
+        // once the trial runs in its working directory.
+        let base = std::path::absolute(base).unwrap_or_else(|_| base.to_owned());
+        let resolve = |p: &str| if Path::new(p).is_absolute() { PathBuf::from(p) } else { base.join(p) };
+
+        let study = raw.study;
+        if study.name.trim().is_empty() {
+            return Err(err("study.name", "must not be empty".into()));
+        }
+        let storage_url = match study.storage {
+            Some(url) => match url.strip_prefix("sqlite:///") {
+                Some(file) if !Path::new(file).is_absolute() => format!("sqlite:///{}", resolve(file).display()),
+                _ => url,
+            },
+            None => {
+                let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("ferrotune");
+                format!("sqlite:///{}", base.join(format!("{stem}.db")).display())
+            }
+        };
+        let parse_direction = |key: &str, d: &str| -> Result<StudyDirection, ConfigError> {
+            d.parse().map_err(|_| err(key, format!("'{d}' is not a direction (use \"minimize\" or \"maximize\")")))
+        };
+        let directions = match (study.direction, study.directions) {
+            (Some(_), Some(_)) => return Err(err("study", "give either direction or directions, not both".into())),
+            (Some(d), None) => vec![parse_direction("study.direction", &d)?],
+            (None, Some(ds)) if ds.is_empty() => return Err(err("study.directions", "must not be empty".into())),
+            (None, Some(ds)) => ds.iter().map(|d| parse_direction("study.directions", d)).collect::<Result<_, _>>()?,
+            (None, None) => vec![StudyDirection::Minimize],
+        };
+        if study.n_jobs == 0 {
+            return Err(err("study.n_jobs", "must be at least 1".into()));
+        }
+        if study.n_trials == Some(0) {
+            return Err(err("study.n_trials", "must be at least 1".into()));
+        }
+        let seconds = |key: &str, v: Option<f64>| -> Result<Option<Duration>, ConfigError> {
+            match v {
+                Some(s) if !(s.is_finite() && s > 0.0) => {
+                    Err(err(key, format!("must be a positive number of seconds, got {s}")))
+                }
+                Some(s) => Ok(Some(Duration::from_secs_f64(s))),
+                None => Ok(None),
+            }
+        };
+        let timeout = seconds("study.timeout", study.timeout)?;
+        let trial_timeout = seconds("study.trial_timeout", study.trial_timeout)?;
+        let log_dir = resolve(study.log_dir.as_deref().unwrap_or("ferrotune-logs")).join(&study.name);
+
+        let metric_names = match (raw.metric.name, raw.metric.names) {
+            (Some(_), Some(_)) => return Err(err("metric", "give either name or names, not both".into())),
+            (Some(n), None) => vec![n],
+            (None, Some(ns)) => ns,
+            (None, None) => return Err(err("metric", "missing name: which printed metric is the objective?".into())),
+        };
+        if metric_names.len() != directions.len() {
+            return Err(err(
+                "metric.names",
+                format!(
+                    "{} metric(s) for {} direction(s): give one metric per direction",
+                    metric_names.len(),
+                    directions.len()
+                ),
+            ));
+        }
+        for n in &metric_names {
+            if n.trim().is_empty() || n.contains(char::is_whitespace) {
+                return Err(err("metric.name", format!("'{n}' is not a usable metric name (no spaces, not empty)")));
+            }
+        }
+
+        let params = parse_params(&raw.params, &err)?;
+        let sampler = build_sampler(raw.sampler.as_ref(), &params, &err)?;
+        let pruner = build_pruner(raw.pruner.as_ref(), &err)?;
+
+        let command = match raw.command.run {
+            RawRun::Shell(s) if s.trim().is_empty() => return Err(err("command.run", "must not be empty".into())),
+            RawRun::Args(a) if a.is_empty() => return Err(err("command.run", "must not be empty".into())),
+            RawRun::Shell(s) => CommandSpec::Shell(s),
+            RawRun::Args(a) => CommandSpec::Args(a),
+        };
+        check_placeholders(&command, &params, &err)?;
+        if !(raw.command.grace_period.is_finite() && raw.command.grace_period >= 0.0) {
+            return Err(err("command.grace_period", "must be a non-negative number of seconds".into()));
+        }
+        let workdir = resolve(raw.command.workdir.as_deref().unwrap_or("."));
+        let mut enqueue = Vec::new();
+        for (i, table) in raw.enqueue.iter().enumerate() {
+            let mut values = BTreeMap::new();
+            for (name, value) in table {
+                let key = format!("enqueue[{i}].{name}");
+                let spec =
+                    params.iter().find(|p| &p.name == name).ok_or_else(|| err(&key, "names no parameter".into()))?;
+                let v = toml_to_param_value(value)
+                    .ok_or_else(|| err(&key, format!("{value} is not a string, number or bool")))?;
+                spec.distribution
+                    .to_internal(name, &v)
+                    .map_err(|_| err(&key, format!("{v} is outside {}", spec.distribution)))?;
+                values.insert(name.clone(), v);
+            }
+            enqueue.push(values);
+        }
+
+        Ok(TuneConfig {
+            path: path.to_owned(),
+            study_name: study.name,
+            storage_url,
+            directions,
+            n_trials: study.n_trials,
+            n_jobs: study.n_jobs as usize,
+            timeout,
+            trial_timeout,
+            log_dir,
+            sampler,
+            pruner,
+            command,
+            workdir,
+            env: raw.command.env,
+            grace_period: Duration::from_secs_f64(raw.command.grace_period),
+            metric_names,
+            step_key: raw.metric.step,
+            params,
+            enqueue,
+        })
+    }
+
+    /// Check that the command's program can be started: an explicit path must
+    /// be an executable file, a bare name must be on PATH. Run before any
+    /// trial, so a typo fails fast instead of failing every trial.
+    pub fn check_program(&self) -> Result<(), ConfigError> {
+        let program = match &self.command {
+            CommandSpec::Shell(_) => "sh".to_owned(),
+            CommandSpec::Args(parts) => parts[0].clone(),
+        };
+        let err = |message: String| ConfigError { file: self.path.clone(), key: "command.run".into(), message };
+        let executable = |p: &Path| {
+            use std::os::unix::fs::PermissionsExt;
+            p.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        };
+        if program.contains('/') {
+            let resolved =
+                if Path::new(&program).is_absolute() { PathBuf::from(&program) } else { self.workdir.join(&program) };
+            if !executable(&resolved) {
+                return Err(err(format!(
+                    "program '{program}' not found or not executable (looked at {})",
+                    resolved.display()
+                )));
+            }
+        } else {
+            let path = std::env::var_os("PATH").unwrap_or_default();
+            if !std::env::split_paths(&path).any(|dir| executable(&dir.join(&program))) {
+                return Err(err(format!("program '{program}' is not on PATH")));
+            }
+        }
+        Ok(())
+    }
+
+    /// The parameter spec of this name.
+    pub fn param(&self, name: &str) -> Option<&ParamSpec> {
+        self.params.iter().find(|p| p.name == name)
+    }
+}
+
+type ErrFn<'a> = dyn Fn(&str, String) -> ConfigError + 'a;
+
+fn toml_to_param_value(v: &toml::Value) -> Option<ParamValue> {
+    match v {
+        toml::Value::String(s) => Some(ParamValue::Str(s.clone())),
+        toml::Value::Integer(i) => Some(ParamValue::Int(*i)),
+        toml::Value::Float(f) => Some(ParamValue::Float(*f)),
+        toml::Value::Boolean(b) => Some(ParamValue::Bool(*b)),
+        _ => None,
+    }
+}
+
+fn parse_params(table: &toml::Table, err: &ErrFn<'_>) -> Result<Vec<ParamSpec>, ConfigError> {
+    if table.is_empty() {
+        return Err(err("params", "no parameters to search".into()));
+    }
+    let mut specs = Vec::new();
+    for (name, value) in table {
+        let key = format!("params.{name}");
+        let raw: RawParam = value.clone().try_into().map_err(|e: toml::de::Error| err(&key, e.message().to_owned()))?;
+        let number = |field: &str, v: &Option<toml::Value>| -> Result<Option<f64>, ConfigError> {
+            match v {
+                None => Ok(None),
+                Some(toml::Value::Integer(i)) => Ok(Some(*i as f64)),
+                Some(toml::Value::Float(f)) => Ok(Some(*f)),
+                Some(other) => Err(err(&format!("{key}.{field}"), format!("must be a number, got {other}"))),
+            }
+        };
+        let integer = |field: &str, v: &Option<toml::Value>| -> Result<Option<i64>, ConfigError> {
+            match v {
+                None => Ok(None),
+                Some(toml::Value::Integer(i)) => Ok(Some(*i)),
+                Some(other) => {
+                    Err(err(&format!("{key}.{field}"), format!("must be an integer for an int parameter, got {other}")))
+                }
+            }
+        };
+        let required =
+            |field: &str| err(&format!("{key}.{field}"), format!("missing: a {} parameter needs {field}", raw.kind));
+        let distribution = match raw.kind.as_str() {
+            "float" => {
+                if raw.choices.is_some() {
+                    return Err(err(&format!("{key}.choices"), "only categorical parameters have choices".into()));
+                }
+                let low = number("low", &raw.low)?.ok_or_else(|| required("low"))?;
+                let high = number("high", &raw.high)?.ok_or_else(|| required("high"))?;
+                let step = number("step", &raw.step)?;
+                Distribution::Float(FloatDistribution::new(low, high, raw.log, step).map_err(|e| err(&key, strip(e)))?)
+            }
+            "int" => {
+                if raw.choices.is_some() {
+                    return Err(err(&format!("{key}.choices"), "only categorical parameters have choices".into()));
+                }
+                let low = integer("low", &raw.low)?.ok_or_else(|| required("low"))?;
+                let high = integer("high", &raw.high)?.ok_or_else(|| required("high"))?;
+                let step = integer("step", &raw.step)?.unwrap_or(1);
+                Distribution::Int(IntDistribution::new(low, high, raw.log, step).map_err(|e| err(&key, strip(e)))?)
+            }
+            "categorical" => {
+                for (field, present) in [
+                    ("low", raw.low.is_some()),
+                    ("high", raw.high.is_some()),
+                    ("step", raw.step.is_some()),
+                    ("log", raw.log),
+                ] {
+                    if present {
+                        return Err(err(
+                            &format!("{key}.{field}"),
+                            "a categorical parameter takes only choices".into(),
+                        ));
+                    }
+                }
+                let choices = raw.choices.as_ref().ok_or_else(|| required("choices"))?;
+                let values = choices
+                    .iter()
+                    .map(|c| {
+                        toml_to_param_value(c).ok_or_else(|| {
+                            err(&format!("{key}.choices"), format!("{c} is not a string, number or bool"))
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                Distribution::categorical(values).map_err(|e| err(&format!("{key}.choices"), strip(e)))?
+            }
+            other => {
+                return Err(err(
+                    &format!("{key}.type"),
+                    format!("unknown type '{other}' (expected float, int or categorical)"),
+                ));
+            }
+        };
+        let when = match &raw.when {
+            None => None,
+            Some(t) if t.len() != 1 => {
+                return Err(err(
+                    &format!("{key}.when"),
+                    "name exactly one parameter, e.g. when = { optimizer = \"sgd\" }".into(),
+                ));
+            }
+            Some(t) => {
+                let (parent, values) = t.iter().next().expect("one entry");
+                let values: Vec<ParamValue> = match values {
+                    toml::Value::Array(vs) => vs.iter().filter_map(toml_to_param_value).collect(),
+                    v => toml_to_param_value(v).into_iter().collect(),
+                };
+                if values.is_empty() {
+                    return Err(err(&format!("{key}.when.{parent}"), "needs a value or a list of values".into()));
+                }
+                Some((parent.clone(), values))
+            }
+        };
+        specs.push(ParamSpec { name: name.clone(), distribution, when });
+    }
+    order_by_conditions(specs, err)
+}
+
+/// The core's messages start with "invalid distribution: "; the key already
+/// says where, so drop the prefix.
+fn strip(e: ferrotune::Error) -> String {
+    let s = e.to_string();
+    s.strip_prefix("invalid distribution: ").unwrap_or(&s).to_owned()
+}
+
+/// Put every conditional parameter after the one it depends on, checking
+/// that the parent exists, can take the values named, and that there are no
+/// cycles.
+fn order_by_conditions(specs: Vec<ParamSpec>, err: &ErrFn<'_>) -> Result<Vec<ParamSpec>, ConfigError> {
+    for spec in &specs {
+        if let Some((parent, values)) = &spec.when {
+            let key = format!("params.{}.when", spec.name);
+            let Some(p) = specs.iter().find(|s| &s.name == parent) else {
+                return Err(err(&key, format!("names '{parent}', which is not a parameter")));
+            };
+            for v in values {
+                if p.distribution.to_internal(parent, v).is_err() {
+                    return Err(err(&key, format!("'{parent}' can never be {v} ({})", p.distribution)));
+                }
+            }
+        }
+    }
+    let mut ordered: Vec<ParamSpec> = Vec::with_capacity(specs.len());
+    let mut placed: BTreeSet<String> = BTreeSet::new();
+    let mut pending = specs;
+    while !pending.is_empty() {
+        let before = pending.len();
+        let mut rest = Vec::new();
+        for spec in pending {
+            match &spec.when {
+                Some((parent, _)) if !placed.contains(parent) => rest.push(spec),
+                _ => {
+                    placed.insert(spec.name.clone());
+                    ordered.push(spec);
+                }
+            }
+        }
+        if rest.len() == before {
+            let names: Vec<&str> = rest.iter().map(|s| s.name.as_str()).collect();
+            return Err(err("params", format!("conditions form a cycle among: {}", names.join(", "))));
+        }
+        pending = rest;
+    }
+    Ok(ordered)
+}
+
+fn table_get<'a>(t: &'a toml::Table, key: &str) -> Option<&'a toml::Value> {
+    t.get(key)
+}
+
+fn build_sampler(
+    table: Option<&toml::Table>,
+    params: &[ParamSpec],
+    err: &ErrFn<'_>,
+) -> Result<Arc<dyn Sampler>, ConfigError> {
+    let empty = toml::Table::new();
+    let table = table.unwrap_or(&empty);
+    let kind = match table_get(table, "type") {
+        None => "random".to_owned(),
+        Some(toml::Value::String(s)) => s.clone(),
+        Some(other) => return Err(err("sampler.type", format!("must be a string, got {other}"))),
+    };
+    let seed = match table_get(table, "seed") {
+        None => None,
+        Some(toml::Value::Integer(i)) if *i >= 0 => Some(*i as u64),
+        Some(other) => return Err(err("sampler.seed", format!("must be a non-negative integer, got {other}"))),
+    };
+    let allowed: &[&str] = match kind.as_str() {
+        "random" => &["type", "seed"],
+        "grid" => &["type", "seed", "values"],
+        other => return Err(err("sampler.type", format!("unknown sampler '{other}' (available: random, grid)"))),
+    };
+    for key in table.keys() {
+        if !allowed.contains(&key.as_str()) {
+            return Err(err(
+                &format!("sampler.{key}"),
+                format!("unknown option for the {kind} sampler (options: {})", allowed.join(", ")),
+            ));
+        }
+    }
+    let sampler: Arc<dyn Sampler> = match kind.as_str() {
+        "random" => Arc::new(seed.map_or_else(RandomSampler::new, RandomSampler::with_seed)),
+        _ => {
+            // Grid values: given explicitly, or every value of an int or
+            // categorical parameter, or a stepped float.
+            let explicit = match table_get(table, "values") {
+                None => toml::Table::new(),
+                Some(toml::Value::Table(t)) => t.clone(),
+                Some(other) => return Err(err("sampler.values", format!("must be a table of lists, got {other}"))),
+            };
+            let mut grid = BTreeMap::new();
+            for p in params {
+                let key = format!("sampler.values.{}", p.name);
+                let values: Vec<ParamValue> = match explicit.get(&p.name) {
+                    Some(toml::Value::Array(vs)) => vs.iter().filter_map(toml_to_param_value).collect(),
+                    Some(other) => return Err(err(&key, format!("must be a list, got {other}"))),
+                    None => enumerate(&p.distribution).ok_or_else(|| {
+                        err(&key, format!("missing: '{}' is a continuous float; list the grid values here", p.name))
+                    })?,
+                };
+                for v in &values {
+                    if p.distribution.to_internal(&p.name, v).is_err() {
+                        return Err(err(&key, format!("{v} is outside the parameter's {}", p.distribution)));
+                    }
+                }
+                grid.insert(p.name.clone(), values);
+            }
+            for name in explicit.keys() {
+                if !params.iter().any(|p| &p.name == name) {
+                    return Err(err(&format!("sampler.values.{name}"), "names no parameter".into()));
+                }
+            }
+            let build = |g| match seed {
+                Some(s) => GridSampler::with_seed(g, s),
+                None => GridSampler::new(g),
+            };
+            Arc::new(build(grid).map_err(|e| err("sampler", e.to_string()))?)
+        }
+    };
+    Ok(sampler)
+}
+
+/// All values of a finite distribution, if it is small enough to list.
+fn enumerate(d: &Distribution) -> Option<Vec<ParamValue>> {
+    const MAX: i64 = 10_000;
+    match d {
+        Distribution::Categorical(c) => Some(c.choices().to_vec()),
+        Distribution::Int(i) if (i.high() - i.low()) / i.step() < MAX => {
+            Some((0..=(i.high() - i.low()) / i.step()).map(|k| ParamValue::Int(i.low() + k * i.step())).collect())
+        }
+        Distribution::Float(f) => {
+            let step = f.step()?;
+            let n = ((f.high() - f.low()) / step).round() as i64;
+            (n < MAX).then(|| (0..=n).map(|k| ParamValue::Float(f.round_to_grid(f.low() + k as f64 * step))).collect())
+        }
+        _ => None,
+    }
+}
+
+fn build_pruner(table: Option<&toml::Table>, err: &ErrFn<'_>) -> Result<Arc<dyn Pruner>, ConfigError> {
+    let Some(table) = table else { return Ok(Arc::new(NopPruner)) };
+    let kind = match table_get(table, "type") {
+        Some(toml::Value::String(s)) => s.clone(),
+        Some(other) => return Err(err("pruner.type", format!("must be a string, got {other}"))),
+        None => return Err(err("pruner.type", "missing (median, percentile or none)".into())),
+    };
+    let allowed: &[&str] = match kind.as_str() {
+        "none" | "nop" => &["type"],
+        "median" => &["type", "n_startup_trials", "n_warmup_steps", "interval_steps", "n_min_trials"],
+        "percentile" => &["type", "percentile", "n_startup_trials", "n_warmup_steps", "interval_steps", "n_min_trials"],
+        other => {
+            return Err(err("pruner.type", format!("unknown pruner '{other}' (available: median, percentile, none)")))
+        }
+    };
+    for key in table.keys() {
+        if !allowed.contains(&key.as_str()) {
+            return Err(err(
+                &format!("pruner.{key}"),
+                format!("unknown option for the {kind} pruner (options: {})", allowed.join(", ")),
+            ));
+        }
+    }
+    let count = |key: &str, default: u64| -> Result<u64, ConfigError> {
+        match table_get(table, key) {
+            None => Ok(default),
+            Some(toml::Value::Integer(i)) if *i >= 0 => Ok(*i as u64),
+            Some(other) => Err(err(&format!("pruner.{key}"), format!("must be a non-negative integer, got {other}"))),
+        }
+    };
+    if kind == "none" || kind == "nop" {
+        return Ok(Arc::new(NopPruner));
+    }
+    let percentile = match (kind.as_str(), table_get(table, "percentile")) {
+        ("median", _) => 50.0,
+        (_, Some(toml::Value::Integer(i))) => *i as f64,
+        (_, Some(toml::Value::Float(f))) => *f,
+        (_, Some(other)) => return Err(err("pruner.percentile", format!("must be a number, got {other}"))),
+        (_, None) => return Err(err("pruner.percentile", "missing (e.g. 25 keeps the best quarter)".into())),
+    };
+    let pruner = PercentilePruner::new(percentile)
+        .map_err(|e| err("pruner.percentile", e.to_string()))?
+        .n_startup_trials(count("n_startup_trials", 5)? as usize)
+        .n_warmup_steps(count("n_warmup_steps", 0)?)
+        .interval_steps(count("interval_steps", 1)?)
+        .map_err(|e| err("pruner.interval_steps", e.to_string()))?
+        .n_min_trials(count("n_min_trials", 1)? as usize)
+        .map_err(|e| err("pruner.n_min_trials", e.to_string()))?;
+    // The median rule is the 50th percentile; one implementation serves both.
+    Ok(Arc::new(pruner))
+}
+
+/// Placeholders `{name}` in a command, with `{{` and `}}` as literal braces.
+pub fn placeholders(template: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    let mut chars = template.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '{' if chars.peek().map(|&(_, c)| c) == Some('{') => {
+                chars.next();
+            }
+            '}' if chars.peek().map(|&(_, c)| c) == Some('}') => {
+                chars.next();
+            }
+            '{' => {
+                let rest = &template[i + 1..];
+                let end = rest.find('}').ok_or_else(|| format!("unclosed '{{' at column {}", i + 1))?;
+                out.push(rest[..end].to_owned());
+                for _ in 0..end + 1 {
+                    chars.next();
+                }
+            }
+            '}' => return Err(format!("unmatched '}}' at column {} (write '}}}}' for a literal brace)", i + 1)),
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+/// Placeholders that are not parameters.
+pub const BUILTIN_PLACEHOLDERS: [&str; 4] = ["args", "params_file", "trial_number", "study_name"];
+
+fn check_placeholders(command: &CommandSpec, params: &[ParamSpec], err: &ErrFn<'_>) -> Result<(), ConfigError> {
+    let parts: Vec<&str> = match command {
+        CommandSpec::Shell(s) => vec![s.as_str()],
+        CommandSpec::Args(a) => a.iter().map(String::as_str).collect(),
+    };
+    for part in parts {
+        for name in placeholders(part).map_err(|m| err("command.run", m))? {
+            if BUILTIN_PLACEHOLDERS.contains(&name.as_str()) {
+                continue;
+            }
+            match params.iter().find(|p| p.name == name) {
+                None => {
+                    return Err(err(
+                        "command.run",
+                        format!("placeholder {{{name}}} names no parameter (parameters: {}; also {{args}}, {{params_file}}, {{trial_number}}, {{study_name}})",
+                            params.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")),
+                    ))
+                }
+                Some(p) if p.when.is_some() => {
+                    return Err(err(
+                        "command.run",
+                        format!("placeholder {{{name}}} names a conditional parameter, which some trials do not have; pass it with {{args}}, the environment or {{params_file}}"),
+                    ))
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,507 @@
+//! `ferrotune`: tune any program from a TOML file.
+//!
+//! A thin layer over the library: the config becomes a search space, a
+//! sampler and a pruner; each trial is a subprocess; everything else is the
+//! library's study loop and storage. Exit codes: 0 success, 1 runtime
+//! failure, 2 bad config or arguments, 130 interrupted.
+
+mod config;
+mod metrics;
+mod progress;
+mod runner;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use ferrotune::{FrozenTrial, ParamValue, Study, TrialOutcome, TrialState};
+
+use config::TuneConfig;
+use progress::{format_params, trial_json};
+use runner::OutputMode;
+
+#[derive(Parser)]
+#[command(name = "ferrotune", version, about = "Tune the hyperparameters of any program.", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+/// Which study a command reads: from a config, or named directly.
+#[derive(Args, Clone)]
+struct Target {
+    /// Tuning config whose study to use.
+    #[arg(short, long, value_name = "TUNE.TOML")]
+    config: Option<PathBuf>,
+    /// Storage URL, e.g. sqlite:///tune.db (instead of --config).
+    #[arg(long, value_name = "URL")]
+    storage: Option<String>,
+    /// Study name (with --storage).
+    #[arg(long, value_name = "NAME")]
+    study: Option<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run (or resume) the study a config describes.
+    #[command(
+        after_help = "Examples:\n  ferrotune run tune.toml\n  ferrotune run tune.toml --n-trials 50 --json > trials.jsonl\n\nRunning the same config again continues the study. Ctrl-C stops running trials and re-enqueues them for the next run."
+    )]
+    Run {
+        /// The tuning config.
+        config: PathBuf,
+        /// Total number of trials for the study (overrides study.n_trials).
+        #[arg(long)]
+        n_trials: Option<u64>,
+        /// Print only the final summary.
+        #[arg(short, long, conflicts_with = "json")]
+        quiet: bool,
+        /// Print one JSON object per finished trial, then a summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the studies in a storage.
+    #[command(
+        after_help = "Examples:\n  ferrotune studies --storage sqlite:///tune.db\n  ferrotune studies -c tune.toml"
+    )]
+    Studies {
+        #[command(flatten)]
+        target: Target,
+    },
+    /// List a study's trials.
+    #[command(
+        after_help = "Examples:\n  ferrotune trials -c tune.toml\n  ferrotune trials -c tune.toml --state complete --format csv > trials.csv"
+    )]
+    Trials {
+        #[command(flatten)]
+        target: Target,
+        /// Only trials in these states (running, waiting, complete, pruned, failed).
+        #[arg(long, value_delimiter = ',')]
+        state: Vec<String>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Show the best trial (or the Pareto front).
+    #[command(
+        after_help = "Examples:\n  ferrotune best -c tune.toml\n  ferrotune best -c tune.toml --json | jq .params"
+    )]
+    Best {
+        #[command(flatten)]
+        target: Target,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Queue a hand-picked configuration; the next trial runs it.
+    #[command(after_help = "Example:\n  ferrotune enqueue -c tune.toml --param lr=0.001 --param optimizer=adam")]
+    Enqueue {
+        /// The tuning config (its parameters check the values).
+        #[arg(short, long)]
+        config: PathBuf,
+        /// NAME=VALUE, repeatable; parameters left out are sampled.
+        #[arg(long = "param", value_name = "NAME=VALUE", required = true)]
+        params: Vec<String>,
+    },
+    /// Start a trial and print its parameters as JSON (for shell loops).
+    #[command(
+        after_help = "Example:\n  trial=$(ferrotune ask -c tune.toml)\n  lr=$(echo \"$trial\" | jq -r .params.lr)\n  ferrotune tell -c tune.toml --trial $(echo \"$trial\" | jq .trial) --value 0.93"
+    )]
+    Ask {
+        #[arg(short, long)]
+        config: PathBuf,
+    },
+    /// Finish a trial started with `ask`.
+    #[command(
+        after_help = "Examples:\n  ferrotune tell -c tune.toml --trial 3 --value 0.93\n  ferrotune tell -c tune.toml --trial 4 --state failed --reason \"out of memory\""
+    )]
+    Tell {
+        #[arg(short, long)]
+        config: PathBuf,
+        /// The trial number `ask` printed.
+        #[arg(long)]
+        trial: u64,
+        /// Objective value (repeat for several objectives).
+        #[arg(long = "value", allow_negative_numbers = true)]
+        values: Vec<f64>,
+        /// pruned or failed, instead of values.
+        #[arg(long, conflicts_with = "values")]
+        state: Option<String>,
+        /// Why the trial failed (with --state failed).
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Write all trials as CSV or JSON.
+    #[command(
+        after_help = "Examples:\n  ferrotune export -c tune.toml --format csv -o trials.csv\n  ferrotune export --storage sqlite:///tune.db --study mlp --format json"
+    )]
+    Export {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: Format,
+        /// Output file (default: standard output).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Delete a study and all its trials.
+    #[command(after_help = "Example:\n  ferrotune delete --storage sqlite:///tune.db --study old-run")]
+    Delete {
+        #[command(flatten)]
+        target: Target,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+/// An error and the exit code it maps to.
+enum CliError {
+    /// Bad config or arguments: exit 2.
+    Usage(String),
+    /// Everything else: exit 1.
+    Runtime(String),
+}
+
+impl From<config::ConfigError> for CliError {
+    fn from(e: config::ConfigError) -> Self {
+        CliError::Usage(e.to_string())
+    }
+}
+
+impl From<ferrotune::Error> for CliError {
+    fn from(e: ferrotune::Error) -> Self {
+        match e {
+            ferrotune::Error::StudyNotFound(_) | ferrotune::Error::InvalidArgument(_) => CliError::Usage(e.to_string()),
+            e => CliError::Runtime(e.to_string()),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli.command) {
+        Ok(code) => code,
+        Err(CliError::Usage(m)) => {
+            eprintln!("error: {m}");
+            ExitCode::from(2)
+        }
+        Err(CliError::Runtime(m)) => {
+            eprintln!("error: {m}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Open the study a [`Target`] names.
+fn open_study(target: &Target) -> Result<Study, CliError> {
+    match (&target.config, &target.storage, &target.study) {
+        (Some(path), None, None) => {
+            let config = TuneConfig::load(path)?;
+            Ok(Study::builder().name(&config.study_name).storage_url(&config.storage_url).load()?)
+        }
+        (None, Some(storage), Some(study)) => Ok(Study::builder().name(study).storage_url(storage).load()?),
+        (None, Some(_), None) => Err(CliError::Usage("--storage needs --study NAME too".into())),
+        (None, None, Some(_)) => Err(CliError::Usage("--study needs --storage URL too".into())),
+        (None, None, None) => {
+            Err(CliError::Usage("name the study: --config TUNE.TOML, or --storage URL --study NAME".into()))
+        }
+        _ => Err(CliError::Usage("give either --config or --storage/--study, not both".into())),
+    }
+}
+
+fn dispatch(command: Cmd) -> Result<ExitCode, CliError> {
+    match command {
+        Cmd::Run { config, n_trials, quiet, json } => {
+            let config = TuneConfig::load(&config)?;
+            config.check_program()?;
+            let mode = if json {
+                OutputMode::Json
+            } else if quiet {
+                OutputMode::Quiet
+            } else {
+                OutputMode::Human
+            };
+            let outcome = runner::run(&config, mode, n_trials).map_err(CliError::Runtime)?;
+            if outcome.interrupted {
+                eprintln!("interrupted: run the same command again to resume the study");
+                return Ok(ExitCode::from(130));
+            }
+            drop(outcome.study);
+        }
+        Cmd::Studies { target } => {
+            let storage = match (&target.config, &target.storage) {
+                (Some(path), None) => ferrotune::storage::open(&TuneConfig::load(path)?.storage_url)?,
+                (None, Some(url)) => ferrotune::storage::open(url)?,
+                _ => return Err(CliError::Usage("give --storage URL or --config TUNE.TOML".into())),
+            };
+            let mut rows = Vec::new();
+            for info in storage.list_studies()? {
+                let trials = storage.all_trials(info.study_id)?;
+                let complete: Vec<&Arc<FrozenTrial>> =
+                    trials.iter().filter(|t| t.state == TrialState::Complete).collect();
+                let best = match info.directions.as_slice() {
+                    [d] => complete
+                        .iter()
+                        .filter_map(|t| t.value())
+                        .reduce(|a, b| if d.is_better(b, a) { b } else { a })
+                        .map_or("-".into(), |v| v.to_string()),
+                    _ => "-".into(),
+                };
+                let directions: Vec<&str> = info.directions.iter().map(|d| d.as_str()).collect();
+                rows.push(vec![
+                    info.name.clone(),
+                    directions.join(","),
+                    trials.len().to_string(),
+                    complete.len().to_string(),
+                    best,
+                ]);
+            }
+            print_table(&["study", "directions", "trials", "complete", "best"], &rows);
+        }
+        Cmd::Trials { target, state, format } => {
+            let study = open_study(&target)?;
+            let states: Vec<TrialState> = state
+                .iter()
+                .map(|s| s.parse())
+                .collect::<Result<_, _>>()
+                .map_err(|e: ferrotune::Error| CliError::Usage(e.to_string()))?;
+            let trials: Vec<Arc<FrozenTrial>> =
+                study.trials()?.into_iter().filter(|t| states.is_empty() || states.contains(&t.state)).collect();
+            write_trials(&mut std::io::stdout().lock(), &trials, format)
+                .map_err(|e| CliError::Runtime(e.to_string()))?;
+        }
+        Cmd::Best { target, json } => {
+            let study = open_study(&target)?;
+            let best = if study.directions().len() == 1 { vec![study.best_trial()?] } else { study.best_trials()? };
+            if json {
+                let items: Vec<serde_json::Value> = best.iter().map(|t| trial_json(t, "")).collect();
+                let out =
+                    if items.len() == 1 && study.directions().len() == 1 { items[0].clone() } else { items.into() };
+                println!("{}", serde_json::to_string_pretty(&out).expect("json"));
+            } else {
+                for t in best {
+                    let values = t
+                        .values
+                        .as_deref()
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|v| v.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    println!("trial {}: value {values}", t.number);
+                    for (name, value) in t.param_values() {
+                        println!("  {name} = {value}");
+                    }
+                }
+            }
+        }
+        Cmd::Enqueue { config, params } => {
+            let config = TuneConfig::load(&config)?;
+            let mut values = BTreeMap::new();
+            for item in &params {
+                let (name, raw) = item
+                    .split_once('=')
+                    .ok_or_else(|| CliError::Usage(format!("--param {item}: expected NAME=VALUE")))?;
+                let spec = config.param(name).ok_or_else(|| {
+                    let names: Vec<&str> = config.params.iter().map(|p| p.name.as_str()).collect();
+                    CliError::Usage(format!(
+                        "--param {item}: '{name}' is not a parameter of {} ({})",
+                        config.path.display(),
+                        names.join(", ")
+                    ))
+                })?;
+                values.insert(name.to_owned(), parse_value(&spec.distribution, name, raw)?);
+            }
+            let study = Study::builder()
+                .name(&config.study_name)
+                .storage_url(&config.storage_url)
+                .directions(config.directions.clone())
+                .load_if_exists(true)
+                .create()?;
+            let number = study.enqueue_trial(values)?;
+            println!("enqueued as trial {number} of study '{}'", study.name());
+        }
+        Cmd::Ask { config } => {
+            let config = TuneConfig::load(&config)?;
+            let study = Study::builder()
+                .name(&config.study_name)
+                .storage_url(&config.storage_url)
+                .directions(config.directions.clone())
+                .sampler_arc(config.sampler.clone())
+                .load_if_exists(true)
+                .create()?;
+            let mut trial = study.ask()?;
+            for spec in &config.params {
+                if let Some((parent, values)) = &spec.when {
+                    let parent_spec = config.param(parent).expect("validated");
+                    let current = trial.frozen().params.get(parent).map(|p| p.internal);
+                    let on = values.iter().any(|v| parent_spec.distribution.to_internal(parent, v).ok() == current);
+                    if !on {
+                        continue;
+                    }
+                }
+                trial.suggest(&spec.name, spec.distribution.clone())?;
+            }
+            let out = serde_json::json!({"study": study.name(), "trial": trial.number(), "params": trial.params()});
+            println!("{out}");
+        }
+        Cmd::Tell { config, trial, values, state, reason } => {
+            let config = TuneConfig::load(&config)?;
+            let study = Study::builder().name(&config.study_name).storage_url(&config.storage_url).load()?;
+            let outcome = match state.as_deref() {
+                None if values.is_empty() => {
+                    return Err(CliError::Usage("give --value (one per objective) or --state pruned|failed".into()))
+                }
+                None => TrialOutcome::Complete(values),
+                Some("pruned") => TrialOutcome::Pruned,
+                Some("failed") => {
+                    TrialOutcome::Failed(reason.unwrap_or_else(|| "reported failed by `ferrotune tell`".into()))
+                }
+                Some(other) => return Err(CliError::Usage(format!("--state {other}: expected pruned or failed"))),
+            };
+            let done = study.tell_number(trial, outcome)?;
+            match done.fail_reason() {
+                Some(reason) if done.state == TrialState::Failed => println!("trial {trial} failed: {reason}"),
+                _ => println!("trial {trial} {}", done.state),
+            }
+        }
+        Cmd::Export { target, format, output } => {
+            let study = open_study(&target)?;
+            let trials = study.trials()?;
+            let result = match &output {
+                Some(path) => std::fs::File::create(path).and_then(|mut f| write_trials(&mut f, &trials, format)),
+                None => write_trials(&mut std::io::stdout().lock(), &trials, format),
+            };
+            result.map_err(|e| CliError::Runtime(e.to_string()))?;
+            if let Some(path) = output {
+                eprintln!("wrote {} trials to {}", trials.len(), path.display());
+            }
+        }
+        Cmd::Delete { target, yes } => {
+            let study = open_study(&target)?;
+            let n = study.trials()?.len();
+            if !yes
+                && !runner::confirm(
+                    &format!("delete study '{}' and its {n} trials? type its name to confirm: ", study.name()),
+                    study.name(),
+                )
+            {
+                eprintln!("not deleted");
+                return Ok(ExitCode::from(1));
+            }
+            study.storage().delete_study(study.id())?;
+            println!("deleted study '{}' ({n} trials)", study.name());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Parse a command-line value for a parameter by its distribution.
+fn parse_value(distribution: &ferrotune::Distribution, name: &str, raw: &str) -> Result<ParamValue, CliError> {
+    let value = match distribution {
+        ferrotune::Distribution::Float(_) => raw.parse::<f64>().map(ParamValue::Float).ok(),
+        ferrotune::Distribution::Int(_) => raw.parse::<i64>().map(ParamValue::Int).ok(),
+        ferrotune::Distribution::Categorical(c) => c
+            .choices()
+            .iter()
+            .find(|choice| match choice {
+                ParamValue::Str(s) => s == raw,
+                other => other.to_string() == raw,
+            })
+            .cloned(),
+    };
+    let value =
+        value.ok_or_else(|| CliError::Usage(format!("--param {name}={raw}: not a valid value for {distribution}")))?;
+    distribution.to_internal(name, &value).map_err(|e| CliError::Usage(format!("--param {name}={raw}: {e}")))?;
+    Ok(value)
+}
+
+fn print_table(headers: &[&str], rows: &[Vec<String>]) {
+    let _ = write_table(&mut std::io::stdout().lock(), headers, rows);
+}
+
+fn write_table(out: &mut dyn Write, headers: &[&str], rows: &[Vec<String>]) -> std::io::Result<()> {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.len()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut line = |cells: &[String]| {
+        let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        writeln!(out, "{}", padded.join("  ").trim_end())
+    };
+    line(&headers.iter().map(|h| h.to_string()).collect::<Vec<_>>())?;
+    for row in rows {
+        line(row)?;
+    }
+    Ok(())
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+fn write_trials(out: &mut dyn Write, trials: &[Arc<FrozenTrial>], format: Format) -> std::io::Result<()> {
+    match format {
+        Format::Json => {
+            let items: Vec<serde_json::Value> = trials.iter().map(|t| trial_json(t, "")).collect();
+            writeln!(out, "{}", serde_json::to_string_pretty(&items).expect("json"))
+        }
+        Format::Csv => {
+            let names: BTreeSet<&String> = trials.iter().flat_map(|t| t.params.keys()).collect();
+            let n_values = trials.iter().filter_map(|t| t.values.as_ref().map(Vec::len)).max().unwrap_or(1);
+            let mut header = vec!["number".to_string(), "state".to_string()];
+            header.extend((0..n_values).map(|i| if n_values == 1 { "value".into() } else { format!("value_{i}") }));
+            header.push("duration_s".into());
+            header.extend(names.iter().map(|n| format!("params_{n}")));
+            header.push("fail_reason".into());
+            writeln!(out, "{}", header.iter().map(|h| csv_field(h)).collect::<Vec<_>>().join(","))?;
+            for t in trials {
+                let mut row = vec![t.number.to_string(), t.state.to_string()];
+                for i in 0..n_values {
+                    row.push(t.values.as_ref().and_then(|v| v.get(i)).map_or(String::new(), |v| v.to_string()));
+                }
+                row.push(t.duration_secs().map_or(String::new(), |d| format!("{d:.3}")));
+                let values = t.param_values();
+                for n in &names {
+                    row.push(values.get(*n).map_or(String::new(), |v| match v {
+                        ParamValue::Str(s) => s.clone(),
+                        other => other.to_string(),
+                    }));
+                }
+                row.push(t.fail_reason().unwrap_or("").to_owned());
+                writeln!(out, "{}", row.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(","))?;
+            }
+            Ok(())
+        }
+        Format::Table => {
+            let rows: Vec<Vec<String>> = trials
+                .iter()
+                .map(|t| {
+                    let value = t
+                        .values
+                        .as_ref()
+                        .map_or("-".into(), |v| v.iter().map(|x| format!("{x:.6}")).collect::<Vec<_>>().join(","));
+                    let duration = t.duration_secs().map_or("-".into(), |d| format!("{d:.1}s"));
+                    vec![t.number.to_string(), t.state.to_string(), value, duration, format_params(t)]
+                })
+                .collect();
+            write_table(out, &["number", "state", "value", "duration", "params"], &rows)
+        }
+    }
+}

@@ -1,0 +1,384 @@
+//! The real `ferrotune` binary against small shell programs: a good config,
+//! each kind of bad config, programs that fail, hang, print NaN or never
+//! print the metric, Ctrl-C followed by a resume, and two processes sharing
+//! one SQLite file.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use ferrotune::{Study, TrialState};
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_ferrotune")
+}
+
+struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Self {
+        Sandbox { dir: tempfile::tempdir().unwrap() }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.path(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    /// A config around a shell program `body`, which sees the parameter
+    /// `x` (float in [0, 1]) as $FERROTUNE_PARAM_X.
+    fn config(&self, name: &str, study_extra: &str, body: &str) -> PathBuf {
+        self.write(&format!("{name}.sh"), &format!("#!/bin/sh\n{body}\n"));
+        self.write(
+            &format!("{name}.toml"),
+            &format!(
+                r#"
+[study]
+name = "{name}"
+direction = "minimize"
+{study_extra}
+
+[sampler]
+type = "random"
+seed = 1
+
+[command]
+run = ["sh", "{name}.sh"]
+grace_period = 1
+
+[metric]
+name = "loss"
+step = "epoch"
+
+[params]
+x = {{ type = "float", low = 0.0, high = 1.0 }}
+"#
+            ),
+        )
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(bin()).args(args).current_dir(self.dir.path()).output().unwrap()
+    }
+
+    fn study(&self, name: &str) -> Study {
+        Study::builder()
+            .name(name)
+            .storage_url(format!("sqlite:///{}", self.path(&format!("{name}.db")).display()))
+            .load()
+            .unwrap()
+    }
+}
+
+fn text(o: &[u8]) -> String {
+    String::from_utf8_lossy(o).into_owned()
+}
+
+/// A program that "trains" for three epochs; loss is (x - 0.3)^2 + 1/epoch.
+const GOOD: &str = r#"for e in 1 2 3; do
+  awk -v x="$FERROTUNE_PARAM_X" -v e=$e 'BEGIN { printf "epoch=%d loss=%.6f\n", e, (x-0.3)^2 + 1/e }'
+done"#;
+
+#[test]
+fn a_good_config_runs_to_completion_and_every_view_agrees() {
+    let sb = Sandbox::new();
+    let cfg = sb.config("good", "n_trials = 8\nn_jobs = 2", GOOD);
+    let out = sb.run(&["run", cfg.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("8/8 trials done"), "{stdout}");
+    assert!(stdout.contains("best trial"), "{stdout}");
+
+    let study = sb.study("good");
+    let trials = study.trials().unwrap();
+    assert_eq!(trials.len(), 8);
+    assert!(trials.iter().all(|t| t.state == TrialState::Complete && t.intermediate_values.len() == 3));
+    let best = study.best_trial().unwrap();
+    let x = best.param_values()["x"].as_f64().unwrap();
+    assert!(
+        (best.value().unwrap() - ((x - 0.3f64).powi(2) + 1.0 / 3.0)).abs() < 1e-5,
+        "the last printed value is the result"
+    );
+    // Each trial kept its output.
+    let log = std::fs::read_to_string(sb.path("ferrotune-logs/good/trial-0.log")).unwrap();
+    assert_eq!(log.lines().count(), 3);
+
+    // Running again continues the study: nothing left to do.
+    let again = sb.run(&["run", cfg.to_str().unwrap(), "--quiet"]);
+    assert!(again.status.success());
+    assert_eq!(sb.study("good").trials().unwrap().len(), 8);
+    // A higher target runs only the difference.
+    let more = sb.run(&["run", cfg.to_str().unwrap(), "--quiet", "--n-trials", "10"]);
+    assert!(more.status.success(), "{}", text(&more.stderr));
+    assert_eq!(sb.study("good").trials().unwrap().len(), 10);
+
+    let best = sb.run(&["best", "-c", cfg.to_str().unwrap(), "--json"]);
+    let best: serde_json::Value = serde_json::from_slice(&best.stdout).unwrap();
+    assert_eq!(best["number"], study.best_trial().unwrap().number);
+    assert!(best["params"]["x"].is_number());
+
+    let csv = sb.run(&["trials", "-c", cfg.to_str().unwrap(), "--format", "csv", "--state", "complete"]);
+    let csv = text(&csv.stdout);
+    assert_eq!(csv.lines().next().unwrap(), "number,state,value,duration_s,params_x,fail_reason");
+    assert_eq!(csv.lines().count(), 11);
+
+    let storage = format!("sqlite:///{}", sb.path("good.db").display());
+    let json = sb.run(&["export", "--storage", &storage, "--study", "good", "--format", "json"]);
+    let json: Vec<serde_json::Value> = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(json.len(), 10);
+    let studies = text(&sb.run(&["studies", "--storage", &storage]).stdout);
+    assert!(studies.contains("good") && studies.contains("10"), "{studies}");
+}
+
+#[test]
+fn bad_configs_exit_2_naming_file_key_and_problem_and_write_nothing() {
+    let sb = Sandbox::new();
+    let base = |params: &str, extra: &str| {
+        format!(
+            "[study]\nname = \"bad\"\n{extra}\n[command]\nrun = \"echo loss={{x}}\"\n[metric]\nname = \"loss\"\n[params]\n{params}\n"
+        )
+    };
+    let x = "x = { type = \"float\", low = 0.0, high = 1.0 }";
+    let cases: Vec<(&str, String, Vec<&str>)> = vec![
+        ("unknown key", base(x, "nmae = \"typo\""), vec!["unknown field `nmae`"]),
+        ("wrong type", base(x, "n_trials = \"ten\""), vec!["n_trials", "invalid type"]),
+        (
+            "low > high",
+            base("x = { type = \"float\", low = 2.0, high = 1.0 }", ""),
+            vec!["params.x", "low (2) must not be greater than high (1)"],
+        ),
+        (
+            "log with low <= 0",
+            base("x = { type = \"float\", low = 0.0, high = 1.0, log = true }", ""),
+            vec!["params.x", "log-scale float needs low > 0"],
+        ),
+        (
+            "placeholder with no parameter",
+            base(x, "").replace("echo loss={x}", "echo loss={y}"),
+            vec!["command.run", "placeholder {y} names no parameter"],
+        ),
+        (
+            "unknown sampler",
+            base(x, "") + "[sampler]\ntype = \"tpee\"\n",
+            vec!["sampler.type", "unknown sampler 'tpee'"],
+        ),
+        (
+            "unknown param type",
+            base("x = { type = \"flaot\", low = 0, high = 1 }", ""),
+            vec!["params.x.type", "unknown type 'flaot'"],
+        ),
+        (
+            "bad condition",
+            base(&format!("{x}\ny = {{ type = \"int\", low = 0, high = 3, when = {{ z = 1 }} }}"), ""),
+            vec!["params.y.when", "'z', which is not a parameter"],
+        ),
+        (
+            "step not dividing",
+            base("x = { type = \"int\", low = 0, high = 10, step = 3 }", ""),
+            vec!["params.x", "does not divide"],
+        ),
+    ];
+    for (what, config, expected) in cases {
+        let path = sb.write("bad.toml", &config);
+        let out = sb.run(&["run", path.to_str().unwrap()]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{what}: {stderr}");
+        assert!(stderr.contains("bad.toml"), "{what}: the file is named: {stderr}");
+        for e in expected {
+            assert!(stderr.contains(e), "{what}: expected '{e}' in: {stderr}");
+        }
+        assert!(!sb.path("bad.db").exists(), "{what}: nothing was written");
+    }
+}
+
+#[test]
+fn failing_hanging_nan_and_silent_programs_fail_their_trial_only() {
+    let sb = Sandbox::new();
+    let cases = [
+        (
+            "crash",
+            "",
+            "echo starting\necho 'something broke' >&2\nexit 3",
+            vec!["exited with code 3", "something broke", "trial-0.log"],
+        ),
+        ("hang", "trial_timeout = 1", "echo epoch=1 loss=0.5\nsleep 30", vec!["timed out after 1 s"]),
+        ("nan", "", "echo loss=nan", vec!["'loss' was NaN"]),
+        ("silent", "", "echo 'training done'", vec!["never printed the metric 'loss'", "training done"]),
+    ];
+    for (name, extra, body, expected) in cases {
+        let cfg = sb.config(name, &format!("n_trials = 2\n{extra}"), body);
+        let started = Instant::now();
+        let out = sb.run(&["run", cfg.to_str().unwrap()]);
+        assert!(out.status.success(), "{name}: the study goes on: {}", text(&out.stderr));
+        let trials = sb.study(name).trials().unwrap();
+        assert_eq!(trials.len(), 2, "{name}");
+        for t in &trials {
+            assert_eq!(t.state, TrialState::Failed, "{name}");
+            let reason = t.fail_reason().unwrap();
+            for e in &expected {
+                assert!(
+                    reason.contains(e) || (e.ends_with(".log") && reason.contains(".log")),
+                    "{name}: '{e}' in '{reason}'"
+                );
+            }
+        }
+        if name == "hang" {
+            assert!(started.elapsed() < Duration::from_secs(20), "the hung processes were killed");
+        }
+        assert!(text(&out.stderr).contains("failed"), "{name}: failures are shown");
+    }
+}
+
+fn alive(pid: i32) -> bool {
+    Path::new(&format!("/proc/{pid}")).exists()
+        && !std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default().contains(") Z ")
+}
+
+#[test]
+fn ctrl_c_then_resume_loses_and_duplicates_nothing_and_leaves_no_child() {
+    let sb = Sandbox::new();
+    std::fs::create_dir(sb.path("pids")).unwrap();
+    // Each trial records its PID (and its sleeping child's), then trains
+    // slowly enough to be caught mid-run.
+    let body = r#"echo $$ > pids/$FERROTUNE_TRIAL_NUMBER.sh
+for e in 1 2 3 4; do
+  sleep 0.3 & echo $! >> pids/$FERROTUNE_TRIAL_NUMBER.sleep; wait $!
+  awk -v x="$FERROTUNE_PARAM_X" -v e=$e 'BEGIN { printf "epoch=%d loss=%.6f\n", e, x + 1/e }'
+done"#;
+    let cfg = sb.config("resume", "n_trials = 6\nn_jobs = 2", body);
+    let mut child = Command::new(bin())
+        .args(["run", cfg.to_str().unwrap()])
+        .current_dir(sb.dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the first trials finished and the next ones are running.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        assert!(Instant::now() < deadline, "no progress");
+        std::thread::sleep(Duration::from_millis(100));
+        let done = Study::builder()
+            .name("resume")
+            .storage_url(format!("sqlite:///{}", sb.path("resume.db").display()))
+            .load()
+            .ok()
+            .and_then(|s| s.trials().ok())
+            .map_or(0, |t| t.iter().filter(|t| t.state == TrialState::Complete).count());
+        if done >= 2 && std::fs::read_dir(sb.path("pids")).unwrap().count() >= 8 {
+            break;
+        }
+    }
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGINT).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "interrupted runs exit 130");
+
+    // No trial process or grandchild outlived the interrupted run.
+    for entry in std::fs::read_dir(sb.path("pids")).unwrap() {
+        for pid in std::fs::read_to_string(entry.unwrap().path()).unwrap().split_whitespace() {
+            assert!(!alive(pid.parse().unwrap()), "process {pid} was left behind");
+        }
+    }
+    let study = sb.study("resume");
+    let after_interrupt = study.trials().unwrap();
+    let interrupted: Vec<_> =
+        after_interrupt.iter().filter(|t| t.system_attrs.get("interrupted") == Some(&true.into())).collect();
+    assert!(!interrupted.is_empty(), "the running trials were interrupted");
+    assert!(interrupted.iter().all(|t| t.state == TrialState::Failed));
+    assert!(after_interrupt.iter().all(|t| t.state != TrialState::Running), "nothing is left running");
+
+    let out = sb.run(&["run", cfg.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let trials = sb.study("resume").trials().unwrap();
+    let complete: Vec<_> = trials.iter().filter(|t| t.state == TrialState::Complete).collect();
+    assert_eq!(complete.len(), 6, "the study finished with exactly n_trials done");
+    // Every interrupted trial was re-run once, with its own parameters.
+    let mut retries: BTreeMap<u64, usize> = BTreeMap::new();
+    for t in &trials {
+        if let Some(of) = t.system_attrs.get("retry_of").and_then(|v| v.as_u64()) {
+            *retries.entry(of).or_default() += 1;
+            assert_eq!(t.param_values(), trials[of as usize].param_values());
+            assert_eq!(t.state, TrialState::Complete);
+        }
+    }
+    let interrupted_numbers: BTreeSet<u64> = interrupted.iter().map(|t| t.number).collect();
+    assert_eq!(retries.keys().copied().collect::<BTreeSet<_>>(), interrupted_numbers);
+    assert!(retries.values().all(|&n| n == 1), "no trial re-run twice");
+}
+
+#[test]
+fn two_processes_share_one_sqlite_study_and_stop_at_n_trials() {
+    let sb = Sandbox::new();
+    let cfg = sb.config("shared", "n_trials = 12\nn_jobs = 2", &format!("sleep 0.05\n{GOOD}"));
+    let spawn = || {
+        Command::new(bin())
+            .args(["run", cfg.to_str().unwrap(), "--quiet"])
+            .current_dir(sb.dir.path())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let (mut a, mut b) = (spawn(), spawn());
+    assert!(a.wait().unwrap().success());
+    assert!(b.wait().unwrap().success());
+    let trials = sb.study("shared").trials().unwrap();
+    assert_eq!(trials.len(), 12, "exactly n_trials across both processes");
+    assert!(trials.iter().all(|t| t.state == TrialState::Complete));
+    let pids: BTreeSet<i64> =
+        trials.iter().filter_map(|t| t.system_attrs.get("worker_pid").and_then(|v| v.as_i64())).collect();
+    assert_eq!(pids.len(), 2, "both processes ran trials");
+}
+
+#[test]
+fn ask_and_tell_drive_a_study_from_a_shell_loop() {
+    let sb = Sandbox::new();
+    let cfg = sb.config("asktell", "n_trials = 3", GOOD);
+    let cfg = cfg.to_str().unwrap();
+    for _ in 0..3 {
+        let asked: serde_json::Value = serde_json::from_slice(&sb.run(&["ask", "-c", cfg]).stdout).unwrap();
+        let x = asked["params"]["x"].as_f64().unwrap();
+        let number = asked["trial"].to_string();
+        let out = sb.run(&["tell", "-c", cfg, "--trial", &number, "--value", &(x * 2.0).to_string()]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let failed = sb.run(&["ask", "-c", cfg]);
+    let number = serde_json::from_slice::<serde_json::Value>(&failed.stdout).unwrap()["trial"].to_string();
+    sb.run(&["tell", "-c", cfg, "--trial", &number, "--state", "failed", "--reason", "out of memory"]);
+    let again = sb.run(&["tell", "-c", cfg, "--trial", &number, "--value", "1"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(text(&again.stderr).contains("not running"), "{}", text(&again.stderr));
+    let trials = sb.study("asktell").trials().unwrap();
+    assert_eq!(trials.iter().filter(|t| t.state == TrialState::Complete).count(), 3);
+    assert_eq!(trials[3].fail_reason(), Some("out of memory"));
+
+    let enq = sb.run(&["enqueue", "-c", cfg, "--param", "x=0.25"]);
+    assert!(enq.status.success(), "{}", text(&enq.stderr));
+    let bad = sb.run(&["enqueue", "-c", cfg, "--param", "x=7"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("outside"), "{}", text(&bad.stderr));
+    let asked: serde_json::Value = serde_json::from_slice(&sb.run(&["ask", "-c", cfg]).stdout).unwrap();
+    assert_eq!(asked["params"]["x"], 0.25, "the enqueued configuration comes first");
+}
+
+#[test]
+fn delete_asks_for_the_name_unless_told_yes() {
+    let sb = Sandbox::new();
+    let cfg = sb.config("del", "n_trials = 1", GOOD);
+    assert!(sb.run(&["run", cfg.to_str().unwrap(), "--quiet"]).status.success());
+    let no = Command::new(bin()).args(["delete", "-c", cfg.to_str().unwrap()]).stdin(Stdio::null()).output().unwrap();
+    assert_eq!(no.status.code(), Some(1));
+    assert_eq!(sb.study("del").trials().unwrap().len(), 1);
+    let yes = sb.run(&["delete", "-c", cfg.to_str().unwrap(), "--yes"]);
+    assert!(yes.status.success());
+    let gone = sb.run(&["trials", "-c", cfg.to_str().unwrap()]);
+    assert_eq!(gone.status.code(), Some(2));
+    assert!(text(&gone.stderr).contains("no study named 'del'"));
+}

@@ -1,0 +1,278 @@
+use ferrotune_core::{Error, FrozenTrial, Pruner, Result, StudyDirection, StudyView, TrialState};
+
+/// Prunes a trial whose best intermediate value so far is worse than the
+/// given percentile of the completed trials' values at the same step.
+///
+/// The decision rule is Optuna's `PercentilePruner`: nothing is pruned
+/// before `n_startup_trials` trials have completed, before step
+/// `n_warmup_steps`, off the `interval_steps` grid, or when fewer than
+/// `n_min_trials` completed trials reported at this step. A trial whose
+/// values are all NaN is pruned. NaN values of other trials are ignored.
+#[derive(Debug, Clone)]
+pub struct PercentilePruner {
+    percentile: f64,
+    n_startup_trials: usize,
+    n_warmup_steps: u64,
+    interval_steps: u64,
+    n_min_trials: usize,
+}
+
+/// The median rule: [`PercentilePruner`] at the 50th percentile.
+#[derive(Debug, Clone)]
+pub struct MedianPruner(PercentilePruner);
+
+impl PercentilePruner {
+    /// A pruner at `percentile` (0..=100; 25 keeps the best quarter) with
+    /// Optuna's defaults: 5 startup trials, no warm-up, every step, one
+    /// trial needed at a step.
+    pub fn new(percentile: f64) -> Result<Self> {
+        if !(0.0..=100.0).contains(&percentile) {
+            return Err(Error::InvalidArgument(format!("percentile must be in [0, 100], got {percentile}")));
+        }
+        Ok(PercentilePruner { percentile, n_startup_trials: 5, n_warmup_steps: 0, interval_steps: 1, n_min_trials: 1 })
+    }
+
+    /// Never prune until this many trials have completed.
+    pub fn n_startup_trials(mut self, n: usize) -> Self {
+        self.n_startup_trials = n;
+        self
+    }
+
+    /// Never prune before this step.
+    pub fn n_warmup_steps(mut self, n: u64) -> Self {
+        self.n_warmup_steps = n;
+        self
+    }
+
+    /// Consider pruning only every this many steps after the warm-up.
+    pub fn interval_steps(mut self, n: u64) -> Result<Self> {
+        if n == 0 {
+            return Err(Error::InvalidArgument("interval_steps must be at least 1".into()));
+        }
+        self.interval_steps = n;
+        Ok(self)
+    }
+
+    /// Need at least this many completed trials with a value at the step.
+    pub fn n_min_trials(mut self, n: usize) -> Result<Self> {
+        if n == 0 {
+            return Err(Error::InvalidArgument("n_min_trials must be at least 1".into()));
+        }
+        self.n_min_trials = n;
+        Ok(self)
+    }
+
+    /// Whether `step` is the first reported step at or after the latest
+    /// pruning point on the interval grid (so a trial reporting every step
+    /// with `interval_steps = 3` is judged at steps 0, 3, 6, ...).
+    fn is_first_in_interval(&self, step: u64, trial: &FrozenTrial) -> bool {
+        if step < self.n_warmup_steps {
+            return false;
+        }
+        let lower = (step - self.n_warmup_steps) / self.interval_steps * self.interval_steps + self.n_warmup_steps;
+        let previous = trial.intermediate_values.keys().copied().filter(|&s| s != step).max();
+        previous.is_none_or(|p| p < lower)
+    }
+}
+
+/// Linear-interpolation percentile (numpy's default) of non-empty values.
+fn percentile_of(sorted: &[f64], q: f64) -> f64 {
+    let rank = q / 100.0 * (sorted.len() - 1) as f64;
+    let (lo, hi) = (rank.floor() as usize, rank.ceil() as usize);
+    sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo as f64)
+}
+
+impl Pruner for PercentilePruner {
+    fn prune(&self, study: &StudyView<'_>, trial: &FrozenTrial) -> Result<bool> {
+        let direction = match study.directions {
+            [d] => *d,
+            _ => {
+                return Err(Error::InvalidArgument(
+                    "the percentile and median pruners need a single-objective study".into(),
+                ))
+            }
+        };
+        let Some((step, _)) = trial.last_intermediate() else { return Ok(false) };
+        let completed: Vec<&FrozenTrial> = study.trials_in(&[TrialState::Complete]).collect();
+        if completed.is_empty() || completed.len() < self.n_startup_trials {
+            return Ok(false);
+        }
+        if !self.is_first_in_interval(step, trial) {
+            return Ok(false);
+        }
+        let own = trial.intermediate_values.values().copied().filter(|v| !v.is_nan());
+        let best = match direction {
+            StudyDirection::Minimize => own.fold(f64::NAN, f64::min),
+            StudyDirection::Maximize => own.fold(f64::NAN, f64::max),
+        };
+        if best.is_nan() {
+            return Ok(true);
+        }
+        let mut others: Vec<f64> = completed.iter().filter_map(|t| t.intermediate_values.get(&step).copied()).collect();
+        if others.len() < self.n_min_trials {
+            return Ok(false);
+        }
+        others.retain(|v| !v.is_nan());
+        if others.is_empty() {
+            return Ok(false);
+        }
+        others.sort_by(f64::total_cmp);
+        // For maximization the good side is the top, so mirror the percentile.
+        let q = match direction {
+            StudyDirection::Minimize => self.percentile,
+            StudyDirection::Maximize => 100.0 - self.percentile,
+        };
+        let threshold = percentile_of(&others, q);
+        Ok(direction.is_better(threshold, best))
+    }
+}
+
+impl MedianPruner {
+    /// The median rule with Optuna's defaults (5 startup trials, no warm-up).
+    pub fn new() -> Self {
+        MedianPruner(PercentilePruner::new(50.0).expect("50 is a valid percentile"))
+    }
+
+    /// Never prune until this many trials have completed.
+    pub fn n_startup_trials(self, n: usize) -> Self {
+        MedianPruner(self.0.n_startup_trials(n))
+    }
+
+    /// Never prune before this step.
+    pub fn n_warmup_steps(self, n: u64) -> Self {
+        MedianPruner(self.0.n_warmup_steps(n))
+    }
+
+    /// Consider pruning only every this many steps after the warm-up.
+    pub fn interval_steps(self, n: u64) -> Result<Self> {
+        self.0.interval_steps(n).map(MedianPruner)
+    }
+
+    /// Need at least this many completed trials with a value at the step.
+    pub fn n_min_trials(self, n: usize) -> Result<Self> {
+        self.0.n_min_trials(n).map(MedianPruner)
+    }
+}
+
+impl Default for MedianPruner {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Pruner for MedianPruner {
+    fn prune(&self, study: &StudyView<'_>, trial: &FrozenTrial) -> Result<bool> {
+        self.0.prune(study, trial)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    fn curve(number: u64, state: TrialState, values: &[(u64, f64)]) -> Arc<FrozenTrial> {
+        Arc::new(FrozenTrial {
+            trial_id: number as i64,
+            number,
+            state,
+            values: None,
+            params: BTreeMap::new(),
+            intermediate_values: values.iter().copied().collect(),
+            user_attrs: BTreeMap::new(),
+            system_attrs: BTreeMap::new(),
+            fixed_params: None,
+            started_at_us: None,
+            finished_at_us: None,
+        })
+    }
+
+    /// Three completed curves: at step 1 they read 1.0, 2.0, 3.0 (median 2.0).
+    fn history() -> Vec<Arc<FrozenTrial>> {
+        vec![
+            curve(0, TrialState::Complete, &[(0, 5.0), (1, 1.0), (2, 0.5)]),
+            curve(1, TrialState::Complete, &[(0, 6.0), (1, 2.0), (2, f64::NAN)]),
+            curve(2, TrialState::Complete, &[(0, 7.0), (1, 3.0)]),
+            // Running and pruned trials never count as references.
+            curve(3, TrialState::Running, &[(1, 100.0)]),
+            curve(4, TrialState::Pruned, &[(1, -100.0)]),
+        ]
+    }
+
+    fn decide(pruner: &impl Pruner, direction: StudyDirection, trial: &FrozenTrial) -> bool {
+        let trials = history();
+        let dirs = [direction];
+        pruner.prune(&StudyView { study_name: "s", directions: &dirs, trials: &trials }, trial).unwrap()
+    }
+
+    #[test]
+    fn median_rule_against_hand_made_curves() {
+        let median = MedianPruner::new().n_startup_trials(3);
+        let min = StudyDirection::Minimize;
+        assert!(decide(&median, min, &curve(9, TrialState::Running, &[(0, 9.0), (1, 2.5)])));
+        assert!(!decide(&median, min, &curve(9, TrialState::Running, &[(0, 9.0), (1, 1.5)])));
+        // A tie with the median is not pruned.
+        assert!(!decide(&median, min, &curve(9, TrialState::Running, &[(1, 2.0)])));
+        // The trial's best value so far counts, not its last one.
+        assert!(!decide(&median, min, &curve(9, TrialState::Running, &[(0, 0.1), (1, 2.5)])));
+        // Maximizing flips the comparison.
+        let max = StudyDirection::Maximize;
+        assert!(decide(&median, max, &curve(9, TrialState::Running, &[(1, 1.5)])));
+        assert!(!decide(&median, max, &curve(9, TrialState::Running, &[(1, 2.5)])));
+    }
+
+    #[test]
+    fn missing_steps_nan_and_guards() {
+        let min = StudyDirection::Minimize;
+        let median = MedianPruner::new().n_startup_trials(3);
+        // Step 2: references are 0.5 and NaN; NaN is ignored, threshold 0.5.
+        assert!(decide(&median, min, &curve(9, TrialState::Running, &[(2, 0.6)])));
+        // A step no completed trial reported: no reference, no pruning.
+        assert!(!decide(&median, min, &curve(9, TrialState::Running, &[(7, 1e9)])));
+        // All-NaN own values are pruned.
+        assert!(decide(&median, min, &curve(9, TrialState::Running, &[(1, f64::NAN)])));
+        // No intermediate value yet: nothing to judge.
+        assert!(!decide(&median, min, &curve(9, TrialState::Running, &[])));
+        // Too few completed trials.
+        assert!(!decide(&MedianPruner::new().n_startup_trials(4), min, &curve(9, TrialState::Running, &[(1, 9.0)])));
+        // Warm-up.
+        assert!(!decide(&median.clone().n_warmup_steps(2), min, &curve(9, TrialState::Running, &[(1, 9.0)])));
+        // n_min_trials: only two trials reported at step 2.
+        let strict = MedianPruner::new().n_startup_trials(3).n_min_trials(3).unwrap();
+        assert!(!decide(&strict, min, &curve(9, TrialState::Running, &[(2, 9.0)])));
+    }
+
+    #[test]
+    fn interval_steps_judge_only_the_first_step_of_each_interval() {
+        let min = StudyDirection::Minimize;
+        let p = MedianPruner::new().n_startup_trials(3).interval_steps(2).unwrap();
+        // Step 1 is not on the grid 0, 2, 4 ... and step 0 was already judged.
+        assert!(!decide(&p, min, &curve(9, TrialState::Running, &[(0, 9.0), (1, 9.0)])));
+        // Step 2 is.
+        assert!(decide(&p, min, &curve(9, TrialState::Running, &[(0, 9.0), (1, 9.0), (2, 9.0)])));
+        // A first report at step 1 is the first in the interval [0, 2): judged.
+        assert!(decide(&p, min, &curve(9, TrialState::Running, &[(1, 9.0)])));
+    }
+
+    #[test]
+    fn percentiles_interpolate_like_numpy() {
+        assert_eq!(percentile_of(&[1.0, 2.0, 3.0, 4.0], 50.0), 2.5);
+        assert_eq!(percentile_of(&[1.0, 2.0, 3.0, 4.0], 25.0), 1.75);
+        assert_eq!(percentile_of(&[5.0], 90.0), 5.0);
+        assert!(PercentilePruner::new(101.0).is_err());
+        let quarter = PercentilePruner::new(25.0).unwrap().n_startup_trials(3);
+        // 25th percentile of 1, 2, 3 is 1.5 (minimize): 1.6 is pruned.
+        assert!(decide(&quarter, StudyDirection::Minimize, &curve(9, TrialState::Running, &[(1, 1.6)])));
+        assert!(!decide(&quarter, StudyDirection::Minimize, &curve(9, TrialState::Running, &[(1, 1.4)])));
+    }
+
+    #[test]
+    fn multi_objective_is_a_clear_error() {
+        let trials = history();
+        let dirs = [StudyDirection::Minimize, StudyDirection::Minimize];
+        let view = StudyView { study_name: "s", directions: &dirs, trials: &trials };
+        let err = MedianPruner::new().prune(&view, &curve(9, TrialState::Running, &[(1, 1.0)])).unwrap_err();
+        assert!(err.to_string().contains("single-objective"));
+    }
+}
