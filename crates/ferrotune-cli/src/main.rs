@@ -119,6 +119,10 @@ enum Cmd {
     Ask {
         #[arg(short, long)]
         config: PathBuf,
+        /// Print shell assignments (TRIAL=7, then one NAME=value per
+        /// parameter) for `eval`, instead of JSON.
+        #[arg(long)]
+        shell: bool,
     },
     /// Finish a trial started with `ask`.
     #[command(
@@ -331,7 +335,7 @@ fn dispatch(command: Cmd) -> Result<ExitCode, CliError> {
             let number = study.enqueue_trial(values)?;
             println!("enqueued as trial {number} of study '{}'", study.name());
         }
-        Cmd::Ask { config } => {
+        Cmd::Ask { config, shell } => {
             let config = TuneConfig::load(&config)?;
             let study = Study::builder()
                 .name(&config.study_name)
@@ -352,8 +356,19 @@ fn dispatch(command: Cmd) -> Result<ExitCode, CliError> {
                 }
                 trial.suggest(&spec.name, spec.distribution.clone())?;
             }
-            let out = serde_json::json!({"study": study.name(), "trial": trial.number(), "params": trial.params()});
-            println!("{out}");
+            if shell {
+                println!("TRIAL={}", trial.number());
+                for (name, value) in trial.params() {
+                    let plain = match value {
+                        ParamValue::Str(s) => s,
+                        other => other.to_string(),
+                    };
+                    println!("{}={}", shell_name(&name), runner::shell_quote(&plain));
+                }
+            } else {
+                let out = serde_json::json!({"study": study.name(), "trial": trial.number(), "params": trial.params()});
+                println!("{out}");
+            }
         }
         Cmd::Tell { config, trial, values, state, reason } => {
             let config = TuneConfig::load(&config)?;
@@ -404,6 +419,15 @@ fn dispatch(command: Cmd) -> Result<ExitCode, CliError> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A parameter name as a shell variable name.
+fn shell_name(name: &str) -> String {
+    let mut out: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
+    if out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, '_');
+    }
+    out
 }
 
 /// Parse a command-line value for a parameter by its distribution.

@@ -97,7 +97,7 @@ impl Progress {
             };
             bar.set_draw_target(ProgressDrawTarget::stderr_with_hz(4));
             bar.set_style(
-                ProgressStyle::with_template("{elapsed_precise} [{bar:28}] {pos}/{len} trials, ETA {eta}  {msg}")
+                ProgressStyle::with_template("{elapsed_precise} [{bar:28}] {pos}/{len} trials, ETA {eta}  {wide_msg}")
                     .expect("valid template")
                     .progress_chars("=> "),
             );

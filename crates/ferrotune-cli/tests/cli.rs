@@ -382,3 +382,63 @@ fn delete_asks_for_the_name_unless_told_yes() {
     assert_eq!(gone.status.code(), Some(2));
     assert!(text(&gone.stderr).contains("no study named 'del'"));
 }
+
+#[test]
+fn the_readme_shell_loop_drives_a_study() {
+    let sb = Sandbox::new();
+    let cfg = sb.config("loop", "n_trials = 4", GOOD);
+    // The loop from the README, with the program replaced by awk.
+    let script = format!(
+        r#"set -e
+for i in 1 2 3 4; do
+  eval "$({bin} ask -c {cfg} --shell)"
+  loss=$(awk -v x="$x" 'BEGIN {{ print (x - 0.3)^2 }}')
+  {bin} tell -c {cfg} --trial "$TRIAL" --value "$loss"
+done"#,
+        bin = bin(),
+        cfg = cfg.display()
+    );
+    let out = Command::new("bash").arg("-c").arg(&script).current_dir(sb.dir.path()).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let trials = sb.study("loop").trials().unwrap();
+    assert_eq!(trials.len(), 4);
+    for t in &trials {
+        let x = t.param_values()["x"].as_f64().unwrap();
+        assert_eq!(t.state, TrialState::Complete);
+        assert!((t.value().unwrap() - (x - 0.3).powi(2)).abs() < 1e-5);
+    }
+}
+
+#[test]
+fn pruned_trials_are_stopped_and_keep_their_last_value() {
+    let sb = Sandbox::new();
+    std::fs::create_dir(sb.path("pids")).unwrap();
+    // Loss falls with the epochs, but stays x above its floor: trials with a
+    // large x are worse than the median at every step.
+    let body = r#"echo $$ > pids/$FERROTUNE_TRIAL_NUMBER
+for e in 1 2 3 4 5 6; do
+  awk -v x="$FERROTUNE_PARAM_X" -v e=$e 'BEGIN { printf "epoch=%d loss=%.6f\n", e, x + 1/e }'
+  sleep 0.1
+done"#;
+    let cfg = sb.config("prune", "n_trials = 12\nn_jobs = 2", body);
+    let toml = std::fs::read_to_string(&cfg).unwrap()
+        + "\n[pruner]\ntype = \"median\"\nn_startup_trials = 3\nn_warmup_steps = 1\n";
+    std::fs::write(&cfg, toml).unwrap();
+    let out = sb.run(&["run", cfg.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // --json: one object per trial, then a summary.
+    let events: Vec<serde_json::Value> =
+        text(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("every line is JSON")).collect();
+    assert_eq!(events.iter().filter(|e| e["event"] == "trial").count(), 12);
+    assert_eq!(events.last().unwrap()["event"], "summary");
+
+    let trials = sb.study("prune").trials().unwrap();
+    let pruned: Vec<_> = trials.iter().filter(|t| t.state == TrialState::Pruned).collect();
+    assert!(!pruned.is_empty(), "some trials were pruned");
+    for t in &pruned {
+        assert!(t.intermediate_values.len() < 6, "trial {} was stopped early", t.number);
+        assert_eq!(t.value(), t.last_intermediate().map(|(_, v)| v), "a pruned trial keeps its last value");
+        let pid: i32 = std::fs::read_to_string(sb.path(&format!("pids/{}", t.number))).unwrap().trim().parse().unwrap();
+        assert!(!alive(pid), "pruned trial {} left its process {pid} running", t.number);
+    }
+}
