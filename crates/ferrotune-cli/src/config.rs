@@ -9,7 +9,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ferrotune::core::{Pruner, Sampler};
-use ferrotune::pruners::{NopPruner, PercentilePruner};
+use ferrotune::pruners::{
+    HyperbandPruner, NopPruner, PatientPruner, PercentilePruner, SuccessiveHalvingPruner, ThresholdPruner,
+    WilcoxonPruner,
+};
 use ferrotune::samplers::{GridSampler, RandomSampler};
 use ferrotune::{Distribution, FloatDistribution, IntDistribution, ParamValue, StudyDirection};
 use serde::Deserialize;
@@ -601,14 +604,22 @@ fn build_pruner(table: Option<&toml::Table>, err: &ErrFn<'_>) -> Result<Arc<dyn 
     let kind = match table_get(table, "type") {
         Some(toml::Value::String(s)) => s.clone(),
         Some(other) => return Err(err("pruner.type", format!("must be a string, got {other}"))),
-        None => return Err(err("pruner.type", "missing (median, percentile or none)".into())),
+        None => return Err(err("pruner.type", format!("missing (one of: {})", PRUNERS.join(", ")))),
     };
+    let percentile_options: &[&str] = &["type", "n_startup_trials", "n_warmup_steps", "interval_steps", "n_min_trials"];
     let allowed: &[&str] = match kind.as_str() {
-        "none" | "nop" => &["type"],
-        "median" => &["type", "n_startup_trials", "n_warmup_steps", "interval_steps", "n_min_trials"],
+        "none" => &["type"],
+        "median" => percentile_options,
         "percentile" => &["type", "percentile", "n_startup_trials", "n_warmup_steps", "interval_steps", "n_min_trials"],
+        "successive_halving" | "asha" => {
+            &["type", "min_resource", "reduction_factor", "min_early_stopping_rate", "bootstrap_count"]
+        }
+        "hyperband" => &["type", "min_resource", "max_resource", "reduction_factor", "bootstrap_count"],
+        "threshold" => &["type", "lower", "upper", "n_warmup_steps", "interval_steps"],
+        "patient" => &["type", "patience", "min_delta"],
+        "wilcoxon" => &["type", "p_threshold", "n_startup_steps"],
         other => {
-            return Err(err("pruner.type", format!("unknown pruner '{other}' (available: median, percentile, none)")))
+            return Err(err("pruner.type", format!("unknown pruner '{other}' (available: {})", PRUNERS.join(", "))))
         }
     };
     for key in table.keys() {
@@ -626,27 +637,91 @@ fn build_pruner(table: Option<&toml::Table>, err: &ErrFn<'_>) -> Result<Arc<dyn 
             Some(other) => Err(err(&format!("pruner.{key}"), format!("must be a non-negative integer, got {other}"))),
         }
     };
-    if kind == "none" || kind == "nop" {
-        return Ok(Arc::new(NopPruner));
-    }
-    let percentile = match (kind.as_str(), table_get(table, "percentile")) {
-        ("median", _) => 50.0,
-        (_, Some(toml::Value::Integer(i))) => *i as f64,
-        (_, Some(toml::Value::Float(f))) => *f,
-        (_, Some(other)) => return Err(err("pruner.percentile", format!("must be a number, got {other}"))),
-        (_, None) => return Err(err("pruner.percentile", "missing (e.g. 25 keeps the best quarter)".into())),
+    // An integer, or "auto" (None).
+    let count_or_auto = |key: &str| -> Result<Option<u64>, ConfigError> {
+        match table_get(table, key) {
+            None => Ok(None),
+            Some(toml::Value::String(s)) if s == "auto" => Ok(None),
+            Some(toml::Value::Integer(i)) if *i >= 1 => Ok(Some(*i as u64)),
+            Some(other) => {
+                Err(err(&format!("pruner.{key}"), format!("must be a positive integer or \"auto\", got {other}")))
+            }
+        }
     };
-    let pruner = PercentilePruner::new(percentile)
-        .map_err(|e| err("pruner.percentile", e.to_string()))?
-        .n_startup_trials(count("n_startup_trials", 5)? as usize)
-        .n_warmup_steps(count("n_warmup_steps", 0)?)
-        .interval_steps(count("interval_steps", 1)?)
-        .map_err(|e| err("pruner.interval_steps", e.to_string()))?
-        .n_min_trials(count("n_min_trials", 1)? as usize)
-        .map_err(|e| err("pruner.n_min_trials", e.to_string()))?;
-    // The median rule is the 50th percentile; one implementation serves both.
-    Ok(Arc::new(pruner))
+    let number = |key: &str| -> Result<Option<f64>, ConfigError> {
+        match table_get(table, key) {
+            None => Ok(None),
+            Some(toml::Value::Integer(i)) => Ok(Some(*i as f64)),
+            Some(toml::Value::Float(f)) => Ok(Some(*f)),
+            Some(other) => Err(err(&format!("pruner.{key}"), format!("must be a number, got {other}"))),
+        }
+    };
+    let at = |key: &'static str| move |e: ferrotune::Error| err(&format!("pruner.{key}"), e.to_string());
+    let pruner: Arc<dyn Pruner> = match kind.as_str() {
+        "none" => Arc::new(NopPruner),
+        "median" | "percentile" => {
+            let percentile = if kind == "median" {
+                50.0
+            } else {
+                number("percentile")?
+                    .ok_or_else(|| err("pruner.percentile", "missing (e.g. 25 keeps the best quarter)".into()))?
+            };
+            // The median rule is the 50th percentile; one implementation serves both.
+            Arc::new(
+                PercentilePruner::new(percentile)
+                    .map_err(at("percentile"))?
+                    .n_startup_trials(count("n_startup_trials", 5)? as usize)
+                    .n_warmup_steps(count("n_warmup_steps", 0)?)
+                    .interval_steps(count("interval_steps", 1)?)
+                    .map_err(at("interval_steps"))?
+                    .n_min_trials(count("n_min_trials", 1)? as usize)
+                    .map_err(at("n_min_trials"))?,
+            )
+        }
+        "successive_halving" | "asha" => Arc::new(
+            SuccessiveHalvingPruner::new()
+                .min_resource(count_or_auto("min_resource")?)
+                .map_err(at("min_resource"))?
+                .reduction_factor(count("reduction_factor", 4)?)
+                .map_err(at("reduction_factor"))?
+                .min_early_stopping_rate(count("min_early_stopping_rate", 0)? as u32)
+                .bootstrap_count(count("bootstrap_count", 0)? as usize)
+                .map_err(at("bootstrap_count"))?,
+        ),
+        "hyperband" => Arc::new(
+            HyperbandPruner::new()
+                .min_resource(count("min_resource", 1)?)
+                .map_err(at("min_resource"))?
+                .max_resource(count_or_auto("max_resource")?)
+                .map_err(at("max_resource"))?
+                .reduction_factor(count("reduction_factor", 3)?)
+                .map_err(at("reduction_factor"))?
+                .bootstrap_count(count("bootstrap_count", 0)? as usize)
+                .map_err(at("bootstrap_count"))?,
+        ),
+        "threshold" => Arc::new(
+            ThresholdPruner::new(number("lower")?, number("upper")?)
+                .map_err(|e| err("pruner", e.to_string()))?
+                .n_warmup_steps(count("n_warmup_steps", 0)?)
+                .interval_steps(count("interval_steps", 1)?)
+                .map_err(at("interval_steps"))?,
+        ),
+        "patient" => Arc::new(
+            PatientPruner::new(None, count("patience", 3)? as usize, number("min_delta")?.unwrap_or(0.0))
+                .map_err(at("min_delta"))?,
+        ),
+        _ => Arc::new(
+            WilcoxonPruner::new(number("p_threshold")?.unwrap_or(0.1))
+                .map_err(at("p_threshold"))?
+                .n_startup_steps(count("n_startup_steps", 0)? as usize),
+        ),
+    };
+    Ok(pruner)
 }
+
+/// Pruner names accepted in `[pruner] type`.
+const PRUNERS: [&str; 9] =
+    ["median", "percentile", "successive_halving", "asha", "hyperband", "threshold", "patient", "wilcoxon", "none"];
 
 /// Placeholders `{name}` in a command, with `{{` and `}}` as literal braces.
 pub fn placeholders(template: &str) -> Result<Vec<String>, String> {

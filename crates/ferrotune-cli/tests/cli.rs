@@ -185,6 +185,16 @@ fn bad_configs_exit_2_naming_file_key_and_problem_and_write_nothing() {
             base("x = { type = \"int\", low = 0, high = 10, step = 3 }", ""),
             vec!["params.x", "does not divide"],
         ),
+        (
+            "bad pruner option",
+            base(x, "") + "[pruner]\ntype = \"hyperband\"\nmax_resource = 0\n",
+            vec!["pruner.max_resource", "positive integer"],
+        ),
+        (
+            "unknown pruner option",
+            base(x, "") + "[pruner]\ntype = \"asha\"\npatience = 3\n",
+            vec!["pruner.patience", "unknown option for the asha pruner"],
+        ),
     ];
     for (what, config, expected) in cases {
         let path = sb.write("bad.toml", &config);
@@ -411,34 +421,41 @@ done"#,
 
 #[test]
 fn pruned_trials_are_stopped_and_keep_their_last_value() {
-    let sb = Sandbox::new();
-    std::fs::create_dir(sb.path("pids")).unwrap();
     // Loss falls with the epochs, but stays x above its floor: trials with a
-    // large x are worse than the median at every step.
-    let body = r#"echo $$ > pids/$FERROTUNE_TRIAL_NUMBER
+    // large x are worse than the others at every step.
+    let body = r#"echo $$ > pids-$FERROTUNE_STUDY_NAME/$FERROTUNE_TRIAL_NUMBER
 for e in 1 2 3 4 5 6; do
   awk -v x="$FERROTUNE_PARAM_X" -v e=$e 'BEGIN { printf "epoch=%d loss=%.6f\n", e, x + 1/e }'
   sleep 0.1
 done"#;
-    let cfg = sb.config("prune", "n_trials = 12\nn_jobs = 2", body);
-    let toml = std::fs::read_to_string(&cfg).unwrap()
-        + "\n[pruner]\ntype = \"median\"\nn_startup_trials = 3\nn_warmup_steps = 1\n";
-    std::fs::write(&cfg, toml).unwrap();
-    let out = sb.run(&["run", cfg.to_str().unwrap(), "--json"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    // --json: one object per trial, then a summary.
-    let events: Vec<serde_json::Value> =
-        text(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("every line is JSON")).collect();
-    assert_eq!(events.iter().filter(|e| e["event"] == "trial").count(), 12);
-    assert_eq!(events.last().unwrap()["event"], "summary");
+    let pruners = [
+        ("median", "type = \"median\"\nn_startup_trials = 3\nn_warmup_steps = 1", "n_jobs = 2"),
+        ("asha", "type = \"asha\"\nmin_resource = 1\nreduction_factor = 2", "n_jobs = 1"),
+        ("hyperband", "type = \"hyperband\"\nmin_resource = 1\nmax_resource = 6", "n_jobs = 1"),
+    ];
+    for (name, pruner, jobs) in pruners {
+        let sb = Sandbox::new();
+        std::fs::create_dir(sb.path(&format!("pids-{name}"))).unwrap();
+        let cfg = sb.config(name, &format!("n_trials = 12\n{jobs}"), body);
+        let toml = std::fs::read_to_string(&cfg).unwrap() + "\n[pruner]\n" + pruner + "\n";
+        std::fs::write(&cfg, toml).unwrap();
+        let out = sb.run(&["run", cfg.to_str().unwrap(), "--json"]);
+        assert!(out.status.success(), "{name}: {}", text(&out.stderr));
+        // --json: one object per trial, then a summary.
+        let events: Vec<serde_json::Value> =
+            text(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("every line is JSON")).collect();
+        assert_eq!(events.iter().filter(|e| e["event"] == "trial").count(), 12, "{name}");
+        assert_eq!(events.last().unwrap()["event"], "summary");
 
-    let trials = sb.study("prune").trials().unwrap();
-    let pruned: Vec<_> = trials.iter().filter(|t| t.state == TrialState::Pruned).collect();
-    assert!(!pruned.is_empty(), "some trials were pruned");
-    for t in &pruned {
-        assert!(t.intermediate_values.len() < 6, "trial {} was stopped early", t.number);
-        assert_eq!(t.value(), t.last_intermediate().map(|(_, v)| v), "a pruned trial keeps its last value");
-        let pid: i32 = std::fs::read_to_string(sb.path(&format!("pids/{}", t.number))).unwrap().trim().parse().unwrap();
-        assert!(!alive(pid), "pruned trial {} left its process {pid} running", t.number);
+        let trials = sb.study(name).trials().unwrap();
+        let pruned: Vec<_> = trials.iter().filter(|t| t.state == TrialState::Pruned).collect();
+        assert!(!pruned.is_empty(), "{name}: some trials were pruned");
+        for t in &pruned {
+            assert!(t.intermediate_values.len() < 6, "{name}: trial {} was stopped early", t.number);
+            assert_eq!(t.value(), t.last_intermediate().map(|(_, v)| v), "a pruned trial keeps its last value");
+            let pid_file = sb.path(&format!("pids-{name}/{}", t.number));
+            let pid: i32 = std::fs::read_to_string(pid_file).unwrap().trim().parse().unwrap();
+            assert!(!alive(pid), "{name}: pruned trial {} left its process {pid} running", t.number);
+        }
     }
 }

@@ -16,7 +16,10 @@ pub type SearchSpace = BTreeMap<String, Distribution>;
 /// `trials` holds every trial of the study in number order, including
 /// running and waiting ones (so samplers can account for work in flight).
 /// The snapshot was taken after the current trial was created, so every
-/// trial with a smaller number is in it.
+/// trial with a smaller number is in it — except that a sampler under a
+/// pruner that groups trials ([`Pruner::trial_group`], Hyperband) sees only
+/// the trials of the current trial's group (finite samplers, which declare
+/// [`Sampler::max_trials`], always see all).
 #[derive(Debug, Clone, Copy)]
 pub struct StudyView<'a> {
     /// The study's name.
@@ -100,4 +103,13 @@ pub trait Sampler: Send + Sync {
 pub trait Pruner: Send + Sync {
     /// Whether `trial` should be pruned now.
     fn prune(&self, study: &StudyView<'_>, trial: &FrozenTrial) -> Result<bool>;
+
+    /// The group (a Hyperband bracket) trial `trial_number` belongs to, if
+    /// the pruner splits the study into groups run on different budgets.
+    /// Samplers then see only the trials of the same group, so a model is
+    /// never fitted across budgets. Default: no groups.
+    fn trial_group(&self, study: &StudyView<'_>, trial_number: u64) -> Result<Option<u64>> {
+        let _ = (study, trial_number);
+        Ok(None)
+    }
 }

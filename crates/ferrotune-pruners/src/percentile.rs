@@ -61,18 +61,6 @@ impl PercentilePruner {
         self.n_min_trials = n;
         Ok(self)
     }
-
-    /// Whether `step` is the first reported step at or after the latest
-    /// pruning point on the interval grid (so a trial reporting every step
-    /// with `interval_steps = 3` is judged at steps 0, 3, 6, ...).
-    fn is_first_in_interval(&self, step: u64, trial: &FrozenTrial) -> bool {
-        if step < self.n_warmup_steps {
-            return false;
-        }
-        let lower = (step - self.n_warmup_steps) / self.interval_steps * self.interval_steps + self.n_warmup_steps;
-        let previous = trial.intermediate_values.keys().copied().filter(|&s| s != step).max();
-        previous.is_none_or(|p| p < lower)
-    }
 }
 
 /// Linear-interpolation percentile (numpy's default) of non-empty values.
@@ -84,20 +72,13 @@ fn percentile_of(sorted: &[f64], q: f64) -> f64 {
 
 impl Pruner for PercentilePruner {
     fn prune(&self, study: &StudyView<'_>, trial: &FrozenTrial) -> Result<bool> {
-        let direction = match study.directions {
-            [d] => *d,
-            _ => {
-                return Err(Error::InvalidArgument(
-                    "the percentile and median pruners need a single-objective study".into(),
-                ))
-            }
-        };
+        let direction = crate::single_direction(study, "percentile (or median)")?;
         let Some((step, _)) = trial.last_intermediate() else { return Ok(false) };
         let completed: Vec<&FrozenTrial> = study.trials_in(&[TrialState::Complete]).collect();
         if completed.is_empty() || completed.len() < self.n_startup_trials {
             return Ok(false);
         }
-        if !self.is_first_in_interval(step, trial) {
+        if !crate::is_first_in_interval(step, trial, self.n_warmup_steps, self.interval_steps) {
             return Ok(false);
         }
         let own = trial.intermediate_values.values().copied().filter(|v| !v.is_nan());

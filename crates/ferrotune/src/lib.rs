@@ -49,7 +49,10 @@ pub mod samplers {
 
 /// Pruners: when running trials stop early.
 pub mod pruners {
-    pub use ferrotune_pruners::{MedianPruner, NopPruner, PercentilePruner};
+    pub use ferrotune_pruners::{
+        HyperbandPruner, MedianPruner, NopPruner, PatientPruner, PercentilePruner, SuccessiveHalvingPruner,
+        ThresholdPruner, WilcoxonPruner,
+    };
 }
 
 /// Storages: where studies live.

@@ -68,6 +68,27 @@ impl StudyInner {
     }
 }
 
+impl StudyInner {
+    /// The trials the sampler may learn from for trial `number`: all of
+    /// them, or, when the pruner groups trials (Hyperband brackets), those
+    /// of the same group. Finite samplers (a grid) count trials by number,
+    /// so they always see the whole study.
+    fn sampler_trials(&self, snapshot: Snapshot, number: u64) -> Result<Snapshot> {
+        if self.sampler.max_trials().is_some() {
+            return Ok(snapshot);
+        }
+        let view = StudyView { study_name: &self.info.name, directions: &self.info.directions, trials: &snapshot };
+        let Some(group) = self.pruner.trial_group(&view, number)? else { return Ok(snapshot) };
+        let mut same_group = Vec::new();
+        for t in snapshot.iter() {
+            if self.pruner.trial_group(&view, t.number)? == Some(group) {
+                same_group.push(t.clone());
+            }
+        }
+        Ok(Arc::new(same_group))
+    }
+}
+
 /// An optimization study: a named set of trials in a storage, with the
 /// sampler and pruner this process uses on it. Cheap to clone; clones share
 /// everything.
@@ -345,7 +366,7 @@ impl Study {
         };
         let trial_id = frozen.trial_id;
         let prepared = (|| {
-            let snapshot = inner.refresh()?;
+            let snapshot = inner.sampler_trials(inner.refresh()?, frozen.number)?;
             let view =
                 StudyView { study_name: &inner.info.name, directions: &inner.info.directions, trials: &snapshot };
             let relative_space = inner.sampler.infer_relative_search_space(&view, &frozen);

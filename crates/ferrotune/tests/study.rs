@@ -341,3 +341,61 @@ fn sqlite_and_memory_give_the_same_seeded_study() {
     let b = run(Study::builder().storage(sqlite).sampler(RandomSampler::with_seed(3)).create().unwrap());
     assert_eq!(a, b);
 }
+
+/// Records, for every draw, whether the sampler's view held only trials of
+/// the drawing trial's Hyperband bracket.
+struct BracketSpy {
+    pruner: Arc<ferrotune::pruners::HyperbandPruner>,
+    mixed_views: AtomicU64,
+    filtered_views: AtomicU64,
+}
+
+impl ferrotune::core::Sampler for BracketSpy {
+    fn name(&self) -> &str {
+        "spy"
+    }
+    fn sample_independent(
+        &self,
+        study: &StudyView<'_>,
+        trial: &FrozenTrial,
+        _name: &str,
+        _distribution: &ferrotune::Distribution,
+    ) -> ferrotune::Result<f64> {
+        let own = self.pruner.trial_group(study, trial.number)?;
+        if own.is_some() {
+            let all_same = study.trials.iter().all(|t| self.pruner.trial_group(study, t.number).unwrap() == own);
+            let counter = if all_same { &self.filtered_views } else { &self.mixed_views };
+            counter.fetch_add(1, Ordering::SeqCst);
+        }
+        // Spread the values so the curves differ and some trials lose.
+        Ok((trial.number as f64 * 0.618_033_988_7).fract())
+    }
+}
+
+#[test]
+fn under_hyperband_samplers_see_only_their_bracket() {
+    let pruner =
+        Arc::new(ferrotune::pruners::HyperbandPruner::new().min_resource(1).unwrap().max_resource(Some(27)).unwrap());
+    let spy = Arc::new(BracketSpy {
+        pruner: pruner.clone(),
+        mixed_views: AtomicU64::new(0),
+        filtered_views: AtomicU64::new(0),
+    });
+    let study = Study::builder().sampler_arc(spy.clone()).pruner_arc(pruner).create().unwrap();
+    study
+        .optimize(60, |trial| {
+            let x = trial.suggest_float("x", 0.0, 1.0)?;
+            for step in 0..27 {
+                trial.report(step, x + 1.0 / (step as f64 + 1.0))?;
+                if trial.should_prune()? {
+                    return Err(TrialError::Pruned);
+                }
+            }
+            Ok(x)
+        })
+        .unwrap();
+    assert_eq!(spy.mixed_views.load(Ordering::SeqCst), 0, "a sampler saw trials of another bracket");
+    assert!(spy.filtered_views.load(Ordering::SeqCst) >= 59);
+    let pruned = study.trials_in(&[TrialState::Pruned]).unwrap().len();
+    assert!(pruned > 0, "worse curves are stopped at their bracket's rungs");
+}

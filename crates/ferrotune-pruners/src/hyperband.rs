@@ -1,0 +1,167 @@
+use std::sync::{Arc, Mutex};
+
+use ferrotune_core::{Error, FrozenTrial, Pruner, Result, StudyView, TrialState};
+
+use crate::SuccessiveHalvingPruner;
+
+/// Hyperband (Li et al. 2018) as Optuna runs it: several successive-halving
+/// brackets with different first rungs, each trial assigned to one bracket
+/// by a hash of the study name and trial number, each bracket judging its
+/// trials only against its own. Through [`Pruner::trial_group`], samplers
+/// also see only the trials of the same bracket, so their models are not
+/// mixed across budgets; combined with TPE this is a BOHB-style search.
+#[derive(Debug)]
+pub struct HyperbandPruner {
+    min_resource: u64,
+    /// `None` = "auto": the longest completed trial's last step + 1.
+    max_resource: Option<u64>,
+    reduction_factor: u64,
+    bootstrap_count: usize,
+    brackets: Mutex<Option<Arc<Brackets>>>,
+}
+
+#[derive(Debug)]
+struct Brackets {
+    budgets: Vec<u64>,
+    total: u64,
+    pruners: Vec<SuccessiveHalvingPruner>,
+}
+
+impl HyperbandPruner {
+    /// Optuna's defaults: min_resource 1, max_resource "auto", reduction
+    /// factor 3, no bootstrap.
+    pub fn new() -> Self {
+        HyperbandPruner {
+            min_resource: 1,
+            max_resource: None,
+            reduction_factor: 3,
+            bootstrap_count: 0,
+            brackets: Mutex::new(None),
+        }
+    }
+
+    /// Steps before the most aggressive bracket's first rung.
+    pub fn min_resource(mut self, steps: u64) -> Result<Self> {
+        if steps == 0 {
+            return Err(Error::InvalidArgument("min_resource must be at least 1".into()));
+        }
+        self.min_resource = steps;
+        Ok(self)
+    }
+
+    /// The number of steps of a full trial (`None`: learn it from the first
+    /// completed trial).
+    pub fn max_resource(mut self, steps: Option<u64>) -> Result<Self> {
+        if steps == Some(0) {
+            return Err(Error::InvalidArgument("max_resource must be at least 1".into()));
+        }
+        self.max_resource = steps;
+        self.check()?;
+        Ok(self)
+    }
+
+    /// Keep the top `1 / factor` at each rung (at least 2).
+    pub fn reduction_factor(mut self, factor: u64) -> Result<Self> {
+        if factor < 2 {
+            return Err(Error::InvalidArgument(format!("reduction_factor must be at least 2, got {factor}")));
+        }
+        self.reduction_factor = factor;
+        Ok(self)
+    }
+
+    /// Passed to each bracket's successive halving.
+    pub fn bootstrap_count(mut self, count: usize) -> Result<Self> {
+        self.bootstrap_count = count;
+        self.check()?;
+        Ok(self)
+    }
+
+    fn check(&self) -> Result<()> {
+        if self.bootstrap_count > 0 && self.max_resource.is_none() {
+            return Err(Error::InvalidArgument("bootstrap_count needs an explicit max_resource, not auto".into()));
+        }
+        Ok(())
+    }
+
+    /// The brackets, built once max_resource is known.
+    fn brackets(&self, study: &StudyView<'_>) -> Result<Option<Arc<Brackets>>> {
+        let mut slot = self.brackets.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(b) = slot.as_ref() {
+            return Ok(Some(b.clone()));
+        }
+        let max_resource = match self.max_resource {
+            Some(m) => m,
+            None => match study
+                .trials_in(&[TrialState::Complete])
+                .filter_map(|t| t.last_intermediate())
+                .map(|(s, _)| s)
+                .max()
+            {
+                Some(longest) => longest + 1,
+                None => return Ok(None),
+            },
+        };
+        let ratio = max_resource as f64 / self.min_resource as f64;
+        let n = ((ratio.ln() / (self.reduction_factor as f64).ln()).floor() + 1.0).max(0.0) as usize;
+        if n == 0 {
+            return Ok(None);
+        }
+        let mut budgets = Vec::with_capacity(n);
+        let mut pruners = Vec::with_capacity(n);
+        for b in 0..n {
+            let s = (n - 1 - b) as i32;
+            budgets.push((n as f64 * (self.reduction_factor as f64).powi(s) / f64::from(s + 1)).ceil() as u64);
+            pruners.push(
+                SuccessiveHalvingPruner::new()
+                    .min_resource(Some(self.min_resource))?
+                    .reduction_factor(self.reduction_factor)?
+                    .min_early_stopping_rate(b as u32)
+                    .bootstrap_count(self.bootstrap_count)?,
+            );
+        }
+        let brackets = Arc::new(Brackets { total: budgets.iter().sum(), budgets, pruners });
+        *slot = Some(brackets.clone());
+        Ok(Some(brackets))
+    }
+
+    /// Number of brackets, once known.
+    pub fn n_brackets(&self, study: &StudyView<'_>) -> Result<Option<usize>> {
+        Ok(self.brackets(study)?.map(|b| b.budgets.len()))
+    }
+
+    fn bracket_of(brackets: &Brackets, study_name: &str, number: u64) -> usize {
+        let mut rest = u64::from(crc32fast::hash(format!("{study_name}_{number}").as_bytes())) % brackets.total;
+        for (b, &budget) in brackets.budgets.iter().enumerate() {
+            if rest < budget {
+                return b;
+            }
+            rest -= budget;
+        }
+        brackets.budgets.len() - 1
+    }
+}
+
+impl Default for HyperbandPruner {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Pruner for HyperbandPruner {
+    fn prune(&self, study: &StudyView<'_>, trial: &FrozenTrial) -> Result<bool> {
+        let Some(brackets) = self.brackets(study)? else { return Ok(false) };
+        let bracket = Self::bracket_of(&brackets, study.study_name, trial.number);
+        let same_bracket: Vec<Arc<FrozenTrial>> = study
+            .trials
+            .iter()
+            .filter(|t| Self::bracket_of(&brackets, study.study_name, t.number) == bracket)
+            .cloned()
+            .collect();
+        let view = StudyView { trials: &same_bracket, ..*study };
+        brackets.pruners[bracket].prune(&view, trial)
+    }
+
+    fn trial_group(&self, study: &StudyView<'_>, trial_number: u64) -> Result<Option<u64>> {
+        Ok(self.brackets(study)?.map(|b| Self::bracket_of(&b, study.study_name, trial_number) as u64))
+    }
+}
