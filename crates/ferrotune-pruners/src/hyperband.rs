@@ -42,30 +42,21 @@ impl HyperbandPruner {
 
     /// Steps before the most aggressive bracket's first rung.
     pub fn min_resource(mut self, steps: u64) -> Result<Self> {
-        if steps == 0 {
-            return Err(Error::InvalidArgument("min_resource must be at least 1".into()));
-        }
-        self.min_resource = steps;
+        self.min_resource = crate::at_least("min_resource", steps, 1)?;
         Ok(self)
     }
 
     /// The number of steps of a full trial (`None`: learn it from the first
     /// completed trial).
     pub fn max_resource(mut self, steps: Option<u64>) -> Result<Self> {
-        if steps == Some(0) {
-            return Err(Error::InvalidArgument("max_resource must be at least 1".into()));
-        }
-        self.max_resource = steps;
+        self.max_resource = steps.map(|s| crate::at_least("max_resource", s, 1)).transpose()?;
         self.check()?;
         Ok(self)
     }
 
     /// Keep the top `1 / factor` at each rung (at least 2).
     pub fn reduction_factor(mut self, factor: u64) -> Result<Self> {
-        if factor < 2 {
-            return Err(Error::InvalidArgument(format!("reduction_factor must be at least 2, got {factor}")));
-        }
-        self.reduction_factor = factor;
+        self.reduction_factor = crate::at_least("reduction_factor", factor, 2)?;
         Ok(self)
     }
 

@@ -32,6 +32,14 @@ impl Pruner for NopPruner {
     }
 }
 
+/// `value` if it is at least `min`, else an error naming the option.
+pub(crate) fn at_least(option: &str, value: u64, min: u64) -> Result<u64> {
+    if value < min {
+        return Err(Error::InvalidArgument(format!("{option} must be at least {min}, got {value}")));
+    }
+    Ok(value)
+}
+
 /// The study's one direction, or a clear error for multi-objective studies.
 pub(crate) fn single_direction(study: &StudyView<'_>, pruner: &str) -> Result<StudyDirection> {
     match study.directions {

@@ -46,19 +46,13 @@ impl PercentilePruner {
 
     /// Consider pruning only every this many steps after the warm-up.
     pub fn interval_steps(mut self, n: u64) -> Result<Self> {
-        if n == 0 {
-            return Err(Error::InvalidArgument("interval_steps must be at least 1".into()));
-        }
-        self.interval_steps = n;
+        self.interval_steps = crate::at_least("interval_steps", n, 1)?;
         Ok(self)
     }
 
     /// Need at least this many completed trials with a value at the step.
     pub fn n_min_trials(mut self, n: usize) -> Result<Self> {
-        if n == 0 {
-            return Err(Error::InvalidArgument("n_min_trials must be at least 1".into()));
-        }
-        self.n_min_trials = n;
+        self.n_min_trials = crate::at_least("n_min_trials", n as u64, 1)? as usize;
         Ok(self)
     }
 }

@@ -34,10 +34,7 @@ impl ThresholdPruner {
 
     /// Check only the first report at or after every this many steps.
     pub fn interval_steps(mut self, n: u64) -> Result<Self> {
-        if n == 0 {
-            return Err(Error::InvalidArgument("interval_steps must be at least 1".into()));
-        }
-        self.interval_steps = n;
+        self.interval_steps = crate::at_least("interval_steps", n, 1)?;
         Ok(self)
     }
 }
