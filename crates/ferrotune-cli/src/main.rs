@@ -345,17 +345,7 @@ fn dispatch(command: Cmd) -> Result<ExitCode, CliError> {
                 .load_if_exists(true)
                 .create()?;
             let mut trial = study.ask()?;
-            for spec in &config.params {
-                if let Some((parent, values)) = &spec.when {
-                    let parent_spec = config.param(parent).expect("validated");
-                    let current = trial.frozen().params.get(parent).map(|p| p.internal);
-                    let on = values.iter().any(|v| parent_spec.distribution.to_internal(parent, v).ok() == current);
-                    if !on {
-                        continue;
-                    }
-                }
-                trial.suggest(&spec.name, spec.distribution.clone())?;
-            }
+            runner::suggest_config_params(&config, &mut trial)?;
             if shell {
                 println!("TRIAL={}", trial.number());
                 for (name, value) in trial.params() {

@@ -217,7 +217,7 @@ impl TrialContext<'_> {
             let retry = requeue(study, trial.frozen())?;
             return Err(TrialError::failed(format!("interrupted before it started; re-enqueued as trial {retry}")));
         }
-        self.suggest_all(trial)?;
+        suggest_config_params(self.config, trial)?;
         let number = trial.number();
         let log_path = self.config.log_dir.join(format!("trial-{number}.log"));
         let params_path = self.config.log_dir.join(format!("trial-{number}.params.json"));
@@ -233,24 +233,6 @@ impl TrialContext<'_> {
         let result = self.run_process(study, trial, &params, &params_path, &log_path);
         self.progress.trial_stopped();
         result
-    }
-
-    /// Suggest every configured parameter whose condition holds, in order.
-    fn suggest_all(&self, trial: &mut Trial) -> Result<(), TrialError> {
-        for spec in &self.config.params {
-            if let Some((parent, values)) = &spec.when {
-                let parent_spec = self.config.param(parent).expect("validated");
-                let Some(current) = trial.frozen().params.get(parent).map(|p| p.internal) else { continue };
-                let matches = values
-                    .iter()
-                    .any(|v| parent_spec.distribution.to_internal(parent, v).is_ok_and(|internal| internal == current));
-                if !matches {
-                    continue;
-                }
-            }
-            trial.suggest(&spec.name, spec.distribution.clone())?;
-        }
-        Ok(())
     }
 
     fn build_command(&self, params: &BTreeMap<String, ParamValue>, number: u64, params_path: &Path) -> Command {
@@ -438,6 +420,23 @@ impl TrialContext<'_> {
         }
         Ok(values)
     }
+}
+
+/// Suggest every parameter of the config whose condition holds, in order
+/// (a conditional parameter comes after the one it depends on).
+pub fn suggest_config_params(config: &TuneConfig, trial: &mut Trial) -> ferrotune::Result<()> {
+    for spec in &config.params {
+        if let Some((parent, values)) = &spec.when {
+            let parent_spec = config.param(parent).expect("conditions are validated");
+            let Some(current) = trial.frozen().params.get(parent).map(|p| p.internal) else { continue };
+            let on = values.iter().any(|v| parent_spec.distribution.to_internal(parent, v).is_ok_and(|i| i == current));
+            if !on {
+                continue;
+            }
+        }
+        trial.suggest(&spec.name, spec.distribution.clone())?;
+    }
+    Ok(())
 }
 
 /// Relative program paths are relative to the working directory, as a
