@@ -19,6 +19,9 @@ const STEP_TOLERANCE: f64 = 1e-8;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum ParamValue {
+    /// "No value" as a categorical choice (Python's `None`, JSON's `null`):
+    /// `max_depth` in `[None, 4, 8]` is a common search space.
+    Null,
     /// A boolean categorical choice.
     Bool(bool),
     /// An integer (from an int distribution or an integer choice).
@@ -77,6 +80,7 @@ impl ParamValue {
 impl fmt::Display for ParamValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            ParamValue::Null => f.write_str("null"),
             ParamValue::Bool(b) => write!(f, "{b}"),
             ParamValue::Int(v) => write!(f, "{v}"),
             ParamValue::Float(v) => write!(f, "{v}"),
@@ -517,6 +521,17 @@ mod tests {
         assert_eq!(serde_json::from_str::<Distribution>(&json).unwrap(), d);
         let bad = r#"{"type":"float","low":1.0,"high":0.0}"#;
         assert!(serde_json::from_str::<Distribution>(bad).unwrap_err().to_string().contains("greater"));
+    }
+
+    #[test]
+    fn null_is_a_choice_like_any_other() {
+        let d = Distribution::categorical([ParamValue::Null, ParamValue::Int(4), ParamValue::from("deep")]).unwrap();
+        let json = serde_json::to_string(&d).unwrap();
+        assert!(json.contains("[null,4,\"deep\"]"), "{json}");
+        assert_eq!(serde_json::from_str::<Distribution>(&json).unwrap(), d);
+        assert_eq!(d.to_internal("max_depth", &ParamValue::Null).unwrap(), 0.0);
+        assert_eq!(d.to_external(0.0), ParamValue::Null);
+        assert!(Distribution::categorical([ParamValue::Null, ParamValue::Null]).is_err());
     }
 
     impl Distribution {

@@ -451,7 +451,17 @@ impl Study {
         V: Into<ParamValue>,
     {
         let fixed: BTreeMap<String, ParamValue> = params.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
-        let new = NewTrial { waiting: true, fixed_params: Some(fixed), ..Default::default() };
+        self.enqueue_trial_with_attrs(fixed, BTreeMap::new())
+    }
+
+    /// [`enqueue_trial`](Study::enqueue_trial) with user attributes the
+    /// trial starts with (a note on why it was hand-picked, say).
+    pub fn enqueue_trial_with_attrs(
+        &self,
+        params: BTreeMap<String, ParamValue>,
+        user_attrs: BTreeMap<String, AttrValue>,
+    ) -> Result<u64> {
+        let new = NewTrial { waiting: true, fixed_params: Some(params), user_attrs, ..Default::default() };
         let trial = self.inner.storage.create_trial(self.id(), new)?;
         Ok(trial.expect("enqueued trials are never limited").number)
     }

@@ -1,0 +1,423 @@
+"""Studies: ``create_study``, ``load_study`` and the ``Study`` class.
+
+The engine (``ferrotune._ferrotune.Study``) does the sampling, pruning and
+storage, releasing the GIL while it works; this module adds the Python-side
+loop of ``optimize`` (threads, timeout, callbacks, ``catch``), logging, and
+``trials_dataframe``.
+"""
+
+from __future__ import annotations
+
+import enum
+import gc
+import os
+import threading
+import time
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, Callable, Container, Iterable, Optional, Sequence, Union
+
+from ferrotune import _ferrotune
+from ferrotune import logging as _ft_logging
+from ferrotune.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
+from ferrotune.exceptions import SearchSpaceExhausted, TrialPruned
+from ferrotune.trial import FrozenTrial, Trial, TrialState
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ferrotune.pruners import BasePruner
+    from ferrotune.samplers import BaseSampler
+    from ferrotune.storages import BaseStorage
+
+_logger = _ft_logging.get_logger("ferrotune.study")
+
+ObjectiveFuncType = Callable[[Trial], Union[float, Sequence[float]]]
+
+
+class StudyDirection(enum.IntEnum):
+    """Whether an objective is minimized or maximized; Optuna's names."""
+
+    NOT_SET = 0
+    MINIMIZE = 1
+    MAXIMIZE = 2
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}.{self.name}"
+
+    __str__ = __repr__
+
+
+def _direction_name(direction: Union[str, StudyDirection]) -> str:
+    if isinstance(direction, StudyDirection):
+        if direction == StudyDirection.NOT_SET:
+            raise ValueError("direction must be MINIMIZE or MAXIMIZE, not NOT_SET")
+        return direction.name.lower()
+    if isinstance(direction, str) and direction.lower() in ("minimize", "maximize"):
+        return direction.lower()
+    raise ValueError(f"direction must be 'minimize' or 'maximize', got {direction!r}")
+
+
+class Study(_ferrotune.Study):
+    """A study: a named set of trials in a storage, with the sampler and
+    pruner this process uses on it. Create one with :func:`create_study`;
+    ``Study(study_name, storage)`` loads an existing one."""
+
+    def __init__(
+        self,
+        study_name: str,
+        storage: Union[str, "BaseStorage", None],
+        sampler: Optional["BaseSampler"] = None,
+        pruner: Optional["BasePruner"] = None,
+    ) -> None:
+        # The engine object was built by __new__ from the same arguments.
+        self._stop_flag = threading.Event()
+        self._optimizing = False
+
+    # ------------------------------------------------------------ reading
+
+    @property
+    def direction(self) -> StudyDirection:
+        """The direction of a single-objective study."""
+        names = self._direction_names
+        if len(names) > 1:
+            raise RuntimeError(
+                "this study has several objectives: use `directions` (direction is for single-objective studies)"
+            )
+        return StudyDirection[names[0].upper()]
+
+    @property
+    def directions(self) -> list[StudyDirection]:
+        """One direction per objective."""
+        return [StudyDirection[n.upper()] for n in self._direction_names]
+
+    def get_trials(
+        self, deepcopy: bool = True, states: Optional[Container[TrialState]] = None
+    ) -> list[FrozenTrial]:
+        """Every trial in number order, or those in ``states``. Trials are
+        immutable snapshots, so ``deepcopy`` changes nothing."""
+        del deepcopy
+        return self._trials_in(None if states is None else list(states))  # type: ignore[arg-type]
+
+    def __repr__(self) -> str:
+        return f"<ferrotune.Study {self.study_name!r}>"
+
+    # ------------------------------------------------------------ ask/tell
+
+    def ask(self, fixed_distributions: Optional[dict[str, BaseDistribution]] = None) -> Trial:
+        """Start a trial; parameters in ``fixed_distributions`` are suggested
+        at once."""
+        trial = super().ask()
+        for name, distribution in (fixed_distributions or {}).items():
+            _suggest(trial, name, distribution)
+        return trial
+
+    def stop(self) -> None:
+        """Let the running ``optimize`` start no new trial (running ones finish)."""
+        if not self._optimizing:
+            raise RuntimeError("`Study.stop` is meant to be called from inside `optimize` (an objective or a callback)")
+        self._stop_flag.set()
+
+    # ------------------------------------------------------------ optimize
+
+    def optimize(
+        self,
+        func: ObjectiveFuncType,
+        n_trials: Optional[int] = None,
+        timeout: Optional[float] = None,
+        n_jobs: int = 1,
+        catch: Union[Iterable[type[Exception]], type[Exception]] = (),
+        callbacks: Optional[Iterable[Callable[["Study", FrozenTrial], None]]] = None,
+        gc_after_trial: bool = False,
+        show_progress_bar: bool = False,
+    ) -> None:
+        """Run ``func`` on new trials until ``n_trials`` are done, ``timeout``
+        seconds have passed, ``stop()`` is called or a grid is exhausted.
+
+        An exception in ``func`` fails its trial and is raised again, unless
+        its type is in ``catch``: then the study goes on. ``TrialPruned``
+        ends the trial as pruned. A returned NaN or non-number fails the
+        trial with a warning. With ``n_jobs > 1`` (``-1``: one per CPU),
+        trials run on threads; the engine releases the GIL while it works.
+        """
+        if isinstance(catch, type):
+            catch = (catch,)
+        catch = tuple(catch)
+        if n_trials is not None and n_trials < 0:
+            raise ValueError(f"n_trials must be non-negative, got {n_trials}")
+        if n_jobs == -1:
+            n_jobs = os.cpu_count() or 1
+        if n_jobs < 1:
+            raise ValueError(f"n_jobs must be positive or -1, got {n_jobs}")
+        if self._optimizing:
+            raise RuntimeError("nested optimize: this study is already being optimized in this process")
+        callbacks = list(callbacks or [])
+        progress = _Progress(n_trials, timeout) if show_progress_bar else None
+
+        self._stop_flag.clear()
+        self._optimizing = True
+        started = time.monotonic()
+        lock = threading.Lock()
+        launched = 0
+
+        def claim() -> bool:
+            nonlocal launched
+            with lock:
+                if self._stop_flag.is_set():
+                    return False
+                if timeout is not None and time.monotonic() - started >= timeout:
+                    return False
+                if n_trials is not None and launched >= n_trials:
+                    return False
+                launched += 1
+                return True
+
+        def worker() -> None:
+            while claim():
+                try:
+                    trial = self.ask()
+                except SearchSpaceExhausted:
+                    self._stop_flag.set()
+                    return
+                frozen = self._run_trial(func, trial, catch)
+                if progress is not None:
+                    progress.update(self, frozen)
+                for callback in callbacks:
+                    callback(self, frozen)
+                if gc_after_trial:
+                    gc.collect()
+
+        try:
+            if n_jobs == 1:
+                worker()
+            else:
+                with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+                    futures = [pool.submit(worker) for _ in range(n_jobs)]
+                    error: Optional[BaseException] = None
+                    for future in futures:
+                        try:
+                            future.result()
+                        except BaseException as e:  # noqa: BLE001 - re-raised below
+                            self._stop_flag.set()
+                            error = error or e
+                    if error is not None:
+                        raise error
+        finally:
+            self._optimizing = False
+            self._stop_flag.clear()
+            if progress is not None:
+                progress.close()
+
+    def _run_trial(self, func: ObjectiveFuncType, trial: Trial, catch: tuple[type[Exception], ...]) -> FrozenTrial:
+        try:
+            returned = func(trial)
+        except TrialPruned as e:
+            frozen = self.tell(trial, state=TrialState.PRUNED)
+            _logger.info(f"Trial {trial.number} pruned. {e}".rstrip())
+            return frozen
+        except BaseException as e:
+            reason = f"{type(e).__name__}: {e}"
+            frozen = self._fail(trial, reason + "\n" + traceback.format_exc(limit=-8))
+            _logger.warning(
+                f"Trial {trial.number} failed with parameters: {frozen.params} "
+                f"because of the following error: {e!r}.",
+                exc_info=True,
+            )
+            if isinstance(e, catch):
+                return frozen
+            raise
+        frozen = self.tell(trial, returned)
+        if frozen.state == TrialState.FAIL:
+            _logger.warning(f"Trial {trial.number} failed with value {returned!r}: {frozen.fail_reason}")
+        elif _logger.isEnabledFor(_ft_logging.INFO):
+            self._log_complete(frozen)
+        return frozen
+
+    def _log_complete(self, frozen: FrozenTrial) -> None:
+        values = frozen.values or []
+        if len(values) == 1:
+            best = self.best_trial
+            _logger.info(
+                f"Trial {frozen.number} finished with value: {values[0]} and parameters: {frozen.params}. "
+                f"Best is trial {best.number} with value: {best.value}."
+            )
+        else:
+            _logger.info(f"Trial {frozen.number} finished with values: {values} and parameters: {frozen.params}.")
+
+    # ------------------------------------------------------------ export
+
+    def trials_dataframe(
+        self,
+        attrs: tuple[str, ...] = (
+            "number",
+            "value",
+            "datetime_start",
+            "datetime_complete",
+            "duration",
+            "params",
+            "user_attrs",
+            "system_attrs",
+            "state",
+        ),
+        multi_index: bool = False,
+    ) -> "pd.DataFrame":
+        """The trials as a pandas DataFrame, one row per trial, with Optuna's
+        columns (``number``, ``value`` or ``values_0``..., ``params_<name>``,
+        ``user_attrs_<key>``, ``state`` as a name, ...)."""
+        try:
+            import pandas as pd
+        except ImportError as e:  # pragma: no cover - depends on the environment
+            raise ImportError("trials_dataframe needs pandas: pip install pandas") from e
+
+        n_objectives = len(self._direction_names)
+        rows: list[dict[tuple[str, str], Any]] = []
+        for t in self.trials:
+            row: dict[tuple[str, str], Any] = {}
+            for attr in attrs:
+                if attr == "value" or attr == "values":
+                    values = t.values
+                    if n_objectives == 1:
+                        row[("value", "")] = None if values is None else values[0]
+                    else:
+                        for i in range(n_objectives):
+                            row[("values", str(i))] = None if values is None else values[i]
+                elif attr == "state":
+                    row[("state", "")] = t.state.name
+                elif attr in ("params", "user_attrs", "system_attrs", "intermediate_values"):
+                    for k, v in getattr(t, attr).items():
+                        row[(attr, str(k))] = v
+                elif attr == "trial_id":
+                    row[("trial_id", "")] = t._trial_id
+                else:
+                    row[(attr, "")] = getattr(t, attr)
+            rows.append(row)
+        columns: list[tuple[str, str]] = []
+        for row in rows:
+            for key in row:
+                if key not in columns:
+                    columns.append(key)
+        order = {a: i for i, a in enumerate(attrs)}
+        order.setdefault("values", order.get("value", 0))
+        columns.sort(key=lambda c: (order.get(c[0], len(order)), c[1] if c[0] != "values" else int(c[1])))
+        frame = pd.DataFrame([[row.get(c) for c in columns] for row in rows], columns=pd.MultiIndex.from_tuples(columns))
+        if not multi_index:
+            frame.columns = ["_".join(part for part in c if part) for c in columns]
+        return frame
+
+
+def _suggest(trial: Trial, name: str, distribution: BaseDistribution) -> Any:
+    if isinstance(distribution, FloatDistribution):
+        return trial.suggest_float(name, distribution.low, distribution.high, step=distribution.step, log=distribution.log)
+    if isinstance(distribution, IntDistribution):
+        return trial.suggest_int(name, distribution.low, distribution.high, step=distribution.step, log=distribution.log)
+    if isinstance(distribution, CategoricalDistribution):
+        return trial.suggest_categorical(name, distribution.choices)
+    raise TypeError(f"'{name}': {distribution!r} is not a ferrotune distribution")
+
+
+class _Progress:
+    """A progress bar for ``show_progress_bar=True`` (needs tqdm)."""
+
+    def __init__(self, n_trials: Optional[int], timeout: Optional[float]) -> None:
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:
+            _logger.warning("show_progress_bar needs tqdm (pip install tqdm); running without it")
+            self._bar = None
+            return
+        self._bar = tqdm(total=n_trials if n_trials is not None else None)
+        self._lock = threading.Lock()
+
+    def update(self, study: Study, frozen: FrozenTrial) -> None:
+        if self._bar is None:
+            return
+        with self._lock:
+            self._bar.update(1)
+            if len(study._direction_names) == 1:
+                try:
+                    best = study.best_trial
+                    self._bar.set_description(f"Best trial: {best.number}. Best value: {best.value:.6g}")
+                except ValueError:
+                    pass
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+# ---------------------------------------------------------------- functions
+
+
+def create_study(
+    *,
+    storage: Union[str, "BaseStorage", None] = None,
+    sampler: Optional["BaseSampler"] = None,
+    pruner: Optional["BasePruner"] = None,
+    study_name: Optional[str] = None,
+    direction: Union[str, StudyDirection, None] = None,
+    load_if_exists: bool = False,
+    directions: Optional[Sequence[Union[str, StudyDirection]]] = None,
+) -> Study:
+    """Create a study (or load it, with ``load_if_exists``).
+
+    ``storage``: None (in memory), a URL such as ``"sqlite:///study.db"``, or a
+    storage object. ``sampler``: default ``RandomSampler``. ``pruner``:
+    default ``MedianPruner``. ``direction``: "minimize" (default) or
+    "maximize"; ``directions`` for several objectives.
+    """
+    if direction is not None and directions is not None:
+        raise ValueError("give either direction or directions, not both")
+    if directions is None:
+        directions = [direction if direction is not None else "minimize"]
+    if len(directions) == 0:
+        raise ValueError("directions must name at least one direction")
+    names = [_direction_name(d) for d in directions]
+    storage_obj = _ferrotune._resolve_storage(storage)
+    name = _ferrotune._create_study(storage_obj, study_name, names, load_if_exists)
+    return Study(name, storage_obj, sampler, pruner)
+
+
+def load_study(
+    *,
+    study_name: Optional[str],
+    storage: Union[str, "BaseStorage"],
+    sampler: Optional["BaseSampler"] = None,
+    pruner: Optional["BasePruner"] = None,
+) -> Study:
+    """Load an existing study. ``study_name`` may be None when the storage
+    holds exactly one study."""
+    storage_obj = _ferrotune._resolve_storage(storage)
+    if study_name is None:
+        names = _ferrotune._study_names(storage_obj)
+        if len(names) != 1:
+            raise ValueError(
+                f"study_name is None but the storage holds {len(names)} studies; name one of them: {names}"
+            )
+        study_name = names[0]
+    return Study(study_name, storage_obj, sampler, pruner)
+
+
+def delete_study(*, study_name: str, storage: Union[str, "BaseStorage"]) -> None:
+    """Delete a study and all its trials."""
+    _ferrotune._delete_study(_ferrotune._resolve_storage(storage), study_name)
+
+
+def get_all_study_names(storage: Union[str, "BaseStorage"]) -> list[str]:
+    """The names of every study in the storage."""
+    return _ferrotune._study_names(_ferrotune._resolve_storage(storage))
+
+
+__all__ = [
+    "ObjectiveFuncType",
+    "Study",
+    "StudyDirection",
+    "create_study",
+    "delete_study",
+    "get_all_study_names",
+    "load_study",
+]

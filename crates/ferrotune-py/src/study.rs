@@ -1,0 +1,375 @@
+//! The native `Study`: create, load, ask, tell, enqueue, read. The Python
+//! subclass (`ferrotune.study.Study`) adds `optimize` and the conveniences.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use ferrotune::{FrozenTrial, Study, StudyDirection, TrialOutcome, TrialState};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+
+use crate::convert::{attr_from_py, attrs_to_py, objective_values, param_to_py, params_from_py};
+use crate::errors::IntoPyResult;
+use crate::storages::{self, PyStorage};
+use crate::trial::{state_from_py, PyFrozenTrial, PyTrial, Slot};
+use crate::{pruners, samplers};
+
+/// An optimization study: a named set of trials in a storage, with the
+/// sampler and pruner this process uses on it. Create one with
+/// `ferrotune.create_study`, or load one with `ferrotune.load_study`.
+#[pyclass(subclass, frozen, module = "ferrotune.study", name = "Study")]
+pub(crate) struct PyStudy {
+    inner: Study,
+    storage: Py<PyStorage>,
+}
+
+/// What a caller may pass as a trial to `tell`: the trial object or its
+/// number.
+enum TrialRef<'a, 'py> {
+    Object(&'a Bound<'py, PyTrial>),
+    Number(u64),
+}
+
+impl PyStudy {
+    fn trial_ref<'a, 'py>(&self, trial: &'a Bound<'py, PyAny>) -> PyResult<TrialRef<'a, 'py>> {
+        if let Ok(t) = trial.cast::<PyTrial>() {
+            if t.get().study_id != self.inner.id() {
+                return Err(PyValueError::new_err(format!(
+                    "trial {} belongs to another study, not to '{}'",
+                    t.get().number,
+                    self.inner.name()
+                )));
+            }
+            return Ok(TrialRef::Object(t));
+        }
+        match trial.extract::<i64>() {
+            Ok(n) if n >= 0 => Ok(TrialRef::Number(n as u64)),
+            _ => Err(PyTypeError::new_err("tell() takes a Trial or a trial number")),
+        }
+    }
+
+    /// Finish a trial with `outcome`, or return it untouched if it is
+    /// already finished and `skip_if_finished` is set.
+    fn finish(
+        &self,
+        py: Python<'_>,
+        trial: TrialRef<'_, '_>,
+        outcome: TrialOutcome,
+        skip_if_finished: bool,
+    ) -> PyResult<PyFrozenTrial> {
+        let study = &self.inner;
+        let finished = match trial {
+            TrialRef::Object(handle) => {
+                let handle = handle.get();
+                py.detach(|| {
+                    let mut slot = handle.slot.lock().unwrap_or_else(|p| p.into_inner());
+                    match std::mem::replace(&mut *slot, Slot::Telling) {
+                        Slot::Live(live) => {
+                            let before = Arc::new(live.frozen().clone());
+                            let told = study.tell_outcome(*live, outcome);
+                            *slot = Slot::Finished(told.as_ref().map_or(before, Arc::clone));
+                            told.map(Finish::Told)
+                        }
+                        Slot::Finished(frozen) => {
+                            *slot = Slot::Finished(frozen.clone());
+                            Ok(Finish::AlreadyFinished(frozen))
+                        }
+                        Slot::Telling => unreachable!("Telling is only seen under the lock"),
+                    }
+                })
+            }
+            TrialRef::Number(number) => py.detach(|| {
+                let trials = study.trials()?;
+                let current = trials.get(number as usize).ok_or_else(|| {
+                    ferrotune::Error::InvalidArgument(format!("study '{}' has no trial number {number}", study.name()))
+                })?;
+                if current.state.is_finished() {
+                    return Ok(Finish::AlreadyFinished(current.clone()));
+                }
+                study.tell_number(number, outcome).map(Finish::Told)
+            }),
+        };
+        match finished.py_err()? {
+            Finish::Told(frozen) => Ok(PyFrozenTrial::from_arc(frozen)),
+            Finish::AlreadyFinished(frozen) if skip_if_finished => Ok(PyFrozenTrial::from_arc(frozen)),
+            Finish::AlreadyFinished(frozen) => Err(PyRuntimeError::new_err(format!(
+                "trial {} is already finished ({}); pass skip_if_finished=True to ignore this",
+                frozen.number,
+                frozen.state.as_str().to_uppercase()
+            ))),
+        }
+    }
+}
+
+/// What telling a trial came to.
+enum Finish {
+    /// The trial was finished now.
+    Told(Arc<FrozenTrial>),
+    /// It had been finished before; nothing changed.
+    AlreadyFinished(Arc<FrozenTrial>),
+}
+
+/// The outcome `tell` records for the given values and state, as Optuna
+/// decides it: values without a state mean complete; a pruned or failed
+/// trial takes no values; values that are not numbers fail the trial.
+fn outcome_for(values: Option<&Bound<'_, PyAny>>, state: Option<TrialState>) -> PyResult<TrialOutcome> {
+    let values = values.filter(|v| !v.is_none());
+    match (state, values) {
+        (None | Some(TrialState::Complete), Some(values)) => Ok(match objective_values(values) {
+            Ok(v) => TrialOutcome::Complete(v),
+            Err(reason) => TrialOutcome::Failed(reason),
+        }),
+        (None | Some(TrialState::Complete), None) => {
+            Err(PyValueError::new_err("no values were told: a complete trial needs its objective value(s)"))
+        }
+        (Some(TrialState::Pruned | TrialState::Failed), Some(_)) => Err(PyValueError::new_err(
+            "values cannot be told with state PRUNED or FAIL (a pruned trial keeps its last reported value)",
+        )),
+        (Some(TrialState::Pruned), None) => Ok(TrialOutcome::Pruned),
+        (Some(TrialState::Failed), None) => Ok(TrialOutcome::Failed("told as failed".into())),
+        (Some(s), _) => Err(PyValueError::new_err(format!(
+            "a trial can be told as COMPLETE, PRUNED or FAIL, not {}",
+            s.as_str().to_uppercase()
+        ))),
+    }
+}
+
+#[pymethods]
+impl PyStudy {
+    /// Load the study `study_name` from `storage` (as Optuna's `Study`
+    /// constructor does); to create one, use `ferrotune.create_study`.
+    #[new]
+    #[pyo3(signature = (study_name, storage, sampler = None, pruner = None))]
+    fn new(
+        py: Python<'_>,
+        study_name: String,
+        storage: Option<&Bound<'_, PyAny>>,
+        sampler: Option<&Bound<'_, PyAny>>,
+        pruner: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let storage = storages::resolve(py, storage)?;
+        let engine_storage = storage.get().inner.clone();
+        let (sampler, pruner) = (samplers::resolve(sampler)?, pruners::resolve(pruner)?);
+        let inner = py
+            .detach(|| {
+                Study::builder().name(study_name).storage(engine_storage).sampler_arc(sampler).pruner_arc(pruner).load()
+            })
+            .py_err()?;
+        Ok(PyStudy { inner, storage })
+    }
+
+    /// The study's name.
+    #[getter]
+    fn study_name(&self) -> &str {
+        self.inner.name()
+    }
+
+    #[getter]
+    fn _study_id(&self) -> i64 {
+        self.inner.id()
+    }
+
+    /// The storage the study lives in.
+    #[getter]
+    fn _storage(&self, py: Python<'_>) -> Py<PyStorage> {
+        self.storage.clone_ref(py)
+    }
+
+    /// Directions as lowercase names; `directions` turns them into
+    /// `StudyDirection` values.
+    #[getter]
+    fn _direction_names(&self) -> Vec<&'static str> {
+        self.inner.directions().iter().map(|d| d.as_str()).collect()
+    }
+
+    /// Start a new trial: an enqueued one if any is waiting, else one the
+    /// sampler fills as its parameters are suggested.
+    fn ask(slf: &Bound<'_, Self>) -> PyResult<PyTrial> {
+        let py = slf.py();
+        let this = slf.get();
+        let trial = py.detach(|| this.inner.ask()).py_err()?;
+        Ok(PyTrial::new(trial, this.inner.id(), slf.clone().into_any().unbind()))
+    }
+
+    /// Finish a trial (the object from `ask`, or its number) with its
+    /// objective value(s), or as pruned or failed with `state`.
+    #[pyo3(signature = (trial, values = None, state = None, skip_if_finished = false))]
+    fn tell(
+        &self,
+        py: Python<'_>,
+        trial: &Bound<'_, PyAny>,
+        values: Option<&Bound<'_, PyAny>>,
+        state: Option<&Bound<'_, PyAny>>,
+        skip_if_finished: bool,
+    ) -> PyResult<PyFrozenTrial> {
+        let state = state.filter(|s| !s.is_none()).map(state_from_py).transpose()?;
+        let outcome = outcome_for(values, state)?;
+        let trial = self.trial_ref(trial)?;
+        self.finish(py, trial, outcome, skip_if_finished)
+    }
+
+    /// Fail a trial with a reason (what `optimize` records when the
+    /// objective raises).
+    fn _fail(&self, py: Python<'_>, trial: &Bound<'_, PyAny>, reason: String) -> PyResult<PyFrozenTrial> {
+        let trial = self.trial_ref(trial)?;
+        self.finish(py, trial, TrialOutcome::Failed(reason), false)
+    }
+
+    /// Queue hand-picked parameter values: the next `ask` gets them
+    /// (parameters not listed are sampled as usual).
+    #[pyo3(signature = (params, user_attrs = None, skip_if_exists = false))]
+    fn enqueue_trial(
+        &self,
+        py: Python<'_>,
+        params: &Bound<'_, PyDict>,
+        user_attrs: Option<&Bound<'_, PyDict>>,
+        skip_if_exists: bool,
+    ) -> PyResult<()> {
+        let params = params_from_py(params, "enqueue_trial")?;
+        let mut attrs = BTreeMap::new();
+        if let Some(user_attrs) = user_attrs {
+            for (k, v) in user_attrs.iter() {
+                let key: String = k.extract().map_err(|_| PyTypeError::new_err("attribute keys must be strings"))?;
+                let value = attr_from_py(&v, &key)?;
+                attrs.insert(key, value);
+            }
+        }
+        py.detach(|| {
+            if skip_if_exists {
+                let trials = self.inner.trials()?;
+                let same = |t: &FrozenTrial| {
+                    t.fixed_params.as_ref() == Some(&params) || (!t.params.is_empty() && t.param_values() == params)
+                };
+                if trials.iter().any(|t| same(t)) {
+                    return Ok(());
+                }
+            }
+            self.inner.enqueue_trial_with_attrs(params, attrs).map(|_| ())
+        })
+        .py_err()
+    }
+
+    /// Every trial, in number order.
+    #[getter]
+    fn trials(&self, py: Python<'_>) -> PyResult<Py<PyList>> {
+        let trials = py.detach(|| self.inner.trials()).py_err()?;
+        PyFrozenTrial::list(py, trials)
+    }
+
+    /// Trials, optionally only those in `states` (TrialState values);
+    /// `get_trials` in Python (a getter named `trials` and a method named
+    /// `get_trials` cannot both be native).
+    #[pyo3(signature = (states = None))]
+    fn _trials_in(&self, py: Python<'_>, states: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyList>> {
+        let trials = match states.filter(|s| !s.is_none()) {
+            None => py.detach(|| self.inner.trials()).py_err()?,
+            Some(states) => {
+                let states = states.try_iter()?.map(|s| state_from_py(&s?)).collect::<PyResult<Vec<_>>>()?;
+                py.detach(|| self.inner.trials_in(&states)).py_err()?
+            }
+        };
+        PyFrozenTrial::list(py, trials)
+    }
+
+    /// The best complete trial (single-objective studies).
+    #[getter]
+    fn best_trial(&self, py: Python<'_>) -> PyResult<PyFrozenTrial> {
+        py.detach(|| self.inner.best_trial()).py_err().map(PyFrozenTrial::from_arc)
+    }
+
+    /// The best objective value (single-objective studies).
+    #[getter]
+    fn best_value(&self, py: Python<'_>) -> PyResult<f64> {
+        py.detach(|| self.inner.best_value()).py_err()
+    }
+
+    /// The parameters of the best trial (single-objective studies).
+    #[getter]
+    fn best_params(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
+        let params = py.detach(|| self.inner.best_params()).py_err()?;
+        let dict = PyDict::new(py);
+        for (k, v) in &params {
+            dict.set_item(k, param_to_py(py, v)?)?;
+        }
+        Ok(dict.unbind())
+    }
+
+    /// The Pareto-optimal complete trials.
+    #[getter]
+    fn best_trials(&self, py: Python<'_>) -> PyResult<Py<PyList>> {
+        let trials = py.detach(|| self.inner.best_trials()).py_err()?;
+        PyFrozenTrial::list(py, trials)
+    }
+
+    /// The study's user attributes.
+    #[getter]
+    fn user_attrs(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
+        let attrs = py.detach(|| self.inner.user_attrs()).py_err()?;
+        attrs_to_py(py, &attrs)
+    }
+
+    /// Set a user attribute on the study (any JSON-serializable value).
+    fn set_user_attr(&self, py: Python<'_>, key: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let value = attr_from_py(value, key)?;
+        py.detach(|| self.inner.set_user_attr(key, value)).py_err()
+    }
+}
+
+/// Create a study (or load it, with `load_if_exists`) and return its name.
+#[pyfunction]
+#[pyo3(signature = (storage, study_name, directions, load_if_exists))]
+fn _create_study(
+    py: Python<'_>,
+    storage: &Bound<'_, PyStorage>,
+    study_name: Option<String>,
+    directions: Vec<String>,
+    load_if_exists: bool,
+) -> PyResult<String> {
+    let directions =
+        directions.iter().map(|d| d.parse::<StudyDirection>()).collect::<ferrotune::Result<Vec<_>>>().py_err()?;
+    let engine_storage = storage.get().inner.clone();
+    py.detach(|| {
+        let mut builder =
+            Study::builder().storage(engine_storage).directions(directions).load_if_exists(load_if_exists);
+        if let Some(name) = study_name {
+            builder = builder.name(name);
+        }
+        builder.create().map(|s| s.name().to_owned())
+    })
+    .py_err()
+}
+
+/// A storage object for `None`, a URL or a storage.
+#[pyfunction]
+#[pyo3(signature = (storage = None))]
+fn _resolve_storage(py: Python<'_>, storage: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyStorage>> {
+    storages::resolve(py, storage)
+}
+
+/// Names of every study in the storage.
+#[pyfunction]
+fn _study_names(py: Python<'_>, storage: &Bound<'_, PyStorage>) -> PyResult<Vec<String>> {
+    let engine_storage = storage.get().inner.clone();
+    py.detach(|| engine_storage.list_studies()).py_err().map(|v| v.into_iter().map(|s| s.name).collect())
+}
+
+/// Delete a study and its trials.
+#[pyfunction]
+fn _delete_study(py: Python<'_>, storage: &Bound<'_, PyStorage>, study_name: String) -> PyResult<()> {
+    let engine_storage = storage.get().inner.clone();
+    py.detach(|| {
+        let info = engine_storage.study_by_name(&study_name)?.ok_or(ferrotune::Error::StudyNotFound(study_name))?;
+        engine_storage.delete_study(info.study_id)
+    })
+    .py_err()
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyStudy>()?;
+    m.add_function(wrap_pyfunction!(_create_study, m)?)?;
+    m.add_function(wrap_pyfunction!(_resolve_storage, m)?)?;
+    m.add_function(wrap_pyfunction!(_study_names, m)?)?;
+    m.add_function(wrap_pyfunction!(_delete_study, m)?)?;
+    Ok(())
+}
