@@ -32,11 +32,17 @@ enum TrialRef<'a, 'py> {
 }
 
 impl PyStudy {
+    /// Identifies the study within this process: the storage object and the
+    /// study's id in it (ids alone repeat across in-memory storages).
+    fn key(&self) -> (usize, i64) {
+        (Arc::as_ptr(self.inner.storage()) as *const () as usize, self.inner.id())
+    }
+
     fn trial_ref<'a, 'py>(&self, trial: &'a Bound<'py, PyAny>) -> PyResult<TrialRef<'a, 'py>> {
         if let Ok(t) = trial.cast::<PyTrial>() {
-            if t.get().study_id != self.inner.id() {
+            if t.get().study_key != self.key() {
                 return Err(PyValueError::new_err(format!(
-                    "trial {} belongs to another study, not to '{}'",
+                    "trial {} belongs to another study (or was asked from another Study object), not to '{}'",
                     t.get().number,
                     self.inner.name()
                 )));
@@ -189,7 +195,7 @@ impl PyStudy {
         let py = slf.py();
         let this = slf.get();
         let trial = py.detach(|| this.inner.ask()).py_err()?;
-        Ok(PyTrial::new(trial, this.inner.id(), slf.clone().into_any().unbind()))
+        Ok(PyTrial::new(trial, this.key(), slf.clone().into_any().unbind()))
     }
 
     /// Finish a trial (the object from `ask`, or its number) with its

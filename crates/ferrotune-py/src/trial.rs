@@ -98,16 +98,17 @@ pub(crate) struct PyTrial {
     pub(crate) slot: Mutex<Slot>,
     pub(crate) number: u64,
     pub(crate) trial_id: i64,
-    pub(crate) study_id: i64,
+    /// Which study (storage and id) the trial belongs to; see `PyStudy::key`.
+    pub(crate) study_key: (usize, i64),
     pub(crate) study: Py<PyAny>,
 }
 
 impl PyTrial {
-    pub(crate) fn new(trial: ferrotune::Trial, study_id: i64, study: Py<PyAny>) -> Self {
+    pub(crate) fn new(trial: ferrotune::Trial, study_key: (usize, i64), study: Py<PyAny>) -> Self {
         PyTrial {
             number: trial.number(),
             trial_id: trial.id(),
-            study_id,
+            study_key,
             study,
             slot: Mutex::new(Slot::Live(Box::new(trial))),
         }

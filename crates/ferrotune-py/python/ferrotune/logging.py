@@ -29,6 +29,19 @@ class _Formatter(_logging.Formatter):
         return super().format(record)
 
 
+class _StderrHandler(_logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time (notebooks and test
+    runners replace it after import)."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> object:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: object) -> None:
+        pass
+
+
 def _root() -> _logging.Logger:
     return _logging.getLogger("ferrotune")
 
@@ -38,7 +51,7 @@ def _configure() -> None:
     with _lock:
         if _default_handler is not None:
             return
-        _default_handler = _logging.StreamHandler(sys.stderr)
+        _default_handler = _StderrHandler()
         _default_handler.setFormatter(_Formatter())
         root = _root()
         root.addHandler(_default_handler)

@@ -15,7 +15,7 @@ import threading
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, Callable, Container, Iterable, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Sequence, Union
 
 from ferrotune import _ferrotune
 from ferrotune import logging as _ft_logging
@@ -97,12 +97,12 @@ class Study(_ferrotune.Study):
         return [StudyDirection[n.upper()] for n in self._direction_names]
 
     def get_trials(
-        self, deepcopy: bool = True, states: Optional[Container[TrialState]] = None
+        self, deepcopy: bool = True, states: Optional[Iterable[TrialState]] = None
     ) -> list[FrozenTrial]:
         """Every trial in number order, or those in ``states``. Trials are
         immutable snapshots, so ``deepcopy`` changes nothing."""
         del deepcopy
-        return self._trials_in(None if states is None else list(states))  # type: ignore[arg-type]
+        return self._trials_in(None if states is None else list(states))
 
     def __repr__(self) -> str:
         return f"<ferrotune.Study {self.study_name!r}>"
@@ -178,19 +178,24 @@ class Study(_ferrotune.Study):
                 return True
 
         def worker() -> None:
-            while claim():
-                try:
-                    trial = self.ask()
-                except SearchSpaceExhausted:
-                    self._stop_flag.set()
-                    return
-                frozen = self._run_trial(func, trial, catch)
-                if progress is not None:
-                    progress.update(self, frozen)
-                for callback in callbacks:
-                    callback(self, frozen)
-                if gc_after_trial:
-                    gc.collect()
+            try:
+                while claim():
+                    try:
+                        trial = self.ask()
+                    except SearchSpaceExhausted:
+                        self._stop_flag.set()
+                        return
+                    frozen = self._run_trial(func, trial, catch)
+                    if progress is not None:
+                        progress.update(self, frozen)
+                    for callback in callbacks:
+                        callback(self, frozen)
+                    if gc_after_trial:
+                        gc.collect()
+            except BaseException:
+                # Other workers start no new trial; the error is raised below.
+                self._stop_flag.set()
+                raise
 
         try:
             if n_jobs == 1:
@@ -231,7 +236,10 @@ class Study(_ferrotune.Study):
             if isinstance(e, catch):
                 return frozen
             raise
-        frozen = self.tell(trial, returned)
+        if returned is None:
+            frozen = self._fail(trial, "the objective returned None; it must return a number (or one per objective)")
+        else:
+            frozen = self.tell(trial, returned)
         if frozen.state == TrialState.FAIL:
             _logger.warning(f"Trial {trial.number} failed with value {returned!r}: {frozen.fail_reason}")
         elif _logger.isEnabledFor(_ft_logging.INFO):

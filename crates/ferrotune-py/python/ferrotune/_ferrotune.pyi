@@ -1,0 +1,255 @@
+# Type stubs for the native module. Users import these names through
+# ferrotune, ferrotune.samplers, ferrotune.pruners, ferrotune.storages,
+# ferrotune.trial and ferrotune.study.
+
+import datetime
+from typing import Any, Iterable, Optional, Sequence, Union, final
+
+from typing_extensions import Self, disjoint_base
+
+from ferrotune.distributions import BaseDistribution, CategoricalChoiceType
+from ferrotune.trial import TrialState
+
+__all__ = [
+    "BasePruner",
+    "BaseSampler",
+    "BaseStorage",
+    "DuplicatedStudyError",
+    "FerrotuneError",
+    "FrozenTrial",
+    "GridSampler",
+    "HyperbandPruner",
+    "InMemoryStorage",
+    "MedianPruner",
+    "NopPruner",
+    "PatientPruner",
+    "PercentilePruner",
+    "RDBStorage",
+    "RandomSampler",
+    "SearchSpaceExhausted",
+    "StorageInternalError",
+    "Study",
+    "SuccessiveHalvingPruner",
+    "ThresholdPruner",
+    "Trial",
+    "TrialPruned",
+    "WilcoxonPruner",
+    "__version__",
+    "_create_study",
+    "_delete_study",
+    "_resolve_storage",
+    "_study_names",
+]
+
+__version__: str
+
+class FerrotuneError(Exception): ...
+class TrialPruned(FerrotuneError): ...
+class DuplicatedStudyError(FerrotuneError): ...
+class StorageInternalError(FerrotuneError): ...
+class SearchSpaceExhausted(FerrotuneError): ...
+
+@disjoint_base
+class BaseStorage:
+    @property
+    def url(self) -> str: ...
+
+@final
+class InMemoryStorage(BaseStorage):
+    def __new__(cls) -> Self: ...
+
+@final
+class RDBStorage(BaseStorage):
+    def __new__(
+        cls, url: str) -> Self: ...
+
+@disjoint_base
+class BaseSampler: ...
+
+@final
+class RandomSampler(BaseSampler):
+    def __new__(
+        cls, seed: Optional[int] = None) -> Self: ...
+
+@final
+class GridSampler(BaseSampler):
+    def __new__(
+        cls, search_space: dict[str, Sequence[CategoricalChoiceType]], seed: Optional[int] = None
+    ) -> Self: ...
+
+@disjoint_base
+class BasePruner: ...
+
+@final
+class NopPruner(BasePruner):
+    def __new__(cls) -> Self: ...
+
+@final
+class MedianPruner(BasePruner):
+    def __new__(
+        cls, n_startup_trials: int = 5, n_warmup_steps: int = 0, interval_steps: int = 1, *, n_min_trials: int = 1
+    ) -> Self: ...
+
+@final
+class PercentilePruner(BasePruner):
+    def __new__(
+        cls,
+        percentile: float,
+        n_startup_trials: int = 5,
+        n_warmup_steps: int = 0,
+        interval_steps: int = 1,
+        *,
+        n_min_trials: int = 1,
+    ) -> Self: ...
+
+@final
+class SuccessiveHalvingPruner(BasePruner):
+    def __new__(
+        cls,
+        min_resource: Union[str, int, None] = None,
+        reduction_factor: int = 4,
+        min_early_stopping_rate: int = 0,
+        bootstrap_count: int = 0,
+    ) -> Self: ...
+
+@final
+class HyperbandPruner(BasePruner):
+    def __new__(
+        cls,
+        min_resource: int = 1,
+        max_resource: Union[str, int, None] = None,
+        reduction_factor: int = 3,
+        bootstrap_count: int = 0,
+    ) -> Self: ...
+
+@final
+class ThresholdPruner(BasePruner):
+    def __new__(
+        cls,
+        lower: Optional[float] = None,
+        upper: Optional[float] = None,
+        n_warmup_steps: int = 0,
+        interval_steps: int = 1,
+    ) -> Self: ...
+
+@final
+class PatientPruner(BasePruner):
+    def __new__(
+        cls, wrapped_pruner: Optional[BasePruner], patience: int, min_delta: float = 0.0) -> Self: ...
+
+@final
+class WilcoxonPruner(BasePruner):
+    def __new__(
+        cls, *, p_threshold: float = 0.1, n_startup_steps: int = 2) -> Self: ...
+
+@final
+class Trial:
+    @property
+    def number(self) -> int: ...
+    @property
+    def _trial_id(self) -> int: ...
+    @property
+    def study(self) -> Any: ...
+    @property
+    def params(self) -> dict[str, Any]: ...
+    @property
+    def distributions(self) -> dict[str, BaseDistribution]: ...
+    @property
+    def user_attrs(self) -> dict[str, Any]: ...
+    @property
+    def system_attrs(self) -> dict[str, Any]: ...
+    @property
+    def datetime_start(self) -> Optional[datetime.datetime]: ...
+    def suggest_float(
+        self, name: str, low: float, high: float, *, step: Optional[float] = None, log: bool = False
+    ) -> float: ...
+    def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int: ...
+    def suggest_categorical(self, name: str, choices: Sequence[CategoricalChoiceType]) -> Any: ...
+    def report(self, value: float, step: int) -> None: ...
+    def should_prune(self) -> bool: ...
+    def set_user_attr(self, key: str, value: Any) -> None: ...
+    def set_system_attr(self, key: str, value: Any) -> None: ...
+
+@final
+class FrozenTrial:
+    @property
+    def number(self) -> int: ...
+    @property
+    def _trial_id(self) -> int: ...
+    @property
+    def state(self) -> TrialState: ...
+    @property
+    def value(self) -> Optional[float]: ...
+    @property
+    def values(self) -> Optional[list[float]]: ...
+    @property
+    def params(self) -> dict[str, Any]: ...
+    @property
+    def distributions(self) -> dict[str, BaseDistribution]: ...
+    @property
+    def user_attrs(self) -> dict[str, Any]: ...
+    @property
+    def system_attrs(self) -> dict[str, Any]: ...
+    @property
+    def intermediate_values(self) -> dict[int, float]: ...
+    @property
+    def last_step(self) -> Optional[int]: ...
+    @property
+    def datetime_start(self) -> Optional[datetime.datetime]: ...
+    @property
+    def datetime_complete(self) -> Optional[datetime.datetime]: ...
+    @property
+    def duration(self) -> Optional[datetime.timedelta]: ...
+    @property
+    def fail_reason(self) -> Optional[str]: ...
+
+@disjoint_base
+class Study:
+    def __new__(
+        cls,
+        study_name: str,
+        storage: Union[str, BaseStorage, None],
+        sampler: Optional[BaseSampler] = None,
+        pruner: Optional[BasePruner] = None,
+    ) -> Self: ...
+    @property
+    def study_name(self) -> str: ...
+    @property
+    def _study_id(self) -> int: ...
+    @property
+    def _storage(self) -> BaseStorage: ...
+    @property
+    def _direction_names(self) -> list[str]: ...
+    @property
+    def trials(self) -> list[FrozenTrial]: ...
+    @property
+    def best_trial(self) -> FrozenTrial: ...
+    @property
+    def best_value(self) -> float: ...
+    @property
+    def best_params(self) -> dict[str, Any]: ...
+    @property
+    def best_trials(self) -> list[FrozenTrial]: ...
+    @property
+    def user_attrs(self) -> dict[str, Any]: ...
+    def ask(self) -> Trial: ...
+    def tell(
+        self,
+        trial: Union[Trial, int],
+        values: Union[float, Sequence[float], None] = None,
+        state: Optional[TrialState] = None,
+        skip_if_finished: bool = False,
+    ) -> FrozenTrial: ...
+    def _fail(self, trial: Union[Trial, int], reason: str) -> FrozenTrial: ...
+    def _trials_in(self, states: Optional[Iterable[TrialState]] = None) -> list[FrozenTrial]: ...
+    def enqueue_trial(
+        self, params: dict[str, Any], user_attrs: Optional[dict[str, Any]] = None, skip_if_exists: bool = False
+    ) -> None: ...
+    def set_user_attr(self, key: str, value: Any) -> None: ...
+
+def _create_study(
+    storage: BaseStorage, study_name: Optional[str], directions: list[str], load_if_exists: bool
+) -> str: ...
+def _resolve_storage(storage: Union[str, BaseStorage, None] = None) -> BaseStorage: ...
+def _study_names(storage: BaseStorage) -> list[str]: ...
+def _delete_study(storage: BaseStorage, study_name: str) -> None: ...

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Every test of the project: the Rust workspace, then the Python package,
+# built as a wheel and installed into a fresh virtualenv, with pytest.
+#
+#   scripts/test.sh            everything
+#   scripts/test.sh --python   only the Python package (builds the wheel)
+#
+# $FERROTUNE_TEST_VENV reuses a virtualenv between runs (default: a new one).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [[ "${1:-}" != "--python" ]]; then
+  cargo test --workspace
+  # The CLI interop test runs the ferrotune binary cargo built above.
+  cargo build --quiet -p ferrotune-cli
+fi
+
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+venv="${FERROTUNE_TEST_VENV:-$scratch/venv}"
+if [[ ! -x "$venv/bin/python" ]]; then
+  python3 -m venv "$venv"
+fi
+"$venv/bin/pip" install --quiet --disable-pip-version-check -r crates/ferrotune-py/tests/requirements.txt
+"$venv/bin/maturin" build --quiet --release -m crates/ferrotune-py/Cargo.toml -o "$scratch/wheels"
+"$venv/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps "$scratch"/wheels/ferrotune-*.whl
+# Run from the tests folder so that the installed wheel, not the source tree, is imported.
+cd crates/ferrotune-py/tests
+FERROTUNE_CLI="$(pwd)/../../../target/debug/ferrotune" "$venv/bin/python" -m pytest -q -p no:cacheprovider
