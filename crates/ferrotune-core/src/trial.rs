@@ -113,6 +113,16 @@ pub struct FrozenTrial {
 /// System attribute holding the reason a trial failed.
 pub const FAIL_REASON_ATTR: &str = "fail_reason";
 
+/// System attribute in which the study records, at ask time, the values a
+/// sampler proposed for a trial's joint (relative) search space, as
+/// `{name: internal value}`. Samplers of other workers read it to account
+/// for a running trial before its objective has suggested every value.
+pub const RELATIVE_PARAMS_ATTR: &str = "relative_params";
+
+/// System attribute holding a trial's constraint values, `{name: value}`;
+/// the trial is feasible when every value is zero or less.
+pub const CONSTRAINTS_ATTR: &str = "constraints";
+
 impl FrozenTrial {
     /// The single objective value, for single-objective studies.
     pub fn value(&self) -> Option<f64> {
@@ -142,8 +152,35 @@ impl FrozenTrial {
         self.system_attrs.get(FAIL_REASON_ATTR).and_then(|v| v.as_str())
     }
 
+    /// The values recorded under [`RELATIVE_PARAMS_ATTR`] (empty if none).
+    pub fn relative_params(&self) -> BTreeMap<String, f64> {
+        number_map(self.system_attrs.get(RELATIVE_PARAMS_ATTR))
+    }
+
+    /// The trial's constraint values (empty if none were set).
+    pub fn constraints(&self) -> BTreeMap<String, f64> {
+        number_map(self.system_attrs.get(CONSTRAINTS_ATTR))
+    }
+
+    /// How far the trial is from feasible: the sum of its positive
+    /// constraint values (0 for a feasible trial or one without constraints).
+    pub fn constraint_violation(&self) -> f64 {
+        match self.system_attrs.get(CONSTRAINTS_ATTR) {
+            None => 0.0,
+            Some(_) => self.constraints().values().filter(|v| **v > 0.0).sum(),
+        }
+    }
+
     /// Wall-clock duration in seconds, for finished trials.
     pub fn duration_secs(&self) -> Option<f64> {
         Some((self.finished_at_us? - self.started_at_us?) as f64 / 1e6)
     }
+}
+
+/// A JSON object of numbers as a map; anything else is empty.
+fn number_map(value: Option<&AttrValue>) -> BTreeMap<String, f64> {
+    value
+        .and_then(|v| v.as_object())
+        .map(|o| o.iter().filter_map(|(k, v)| Some((k.clone(), v.as_f64()?))).collect())
+        .unwrap_or_default()
 }

@@ -1,4 +1,4 @@
-//! Samplers: [`RandomSampler`] and [`GridSampler`], and the seeding
+//! Samplers: [`RandomSampler`], [`GridSampler`] and [`TpeSampler`], and the seeding
 //! helpers model-based samplers share.
 //!
 //! Design decision: randomness is derived, not stateful. Each draw seeds a
@@ -9,9 +9,11 @@
 
 mod grid;
 mod random;
+pub mod tpe;
 
 pub use grid::GridSampler;
 pub use random::{sample_uniformly, RandomSampler};
+pub use tpe::TpeSampler;
 
 use rand_xoshiro::rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;

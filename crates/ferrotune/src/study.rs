@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use ferrotune_core::{
     pareto_front, AttrScope, AttrValue, Error, FrozenTrial, NewTrial, ParamValue, Pruner, Result, Sampler, Storage,
-    StudyDirection, StudyInfo, StudyView, TrialState, FAIL_REASON_ATTR,
+    StudyDirection, StudyInfo, StudyView, TrialState, FAIL_REASON_ATTR, RELATIVE_PARAMS_ATTR,
 };
 use ferrotune_pruners::NopPruner;
 use ferrotune_samplers::RandomSampler;
@@ -31,6 +31,11 @@ pub(crate) struct StudyInner {
     pub(crate) pruner: Arc<dyn Pruner>,
     cache: Mutex<TrialCache>,
     stop_requested: AtomicBool,
+    /// Held while a trial is created and its relative sample drawn and
+    /// recorded, so that a sampler in this process always sees the other
+    /// workers' trials with their proposed values (the constant liar then
+    /// keeps parallel workers apart). Sampling is cheap next to a trial.
+    ask_lock: Mutex<()>,
 }
 
 /// This process's copy of the study's trials, brought up to date with
@@ -209,6 +214,7 @@ impl StudyBuilder {
                 pruner: self.pruner.unwrap_or_else(|| Arc::new(NopPruner)),
                 cache: Mutex::new(TrialCache { cursor: 0, trials: Arc::new(Vec::new()) }),
                 stop_requested: AtomicBool::new(false),
+                ask_lock: Mutex::new(()),
             }),
         })
     }
@@ -353,7 +359,8 @@ impl Study {
     fn ask_capped(&self, cap: Option<u64>) -> Result<Trial> {
         let inner = &self.inner;
         let study_id = inner.info.study_id;
-        let frozen = match inner.storage.claim_waiting_trial(study_id)? {
+        let _asking = inner.ask_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let mut frozen = match inner.storage.claim_waiting_trial(study_id)? {
             Some(t) => t,
             None => {
                 let limit = match (inner.sampler.max_trials(), cap) {
@@ -375,6 +382,16 @@ impl Study {
             } else {
                 inner.sampler.sample_relative(&view, &frozen, &relative_space)?
             };
+            if !relative_params.is_empty() {
+                let recorded = AttrValue::from(
+                    relative_params
+                        .iter()
+                        .map(|(k, v)| (k.clone(), AttrValue::from(*v)))
+                        .collect::<serde_json::Map<_, _>>(),
+                );
+                inner.storage.set_trial_attr(trial_id, AttrScope::System, RELATIVE_PARAMS_ATTR, &recorded)?;
+                frozen.system_attrs.insert(RELATIVE_PARAMS_ATTR.to_owned(), recorded);
+            }
             Ok((snapshot, relative_space, relative_params))
         })();
         match prepared {

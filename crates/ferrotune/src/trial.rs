@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use ferrotune_core::{
     AttrScope, AttrValue, CategoricalDistribution, Distribution, Error, FloatDistribution, FrozenTrial,
-    IntDistribution, ParamValue, Result, SearchSpace, StudyView, TrialParam,
+    IntDistribution, ParamValue, Result, SearchSpace, StudyView, TrialParam, CONSTRAINTS_ATTR,
 };
 
 use crate::study::{Snapshot, StudyInner};
@@ -193,6 +193,21 @@ impl Trial {
         self.study.storage.set_trial_attr(self.frozen.trial_id, AttrScope::System, key, &value)?;
         self.frozen.system_attrs.insert(key.to_owned(), value);
         Ok(())
+    }
+
+    /// Record a constraint value: the trial is feasible when every
+    /// constraint is zero or less. Constraint-aware samplers (TPE) rank
+    /// infeasible trials below feasible ones, by total violation.
+    pub fn set_constraint(&mut self, name: &str, value: f64) -> Result<()> {
+        if value.is_nan() {
+            return Err(Error::InvalidArgument(format!("constraint '{name}' is NaN")));
+        }
+        let mut constraints = match self.frozen.system_attrs.get(CONSTRAINTS_ATTR) {
+            Some(AttrValue::Object(map)) => map.clone(),
+            _ => serde_json::Map::new(),
+        };
+        constraints.insert(name.to_owned(), AttrValue::from(value));
+        self.set_system_attr(CONSTRAINTS_ATTR, AttrValue::Object(constraints))
     }
 
     /// The user attributes set so far.

@@ -1,0 +1,531 @@
+//! The Tree-structured Parzen Estimator (TPE) sampler.
+//!
+//! Each proposal splits the finished trials into a good set (the best
+//! `gamma(n)`) and the rest, fits a Parzen estimator `l(x)` to the good
+//! set's parameters and `g(x)` to the rest, draws `n_ei_candidates` points
+//! from `l` and keeps the one that maximizes `l(x) / g(x)` — which, as
+//! Bergstra et al. (2011) show, maximizes expected improvement. The details
+//! follow Optuna 5's `TPESampler` (Watanabe 2023 surveys them): the gamma
+//! and weight functions, the prior kernel, the bandwidth rule and magic
+//! clip, pruned trials ranked by how far they got, infeasible trials ranked
+//! below feasible ones, multivariate sampling of the parameters every trial
+//! has (optionally per group of parameters that appear together), and the
+//! constant liar, which counts running trials among the bad ones so that
+//! parallel workers spread out.
+//!
+//! Design decision: like every sampler here, TPE is a pure function of the
+//! study snapshot. A running trial's relatively sampled values come from the
+//! `relative_params` system attribute the study writes at ask time, so the
+//! constant liar sees what other workers are about to evaluate even before
+//! their objective suggests it.
+
+mod parzen;
+mod truncnorm;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use ferrotune_core::{
+    dominates, Distribution, Error, FrozenTrial, Result, Sampler, SearchSpace, StudyDirection, StudyView, TrialState,
+};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use crate::{random_seed, rng_for, sample_uniformly};
+use parzen::{ParzenEstimator, ParzenOptions};
+
+/// How many of `n` finished trials form the good set.
+pub type GammaFn = Arc<dyn Fn(usize) -> usize + Send + Sync>;
+/// Weights of `n` observations, oldest first.
+pub type WeightsFn = Arc<dyn Fn(usize) -> Vec<f64> + Send + Sync>;
+
+/// Optuna's default gamma for one objective: the best 10%, at most 25.
+pub fn default_gamma(n: usize) -> usize {
+    n.div_ceil(10).min(25)
+}
+
+/// Optuna's default gamma for several objectives: the best 10%.
+pub fn default_gamma_multi_objective(n: usize) -> usize {
+    n.div_ceil(10)
+}
+
+/// Hyperopt's gamma: `ceil(0.25 sqrt(n))`, at most 25.
+pub fn hyperopt_gamma(n: usize) -> usize {
+    ((0.25 * (n as f64).sqrt()).ceil() as usize).min(25)
+}
+
+/// Optuna's default weights: the newest 25 observations weigh one, older
+/// ones ramp down linearly towards `1 / n`.
+pub fn default_weights(n: usize) -> Vec<f64> {
+    if n < 25 {
+        return vec![1.0; n];
+    }
+    let ramp = n - 25;
+    let mut w: Vec<f64> = (0..ramp)
+        .map(|i| {
+            if ramp == 1 {
+                1.0 / n as f64
+            } else {
+                1.0 / n as f64 + (1.0 - 1.0 / n as f64) * i as f64 / (ramp - 1) as f64
+            }
+        })
+        .collect();
+    w.extend(std::iter::repeat_n(1.0, 25));
+    w
+}
+
+/// The system attribute in which the study records a running trial's
+/// relatively sampled values (`{name: internal value}`), so samplers of
+/// other workers can account for them before they are suggested.
+pub use ferrotune_core::RELATIVE_PARAMS_ATTR;
+
+/// The TPE sampler. Build one with [`TpeSampler::builder`]; the defaults
+/// are Optuna 5's.
+#[derive(Clone)]
+pub struct TpeSampler {
+    seed: u64,
+    n_startup_trials: usize,
+    n_ei_candidates: usize,
+    multivariate: Option<bool>,
+    group: bool,
+    constant_liar: bool,
+    options: ParzenOptions,
+    gamma: Option<GammaFn>,
+    weights: WeightsFn,
+}
+
+impl std::fmt::Debug for TpeSampler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TpeSampler")
+            .field("seed", &self.seed)
+            .field("n_startup_trials", &self.n_startup_trials)
+            .field("n_ei_candidates", &self.n_ei_candidates)
+            .field("multivariate", &self.multivariate)
+            .field("group", &self.group)
+            .field("constant_liar", &self.constant_liar)
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
+/// Options of a [`TpeSampler`], checked by [`TpeSamplerBuilder::build`].
+#[derive(Clone)]
+pub struct TpeSamplerBuilder {
+    sampler: TpeSampler,
+}
+
+impl TpeSamplerBuilder {
+    /// Seed: a seeded sequential study repeats exactly.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.sampler.seed = seed;
+        self
+    }
+    /// Trials sampled at random before TPE takes over (default 10).
+    pub fn n_startup_trials(mut self, n: usize) -> Self {
+        self.sampler.n_startup_trials = n;
+        self
+    }
+    /// Candidates drawn from `l(x)` per proposal (default 24).
+    pub fn n_ei_candidates(mut self, n: usize) -> Self {
+        self.sampler.n_ei_candidates = n;
+        self
+    }
+    /// Model the parameters every trial has jointly (default: yes for one
+    /// objective, no for several, as in Optuna 5).
+    pub fn multivariate(mut self, multivariate: bool) -> Self {
+        self.sampler.multivariate = Some(multivariate);
+        self
+    }
+    /// With `multivariate`, model each group of parameters that always
+    /// appear together jointly (conditional search spaces).
+    pub fn group(mut self, group: bool) -> Self {
+        self.sampler.group = group;
+        self
+    }
+    /// Count running trials as bad observations so that parallel workers
+    /// spread out (default: on).
+    pub fn constant_liar(mut self, constant_liar: bool) -> Self {
+        self.sampler.constant_liar = constant_liar;
+        self
+    }
+    /// Weight of the prior kernel (default 1).
+    pub fn prior_weight(mut self, weight: f64) -> Self {
+        self.sampler.options.prior_weight = weight;
+        self
+    }
+    /// Bound bandwidths below by `range / min(100, n + 2)` (default: on).
+    pub fn consider_magic_clip(mut self, on: bool) -> Self {
+        self.sampler.options.consider_magic_clip = on;
+        self
+    }
+    /// Let the bounds widen the outermost kernels (default: off).
+    pub fn consider_endpoints(mut self, on: bool) -> Self {
+        self.sampler.options.consider_endpoints = on;
+        self
+    }
+    /// How many of `n` finished trials are good (default:
+    /// [`default_gamma`], or [`default_gamma_multi_objective`]).
+    pub fn gamma(mut self, gamma: impl Fn(usize) -> usize + Send + Sync + 'static) -> Self {
+        self.sampler.gamma = Some(Arc::new(gamma));
+        self
+    }
+    /// Observation weights, oldest first (default: [`default_weights`]).
+    pub fn weights(mut self, weights: impl Fn(usize) -> Vec<f64> + Send + Sync + 'static) -> Self {
+        self.sampler.weights = Arc::new(weights);
+        self
+    }
+    /// Hyperopt 0.1.2's settings: 20 startup trials and its gamma.
+    pub fn hyperopt_settings(self) -> Self {
+        self.n_startup_trials(20).gamma(hyperopt_gamma)
+    }
+
+    /// Check the options and make the sampler.
+    pub fn build(self) -> Result<TpeSampler> {
+        let s = &self.sampler;
+        let bad = |m: String| Err(Error::InvalidArgument(m));
+        if s.n_ei_candidates == 0 {
+            return bad("n_ei_candidates must be at least 1".into());
+        }
+        if !(s.options.prior_weight.is_finite() && s.options.prior_weight > 0.0) {
+            return bad(format!("prior_weight must be a positive number, got {}", s.options.prior_weight));
+        }
+        if s.group && s.multivariate == Some(false) {
+            return bad("group needs multivariate: parameter groups are modelled jointly".into());
+        }
+        Ok(self.sampler)
+    }
+}
+
+impl Default for TpeSampler {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TpeSampler {
+    /// Options with Optuna 5's defaults, unseeded.
+    pub fn builder() -> TpeSamplerBuilder {
+        TpeSamplerBuilder {
+            sampler: TpeSampler {
+                seed: random_seed(),
+                n_startup_trials: 10,
+                n_ei_candidates: 24,
+                multivariate: None,
+                group: false,
+                constant_liar: true,
+                options: ParzenOptions { prior_weight: 1.0, consider_magic_clip: true, consider_endpoints: false },
+                gamma: None,
+                weights: Arc::new(default_weights),
+            },
+        }
+    }
+
+    /// A sampler with the defaults, unseeded.
+    pub fn new() -> Self {
+        Self::builder().build().expect("the defaults are valid")
+    }
+
+    /// A sampler with the defaults and a seed.
+    pub fn with_seed(seed: u64) -> Self {
+        Self::builder().seed(seed).build().expect("the defaults are valid")
+    }
+
+    fn is_multivariate(&self, study: &StudyView<'_>) -> bool {
+        self.multivariate.unwrap_or(self.group || !study.is_multi_objective())
+    }
+
+    fn gamma(&self, study: &StudyView<'_>, n: usize) -> usize {
+        match &self.gamma {
+            Some(g) => g(n),
+            None if study.is_multi_objective() => default_gamma_multi_objective(n),
+            None => default_gamma(n),
+        }
+    }
+
+    fn n_finished(study: &StudyView<'_>) -> usize {
+        study.trials_in(&[TrialState::Complete, TrialState::Pruned]).count()
+    }
+
+    /// Propose values for `space` by TPE, drawing randomness from `stream`.
+    fn sample(
+        &self,
+        study: &StudyView<'_>,
+        trial: &FrozenTrial,
+        space: &SearchSpace,
+        stream: &str,
+    ) -> Result<BTreeMap<String, f64>> {
+        let (below, above) = self.split(study, trial)?;
+        let names: Vec<&String> = space.keys().collect();
+        let distributions: Vec<&Distribution> = space.values().collect();
+        let fit = |trials: &[&FrozenTrial]| {
+            let columns = observations(trials, space);
+            let n = columns.first().map_or(0, Vec::len);
+            let weights = (self.weights)(n);
+            if weights.len() < n || weights[..n].iter().any(|w| !(w.is_finite() && *w >= 0.0)) {
+                return Err(Error::Sampler(format!(
+                    "the TPE weights function must return {n} finite, non-negative weights"
+                )));
+            }
+            Ok(ParzenEstimator::new(&distributions, &columns, &weights[..n], &self.options))
+        };
+        let (l, g) = (fit(&below)?, fit(&above)?);
+        let mut rng: Xoshiro256PlusPlus = rng_for(self.seed, trial.number, stream);
+        let candidates = l.sample(&mut rng, self.n_ei_candidates);
+        let (log_l, log_g) = (l.log_pdf(&candidates), g.log_pdf(&candidates));
+        let mut best = 0;
+        let mut best_score = f64::NEG_INFINITY;
+        for (i, (a, b)) in log_l.iter().zip(&log_g).enumerate() {
+            let score = a - b;
+            if score > best_score {
+                best_score = score;
+                best = i;
+            }
+        }
+        Ok(names.into_iter().cloned().zip(candidates[best].iter().copied()).collect())
+    }
+
+    /// The good and bad trials, each in number order (older first, so the
+    /// weights favour recent ones). Good: the best `gamma(n)` of the
+    /// complete trials, then of the pruned ones (those that got further
+    /// first), then of the infeasible ones (least violation first).
+    fn split<'a>(
+        &self,
+        study: &StudyView<'a>,
+        current: &FrozenTrial,
+    ) -> Result<(Vec<&'a FrozenTrial>, Vec<&'a FrozenTrial>)> {
+        let mut complete = Vec::new();
+        let mut pruned = Vec::new();
+        let mut infeasible = Vec::new();
+        let mut running = Vec::new();
+        for t in study.trials.iter().map(|t| &**t) {
+            match t.state {
+                TrialState::Running if self.constant_liar && t.number != current.number => running.push(t),
+                TrialState::Complete | TrialState::Pruned if t.constraint_violation() > 0.0 => infeasible.push(t),
+                TrialState::Complete if t.values.is_some() => complete.push(t),
+                TrialState::Pruned => pruned.push(t),
+                _ => {}
+            }
+        }
+        let n = complete.len() + pruned.len() + infeasible.len();
+        let mut n_below = self.gamma(study, n);
+        let mut below = Vec::new();
+        let mut above = Vec::new();
+        let mut take = |mut sorted: Vec<&'a FrozenTrial>, n_below: &mut usize| {
+            let k = (*n_below).min(sorted.len());
+            *n_below -= k;
+            above.extend(sorted.split_off(k));
+            below.extend(sorted);
+        };
+        take(rank_complete(complete, study.directions)?, &mut n_below);
+        let direction = study.directions[0];
+        pruned.sort_by(|a, b| pruned_score(a, direction).partial_cmp(&pruned_score(b, direction)).unwrap());
+        take(pruned, &mut n_below);
+        infeasible.sort_by(|a, b| a.constraint_violation().total_cmp(&b.constraint_violation()));
+        take(infeasible, &mut n_below);
+        above.extend(running);
+        below.sort_by_key(|t| t.number);
+        above.sort_by_key(|t| t.number);
+        Ok((below, above))
+    }
+}
+
+/// Complete trials from best to worst: by value for one objective; for
+/// several, by non-domination rank, ties in the last rank taken broken by
+/// crowding distance (wider spread first).
+fn rank_complete<'a>(mut trials: Vec<&'a FrozenTrial>, directions: &[StudyDirection]) -> Result<Vec<&'a FrozenTrial>> {
+    if let [direction] = directions {
+        let loss = |t: &FrozenTrial| direction.as_loss(t.values.as_ref().map_or(f64::NAN, |v| v[0]));
+        trials.sort_by(|a, b| loss(a).total_cmp(&loss(b)).then(a.number.cmp(&b.number)));
+        return Ok(trials);
+    }
+    let values: Vec<&[f64]> = trials.iter().map(|t| t.values.as_deref().unwrap_or(&[])).collect();
+    if values.iter().any(|v| v.len() != directions.len()) {
+        return Err(Error::Sampler("a complete trial has the wrong number of values".into()));
+    }
+    let mut remaining: Vec<usize> = (0..trials.len()).collect();
+    let mut order = Vec::with_capacity(trials.len());
+    while !remaining.is_empty() {
+        let front: Vec<usize> = remaining
+            .iter()
+            .copied()
+            .filter(|&i| !remaining.iter().any(|&j| dominates(values[j], values[i], directions)))
+            .collect();
+        remaining.retain(|i| !front.contains(i));
+        let distances = crowding_distances(&front, &values, directions.len());
+        let mut ranked: Vec<(usize, f64)> = front.into_iter().zip(distances).collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(trials[a.0].number.cmp(&trials[b.0].number)));
+        order.extend(ranked.into_iter().map(|(i, _)| i));
+    }
+    Ok(order.into_iter().map(|i| trials[i]).collect())
+}
+
+fn crowding_distances(front: &[usize], values: &[&[f64]], n_objectives: usize) -> Vec<f64> {
+    let mut distance = vec![0.0; front.len()];
+    let columns: Vec<Vec<f64>> = (0..n_objectives).map(|m| front.iter().map(|&i| values[i][m]).collect()).collect();
+    for column in &columns {
+        let mut idx: Vec<usize> = (0..front.len()).collect();
+        idx.sort_by(|&a, &b| column[a].total_cmp(&column[b]));
+        let (first, last) = (idx[0], idx[idx.len() - 1]);
+        let span = column[last] - column[first];
+        distance[first] = f64::INFINITY;
+        distance[last] = f64::INFINITY;
+        if span > 0.0 {
+            for w in idx.windows(3) {
+                distance[w[1]] += (column[w[2]] - column[w[0]]) / span;
+            }
+        }
+    }
+    distance
+}
+
+/// Pruned trials rank by how far they got (more steps first), then by
+/// their last value; NaN last, and trials that reported nothing after all.
+fn pruned_score(trial: &FrozenTrial, direction: StudyDirection) -> (f64, f64) {
+    match trial.last_intermediate() {
+        Some((step, v)) if v.is_nan() => (-(step as f64), f64::INFINITY),
+        Some((step, v)) => (-(step as f64), direction.as_loss(v)),
+        None => (1.0, 0.0),
+    }
+}
+
+/// A trial's internal value for `name` under `distribution`: its own if it
+/// was drawn from the same distribution, else its value re-read in this one
+/// (skipped when it does not belong); for a running trial, the value the
+/// study sampled for it (`relative`) but it has not suggested yet.
+fn internal_value(
+    trial: &FrozenTrial,
+    relative: &BTreeMap<String, f64>,
+    name: &str,
+    distribution: &Distribution,
+) -> Option<f64> {
+    match trial.params.get(name) {
+        Some(p) if p.distribution == *distribution => Some(p.internal),
+        Some(p) => distribution.to_internal(name, &p.value()).ok(),
+        None => relative.get(name).copied().filter(|&v| distribution.contains(v)),
+    }
+}
+
+/// One column of internal values per parameter of `space`, over the trials
+/// that have all of them.
+fn observations(trials: &[&FrozenTrial], space: &SearchSpace) -> Vec<Vec<f64>> {
+    let mut columns = vec![Vec::with_capacity(trials.len()); space.len()];
+    let mut row = Vec::with_capacity(space.len());
+    let none = BTreeMap::new();
+    for t in trials {
+        let relative = if t.state == TrialState::Running { t.relative_params() } else { BTreeMap::new() };
+        let relative = if relative.is_empty() { &none } else { &relative };
+        row.clear();
+        for (name, distribution) in space {
+            match internal_value(t, relative, name, distribution) {
+                Some(v) => row.push(v),
+                None => break,
+            }
+        }
+        if row.len() == space.len() {
+            for (column, &v) in columns.iter_mut().zip(&row) {
+                column.push(v);
+            }
+        }
+    }
+    columns
+}
+
+/// The parameters (with identical distributions) every finished trial has.
+fn intersection_space(study: &StudyView<'_>) -> SearchSpace {
+    let mut space: Option<SearchSpace> = None;
+    for t in study.trials_in(&[TrialState::Complete, TrialState::Pruned]) {
+        match &mut space {
+            None => space = Some(t.params.iter().map(|(k, p)| (k.clone(), p.distribution.clone())).collect()),
+            Some(s) => s.retain(|name, d| t.params.get(name).is_some_and(|p| p.distribution == *d)),
+        }
+    }
+    space.unwrap_or_default()
+}
+
+/// Groups of parameters that always appear together in finished trials:
+/// the coarsest partition of all parameters seen such that every trial's
+/// parameter set is a union of groups.
+fn group_decomposition(study: &StudyView<'_>) -> Vec<SearchSpace> {
+    let mut groups: Vec<SearchSpace> = Vec::new();
+    for t in study.trials_in(&[TrialState::Complete, TrialState::Pruned]) {
+        let mut unseen: BTreeSet<&String> = t.params.keys().collect();
+        let mut next = Vec::with_capacity(groups.len() * 2 + 1);
+        for group in groups {
+            let (inside, outside): (SearchSpace, SearchSpace) =
+                group.into_iter().partition(|(name, _)| t.params.contains_key(name));
+            for name in inside.keys() {
+                unseen.remove(name);
+            }
+            next.push(inside);
+            next.push(outside);
+        }
+        next.push(unseen.into_iter().map(|n| (n.clone(), t.params[n].distribution.clone())).collect());
+        next.retain(|g: &SearchSpace| !g.is_empty());
+        groups = next;
+    }
+    groups
+}
+
+fn without_single(space: SearchSpace) -> SearchSpace {
+    space.into_iter().filter(|(_, d)| !d.is_single()).collect()
+}
+
+impl Sampler for TpeSampler {
+    fn name(&self) -> &str {
+        "tpe"
+    }
+
+    fn infer_relative_search_space(&self, study: &StudyView<'_>, _trial: &FrozenTrial) -> SearchSpace {
+        if !self.is_multivariate(study) {
+            return SearchSpace::new();
+        }
+        if self.group {
+            return group_decomposition(study).into_iter().flat_map(without_single).collect();
+        }
+        without_single(intersection_space(study))
+    }
+
+    fn sample_relative(
+        &self,
+        study: &StudyView<'_>,
+        trial: &FrozenTrial,
+        search_space: &SearchSpace,
+    ) -> Result<BTreeMap<String, f64>> {
+        if search_space.is_empty() || Self::n_finished(study) < self.n_startup_trials {
+            return Ok(BTreeMap::new());
+        }
+        let subspaces: Vec<SearchSpace> = if self.group {
+            group_decomposition(study)
+                .into_iter()
+                .map(|g| g.into_iter().filter(|(name, _)| search_space.contains_key(name)).collect::<SearchSpace>())
+                .map(without_single)
+                .filter(|g| !g.is_empty())
+                .collect()
+        } else {
+            vec![search_space.clone()]
+        };
+        let mut params = BTreeMap::new();
+        for space in &subspaces {
+            let stream = format!("tpe:relative:{}", space.keys().cloned().collect::<Vec<_>>().join(","));
+            params.extend(self.sample(study, trial, space, &stream)?);
+        }
+        Ok(params)
+    }
+
+    fn sample_independent(
+        &self,
+        study: &StudyView<'_>,
+        trial: &FrozenTrial,
+        name: &str,
+        distribution: &Distribution,
+    ) -> Result<f64> {
+        if Self::n_finished(study) < self.n_startup_trials {
+            return Ok(sample_uniformly(distribution, &mut rng_for(self.seed, trial.number, name)));
+        }
+        let space = SearchSpace::from([(name.to_owned(), distribution.clone())]);
+        let values = self.sample(study, trial, &space, &format!("tpe:{name}"))?;
+        Ok(values[name])
+    }
+}
+
+#[cfg(test)]
+mod tests;

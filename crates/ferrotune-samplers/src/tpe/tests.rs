@@ -1,0 +1,345 @@
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use ferrotune_core::{
+    CategoricalDistribution, Distribution, FloatDistribution, FrozenTrial, IntDistribution, Sampler, SearchSpace,
+    StudyDirection, StudyView, TrialParam, TrialState, CONSTRAINTS_ATTR, RELATIVE_PARAMS_ATTR,
+};
+use serde_json::json;
+
+use super::parzen::{ParzenEstimator, ParzenOptions};
+use super::*;
+use crate::RandomSampler;
+
+fn float(low: f64, high: f64) -> Distribution {
+    Distribution::Float(FloatDistribution::new(low, high, false, None).unwrap())
+}
+
+fn trial(number: u64, state: TrialState, value: Option<f64>, params: &[(&str, &Distribution, f64)]) -> FrozenTrial {
+    FrozenTrial {
+        trial_id: number as i64,
+        number,
+        state,
+        values: value.map(|v| vec![v]),
+        params: params
+            .iter()
+            .map(|(n, d, v)| (n.to_string(), TrialParam { distribution: (*d).clone(), internal: *v }))
+            .collect(),
+        intermediate_values: BTreeMap::new(),
+        user_attrs: BTreeMap::new(),
+        system_attrs: BTreeMap::new(),
+        fixed_params: None,
+        started_at_us: None,
+        finished_at_us: None,
+    }
+}
+
+fn view<'a>(trials: &'a [Arc<FrozenTrial>], directions: &'a [StudyDirection]) -> StudyView<'a> {
+    StudyView { study_name: "s", directions, trials }
+}
+
+#[test]
+fn gamma_and_weights_are_optunas() {
+    assert_eq!((0..=30).map(default_gamma).collect::<Vec<_>>()[..12], [0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2]);
+    assert_eq!(default_gamma(1000), 25);
+    assert_eq!(default_gamma_multi_objective(1000), 100);
+    assert_eq!(hyperopt_gamma(100), 3);
+    assert_eq!(default_weights(3), vec![1.0; 3]);
+    // numpy.linspace(1/30, 1, 5) then 25 ones.
+    let w = default_weights(30);
+    assert_eq!(w.len(), 30);
+    for (i, expected) in [1.0 / 30.0, 0.275, 0.516_666_666_666_666_7, 0.758_333_333_333_333_3, 1.0].iter().enumerate() {
+        assert!((w[i] - expected).abs() < 1e-12, "{w:?}");
+    }
+    assert!(w[5..].iter().all(|&x| x == 1.0));
+    assert_eq!(default_weights(26), [vec![1.0 / 26.0], vec![1.0; 25]].concat());
+}
+
+#[test]
+fn parzen_log_densities_equal_optunas_on_a_mixed_space() {
+    // Reference: optuna 5.0.0's _ParzenEstimator on the same observations,
+    // weights and points, computed once with that package. No two
+    // observations of a parameter are equal: Optuna orders ties by numpy's
+    // unstable argsort, which changes which of two equal observations gets
+    // which neighbour's bandwidth; ours orders them by trial (stable).
+    let space: Vec<Distribution> = vec![
+        float(-2.0, 3.0),
+        Distribution::Float(FloatDistribution::new(1e-4, 1.0, true, None).unwrap()),
+        Distribution::Int(IntDistribution::new(0, 10, false, 2).unwrap()),
+        Distribution::Int(IntDistribution::new(1, 256, true, 1).unwrap()),
+        Distribution::Categorical(CategoricalDistribution::new(vec!["x".into(), "y".into(), "z".into()]).unwrap()),
+        Distribution::Float(FloatDistribution::new(0.0, 1.0, false, Some(0.1)).unwrap()),
+    ];
+    let observations = vec![
+        vec![0.5, -1.5, 2.9, 0.4, 0.45],
+        vec![1e-3, 0.5, 2e-4, 0.05, 0.9],
+        vec![2.0, 4.0, 10.0, 0.0, 6.0],
+        vec![4.0, 200.0, 16.0, 32.0, 1.0],
+        vec![0.0, 2.0, 2.0, 1.0, 2.0],
+        vec![0.1, 0.5, 0.6, 1.0, 0.0],
+    ];
+    let points = [[0.0, 0.01, 4.0, 8.0, 1.0, 0.3], [2.5, 1e-4, 0.0, 256.0, 2.0, 0.0], [-2.0, 0.7, 10.0, 1.0, 0.0, 1.0]];
+    let weights = [1.0, 0.5, 2.0, 1.0, 0.25];
+    let options = ParzenOptions { prior_weight: 1.0, consider_magic_clip: true, consider_endpoints: false };
+    let expected_joint = [-13.332_686_482_396_582, -18.230_073_847_202_7, -12.907_100_301_317_218];
+    let expected_each = [
+        [-1.519_011_768_427_598_8, -1.581_476_240_346_081_6, -2.116_995_615_957_939_5],
+        [-2.568_623_292_802_354, -1.807_599_847_617_402, -2.385_020_736_478_685],
+        [-1.765_803_719_631_646, -1.697_934_641_106_851_7, -1.899_473_005_298_410_6],
+        [-3.622_252_959_721_402, -7.876_266_702_664_417, -2.282_375_571_102_038_6],
+        [-1.325_385_608_032_898_5, -0.758_007_814_761_986_3, -1.325_385_608_032_898_5],
+        [-2.394_208_841_989_659_7, -2.543_947_590_030_205_3, -2.534_784_991_434_791_3],
+    ];
+    let refs: Vec<&Distribution> = space.iter().collect();
+    let joint = ParzenEstimator::new(&refs, &observations, &weights, &options);
+    let pts: Vec<Vec<f64>> = points.iter().map(|p| p.to_vec()).collect();
+    for (got, want) in joint.log_pdf(&pts).iter().zip(expected_joint) {
+        assert!((got - want).abs() < 1e-9, "{got} vs {want}");
+    }
+    for (i, d) in space.iter().enumerate() {
+        let one = ParzenEstimator::new(&[d], &observations[i..=i], &weights, &options);
+        let pts: Vec<Vec<f64>> = points.iter().map(|p| vec![p[i]]).collect();
+        for (got, want) in one.log_pdf(&pts).iter().zip(expected_each[i]) {
+            assert!((got - want).abs() < 1e-9, "parameter {i}: {got} vs {want}");
+        }
+    }
+}
+
+#[test]
+fn split_ranks_complete_then_pruned_then_infeasible_and_running_is_bad() {
+    let x = float(0.0, 1.0);
+    let mut trials: Vec<FrozenTrial> = Vec::new();
+    // 0..9: complete with values 9, 8, ..., 0 (so trial 9 is best).
+    for i in 0..10 {
+        trials.push(trial(i, TrialState::Complete, Some(9.0 - i as f64), &[("x", &x, 0.1)]));
+    }
+    // 10, 11: pruned at step 5 (value 0.5) and step 7 (value 3.0): 11 got further.
+    for (n, step, v) in [(10, 5, 0.5), (11, 7, 3.0)] {
+        let mut t = trial(n, TrialState::Pruned, None, &[("x", &x, 0.2)]);
+        t.intermediate_values.insert(step, v);
+        trials.push(t);
+    }
+    // 12: complete but infeasible; 13: running.
+    let mut t = trial(12, TrialState::Complete, Some(-100.0), &[("x", &x, 0.3)]);
+    t.system_attrs.insert(CONSTRAINTS_ATTR.into(), json!({"memory": 2.0}));
+    trials.push(t);
+    trials.push(trial(13, TrialState::Running, None, &[("x", &x, 0.4)]));
+    trials.push(trial(14, TrialState::Running, None, &[]));
+    let trials: Vec<Arc<FrozenTrial>> = trials.into_iter().map(Arc::new).collect();
+    let dirs = [StudyDirection::Minimize];
+    let study = view(&trials, &dirs);
+    let current = &trials[14];
+    let numbers = |v: Vec<&FrozenTrial>| v.into_iter().map(|t| t.number).collect::<Vec<_>>();
+
+    // n = 13 finished, gamma = 2: the two best complete trials.
+    let sampler = TpeSampler::with_seed(0);
+    let (below, above) = sampler.split(&study, current).unwrap();
+    assert_eq!(numbers(below), vec![8, 9]);
+    assert_eq!(numbers(above), (0..8).chain(10..14).collect::<Vec<_>>());
+
+    // gamma = 11: all 10 complete, then the pruned trial that got further.
+    let sampler = TpeSampler::builder().gamma(|_| 11).build().unwrap();
+    let (below, above) = sampler.split(&study, current).unwrap();
+    assert_eq!(numbers(below), (0..10).chain([11]).collect::<Vec<_>>());
+    assert_eq!(numbers(above), vec![10, 12, 13]);
+
+    // Without the constant liar, running trials are left out.
+    let sampler = TpeSampler::builder().gamma(|_| 13).constant_liar(false).build().unwrap();
+    let (below, above) = sampler.split(&study, current).unwrap();
+    assert_eq!(numbers(below), (0..13).collect::<Vec<_>>());
+    assert!(above.is_empty());
+}
+
+#[test]
+fn maximize_flips_the_ranking() {
+    let x = float(0.0, 1.0);
+    let trials: Vec<Arc<FrozenTrial>> =
+        (0..10).map(|i| Arc::new(trial(i, TrialState::Complete, Some(i as f64), &[("x", &x, 0.5)]))).collect();
+    let dirs = [StudyDirection::Maximize];
+    let current = trial(10, TrialState::Running, None, &[]);
+    let (below, _) =
+        TpeSampler::builder().gamma(|_| 3).build().unwrap().split(&view(&trials, &dirs), &current).unwrap();
+    assert_eq!(below.iter().map(|t| t.number).collect::<Vec<_>>(), vec![7, 8, 9]);
+}
+
+#[test]
+fn startup_trials_are_the_random_samplers_draws() {
+    let x = float(-5.0, 5.0);
+    let dirs = [StudyDirection::Minimize];
+    let trials: Vec<Arc<FrozenTrial>> =
+        (0..5).map(|i| Arc::new(trial(i, TrialState::Complete, Some(i as f64), &[("x", &x, 0.0)]))).collect();
+    let current = trial(5, TrialState::Running, None, &[]);
+    let study = view(&trials, &dirs);
+    let tpe = TpeSampler::with_seed(11);
+    assert!(tpe.sample_relative(&study, &current, &SearchSpace::from([("x".into(), x.clone())])).unwrap().is_empty());
+    let from_tpe = tpe.sample_independent(&study, &current, "x", &x).unwrap();
+    let from_random = RandomSampler::with_seed(11).sample_independent(&study, &current, "x", &x).unwrap();
+    assert_eq!(from_tpe, from_random);
+}
+
+/// Run a sequential study by hand: ask, sample, tell.
+fn run(
+    sampler: &dyn Sampler,
+    n: u64,
+    objective: impl Fn(&BTreeMap<String, f64>) -> f64,
+    space: &SearchSpace,
+) -> Vec<Arc<FrozenTrial>> {
+    let dirs = [StudyDirection::Minimize];
+    let mut trials: Vec<Arc<FrozenTrial>> = Vec::new();
+    for number in 0..n {
+        let mut current = trial(number, TrialState::Running, None, &[]);
+        let study = view(&trials, &dirs);
+        let relative_space = sampler.infer_relative_search_space(&study, &current);
+        let relative = sampler.sample_relative(&study, &current, &relative_space).unwrap();
+        let mut values = BTreeMap::new();
+        for (name, d) in space {
+            let v = match relative.get(name) {
+                Some(v) => *v,
+                None => sampler.sample_independent(&study, &current, name, d).unwrap(),
+            };
+            assert!(d.contains(v), "{v} outside {d}");
+            current.params.insert(name.clone(), TrialParam { distribution: d.clone(), internal: v });
+            values.insert(name.clone(), v);
+        }
+        current.state = TrialState::Complete;
+        current.values = Some(vec![objective(&values)]);
+        trials.push(Arc::new(current));
+    }
+    trials
+}
+
+fn best(trials: &[Arc<FrozenTrial>]) -> f64 {
+    trials.iter().filter_map(|t| t.value()).fold(f64::INFINITY, f64::min)
+}
+
+#[test]
+fn tpe_beats_random_search_on_a_shifted_sphere() {
+    let space: SearchSpace = (0..4).map(|i| (format!("x{i}"), float(-5.0, 5.0))).collect();
+    let sphere = |p: &BTreeMap<String, f64>| p.values().map(|v| (v - 1.3) * (v - 1.3)).sum::<f64>();
+    let mut tpe_wins = 0;
+    for seed in 0..5 {
+        for multivariate in [true, false] {
+            let tpe = TpeSampler::builder().seed(seed).multivariate(multivariate).build().unwrap();
+            let t = best(&run(&tpe, 80, sphere, &space));
+            let r = best(&run(&RandomSampler::with_seed(seed), 80, sphere, &space));
+            tpe_wins += (t < r) as u32;
+            assert!(t < 2.0, "seed {seed} multivariate {multivariate}: TPE best {t}");
+        }
+    }
+    assert!(tpe_wins >= 9, "TPE beat random search in only {tpe_wins} of 10 runs");
+}
+
+#[test]
+fn tpe_handles_every_kind_of_parameter() {
+    let space: SearchSpace = [
+        ("lr".to_string(), Distribution::Float(FloatDistribution::new(1e-5, 1.0, true, None).unwrap())),
+        ("units".to_string(), Distribution::Int(IntDistribution::new(8, 512, true, 1).unwrap())),
+        ("layers".to_string(), Distribution::Int(IntDistribution::new(1, 9, false, 2).unwrap())),
+        ("dropout".to_string(), Distribution::Float(FloatDistribution::new(0.0, 0.5, false, Some(0.05)).unwrap())),
+        ("act".to_string(), Distribution::categorical(["relu", "tanh", "gelu"]).unwrap()),
+    ]
+    .into_iter()
+    .collect();
+    // Best at lr = 1e-2, units = 128, layers = 3, dropout = 0.1, act = gelu.
+    let objective = |p: &BTreeMap<String, f64>| {
+        (p["lr"].log10() + 2.0).powi(2)
+            + (p["units"].log2() - 7.0).powi(2)
+            + (p["layers"] - 3.0).abs()
+            + 10.0 * (p["dropout"] - 0.1).abs()
+            + if p["act"] == 2.0 { 0.0 } else { 1.0 }
+    };
+    for multivariate in [true, false] {
+        let tpe = TpeSampler::builder().seed(3).multivariate(multivariate).build().unwrap();
+        let trials = run(&tpe, 120, objective, &space);
+        let later: Vec<f64> = trials[60..].iter().filter_map(|t| t.value()).collect();
+        let early: Vec<f64> = trials[..10].iter().filter_map(|t| t.value()).collect();
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        assert!(mean(&later) < mean(&early) / 2.0, "{} vs {}", mean(&later), mean(&early));
+        assert!(best(&trials) < 1.5, "multivariate {multivariate}: best {}", best(&trials));
+    }
+}
+
+#[test]
+fn a_seed_makes_tpe_repeat_exactly() {
+    let space: SearchSpace = (0..3).map(|i| (format!("x{i}"), float(-1.0, 1.0))).collect();
+    let f = |p: &BTreeMap<String, f64>| p.values().map(|v| v.abs()).sum::<f64>();
+    let a = run(&TpeSampler::with_seed(5), 40, f, &space);
+    let b = run(&TpeSampler::with_seed(5), 40, f, &space);
+    let c = run(&TpeSampler::with_seed(6), 40, f, &space);
+    let params = |t: &[Arc<FrozenTrial>]| t.iter().map(|t| t.param_values()).collect::<Vec<_>>();
+    assert_eq!(params(&a), params(&b));
+    assert_ne!(params(&a), params(&c));
+}
+
+#[test]
+fn running_trials_push_proposals_away_with_the_constant_liar() {
+    // Ten finished trials on the integers 0..=9, best at 4; four proposals
+    // are made while the earlier ones are still running. Without the liar
+    // they pile onto the best value; with it, each running trial counts as
+    // bad, so the batch spreads out.
+    let x = Distribution::Int(IntDistribution::new(0, 9, false, 1).unwrap());
+    let dirs = [StudyDirection::Minimize];
+    let finished: Vec<Arc<FrozenTrial>> = (0..10)
+        .map(|i| Arc::new(trial(i, TrialState::Complete, Some((i as f64 - 4.0).abs()), &[("x", &x, i as f64)])))
+        .collect();
+    let batch = |seed: u64, liar: bool| {
+        let tpe = TpeSampler::builder().seed(seed).constant_liar(liar).build().unwrap();
+        let mut trials = finished.clone();
+        let mut proposed = std::collections::BTreeSet::new();
+        for number in 10..14u64 {
+            let current = trial(number, TrialState::Running, None, &[]);
+            let v = tpe.sample_independent(&view(&trials, &dirs), &current, "x", &x).unwrap();
+            proposed.insert(v as i64);
+            trials.push(Arc::new(trial(number, TrialState::Running, None, &[("x", &x, v)])));
+        }
+        proposed.len()
+    };
+    let (mut with, mut without) = (0, 0);
+    for seed in 0..8 {
+        let spread = batch(seed, true);
+        assert!(spread >= 3, "seed {seed}: only {spread} distinct values in a batch of 4 with the liar");
+        with += spread;
+        without += batch(seed, false);
+    }
+    assert!(without < 20 && with > without, "distinct values over 8 batches: {with} with the liar, {without} without");
+}
+
+#[test]
+fn relative_params_of_running_trials_count_as_observations() {
+    let x = float(0.0, 1.0);
+    let space = SearchSpace::from([("x".to_string(), x.clone())]);
+    let mut running = trial(3, TrialState::Running, None, &[]);
+    running.system_attrs.insert(RELATIVE_PARAMS_ATTR.into(), json!({"x": 0.25}));
+    let done = trial(1, TrialState::Complete, Some(1.0), &[("x", &x, 0.75)]);
+    let columns = observations(&[&done, &running], &space);
+    assert_eq!(columns, vec![vec![0.75, 0.25]]);
+}
+
+#[test]
+fn groups_follow_parameters_that_appear_together() {
+    let d = float(0.0, 1.0);
+    let dirs = [StudyDirection::Minimize];
+    let trials: Vec<Arc<FrozenTrial>> = vec![
+        Arc::new(trial(0, TrialState::Complete, Some(1.0), &[("kind", &d, 0.1), ("a1", &d, 0.1), ("a2", &d, 0.1)])),
+        Arc::new(trial(1, TrialState::Complete, Some(1.0), &[("kind", &d, 0.9), ("b1", &d, 0.1)])),
+        Arc::new(trial(2, TrialState::Complete, Some(1.0), &[("kind", &d, 0.2), ("a1", &d, 0.1), ("a2", &d, 0.1)])),
+    ];
+    let mut groups: Vec<Vec<String>> =
+        group_decomposition(&view(&trials, &dirs)).into_iter().map(|g| g.into_keys().collect()).collect();
+    groups.sort();
+    assert_eq!(groups, vec![vec!["a1".to_string(), "a2".into()], vec!["b1".into()], vec!["kind".into()]]);
+    let grouped = TpeSampler::builder().group(true).build().unwrap();
+    let space = grouped.infer_relative_search_space(&view(&trials, &dirs), &trial(3, TrialState::Running, None, &[]));
+    assert_eq!(space.len(), 4);
+    let plain = TpeSampler::new();
+    let space = plain.infer_relative_search_space(&view(&trials, &dirs), &trial(3, TrialState::Running, None, &[]));
+    assert_eq!(space.into_keys().collect::<Vec<_>>(), vec!["kind".to_string()]);
+}
+
+#[test]
+fn bad_options_are_refused_when_built() {
+    let err = |b: TpeSamplerBuilder| b.build().unwrap_err().to_string();
+    assert!(err(TpeSampler::builder().n_ei_candidates(0)).contains("n_ei_candidates"));
+    assert!(err(TpeSampler::builder().prior_weight(-1.0)).contains("prior_weight"));
+    assert!(err(TpeSampler::builder().multivariate(false).group(true)).contains("group needs multivariate"));
+}
