@@ -13,7 +13,7 @@ use ferrotune::pruners::{
     HyperbandPruner, NopPruner, PatientPruner, PercentilePruner, SuccessiveHalvingPruner, ThresholdPruner,
     WilcoxonPruner,
 };
-use ferrotune::samplers::{GridSampler, RandomSampler};
+use ferrotune::samplers::{GridSampler, RandomSampler, TpeSampler};
 use ferrotune::{Distribution, FloatDistribution, IntDistribution, ParamValue, StudyDirection};
 use serde::Deserialize;
 
@@ -530,7 +530,19 @@ fn build_sampler(
     let allowed: &[&str] = match kind.as_str() {
         "random" => &["type", "seed"],
         "grid" => &["type", "seed", "values"],
-        other => return Err(err("sampler.type", format!("unknown sampler '{other}' (available: random, grid)"))),
+        "tpe" => &[
+            "type",
+            "seed",
+            "n_startup_trials",
+            "n_ei_candidates",
+            "multivariate",
+            "group",
+            "constant_liar",
+            "prior_weight",
+            "consider_magic_clip",
+            "consider_endpoints",
+        ],
+        other => return Err(err("sampler.type", format!("unknown sampler '{other}' (available: random, grid, tpe)"))),
     };
     for key in table.keys() {
         if !allowed.contains(&key.as_str()) {
@@ -542,6 +554,7 @@ fn build_sampler(
     }
     let sampler: Arc<dyn Sampler> = match kind.as_str() {
         "random" => Arc::new(seed.map_or_else(RandomSampler::new, RandomSampler::with_seed)),
+        "tpe" => Arc::new(build_tpe(table, seed, err)?),
         _ => {
             // Grid values: given explicitly, or every value of an int or
             // categorical parameter, or a stepped float.
@@ -580,6 +593,41 @@ fn build_sampler(
         }
     };
     Ok(sampler)
+}
+
+/// `[sampler] type = "tpe"` and its options (Optuna's names and defaults).
+fn build_tpe(table: &toml::Table, seed: Option<u64>, err: &ErrFn<'_>) -> Result<TpeSampler, ConfigError> {
+    let mut builder = TpeSampler::builder();
+    if let Some(seed) = seed {
+        builder = builder.seed(seed);
+    }
+    for (key, value) in table {
+        let at = |problem: String| err(&format!("sampler.{key}"), problem);
+        let count = || match value {
+            toml::Value::Integer(i) if *i >= 0 => Ok(*i as usize),
+            other => Err(at(format!("must be a non-negative integer, got {other}"))),
+        };
+        let flag = || match value {
+            toml::Value::Boolean(b) => Ok(*b),
+            other => Err(at(format!("must be true or false, got {other}"))),
+        };
+        builder = match key.as_str() {
+            "n_startup_trials" => builder.n_startup_trials(count()?),
+            "n_ei_candidates" => builder.n_ei_candidates(count()?),
+            "multivariate" => builder.multivariate(flag()?),
+            "group" => builder.group(flag()?),
+            "constant_liar" => builder.constant_liar(flag()?),
+            "consider_magic_clip" => builder.consider_magic_clip(flag()?),
+            "consider_endpoints" => builder.consider_endpoints(flag()?),
+            "prior_weight" => builder.prior_weight(match value {
+                toml::Value::Integer(i) => *i as f64,
+                toml::Value::Float(f) => *f,
+                other => return Err(at(format!("must be a number, got {other}"))),
+            }),
+            _ => builder,
+        };
+    }
+    builder.build().map_err(|e| err("sampler", e.to_string()))
 }
 
 /// All values of a finite distribution, if it is small enough to list.

@@ -171,6 +171,16 @@ fn bad_configs_exit_2_naming_file_key_and_problem_and_write_nothing() {
             vec!["sampler.type", "unknown sampler 'tpee'"],
         ),
         (
+            "bad tpe option",
+            base(x, "") + "[sampler]\ntype = \"tpe\"\nn_ei_candidates = 0\n",
+            vec!["sampler", "n_ei_candidates must be at least 1"],
+        ),
+        (
+            "tpe flag of the wrong type",
+            base(x, "") + "[sampler]\ntype = \"tpe\"\nmultivariate = \"yes\"\n",
+            vec!["sampler.multivariate", "must be true or false"],
+        ),
+        (
             "unknown param type",
             base("x = { type = \"flaot\", low = 0, high = 1 }", ""),
             vec!["params.x.type", "unknown type 'flaot'"],
@@ -465,4 +475,28 @@ done"#;
             assert!(!alive(pid), "{name}: pruned trial {} left its process {pid} running", t.number);
         }
     }
+}
+
+#[test]
+fn tpe_from_the_config_concentrates_on_the_good_region() {
+    let sb = Sandbox::new();
+    let body = r#"awk -v x="$FERROTUNE_PARAM_X" 'BEGIN { printf "loss=%.9f\n", (x - 0.3) * (x - 0.3) }'"#;
+    let cfg = sb.config("tpe", "n_trials = 40\nn_jobs = 2", body);
+    let toml = std::fs::read_to_string(&cfg).unwrap().replace(
+        "type = \"random\"\nseed = 1",
+        "type = \"tpe\"\nseed = 1\nn_startup_trials = 10\nconstant_liar = true",
+    );
+    std::fs::write(&cfg, toml).unwrap();
+    let out = sb.run(&["run", cfg.to_str().unwrap(), "--quiet"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let trials = sb.study("tpe").trials().unwrap();
+    assert_eq!(trials.len(), 40);
+    let distance = |ts: &[std::sync::Arc<ferrotune::FrozenTrial>]| {
+        ts.iter().map(|t| (t.param_values()["x"].as_f64().unwrap() - 0.3).abs()).sum::<f64>() / ts.len() as f64
+    };
+    // Random startup trials spread over [0, 1]; TPE's proposals close in.
+    let (startup, guided) = (distance(&trials[..10]), distance(&trials[20..]));
+    assert!(guided < startup / 2.0, "mean distance to the optimum: {startup:.3} at random, {guided:.3} with TPE");
+    // Once 10 trials have finished (with two at a time, by trial 12), proposals are joint and recorded.
+    assert!(trials.iter().skip(12).all(|t| t.system_attrs.contains_key(ferrotune::core::RELATIVE_PARAMS_ATTR)));
 }
