@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ferrotune::core::Sampler;
-use ferrotune::samplers::{GridSampler, RandomSampler};
-use pyo3::exceptions::PyTypeError;
+use ferrotune::samplers::{GridSampler, RandomSampler, TpeSampler};
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -73,13 +73,98 @@ impl PyGridSampler {
     }
 }
 
+/// The Tree-structured Parzen Estimator, with Optuna 5's options and
+/// defaults (multivariate for one objective, constant liar on).
+#[pyclass(extends = PySampler, frozen, module = "ferrotune.samplers", name = "TPESampler")]
+pub(crate) struct PyTpeSampler;
+
+#[pymethods]
+impl PyTpeSampler {
+    #[new]
+    #[pyo3(signature = (
+        *,
+        consider_prior = None,
+        prior_weight = None,
+        consider_magic_clip = None,
+        consider_endpoints = None,
+        n_startup_trials = 10,
+        n_ei_candidates = 24,
+        gamma = None,
+        weights = None,
+        seed = None,
+        multivariate = None,
+        group = false,
+        warn_independent_sampling = None,
+        constant_liar = true,
+        constraints_func = None,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        consider_prior: Option<bool>,
+        prior_weight: Option<f64>,
+        consider_magic_clip: Option<bool>,
+        consider_endpoints: Option<bool>,
+        n_startup_trials: usize,
+        n_ei_candidates: usize,
+        gamma: Option<&Bound<'_, PyAny>>,
+        weights: Option<&Bound<'_, PyAny>>,
+        seed: Option<u64>,
+        multivariate: Option<bool>,
+        group: bool,
+        warn_independent_sampling: Option<bool>,
+        constant_liar: bool,
+        constraints_func: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<(Self, PySampler)> {
+        let _ = warn_independent_sampling;
+        if consider_prior == Some(false) {
+            return Err(PyValueError::new_err(
+                "consider_prior=False is not supported: the prior kernel is always used (as in Optuna 5)",
+            ));
+        }
+        for (name, given) in [("gamma", gamma), ("weights", weights)] {
+            if given.is_some_and(|g| !g.is_none()) {
+                return Err(PyTypeError::new_err(format!(
+                    "a custom {name} function is not supported (Optuna deprecated it in 4.9); the default is Optuna's"
+                )));
+            }
+        }
+        if constraints_func.is_some_and(|c| !c.is_none()) {
+            return Err(PyTypeError::new_err(
+                "constraints_func is not supported (Optuna deprecated it in 5.0): call trial.set_constraint(name, value) in the objective",
+            ));
+        }
+        let mut builder = TpeSampler::builder()
+            .n_startup_trials(n_startup_trials)
+            .n_ei_candidates(n_ei_candidates)
+            .group(group)
+            .constant_liar(constant_liar);
+        if let Some(seed) = seed {
+            builder = builder.seed(seed);
+        }
+        if let Some(m) = multivariate {
+            builder = builder.multivariate(m);
+        }
+        if let Some(w) = prior_weight {
+            builder = builder.prior_weight(w);
+        }
+        if let Some(on) = consider_magic_clip {
+            builder = builder.consider_magic_clip(on);
+        }
+        if let Some(on) = consider_endpoints {
+            builder = builder.consider_endpoints(on);
+        }
+        let sampler = builder.build().py_err()?;
+        Ok((PyTpeSampler, PySampler { inner: Arc::new(sampler) }))
+    }
+}
+
 /// The engine sampler for what the user passed (`None`: random).
 pub(crate) fn resolve(sampler: Option<&Bound<'_, PyAny>>) -> PyResult<Arc<dyn Sampler>> {
     match sampler {
         Some(obj) if !obj.is_none() => match obj.cast::<PySampler>() {
             Ok(s) => Ok(s.get().inner.clone()),
             Err(_) => Err(PyTypeError::new_err(format!(
-                "sampler must be one of ferrotune.samplers (RandomSampler, GridSampler, ...), got {}",
+                "sampler must be one of ferrotune.samplers (RandomSampler, GridSampler, TPESampler, ...), got {}",
                 obj.get_type().name()?
             ))),
         },
@@ -91,5 +176,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PySampler>()?;
     m.add_class::<PyRandomSampler>()?;
     m.add_class::<PyGridSampler>()?;
+    m.add_class::<PyTpeSampler>()?;
     Ok(())
 }

@@ -224,6 +224,18 @@ impl PyTrial {
         self.with_live(py, |t| t.should_prune())
     }
 
+    /// Record a constraint value; the trial is feasible when every
+    /// constraint is zero or less (TPE ranks infeasible trials lower).
+    fn set_constraint(&self, py: Python<'_>, key: &str, value: f64) -> PyResult<()> {
+        self.with_live(py, |t| t.set_constraint(key, value))
+    }
+
+    /// The constraint values set so far.
+    #[getter]
+    fn constraints(&self) -> BTreeMap<String, f64> {
+        self.read(|t| t.constraints())
+    }
+
     /// Attach a user attribute (any JSON-serializable value).
     fn set_user_attr(&self, py: Python<'_>, key: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let value = attr_from_py(value, key)?;
@@ -374,6 +386,12 @@ impl PyFrozenTrial {
                 Ok(timedelta.call((), Some(&kwargs))?.unbind())
             }
         }
+    }
+
+    /// Constraint values, `{name: value}` (feasible when all are <= 0).
+    #[getter]
+    fn constraints(&self) -> BTreeMap<String, f64> {
+        self.inner.constraints()
     }
 
     /// Why the trial failed, if it did.

@@ -480,5 +480,45 @@ def test_logging_follows_optunas_verbosity(capfd):
 
 
 def test_missing_samplers_say_so():
-    with pytest.raises(AttributeError, match="TPESampler is not available yet"):
-        ferrotune.samplers.TPESampler
+    with pytest.raises(AttributeError, match="CmaEsSampler is not available yet"):
+        ferrotune.samplers.CmaEsSampler
+
+
+def test_tpe_sampler_beats_random_search():
+    def sphere(trial):
+        return sum((trial.suggest_float(f"x{i}", -5, 5) - 1.3) ** 2 for i in range(3))
+
+    wins = 0
+    for seed in range(4):
+        tpe = ferrotune.create_study(sampler=ferrotune.samplers.TPESampler(seed=seed))
+        tpe.optimize(sphere, n_trials=60)
+        rnd = ferrotune.create_study(sampler=ferrotune.samplers.RandomSampler(seed=seed))
+        rnd.optimize(sphere, n_trials=60)
+        wins += tpe.best_value < rnd.best_value
+    assert wins >= 3
+    # Optuna's options are accepted; deprecated callables are refused with a pointer.
+    ferrotune.samplers.TPESampler(
+        n_startup_trials=5, n_ei_candidates=48, multivariate=True, group=True, constant_liar=False, prior_weight=2.0
+    )
+    with pytest.raises(ValueError, match="group needs multivariate"):
+        ferrotune.samplers.TPESampler(multivariate=False, group=True)
+    with pytest.raises(TypeError, match="set_constraint"):
+        ferrotune.samplers.TPESampler(constraints_func=lambda t: [0.0])
+    with pytest.raises(TypeError, match="custom gamma"):
+        ferrotune.samplers.TPESampler(gamma=lambda n: 1)
+
+
+def test_constraints_are_recorded_and_steer_tpe():
+    study = ferrotune.create_study(sampler=ferrotune.samplers.TPESampler(seed=4))
+
+    def objective(trial):
+        x = trial.suggest_float("x", 0, 1)
+        trial.set_constraint("x_at_least_0.6", 0.6 - x)
+        return x
+
+    study.optimize(objective, n_trials=60)
+    assert study.trials[0].constraints == {"x_at_least_0.6": pytest.approx(0.6 - study.trials[0].params["x"])}
+    late = [t.params["x"] for t in study.trials[30:]]
+    assert 0.45 < sum(late) / len(late) < 0.8
+    feasible = [t.value for t in study.trials if t.constraints["x_at_least_0.6"] <= 0]
+    assert min(feasible) < 0.62

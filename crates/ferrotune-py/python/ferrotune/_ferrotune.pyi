@@ -30,6 +30,7 @@ __all__ = [
     "StorageInternalError",
     "Study",
     "SuccessiveHalvingPruner",
+    "TPESampler",
     "ThresholdPruner",
     "Trial",
     "TrialPruned",
@@ -75,6 +76,27 @@ class RandomSampler(BaseSampler):
 class GridSampler(BaseSampler):
     def __new__(
         cls, search_space: dict[str, Sequence[CategoricalChoiceType]], seed: Optional[int] = None
+    ) -> Self: ...
+
+@final
+class TPESampler(BaseSampler):
+    def __new__(
+        cls,
+        *,
+        consider_prior: Optional[bool] = None,
+        prior_weight: Optional[float] = None,
+        consider_magic_clip: Optional[bool] = None,
+        consider_endpoints: Optional[bool] = None,
+        n_startup_trials: int = 10,
+        n_ei_candidates: int = 24,
+        gamma: None = None,
+        weights: None = None,
+        seed: Optional[int] = None,
+        multivariate: Optional[bool] = None,
+        group: bool = False,
+        warn_independent_sampling: Optional[bool] = None,
+        constant_liar: bool = True,
+        constraints_func: None = None,
     ) -> Self: ...
 
 @disjoint_base
@@ -169,6 +191,9 @@ class Trial:
     def should_prune(self) -> bool: ...
     def set_user_attr(self, key: str, value: Any) -> None: ...
     def set_system_attr(self, key: str, value: Any) -> None: ...
+    def set_constraint(self, key: str, value: float) -> None: ...
+    @property
+    def constraints(self) -> dict[str, float]: ...
 
 @final
 class FrozenTrial:
@@ -202,6 +227,8 @@ class FrozenTrial:
     def duration(self) -> Optional[datetime.timedelta]: ...
     @property
     def fail_reason(self) -> Optional[str]: ...
+    @property
+    def constraints(self) -> dict[str, float]: ...
 
 @disjoint_base
 class Study:
