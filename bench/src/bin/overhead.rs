@@ -1,25 +1,27 @@
-//! Per-trial ask+tell overhead of random search in ferrotune.
+//! Per-trial ask+tell overhead of a sampler in ferrotune.
 //!
 //! The protocol mirrors `bench/python/overhead.py` exactly: one fresh
-//! single-objective study per (engine, N), minimize, `RandomSampler` seeded
-//! with 0; each trial is `ask`, ten `suggest_float("x0".."x9", -5, 5)`, and
-//! `tell` with the sum of squares. The loop of N trials is timed (study
-//! creation is not). One JSON object per (engine, N) on stdout.
+//! single-objective study per (engine, N), minimize, the sampler seeded
+//! with 0 (random search unless `--sampler tpe`); each trial is `ask`, ten
+//! `suggest_float("x0".."x9", -5, 5)`, and `tell` with the sum of squares.
+//! The loop of N trials is timed (study creation is not). One JSON object
+//! per (engine, N) on stdout.
 //!
-//! Usage: `overhead --trials 1000 10000 [--engines ferrotune-memory ...]`
+//! Usage: `overhead --trials 1000 10000 [--engines ferrotune-memory ...] [--sampler random|tpe]`
 
 use std::sync::Arc;
 use std::time::Instant;
 
+use ferrotune::core::Sampler;
 use ferrotune::core::Storage;
-use ferrotune::samplers::RandomSampler;
+use ferrotune::samplers::{RandomSampler, TpeSampler};
 use ferrotune::storage::{InMemoryStorage, SqliteStorage, Synchronous};
 use ferrotune::Study;
 
 const NAMES: [&str; 10] = ["x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9"];
 const ENGINES: [&str; 3] = ["ferrotune-memory", "ferrotune-sqlite", "ferrotune-sqlite-full"];
 
-fn run(engine: &str, n_trials: usize) -> ferrotune::Result<serde_json::Value> {
+fn run(engine: &str, sampler_name: &str, n_trials: usize) -> ferrotune::Result<serde_json::Value> {
     let dir = tempfile::tempdir().map_err(|e| ferrotune::Error::Storage(e.to_string()))?;
     let storage: Arc<dyn Storage> = match engine {
         "ferrotune-memory" => Arc::new(InMemoryStorage::new()),
@@ -27,7 +29,12 @@ fn run(engine: &str, n_trials: usize) -> ferrotune::Result<serde_json::Value> {
         "ferrotune-sqlite-full" => Arc::new(SqliteStorage::open_with(dir.path().join("bench.db"), Synchronous::Full)?),
         other => return Err(ferrotune::Error::InvalidArgument(format!("unknown engine {other}"))),
     };
-    let study = Study::builder().storage(storage).sampler(RandomSampler::with_seed(0)).create()?;
+    let sampler: Arc<dyn Sampler> = match sampler_name {
+        "random" => Arc::new(RandomSampler::with_seed(0)),
+        "tpe" => Arc::new(TpeSampler::with_seed(0)),
+        other => return Err(ferrotune::Error::InvalidArgument(format!("unknown sampler {other}"))),
+    };
+    let study = Study::builder().storage(storage).sampler_arc(sampler).create()?;
     let n_last = (n_trials / 10).max(1);
     let split = n_trials - n_last;
     let mut best = f64::INFINITY;
@@ -53,6 +60,7 @@ fn run(engine: &str, n_trials: usize) -> ferrotune::Result<serde_json::Value> {
     assert_eq!(n_complete, n_trials, "every trial completed");
     Ok(serde_json::json!({
         "engine": engine,
+        "sampler": sampler_name,
         "n_trials": n_trials,
         "ms_per_trial": total * 1e3 / n_trials as f64,
         "ms_per_trial_last10pct": last * 1e3 / n_last as f64,
@@ -68,6 +76,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut trials = vec![1000];
     let mut engines: Vec<String> = ENGINES.iter().map(|s| s.to_string()).collect();
+    let mut sampler = "random".to_string();
     let mut i = 0;
     while i < args.len() {
         let values: Vec<String> = args[i + 1..].iter().take_while(|a| !a.starts_with("--")).cloned().collect();
@@ -76,9 +85,10 @@ fn main() {
                 trials = values.iter().map(|v| v.parse().expect("--trials takes positive integers")).collect()
             }
             "--engines" => engines = values.clone(),
+            "--sampler" => sampler = values.first().cloned().unwrap_or_default(),
             other => {
                 eprintln!(
-                    "unknown argument {other}; usage: overhead --trials N [N ...] [--engines {}]",
+                    "unknown argument {other}; usage: overhead --trials N [N ...] [--engines {}] [--sampler random|tpe]",
                     ENGINES.join(" ")
                 );
                 std::process::exit(2);
@@ -88,8 +98,8 @@ fn main() {
     }
     for engine in &engines {
         for &n in &trials {
-            eprintln!("[ftbench] {engine} N={n} ...");
-            match run(engine, n) {
+            eprintln!("[ftbench] {engine} {sampler} N={n} ...");
+            match run(engine, &sampler, n) {
                 Ok(result) => println!("{result}"),
                 Err(e) => {
                     eprintln!("[ftbench] {engine} N={n} failed: {e}");

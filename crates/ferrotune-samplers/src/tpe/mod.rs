@@ -19,11 +19,12 @@
 //! constant liar sees what other workers are about to evaluate even before
 //! their objective suggests it.
 
+mod memo;
 mod parzen;
 mod truncnorm;
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 use ferrotune_core::{
     dominates, Distribution, Error, FrozenTrial, Result, Sampler, SearchSpace, StudyDirection, StudyView, TrialState,
@@ -31,6 +32,7 @@ use ferrotune_core::{
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::{random_seed, rng_for, sample_uniformly};
+use memo::Memo;
 use parzen::{ParzenEstimator, ParzenOptions};
 
 /// How many of `n` finished trials form the good set.
@@ -91,6 +93,7 @@ pub struct TpeSampler {
     options: ParzenOptions,
     gamma: Option<GammaFn>,
     weights: WeightsFn,
+    memo: Arc<Mutex<Memo>>,
 }
 
 impl std::fmt::Debug for TpeSampler {
@@ -215,6 +218,7 @@ impl TpeSampler {
                 options: ParzenOptions { prior_weight: 1.0, consider_magic_clip: true, consider_endpoints: false },
                 gamma: None,
                 weights: Arc::new(default_weights),
+                memo: Arc::default(),
             },
         }
     }
@@ -248,6 +252,7 @@ impl TpeSampler {
     /// Propose values for `space` by TPE, drawing randomness from `stream`.
     fn sample(
         &self,
+        memo: &mut Memo,
         study: &StudyView<'_>,
         trial: &FrozenTrial,
         space: &SearchSpace,
@@ -256,8 +261,8 @@ impl TpeSampler {
         let (below, above) = self.split(study, trial)?;
         let names: Vec<&String> = space.keys().collect();
         let distributions: Vec<&Distribution> = space.values().collect();
-        let fit = |trials: &[&FrozenTrial]| {
-            let columns = observations(trials, space);
+        let mut fit = |trials: &[&FrozenTrial]| {
+            let columns = memo.observations(trials, space);
             let n = columns.first().map_or(0, Vec::len);
             let weights = (self.weights)(n);
             if weights.len() < n || weights[..n].iter().any(|w| !(w.is_finite() && *w >= 0.0)) {
@@ -331,11 +336,12 @@ impl TpeSampler {
 /// Complete trials from best to worst: by value for one objective; for
 /// several, by non-domination rank, ties in the last rank taken broken by
 /// crowding distance (wider spread first).
-fn rank_complete<'a>(mut trials: Vec<&'a FrozenTrial>, directions: &[StudyDirection]) -> Result<Vec<&'a FrozenTrial>> {
+fn rank_complete<'a>(trials: Vec<&'a FrozenTrial>, directions: &[StudyDirection]) -> Result<Vec<&'a FrozenTrial>> {
     if let [direction] = directions {
         let loss = |t: &FrozenTrial| direction.as_loss(t.values.as_ref().map_or(f64::NAN, |v| v[0]));
-        trials.sort_by(|a, b| loss(a).total_cmp(&loss(b)).then(a.number.cmp(&b.number)));
-        return Ok(trials);
+        let mut keyed: Vec<(f64, u64, &'a FrozenTrial)> = trials.into_iter().map(|t| (loss(t), t.number, t)).collect();
+        keyed.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        return Ok(keyed.into_iter().map(|(_, _, t)| t).collect());
     }
     let values: Vec<&[f64]> = trials.iter().map(|t| t.values.as_deref().unwrap_or(&[])).collect();
     if values.iter().any(|v| v.len() != directions.len()) {
@@ -391,7 +397,7 @@ fn pruned_score(trial: &FrozenTrial, direction: StudyDirection) -> (f64, f64) {
 /// was drawn from the same distribution, else its value re-read in this one
 /// (skipped when it does not belong); for a running trial, the value the
 /// study sampled for it (`relative`) but it has not suggested yet.
-fn internal_value(
+pub(crate) fn internal_value(
     trial: &FrozenTrial,
     relative: &BTreeMap<String, f64>,
     name: &str,
@@ -402,67 +408,6 @@ fn internal_value(
         Some(p) => distribution.to_internal(name, &p.value()).ok(),
         None => relative.get(name).copied().filter(|&v| distribution.contains(v)),
     }
-}
-
-/// One column of internal values per parameter of `space`, over the trials
-/// that have all of them.
-fn observations(trials: &[&FrozenTrial], space: &SearchSpace) -> Vec<Vec<f64>> {
-    let mut columns = vec![Vec::with_capacity(trials.len()); space.len()];
-    let mut row = Vec::with_capacity(space.len());
-    let none = BTreeMap::new();
-    for t in trials {
-        let relative = if t.state == TrialState::Running { t.relative_params() } else { BTreeMap::new() };
-        let relative = if relative.is_empty() { &none } else { &relative };
-        row.clear();
-        for (name, distribution) in space {
-            match internal_value(t, relative, name, distribution) {
-                Some(v) => row.push(v),
-                None => break,
-            }
-        }
-        if row.len() == space.len() {
-            for (column, &v) in columns.iter_mut().zip(&row) {
-                column.push(v);
-            }
-        }
-    }
-    columns
-}
-
-/// The parameters (with identical distributions) every finished trial has.
-fn intersection_space(study: &StudyView<'_>) -> SearchSpace {
-    let mut space: Option<SearchSpace> = None;
-    for t in study.trials_in(&[TrialState::Complete, TrialState::Pruned]) {
-        match &mut space {
-            None => space = Some(t.params.iter().map(|(k, p)| (k.clone(), p.distribution.clone())).collect()),
-            Some(s) => s.retain(|name, d| t.params.get(name).is_some_and(|p| p.distribution == *d)),
-        }
-    }
-    space.unwrap_or_default()
-}
-
-/// Groups of parameters that always appear together in finished trials:
-/// the coarsest partition of all parameters seen such that every trial's
-/// parameter set is a union of groups.
-fn group_decomposition(study: &StudyView<'_>) -> Vec<SearchSpace> {
-    let mut groups: Vec<SearchSpace> = Vec::new();
-    for t in study.trials_in(&[TrialState::Complete, TrialState::Pruned]) {
-        let mut unseen: BTreeSet<&String> = t.params.keys().collect();
-        let mut next = Vec::with_capacity(groups.len() * 2 + 1);
-        for group in groups {
-            let (inside, outside): (SearchSpace, SearchSpace) =
-                group.into_iter().partition(|(name, _)| t.params.contains_key(name));
-            for name in inside.keys() {
-                unseen.remove(name);
-            }
-            next.push(inside);
-            next.push(outside);
-        }
-        next.push(unseen.into_iter().map(|n| (n.clone(), t.params[n].distribution.clone())).collect());
-        next.retain(|g: &SearchSpace| !g.is_empty());
-        groups = next;
-    }
-    groups
 }
 
 fn without_single(space: SearchSpace) -> SearchSpace {
@@ -478,10 +423,13 @@ impl Sampler for TpeSampler {
         if !self.is_multivariate(study) {
             return SearchSpace::new();
         }
+        let mut memo = self.memo.lock().unwrap_or_else(|p| p.into_inner());
+        memo.sync(study);
+        let spaces = memo.finished_spaces(study);
         if self.group {
-            return group_decomposition(study).into_iter().flat_map(without_single).collect();
+            return memo::groups(&spaces).into_iter().flat_map(without_single).collect();
         }
-        without_single(intersection_space(study))
+        without_single(memo::intersection(&spaces))
     }
 
     fn sample_relative(
@@ -493,8 +441,10 @@ impl Sampler for TpeSampler {
         if search_space.is_empty() || Self::n_finished(study) < self.n_startup_trials {
             return Ok(BTreeMap::new());
         }
+        let mut memo = self.memo.lock().unwrap_or_else(|p| p.into_inner());
+        memo.sync(study);
         let subspaces: Vec<SearchSpace> = if self.group {
-            group_decomposition(study)
+            memo::groups(&memo.finished_spaces(study))
                 .into_iter()
                 .map(|g| g.into_iter().filter(|(name, _)| search_space.contains_key(name)).collect::<SearchSpace>())
                 .map(without_single)
@@ -506,7 +456,7 @@ impl Sampler for TpeSampler {
         let mut params = BTreeMap::new();
         for space in &subspaces {
             let stream = format!("tpe:relative:{}", space.keys().cloned().collect::<Vec<_>>().join(","));
-            params.extend(self.sample(study, trial, space, &stream)?);
+            params.extend(self.sample(&mut memo, study, trial, space, &stream)?);
         }
         Ok(params)
     }
@@ -521,8 +471,10 @@ impl Sampler for TpeSampler {
         if Self::n_finished(study) < self.n_startup_trials {
             return Ok(sample_uniformly(distribution, &mut rng_for(self.seed, trial.number, name)));
         }
+        let mut memo = self.memo.lock().unwrap_or_else(|p| p.into_inner());
+        memo.sync(study);
         let space = SearchSpace::from([(name.to_owned(), distribution.clone())]);
-        let values = self.sample(study, trial, &space, &format!("tpe:{name}"))?;
+        let values = self.sample(&mut memo, study, trial, &space, &format!("tpe:{name}"))?;
         Ok(values[name])
     }
 }

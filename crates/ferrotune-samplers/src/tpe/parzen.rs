@@ -33,6 +33,14 @@ pub(crate) struct ParzenOptions {
 /// The smallest bandwidth without the magic clip.
 const MIN_SIGMA: f64 = 1e-12;
 
+/// Beyond this many standard deviations the normal's tail mass is below
+/// 1e-17, so truncating there changes no log density.
+const TAIL_FREE: f64 = 8.5;
+
+/// Mixture terms this far below the largest (in log) add less than e^-40
+/// relative each; the log-sum-exp leaves them out.
+const NEGLIGIBLE_LOG: f64 = 40.0;
+
 #[derive(Debug, Clone)]
 struct NumericDim {
     /// Bounds of the values themselves (internal representation).
@@ -99,13 +107,23 @@ impl NumericDim {
         mus.push(0.5 * (model_low + model_high));
         sigmas.push(range);
         let inv_sigmas: Vec<f64> = sigmas.iter().map(|s| 1.0 / s).collect();
+        // Most kernels sit well inside the bounds and many share the
+        // clipped bandwidth: skip the tail mass where it is below 1e-17
+        // (its log is zero to double precision) and reuse the last ln(sigma).
+        let mut last_sigma = (f64::NAN, 0.0);
         let log_norms = mus
             .iter()
             .zip(&sigmas)
             .map(|(&mu, &sigma)| {
-                let log_mass = log_gauss_mass((model_low - mu) / sigma, (model_high - mu) / sigma);
+                let (a, b) = ((model_low - mu) / sigma, (model_high - mu) / sigma);
+                let log_mass = if a < -TAIL_FREE && b > TAIL_FREE { 0.0 } else { log_gauss_mass(a, b) };
                 match step {
-                    None => -log_mass - sigma.ln() - LN_SQRT_2PI,
+                    None => {
+                        if last_sigma.0 != sigma {
+                            last_sigma = (sigma, sigma.ln());
+                        }
+                        -log_mass - last_sigma.1 - LN_SQRT_2PI
+                    }
                     Some(_) => -log_mass,
                 }
             })
@@ -165,10 +183,13 @@ impl NumericDim {
 /// `consider_endpoints`, the outermost observations look only inward.
 fn bandwidths(mus: &[f64], low: f64, high: f64, consider_endpoints: bool) -> Vec<f64> {
     let n = mus.len();
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&i, &j| mus[i].total_cmp(&mus[j]));
+    // Ties keep observation order (the index breaks them), so the result
+    // does not depend on the sort algorithm.
+    let mut keyed: Vec<(f64, u32)> = mus.iter().enumerate().map(|(i, &m)| (m, i as u32)).collect();
+    keyed.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let order: Vec<usize> = keyed.iter().map(|&(_, i)| i as usize).collect();
     let sorted: Vec<f64> =
-        std::iter::once(low).chain(order.iter().map(|&i| mus[i])).chain(std::iter::once(high)).collect();
+        std::iter::once(low).chain(keyed.iter().map(|&(m, _)| m)).chain(std::iter::once(high)).collect();
     let mut sorted_sigmas: Vec<f64> =
         (1..=n).map(|i| (sorted[i] - sorted[i - 1]).max(sorted[i + 1] - sorted[i])).collect();
     if !consider_endpoints && n >= 2 {
@@ -314,7 +335,8 @@ fn log_sum_exp(values: &[f64]) -> f64 {
     if max == f64::NEG_INFINITY {
         return max;
     }
-    max + values.iter().map(|v| (v - max).exp()).sum::<f64>().ln()
+    let floor = max - NEGLIGIBLE_LOG;
+    max + values.iter().filter(|&&v| v > floor).map(|v| (v - max).exp()).sum::<f64>().ln()
 }
 
 #[cfg(test)]

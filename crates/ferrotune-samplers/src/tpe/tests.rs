@@ -311,7 +311,7 @@ fn relative_params_of_running_trials_count_as_observations() {
     let mut running = trial(3, TrialState::Running, None, &[]);
     running.system_attrs.insert(RELATIVE_PARAMS_ATTR.into(), json!({"x": 0.25}));
     let done = trial(1, TrialState::Complete, Some(1.0), &[("x", &x, 0.75)]);
-    let columns = observations(&[&done, &running], &space);
+    let columns = Memo::default().observations(&[&done, &running], &space);
     assert_eq!(columns, vec![vec![0.75, 0.25]]);
 }
 
@@ -324,8 +324,10 @@ fn groups_follow_parameters_that_appear_together() {
         Arc::new(trial(1, TrialState::Complete, Some(1.0), &[("kind", &d, 0.9), ("b1", &d, 0.1)])),
         Arc::new(trial(2, TrialState::Complete, Some(1.0), &[("kind", &d, 0.2), ("a1", &d, 0.1), ("a2", &d, 0.1)])),
     ];
-    let mut groups: Vec<Vec<String>> =
-        group_decomposition(&view(&trials, &dirs)).into_iter().map(|g| g.into_keys().collect()).collect();
+    let mut memo = Memo::default();
+    memo.sync(&view(&trials, &dirs));
+    let spaces = memo.finished_spaces(&view(&trials, &dirs));
+    let mut groups: Vec<Vec<String>> = memo::groups(&spaces).into_iter().map(|g| g.into_keys().collect()).collect();
     groups.sort();
     assert_eq!(groups, vec![vec!["a1".to_string(), "a2".into()], vec!["b1".into()], vec!["kind".into()]]);
     let grouped = TpeSampler::builder().group(true).build().unwrap();
@@ -342,4 +344,52 @@ fn bad_options_are_refused_when_built() {
     assert!(err(TpeSampler::builder().n_ei_candidates(0)).contains("n_ei_candidates"));
     assert!(err(TpeSampler::builder().prior_weight(-1.0)).contains("prior_weight"));
     assert!(err(TpeSampler::builder().multivariate(false).group(true)).contains("group needs multivariate"));
+}
+
+/// A sampler that forgets everything between proposals: a fresh memo each time.
+struct Forgetful(TpeSamplerBuilder);
+
+impl Sampler for Forgetful {
+    fn name(&self) -> &str {
+        "forgetful tpe"
+    }
+    fn infer_relative_search_space(&self, study: &StudyView<'_>, trial: &FrozenTrial) -> SearchSpace {
+        self.0.clone().build().unwrap().infer_relative_search_space(study, trial)
+    }
+    fn sample_relative(
+        &self,
+        study: &StudyView<'_>,
+        trial: &FrozenTrial,
+        space: &SearchSpace,
+    ) -> ferrotune_core::Result<BTreeMap<String, f64>> {
+        self.0.clone().build().unwrap().sample_relative(study, trial, space)
+    }
+    fn sample_independent(
+        &self,
+        study: &StudyView<'_>,
+        trial: &FrozenTrial,
+        name: &str,
+        d: &Distribution,
+    ) -> ferrotune_core::Result<f64> {
+        self.0.clone().build().unwrap().sample_independent(study, trial, name, d)
+    }
+}
+
+#[test]
+fn remembering_finished_trials_changes_no_proposal() {
+    let space: SearchSpace = [
+        ("a".to_string(), float(-1.0, 1.0)),
+        ("b".to_string(), Distribution::Int(IntDistribution::new(1, 64, true, 1).unwrap())),
+        ("c".to_string(), Distribution::categorical(["p", "q", "r"]).unwrap()),
+    ]
+    .into_iter()
+    .collect();
+    let f = |p: &BTreeMap<String, f64>| p["a"].abs() + (p["b"].log2() - 3.0).abs() + p["c"];
+    for multivariate in [true, false] {
+        let builder = TpeSampler::builder().seed(9).multivariate(multivariate);
+        let remembering = run(&builder.clone().build().unwrap(), 50, f, &space);
+        let forgetting = run(&Forgetful(builder), 50, f, &space);
+        let params = |t: &[Arc<FrozenTrial>]| t.iter().map(|t| t.param_values()).collect::<Vec<_>>();
+        assert_eq!(params(&remembering), params(&forgetting));
+    }
 }
