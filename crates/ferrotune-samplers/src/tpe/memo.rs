@@ -9,7 +9,7 @@
 //! it, which the tests check. The memo belongs to one study at a time
 //! (name and trial ids are checked) and starts over when that changes.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use ferrotune_core::{Distribution, FrozenTrial, SearchSpace, StudyView, TrialState};
 
@@ -22,7 +22,45 @@ const FINISHED: [TrialState; 2] = [TrialState::Complete, TrialState::Pruned];
 struct Column {
     values: Vec<f64>,
     computed: Vec<bool>,
+    /// `(value, trial number)` of every value computed, sorted: the
+    /// bandwidth rule needs observations in value order, and filtering this
+    /// list is linear where sorting each time is not.
+    sorted: Vec<(f64, u32)>,
 }
+
+impl Column {
+    fn value(&mut self, trial: &FrozenTrial, name: &str, distribution: &Distribution) -> f64 {
+        let n = trial.number as usize;
+        if self.values.len() <= n {
+            self.values.resize(n + 1, f64::NAN);
+            self.computed.resize(n + 1, false);
+        }
+        if !self.computed[n] {
+            let v = internal_value(trial, &BTreeMap::new(), name, distribution).unwrap_or(f64::NAN);
+            self.values[n] = v;
+            self.computed[n] = true;
+            if !v.is_nan() {
+                let key = (v, n as u32);
+                let at = self.sorted.partition_point(|e| e.0.total_cmp(&key.0).then(e.1.cmp(&key.1)).is_lt());
+                self.sorted.insert(at, key);
+            }
+        }
+        self.values[n]
+    }
+}
+
+/// Observations of a search space over some trials: one column of internal
+/// values per parameter (a row per trial that has them all, in the order
+/// the trials were given), and per column its rows in value order (ties in
+/// row order).
+#[derive(Debug, Default)]
+pub(crate) struct Observations {
+    pub(crate) columns: Vec<Vec<f64>>,
+    pub(crate) orders: Vec<Vec<u32>>,
+}
+
+/// Below this many rows, sorting is cheaper than filtering the memo's order.
+const SMALL: usize = 64;
 
 /// See the module documentation.
 #[derive(Debug, Default)]
@@ -92,30 +130,22 @@ impl Memo {
         order.into_iter().map(|i| &self.spaces[i]).collect()
     }
 
-    /// One column of internal values per parameter of `space`, over the
-    /// trials that have all of them (running trials through the values
-    /// recorded for them at ask time).
-    pub(crate) fn observations(&mut self, trials: &[&FrozenTrial], space: &SearchSpace) -> Vec<Vec<f64>> {
+    /// The observations of `space` over `trials` (running trials through
+    /// the values recorded for them at ask time).
+    pub(crate) fn observations(&mut self, trials: &[&FrozenTrial], space: &SearchSpace) -> Observations {
         let keys: Vec<(String, String)> = space.iter().map(|(n, d)| (n.clone(), d.to_string())).collect();
         let mut columns: Vec<Column> = keys.iter().map(|k| self.columns.remove(k).unwrap_or_default()).collect();
         let params: Vec<(&String, &Distribution)> = space.iter().collect();
         let mut out = vec![Vec::with_capacity(trials.len()); params.len()];
+        // Per row: the trial number, or None for a running trial.
+        let mut row_numbers: Vec<Option<u32>> = Vec::with_capacity(trials.len());
         let mut row = Vec::with_capacity(params.len());
-        let none = std::collections::BTreeMap::new();
         for t in trials {
             row.clear();
-            if FINISHED.contains(&t.state) {
-                let n = t.number as usize;
+            let finished = FINISHED.contains(&t.state);
+            if finished {
                 for (column, (name, distribution)) in columns.iter_mut().zip(&params) {
-                    if column.values.len() <= n {
-                        column.values.resize(n + 1, f64::NAN);
-                        column.computed.resize(n + 1, false);
-                    }
-                    if !column.computed[n] {
-                        column.values[n] = internal_value(t, &none, name, distribution).unwrap_or(f64::NAN);
-                        column.computed[n] = true;
-                    }
-                    let v = column.values[n];
+                    let v = column.value(t, name, distribution);
                     if v.is_nan() {
                         break;
                     }
@@ -134,13 +164,58 @@ impl Memo {
                 for (column, &v) in out.iter_mut().zip(&row) {
                     column.push(v);
                 }
+                row_numbers.push(finished.then_some(t.number as u32));
             }
         }
+        let orders =
+            out.iter().zip(&columns).map(|(values, column)| value_order(values, &row_numbers, column)).collect();
         for (key, column) in keys.into_iter().zip(columns) {
             self.columns.insert(key, column);
         }
-        out
+        Observations { columns: out, orders }
     }
+}
+
+/// The rows of `values` in value order, ties in row order.
+fn value_order(values: &[f64], row_numbers: &[Option<u32>], column: &Column) -> Vec<u32> {
+    let by_value = |a: &u32, b: &u32| values[*a as usize].total_cmp(&values[*b as usize]).then(a.cmp(b));
+    if values.len() < SMALL {
+        let mut rows: Vec<u32> = (0..values.len() as u32).collect();
+        rows.sort_unstable_by(by_value);
+        return rows;
+    }
+    // Finished rows come in trial order, so the memo's (value, number)
+    // order restricted to them is their (value, row) order.
+    let max_number = row_numbers.iter().flatten().max().map_or(0, |&n| n as usize);
+    let mut row_of = vec![u32::MAX; max_number + 1];
+    let mut running = Vec::new();
+    for (r, number) in row_numbers.iter().enumerate() {
+        match number {
+            Some(n) => row_of[*n as usize] = r as u32,
+            None => running.push(r as u32),
+        }
+    }
+    let finished =
+        column.sorted.iter().filter_map(|&(_, n)| row_of.get(n as usize).copied().filter(|&r| r != u32::MAX));
+    if running.is_empty() {
+        return finished.collect();
+    }
+    running.sort_unstable_by(by_value);
+    let mut merged = Vec::with_capacity(values.len());
+    let mut running = running.into_iter().peekable();
+    for r in finished {
+        while let Some(&q) = running.peek() {
+            if by_value(&q, &r).is_lt() {
+                merged.push(q);
+                running.next();
+            } else {
+                break;
+            }
+        }
+        merged.push(r);
+    }
+    merged.extend(running);
+    merged
 }
 
 /// The parameters (with identical distributions) common to all `spaces`.
@@ -175,4 +250,55 @@ pub(crate) fn groups(spaces: &[&SearchSpace]) -> Vec<SearchSpace> {
         groups = next;
     }
     groups
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use ferrotune_core::{FloatDistribution, StudyDirection, TrialParam};
+
+    use super::*;
+
+    #[test]
+    fn memo_orders_equal_a_fresh_sort_with_ties_and_running_trials() {
+        let d = Distribution::Float(FloatDistribution::new(0.0, 10.0, false, None).unwrap());
+        let trials: Vec<Arc<FrozenTrial>> = (0..200u64)
+            .map(|i| {
+                // Coarse values, so that many tie; every seventh trial running.
+                let v = ((i * 37) % 23) as f64 / 3.0;
+                let state = if i % 7 == 3 { TrialState::Running } else { TrialState::Complete };
+                let mut t = FrozenTrial {
+                    trial_id: i as i64,
+                    number: i,
+                    state,
+                    values: (state == TrialState::Complete).then(|| vec![v]),
+                    params: Default::default(),
+                    intermediate_values: Default::default(),
+                    user_attrs: Default::default(),
+                    system_attrs: Default::default(),
+                    fixed_params: None,
+                    started_at_us: None,
+                    finished_at_us: None,
+                };
+                t.params.insert("x".into(), TrialParam { distribution: d.clone(), internal: v });
+                Arc::new(t)
+            })
+            .collect();
+        let view = StudyView { study_name: "s", directions: &[StudyDirection::Minimize], trials: &trials };
+        let space = SearchSpace::from([("x".to_string(), d.clone())]);
+        let mut memo = Memo::default();
+        memo.sync(&view);
+        // Every other trial, and all of them, twice (the second time from memory).
+        let subset: Vec<&FrozenTrial> = trials.iter().map(|t| &**t).filter(|t| t.number % 2 == 0).collect();
+        let all: Vec<&FrozenTrial> = trials.iter().map(|t| &**t).collect();
+        for list in [&subset, &all, &subset, &all] {
+            let observed = memo.observations(list, &space);
+            let values = &observed.columns[0];
+            let mut expected: Vec<u32> = (0..values.len() as u32).collect();
+            expected.sort_by(|&a, &b| values[a as usize].total_cmp(&values[b as usize]).then(a.cmp(&b)));
+            assert_eq!(observed.orders[0], expected);
+            assert!(values.len() >= SMALL, "the test must exercise the memo's order");
+        }
+    }
 }

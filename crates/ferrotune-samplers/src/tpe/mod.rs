@@ -262,15 +262,21 @@ impl TpeSampler {
         let names: Vec<&String> = space.keys().collect();
         let distributions: Vec<&Distribution> = space.values().collect();
         let mut fit = |trials: &[&FrozenTrial]| {
-            let columns = memo.observations(trials, space);
-            let n = columns.first().map_or(0, Vec::len);
+            let observed = memo.observations(trials, space);
+            let n = observed.columns.first().map_or(0, Vec::len);
             let weights = (self.weights)(n);
             if weights.len() < n || weights[..n].iter().any(|w| !(w.is_finite() && *w >= 0.0)) {
                 return Err(Error::Sampler(format!(
                     "the TPE weights function must return {n} finite, non-negative weights"
                 )));
             }
-            Ok(ParzenEstimator::new(&distributions, &columns, &weights[..n], &self.options))
+            Ok(ParzenEstimator::new(
+                &distributions,
+                &observed.columns,
+                Some(&observed.orders),
+                &weights[..n],
+                &self.options,
+            ))
         };
         let (l, g) = (fit(&below)?, fit(&above)?);
         let mut rng: Xoshiro256PlusPlus = rng_for(self.seed, trial.number, stream);
@@ -300,49 +306,99 @@ impl TpeSampler {
         let mut complete = Vec::new();
         let mut pruned = Vec::new();
         let mut infeasible = Vec::new();
-        let mut running = Vec::new();
-        for t in study.trials.iter().map(|t| &**t) {
-            match t.state {
-                TrialState::Running if self.constant_liar && t.number != current.number => running.push(t),
-                TrialState::Complete | TrialState::Pruned if t.constraint_violation() > 0.0 => infeasible.push(t),
-                TrialState::Complete if t.values.is_some() => complete.push(t),
-                TrialState::Pruned => pruned.push(t),
-                _ => {}
-            }
+        let mut considered = vec![false; study.trials.len()];
+        for (i, t) in study.trials.iter().map(|t| &**t).enumerate() {
+            considered[i] = match t.state {
+                TrialState::Running => self.constant_liar && t.number != current.number,
+                TrialState::Complete | TrialState::Pruned if t.constraint_violation() > 0.0 => {
+                    infeasible.push(t);
+                    true
+                }
+                TrialState::Complete if t.values.is_some() => {
+                    complete.push(t);
+                    true
+                }
+                TrialState::Pruned => {
+                    pruned.push(t);
+                    true
+                }
+                _ => false,
+            };
         }
         let n = complete.len() + pruned.len() + infeasible.len();
         let mut n_below = self.gamma(study, n);
-        let mut below = Vec::new();
-        let mut above = Vec::new();
-        let mut take = |mut sorted: Vec<&'a FrozenTrial>, n_below: &mut usize| {
-            let k = (*n_below).min(sorted.len());
-            *n_below -= k;
-            above.extend(sorted.split_off(k));
-            below.extend(sorted);
-        };
-        take(rank_complete(complete, study.directions)?, &mut n_below);
+        // Only which trials are good matters (both sets are used in number
+        // order), so the best few are selected, not sorted.
+        let mut good: Vec<&'a FrozenTrial> = best_complete(complete, study.directions, n_below)?;
+        n_below -= good.len();
         let direction = study.directions[0];
-        pruned.sort_by(|a, b| pruned_score(a, direction).partial_cmp(&pruned_score(b, direction)).unwrap());
-        take(pruned, &mut n_below);
-        infeasible.sort_by(|a, b| a.constraint_violation().total_cmp(&b.constraint_violation()));
-        take(infeasible, &mut n_below);
-        above.extend(running);
-        below.sort_by_key(|t| t.number);
-        above.sort_by_key(|t| t.number);
+        let good_pruned = smallest(pruned, n_below, |t| pruned_score(t, direction));
+        n_below -= good_pruned.len();
+        good.extend(good_pruned);
+        good.extend(smallest(infeasible, n_below, |t| (t.constraint_violation(), 0.0)));
+        let max_number = study.trials.last().map_or(0, |t| t.number as usize);
+        let mut is_good = vec![false; max_number + 1];
+        for t in &good {
+            is_good[t.number as usize] = true;
+        }
+        let mut below = Vec::with_capacity(good.len());
+        let mut above = Vec::with_capacity(n.saturating_sub(good.len()));
+        for (i, t) in study.trials.iter().map(|t| &**t).enumerate() {
+            if is_good[t.number as usize] {
+                below.push(t);
+            } else if considered[i] {
+                above.push(t);
+            }
+        }
         Ok((below, above))
     }
 }
 
-/// Complete trials from best to worst: by value for one objective; for
-/// several, by non-domination rank, ties in the last rank taken broken by
-/// crowding distance (wider spread first).
-fn rank_complete<'a>(trials: Vec<&'a FrozenTrial>, directions: &[StudyDirection]) -> Result<Vec<&'a FrozenTrial>> {
+/// The best `k` complete trials, in no particular order: by value for one
+/// objective (earlier trials first on ties); for several, by non-domination
+/// rank, ties in the last rank taken broken by crowding distance (wider
+/// spread first).
+fn best_complete<'a>(
+    trials: Vec<&'a FrozenTrial>,
+    directions: &[StudyDirection],
+    k: usize,
+) -> Result<Vec<&'a FrozenTrial>> {
     if let [direction] = directions {
         let loss = |t: &FrozenTrial| direction.as_loss(t.values.as_ref().map_or(f64::NAN, |v| v[0]));
-        let mut keyed: Vec<(f64, u64, &'a FrozenTrial)> = trials.into_iter().map(|t| (loss(t), t.number, t)).collect();
-        keyed.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        return Ok(keyed.into_iter().map(|(_, _, t)| t).collect());
+        return Ok(smallest(trials, k, |t| (loss(t), 0.0)));
     }
+    let mut ranked = rank_multi_objective(trials, directions)?;
+    ranked.truncate(k);
+    Ok(ranked)
+}
+
+/// The `k` trials with the smallest `(key, number)`, in no particular order.
+fn smallest<'a>(
+    trials: Vec<&'a FrozenTrial>,
+    k: usize,
+    key: impl Fn(&FrozenTrial) -> (f64, f64),
+) -> Vec<&'a FrozenTrial> {
+    if k == 0 {
+        return Vec::new();
+    }
+    let mut keyed: Vec<((f64, f64), u64, &'a FrozenTrial)> =
+        trials.into_iter().map(|t| (key(t), t.number, t)).collect();
+    let order = |a: &((f64, f64), u64, &FrozenTrial), b: &((f64, f64), u64, &FrozenTrial)| {
+        a.0 .0.total_cmp(&b.0 .0).then(a.0 .1.total_cmp(&b.0 .1)).then(a.1.cmp(&b.1))
+    };
+    if k < keyed.len() {
+        keyed.select_nth_unstable_by(k - 1, order);
+        keyed.truncate(k);
+    }
+    keyed.into_iter().map(|(_, _, t)| t).collect()
+}
+
+/// Complete trials of a multi-objective study from best to worst: by
+/// non-domination rank, then by crowding distance within a rank.
+fn rank_multi_objective<'a>(
+    trials: Vec<&'a FrozenTrial>,
+    directions: &[StudyDirection],
+) -> Result<Vec<&'a FrozenTrial>> {
     let values: Vec<&[f64]> = trials.iter().map(|t| t.values.as_deref().unwrap_or(&[])).collect();
     if values.iter().any(|v| v.len() != directions.len()) {
         return Err(Error::Sampler("a complete trial has the wrong number of values".into()));

@@ -90,7 +90,15 @@ impl NumericDim {
         }
     }
 
-    fn new(observations: &[f64], low: f64, high: f64, step: Option<f64>, log: bool, options: &ParzenOptions) -> Self {
+    fn new(
+        observations: &[f64],
+        order: Option<&[u32]>,
+        low: f64,
+        high: f64,
+        step: Option<f64>,
+        log: bool,
+        options: &ParzenOptions,
+    ) -> Self {
         let half = step.map_or(0.0, |s| s / 2.0);
         let (mut model_low, mut model_high) = (low - half, high + half);
         if log {
@@ -98,7 +106,7 @@ impl NumericDim {
         }
         let range = model_high - model_low;
         let mut mus: Vec<f64> = observations.iter().map(|&x| if log { x.ln() } else { x }).collect();
-        let mut sigmas = bandwidths(&mus, model_low, model_high, options.consider_endpoints);
+        let mut sigmas = bandwidths(&mus, order, model_low, model_high, options.consider_endpoints);
         let min_sigma =
             if options.consider_magic_clip { range / (observations.len() as f64 + 2.0).min(100.0) } else { MIN_SIGMA };
         for s in &mut sigmas {
@@ -181,15 +189,24 @@ impl NumericDim {
 /// Each observation's bandwidth: the larger distance to its sorted
 /// neighbours, the bounds counting as neighbours; without
 /// `consider_endpoints`, the outermost observations look only inward.
-fn bandwidths(mus: &[f64], low: f64, high: f64, consider_endpoints: bool) -> Vec<f64> {
+///
+/// `order`, if given, lists the observations in value order (ties in
+/// observation order); otherwise they are sorted here.
+fn bandwidths(mus: &[f64], order: Option<&[u32]>, low: f64, high: f64, consider_endpoints: bool) -> Vec<f64> {
     let n = mus.len();
-    // Ties keep observation order (the index breaks them), so the result
-    // does not depend on the sort algorithm.
-    let mut keyed: Vec<(f64, u32)> = mus.iter().enumerate().map(|(i, &m)| (m, i as u32)).collect();
-    keyed.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    let order: Vec<usize> = keyed.iter().map(|&(_, i)| i as usize).collect();
+    let order: Vec<usize> = match order {
+        Some(order) => order.iter().map(|&i| i as usize).collect(),
+        None => {
+            // Ties keep observation order, so the result does not depend on
+            // the sort algorithm.
+            let mut order: Vec<usize> = (0..n).collect();
+            order.sort_unstable_by(|&a, &b| mus[a].total_cmp(&mus[b]).then(a.cmp(&b)));
+            order
+        }
+    };
+    debug_assert_eq!(order.len(), n);
     let sorted: Vec<f64> =
-        std::iter::once(low).chain(keyed.iter().map(|&(m, _)| m)).chain(std::iter::once(high)).collect();
+        std::iter::once(low).chain(order.iter().map(|&i| mus[i])).chain(std::iter::once(high)).collect();
     let mut sorted_sigmas: Vec<f64> =
         (1..=n).map(|i| (sorted[i] - sorted[i - 1]).max(sorted[i + 1] - sorted[i])).collect();
     if !consider_endpoints && n >= 2 {
@@ -247,6 +264,7 @@ impl ParzenEstimator {
     pub(crate) fn new(
         distributions: &[&Distribution],
         observations: &[Vec<f64>],
+        orders: Option<&[Vec<u32>]>,
         observation_weights: &[f64],
         options: &ParzenOptions,
     ) -> Self {
@@ -263,12 +281,15 @@ impl ParzenEstimator {
         let dims = distributions
             .iter()
             .zip(observations)
-            .map(|(distribution, column)| match distribution {
+            .enumerate()
+            .map(|(i, (distribution, column))| (distribution, column, orders.map(|o| o[i].as_slice())))
+            .map(|(distribution, column, order)| match distribution {
                 Distribution::Float(d) => {
-                    Dim::Numeric(NumericDim::new(column, d.low(), d.high(), d.step(), d.log(), options))
+                    Dim::Numeric(NumericDim::new(column, order, d.low(), d.high(), d.step(), d.log(), options))
                 }
                 Distribution::Int(d) => Dim::Numeric(NumericDim::new(
                     column,
+                    order,
                     d.low() as f64,
                     d.high() as f64,
                     Some(d.step() as f64),
@@ -367,7 +388,7 @@ mod tests {
         // without endpoints the outer ones look inward: .1 -> .4, .6 -> .1.
         // Magic clip: min sigma = 1 / min(100, 3 + 2) = 0.2. Prior: 0.5, 1.
         let d = float(0.0, 1.0, false, None);
-        let e = ParzenEstimator::new(&[&d], &[vec![0.5, 0.1, 0.6]], &[1.0, 1.0, 1.0], &OPTIONS);
+        let e = ParzenEstimator::new(&[&d], &[vec![0.5, 0.1, 0.6]], None, &[1.0, 1.0, 1.0], &OPTIONS);
         let dim = numeric(&e, 0);
         assert_eq!(dim.mus, vec![0.5, 0.1, 0.6, 0.5]);
         let expected = [0.4, 0.4, 0.2, 1.0];
@@ -377,7 +398,7 @@ mod tests {
         // Weights: three observations and the prior, equally.
         assert!(e.weights.iter().all(|w| (w - 0.25).abs() < 1e-12));
         let with_endpoints = ParzenOptions { consider_endpoints: true, ..OPTIONS };
-        let e = ParzenEstimator::new(&[&d], &[vec![0.5, 0.1, 0.6]], &[1.0, 1.0, 1.0], &with_endpoints);
+        let e = ParzenEstimator::new(&[&d], &[vec![0.5, 0.1, 0.6]], None, &[1.0, 1.0, 1.0], &with_endpoints);
         assert!((numeric(&e, 0).sigmas[2] - 0.4).abs() < 1e-12);
     }
 
@@ -385,7 +406,7 @@ mod tests {
     fn log_and_stepped_parameters_are_modelled_in_their_own_space() {
         // log-int [1, 100]: bins widened by 1/2, then logs.
         let d = Distribution::Int(IntDistribution::new(1, 100, true, 1).unwrap());
-        let e = ParzenEstimator::new(&[&d], &[vec![10.0]], &[1.0], &OPTIONS);
+        let e = ParzenEstimator::new(&[&d], &[vec![10.0]], None, &[1.0], &OPTIONS);
         let dim = numeric(&e, 0);
         assert!((dim.model_low - 0.5f64.ln()).abs() < 1e-15);
         assert!((dim.model_high - 100.5f64.ln()).abs() < 1e-15);
@@ -399,7 +420,7 @@ mod tests {
     fn continuous_densities_integrate_to_one() {
         for d in [float(-2.0, 3.0, false, None), float(1e-3, 10.0, true, None)] {
             let obs = vec![0.5, 1.0, 1.2, 2.5];
-            let e = ParzenEstimator::new(&[&d], &[obs], &[1.0, 0.5, 1.0, 2.0], &OPTIONS);
+            let e = ParzenEstimator::new(&[&d], &[obs], None, &[1.0, 0.5, 1.0, 2.0], &OPTIONS);
             let Distribution::Float(f) = &d else { unreachable!() };
             // Integrate over model space (the density is with respect to it).
             let (lo, hi) = if f.log() { (f.low().ln(), f.high().ln()) } else { (f.low(), f.high()) };
@@ -419,18 +440,18 @@ mod tests {
     #[test]
     fn discrete_and_categorical_masses_sum_to_one() {
         let ints = Distribution::Int(IntDistribution::new(-3, 9, false, 3).unwrap());
-        let e = ParzenEstimator::new(&[&ints], &[vec![0.0, 0.0, 6.0]], &[1.0, 1.0, 1.0], &OPTIONS);
+        let e = ParzenEstimator::new(&[&ints], &[vec![0.0, 0.0, 6.0]], None, &[1.0, 1.0, 1.0], &OPTIONS);
         let total: f64 =
             e.log_pdf(&[vec![-3.0], vec![0.0], vec![3.0], vec![6.0], vec![9.0]]).iter().map(|l| l.exp()).sum();
         assert!((total - 1.0).abs() < 1e-12, "{total}");
         let log_ints = Distribution::Int(IntDistribution::new(1, 64, true, 1).unwrap());
-        let e = ParzenEstimator::new(&[&log_ints], &[vec![2.0, 3.0, 40.0]], &[1.0, 1.0, 1.0], &OPTIONS);
+        let e = ParzenEstimator::new(&[&log_ints], &[vec![2.0, 3.0, 40.0]], None, &[1.0, 1.0, 1.0], &OPTIONS);
         let points: Vec<Vec<f64>> = (1..=64).map(|i| vec![i as f64]).collect();
         let total: f64 = e.log_pdf(&points).iter().map(|l| l.exp()).sum();
         assert!((total - 1.0).abs() < 1e-12, "{total}");
 
         let cat = Distribution::categorical(["a", "b", "c"]).unwrap();
-        let e = ParzenEstimator::new(&[&cat], &[vec![0.0, 0.0, 2.0]], &[1.0, 1.0, 1.0], &OPTIONS);
+        let e = ParzenEstimator::new(&[&cat], &[vec![0.0, 0.0, 2.0]], None, &[1.0, 1.0, 1.0], &OPTIONS);
         let p: Vec<f64> = e.log_pdf(&[vec![0.0], vec![1.0], vec![2.0]]).iter().map(|l| l.exp()).collect();
         assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
         // By hand: 4 kernels, each row prior 1/4 per choice plus 1 on the
@@ -453,7 +474,7 @@ mod tests {
         ];
         let refs: Vec<&Distribution> = dists.iter().collect();
         let obs = vec![vec![0.0, 2.0], vec![1e-3, 0.1], vec![0.25, 0.75], vec![8.0, 512.0], vec![0.0, 1.0]];
-        let e = ParzenEstimator::new(&refs, &obs, &[1.0, 1.0], &OPTIONS);
+        let e = ParzenEstimator::new(&refs, &obs, None, &[1.0, 1.0], &OPTIONS);
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
         let samples = e.sample(&mut rng, 5000);
         for s in &samples {
@@ -465,7 +486,7 @@ mod tests {
         let below = samples.iter().filter(|s| s[0] <= 1.0).count() as f64 / 5000.0;
         let n = 20_000;
         let h = 3.0 / n as f64;
-        let one_dim = ParzenEstimator::new(&[refs[0]], &[obs[0].clone()], &[1.0, 1.0], &OPTIONS);
+        let one_dim = ParzenEstimator::new(&[refs[0]], &[obs[0].clone()], None, &[1.0, 1.0], &OPTIONS);
         let points: Vec<Vec<f64>> = (0..n).map(|i| vec![-2.0 + (i as f64 + 0.5) * h]).collect();
         let mass: f64 = one_dim.log_pdf(&points).iter().map(|l| l.exp() * h).sum();
         assert!((below - mass).abs() < 0.02, "{below} vs {mass}");
@@ -474,7 +495,7 @@ mod tests {
     #[test]
     fn no_observations_means_the_prior_alone() {
         let d = float(0.0, 10.0, false, None);
-        let e = ParzenEstimator::new(&[&d], &[vec![]], &[], &OPTIONS);
+        let e = ParzenEstimator::new(&[&d], &[vec![]], None, &[], &OPTIONS);
         assert_eq!(e.weights, vec![1.0]);
         let dim = numeric(&e, 0);
         assert_eq!((dim.mus[0], dim.sigmas[0]), (5.0, 10.0));
