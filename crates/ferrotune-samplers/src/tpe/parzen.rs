@@ -55,6 +55,8 @@ struct NumericDim {
     mus: Vec<f64>,
     sigmas: Vec<f64>,
     inv_sigmas: Vec<f64>,
+    /// `1 / (sigma sqrt 2)`: `-z^2 / 2` is `-((x - mu) * this)^2`.
+    half_inv_sigmas: Vec<f64>,
     /// Per kernel: minus the log of its truncation mass, and for continuous
     /// parameters minus `ln(sigma sqrt(2 pi))` too.
     log_norms: Vec<f64>,
@@ -65,6 +67,9 @@ struct CategoricalDim {
     n_choices: usize,
     /// `n_kernels x n_choices`, each row summing to one.
     probs: Vec<f64>,
+    /// The same, transposed and in log: `n_choices x n_kernels`, so that
+    /// evaluation reads one contiguous row per point.
+    log_probs_by_choice: Vec<f64>,
 }
 
 #[derive(Debug, Clone)]
@@ -77,7 +82,10 @@ enum Dim {
 #[derive(Debug, Clone)]
 pub(crate) struct ParzenEstimator {
     weights: Vec<f64>,
-    log_weights: Vec<f64>,
+    /// Per kernel: every numeric dimension's constant log-density terms,
+    /// so evaluation adds only what depends on the point. (The weights are
+    /// applied after the exponential: no logarithm per kernel.)
+    base: Vec<f64>,
     dims: Vec<Dim>,
 }
 
@@ -105,7 +113,9 @@ impl NumericDim {
             (model_low, model_high) = (model_low.ln(), model_high.ln());
         }
         let range = model_high - model_low;
-        let mut mus: Vec<f64> = observations.iter().map(|&x| if log { x.ln() } else { x }).collect();
+        // The branch stays outside the loop: inside, the compiler computes
+        // the logarithm for every element and then picks.
+        let mut mus: Vec<f64> = if log { observations.iter().map(|x| x.ln()).collect() } else { observations.to_vec() };
         let mut sigmas = bandwidths(&mus, order, model_low, model_high, options.consider_endpoints);
         let min_sigma =
             if options.consider_magic_clip { range / (observations.len() as f64 + 2.0).min(100.0) } else { MIN_SIGMA };
@@ -115,10 +125,11 @@ impl NumericDim {
         mus.push(0.5 * (model_low + model_high));
         sigmas.push(range);
         let inv_sigmas: Vec<f64> = sigmas.iter().map(|s| 1.0 / s).collect();
+        let half_inv_sigmas = inv_sigmas.iter().map(|i| i * std::f64::consts::FRAC_1_SQRT_2).collect();
         // Most kernels sit well inside the bounds and many share the
         // clipped bandwidth: skip the tail mass where it is below 1e-17
-        // (its log is zero to double precision) and reuse the last ln(sigma).
-        let mut last_sigma = (f64::NAN, 0.0);
+        // (its log is zero to double precision) and reuse ln(min_sigma).
+        let ln_min_sigma = min_sigma.ln();
         let log_norms = mus
             .iter()
             .zip(&sigmas)
@@ -127,16 +138,14 @@ impl NumericDim {
                 let log_mass = if a < -TAIL_FREE && b > TAIL_FREE { 0.0 } else { log_gauss_mass(a, b) };
                 match step {
                     None => {
-                        if last_sigma.0 != sigma {
-                            last_sigma = (sigma, sigma.ln());
-                        }
-                        -log_mass - last_sigma.1 - LN_SQRT_2PI
+                        let ln_sigma = if sigma == min_sigma { ln_min_sigma } else { sigma.ln() };
+                        -log_mass - ln_sigma - LN_SQRT_2PI
                     }
                     Some(_) => -log_mass,
                 }
             })
             .collect();
-        NumericDim { low, high, step, log, model_low, model_high, mus, sigmas, inv_sigmas, log_norms }
+        NumericDim { low, high, step, log, model_low, model_high, mus, sigmas, inv_sigmas, half_inv_sigmas, log_norms }
     }
 
     fn sample<R: Rng + ?Sized>(&self, kernel: usize, rng: &mut R) -> f64 {
@@ -156,12 +165,14 @@ impl NumericDim {
     fn add_log_pdf(&self, x: f64, acc: &mut [f64]) {
         match self.step {
             None => {
+                // The kernels' constant terms are in the estimator's base;
+                // what is left is a straight, vectorizable loop.
                 let y = self.to_model(x);
-                for (((a, &mu), &inv), &norm) in
-                    acc.iter_mut().zip(&self.mus).zip(&self.inv_sigmas).zip(&self.log_norms)
-                {
-                    let z = (y - mu) * inv;
-                    *a += norm - 0.5 * z * z;
+                let n = acc.len();
+                let (mus, scaled) = (&self.mus[..n], &self.half_inv_sigmas[..n]);
+                for k in 0..n {
+                    let z = (y - mus[k]) * scaled[k];
+                    acc[k] -= z * z;
                 }
             }
             Some(step) => {
@@ -179,7 +190,7 @@ impl NumericDim {
                             v
                         }
                     };
-                    *a += mass + self.log_norms[k];
+                    *a += mass;
                 }
             }
         }
@@ -233,7 +244,13 @@ impl CategoricalDim {
                 row.iter_mut().for_each(|p| *p /= sum);
             }
         }
-        CategoricalDim { n_choices, probs }
+        let mut log_probs_by_choice = vec![0.0; n_choices * n_kernels];
+        for k in 0..n_kernels {
+            for c in 0..n_choices {
+                log_probs_by_choice[c * n_kernels + k] = probs[k * n_choices + c].ln();
+            }
+        }
+        CategoricalDim { n_choices, probs, log_probs_by_choice }
     }
 
     fn sample<R: Rng + ?Sized>(&self, kernel: usize, rng: &mut R) -> f64 {
@@ -250,10 +267,9 @@ impl CategoricalDim {
     }
 
     fn add_log_pdf(&self, x: f64, acc: &mut [f64]) {
-        let choice = x as usize;
-        for (k, a) in acc.iter_mut().enumerate() {
-            *a += self.probs[k * self.n_choices + choice].ln();
-        }
+        let n = acc.len();
+        let row = &self.log_probs_by_choice[x as usize * n..(x as usize + 1) * n];
+        acc.iter_mut().zip(row).for_each(|(a, l)| *a += l);
     }
 }
 
@@ -277,8 +293,7 @@ impl ParzenEstimator {
         };
         let total: f64 = weights.iter().sum();
         weights.iter_mut().for_each(|w| *w /= total);
-        let log_weights = weights.iter().map(|w| w.ln()).collect();
-        let dims = distributions
+        let dims: Vec<Dim> = distributions
             .iter()
             .zip(observations)
             .enumerate()
@@ -301,7 +316,13 @@ impl ParzenEstimator {
                 }
             })
             .collect();
-        ParzenEstimator { weights, log_weights, dims }
+        let mut base = vec![0.0; weights.len()];
+        for dim in &dims {
+            if let Dim::Numeric(d) = dim {
+                base.iter_mut().zip(&d.log_norms).for_each(|(b, norm)| *b += norm);
+            }
+        }
+        ParzenEstimator { weights, base, dims }
     }
 
     /// `n` draws, each a vector of internal values (one per parameter).
@@ -338,26 +359,29 @@ impl ParzenEstimator {
         points
             .iter()
             .map(|point| {
-                acc.copy_from_slice(&self.log_weights);
+                acc.copy_from_slice(&self.base);
                 for (dim, &x) in self.dims.iter().zip(point) {
                     match dim {
                         Dim::Numeric(d) => d.add_log_pdf(x, &mut acc),
                         Dim::Categorical(d) => d.add_log_pdf(x, &mut acc),
                     }
                 }
-                log_sum_exp(&acc)
+                weighted_log_sum_exp(&acc, &self.weights)
             })
             .collect()
     }
 }
 
-fn log_sum_exp(values: &[f64]) -> f64 {
+/// `ln(sum_k weights[k] * exp(values[k]))`, stably. Weights are at most
+/// one, so scaling by the largest value alone cannot overflow.
+fn weighted_log_sum_exp(values: &[f64], weights: &[f64]) -> f64 {
     let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     if max == f64::NEG_INFINITY {
         return max;
     }
     let floor = max - NEGLIGIBLE_LOG;
-    max + values.iter().filter(|&&v| v > floor).map(|v| (v - max).exp()).sum::<f64>().ln()
+    let sum: f64 = values.iter().zip(weights).filter(|(&v, _)| v > floor).map(|(v, w)| w * (v - max).exp()).sum();
+    max + sum.ln()
 }
 
 #[cfg(test)]
