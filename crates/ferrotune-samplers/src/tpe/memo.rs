@@ -167,8 +167,8 @@ impl Memo {
                 row_numbers.push(finished.then_some(t.number as u32));
             }
         }
-        let orders =
-            out.iter().zip(&columns).map(|(values, column)| value_order(values, &row_numbers, column)).collect();
+        let rows = RowIndex::new(&row_numbers);
+        let orders = out.iter().zip(&columns).map(|(values, column)| value_order(values, &rows, column)).collect();
         for (key, column) in keys.into_iter().zip(columns) {
             self.columns.insert(key, column);
         }
@@ -176,34 +176,52 @@ impl Memo {
     }
 }
 
+/// Where each finished trial's row is, and which rows are running trials.
+struct RowIndex {
+    row_of_number: Vec<u32>,
+    running: Vec<u32>,
+    n_rows: usize,
+}
+
+impl RowIndex {
+    fn new(row_numbers: &[Option<u32>]) -> Self {
+        let n_rows = row_numbers.len();
+        if n_rows < SMALL {
+            return RowIndex { row_of_number: Vec::new(), running: Vec::new(), n_rows };
+        }
+        let max_number = row_numbers.iter().flatten().max().map_or(0, |&n| n as usize);
+        let mut row_of_number = vec![u32::MAX; max_number + 1];
+        let mut running = Vec::new();
+        for (r, number) in row_numbers.iter().enumerate() {
+            match number {
+                Some(n) => row_of_number[*n as usize] = r as u32,
+                None => running.push(r as u32),
+            }
+        }
+        RowIndex { row_of_number, running, n_rows }
+    }
+}
+
 /// The rows of `values` in value order, ties in row order.
-fn value_order(values: &[f64], row_numbers: &[Option<u32>], column: &Column) -> Vec<u32> {
+fn value_order(values: &[f64], rows: &RowIndex, column: &Column) -> Vec<u32> {
     let by_value = |a: &u32, b: &u32| values[*a as usize].total_cmp(&values[*b as usize]).then(a.cmp(b));
-    if values.len() < SMALL {
-        let mut rows: Vec<u32> = (0..values.len() as u32).collect();
-        rows.sort_unstable_by(by_value);
-        return rows;
+    if rows.n_rows < SMALL {
+        let mut order: Vec<u32> = (0..values.len() as u32).collect();
+        order.sort_unstable_by(by_value);
+        return order;
     }
     // Finished rows come in trial order, so the memo's (value, number)
     // order restricted to them is their (value, row) order.
-    let max_number = row_numbers.iter().flatten().max().map_or(0, |&n| n as usize);
-    let mut row_of = vec![u32::MAX; max_number + 1];
-    let mut running = Vec::new();
-    for (r, number) in row_numbers.iter().enumerate() {
-        match number {
-            Some(n) => row_of[*n as usize] = r as u32,
-            None => running.push(r as u32),
-        }
-    }
-    let finished =
-        column.sorted.iter().filter_map(|&(_, n)| row_of.get(n as usize).copied().filter(|&r| r != u32::MAX));
-    if running.is_empty() {
-        return finished.collect();
-    }
-    running.sort_unstable_by(by_value);
+    let row_of = &rows.row_of_number;
     let mut merged = Vec::with_capacity(values.len());
+    let mut running = rows.running.clone();
+    running.sort_unstable_by(by_value);
     let mut running = running.into_iter().peekable();
-    for r in finished {
+    for &(_, n) in &column.sorted {
+        let Some(&r) = row_of.get(n as usize) else { continue };
+        if r == u32::MAX {
+            continue;
+        }
         while let Some(&q) = running.peek() {
             if by_value(&q, &r).is_lt() {
                 merged.push(q);

@@ -205,28 +205,30 @@ impl NumericDim {
 /// observation order); otherwise they are sorted here.
 fn bandwidths(mus: &[f64], order: Option<&[u32]>, low: f64, high: f64, consider_endpoints: bool) -> Vec<f64> {
     let n = mus.len();
-    let order: Vec<usize> = match order {
-        Some(order) => order.iter().map(|&i| i as usize).collect(),
+    let sorted_here: Vec<u32>;
+    let order = match order {
+        Some(order) => order,
         None => {
             // Ties keep observation order, so the result does not depend on
             // the sort algorithm.
-            let mut order: Vec<usize> = (0..n).collect();
-            order.sort_unstable_by(|&a, &b| mus[a].total_cmp(&mus[b]).then(a.cmp(&b)));
-            order
+            let mut o: Vec<u32> = (0..n as u32).collect();
+            o.sort_unstable_by(|&a, &b| mus[a as usize].total_cmp(&mus[b as usize]).then(a.cmp(&b)));
+            sorted_here = o;
+            &sorted_here
         }
     };
     debug_assert_eq!(order.len(), n);
-    let sorted: Vec<f64> =
-        std::iter::once(low).chain(order.iter().map(|&i| mus[i])).chain(std::iter::once(high)).collect();
-    let mut sorted_sigmas: Vec<f64> =
-        (1..=n).map(|i| (sorted[i] - sorted[i - 1]).max(sorted[i + 1] - sorted[i])).collect();
-    if !consider_endpoints && n >= 2 {
-        sorted_sigmas[0] = sorted[2] - sorted[1];
-        sorted_sigmas[n - 1] = sorted[n] - sorted[n - 1];
-    }
+    let at = |rank: usize| mus[order[rank] as usize];
     let mut sigmas = vec![0.0; n];
-    for (rank, &i) in order.iter().enumerate() {
-        sigmas[i] = sorted_sigmas[rank];
+    for rank in 0..n {
+        let current = at(rank);
+        let below = current - if rank == 0 { low } else { at(rank - 1) };
+        let above = if rank + 1 == n { high } else { at(rank + 1) } - current;
+        sigmas[order[rank] as usize] = match (consider_endpoints || n < 2, rank == 0, rank + 1 == n) {
+            (false, true, _) => above,
+            (false, _, true) => below,
+            _ => below.max(above),
+        };
     }
     sigmas
 }
