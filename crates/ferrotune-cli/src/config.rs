@@ -518,7 +518,7 @@ fn build_sampler(
     let empty = toml::Table::new();
     let table = table.unwrap_or(&empty);
     let kind = match table_get(table, "type") {
-        None => "random".to_owned(),
+        None => "tpe".to_owned(),
         Some(toml::Value::String(s)) => s.clone(),
         Some(other) => return Err(err("sampler.type", format!("must be a string, got {other}"))),
     };

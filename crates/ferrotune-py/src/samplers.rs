@@ -158,7 +158,8 @@ impl PyTpeSampler {
     }
 }
 
-/// The engine sampler for what the user passed (`None`: random).
+/// The engine sampler for what the user passed (`None`: TPE, as Optuna's
+/// `create_study` uses).
 pub(crate) fn resolve(sampler: Option<&Bound<'_, PyAny>>) -> PyResult<Arc<dyn Sampler>> {
     match sampler {
         Some(obj) if !obj.is_none() => match obj.cast::<PySampler>() {
@@ -168,7 +169,7 @@ pub(crate) fn resolve(sampler: Option<&Bound<'_, PyAny>>) -> PyResult<Arc<dyn Sa
                 obj.get_type().name()?
             ))),
         },
-        _ => Ok(Arc::new(RandomSampler::new())),
+        _ => Ok(Arc::new(TpeSampler::new())),
     }
 }
 

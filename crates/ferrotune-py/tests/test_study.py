@@ -522,3 +522,22 @@ def test_constraints_are_recorded_and_steer_tpe():
     assert 0.45 < sum(late) / len(late) < 0.8
     feasible = [t.value for t in study.trials if t.constraints["x_at_least_0.6"] <= 0]
     assert min(feasible) < 0.62
+
+
+def test_an_interrupt_fails_the_running_trial_and_leaves_the_study_consistent(sqlite_url):
+    study = ferrotune.create_study(study_name="interrupted", storage=sqlite_url)
+
+    def objective(trial):
+        trial.suggest_float("x", 0, 1)
+        if trial.number == 3:
+            raise KeyboardInterrupt
+        return 1.0
+
+    with pytest.raises(KeyboardInterrupt):
+        study.optimize(objective, n_trials=10)
+    loaded = ferrotune.load_study(study_name="interrupted", storage=sqlite_url)
+    assert [t.state for t in loaded.trials] == [TrialState.COMPLETE] * 3 + [TrialState.FAIL]
+    assert loaded.trials[3].fail_reason.startswith("KeyboardInterrupt")
+    # And the study resumes.
+    loaded.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    assert len(loaded.trials) == 6

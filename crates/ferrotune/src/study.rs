@@ -11,7 +11,7 @@ use ferrotune_core::{
     StudyDirection, StudyInfo, StudyView, TrialState, FAIL_REASON_ATTR, RELATIVE_PARAMS_ATTR,
 };
 use ferrotune_pruners::NopPruner;
-use ferrotune_samplers::RandomSampler;
+use ferrotune_samplers::TpeSampler;
 
 use crate::trial::{ObjectiveValues, Trial, TrialError};
 
@@ -154,7 +154,8 @@ impl StudyBuilder {
         self
     }
 
-    /// The sampler. Default: [`RandomSampler`].
+    /// The sampler. Default: [`TpeSampler`] (unseeded), as in Optuna; it
+    /// samples at random for its first 10 trials, then models them.
     pub fn sampler(mut self, sampler: impl Sampler + 'static) -> Self {
         self.sampler = Some(Arc::new(sampler));
         self
@@ -210,7 +211,7 @@ impl StudyBuilder {
             inner: Arc::new(StudyInner {
                 storage,
                 info,
-                sampler: self.sampler.unwrap_or_else(|| Arc::new(RandomSampler::new())),
+                sampler: self.sampler.unwrap_or_else(|| Arc::new(TpeSampler::new())),
                 pruner: self.pruner.unwrap_or_else(|| Arc::new(NopPruner)),
                 cache: Mutex::new(TrialCache { cursor: 0, trials: Arc::new(Vec::new()) }),
                 stop_requested: AtomicBool::new(false),

@@ -374,7 +374,7 @@ def create_study(
     """Create a study (or load it, with ``load_if_exists``).
 
     ``storage``: None (in memory), a URL such as ``"sqlite:///study.db"``, or a
-    storage object. ``sampler``: default ``RandomSampler``. ``pruner``:
+    storage object. ``sampler``: default ``TPESampler``. ``pruner``:
     default ``MedianPruner``. ``direction``: "minimize" (default) or
     "maximize"; ``directions`` for several objectives.
     """
