@@ -124,6 +124,24 @@ pub const RELATIVE_PARAMS_ATTR: &str = "relative_params";
 pub const CONSTRAINTS_ATTR: &str = "constraints";
 
 impl FrozenTrial {
+    /// A trial with no values, parameters or attributes yet: what a storage
+    /// fills in, and what tests start from.
+    pub fn new(trial_id: i64, number: u64, state: TrialState) -> Self {
+        FrozenTrial {
+            trial_id,
+            number,
+            state,
+            values: None,
+            params: BTreeMap::new(),
+            intermediate_values: BTreeMap::new(),
+            user_attrs: BTreeMap::new(),
+            system_attrs: BTreeMap::new(),
+            fixed_params: None,
+            started_at_us: None,
+            finished_at_us: None,
+        }
+    }
+
     /// The single objective value, for single-objective studies.
     pub fn value(&self) -> Option<f64> {
         match self.values.as_deref() {

@@ -286,19 +286,8 @@ mod tests {
                 // Coarse values, so that many tie; every seventh trial running.
                 let v = ((i * 37) % 23) as f64 / 3.0;
                 let state = if i % 7 == 3 { TrialState::Running } else { TrialState::Complete };
-                let mut t = FrozenTrial {
-                    trial_id: i as i64,
-                    number: i,
-                    state,
-                    values: (state == TrialState::Complete).then(|| vec![v]),
-                    params: Default::default(),
-                    intermediate_values: Default::default(),
-                    user_attrs: Default::default(),
-                    system_attrs: Default::default(),
-                    fixed_params: None,
-                    started_at_us: None,
-                    finished_at_us: None,
-                };
+                let mut t = FrozenTrial::new(i as i64, i, state);
+                t.values = (state == TrialState::Complete).then(|| vec![v]);
                 t.params.insert("x".into(), TrialParam { distribution: d.clone(), internal: v });
                 Arc::new(t)
             })

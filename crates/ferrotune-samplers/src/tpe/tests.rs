@@ -16,22 +16,13 @@ fn float(low: f64, high: f64) -> Distribution {
 }
 
 fn trial(number: u64, state: TrialState, value: Option<f64>, params: &[(&str, &Distribution, f64)]) -> FrozenTrial {
-    FrozenTrial {
-        trial_id: number as i64,
-        number,
-        state,
-        values: value.map(|v| vec![v]),
-        params: params
-            .iter()
-            .map(|(n, d, v)| (n.to_string(), TrialParam { distribution: (*d).clone(), internal: *v }))
-            .collect(),
-        intermediate_values: BTreeMap::new(),
-        user_attrs: BTreeMap::new(),
-        system_attrs: BTreeMap::new(),
-        fixed_params: None,
-        started_at_us: None,
-        finished_at_us: None,
-    }
+    let mut t = FrozenTrial::new(number as i64, number, state);
+    t.values = value.map(|v| vec![v]);
+    t.params = params
+        .iter()
+        .map(|(n, d, v)| (n.to_string(), TrialParam { distribution: (*d).clone(), internal: *v }))
+        .collect();
+    t
 }
 
 fn view<'a>(trials: &'a [Arc<FrozenTrial>], directions: &'a [StudyDirection]) -> StudyView<'a> {
