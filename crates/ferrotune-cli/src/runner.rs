@@ -349,10 +349,17 @@ impl TrialContext<'_> {
                             *slot = *v;
                         }
                     }
-                    if let Some(v) = m.values[0] {
+                    // One objective: every value is a report. Several: a
+                    // line with all of them is, so pruners compare vectors.
+                    let reported: Option<Vec<f64>> = if m.values.len() == 1 {
+                        m.values[0].map(|v| vec![v])
+                    } else {
+                        m.values.iter().copied().collect()
+                    };
+                    if let Some(values) = reported {
                         let step = m.step.unwrap_or(reports);
                         reports += 1;
-                        trial.report(step, v)?;
+                        trial.report_values(step, &values)?;
                         if trial.should_prune()? {
                             break Some(Stop::Pruned);
                         }

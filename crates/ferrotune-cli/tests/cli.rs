@@ -500,3 +500,35 @@ fn tpe_from_the_config_concentrates_on_the_good_region() {
     // Once 10 trials have finished (with two at a time, by trial 12), proposals are joint and recorded.
     assert!(trials.iter().skip(12).all(|t| t.system_attrs.contains_key(ferrotune::core::RELATIVE_PARAMS_ATTR)));
 }
+
+#[test]
+fn multi_objective_trials_report_vectors_and_are_pruned() {
+    // Two metrics: loss falls and accuracy rises with the epochs, both
+    // better for larger x; small x is worse in both, every epoch.
+    let sb = Sandbox::new();
+    let body = r#"for e in 1 2 3 4 5 6; do
+  awk -v x="$FERROTUNE_PARAM_X" -v e=$e 'BEGIN { printf "epoch=%d loss=%.6f acc=%.6f\n", e, (1 - x) / e, x * (1 - 0.5 ^ e) }'
+done"#;
+    let cfg = sb.config("mo", "n_trials = 16", body);
+    let toml = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace("direction = \"minimize\"", "directions = [\"minimize\", \"maximize\"]")
+        .replace("name = \"loss\"", "names = [\"loss\", \"acc\"]")
+        + "\n[pruner]\ntype = \"median\"\nn_startup_trials = 3\nn_warmup_steps = 1\n";
+    std::fs::write(&cfg, toml).unwrap();
+    let out = sb.run(&["run", cfg.to_str().unwrap(), "--quiet"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let trials = sb.study("mo").trials().unwrap();
+    assert_eq!(trials.len(), 16);
+    let pruned: Vec<_> = trials.iter().filter(|t| t.state == TrialState::Pruned).collect();
+    let complete: Vec<_> = trials.iter().filter(|t| t.state == TrialState::Complete).collect();
+    assert!(!pruned.is_empty() && !complete.is_empty(), "{} pruned, {} complete", pruned.len(), complete.len());
+    for t in &complete {
+        assert_eq!(t.intermediate_vectors.len(), 6, "every epoch reported both metrics");
+        assert!(t.intermediate_vectors.values().all(|v| v.len() == 2));
+    }
+    // The trials stopped are the ones worse in both objectives: small x.
+    let x = |t: &ferrotune::FrozenTrial| t.param_values()["x"].as_f64().unwrap();
+    let best_pruned = pruned.iter().map(|t| x(t)).fold(f64::NEG_INFINITY, f64::max);
+    assert!(best_pruned < complete.iter().map(|t| x(t)).fold(f64::NEG_INFINITY, f64::max));
+}

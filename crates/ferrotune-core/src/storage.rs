@@ -87,6 +87,10 @@ pub trait Storage: Send + Sync {
     fn set_trial_param(&self, trial_id: i64, name: &str, param: &TrialParam) -> Result<()>;
     /// Record an intermediate value of a running trial (overwrites the step).
     fn set_trial_intermediate_value(&self, trial_id: i64, step: u64, value: f64) -> Result<()>;
+    /// Record one intermediate value per objective of a running trial of a
+    /// multi-objective study (overwrites the step). The first also becomes
+    /// the step's scalar intermediate value, in the same write.
+    fn set_trial_intermediate_values(&self, trial_id: i64, step: u64, values: &[f64]) -> Result<()>;
     /// Set an attribute of a running trial (overwrites).
     fn set_trial_attr(&self, trial_id: i64, scope: AttrScope, key: &str, value: &AttrValue) -> Result<()>;
     /// Finish a running trial. `state` must be final; `values`, if given,

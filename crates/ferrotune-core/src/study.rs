@@ -133,6 +133,7 @@ mod tests {
             values: Some(values.to_vec()),
             params: Default::default(),
             intermediate_values: Default::default(),
+            intermediate_vectors: Default::default(),
             user_attrs: Default::default(),
             system_attrs: Default::default(),
             fixed_params: None,

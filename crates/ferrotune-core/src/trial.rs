@@ -95,8 +95,13 @@ pub struct FrozenTrial {
     pub values: Option<Vec<f64>>,
     /// Suggested parameters by name.
     pub params: BTreeMap<String, TrialParam>,
-    /// Intermediate values reported by step.
+    /// Intermediate values reported by step (the first objective's, when a
+    /// multi-objective study reports vectors).
     pub intermediate_values: BTreeMap<u64, f64>,
+    /// Intermediate values of every objective by step, for multi-objective
+    /// studies that report one value per objective; empty otherwise.
+    #[serde(default)]
+    pub intermediate_vectors: BTreeMap<u64, Vec<f64>>,
     /// Attributes set by user code.
     pub user_attrs: BTreeMap<String, AttrValue>,
     /// Attributes set by the engine (fail reason, sampler bookkeeping).
@@ -134,6 +139,7 @@ impl FrozenTrial {
             values: None,
             params: BTreeMap::new(),
             intermediate_values: BTreeMap::new(),
+            intermediate_vectors: BTreeMap::new(),
             user_attrs: BTreeMap::new(),
             system_attrs: BTreeMap::new(),
             fixed_params: None,

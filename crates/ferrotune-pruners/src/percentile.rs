@@ -1,4 +1,4 @@
-use ferrotune_core::{Error, FrozenTrial, Pruner, Result, StudyDirection, StudyView, TrialState};
+use ferrotune_core::{dominates, Error, FrozenTrial, Pruner, Result, StudyDirection, StudyView, TrialState};
 
 /// Prunes a trial whose best intermediate value so far is worse than the
 /// given percentile of the completed trials' values at the same step.
@@ -8,6 +8,12 @@ use ferrotune_core::{Error, FrozenTrial, Pruner, Result, StudyDirection, StudyVi
 /// `n_warmup_steps`, off the `interval_steps` grid, or when fewer than
 /// `n_min_trials` completed trials reported at this step. A trial whose
 /// values are all NaN is pruned. NaN values of other trials are ignored.
+///
+/// Multi-objective studies whose trials report one value per objective
+/// ([`FrozenTrial::intermediate_vectors`]) are judged per objective the same
+/// way — best so far, against the percentile of the completed trials at the
+/// step — and a trial is pruned when that percentile point Pareto-dominates
+/// it: at the 50th percentile, when it is dominated by the median.
 #[derive(Debug, Clone)]
 pub struct PercentilePruner {
     percentile: f64,
@@ -64,8 +70,65 @@ fn percentile_of(sorted: &[f64], q: f64) -> f64 {
     sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo as f64)
 }
 
+impl PercentilePruner {
+    /// The rule for several objectives: see the type's documentation.
+    fn prune_multi_objective(&self, study: &StudyView<'_>, trial: &FrozenTrial) -> Result<bool> {
+        let Some((&step, _)) = trial.intermediate_vectors.iter().next_back() else {
+            if trial.intermediate_values.is_empty() {
+                return Ok(false);
+            }
+            return Err(Error::InvalidArgument(
+                "a multi-objective study is pruned on one intermediate value per objective: report them all \
+                 (report_values in Rust, trial.report([v1, v2, ...], step) in Python)"
+                    .into(),
+            ));
+        };
+        let completed: Vec<&FrozenTrial> = study.trials_in(&[TrialState::Complete]).collect();
+        if completed.is_empty() || completed.len() < self.n_startup_trials {
+            return Ok(false);
+        }
+        if !crate::is_first_in_interval(step, trial, self.n_warmup_steps, self.interval_steps) {
+            return Ok(false);
+        }
+        let mut own = Vec::with_capacity(study.directions.len());
+        for (j, &direction) in study.directions.iter().enumerate() {
+            let values = trial.intermediate_vectors.values().filter_map(|v| v.get(j).copied()).filter(|v| !v.is_nan());
+            let best = match direction {
+                StudyDirection::Minimize => values.fold(f64::NAN, f64::min),
+                StudyDirection::Maximize => values.fold(f64::NAN, f64::max),
+            };
+            if best.is_nan() {
+                return Ok(true);
+            }
+            own.push(best);
+        }
+        let others: Vec<&Vec<f64>> = completed.iter().filter_map(|t| t.intermediate_vectors.get(&step)).collect();
+        if others.len() < self.n_min_trials {
+            return Ok(false);
+        }
+        let mut reference = Vec::with_capacity(own.len());
+        for (j, &direction) in study.directions.iter().enumerate() {
+            let mut column: Vec<f64> =
+                others.iter().filter_map(|v| v.get(j).copied()).filter(|v| !v.is_nan()).collect();
+            if column.is_empty() {
+                return Ok(false);
+            }
+            column.sort_by(f64::total_cmp);
+            let q = match direction {
+                StudyDirection::Minimize => self.percentile,
+                StudyDirection::Maximize => 100.0 - self.percentile,
+            };
+            reference.push(percentile_of(&column, q));
+        }
+        Ok(dominates(&reference, &own, study.directions))
+    }
+}
+
 impl Pruner for PercentilePruner {
     fn prune(&self, study: &StudyView<'_>, trial: &FrozenTrial) -> Result<bool> {
+        if study.is_multi_objective() {
+            return self.prune_multi_objective(study, trial);
+        }
         let direction = crate::single_direction(study, "percentile (or median)")?;
         let Some((step, _)) = trial.last_intermediate() else { return Ok(false) };
         let completed: Vec<&FrozenTrial> = study.trials_in(&[TrialState::Complete]).collect();
@@ -155,6 +218,7 @@ mod tests {
             values: None,
             params: BTreeMap::new(),
             intermediate_values: values.iter().copied().collect(),
+            intermediate_vectors: Default::default(),
             user_attrs: BTreeMap::new(),
             system_attrs: BTreeMap::new(),
             fixed_params: None,
@@ -242,12 +306,60 @@ mod tests {
         assert!(!decide(&quarter, StudyDirection::Minimize, &curve(9, TrialState::Running, &[(1, 1.4)])));
     }
 
+    fn vectors(number: u64, state: TrialState, steps: &[(u64, [f64; 2])]) -> Arc<FrozenTrial> {
+        let mut t = FrozenTrial::new(number as i64, number, state);
+        for (step, v) in steps {
+            t.intermediate_values.insert(*step, v[0]);
+            t.intermediate_vectors.insert(*step, v.to_vec());
+        }
+        Arc::new(t)
+    }
+
     #[test]
-    fn multi_objective_is_a_clear_error() {
+    fn multi_objective_trials_dominated_by_the_median_are_pruned() {
+        // Minimize the first objective, maximize the second. At step 1 the
+        // completed trials read (1, 10), (2, 20), (3, 30): the median point
+        // is (2, 20).
+        let trials = vec![
+            vectors(0, TrialState::Complete, &[(0, [5.0, 1.0]), (1, [1.0, 10.0])]),
+            vectors(1, TrialState::Complete, &[(0, [6.0, 2.0]), (1, [2.0, 20.0])]),
+            vectors(2, TrialState::Complete, &[(0, [7.0, 3.0]), (1, [3.0, 30.0])]),
+            vectors(3, TrialState::Pruned, &[(1, [-9.0, 99.0])]),
+        ];
+        let dirs = [StudyDirection::Minimize, StudyDirection::Maximize];
+        let view = StudyView { study_name: "s", directions: &dirs, trials: &trials };
+        let median = MedianPruner::new().n_startup_trials(3);
+        let decide = |steps: &[(u64, [f64; 2])]| median.prune(&view, &vectors(9, TrialState::Running, steps)).unwrap();
+        // Worse than the median in both objectives: dominated, pruned.
+        assert!(decide(&[(1, [2.5, 15.0])]));
+        // Better in one objective: not dominated.
+        assert!(!decide(&[(1, [2.5, 25.0])]));
+        assert!(!decide(&[(1, [1.5, 15.0])]));
+        // Equal to the median point: not dominated.
+        assert!(!decide(&[(1, [2.0, 20.0])]));
+        // Each objective's best so far counts: (1.0 at step 0, 15) is not dominated.
+        assert!(!decide(&[(0, [1.0, 5.0]), (1, [2.5, 15.0])]));
+        // An objective with only NaN is pruned; a step nobody completed reported is not judged.
+        assert!(decide(&[(1, [f64::NAN, 25.0])]));
+        assert!(!decide(&[(5, [9.0, 0.0])]));
+        // Guards as for one objective.
+        let patient = MedianPruner::new().n_startup_trials(4);
+        assert!(!patient.prune(&view, &vectors(9, TrialState::Running, &[(1, [9.0, 0.0])])).unwrap());
+        // The 25th percentile keeps only the best quarter in each objective:
+        // reference (1.5, 25); (1.6, 24) is dominated.
+        let quarter = PercentilePruner::new(25.0).unwrap().n_startup_trials(3);
+        assert!(quarter.prune(&view, &vectors(9, TrialState::Running, &[(1, [1.6, 24.0])])).unwrap());
+        assert!(!quarter.prune(&view, &vectors(9, TrialState::Running, &[(1, [1.4, 24.0])])).unwrap());
+    }
+
+    #[test]
+    fn multi_objective_trials_must_report_every_objective() {
         let trials = history();
         let dirs = [StudyDirection::Minimize, StudyDirection::Minimize];
         let view = StudyView { study_name: "s", directions: &dirs, trials: &trials };
         let err = MedianPruner::new().prune(&view, &curve(9, TrialState::Running, &[(1, 1.0)])).unwrap_err();
-        assert!(err.to_string().contains("single-objective"));
+        assert!(err.to_string().contains("one intermediate value per objective"), "{err}");
+        // A trial that reported nothing yet is not judged.
+        assert!(!MedianPruner::new().prune(&view, &curve(9, TrialState::Running, &[])).unwrap());
     }
 }

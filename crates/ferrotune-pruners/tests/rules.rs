@@ -19,6 +19,7 @@ fn curve(number: u64, state: TrialState, points: &[(u64, f64)]) -> Arc<FrozenTri
         values,
         params: BTreeMap::new(),
         intermediate_values: points.iter().copied().collect(),
+        intermediate_vectors: Default::default(),
         user_attrs: BTreeMap::new(),
         system_attrs: BTreeMap::new(),
         fixed_params: None,

@@ -209,13 +209,23 @@ impl PyTrial {
     }
 
     /// Report an intermediate objective value at `step` (an epoch, a fold)
-    /// for pruning and learning curves.
+    /// for pruning and learning curves; in a multi-objective study, a
+    /// sequence of one value per objective.
     fn report(&self, py: Python<'_>, value: &Bound<'_, PyAny>, step: &Bound<'_, PyAny>) -> PyResult<()> {
-        let Ok(value) = value.extract::<f64>() else {
-            return Err(PyTypeError::new_err(format!("report() takes a float value, got {}", value.repr()?)));
-        };
         let step = step_from_py(step)?;
-        self.with_live(py, |t| t.report(step, value))
+        if let Ok(v) = value.extract::<f64>() {
+            return self.with_live(py, |t| t.report(step, v));
+        }
+        let values: Option<Vec<f64>> = (!value.is_instance_of::<pyo3::types::PyString>())
+            .then(|| value.try_iter().ok()?.map(|item| item.ok()?.extract::<f64>().ok()).collect())
+            .flatten();
+        match values {
+            Some(values) => self.with_live(py, |t| t.report_values(step, &values)),
+            None => Err(PyTypeError::new_err(format!(
+                "report() takes a float (or one float per objective), got {}",
+                value.repr()?
+            ))),
+        }
     }
 
     /// Whether the study's pruner says this trial should stop now; if so,
@@ -354,6 +364,17 @@ impl PyFrozenTrial {
         let dict = PyDict::new(py);
         for (step, value) in &self.inner.intermediate_values {
             dict.set_item(step, value)?;
+        }
+        Ok(dict.unbind())
+    }
+
+    /// Intermediate values of every objective by step (multi-objective
+    /// studies that report one value per objective).
+    #[getter]
+    fn intermediate_vectors(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
+        let dict = PyDict::new(py);
+        for (step, values) in &self.inner.intermediate_vectors {
+            dict.set_item(step, values.clone())?;
         }
         Ok(dict.unbind())
     }

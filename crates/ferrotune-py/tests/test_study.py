@@ -97,8 +97,10 @@ def test_bad_distributions_raise_value_errors_that_say_what_is_wrong():
         trial.report(0.5, 1.5)
     with pytest.raises(ValueError, match="non-negative"):
         trial.report(0.5, -1)
-    with pytest.raises(TypeError, match="float value"):
+    with pytest.raises(TypeError, match="takes a float"):
         trial.report("high", 1)
+    with pytest.raises(ValueError, match="1 objective\\(s\\) but 2 intermediate"):
+        trial.report([0.5, 0.25], 1)
 
 
 def test_an_exception_fails_its_trial_and_is_raised_unless_caught():
@@ -541,3 +543,29 @@ def test_an_interrupt_fails_the_running_trial_and_leaves_the_study_consistent(sq
     # And the study resumes.
     loaded.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
     assert len(loaded.trials) == 6
+
+
+def test_multi_objective_trials_are_pruned_when_the_median_dominates_them():
+    study = ferrotune.create_study(
+        directions=["minimize", "maximize"],
+        sampler=ferrotune.samplers.RandomSampler(seed=0),
+        pruner=ferrotune.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=1),
+    )
+
+    def objective(trial):
+        quality = trial.suggest_float("quality", 0, 1)
+        loss, accuracy = 1.0, 0.0
+        for step in range(6):
+            loss, accuracy = (1 - quality) / (step + 1), quality * (1 - 0.5 ** (step + 1))
+            trial.report([loss, accuracy], step)
+            if trial.should_prune():
+                raise ferrotune.TrialPruned()
+        return loss, accuracy
+
+    study.optimize(objective, n_trials=30)
+    pruned = study.get_trials(states=[TrialState.PRUNED])
+    complete = study.get_trials(states=[TrialState.COMPLETE])
+    assert pruned and complete
+    assert all(len(v) == 2 for t in pruned for v in t.intermediate_vectors.values())
+    # Low quality is worse in both objectives, so those are the ones stopped.
+    assert max(t.params["quality"] for t in pruned) < max(t.params["quality"] for t in complete)

@@ -132,6 +132,7 @@ mod tests {
             values: None,
             params: BTreeMap::new(),
             intermediate_values: BTreeMap::new(),
+            intermediate_vectors: Default::default(),
             user_attrs: BTreeMap::new(),
             system_attrs: BTreeMap::new(),
             fixed_params: enqueued.then(BTreeMap::new),

@@ -155,6 +155,7 @@ pub fn finished_trials_are_immutable(storage: Arc<dyn Storage>) {
     assert!(not_running(storage.set_trial_param(t.trial_id, "x", &float_param(0.0, 1.0, false, 0.9))));
     assert!(not_running(storage.set_trial_param(t.trial_id, "y", &float_param(0.0, 1.0, false, 0.9))));
     assert!(not_running(storage.set_trial_intermediate_value(t.trial_id, 1, 1.0)));
+    assert!(not_running(storage.set_trial_intermediate_values(t.trial_id, 1, &[1.0, 2.0])));
     assert!(not_running(storage.set_trial_attr(t.trial_id, AttrScope::User, "k", &1.into())));
     assert_eq!(storage.trial(t.trial_id).unwrap(), *before);
 
@@ -192,6 +193,11 @@ pub fn trial_data_round_trips(storage: Arc<dyn Storage>) {
     storage.set_trial_intermediate_value(t.trial_id, 3, f64::NAN).unwrap();
     storage.set_trial_intermediate_value(t.trial_id, 7, 0.25).unwrap();
     storage.set_trial_intermediate_value(t.trial_id, 7, 0.125).unwrap();
+    // One value per objective (multi-objective pruning); a step written again is replaced.
+    storage.set_trial_intermediate_values(t.trial_id, 9, &[1.0, 2.0, 3.0]).unwrap();
+    storage.set_trial_intermediate_values(t.trial_id, 9, &[0.5, f64::NAN]).unwrap();
+    storage.set_trial_intermediate_values(t.trial_id, 11, &[-1.0, 4.0]).unwrap();
+    assert!(storage.set_trial_intermediate_values(t.trial_id, 12, &[]).is_err());
     storage.set_trial_attr(t.trial_id, AttrScope::User, "note", &serde_json::json!({"a": [1, "b"]})).unwrap();
     storage.set_trial_attr(t.trial_id, AttrScope::System, "fail_reason", &"x".into()).unwrap();
     let done = storage.finish_trial(t.trial_id, TrialState::Complete, Some(&[f64::INFINITY])).unwrap();
@@ -199,7 +205,12 @@ pub fn trial_data_round_trips(storage: Arc<dyn Storage>) {
     assert_eq!(back.params["lr"], lr);
     assert_eq!(back.params["layers"], layers);
     assert_eq!(back.params["optimizer"].value(), ParamValue::Bool(true));
-    assert_eq!(back.intermediate_values.len(), 3);
+    assert_eq!(back.intermediate_values.len(), 5);
+    assert_eq!(back.intermediate_values[&9], 0.5);
+    assert_eq!(back.intermediate_vectors.len(), 2);
+    assert_eq!(back.intermediate_vectors[&9][0], 0.5);
+    assert!(back.intermediate_vectors[&9][1].is_nan() && back.intermediate_vectors[&9].len() == 2);
+    assert_eq!(back.intermediate_vectors[&11], vec![-1.0, 4.0]);
     assert_eq!(back.intermediate_values[&0], 0.5);
     assert!(back.intermediate_values[&3].is_nan());
     assert_eq!(back.intermediate_values[&7], 0.125);

@@ -176,6 +176,7 @@ impl Storage for InMemoryStorage {
             values: None,
             params: BTreeMap::new(),
             intermediate_values: BTreeMap::new(),
+            intermediate_vectors: Default::default(),
             user_attrs: new.user_attrs,
             system_attrs: new.system_attrs,
             fixed_params: new.fixed_params,
@@ -218,6 +219,17 @@ impl Storage for InMemoryStorage {
         let mut inner = self.lock();
         let (study, number) = inner.running_trial(trial_id)?;
         study.trial_mut(number).intermediate_values.insert(step, value);
+        study.touch(number);
+        Ok(())
+    }
+
+    fn set_trial_intermediate_values(&self, trial_id: i64, step: u64, values: &[f64]) -> Result<()> {
+        let first = *values.first().ok_or_else(|| Error::InvalidArgument("no intermediate values given".into()))?;
+        let mut inner = self.lock();
+        let (study, number) = inner.running_trial(trial_id)?;
+        let trial = study.trial_mut(number);
+        trial.intermediate_values.insert(step, first);
+        trial.intermediate_vectors.insert(step, values.to_vec());
         study.touch(number);
         Ok(())
     }

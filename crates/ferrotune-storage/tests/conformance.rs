@@ -19,3 +19,35 @@ mod sqlite {
     }
     ferrotune_storage::storage_conformance_tests!(fresh);
 }
+
+/// A database written by the first schema (before per-objective
+/// intermediate values) opens, is upgraded in place, and keeps its data.
+#[test]
+fn a_version_1_database_is_upgraded_and_keeps_its_trials() {
+    use ferrotune_core::{NewTrial, StudyDirection, TrialState};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let storage = SqliteStorage::open(&path).unwrap();
+    let study = storage.create_study("old", &[StudyDirection::Minimize]).unwrap().study_id;
+    let t = storage.create_trial(study, NewTrial::default()).unwrap().unwrap();
+    storage.set_trial_intermediate_value(t.trial_id, 0, 0.5).unwrap();
+    storage.finish_trial(t.trial_id, TrialState::Complete, Some(&[1.0])).unwrap();
+    drop(storage);
+    // Turn the file back into a version-1 database.
+    let db = rusqlite::Connection::open(&path).unwrap();
+    db.execute_batch("DROP TABLE trial_intermediate_vectors; UPDATE ferrotune_schema SET version = 1;").unwrap();
+    drop(db);
+
+    let storage = SqliteStorage::open(&path).unwrap();
+    let trials = storage.all_trials(study).unwrap();
+    assert_eq!(trials.len(), 1);
+    assert_eq!(trials[0].intermediate_values[&0], 0.5);
+    let t = storage.create_trial(study, NewTrial::default()).unwrap().unwrap();
+    storage.set_trial_intermediate_values(t.trial_id, 0, &[0.25, 0.75]).unwrap();
+    assert_eq!(storage.trial(t.trial_id).unwrap().intermediate_vectors[&0], vec![0.25, 0.75]);
+    let version: i64 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("SELECT version FROM ferrotune_schema", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, ferrotune_storage::sql::SCHEMA_VERSION);
+}

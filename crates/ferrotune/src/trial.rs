@@ -169,6 +169,27 @@ impl Trial {
         Ok(())
     }
 
+    /// Report one intermediate value per objective (multi-objective
+    /// studies), so that pruners can compare trials in every objective; the
+    /// first objective's value is also the step's scalar value. In a
+    /// single-objective study this is [`Trial::report`].
+    pub fn report_values(&mut self, step: u64, values: &[f64]) -> Result<()> {
+        let n_objectives = self.study.info.directions.len();
+        if values.len() != n_objectives {
+            return Err(Error::InvalidArgument(format!(
+                "the study has {n_objectives} objective(s) but {} intermediate value(s) were reported",
+                values.len()
+            )));
+        }
+        if n_objectives == 1 {
+            return self.report(step, values[0]);
+        }
+        self.study.storage.set_trial_intermediate_values(self.frozen.trial_id, step, values)?;
+        self.frozen.intermediate_values.insert(step, values[0]);
+        self.frozen.intermediate_vectors.insert(step, values.to_vec());
+        Ok(())
+    }
+
     /// Whether the study's pruner says this trial should stop now. Reads the
     /// latest state of the other trials first.
     pub fn should_prune(&self) -> Result<bool> {

@@ -136,8 +136,9 @@ pub trait SqlBackend: Send + Sync {
 
 /// The schema, as numbered migrations. `{id}` stands for
 /// [`SqlBackend::ID_PRIMARY_KEY`]. Never edit a released migration: add one.
-const MIGRATIONS: &[&[&str]] = &[&[
-    "CREATE TABLE studies (
+const MIGRATIONS: &[&[&str]] = &[
+    &[
+        "CREATE TABLE studies (
         study_id {id},
         name TEXT NOT NULL UNIQUE,
         directions TEXT NOT NULL,
@@ -145,13 +146,13 @@ const MIGRATIONS: &[&[&str]] = &[&[
         n_trials BIGINT NOT NULL,
         n_sampled BIGINT NOT NULL,
         created_at BIGINT NOT NULL)",
-    "CREATE TABLE study_attrs (
+        "CREATE TABLE study_attrs (
         study_id BIGINT NOT NULL REFERENCES studies (study_id),
         scope TEXT NOT NULL,
         key TEXT NOT NULL,
         value TEXT NOT NULL,
         PRIMARY KEY (study_id, scope, key))",
-    "CREATE TABLE trials (
+        "CREATE TABLE trials (
         trial_id {id},
         study_id BIGINT NOT NULL REFERENCES studies (study_id),
         number BIGINT NOT NULL,
@@ -161,31 +162,41 @@ const MIGRATIONS: &[&[&str]] = &[&[
         finished_at BIGINT,
         change_seq BIGINT NOT NULL,
         UNIQUE (study_id, number))",
-    "CREATE INDEX trials_by_change ON trials (study_id, change_seq)",
-    "CREATE INDEX trials_by_state ON trials (study_id, state, number)",
-    "CREATE TABLE trial_params (
+        "CREATE INDEX trials_by_change ON trials (study_id, change_seq)",
+        "CREATE INDEX trials_by_state ON trials (study_id, state, number)",
+        "CREATE TABLE trial_params (
         trial_id BIGINT NOT NULL REFERENCES trials (trial_id),
         name TEXT NOT NULL,
         distribution TEXT NOT NULL,
         value DOUBLE PRECISION NOT NULL,
         PRIMARY KEY (trial_id, name))",
-    "CREATE TABLE trial_values (
+        "CREATE TABLE trial_values (
         trial_id BIGINT NOT NULL REFERENCES trials (trial_id),
         objective INTEGER NOT NULL,
         value DOUBLE PRECISION,
         PRIMARY KEY (trial_id, objective))",
-    "CREATE TABLE trial_intermediate_values (
+        "CREATE TABLE trial_intermediate_values (
         trial_id BIGINT NOT NULL REFERENCES trials (trial_id),
         step BIGINT NOT NULL,
         value DOUBLE PRECISION,
         PRIMARY KEY (trial_id, step))",
-    "CREATE TABLE trial_attrs (
+        "CREATE TABLE trial_attrs (
         trial_id BIGINT NOT NULL REFERENCES trials (trial_id),
         scope TEXT NOT NULL,
         key TEXT NOT NULL,
         value TEXT NOT NULL,
         PRIMARY KEY (trial_id, scope, key))",
-]];
+    ],
+    &[
+        // 2: intermediate values of every objective (multi-objective pruning).
+        "CREATE TABLE trial_intermediate_vectors (
+        trial_id BIGINT NOT NULL REFERENCES trials (trial_id),
+        step BIGINT NOT NULL,
+        objective INTEGER NOT NULL,
+        value DOUBLE PRECISION,
+        PRIMARY KEY (trial_id, step, objective))",
+    ],
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -352,6 +363,7 @@ impl<B: SqlBackend> SqlStorage<B> {
                 values: None,
                 params: BTreeMap::new(),
                 intermediate_values: BTreeMap::new(),
+                intermediate_vectors: Default::default(),
                 user_attrs: BTreeMap::new(),
                 system_attrs: BTreeMap::new(),
                 fixed_params: row[3]
@@ -403,6 +415,17 @@ impl<B: SqlBackend> SqlStorage<B> {
                 continue;
             };
             trials[i].intermediate_values.insert(row[1].int()? as u64, row[2].float());
+        }
+        let mut vectors: HashMap<(usize, u64), Vec<(i64, f64)>> = HashMap::new();
+        for row in tx.query(&child("trial_intermediate_vectors", "c.step, c.objective, c.value"), params)? {
+            let Some(&i) = index.get(&row[0].int()?) else {
+                continue;
+            };
+            vectors.entry((i, row[1].int()? as u64)).or_default().push((row[2].int()?, row[3].float()));
+        }
+        for ((i, step), mut v) in vectors {
+            v.sort_by_key(|(objective, _)| *objective);
+            trials[i].intermediate_vectors.insert(step, v.into_iter().map(|(_, value)| value).collect());
         }
         for row in tx.query(&child("trial_attrs", "c.scope, c.key, c.value"), params)? {
             let Some(&i) = index.get(&row[0].int()?) else {
@@ -467,7 +490,13 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
         self.backend.transaction(true, &mut |tx| {
             Self::lock_study(tx, study_id)?;
             let id = [SqlValue::Int(study_id)];
-            for table in ["trial_params", "trial_values", "trial_intermediate_values", "trial_attrs"] {
+            for table in [
+                "trial_params",
+                "trial_values",
+                "trial_intermediate_values",
+                "trial_intermediate_vectors",
+                "trial_attrs",
+            ] {
                 let sql =
                     format!("DELETE FROM {table} WHERE trial_id IN (SELECT trial_id FROM trials WHERE study_id = $1)");
                 tx.execute(&sql, &id)?;
@@ -534,6 +563,7 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
                 values: None,
                 params: BTreeMap::new(),
                 intermediate_values: BTreeMap::new(),
+                intermediate_vectors: Default::default(),
                 user_attrs: new.user_attrs.clone(),
                 system_attrs: new.system_attrs.clone(),
                 fixed_params: new.fixed_params.clone(),
@@ -590,6 +620,29 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
                  ON CONFLICT (trial_id, step) DO UPDATE SET value = excluded.value",
                 &[trial_id.into(), step.into(), SqlValue::real(value)],
             )?;
+            Ok(())
+        })
+    }
+
+    fn set_trial_intermediate_values(&self, trial_id: i64, step: u64, values: &[f64]) -> Result<()> {
+        let first = *values.first().ok_or_else(|| Error::InvalidArgument("no intermediate values given".into()))?;
+        self.backend.transaction(true, &mut |tx| {
+            Self::lock_running_trial(tx, trial_id)?;
+            tx.execute(
+                "INSERT INTO trial_intermediate_values (trial_id, step, value) VALUES ($1, $2, $3)
+                 ON CONFLICT (trial_id, step) DO UPDATE SET value = excluded.value",
+                &[trial_id.into(), step.into(), SqlValue::real(first)],
+            )?;
+            tx.execute(
+                "DELETE FROM trial_intermediate_vectors WHERE trial_id = $1 AND step = $2",
+                &[trial_id.into(), step.into()],
+            )?;
+            for (objective, &v) in values.iter().enumerate() {
+                tx.execute(
+                    "INSERT INTO trial_intermediate_vectors (trial_id, step, objective, value) VALUES ($1, $2, $3, $4)",
+                    &[trial_id.into(), step.into(), (objective as i64).into(), SqlValue::real(v)],
+                )?;
+            }
             Ok(())
         })
     }
