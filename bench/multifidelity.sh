@@ -2,25 +2,34 @@
 # Early stopping on real learning curves: is it worth it, and do our
 # pruners decide as Optuna's do?
 #
-#   bench/multifidelity.sh          60 configurations x 3 seeds, 20 epochs each
-#   bench/multifidelity.sh --quick  12 configurations x 1 seed (smoke run for CI)
+#   bench/multifidelity.sh          3 seeds; digits MLP: 60 configurations x 20 epochs;
+#                                   scikit-learn: 60 configurations x 20 steps per model
+#   bench/multifidelity.sh --quick  1 seed; digits MLP: 12 configurations;
+#                                   scikit-learn: 8 configurations x 8 steps (smoke run for CI)
 #
 # 1. The CLI trains the bundled digits MLP (examples/digits-mlp) for N random
 #    configurations per seed, every one to the end (no pruner), and exports
 #    the learning curves (validation accuracy per epoch).
-# 2. The same curves are replayed through ferrotune's pruners (Rust) and
-#    Optuna's (Python, bench/.venv) with the same settings.
-# 3. The report gives epochs spent vs. best final accuracy, and how many
-#    trials each engine stopped at the same step.
+# 2. python/sklearn_curves.py records curves of scikit-learn models trained
+#    incrementally (partial_fit epochs, warm-started boosting stages) on
+#    scikit-learn's bundled data sets, in the same JSON shape.
+# 3. All curves are replayed through ferrotune's pruners (Rust) and Optuna's
+#    (Python, bench/.venv) with the same settings.
+# 4. The report gives, per curve source, epochs spent vs. best final
+#    accuracy, and how many trials each engine stopped at the same step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
 n_trials=60
 seeds="1 2 3"
+sk_configs=60
+sk_steps=20
 if [[ "${1:-}" == "--quick" ]]; then
   n_trials=12
   seeds="1"
+  sk_configs=8
+  sk_steps=8
 fi
 venv="${FERROTUNE_BENCH_VENV:-bench/.venv}"
 if [[ ! -x "$venv/bin/python" ]]; then
@@ -69,8 +78,16 @@ TOML
   target/release/ferrotune export -c "$work/curves-$seed.toml" --format json -o "$work/curves-$seed.json"
   curves+=("$work/curves-$seed.json")
 done
+echo "digits MLP curves: ${SECONDS}s since start" >&2
+
+# shellcheck disable=SC2086  # $seeds is a list
+"$venv/bin/python" bench/python/sklearn_curves.py --out-dir "$work" --seeds $seeds \
+  --configs "$sk_configs" --steps "$sk_steps" --jobs 2 >"$work/sklearn-curves.txt"
+mapfile -t sk_curves <"$work/sklearn-curves.txt"
+curves+=("${sk_curves[@]}")
+echo "all curves recorded: ${SECONDS}s since start" >&2
 
 target/release/prune_replay "${curves[@]}" >"$work/replay.jsonl"
 "$venv/bin/python" bench/python/prune_replay.py "${curves[@]}" >>"$work/replay.jsonl"
-echo "raw results: $work" >&2
+echo "replays: ${SECONDS}s since start; raw results: $work" >&2
 "$venv/bin/python" bench/python/report_multifidelity.py "$work/replay.jsonl"
