@@ -292,6 +292,16 @@ impl<B: SqlBackend> SqlStorage<B> {
     /// Lock the trial's study, check the trial is running and stamp it with
     /// the new change sequence. Everything that modifies a running trial
     /// goes through here, which is what keeps finished trials immutable.
+    /// Write (or overwrite) a step's scalar intermediate value.
+    fn put_intermediate_value(tx: &mut dyn SqlTx, trial_id: i64, step: u64, value: f64) -> Result<()> {
+        tx.execute(
+            "INSERT INTO trial_intermediate_values (trial_id, step, value) VALUES ($1, $2, $3)
+             ON CONFLICT (trial_id, step) DO UPDATE SET value = excluded.value",
+            &[trial_id.into(), step.into(), SqlValue::real(value)],
+        )?;
+        Ok(())
+    }
+
     fn lock_running_trial(tx: &mut dyn SqlTx, trial_id: i64) -> Result<StudyLock> {
         let rows = tx.query("SELECT study_id FROM trials WHERE trial_id = $1", &[trial_id.into()])?;
         let study_id = rows.first().ok_or(Error::TrialNotFound(trial_id))?[0].int()?;
@@ -615,12 +625,7 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
     fn set_trial_intermediate_value(&self, trial_id: i64, step: u64, value: f64) -> Result<()> {
         self.backend.transaction(true, &mut |tx| {
             Self::lock_running_trial(tx, trial_id)?;
-            tx.execute(
-                "INSERT INTO trial_intermediate_values (trial_id, step, value) VALUES ($1, $2, $3)
-                 ON CONFLICT (trial_id, step) DO UPDATE SET value = excluded.value",
-                &[trial_id.into(), step.into(), SqlValue::real(value)],
-            )?;
-            Ok(())
+            Self::put_intermediate_value(tx, trial_id, step, value)
         })
     }
 
@@ -628,11 +633,7 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
         let first = *values.first().ok_or_else(|| Error::InvalidArgument("no intermediate values given".into()))?;
         self.backend.transaction(true, &mut |tx| {
             Self::lock_running_trial(tx, trial_id)?;
-            tx.execute(
-                "INSERT INTO trial_intermediate_values (trial_id, step, value) VALUES ($1, $2, $3)
-                 ON CONFLICT (trial_id, step) DO UPDATE SET value = excluded.value",
-                &[trial_id.into(), step.into(), SqlValue::real(first)],
-            )?;
+            Self::put_intermediate_value(tx, trial_id, step, first)?;
             tx.execute(
                 "DELETE FROM trial_intermediate_vectors WHERE trial_id = $1 AND step = $2",
                 &[trial_id.into(), step.into()],
