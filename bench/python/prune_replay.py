@@ -7,6 +7,7 @@ ask / report / should_prune / tell. One JSON line per (file, pruner).
 """
 
 import json
+import os
 import sys
 
 import optuna
@@ -14,13 +15,14 @@ import optuna
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 
-def pruners(n_steps):
+def pruners(max_step):
     P = optuna.pruners
     return [
         ("none", P.NopPruner()),
         ("median", P.MedianPruner(n_startup_trials=5, n_warmup_steps=4)),
         ("asha", P.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3)),
-        ("hyperband", P.HyperbandPruner(min_resource=1, max_resource=n_steps, reduction_factor=3)),
+        ("hyperband", P.HyperbandPruner(min_resource=1, max_resource=max_step, reduction_factor=3)),
+        ("hyperband-b2", P.HyperbandPruner(min_resource=1, max_resource=max_step, reduction_factor=3, bootstrap_count=2)),
     ]
 
 
@@ -31,32 +33,37 @@ def load(path):
     for t in trials:
         if t["state"] != "complete":
             continue
-        steps = sorted((int(s), v) for s, v in t["intermediate_values"].items())
-        curves.append([v for _, v in steps])
+        # (step, value) in step order; the recorders number steps from 1.
+        curves.append(sorted((int(s), v) for s, v in t["intermediate_values"].items()))
     return curves
 
 
 def main(paths):
     for path in paths:
         curves = load(path)
-        n_steps = max(len(c) for c in curves)
-        for name, pruner in pruners(n_steps):
-            study = optuna.create_study(study_name="replay", direction="maximize", pruner=pruner)
+        if not curves:
+            print(f"{path}: no completed trial to replay", file=sys.stderr)
+            continue
+        max_step = max(c[-1][0] for c in curves)
+        # Same study name as the Rust replay: it seeds Hyperband's brackets.
+        study_name = "replay-" + os.path.splitext(os.path.basename(path))[0]
+        for name, pruner in pruners(max_step):
+            study = optuna.create_study(study_name=study_name, direction="maximize", pruner=pruner)
             stopped_at = []
             for curve in curves:
                 trial = study.ask()
                 last = len(curve) - 1
                 pruned = False
-                for step, value in enumerate(curve):
+                for position, (step, value) in enumerate(curve):
                     trial.report(value, step)
                     if trial.should_prune():
-                        pruned, last = True, step
+                        pruned, last = True, position
                         break
                 stopped_at.append(last)
                 if pruned:
                     study.tell(trial, state=optuna.trial.TrialState.PRUNED)
                 else:
-                    study.tell(trial, curve[-1])
+                    study.tell(trial, curve[-1][1])
             best = study.best_value if any(t.state.name == "COMPLETE" for t in study.trials) else float("nan")
             print(json.dumps({
                 "engine": "optuna", "file": path, "pruner": name, "trials": len(curves),

@@ -225,7 +225,7 @@ def run_config(task):
     trial.update({
         "state": "complete" if ok else "fail",
         "values": [curve[-1]] if ok else None,
-        "intermediate_values": {str(s): v for s, v in enumerate(curve)},
+        "intermediate_values": {str(s): v for s, v in enumerate(curve, start=1)},
         "user_attrs": {"source": source, "dataset": dataset, "step": step_unit, "n_val": int(len(d[3]))},
         "duration_s": time.perf_counter() - t0,
     })

@@ -69,7 +69,7 @@ def main():
         for x, y in val:
             logits = [w[-1] + sum(wi * xi for wi, xi in zip(w, x)) for w in weights]
             correct += int(max(range(n_classes), key=logits.__getitem__) == y)
-        print(json.dumps({"epoch": epoch, "val_accuracy": correct / len(val)}), flush=True)
+        print(json.dumps({"epoch": epoch + 1, "val_accuracy": correct / len(val)}), flush=True)
 
 
 if __name__ == "__main__":

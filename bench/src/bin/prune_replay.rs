@@ -17,7 +17,7 @@ use ferrotune::pruners::{HyperbandPruner, MedianPruner, NopPruner, SuccessiveHal
 use ferrotune::{Study, StudyDirection, TrialError};
 
 /// The pruners compared, with the settings the Python replay uses too.
-fn pruners(n_steps: u64) -> Vec<(&'static str, Arc<dyn Pruner>)> {
+fn pruners(max_step: u64) -> Vec<(&'static str, Arc<dyn Pruner>)> {
     vec![
         ("none", Arc::new(NopPruner)),
         ("median", Arc::new(MedianPruner::new().n_startup_trials(5).n_warmup_steps(4))),
@@ -35,15 +35,34 @@ fn pruners(n_steps: u64) -> Vec<(&'static str, Arc<dyn Pruner>)> {
             Arc::new(
                 HyperbandPruner::new()
                     .min_resource(1)
-                    .and_then(|p| p.max_resource(Some(n_steps)))
+                    .and_then(|p| p.max_resource(Some(max_step)))
                     .and_then(|p| p.reduction_factor(3))
+                    .expect("valid settings"),
+            ),
+        ),
+        (
+            // No promotion out of a rung before it holds reduction_factor
+            // trials (ASHA's floor(n / eta) rule), instead of promoting the
+            // first trials there because they are the best so far.
+            "hyperband-b2",
+            Arc::new(
+                HyperbandPruner::new()
+                    .min_resource(1)
+                    .and_then(|p| p.max_resource(Some(max_step)))
+                    .and_then(|p| p.reduction_factor(3))
+                    .and_then(|p| p.bootstrap_count(2))
                     .expect("valid settings"),
             ),
         ),
     ]
 }
 
-fn load(path: &str) -> Vec<Vec<f64>> {
+/// One trial's learning curve: (step, value) in step order. The recorders
+/// number steps from 1 (the resource trained so far), which is what the
+/// pruners' `min_resource` and `max_resource` count.
+type Curve = Vec<(u64, f64)>;
+
+fn load(path: &str) -> Vec<Curve> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
     let trials: Vec<serde_json::Value> = serde_json::from_str(&text).expect("an exported JSON array of trials");
     trials
@@ -54,20 +73,30 @@ fn load(path: &str) -> Vec<Vec<f64>> {
             let mut curve: Vec<(u64, f64)> =
                 steps.iter().map(|(s, v)| (s.parse().expect("step"), v.as_f64().unwrap_or(f64::NAN))).collect();
             curve.sort_by_key(|(s, _)| *s);
-            curve.into_iter().map(|(_, v)| v).collect()
+            curve
         })
         .collect()
+}
+
+fn replay_study_name(path: &str) -> String {
+    let stem = std::path::Path::new(path).file_stem().and_then(|s| s.to_str()).unwrap_or("replay");
+    format!("replay-{stem}")
 }
 
 fn main() {
     for path in std::env::args().skip(1) {
         let curves = load(&path);
-        let n_steps = curves.iter().map(Vec::len).max().unwrap_or(0) as u64;
+        if curves.is_empty() {
+            eprintln!("{path}: no completed trial to replay");
+            continue;
+        }
+        let max_step = curves.iter().filter_map(|c| c.last().map(|(s, _)| *s)).max().unwrap_or(0);
         let full_epochs: usize = curves.iter().map(Vec::len).sum();
-        for (name, pruner) in pruners(n_steps) {
-            // The study name feeds Hyperband's bracket hash; the Python replay uses the same.
+        for (name, pruner) in pruners(max_step) {
+            // The study name feeds Hyperband's bracket hash; the Python replay
+            // uses the same (the file's stem), so each file gets its own draw.
             let study = Study::builder()
-                .name("replay")
+                .name(replay_study_name(&path))
                 .direction(StudyDirection::Maximize)
                 .pruner_arc(pruner)
                 .create()
@@ -75,13 +104,14 @@ fn main() {
             let mut stopped_at = Vec::new();
             for curve in &curves {
                 let mut trial = study.ask().expect("ask");
-                let mut outcome = Ok(*curve.last().expect("non-empty curve"));
+                let mut outcome = Ok(curve.last().expect("non-empty curve").1);
+                // Position of the last step trained (0-based), as the Python replay records it.
                 let mut last_step = curve.len() as u64 - 1;
-                for (step, &value) in curve.iter().enumerate() {
-                    trial.report(step as u64, value).expect("report");
+                for (position, &(step, value)) in curve.iter().enumerate() {
+                    trial.report(step, value).expect("report");
                     if trial.should_prune().expect("prune decision") {
                         outcome = Err(TrialError::Pruned);
-                        last_step = step as u64;
+                        last_step = position as u64;
                         break;
                     }
                 }

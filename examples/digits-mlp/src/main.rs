@@ -236,7 +236,9 @@ fn train(args: &Args) -> candle_core::Result<Vec<f64>> {
         }
         let val_accuracy = accuracy(&model, &x_val, &y_val)?;
         let train_loss = total_loss / f64::from(batches);
-        println!("epoch={epoch} val_accuracy={val_accuracy:.4} train_loss={train_loss:.4}");
+        // Counted from 1: the step a pruner sees is the number of epochs
+        // trained, so a pruner's min_resource of 1 means one epoch.
+        println!("epoch={} val_accuracy={val_accuracy:.4} train_loss={train_loss:.4}", epoch + 1);
         accuracies.push(val_accuracy);
     }
     Ok(accuracies)
