@@ -1,4 +1,4 @@
-//! Samplers: [`RandomSampler`], [`GridSampler`] and [`TpeSampler`], and the seeding
+//! Samplers: [`RandomSampler`], [`GridSampler`], [`QmcSampler`] and [`TpeSampler`], and the seeding
 //! helpers model-based samplers share.
 //!
 //! Design decision: randomness is derived, not stateful. Each draw seeds a
@@ -8,10 +8,12 @@
 //! how threads interleave.
 
 mod grid;
+pub mod qmc;
 mod random;
 pub mod tpe;
 
 pub use grid::GridSampler;
+pub use qmc::{QmcKind, QmcSampler};
 pub use random::{sample_uniformly, RandomSampler};
 pub use tpe::TpeSampler;
 
