@@ -13,7 +13,7 @@ use ferrotune::pruners::{
     HyperbandPruner, NopPruner, PatientPruner, PercentilePruner, SuccessiveHalvingPruner, ThresholdPruner,
     WilcoxonPruner,
 };
-use ferrotune::samplers::{GridSampler, RandomSampler, TpeSampler};
+use ferrotune::samplers::{GridSampler, QmcKind, QmcSampler, RandomSampler, TpeSampler};
 use ferrotune::{Distribution, FloatDistribution, IntDistribution, ParamValue, StudyDirection};
 use serde::Deserialize;
 
@@ -530,10 +530,12 @@ fn build_sampler(
     let allowed: &[&str] = match kind.as_str() {
         "random" => &["type", "seed"],
         "grid" => &["type", "seed", "values"],
+        "qmc" => &["type", "seed", "qmc_type", "scramble"],
         "tpe" => &[
             "type",
             "seed",
             "n_startup_trials",
+            "startup",
             "n_ei_candidates",
             "multivariate",
             "group",
@@ -542,7 +544,9 @@ fn build_sampler(
             "consider_magic_clip",
             "consider_endpoints",
         ],
-        other => return Err(err("sampler.type", format!("unknown sampler '{other}' (available: random, grid, tpe)"))),
+        other => {
+            return Err(err("sampler.type", format!("unknown sampler '{other}' (available: random, grid, qmc, tpe)")))
+        }
     };
     for key in table.keys() {
         if !allowed.contains(&key.as_str()) {
@@ -555,6 +559,7 @@ fn build_sampler(
     let sampler: Arc<dyn Sampler> = match kind.as_str() {
         "random" => Arc::new(seed.map_or_else(RandomSampler::new, RandomSampler::with_seed)),
         "tpe" => Arc::new(build_tpe(table, seed, err)?),
+        "qmc" => Arc::new(build_qmc(table, seed, err)?),
         _ => {
             // Grid values: given explicitly, or every value of an int or
             // categorical parameter, or a stepped float.
@@ -614,6 +619,14 @@ fn build_tpe(table: &toml::Table, seed: Option<u64>, err: &ErrFn<'_>) -> Result<
         builder = match key.as_str() {
             "n_startup_trials" => builder.n_startup_trials(count()?),
             "n_ei_candidates" => builder.n_ei_candidates(count()?),
+            "startup" => builder.startup_qmc(match value {
+                toml::Value::String(s) if s == "random" => None,
+                toml::Value::String(s) => Some(
+                    s.parse::<QmcKind>()
+                        .map_err(|_| at(format!("must be \"random\", \"sobol\" or \"halton\", got \"{s}\"")))?,
+                ),
+                other => return Err(at(format!("must be \"random\", \"sobol\" or \"halton\", got {other}"))),
+            }),
             "multivariate" => builder.multivariate(flag()?),
             "group" => builder.group(flag()?),
             "constant_liar" => builder.constant_liar(flag()?),
@@ -628,6 +641,27 @@ fn build_tpe(table: &toml::Table, seed: Option<u64>, err: &ErrFn<'_>) -> Result<
         };
     }
     builder.build().map_err(|e| err("sampler", e.to_string()))
+}
+
+/// `[sampler] type = "qmc"`: `qmc_type` ("sobol", the default, or
+/// "halton") and `scramble` (default true; Sobol is always scrambled).
+fn build_qmc(table: &toml::Table, seed: Option<u64>, err: &ErrFn<'_>) -> Result<QmcSampler, ConfigError> {
+    let kind = match table_get(table, "qmc_type") {
+        None => QmcKind::Sobol,
+        Some(toml::Value::String(s)) => {
+            s.parse().map_err(|e: ferrotune::Error| err("sampler.qmc_type", e.to_string()))?
+        }
+        Some(other) => return Err(err("sampler.qmc_type", format!("must be \"sobol\" or \"halton\", got {other}"))),
+    };
+    let scramble = match table_get(table, "scramble") {
+        None => true,
+        Some(toml::Value::Boolean(b)) => *b,
+        Some(other) => return Err(err("sampler.scramble", format!("must be true or false, got {other}"))),
+    };
+    seed.map_or_else(QmcSampler::new, QmcSampler::with_seed)
+        .kind(kind)
+        .scramble(scramble)
+        .map_err(|e| err("sampler.scramble", e.to_string()))
 }
 
 /// All values of a finite distribution, if it is small enough to list.

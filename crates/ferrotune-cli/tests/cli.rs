@@ -176,6 +176,21 @@ fn bad_configs_exit_2_naming_file_key_and_problem_and_write_nothing() {
             vec!["sampler", "n_ei_candidates must be at least 1"],
         ),
         (
+            "unscrambled sobol",
+            base(x, "") + "[sampler]\ntype = \"qmc\"\nscramble = false\n",
+            vec!["sampler.scramble", "always scrambled"],
+        ),
+        (
+            "unknown qmc sequence",
+            base(x, "") + "[sampler]\ntype = \"qmc\"\nqmc_type = \"faure\"\n",
+            vec!["sampler.qmc_type", "unknown QMC sequence 'faure'"],
+        ),
+        (
+            "bad tpe startup",
+            base(x, "") + "[sampler]\ntype = \"tpe\"\nstartup = \"lhs\"\n",
+            vec!["sampler.startup", "\"random\", \"sobol\" or \"halton\""],
+        ),
+        (
             "tpe flag of the wrong type",
             base(x, "") + "[sampler]\ntype = \"tpe\"\nmultivariate = \"yes\"\n",
             vec!["sampler.multivariate", "must be true or false"],
@@ -499,6 +514,25 @@ fn tpe_from_the_config_concentrates_on_the_good_region() {
     assert!(guided < startup / 2.0, "mean distance to the optimum: {startup:.3} at random, {guided:.3} with TPE");
     // Once 10 trials have finished (with two at a time, by trial 12), proposals are joint and recorded.
     assert!(trials.iter().skip(12).all(|t| t.system_attrs.contains_key(ferrotune::core::RELATIVE_PARAMS_ATTR)));
+}
+
+#[test]
+fn a_qmc_study_from_the_config_spreads_its_trials_evenly() {
+    let sb = Sandbox::new();
+    let body = r#"awk -v x="$FERROTUNE_PARAM_X" 'BEGIN { printf "loss=%.9f\n", x }'"#;
+    let cfg = sb.config("qmc", "n_trials = 16\nn_jobs = 2", body);
+    let toml =
+        std::fs::read_to_string(&cfg).unwrap().replace("type = \"random\"\nseed = 1", "type = \"qmc\"\nseed = 3");
+    std::fs::write(&cfg, toml).unwrap();
+    let out = sb.run(&["run", cfg.to_str().unwrap(), "--quiet"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let trials = sb.study("qmc").trials().unwrap();
+    assert_eq!(trials.len(), 16);
+    // 16 scrambled Sobol points: one in every sixteenth of [0, 1], even with two workers.
+    let mut slots: Vec<usize> =
+        trials.iter().map(|t| (t.param_values()["x"].as_f64().unwrap() * 16.0) as usize).collect();
+    slots.sort_unstable();
+    assert_eq!(slots, (0..16).collect::<Vec<_>>());
 }
 
 #[test]

@@ -45,7 +45,7 @@ pub mod core {
 /// Samplers: how parameter values are proposed.
 pub mod samplers {
     pub use ferrotune_samplers::tpe::{default_gamma, default_weights, hyperopt_gamma, TpeSamplerBuilder};
-    pub use ferrotune_samplers::{GridSampler, RandomSampler, TpeSampler};
+    pub use ferrotune_samplers::{GridSampler, QmcKind, QmcSampler, RandomSampler, TpeSampler};
 }
 
 /// Pruners: when running trials stop early.

@@ -31,7 +31,7 @@ use ferrotune_core::{
 };
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use crate::{random_seed, rng_for, sample_uniformly};
+use crate::{random_seed, rng_for, sample_uniformly, QmcKind, QmcSampler};
 use memo::Memo;
 use parzen::{ParzenEstimator, ParzenOptions};
 
@@ -86,6 +86,9 @@ pub use ferrotune_core::RELATIVE_PARAMS_ATTR;
 pub struct TpeSampler {
     seed: u64,
     n_startup_trials: usize,
+    /// Where the startup trials come from: independent uniform draws
+    /// (`None`, Optuna's behaviour) or a scrambled QMC sequence.
+    startup_qmc: Option<QmcKind>,
     n_ei_candidates: usize,
     multivariate: Option<bool>,
     group: bool,
@@ -101,6 +104,7 @@ impl std::fmt::Debug for TpeSampler {
         f.debug_struct("TpeSampler")
             .field("seed", &self.seed)
             .field("n_startup_trials", &self.n_startup_trials)
+            .field("startup_qmc", &self.startup_qmc)
             .field("n_ei_candidates", &self.n_ei_candidates)
             .field("multivariate", &self.multivariate)
             .field("group", &self.group)
@@ -125,6 +129,13 @@ impl TpeSamplerBuilder {
     /// Trials sampled at random before TPE takes over (default 10).
     pub fn n_startup_trials(mut self, n: usize) -> Self {
         self.sampler.n_startup_trials = n;
+        self
+    }
+    /// Draw the startup trials from a scrambled quasi-random sequence
+    /// (`Some(QmcKind::Sobol)`) rather than independently at random (`None`,
+    /// the default, as in Optuna), so that they cover the space evenly.
+    pub fn startup_qmc(mut self, kind: Option<QmcKind>) -> Self {
+        self.sampler.startup_qmc = kind;
         self
     }
     /// Candidates drawn from `l(x)` per proposal (default 24).
@@ -211,6 +222,7 @@ impl TpeSampler {
             sampler: TpeSampler {
                 seed: random_seed(),
                 n_startup_trials: 10,
+                startup_qmc: None,
                 n_ei_candidates: 24,
                 multivariate: None,
                 group: false,
@@ -525,7 +537,10 @@ impl Sampler for TpeSampler {
         distribution: &Distribution,
     ) -> Result<f64> {
         if Self::n_finished(study) < self.n_startup_trials {
-            return Ok(sample_uniformly(distribution, &mut rng_for(self.seed, trial.number, name)));
+            return Ok(match &self.startup_qmc {
+                Some(kind) => QmcSampler::with_seed(self.seed).kind(*kind).sample_for(trial, distribution),
+                None => sample_uniformly(distribution, &mut rng_for(self.seed, trial.number, name)),
+            });
         }
         let mut memo = self.memo.lock().unwrap_or_else(|p| p.into_inner());
         memo.sync(study);
