@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ferrotune::core::Sampler;
-use ferrotune::samplers::{GridSampler, RandomSampler, TpeSampler};
+use ferrotune::samplers::{GridSampler, QmcKind, QmcSampler, RandomSampler, TpeSampler};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -97,6 +97,7 @@ impl PyTpeSampler {
         warn_independent_sampling = None,
         constant_liar = true,
         constraints_func = None,
+        startup = "random",
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -114,6 +115,7 @@ impl PyTpeSampler {
         warn_independent_sampling: Option<bool>,
         constant_liar: bool,
         constraints_func: Option<&Bound<'_, PyAny>>,
+        startup: &str,
     ) -> PyResult<(Self, PySampler)> {
         let _ = warn_independent_sampling;
         if consider_prior == Some(false) {
@@ -133,8 +135,15 @@ impl PyTpeSampler {
                 "constraints_func is not supported (Optuna deprecated it in 5.0): call trial.set_constraint(name, value) in the objective",
             ));
         }
+        let startup_qmc = match startup {
+            "random" => None,
+            other => Some(other.parse::<QmcKind>().map_err(|_| {
+                PyValueError::new_err(format!("startup must be 'random', 'sobol' or 'halton', got '{other}'"))
+            })?),
+        };
         let mut builder = TpeSampler::builder()
             .n_startup_trials(n_startup_trials)
+            .startup_qmc(startup_qmc)
             .n_ei_candidates(n_ei_candidates)
             .group(group)
             .constant_liar(constant_liar);
@@ -158,6 +167,48 @@ impl PyTpeSampler {
     }
 }
 
+/// Quasi-Monte Carlo points (scrambled Sobol or Halton) that cover the
+/// space evenly: trial n takes point n, each parameter the next axis in
+/// the order the objective suggests them, so every parameter is sampled
+/// from the sequence from the first trial on (no independent sampler).
+#[pyclass(extends = PySampler, frozen, module = "ferrotune.samplers", name = "QMCSampler")]
+pub(crate) struct PyQmcSampler;
+
+#[pymethods]
+impl PyQmcSampler {
+    #[new]
+    #[pyo3(signature = (
+        *,
+        qmc_type = "sobol",
+        scramble = true,
+        seed = None,
+        independent_sampler = None,
+        warn_asynchronous_seeding = true,
+        warn_independent_sampling = true,
+    ))]
+    fn new(
+        qmc_type: &str,
+        scramble: bool,
+        seed: Option<u64>,
+        independent_sampler: Option<&Bound<'_, PyAny>>,
+        warn_asynchronous_seeding: bool,
+        warn_independent_sampling: bool,
+    ) -> PyResult<(Self, PySampler)> {
+        // Neither warning applies: points are a pure function of the seed and
+        // trial number, and no parameter is sampled independently.
+        let _ = (warn_asynchronous_seeding, warn_independent_sampling);
+        if independent_sampler.is_some_and(|s| !s.is_none()) {
+            return Err(PyValueError::new_err(
+                "independent_sampler is not used: every parameter, conditional ones included, takes an axis of the QMC sequence",
+            ));
+        }
+        let kind: QmcKind = qmc_type.parse().py_err()?;
+        let sampler =
+            seed.map_or_else(QmcSampler::new, QmcSampler::with_seed).kind(kind).scramble(scramble).py_err()?;
+        Ok((PyQmcSampler, PySampler { inner: Arc::new(sampler) }))
+    }
+}
+
 /// The engine sampler for what the user passed (`None`: TPE, as Optuna's
 /// `create_study` uses).
 pub(crate) fn resolve(sampler: Option<&Bound<'_, PyAny>>) -> PyResult<Arc<dyn Sampler>> {
@@ -165,7 +216,7 @@ pub(crate) fn resolve(sampler: Option<&Bound<'_, PyAny>>) -> PyResult<Arc<dyn Sa
         Some(obj) if !obj.is_none() => match obj.cast::<PySampler>() {
             Ok(s) => Ok(s.get().inner.clone()),
             Err(_) => Err(PyTypeError::new_err(format!(
-                "sampler must be one of ferrotune.samplers (RandomSampler, GridSampler, TPESampler, ...), got {}",
+                "sampler must be one of ferrotune.samplers (RandomSampler, GridSampler, QMCSampler, TPESampler, ...), got {}",
                 obj.get_type().name()?
             ))),
         },
@@ -178,5 +229,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyRandomSampler>()?;
     m.add_class::<PyGridSampler>()?;
     m.add_class::<PyTpeSampler>()?;
+    m.add_class::<PyQmcSampler>()?;
     Ok(())
 }

@@ -510,6 +510,41 @@ def test_tpe_sampler_beats_random_search():
         ferrotune.samplers.TPESampler(gamma=lambda n: 1)
 
 
+def test_qmc_sampler_covers_the_space_evenly_from_the_first_trial():
+    def objective(trial):
+        x = trial.suggest_float("x", 0, 1)
+        n = trial.suggest_int("n", 0, 7)
+        kind = trial.suggest_categorical("kind", ["a", "b", "c", "d"])
+        return x + n + "abcd".index(kind)
+
+    study = ferrotune.create_study(sampler=ferrotune.samplers.QMCSampler(seed=2))
+    study.optimize(objective, n_trials=32, n_jobs=2)
+    params = [t.params for t in sorted(study.trials, key=lambda t: t.number)]
+    # 32 scrambled Sobol points: one per 1/32 of x, 4 per int, 8 per choice.
+    assert sorted(int(p["x"] * 32) for p in params) == list(range(32))
+    assert sorted(p["n"] for p in params) == sorted(list(range(8)) * 4)
+    assert sorted(p["kind"] for p in params) == sorted(list("abcd") * 8)
+    # Seeded: the same points again, in any order of completion.
+    again = ferrotune.create_study(sampler=ferrotune.samplers.QMCSampler(seed=2))
+    again.optimize(objective, n_trials=32)
+    assert [t.params for t in again.trials] == params
+    halton = ferrotune.create_study(sampler=ferrotune.samplers.QMCSampler(qmc_type="halton", scramble=False))
+    halton.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=4)
+    assert [t.params["x"] for t in halton.trials] == [0.0, 0.5, 0.25, 0.75]
+    with pytest.raises(ValueError, match="always scrambled"):
+        ferrotune.samplers.QMCSampler(scramble=False)
+    with pytest.raises(ValueError, match="sobol or halton"):
+        ferrotune.samplers.QMCSampler(qmc_type="lhs")
+    with pytest.raises(ValueError, match="independent_sampler is not used"):
+        ferrotune.samplers.QMCSampler(independent_sampler=ferrotune.samplers.RandomSampler())
+    # TPE can start from a Sobol design instead of random draws.
+    tpe = ferrotune.create_study(sampler=ferrotune.samplers.TPESampler(seed=1, n_startup_trials=8, startup="sobol"))
+    tpe.optimize(lambda t: t.suggest_int("n", 0, 7), n_trials=8)
+    assert sorted(t.params["n"] for t in tpe.trials) == list(range(8))
+    with pytest.raises(ValueError, match="startup must be"):
+        ferrotune.samplers.TPESampler(startup="grid")
+
+
 def test_constraints_are_recorded_and_steer_tpe():
     study = ferrotune.create_study(sampler=ferrotune.samplers.TPESampler(seed=4))
 

@@ -3,7 +3,7 @@
 # ferrotune.trial and ferrotune.study.
 
 import datetime
-from typing import Any, Iterable, Optional, Sequence, Union, final
+from typing import Any, Iterable, Literal, Optional, Sequence, Union, final
 
 from typing_extensions import Self, disjoint_base
 
@@ -24,6 +24,7 @@ __all__ = [
     "NopPruner",
     "PatientPruner",
     "PercentilePruner",
+    "QMCSampler",
     "RDBStorage",
     "RandomSampler",
     "SearchSpaceExhausted",
@@ -97,6 +98,20 @@ class TPESampler(BaseSampler):
         warn_independent_sampling: Optional[bool] = None,
         constant_liar: bool = True,
         constraints_func: None = None,
+        startup: Literal["random", "sobol", "halton"] = "random",
+    ) -> Self: ...
+
+@final
+class QMCSampler(BaseSampler):
+    def __new__(
+        cls,
+        *,
+        qmc_type: Literal["sobol", "halton"] = "sobol",
+        scramble: bool = True,
+        seed: Optional[int] = None,
+        independent_sampler: None = None,
+        warn_asynchronous_seeding: bool = True,
+        warn_independent_sampling: bool = True,
     ) -> Self: ...
 
 @disjoint_base
