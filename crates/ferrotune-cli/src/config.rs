@@ -13,7 +13,7 @@ use ferrotune::pruners::{
     HyperbandPruner, NopPruner, PatientPruner, PercentilePruner, SuccessiveHalvingPruner, ThresholdPruner,
     WilcoxonPruner,
 };
-use ferrotune::samplers::{GridSampler, QmcKind, QmcSampler, RandomSampler, TpeSampler};
+use ferrotune::samplers::{CmaEsSampler, GridSampler, QmcKind, QmcSampler, RandomSampler, Restart, TpeSampler};
 use ferrotune::{Distribution, FloatDistribution, IntDistribution, ParamValue, StudyDirection};
 use serde::Deserialize;
 
@@ -531,6 +531,19 @@ fn build_sampler(
         "random" => &["type", "seed"],
         "grid" => &["type", "seed", "values"],
         "qmc" => &["type", "seed", "qmc_type", "scramble"],
+        "cmaes" => &[
+            "type",
+            "seed",
+            "x0",
+            "sigma0",
+            "n_startup_trials",
+            "popsize",
+            "restart_strategy",
+            "inc_popsize",
+            "use_separable_cma",
+            "with_margin",
+            "consider_pruned_trials",
+        ],
         "tpe" => &[
             "type",
             "seed",
@@ -545,7 +558,10 @@ fn build_sampler(
             "consider_endpoints",
         ],
         other => {
-            return Err(err("sampler.type", format!("unknown sampler '{other}' (available: random, grid, qmc, tpe)")))
+            return Err(err(
+                "sampler.type",
+                format!("unknown sampler '{other}' (available: random, grid, qmc, tpe, cmaes)"),
+            ))
         }
     };
     for key in table.keys() {
@@ -560,6 +576,7 @@ fn build_sampler(
         "random" => Arc::new(seed.map_or_else(RandomSampler::new, RandomSampler::with_seed)),
         "tpe" => Arc::new(build_tpe(table, seed, err)?),
         "qmc" => Arc::new(build_qmc(table, seed, err)?),
+        "cmaes" => Arc::new(build_cmaes(table, params, seed, err)?),
         _ => {
             // Grid values: given explicitly, or every value of an int or
             // categorical parameter, or a stepped float.
@@ -637,6 +654,71 @@ fn build_tpe(table: &toml::Table, seed: Option<u64>, err: &ErrFn<'_>) -> Result<
                 toml::Value::Float(f) => *f,
                 other => return Err(at(format!("must be a number, got {other}"))),
             }),
+            _ => builder,
+        };
+    }
+    builder.build().map_err(|e| err("sampler", e.to_string()))
+}
+
+/// `[sampler] type = "cmaes"` and its options (Optuna's names and defaults;
+/// `x0` is a table of parameter values).
+fn build_cmaes(
+    table: &toml::Table,
+    params: &[ParamSpec],
+    seed: Option<u64>,
+    err: &ErrFn<'_>,
+) -> Result<CmaEsSampler, ConfigError> {
+    let mut builder = CmaEsSampler::builder();
+    if let Some(seed) = seed {
+        builder = builder.seed(seed);
+    }
+    for (key, value) in table {
+        let at = |problem: String| err(&format!("sampler.{key}"), problem);
+        let count = || match value {
+            toml::Value::Integer(i) if *i >= 0 => Ok(*i as usize),
+            other => Err(at(format!("must be a non-negative integer, got {other}"))),
+        };
+        let flag = || match value {
+            toml::Value::Boolean(b) => Ok(*b),
+            other => Err(at(format!("must be true or false, got {other}"))),
+        };
+        builder = match key.as_str() {
+            "n_startup_trials" => builder.n_startup_trials(count()?),
+            "popsize" => builder.population_size(count()?),
+            "inc_popsize" => builder.inc_popsize(count()?),
+            "use_separable_cma" => builder.separable(flag()?),
+            "with_margin" => builder.with_margin(flag()?),
+            "consider_pruned_trials" => builder.consider_pruned_trials(flag()?),
+            "sigma0" => builder.sigma0(match value {
+                toml::Value::Integer(i) => *i as f64,
+                toml::Value::Float(f) => *f,
+                other => return Err(at(format!("must be a number, got {other}"))),
+            }),
+            "restart_strategy" => builder.restart(match value {
+                toml::Value::String(s) if s == "ipop" => Restart::Ipop,
+                toml::Value::String(s) if s == "bipop" => Restart::Bipop,
+                toml::Value::String(s) if s == "none" => Restart::None,
+                other => return Err(at(format!("must be \"ipop\", \"bipop\" or \"none\", got {other}"))),
+            }),
+            "x0" => {
+                let toml::Value::Table(x0) = value else {
+                    return Err(at(format!("must be a table of parameter values, got {value}")));
+                };
+                let mut internal = BTreeMap::new();
+                for (name, v) in x0 {
+                    let key = format!("sampler.x0.{name}");
+                    let p = params
+                        .iter()
+                        .find(|p| &p.name == name)
+                        .ok_or_else(|| err(&key, "names no parameter".into()))?;
+                    let v = toml_to_param_value(v).ok_or_else(|| err(&key, format!("{v} is not a parameter value")))?;
+                    internal.insert(
+                        name.clone(),
+                        p.distribution.to_internal(name, &v).map_err(|e| err(&key, e.to_string()))?,
+                    );
+                }
+                builder.x0(internal)
+            }
             _ => builder,
         };
     }

@@ -176,6 +176,16 @@ fn bad_configs_exit_2_naming_file_key_and_problem_and_write_nothing() {
             vec!["sampler", "n_ei_candidates must be at least 1"],
         ),
         (
+            "bad cmaes restart strategy",
+            base(x, "") + "[sampler]\ntype = \"cmaes\"\nrestart_strategy = \"lipop\"\n",
+            vec!["sampler.restart_strategy", "\"ipop\", \"bipop\" or \"none\""],
+        ),
+        (
+            "cmaes x0 naming no parameter",
+            base(x, "") + "[sampler]\ntype = \"cmaes\"\nx0 = { y = 0.5 }\n",
+            vec!["sampler.x0.y", "names no parameter"],
+        ),
+        (
             "unscrambled sobol",
             base(x, "") + "[sampler]\ntype = \"qmc\"\nscramble = false\n",
             vec!["sampler.scramble", "always scrambled"],
@@ -533,6 +543,30 @@ fn a_qmc_study_from_the_config_spreads_its_trials_evenly() {
         trials.iter().map(|t| (t.param_values()["x"].as_f64().unwrap() * 16.0) as usize).collect();
     slots.sort_unstable();
     assert_eq!(slots, (0..16).collect::<Vec<_>>());
+}
+
+#[test]
+fn a_cmaes_study_from_the_config_closes_in_on_the_optimum() {
+    let sb = Sandbox::new();
+    let body = r#"awk -v x="$FERROTUNE_PARAM_X" -v n="$FERROTUNE_PARAM_N" 'BEGIN { printf "loss=%.9f\n", (x - 0.3) ^ 2 + (n - 4) ^ 2 }'"#;
+    let cfg = sb.config("cma", "n_trials = 60\nn_jobs = 2", body);
+    let toml = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace(
+            "type = \"random\"\nseed = 1",
+            "type = \"cmaes\"\nseed = 1\nwith_margin = true\nsigma0 = 0.3\nx0 = { x = 0.5, n = 2 }",
+        )
+        .replace("[params]\n", "[params]\nn = { type = \"int\", low = 0, high = 9 }\n");
+    std::fs::write(&cfg, toml).unwrap();
+    let out = sb.run(&["run", cfg.to_str().unwrap(), "--quiet"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let trials = sb.study("cma").trials().unwrap();
+    assert_eq!(trials.len(), 60);
+    let best = trials.iter().filter_map(|t| t.value()).fold(f64::MAX, f64::min);
+    assert!(best < 0.01, "best {best}");
+    assert!(
+        trials.iter().filter(|t| t.system_attrs.contains_key(ferrotune::samplers::CMAES_GENERATION_ATTR)).count() > 50
+    );
 }
 
 #[test]

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::{Distribution, FrozenTrial, Result, StudyDirection, TrialState};
+use crate::{AttrValue, Distribution, FrozenTrial, Result, StudyDirection, TrialState};
 
 /// A search space: parameter names to distributions. Ordered, so that
 /// iterating it is deterministic (a seeded study must repeat exactly).
@@ -75,6 +75,22 @@ pub trait Sampler: Send + Sync {
         search_space: &SearchSpace,
     ) -> Result<BTreeMap<String, f64>> {
         let _ = (study, trial, search_space);
+        Ok(BTreeMap::new())
+    }
+
+    /// System attributes to record on `trial` together with its relative
+    /// sample `sample`, for the sampler's own bookkeeping: CMA-ES records the
+    /// generation a trial was drawn from, which later calls read back from
+    /// [`FrozenTrial::system_attrs`] (a sampler keeps no state between
+    /// calls). Called right after [`Sampler::sample_relative`], only when the
+    /// sample is not empty. Default: none.
+    fn relative_sample_attrs(
+        &self,
+        study: &StudyView<'_>,
+        trial: &FrozenTrial,
+        sample: &BTreeMap<String, f64>,
+    ) -> Result<BTreeMap<String, AttrValue>> {
+        let _ = (study, trial, sample);
         Ok(BTreeMap::new())
     }
 

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ferrotune::core::Sampler;
-use ferrotune::samplers::{GridSampler, QmcKind, QmcSampler, RandomSampler, TpeSampler};
+use ferrotune::samplers::{CmaEsSampler, GridSampler, QmcKind, QmcSampler, RandomSampler, Restart, TpeSampler};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -209,6 +209,101 @@ impl PyQmcSampler {
     }
 }
 
+/// CMA-ES with Optuna's options: restarts (`restart_strategy="ipop"` or
+/// `"bipop"`), separable covariance, the margin for integers, and a warm
+/// start from another study's trials. Categorical and conditional
+/// parameters are sampled independently at random.
+#[pyclass(extends = PySampler, frozen, module = "ferrotune.samplers", name = "CmaEsSampler")]
+pub(crate) struct PyCmaEsSampler;
+
+#[pymethods]
+impl PyCmaEsSampler {
+    #[new]
+    #[pyo3(signature = (
+        x0 = None,
+        sigma0 = None,
+        n_startup_trials = 1,
+        independent_sampler = None,
+        warn_independent_sampling = true,
+        seed = None,
+        *,
+        consider_pruned_trials = false,
+        restart_strategy = None,
+        popsize = None,
+        inc_popsize = 2,
+        use_separable_cma = false,
+        with_margin = false,
+        lr_adapt = false,
+        source_trials = None,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        x0: Option<BTreeMap<String, f64>>,
+        sigma0: Option<f64>,
+        n_startup_trials: usize,
+        independent_sampler: Option<&Bound<'_, PyAny>>,
+        warn_independent_sampling: bool,
+        seed: Option<u64>,
+        consider_pruned_trials: bool,
+        restart_strategy: Option<&str>,
+        popsize: Option<usize>,
+        inc_popsize: i64,
+        use_separable_cma: bool,
+        with_margin: bool,
+        lr_adapt: bool,
+        source_trials: Option<Vec<PyRef<'_, crate::trial::PyFrozenTrial>>>,
+    ) -> PyResult<(Self, PySampler)> {
+        let _ = warn_independent_sampling;
+        if independent_sampler.is_some_and(|s| !s.is_none()) {
+            return Err(PyValueError::new_err(
+                "independent_sampler is not supported: parameters outside the joint space are sampled at random",
+            ));
+        }
+        if lr_adapt {
+            return Err(PyValueError::new_err("lr_adapt=True is not supported"));
+        }
+        let restart = match restart_strategy {
+            None => Restart::None,
+            Some("ipop") => Restart::Ipop,
+            Some("bipop") => Restart::Bipop,
+            Some(other) => {
+                return Err(PyValueError::new_err(format!(
+                    "restart_strategy must be None, 'ipop' or 'bipop', got '{other}'"
+                )))
+            }
+        };
+        let mut builder = CmaEsSampler::builder()
+            .n_startup_trials(n_startup_trials)
+            .restart(restart)
+            .consider_pruned_trials(consider_pruned_trials)
+            .separable(use_separable_cma)
+            .with_margin(with_margin);
+        // Optuna's -1 means "the default", 2.
+        if inc_popsize != -1 {
+            let factor = usize::try_from(inc_popsize)
+                .map_err(|_| PyValueError::new_err("inc_popsize must be at least 1 (or -1 for the default)"))?;
+            builder = builder.inc_popsize(factor);
+        }
+        if let Some(seed) = seed {
+            builder = builder.seed(seed);
+        }
+        if let Some(x0) = x0 {
+            builder = builder.x0(x0);
+        }
+        if let Some(sigma0) = sigma0 {
+            builder = builder.sigma0(sigma0);
+        }
+        if let Some(n) = popsize {
+            builder = builder.population_size(n);
+        }
+        if let Some(trials) = source_trials {
+            builder = builder.source_trials(trials.iter().map(|t| t.inner.clone()).collect());
+        }
+        let sampler = builder.build().py_err()?;
+        Ok((PyCmaEsSampler, PySampler { inner: Arc::new(sampler) }))
+    }
+}
+
 /// The engine sampler for what the user passed (`None`: TPE, as Optuna's
 /// `create_study` uses).
 pub(crate) fn resolve(sampler: Option<&Bound<'_, PyAny>>) -> PyResult<Arc<dyn Sampler>> {
@@ -216,7 +311,7 @@ pub(crate) fn resolve(sampler: Option<&Bound<'_, PyAny>>) -> PyResult<Arc<dyn Sa
         Some(obj) if !obj.is_none() => match obj.cast::<PySampler>() {
             Ok(s) => Ok(s.get().inner.clone()),
             Err(_) => Err(PyTypeError::new_err(format!(
-                "sampler must be one of ferrotune.samplers (RandomSampler, GridSampler, QMCSampler, TPESampler, ...), got {}",
+                "sampler must be one of ferrotune.samplers (RandomSampler, GridSampler, QMCSampler, TPESampler, CmaEsSampler, ...), got {}",
                 obj.get_type().name()?
             ))),
         },
@@ -230,5 +325,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyGridSampler>()?;
     m.add_class::<PyTpeSampler>()?;
     m.add_class::<PyQmcSampler>()?;
+    m.add_class::<PyCmaEsSampler>()?;
     Ok(())
 }

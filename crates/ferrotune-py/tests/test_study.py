@@ -482,8 +482,8 @@ def test_logging_follows_optunas_verbosity(capfd):
 
 
 def test_missing_samplers_say_so():
-    with pytest.raises(AttributeError, match="CmaEsSampler is not available yet"):
-        ferrotune.samplers.CmaEsSampler
+    with pytest.raises(AttributeError, match="GPSampler is not available yet"):
+        ferrotune.samplers.GPSampler
 
 
 def test_tpe_sampler_beats_random_search():
@@ -543,6 +543,40 @@ def test_qmc_sampler_covers_the_space_evenly_from_the_first_trial():
     assert sorted(t.params["n"] for t in tpe.trials) == list(range(8))
     with pytest.raises(ValueError, match="startup must be"):
         ferrotune.samplers.TPESampler(startup="grid")
+
+
+def test_cmaes_sampler_optimizes_and_takes_optunas_options():
+    def ellipsoid(trial):
+        x = trial.suggest_float("x", -2, 2)
+        y = trial.suggest_float("y", -2, 2)
+        n = trial.suggest_int("n", -5, 5)
+        return (x - 0.5) ** 2 + 100 * (y + 0.3) ** 2 + (n - 2) ** 2
+
+    cma = ferrotune.create_study(sampler=ferrotune.samplers.CmaEsSampler(seed=1, with_margin=True))
+    cma.optimize(ellipsoid, n_trials=200)
+    rnd = ferrotune.create_study(sampler=ferrotune.samplers.RandomSampler(seed=1))
+    rnd.optimize(ellipsoid, n_trials=200)
+    assert cma.best_value < 1e-3 < rnd.best_value
+    assert cma.best_params["n"] == 2
+    assert "cmaes:generation" in cma.trials[-1].system_attrs
+    # Warm start from the study above, an initial point, IPOP, separable.
+    warm = ferrotune.create_study(sampler=ferrotune.samplers.CmaEsSampler(seed=2, source_trials=cma.trials))
+    warm.optimize(ellipsoid, n_trials=20)
+    assert min(t.value for t in warm.trials[1:]) < 0.5
+    for options in [
+        dict(x0={"x": 0.5, "y": -0.3, "n": 2}, sigma0=0.05),
+        dict(restart_strategy="ipop", popsize=8, inc_popsize=3),
+        dict(use_separable_cma=True, consider_pruned_trials=True),
+    ]:
+        study = ferrotune.create_study(sampler=ferrotune.samplers.CmaEsSampler(seed=3, **options))
+        study.optimize(ellipsoid, n_trials=30)
+        assert len(study.trials) == 30
+    with pytest.raises(ValueError, match="restart_strategy"):
+        ferrotune.samplers.CmaEsSampler(restart_strategy="lipop")
+    with pytest.raises(ValueError, match="x0 and source_trials"):
+        ferrotune.samplers.CmaEsSampler(x0={"x": 0.0}, source_trials=cma.trials)
+    with pytest.raises(ValueError, match="lr_adapt"):
+        ferrotune.samplers.CmaEsSampler(lr_adapt=True)
 
 
 def test_constraints_are_recorded_and_steer_tpe():

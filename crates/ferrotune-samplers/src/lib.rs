@@ -1,4 +1,4 @@
-//! Samplers: [`RandomSampler`], [`GridSampler`], [`QmcSampler`] and [`TpeSampler`], and the seeding
+//! Samplers: [`RandomSampler`], [`GridSampler`], [`QmcSampler`], [`TpeSampler`] and [`CmaEsSampler`], and the seeding
 //! helpers model-based samplers share.
 //!
 //! Design decision: randomness is derived, not stateful. Each draw seeds a
@@ -7,11 +7,13 @@
 //! parallel workers draw the same value for the same trial number no matter
 //! how threads interleave.
 
+pub mod cmaes;
 mod grid;
 pub mod qmc;
 mod random;
 pub mod tpe;
 
+pub use cmaes::{CmaEsSampler, CmaEsSamplerBuilder, Restart, CMAES_GENERATION_ATTR};
 pub use grid::GridSampler;
 pub use qmc::{QmcKind, QmcSampler};
 pub use random::{sample_uniformly, RandomSampler};

@@ -392,6 +392,10 @@ impl Study {
                 );
                 inner.storage.set_trial_attr(trial_id, AttrScope::System, RELATIVE_PARAMS_ATTR, &recorded)?;
                 frozen.system_attrs.insert(RELATIVE_PARAMS_ATTR.to_owned(), recorded);
+                for (key, value) in inner.sampler.relative_sample_attrs(&view, &frozen, &relative_params)? {
+                    inner.storage.set_trial_attr(trial_id, AttrScope::System, &key, &value)?;
+                    frozen.system_attrs.insert(key, value);
+                }
             }
             Ok((snapshot, relative_space, relative_params))
         })();

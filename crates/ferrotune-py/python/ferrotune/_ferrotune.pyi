@@ -14,6 +14,7 @@ __all__ = [
     "BasePruner",
     "BaseSampler",
     "BaseStorage",
+    "CmaEsSampler",
     "DuplicatedStudyError",
     "FerrotuneError",
     "FrozenTrial",
@@ -99,6 +100,27 @@ class TPESampler(BaseSampler):
         constant_liar: bool = True,
         constraints_func: None = None,
         startup: Literal["random", "sobol", "halton"] = "random",
+    ) -> Self: ...
+
+@final
+class CmaEsSampler(BaseSampler):
+    def __new__(
+        cls,
+        x0: Optional[dict[str, float]] = None,
+        sigma0: Optional[float] = None,
+        n_startup_trials: int = 1,
+        independent_sampler: None = None,
+        warn_independent_sampling: bool = True,
+        seed: Optional[int] = None,
+        *,
+        consider_pruned_trials: bool = False,
+        restart_strategy: Optional[Literal["ipop", "bipop"]] = None,
+        popsize: Optional[int] = None,
+        inc_popsize: int = 2,
+        use_separable_cma: bool = False,
+        with_margin: bool = False,
+        lr_adapt: bool = False,
+        source_trials: Optional[list[FrozenTrial]] = None,
     ) -> Self: ...
 
 @final

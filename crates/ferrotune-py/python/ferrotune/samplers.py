@@ -3,11 +3,11 @@ makes a sequential study repeat exactly."""
 
 from __future__ import annotations
 
-from ferrotune._ferrotune import BaseSampler, GridSampler, QMCSampler, RandomSampler, TPESampler
+from ferrotune._ferrotune import BaseSampler, CmaEsSampler, GridSampler, QMCSampler, RandomSampler, TPESampler
 
-__all__ = ["BaseSampler", "GridSampler", "QMCSampler", "RandomSampler", "TPESampler"]
+__all__ = ["BaseSampler", "CmaEsSampler", "GridSampler", "QMCSampler", "RandomSampler", "TPESampler"]
 
-_NOT_YET = {"GPSampler", "CmaEsSampler", "NSGAIISampler", "BruteForceSampler"}
+_NOT_YET = {"GPSampler", "NSGAIISampler", "BruteForceSampler"}
 
 
 def __getattr__(name: str) -> object:

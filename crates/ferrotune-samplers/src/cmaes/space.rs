@@ -1,0 +1,116 @@
+//! The unit cube CMA-ES searches, and the way back to parameter values.
+//!
+//! Every numeric parameter becomes one axis of [0, 1]: floats linearly (log
+//! ones in log space), ints and stepped floats with each admissible value
+//! owning an equal slice (so rounding the point gives every value the same
+//! share, and the margin correction knows one value's width).
+
+use ferrotune_core::{Distribution, SearchSpace};
+
+/// One axis: where the parameter's internal values sit on [0, 1].
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Axis {
+    pub name: String,
+    pub distribution: Distribution,
+    /// The parameter's range in the coordinates the axis is linear in
+    /// (log space for log scales), widened by half a step on each side for
+    /// discrete parameters.
+    low: f64,
+    high: f64,
+    log: bool,
+}
+
+impl Axis {
+    fn new(name: &str, distribution: &Distribution) -> Option<Axis> {
+        let (low, high, log, step) = match distribution {
+            Distribution::Float(d) => (d.low(), d.high(), d.log(), d.step()),
+            Distribution::Int(d) => (d.low() as f64, d.high() as f64, d.log(), Some(d.step() as f64)),
+            Distribution::Categorical(_) => return None,
+        };
+        let (low, high) = match (log, step) {
+            // Log ints: each integer gets the log-width of its rounding interval.
+            (true, Some(_)) => ((low - 0.5).max(0.5).ln(), (high + 0.5).ln()),
+            (true, None) => (low.ln(), high.ln()),
+            (false, Some(step)) => (low - step / 2.0, high + step / 2.0),
+            (false, None) => (low, high),
+        };
+        Some(Axis { name: name.to_owned(), distribution: distribution.clone(), low, high, log })
+    }
+
+    /// Where an internal value lies on the axis.
+    pub fn position_of(&self, internal: f64) -> f64 {
+        let v = if self.log { internal.ln() } else { internal };
+        ((v - self.low) / (self.high - self.low)).clamp(0.0, 1.0)
+    }
+
+    /// The internal value at `u`, rounded to an admissible value.
+    pub fn value_at(&self, u: f64) -> f64 {
+        let v = self.low + u.clamp(0.0, 1.0) * (self.high - self.low);
+        let v = if self.log { v.exp() } else { v };
+        match &self.distribution {
+            Distribution::Float(d) => d.round_to_grid(v.clamp(d.low(), d.high())),
+            Distribution::Int(d) => d.round_to_grid(v),
+            Distribution::Categorical(_) => unreachable!("categorical parameters have no axis"),
+        }
+    }
+
+    /// The width of one admissible value on the axis, for discrete
+    /// parameters on a linear scale (what the margin correction needs);
+    /// `None` for continuous ones and log-scale ints, whose values have
+    /// unequal widths.
+    pub fn discrete_width(&self) -> Option<f64> {
+        let step = match &self.distribution {
+            Distribution::Float(d) => d.step()?,
+            Distribution::Int(d) => d.step() as f64,
+            Distribution::Categorical(_) => return None,
+        };
+        (!self.log).then(|| step / (self.high - self.low))
+    }
+}
+
+/// The axes CMA-ES models: the numeric, non-constant parameters of a
+/// search space, in name order. Categorical parameters are left to the
+/// independent sampler, as in Optuna.
+pub(crate) fn axes(space: &SearchSpace) -> Vec<Axis> {
+    space.iter().filter(|(_, d)| !d.is_single()).filter_map(|(name, d)| Axis::new(name, d)).collect()
+}
+
+/// A stable text key for a list of axes: trials sampled for another space
+/// belong to another optimizer.
+pub(crate) fn fingerprint(axes: &[Axis]) -> String {
+    axes.iter().map(|a| format!("{}={}", a.name, a.distribution)).collect::<Vec<_>>().join(";")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ferrotune_core::{FloatDistribution, IntDistribution};
+
+    #[test]
+    fn axes_round_trip_and_give_discrete_values_equal_slices() {
+        let space: SearchSpace = [
+            ("a".to_owned(), Distribution::Float(FloatDistribution::new(-2.0, 6.0, false, None).unwrap())),
+            ("b".to_owned(), Distribution::Float(FloatDistribution::new(1e-4, 1.0, true, None).unwrap())),
+            ("c".to_owned(), Distribution::Int(IntDistribution::new(0, 3, false, 1).unwrap())),
+            ("d".to_owned(), Distribution::categorical(["x", "y"]).unwrap()),
+            ("e".to_owned(), Distribution::Int(IntDistribution::new(2, 2, false, 1).unwrap())),
+        ]
+        .into_iter()
+        .collect();
+        let axes = axes(&space);
+        assert_eq!(axes.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), ["a", "b", "c"]);
+        let (a, b, c) = (&axes[0], &axes[1], &axes[2]);
+        assert_eq!(a.position_of(2.0), 0.5);
+        assert_eq!(a.value_at(0.25), 0.0);
+        assert!((b.position_of(1e-2) - 0.5).abs() < 1e-12);
+        assert!((b.value_at(0.5) - 1e-2).abs() < 1e-12);
+        // Four ints on [0, 1]: slices of 1/4, centres at 1/8, 3/8, ...
+        assert_eq!(c.discrete_width(), Some(0.25));
+        assert_eq!(c.position_of(1.0), 0.375);
+        for (u, v) in [(0.0, 0.0), (0.249, 0.0), (0.251, 1.0), (0.74, 2.0), (0.76, 3.0), (1.0, 3.0)] {
+            assert_eq!(c.value_at(u), v, "u = {u}");
+        }
+        assert_eq!(a.discrete_width(), None);
+        assert_eq!(fingerprint(&axes), fingerprint(&super::axes(&space)));
+    }
+}
