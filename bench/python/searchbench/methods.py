@@ -295,6 +295,7 @@ METHODS: dict[str, Method] = {
         ask_tell("ferrotune-tpe", "tpe", lambda m, c: m.samplers.TPESampler(seed=c.seed)),
         ask_tell("ferrotune-qmc", "qmc", lambda m, c: m.samplers.QMCSampler(qmc_type="sobol", seed=c.seed)),
         ask_tell("ferrotune-cmaes", "cmaes", lambda m, c: m.samplers.CmaEsSampler(seed=c.seed), continuous_only=True),
+        ask_tell("ferrotune-gp", "gp", lambda m, c: m.samplers.GPSampler(seed=c.seed)),
         # Optuna
         ask_tell("optuna-random", "random", lambda m, c: m.samplers.RandomSampler(seed=c.seed), baseline=True),
         ask_tell("optuna-tpe", "tpe", lambda m, c: m.samplers.TPESampler(seed=c.seed)),

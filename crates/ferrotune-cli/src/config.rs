@@ -13,7 +13,9 @@ use ferrotune::pruners::{
     HyperbandPruner, NopPruner, PatientPruner, PercentilePruner, SuccessiveHalvingPruner, ThresholdPruner,
     WilcoxonPruner,
 };
-use ferrotune::samplers::{CmaEsSampler, GridSampler, QmcKind, QmcSampler, RandomSampler, Restart, TpeSampler};
+use ferrotune::samplers::{
+    CmaEsSampler, GpSampler, GridSampler, QmcKind, QmcSampler, RandomSampler, Restart, TpeSampler,
+};
 use ferrotune::{Distribution, FloatDistribution, IntDistribution, ParamValue, StudyDirection};
 use serde::Deserialize;
 
@@ -531,6 +533,7 @@ fn build_sampler(
         "random" => &["type", "seed"],
         "grid" => &["type", "seed", "values"],
         "qmc" => &["type", "seed", "qmc_type", "scramble"],
+        "gp" => &["type", "seed", "n_startup_trials", "startup", "deterministic_objective", "robust_output"],
         "cmaes" => &[
             "type",
             "seed",
@@ -560,7 +563,7 @@ fn build_sampler(
         other => {
             return Err(err(
                 "sampler.type",
-                format!("unknown sampler '{other}' (available: random, grid, qmc, tpe, cmaes)"),
+                format!("unknown sampler '{other}' (available: random, grid, qmc, tpe, cmaes, gp)"),
             ))
         }
     };
@@ -577,6 +580,7 @@ fn build_sampler(
         "tpe" => Arc::new(build_tpe(table, seed, err)?),
         "qmc" => Arc::new(build_qmc(table, seed, err)?),
         "cmaes" => Arc::new(build_cmaes(table, params, seed, err)?),
+        "gp" => Arc::new(build_gp(table, seed, err)?),
         _ => {
             // Grid values: given explicitly, or every value of an int or
             // categorical parameter, or a stepped float.
@@ -636,14 +640,7 @@ fn build_tpe(table: &toml::Table, seed: Option<u64>, err: &ErrFn<'_>) -> Result<
         builder = match key.as_str() {
             "n_startup_trials" => builder.n_startup_trials(count()?),
             "n_ei_candidates" => builder.n_ei_candidates(count()?),
-            "startup" => builder.startup_qmc(match value {
-                toml::Value::String(s) if s == "random" => None,
-                toml::Value::String(s) => Some(
-                    s.parse::<QmcKind>()
-                        .map_err(|_| at(format!("must be \"random\", \"sobol\" or \"halton\", got \"{s}\"")))?,
-                ),
-                other => return Err(at(format!("must be \"random\", \"sobol\" or \"halton\", got {other}"))),
-            }),
+            "startup" => builder.startup_qmc(startup_design(value).map_err(at)?),
             "multivariate" => builder.multivariate(flag()?),
             "group" => builder.group(flag()?),
             "constant_liar" => builder.constant_liar(flag()?),
@@ -658,6 +655,45 @@ fn build_tpe(table: &toml::Table, seed: Option<u64>, err: &ErrFn<'_>) -> Result<
         };
     }
     builder.build().map_err(|e| err("sampler", e.to_string()))
+}
+
+/// `[sampler] type = "gp"` and its options.
+fn build_gp(table: &toml::Table, seed: Option<u64>, err: &ErrFn<'_>) -> Result<GpSampler, ConfigError> {
+    let mut builder = GpSampler::builder();
+    if let Some(seed) = seed {
+        builder = builder.seed(seed);
+    }
+    for (key, value) in table {
+        let at = |problem: String| err(&format!("sampler.{key}"), problem);
+        let flag = || match value {
+            toml::Value::Boolean(b) => Ok(*b),
+            other => Err(at(format!("must be true or false, got {other}"))),
+        };
+        builder = match key.as_str() {
+            "n_startup_trials" => builder.n_startup_trials(match value {
+                toml::Value::Integer(i) if *i >= 0 => *i as usize,
+                other => return Err(at(format!("must be a non-negative integer, got {other}"))),
+            }),
+            "deterministic_objective" => builder.deterministic_objective(flag()?),
+            "robust_output" => builder.robust_output(flag()?),
+            "startup" => builder.startup_qmc(startup_design(value).map_err(at)?),
+            _ => builder,
+        };
+    }
+    builder.build().map_err(|e| err("sampler", e.to_string()))
+}
+
+/// `startup = "random" | "sobol" | "halton"`: where a model-based sampler's
+/// first trials come from.
+fn startup_design(value: &toml::Value) -> Result<Option<QmcKind>, String> {
+    match value {
+        toml::Value::String(s) if s == "random" => Ok(None),
+        toml::Value::String(s) => s
+            .parse::<QmcKind>()
+            .map(Some)
+            .map_err(|_| format!("must be \"random\", \"sobol\" or \"halton\", got \"{s}\"")),
+        other => Err(format!("must be \"random\", \"sobol\" or \"halton\", got {other}")),
+    }
 }
 
 /// `[sampler] type = "cmaes"` and its options (Optuna's names and defaults;

@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ferrotune::core::Sampler;
-use ferrotune::samplers::{CmaEsSampler, GridSampler, QmcKind, QmcSampler, RandomSampler, Restart, TpeSampler};
+use ferrotune::samplers::{
+    CmaEsSampler, GpSampler, GridSampler, QmcKind, QmcSampler, RandomSampler, Restart, TpeSampler,
+};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -304,6 +306,66 @@ impl PyCmaEsSampler {
     }
 }
 
+/// Gaussian-process Bayesian optimization with Optuna's options: a Matérn
+/// 5/2 GP with MAP hyperparameters, log expected improvement, running
+/// trials as pending points, and constraints from `trial.set_constraint`.
+/// `startup` picks where the first `n_startup_trials` come from (Sobol
+/// points by default; "random" as in Optuna).
+#[pyclass(extends = PySampler, frozen, module = "ferrotune.samplers", name = "GPSampler")]
+pub(crate) struct PyGpSampler;
+
+#[pymethods]
+impl PyGpSampler {
+    #[new]
+    #[pyo3(signature = (
+        *,
+        seed = None,
+        independent_sampler = None,
+        n_startup_trials = 10,
+        deterministic_objective = false,
+        constraints_func = None,
+        warn_independent_sampling = true,
+        startup = "sobol",
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        seed: Option<u64>,
+        independent_sampler: Option<&Bound<'_, PyAny>>,
+        n_startup_trials: usize,
+        deterministic_objective: bool,
+        constraints_func: Option<&Bound<'_, PyAny>>,
+        warn_independent_sampling: bool,
+        startup: &str,
+    ) -> PyResult<(Self, PySampler)> {
+        let _ = warn_independent_sampling;
+        if independent_sampler.is_some_and(|s| !s.is_none()) {
+            return Err(PyValueError::new_err(
+                "independent_sampler is not supported: use startup='random', 'sobol' or 'halton'",
+            ));
+        }
+        if constraints_func.is_some_and(|c| !c.is_none()) {
+            return Err(PyTypeError::new_err(
+                "constraints_func is not supported: call trial.set_constraint(name, value) in the objective",
+            ));
+        }
+        let startup_qmc = match startup {
+            "random" => None,
+            other => Some(other.parse::<QmcKind>().map_err(|_| {
+                PyValueError::new_err(format!("startup must be 'random', 'sobol' or 'halton', got '{other}'"))
+            })?),
+        };
+        let mut builder = GpSampler::builder()
+            .n_startup_trials(n_startup_trials)
+            .deterministic_objective(deterministic_objective)
+            .startup_qmc(startup_qmc);
+        if let Some(seed) = seed {
+            builder = builder.seed(seed);
+        }
+        let sampler = builder.build().py_err()?;
+        Ok((PyGpSampler, PySampler { inner: Arc::new(sampler) }))
+    }
+}
+
 /// The engine sampler for what the user passed (`None`: TPE, as Optuna's
 /// `create_study` uses).
 pub(crate) fn resolve(sampler: Option<&Bound<'_, PyAny>>) -> PyResult<Arc<dyn Sampler>> {
@@ -311,7 +373,7 @@ pub(crate) fn resolve(sampler: Option<&Bound<'_, PyAny>>) -> PyResult<Arc<dyn Sa
         Some(obj) if !obj.is_none() => match obj.cast::<PySampler>() {
             Ok(s) => Ok(s.get().inner.clone()),
             Err(_) => Err(PyTypeError::new_err(format!(
-                "sampler must be one of ferrotune.samplers (RandomSampler, GridSampler, QMCSampler, TPESampler, CmaEsSampler, ...), got {}",
+                "sampler must be one of ferrotune.samplers (RandomSampler, GridSampler, QMCSampler, TPESampler, CmaEsSampler, GPSampler), got {}",
                 obj.get_type().name()?
             ))),
         },
@@ -326,5 +388,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyTpeSampler>()?;
     m.add_class::<PyQmcSampler>()?;
     m.add_class::<PyCmaEsSampler>()?;
+    m.add_class::<PyGpSampler>()?;
     Ok(())
 }

@@ -482,8 +482,8 @@ def test_logging_follows_optunas_verbosity(capfd):
 
 
 def test_missing_samplers_say_so():
-    with pytest.raises(AttributeError, match="GPSampler is not available yet"):
-        ferrotune.samplers.GPSampler
+    with pytest.raises(AttributeError, match="NSGAIISampler is not available yet"):
+        ferrotune.samplers.NSGAIISampler
 
 
 def test_tpe_sampler_beats_random_search():

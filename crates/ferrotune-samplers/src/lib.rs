@@ -1,4 +1,4 @@
-//! Samplers: [`RandomSampler`], [`GridSampler`], [`QmcSampler`], [`TpeSampler`] and [`CmaEsSampler`], and the seeding
+//! Samplers: [`RandomSampler`], [`GridSampler`], [`QmcSampler`], [`TpeSampler`], [`CmaEsSampler`] and [`GpSampler`], and the seeding
 //! helpers model-based samplers share.
 //!
 //! Design decision: randomness is derived, not stateful. Each draw seeds a
@@ -8,12 +8,14 @@
 //! how threads interleave.
 
 pub mod cmaes;
+pub mod gp;
 mod grid;
 pub mod qmc;
 mod random;
 pub mod tpe;
 
 pub use cmaes::{CmaEsSampler, CmaEsSamplerBuilder, Restart, CMAES_GENERATION_ATTR};
+pub use gp::{GpSampler, GpSamplerBuilder};
 pub use grid::GridSampler;
 pub use qmc::{QmcKind, QmcSampler};
 pub use random::{sample_uniformly, RandomSampler};

@@ -46,7 +46,9 @@ pub mod core {
 pub mod samplers {
     pub use ferrotune_samplers::cmaes::{CmaEsSamplerBuilder, CMAES_GENERATION_ATTR};
     pub use ferrotune_samplers::tpe::{default_gamma, default_weights, hyperopt_gamma, TpeSamplerBuilder};
-    pub use ferrotune_samplers::{CmaEsSampler, GridSampler, QmcKind, QmcSampler, RandomSampler, Restart, TpeSampler};
+    pub use ferrotune_samplers::{
+        CmaEsSampler, GpSampler, GpSamplerBuilder, GridSampler, QmcKind, QmcSampler, RandomSampler, Restart, TpeSampler,
+    };
 }
 
 /// Pruners: when running trials stop early.

@@ -18,6 +18,7 @@ __all__ = [
     "DuplicatedStudyError",
     "FerrotuneError",
     "FrozenTrial",
+    "GPSampler",
     "GridSampler",
     "HyperbandPruner",
     "InMemoryStorage",
@@ -121,6 +122,20 @@ class CmaEsSampler(BaseSampler):
         with_margin: bool = False,
         lr_adapt: bool = False,
         source_trials: Optional[list[FrozenTrial]] = None,
+    ) -> Self: ...
+
+@final
+class GPSampler(BaseSampler):
+    def __new__(
+        cls,
+        *,
+        seed: Optional[int] = None,
+        independent_sampler: None = None,
+        n_startup_trials: int = 10,
+        deterministic_objective: bool = False,
+        constraints_func: None = None,
+        warn_independent_sampling: bool = True,
+        startup: Literal["random", "sobol", "halton"] = "sobol",
     ) -> Self: ...
 
 @final

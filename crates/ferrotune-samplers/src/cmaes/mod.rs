@@ -3,7 +3,7 @@
 
 pub mod optimizer;
 mod sampler;
-mod space;
+pub(crate) mod space;
 
 pub use optimizer::{CmaEs, CmaOptions, Restart};
 pub use sampler::{CmaEsSampler, CmaEsSamplerBuilder, CMAES_GENERATION_ATTR};

@@ -21,7 +21,7 @@ pub(crate) struct Axis {
 }
 
 impl Axis {
-    fn new(name: &str, distribution: &Distribution) -> Option<Axis> {
+    pub fn new(name: &str, distribution: &Distribution) -> Option<Axis> {
         let (low, high, log, step) = match distribution {
             Distribution::Float(d) => (d.low(), d.high(), d.log(), d.step()),
             Distribution::Int(d) => (d.low() as f64, d.high() as f64, d.log(), Some(d.step() as f64)),

@@ -1,0 +1,368 @@
+//! [`GpSampler`]: Gaussian-process Bayesian optimization driven by the
+//! study's trials.
+//!
+//! Each proposal fits a GP to the complete trials (log expected
+//! improvement, Matérn 5/2 with one lengthscale per parameter, MAP
+//! hyperparameters; see the sibling modules), treats running trials as
+//! pending points (Kriging believer) so parallel workers spread out, and
+//! weighs in the probability of feasibility when trials record constraints.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use ferrotune_core::{
+    Distribution, Error, FrozenTrial, Result, Sampler, SearchSpace, StudyDirection, StudyView, TrialState,
+};
+
+use super::{optimize_acquisition, Acquisition, Dim, FitOptions, Gp, KernelParams, OutputTransform};
+use crate::cmaes::space::Axis;
+use crate::{hash_str, mix64, random_seed, QmcKind, QmcSampler, RandomSampler};
+
+/// Discrete parameters with more admissible values than this are modelled
+/// as continuous and rounded (an exhaustive search over their values would
+/// cost more than it finds).
+const MAX_DISCRETE_VALUES: usize = 256;
+
+/// Gaussian-process Bayesian optimization with Optuna's `GPSampler`
+/// options: `n_startup_trials` (10), `deterministic_objective`, a seed.
+/// The startup trials come from a scrambled Sobol design by default
+/// (Optuna draws them at random), so the first model sees the whole space.
+#[derive(Clone)]
+pub struct GpSampler {
+    seed: u64,
+    n_startup_trials: usize,
+    startup: Option<QmcKind>,
+    deterministic_objective: bool,
+    robust_output: bool,
+    /// The last fitted hyperparameters per search space: a warm start for
+    /// the next fit (the default start is tried too, and the better kept).
+    last_params: Arc<Mutex<BTreeMap<u64, KernelParams>>>,
+}
+
+impl std::fmt::Debug for GpSampler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GpSampler")
+            .field("seed", &self.seed)
+            .field("n_startup_trials", &self.n_startup_trials)
+            .field("startup", &self.startup)
+            .field("deterministic_objective", &self.deterministic_objective)
+            .field("robust_output", &self.robust_output)
+            .finish()
+    }
+}
+
+/// Options of a [`GpSampler`].
+#[derive(Debug, Clone)]
+pub struct GpSamplerBuilder {
+    sampler: GpSampler,
+}
+
+impl GpSamplerBuilder {
+    /// Seed: a seeded sequential study repeats exactly.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.sampler.seed = seed;
+        self
+    }
+    /// Trials before the first model (default 10).
+    pub fn n_startup_trials(mut self, n: usize) -> Self {
+        self.sampler.n_startup_trials = n;
+        self
+    }
+    /// Where startup trials come from: a QMC sequence (default Sobol) or,
+    /// with `None`, independent random draws as in Optuna.
+    pub fn startup_qmc(mut self, kind: Option<QmcKind>) -> Self {
+        self.sampler.startup = kind;
+        self
+    }
+    /// The objective has no noise: fix the GP's noise at its minimum.
+    pub fn deterministic_objective(mut self, on: bool) -> Self {
+        self.sampler.deterministic_objective = on;
+        self
+    }
+    /// Compress a heavy bad tail of the values before fitting (default
+    /// on), so a few disastrous trials do not flatten the model.
+    pub fn robust_output(mut self, on: bool) -> Self {
+        self.sampler.robust_output = on;
+        self
+    }
+    /// The sampler.
+    pub fn build(self) -> Result<GpSampler> {
+        Ok(self.sampler)
+    }
+}
+
+impl GpSampler {
+    /// Options with the defaults, unseeded.
+    pub fn builder() -> GpSamplerBuilder {
+        GpSamplerBuilder {
+            sampler: GpSampler {
+                seed: random_seed(),
+                n_startup_trials: 10,
+                startup: Some(QmcKind::Sobol),
+                deterministic_objective: false,
+                robust_output: true,
+                last_params: Arc::default(),
+            },
+        }
+    }
+
+    /// A sampler with the defaults, unseeded.
+    pub fn new() -> Self {
+        Self::builder().build().expect("the defaults are valid")
+    }
+
+    /// A sampler with the defaults and a seed.
+    pub fn with_seed(seed: u64) -> Self {
+        Self::builder().seed(seed).build().expect("the defaults are valid")
+    }
+
+    fn fit_options(&self) -> FitOptions {
+        FitOptions {
+            deterministic_objective: self.deterministic_objective,
+            output_transform: if self.robust_output { OutputTransform::Robust } else { OutputTransform::Standardize },
+            ..FitOptions::default()
+        }
+    }
+}
+
+impl Default for GpSampler {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// One coordinate of the model: how a parameter maps to it and back.
+enum Coordinate {
+    Numeric { axis: Axis, dim: Dim },
+    Categorical { name: String, distribution: Distribution, n_choices: usize },
+}
+
+impl Coordinate {
+    fn new(name: &str, distribution: &Distribution) -> Coordinate {
+        if let Distribution::Categorical(c) = distribution {
+            return Coordinate::Categorical {
+                name: name.to_owned(),
+                distribution: distribution.clone(),
+                n_choices: c.choices().len(),
+            };
+        }
+        let axis = Axis::new(name, distribution).expect("numeric distributions have an axis");
+        let n_values = match distribution {
+            Distribution::Int(d) => Some(((d.high() - d.low()) / d.step()) as usize + 1),
+            Distribution::Float(d) => d.step().map(|s| ((d.high() - d.low()) / s).round() as usize + 1),
+            Distribution::Categorical(_) => None,
+        };
+        let dim = match n_values {
+            Some(n) if n <= MAX_DISCRETE_VALUES => {
+                let mut values: Vec<f64> = (0..n)
+                    .map(|k| match distribution {
+                        Distribution::Int(d) => axis.position_of((d.low() + k as i64 * d.step()) as f64),
+                        Distribution::Float(d) => {
+                            axis.position_of(d.round_to_grid(d.low() + k as f64 * d.step().unwrap_or(0.0)))
+                        }
+                        Distribution::Categorical(_) => unreachable!(),
+                    })
+                    .collect();
+                values.sort_by(f64::total_cmp);
+                values.dedup();
+                Dim::Discrete { values }
+            }
+            _ => Dim::Continuous,
+        };
+        Coordinate::Numeric { axis, dim }
+    }
+
+    fn name(&self) -> &str {
+        match self {
+            Coordinate::Numeric { axis, .. } => &axis.name,
+            Coordinate::Categorical { name, .. } => name,
+        }
+    }
+
+    fn distribution(&self) -> &Distribution {
+        match self {
+            Coordinate::Numeric { axis, .. } => &axis.distribution,
+            Coordinate::Categorical { distribution, .. } => distribution,
+        }
+    }
+
+    fn dim(&self) -> Dim {
+        match self {
+            Coordinate::Numeric { dim, .. } => dim.clone(),
+            Coordinate::Categorical { n_choices, .. } => Dim::Categorical { n_choices: *n_choices },
+        }
+    }
+
+    fn position_of(&self, internal: f64) -> f64 {
+        match self {
+            Coordinate::Numeric { axis, .. } => axis.position_of(internal),
+            Coordinate::Categorical { .. } => internal,
+        }
+    }
+
+    fn value_at(&self, position: f64) -> f64 {
+        match self {
+            Coordinate::Numeric { axis, .. } => axis.value_at(position),
+            Coordinate::Categorical { n_choices, .. } => position.round().clamp(0.0, *n_choices as f64 - 1.0),
+        }
+    }
+}
+
+/// A trial's position in the model's coordinates, from `values` (its
+/// parameters, or for a running trial what it will suggest).
+fn position(coordinates: &[Coordinate], values: &BTreeMap<String, (Distribution, f64)>) -> Option<Vec<f64>> {
+    coordinates
+        .iter()
+        .map(|c| match values.get(c.name()) {
+            Some((d, v)) if d == c.distribution() => Some(c.position_of(*v)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn params_of(trial: &FrozenTrial) -> BTreeMap<String, (Distribution, f64)> {
+    trial.params.iter().map(|(n, p)| (n.clone(), (p.distribution.clone(), p.internal))).collect()
+}
+
+impl Sampler for GpSampler {
+    fn name(&self) -> &str {
+        "gp"
+    }
+
+    fn infer_relative_search_space(&self, study: &StudyView<'_>, _trial: &FrozenTrial) -> SearchSpace {
+        let mut common: Option<SearchSpace> = None;
+        for t in study.trials_in(&[TrialState::Complete]) {
+            let space = t.params.iter().map(|(n, p)| (n.clone(), p.distribution.clone()));
+            common = Some(match common {
+                None => space.collect(),
+                Some(c) => {
+                    let space: SearchSpace = space.collect();
+                    c.into_iter().filter(|(n, d)| space.get(n) == Some(d)).collect()
+                }
+            });
+        }
+        common.unwrap_or_default().into_iter().filter(|(_, d)| !d.is_single()).collect()
+    }
+
+    fn sample_relative(
+        &self,
+        study: &StudyView<'_>,
+        trial: &FrozenTrial,
+        search_space: &SearchSpace,
+    ) -> Result<BTreeMap<String, f64>> {
+        let complete: Vec<&FrozenTrial> = study.trials_in(&[TrialState::Complete]).collect();
+        if search_space.is_empty() || complete.len() < self.n_startup_trials {
+            return Ok(BTreeMap::new());
+        }
+        if study.is_multi_objective() {
+            return Err(Error::InvalidArgument(
+                "the GP sampler optimizes a single objective; use TPE or NSGA-II for several".into(),
+            ));
+        }
+        let coordinates: Vec<Coordinate> = search_space.iter().map(|(n, d)| Coordinate::new(n, d)).collect();
+        let dims: Vec<Dim> = coordinates.iter().map(Coordinate::dim).collect();
+        let sign = if study.directions[0] == StudyDirection::Maximize { 1.0 } else { -1.0 };
+        let (mut xs, mut ys, mut violations) = (Vec::new(), Vec::new(), Vec::new());
+        let mut constraint_names: Option<Vec<String>> = None;
+        let mut constraint_values: Vec<Vec<f64>> = Vec::new();
+        for t in &complete {
+            let (Some(x), Some(value)) = (position(&coordinates, &params_of(t)), t.value()) else { continue };
+            xs.push(x);
+            ys.push(sign * value);
+            violations.push(t.constraint_violation());
+            let constraints = t.constraints();
+            if !constraints.is_empty() {
+                let names = constraint_names.get_or_insert_with(|| constraints.keys().cloned().collect());
+                constraint_values.push(names.iter().map(|n| constraints.get(n).copied().unwrap_or(0.0)).collect());
+            } else {
+                constraint_values.push(Vec::new());
+            }
+        }
+        if xs.len() < 2 {
+            return Ok(BTreeMap::new());
+        }
+        let key = hash_str(&search_space.iter().map(|(n, d)| format!("{n}={d}")).collect::<Vec<_>>().join(";"));
+        let warm = self.last_params.lock().unwrap_or_else(|p| p.into_inner()).get(&key).cloned();
+        let options = self.fit_options();
+        // Past a few hundred observations a fit costs more than the rest of
+        // a proposal; the hyperparameters then move little from one trial to
+        // the next, so they are refitted every n / 100 trials and reused in
+        // between.
+        let n = xs.len();
+        let gp = match &warm {
+            Some(params) if n >= 200 && n % (n / 100) != 0 => Gp::with_params(&dims, &xs, &ys, params, &options)?,
+            _ => Gp::fit_with_options(&dims, &xs, &ys, warm.as_ref(), &options)?,
+        };
+        self.last_params.lock().unwrap_or_else(|p| p.into_inner()).insert(key, gp.params().clone());
+        // Running trials: where they are (their recorded relative sample).
+        let pending: Vec<Vec<f64>> = study
+            .trials_in(&[TrialState::Running])
+            .filter(|t| t.number != trial.number)
+            .filter_map(|t| {
+                let mut values = params_of(t);
+                for (name, v) in t.relative_params() {
+                    if let Some(d) = search_space.get(&name) {
+                        values.entry(name).or_insert((d.clone(), v));
+                    }
+                }
+                position(&coordinates, &values)
+            })
+            .collect();
+        // Running trials get the worst value observed so far (a pessimistic
+        // constant liar): the model then expects nothing from their
+        // neighbourhood, and a parallel worker looks elsewhere. (Believing
+        // the posterior mean there instead leaves a noisy model uncertain
+        // enough to propose the same point again.)
+        let model = if pending.is_empty() {
+            gp
+        } else {
+            let worst = ys.iter().copied().fold(f64::INFINITY, f64::min);
+            let (mut lied_xs, mut lied_ys) = (xs.clone(), ys.clone());
+            lied_xs.extend(pending.iter().cloned());
+            lied_ys.extend(std::iter::repeat_n(worst, pending.len()));
+            Gp::with_params(&dims, &lied_xs, &lied_ys, gp.params(), &options)?
+        };
+        // Constraint models, on the trials that recorded every constraint.
+        let constraint_gps: Vec<Gp> = match &constraint_names {
+            Some(names) if constraint_values.iter().all(|c| c.len() == names.len()) => (0..names.len())
+                .map(|i| {
+                    let c: Vec<f64> = constraint_values.iter().map(|v| v[i]).collect();
+                    Gp::fit_with_options(&dims, &xs, &c, None, &FitOptions::default())
+                })
+                .collect::<Result<_>>()?,
+            _ => Vec::new(),
+        };
+        let best_feasible = ys
+            .iter()
+            .zip(&violations)
+            .filter(|(_, v)| **v <= 0.0)
+            .map(|(y, _)| *y)
+            .fold(None, |best: Option<f64>, y| Some(best.map_or(y, |b| b.max(y))));
+        // The lies are the worst values, so the incumbent is the best real one.
+        let acquisition = if constraint_gps.is_empty() {
+            Acquisition::log_ei(&model, model.best_observed_standardized())
+        } else {
+            Acquisition::log_ei(&model, model.best_observed_standardized())
+                .with_constraints(&constraint_gps, best_feasible.map(|b| model.standardize(b)))
+        };
+        // Start the local searches from the best observed points too.
+        let mut order: Vec<usize> = (0..xs.len()).collect();
+        order.sort_by(|&a, &b| ys[b].total_cmp(&ys[a]));
+        let starts: Vec<Vec<f64>> = order.iter().take(5).map(|&i| xs[i].clone()).collect();
+        let point = optimize_acquisition(&acquisition, &dims, mix64(self.seed ^ mix64(trial.number)), &starts);
+        Ok(coordinates.iter().zip(&point).map(|(c, &p)| (c.name().to_owned(), c.value_at(p))).collect())
+    }
+
+    fn sample_independent(
+        &self,
+        study: &StudyView<'_>,
+        trial: &FrozenTrial,
+        name: &str,
+        distribution: &Distribution,
+    ) -> Result<f64> {
+        match self.startup {
+            Some(kind) => Ok(QmcSampler::with_seed(self.seed).kind(kind).sample_for(trial, distribution)),
+            None => RandomSampler::with_seed(self.seed).sample_independent(study, trial, name, distribution),
+        }
+    }
+}
