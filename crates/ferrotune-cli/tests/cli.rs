@@ -176,6 +176,11 @@ fn bad_configs_exit_2_naming_file_key_and_problem_and_write_nothing() {
             vec!["sampler", "n_ei_candidates must be at least 1"],
         ),
         (
+            "bad gp option",
+            base(x, "") + "[sampler]\ntype = \"gp\"\ndeterministic_objective = \"yes\"\n",
+            vec!["sampler.deterministic_objective", "must be true or false"],
+        ),
+        (
             "bad cmaes restart strategy",
             base(x, "") + "[sampler]\ntype = \"cmaes\"\nrestart_strategy = \"lipop\"\n",
             vec!["sampler.restart_strategy", "\"ipop\", \"bipop\" or \"none\""],
@@ -567,6 +572,24 @@ fn a_cmaes_study_from_the_config_closes_in_on_the_optimum() {
     assert!(
         trials.iter().filter(|t| t.system_attrs.contains_key(ferrotune::samplers::CMAES_GENERATION_ATTR)).count() > 50
     );
+}
+
+#[test]
+fn a_gp_study_from_the_config_finds_the_optimum_in_few_trials() {
+    let sb = Sandbox::new();
+    let body = r#"awk -v x="$FERROTUNE_PARAM_X" 'BEGIN { printf "loss=%.9f\n", (x - 0.3) ^ 2 }'"#;
+    let cfg = sb.config("gp", "n_trials = 16", body);
+    let toml = std::fs::read_to_string(&cfg).unwrap().replace(
+        "type = \"random\"\nseed = 1",
+        "type = \"gp\"\nseed = 1\nn_startup_trials = 5\ndeterministic_objective = true",
+    );
+    std::fs::write(&cfg, toml).unwrap();
+    let out = sb.run(&["run", cfg.to_str().unwrap(), "--quiet"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let trials = sb.study("gp").trials().unwrap();
+    assert_eq!(trials.len(), 16);
+    let best = trials.iter().filter_map(|t| t.value()).fold(f64::MAX, f64::min);
+    assert!(best < 1e-4, "best {best}");
 }
 
 #[test]

@@ -579,6 +579,42 @@ def test_cmaes_sampler_optimizes_and_takes_optunas_options():
         ferrotune.samplers.CmaEsSampler(lr_adapt=True)
 
 
+def test_gp_sampler_beats_random_search_on_a_small_budget():
+    def branin(trial):
+        x = trial.suggest_float("x", -5, 10)
+        y = trial.suggest_float("y", 0, 15)
+        b, c = 5.1 / (4 * math.pi**2), 5 / math.pi
+        return (y - b * x * x + c * x - 6) ** 2 + 10 * (1 - 1 / (8 * math.pi)) * math.cos(x) + 10
+
+    gp_regret = random_regret = 0.0
+    for seed in range(2):
+        gp = ferrotune.create_study(sampler=ferrotune.samplers.GPSampler(seed=seed))
+        gp.optimize(branin, n_trials=30)
+        rnd = ferrotune.create_study(sampler=ferrotune.samplers.RandomSampler(seed=seed))
+        rnd.optimize(branin, n_trials=30)
+        gp_regret += gp.best_value - 0.397887
+        random_regret += rnd.best_value - 0.397887
+    assert gp_regret < 0.1 < random_regret
+    # Optuna's options; mixed spaces; constraints through set_constraint.
+    study = ferrotune.create_study(
+        sampler=ferrotune.samplers.GPSampler(seed=1, n_startup_trials=5, deterministic_objective=True, startup="random")
+    )
+
+    def mixed(trial):
+        n = trial.suggest_int("n", 1, 8)
+        kind = trial.suggest_categorical("kind", ["a", "b"])
+        lr = trial.suggest_float("lr", 1e-4, 1, log=True)
+        trial.set_constraint("n_at_most_6", n - 6)
+        return (n - 6) ** 2 + (0 if kind == "b" else 1) + (math.log10(lr) + 2) ** 2
+
+    study.optimize(mixed, n_trials=25)
+    assert study.best_params["kind"] == "b" and study.best_params["n"] == 6
+    with pytest.raises(TypeError, match="set_constraint"):
+        ferrotune.samplers.GPSampler(constraints_func=lambda t: [0.0])
+    with pytest.raises(ValueError, match="startup must be"):
+        ferrotune.samplers.GPSampler(startup="lhs")
+
+
 def test_constraints_are_recorded_and_steer_tpe():
     study = ferrotune.create_study(sampler=ferrotune.samplers.TPESampler(seed=4))
 
