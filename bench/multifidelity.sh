@@ -31,6 +31,9 @@ if [[ "${1:-}" == "--quick" ]]; then
   sk_configs=8
   sk_steps=8
 fi
+# Other seeds, e.g. to confirm figures on curves not seen before:
+# FERROTUNE_MF_SEEDS="4 5 6" bench/multifidelity.sh
+seeds="${FERROTUNE_MF_SEEDS:-$seeds}"
 venv="${FERROTUNE_BENCH_VENV:-bench/.venv}"
 if [[ ! -x "$venv/bin/python" ]]; then
   python3 -m venv "$venv"

@@ -8,6 +8,7 @@ carry the data set, the step unit and the validation size in user_attrs).
 """
 
 import json
+import math
 import os
 import re
 import sys
@@ -105,23 +106,30 @@ def main(path):
                 continue
             share = mean(r["epochs"] / r["full_epochs"] for _, r in rs)
             gaps = [base[f] - r["best"] for f, r in rs]
+            # The standard error of an accuracy measured on n_val rows, at the
+            # baseline's best: how far two equally good models' validation
+            # accuracies typically differ by the luck of the split.
+            acc = mean(base.values())
+            se = math.sqrt(acc * (1 - acc) / n_val) if n_val else None
             summary.append((label, p, share, mean(gaps), max(gaps), pstdev(base.values()) if len(base) > 1 else None,
-                            n_val))
+                            se, n_val))
 
     if not summary:
         return
     print("### Shortfall against running everything (ferrotune)\n")
     print("Best final accuracy of 'none' minus the pruner's, per seed (never negative: a pruned study's")
     print("finished trials are a subset of the baseline's); in validation rows where their number is known.")
-    print("'seed spread' is the standard deviation over seeds of the baseline's best, for scale.\n")
-    print("| source | pruner | epochs | mean shortfall | worst seed | seed spread |")
-    print("|---|---|---|---|---|---|")
-    for label, p, share, gap, worst, spread, n_val in summary:
+    print("'seed spread' is the standard deviation over seeds of the baseline's best, for scale; 'SE' the")
+    print("binomial standard error of a validation accuracy at that level, sqrt(p (1 - p) / n_val): the noise of")
+    print("the measurement itself.\n")
+    print("| source | pruner | epochs | mean shortfall | worst seed | seed spread | SE |")
+    print("|---|---|---|---|---|---|---|")
+    for label, p, share, gap, worst, spread, se, n_val in summary:
         def fmt(x):
             if x is None:
                 return "-"
             return f"{x:.4f} ({x * n_val:.1f} rows)" if n_val else f"{x:.4f}"
-        print(f"| {label} | {p} | {share:.1%} | {fmt(gap)} | {fmt(worst)} | {fmt(spread)} |")
+        print(f"| {label} | {p} | {share:.1%} | {fmt(gap)} | {fmt(worst)} | {fmt(spread)} | {fmt(se)} |")
 
 
 if __name__ == "__main__":
