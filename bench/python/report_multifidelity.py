@@ -48,6 +48,11 @@ def describe(source, path):
 
 def main(path):
     rows = [json.loads(l) for l in open(path) if l.strip()]
+    for r in rows:
+        # No trial ran to the end (a pruner stopped them all): the Rust replay
+        # writes null for its NaN best, the Python one NaN.
+        if r.get("best") is None:
+            r["best"] = float("nan")
     by = defaultdict(dict)  # (file, pruner) -> engine -> row
     files_of = defaultdict(list)  # source -> files, in order of appearance
     pruners = []
@@ -126,7 +131,7 @@ def main(path):
     print("|---|---|---|---|---|---|---|")
     for label, p, share, gap, worst, spread, se, n_val in summary:
         def fmt(x):
-            if x is None:
+            if x is None or math.isnan(x):
                 return "-"
             return f"{x:.4f} ({x * n_val:.1f} rows)" if n_val else f"{x:.4f}"
         print(f"| {label} | {p} | {share:.1%} | {fmt(gap)} | {fmt(worst)} | {fmt(spread)} | {fmt(se)} |")
