@@ -629,14 +629,8 @@ fn build_tpe(table: &toml::Table, seed: Option<u64>, err: &ErrFn<'_>) -> Result<
     }
     for (key, value) in table {
         let at = |problem: String| err(&format!("sampler.{key}"), problem);
-        let count = || match value {
-            toml::Value::Integer(i) if *i >= 0 => Ok(*i as usize),
-            other => Err(at(format!("must be a non-negative integer, got {other}"))),
-        };
-        let flag = || match value {
-            toml::Value::Boolean(b) => Ok(*b),
-            other => Err(at(format!("must be true or false, got {other}"))),
-        };
+        let count = || option_count(value).map_err(at);
+        let flag = || option_flag(value).map_err(at);
         builder = match key.as_str() {
             "n_startup_trials" => builder.n_startup_trials(count()?),
             "n_ei_candidates" => builder.n_ei_candidates(count()?),
@@ -646,11 +640,7 @@ fn build_tpe(table: &toml::Table, seed: Option<u64>, err: &ErrFn<'_>) -> Result<
             "constant_liar" => builder.constant_liar(flag()?),
             "consider_magic_clip" => builder.consider_magic_clip(flag()?),
             "consider_endpoints" => builder.consider_endpoints(flag()?),
-            "prior_weight" => builder.prior_weight(match value {
-                toml::Value::Integer(i) => *i as f64,
-                toml::Value::Float(f) => *f,
-                other => return Err(at(format!("must be a number, got {other}"))),
-            }),
+            "prior_weight" => builder.prior_weight(option_number(value).map_err(at)?),
             _ => builder,
         };
     }
@@ -665,15 +655,10 @@ fn build_gp(table: &toml::Table, seed: Option<u64>, err: &ErrFn<'_>) -> Result<G
     }
     for (key, value) in table {
         let at = |problem: String| err(&format!("sampler.{key}"), problem);
-        let flag = || match value {
-            toml::Value::Boolean(b) => Ok(*b),
-            other => Err(at(format!("must be true or false, got {other}"))),
-        };
+        let count = || option_count(value).map_err(at);
+        let flag = || option_flag(value).map_err(at);
         builder = match key.as_str() {
-            "n_startup_trials" => builder.n_startup_trials(match value {
-                toml::Value::Integer(i) if *i >= 0 => *i as usize,
-                other => return Err(at(format!("must be a non-negative integer, got {other}"))),
-            }),
+            "n_startup_trials" => builder.n_startup_trials(count()?),
             "deterministic_objective" => builder.deterministic_objective(flag()?),
             "robust_output" => builder.robust_output(flag()?),
             "startup" => builder.startup_qmc(startup_design(value).map_err(at)?),
@@ -681,6 +666,31 @@ fn build_gp(table: &toml::Table, seed: Option<u64>, err: &ErrFn<'_>) -> Result<G
         };
     }
     builder.build().map_err(|e| err("sampler", e.to_string()))
+}
+
+/// A sampler option that must be a non-negative integer.
+fn option_count(value: &toml::Value) -> Result<usize, String> {
+    match value {
+        toml::Value::Integer(i) if *i >= 0 => Ok(*i as usize),
+        other => Err(format!("must be a non-negative integer, got {other}")),
+    }
+}
+
+/// A sampler option that must be true or false.
+fn option_flag(value: &toml::Value) -> Result<bool, String> {
+    match value {
+        toml::Value::Boolean(b) => Ok(*b),
+        other => Err(format!("must be true or false, got {other}")),
+    }
+}
+
+/// A sampler option that must be a number (an integer is taken as one).
+fn option_number(value: &toml::Value) -> Result<f64, String> {
+    match value {
+        toml::Value::Integer(i) => Ok(*i as f64),
+        toml::Value::Float(f) => Ok(*f),
+        other => Err(format!("must be a number, got {other}")),
+    }
 }
 
 /// `startup = "random" | "sobol" | "halton"`: where a model-based sampler's
@@ -710,14 +720,8 @@ fn build_cmaes(
     }
     for (key, value) in table {
         let at = |problem: String| err(&format!("sampler.{key}"), problem);
-        let count = || match value {
-            toml::Value::Integer(i) if *i >= 0 => Ok(*i as usize),
-            other => Err(at(format!("must be a non-negative integer, got {other}"))),
-        };
-        let flag = || match value {
-            toml::Value::Boolean(b) => Ok(*b),
-            other => Err(at(format!("must be true or false, got {other}"))),
-        };
+        let count = || option_count(value).map_err(at);
+        let flag = || option_flag(value).map_err(at);
         builder = match key.as_str() {
             "n_startup_trials" => builder.n_startup_trials(count()?),
             "popsize" => builder.population_size(count()?),
@@ -725,11 +729,7 @@ fn build_cmaes(
             "use_separable_cma" => builder.separable(flag()?),
             "with_margin" => builder.with_margin(flag()?),
             "consider_pruned_trials" => builder.consider_pruned_trials(flag()?),
-            "sigma0" => builder.sigma0(match value {
-                toml::Value::Integer(i) => *i as f64,
-                toml::Value::Float(f) => *f,
-                other => return Err(at(format!("must be a number, got {other}"))),
-            }),
+            "sigma0" => builder.sigma0(option_number(value).map_err(at)?),
             "restart_strategy" => builder.restart(match value {
                 toml::Value::String(s) if s == "ipop" => Restart::Ipop,
                 toml::Value::String(s) if s == "bipop" => Restart::Bipop,

@@ -137,12 +137,7 @@ impl PyTpeSampler {
                 "constraints_func is not supported (Optuna deprecated it in 5.0): call trial.set_constraint(name, value) in the objective",
             ));
         }
-        let startup_qmc = match startup {
-            "random" => None,
-            other => Some(other.parse::<QmcKind>().map_err(|_| {
-                PyValueError::new_err(format!("startup must be 'random', 'sobol' or 'halton', got '{other}'"))
-            })?),
-        };
+        let startup_qmc = startup_design(startup)?;
         let mut builder = TpeSampler::builder()
             .n_startup_trials(n_startup_trials)
             .startup_qmc(startup_qmc)
@@ -348,12 +343,7 @@ impl PyGpSampler {
                 "constraints_func is not supported: call trial.set_constraint(name, value) in the objective",
             ));
         }
-        let startup_qmc = match startup {
-            "random" => None,
-            other => Some(other.parse::<QmcKind>().map_err(|_| {
-                PyValueError::new_err(format!("startup must be 'random', 'sobol' or 'halton', got '{other}'"))
-            })?),
-        };
+        let startup_qmc = startup_design(startup)?;
         let mut builder = GpSampler::builder()
             .n_startup_trials(n_startup_trials)
             .deterministic_objective(deterministic_objective)
@@ -363,6 +353,17 @@ impl PyGpSampler {
         }
         let sampler = builder.build().py_err()?;
         Ok((PyGpSampler, PySampler { inner: Arc::new(sampler) }))
+    }
+}
+
+/// `startup="random" | "sobol" | "halton"`: where a model-based sampler's
+/// first trials come from.
+fn startup_design(startup: &str) -> PyResult<Option<QmcKind>> {
+    match startup {
+        "random" => Ok(None),
+        other => other.parse::<QmcKind>().map(Some).map_err(|_| {
+            PyValueError::new_err(format!("startup must be 'random', 'sobol' or 'halton', got '{other}'"))
+        }),
     }
 }
 
