@@ -133,16 +133,64 @@ impl KernelParams {
 }
 
 /// Matérn 5/2 correlation as a function of the squared distance `r2`.
+#[inline]
 pub(crate) fn matern52(r2: f64) -> f64 {
     let s = (5.0 * r2).sqrt();
-    (1.0 + s + 5.0 / 3.0 * r2) * (-s).exp()
+    (1.0 + s + 5.0 / 3.0 * r2) * exp_nonpositive(-s)
 }
 
-/// Derivative of [`matern52`] with respect to `r2` (not `r`): finite at 0,
-/// where the derivative with respect to `r` would need 0/0 care.
-pub(crate) fn matern52_deriv(r2: f64) -> f64 {
+/// [`matern52`] and its derivative with respect to `r2` (not `r`: finite
+/// at 0, where the derivative with respect to `r` would need 0/0 care),
+/// sharing one exponential.
+#[inline]
+pub(crate) fn matern52_with_deriv(r2: f64) -> (f64, f64) {
     let s = (5.0 * r2).sqrt();
-    -5.0 / 6.0 * (1.0 + s) * (-s).exp()
+    let e = exp_nonpositive(-s);
+    ((1.0 + s + 5.0 / 3.0 * r2) * e, -5.0 / 6.0 * (1.0 + s) * e)
+}
+
+/// `exp(x)` for `x <= 0`, to within 2 ulp, without a call into libm so that
+/// loops over slices vectorize: `x = k·ln 2 + r` with `|r| <= ln 2 / 2`,
+/// a degree-12 Taylor polynomial for `e^r` (truncation below 2e-16
+/// relative), and `2^k` assembled in the exponent bits. Arguments below
+/// -708 (where `e^x` leaves the normal range) give `e^-708 ≈ 3e-308`
+/// instead of a subnormal or 0: a kernel value that small is 0 to every sum
+/// it enters. NaN also maps there (`f64::max` drops a NaN operand).
+#[inline(always)]
+pub(crate) fn exp_nonpositive(x: f64) -> f64 {
+    // Round-to-nearest by the 1.5·2⁵² trick: pure arithmetic, no libm call.
+    const ROUNDER: f64 = 6_755_399_441_055_744.0;
+    // ln 2 split so that k · LN2_HI is exact for |k| < 2¹¹ (fdlibm's split:
+    // LN2_HI keeps the top 32 bits of ln 2, LN2_LO the rest).
+    const LN2_HI: f64 = f64::from_bits(0x3FE6_2E42_FEE0_0000);
+    const LN2_LO: f64 = f64::from_bits(0x3DEA_39EF_3579_3C76);
+    // Not `clamp`, which keeps a NaN: this maps it to -708.
+    #[allow(clippy::manual_clamp)]
+    let x = x.max(-708.0).min(0.0);
+    let t = x * std::f64::consts::LOG2_E + ROUNDER;
+    let k = t - ROUNDER;
+    let r = (x - k * LN2_HI) - k * LN2_LO;
+    // Horner, coefficients 1/j! for j = 12 down to 0.
+    let mut p = 1.0 / 479_001_600.0;
+    for c in [
+        1.0 / 39_916_800.0,
+        1.0 / 3_628_800.0,
+        1.0 / 362_880.0,
+        1.0 / 40_320.0,
+        1.0 / 5_040.0,
+        1.0 / 720.0,
+        1.0 / 120.0,
+        1.0 / 24.0,
+        1.0 / 6.0,
+        0.5,
+        1.0,
+        1.0,
+    ] {
+        p = p * r + c;
+    }
+    // k is the integer difference of t's and ROUNDER's mantissas.
+    let k_int = t.to_bits() as i64 - ROUNDER.to_bits() as i64;
+    p * f64::from_bits(((k_int + 1023) as u64) << 52)
 }
 
 /// Per-dimension squared-distance contribution between coordinates `a` and `b`.
@@ -160,12 +208,46 @@ pub(crate) fn term(is_categorical: bool, a: f64, b: f64) -> f64 {
     }
 }
 
-/// Weighted squared distance `r²` between two points.
-#[inline]
-pub(crate) fn sq_dist(is_cat: &[bool], inv_ls: &[f64], a: &[f64], b: &[f64]) -> f64 {
-    let mut r2 = 0.0;
-    for (((&c, &w), &u), &v) in is_cat.iter().zip(inv_ls).zip(a).zip(b) {
-        r2 += w * term(c, u, v);
+#[cfg(test)]
+mod exp_tests {
+    use super::*;
+
+    #[test]
+    fn the_fast_exponential_matches_libm_to_a_few_ulp() {
+        let mut worst = 0.0f64;
+        // Every scale from -708 to 0, including the rounding boundaries
+        // k ± 1/2 of the range reduction.
+        let mut xs: Vec<f64> = (0..200_000).map(|i| -708.0 * (i as f64 / 199_999.0)).collect();
+        xs.extend((0..1021).flat_map(|k| {
+            let b = -(k as f64 + 0.5) * std::f64::consts::LN_2;
+            [b, b * (1.0 + 1e-15), b * (1.0 - 1e-15)]
+        }));
+        xs.extend([0.0, -0.0, -1e-300, -1e-10, -0.5, -1.0]);
+        for x in xs {
+            let want = x.exp();
+            let got = exp_nonpositive(x);
+            let rel = (got - want).abs() / want;
+            worst = worst.max(rel);
+        }
+        assert!(worst < 5e-16, "worst relative error {worst:e}");
+        assert_eq!(exp_nonpositive(0.0), 1.0);
+        // Below the normal range: tiny, finite, never negative.
+        for x in [-709.0, -1e6, f64::NEG_INFINITY, f64::NAN] {
+            let v = exp_nonpositive(x);
+            assert!((0.0..1e-307).contains(&v), "{x} -> {v}");
+        }
     }
-    r2
+
+    #[test]
+    fn matern_value_and_derivative_agree_with_finite_differences() {
+        for r2 in [0.0, 1e-6, 0.01, 0.3, 1.0, 4.0, 30.0] {
+            let (v, d) = matern52_with_deriv(r2);
+            assert_eq!(v, matern52(r2));
+            let s = (5.0f64 * r2).sqrt();
+            assert!((v - (1.0 + s + 5.0 / 3.0 * r2) * (-s).exp()).abs() < 1e-15);
+            let h = 1e-6 * r2.max(1e-3);
+            let fd = (matern52(r2 + h) - matern52((r2 - h).max(0.0))) / (r2 + h - (r2 - h).max(0.0));
+            assert!((d - fd).abs() < 1e-6 * fd.abs().max(1e-3), "r2 = {r2}: {d} vs {fd}");
+        }
+    }
 }

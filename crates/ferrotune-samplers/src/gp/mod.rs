@@ -10,6 +10,7 @@ mod linalg;
 pub mod model;
 pub mod optimize;
 mod sampler;
+mod simd;
 #[cfg(test)]
 mod tests;
 

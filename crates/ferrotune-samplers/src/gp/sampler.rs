@@ -14,7 +14,8 @@ use ferrotune_core::{
     Distribution, Error, FrozenTrial, Result, Sampler, SearchSpace, StudyDirection, StudyView, TrialState,
 };
 
-use super::{optimize_acquisition, Acquisition, Dim, FitOptions, Gp, KernelParams, OutputTransform};
+use super::model::WarmStart;
+use super::{optimize_acquisition, Acquisition, Dim, FitOptions, Gp, OutputTransform};
 use crate::cmaes::space::Axis;
 use crate::{hash_str, mix64, random_seed, QmcKind, QmcSampler, RandomSampler};
 
@@ -34,9 +35,9 @@ pub struct GpSampler {
     startup: Option<QmcKind>,
     deterministic_objective: bool,
     robust_output: bool,
-    /// The last fitted hyperparameters per search space: a warm start for
-    /// the next fit (the default start is tried too, and the better kept).
-    last_params: Arc<Mutex<BTreeMap<u64, KernelParams>>>,
+    /// The last fit per search space (hyperparameters and the optimizer's
+    /// curvature): a warm start for the next fit.
+    last_fit: Arc<Mutex<BTreeMap<u64, WarmStart>>>,
 }
 
 impl std::fmt::Debug for GpSampler {
@@ -101,7 +102,7 @@ impl GpSampler {
                 startup: Some(QmcKind::Sobol),
                 deterministic_objective: false,
                 robust_output: true,
-                last_params: Arc::default(),
+                last_fit: Arc::default(),
             },
         }
     }
@@ -282,18 +283,21 @@ impl Sampler for GpSampler {
             return Ok(BTreeMap::new());
         }
         let key = hash_str(&search_space.iter().map(|(n, d)| format!("{n}={d}")).collect::<Vec<_>>().join(";"));
-        let warm = self.last_params.lock().unwrap_or_else(|p| p.into_inner()).get(&key).cloned();
+        let warm = self.last_fit.lock().unwrap_or_else(|p| p.into_inner()).get(&key).cloned();
         let options = self.fit_options();
         // Past a few hundred observations a fit costs more than the rest of
         // a proposal; the hyperparameters then move little from one trial to
         // the next, so they are refitted every n / 100 trials and reused in
         // between.
         let n = xs.len();
-        let gp = match &warm {
-            Some(params) if n >= 200 && n % (n / 100) != 0 => Gp::with_params(&dims, &xs, &ys, params, &options)?,
-            _ => Gp::fit_with_options(&dims, &xs, &ys, warm.as_ref(), &options)?,
+        let gp = match warm {
+            Some(warm) if n >= 200 && n % (n / 100) != 0 => Gp::with_params(&dims, &xs, &ys, &warm.params, &options)?,
+            warm => {
+                let (gp, fitted) = Gp::fit_warm(&dims, &xs, &ys, warm, &options)?;
+                self.last_fit.lock().unwrap_or_else(|p| p.into_inner()).insert(key, fitted);
+                gp
+            }
         };
-        self.last_params.lock().unwrap_or_else(|p| p.into_inner()).insert(key, gp.params().clone());
         // Running trials: where they are (their recorded relative sample).
         let pending: Vec<Vec<f64>> = study
             .trials_in(&[TrialState::Running])
