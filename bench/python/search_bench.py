@@ -115,6 +115,7 @@ def estimate(job: Job) -> float:
         ("optuna", "tpe"): 1.0 + 0.0045 * n,
         ("hyperopt", "tpe"): 3.0 + 0.0075 * n,
         ("optuna", "gp"): 35.0 if dim <= 2 else 65.0,  # with greenlet (batched L-BFGS-B)
+        ("hebo", "gp"): 2000.0,
         ("optuna", "grid"): 1.0 + 0.022 * n,
         ("optuna", "cmaes"): 0.7,
         ("optuna", "qmc"): 0.7,
