@@ -640,13 +640,7 @@ impl FitData {
                 pi += 1;
             }
         }
-        let g_rho: Vec<f64> = self
-            .terms
-            .chunks_exact(n_pairs.max(1))
-            .map(|column| dot(column, &weight_der))
-            .chain(std::iter::repeat(0.0))
-            .take(d)
-            .collect();
+        let g_rho: Vec<f64> = (0..d).map(|j| dot(&self.terms[j * n_pairs..][..n_pairs], &weight_der)).collect();
         for j in 0..d {
             grad[j] = g_rho[j] * rho[j];
         }

@@ -3,8 +3,9 @@
 //!
 //! Each proposal fits a GP to the complete trials (log expected
 //! improvement, Matérn 5/2 with one lengthscale per parameter, MAP
-//! hyperparameters; see the sibling modules), treats running trials as
-//! pending points (Kriging believer) so parallel workers spread out, and
+//! hyperparameters; see the sibling modules), tells running trials the
+//! worst value seen (a pessimistic constant liar) so parallel workers
+//! spread out, and
 //! weighs in the probability of feasibility when trials record constraints.
 
 use std::collections::BTreeMap;
