@@ -1,10 +1,20 @@
 """Markdown report and PNG plots from the raw JSONL rows of search_bench.py.
 
-Normalized score (bayesmark's): per problem, 0 is the mean final best of
-random search (the runs of the baseline methods, ferrotune-random and
-optuna-random), 1 the best final value any method reached in any run;
-score = (random_mean - method_best) / (random_mean - best_any), all values
-minimized. BBOB values are log10 of the regret (floored at 1e-8) before this;
+Normalized score: bayesmark's mean score. Per problem, every run's final
+best is clipped at the median value of a single random-search evaluation
+(pooled over every trial of the baseline methods, ferrotune-random and
+optuna-random) and mapped to a loss in [0, 1]:
+loss = (min(final, clip) - best_any) / (clip - best_any), where best_any is
+the best final value any method reached in any run. A method's score for
+one seed is 1 - (its mean loss over problems) / (random search's mean loss
+over the same problems): 0 is random search, 1 is the best value found on
+every problem. Clipping bounds what one failed run can cost, and the
+division happens once over the whole suite, not per problem, so a problem
+on which random search is already within a hair of the best cannot turn one
+stuck run into a swing of the suite's mean (the per-problem ratio this
+replaced, (random_mean - final) / (random_mean - best_any), scored one such
+run -49; it is still reported beside the score). All values are minimized;
+BBOB values are log10 of the regret (floored at 1e-8) before this,
 scikit-learn losses are used as they are.
 """
 
@@ -119,8 +129,17 @@ class Suite:
         self.baseline = [m for m in BASELINE_METHODS if m in present]
         if not self.baseline:  # fall back to any random search
             self.baseline = sorted(m for m in present if m.endswith("-random"))
+        # Every single evaluation of random search, scaled: their median is
+        # the clip (the value a method is no worse than by doing anything).
+        random_evaluations: dict[str, list[float]] = defaultdict(list)
+        for r in rows:
+            if r["method"] in self.baseline:
+                random_evaluations[r["problem"]].extend(scale(r["problem"], v) for v in r["values"])
         self.excluded: list[str] = []
-        self.scores: dict[str, dict[str, dict[int, float]]] = {}  # problem -> method -> seed -> score
+        # problem -> method -> seed -> clipped loss in [0, 1], and the same
+        # for the per-problem ratio this score replaced
+        self.losses: dict[str, dict[str, dict[int, float]]] = {}
+        self.ratios: dict[str, dict[str, dict[int, float]]] = {}
         for p in self.problems:
             base_vals = [v for m in self.baseline for v in self.final[p].get(m, {}).values()]
             all_vals = [v for m in self.final[p] for v in self.final[p][m].values()]
@@ -128,12 +147,32 @@ class Suite:
                 self.excluded.append(p)
                 continue
             base, best = float(np.mean(base_vals)), min(all_vals)
+            clip = float(np.median(random_evaluations[p]))
             if base - best <= 1e-12 * max(1.0, abs(base)):
                 self.excluded.append(p)  # random search already found the best: no signal
                 continue
-            self.scores[p] = {
+            self.losses[p] = {
+                m: {s: (min(v, clip) - best) / (clip - best) for s, v in by_seed.items()}
+                for m, by_seed in self.final[p].items()
+            }
+            self.ratios[p] = {
                 m: {s: (base - v) / (base - best) for s, v in by_seed.items()} for m, by_seed in self.final[p].items()
             }
+        # Random search's expected loss per problem: the reference each
+        # method's suite-wide loss is divided by.
+        self.random_loss = {
+            p: float(np.mean([v for m in self.baseline for v in by_method.get(m, {}).values()]))
+            for p, by_method in self.losses.items()
+        }
+
+    def seed_score(self, method: str, seed: int) -> float | None:
+        """1 - the method's mean clipped loss over the problems it ran with
+        this seed / random search's mean loss over the same problems."""
+        ps = [p for p in self.losses if seed in self.losses[p].get(method, {})]
+        reference = sum(self.random_loss[p] for p in ps)
+        if not ps or reference <= 0.0:
+            return None
+        return 1.0 - sum(self.losses[p][method][seed] for p in ps) / reference
 
     def summary(self) -> list[dict[str, Any]]:
         from scipy.stats import rankdata  # noqa: PLC0415
@@ -146,11 +185,12 @@ class Suite:
                 ranks[m].append(float(rk))
         out = []
         for m in self.methods:
-            per_seed = []
+            per_seed = [x for s in self.seeds if (x := self.seed_score(m, s)) is not None]
+            ratio_per_seed = []
             for s in self.seeds:
-                vals = [self.scores[p][m][s] for p in self.scores if s in self.scores[p].get(m, {})]
+                vals = [self.ratios[p][m][s] for p in self.ratios if s in self.ratios[p].get(m, {})]
                 if vals:
-                    per_seed.append(float(np.mean(vals)))
+                    ratio_per_seed.append(float(np.mean(vals)))
             mine = [r for r in self.rows if r["method"] == m]
             out.append(
                 {
@@ -160,6 +200,7 @@ class Suite:
                     "se": float(np.std(per_seed, ddof=1) / math.sqrt(len(per_seed)))
                     if len(per_seed) > 1
                     else float("nan"),
+                    "ratio": float(np.mean(ratio_per_seed)) if ratio_per_seed else float("nan"),
                     "rank": float(np.mean(ranks[m])) if ranks[m] else float("nan"),
                     "n_problems": len({r["problem"] for r in mine}),
                     "sampler_ms": float(np.median([r["sampler_ms_per_trial"] for r in mine])),
@@ -176,9 +217,15 @@ def suite_section(suite: Suite, prefix: str, report_dir: str) -> str:
     value = "log10 of regret (floored at -8)" if first.startswith("bbob") else "loss"
     out.append(
         f"{len(suite.problems)} problems, {len(suite.seeds)} seed(s) per method and problem. "
-        f"Normalized score: 0 = mean final best of random search ({', '.join(suite.baseline)}), "
-        f"1 = best value any method found on that problem; computed on the {value}, averaged over "
-        f"problems, ± standard error over seeds. Rank: by mean final best on each problem "
+        f"Normalized score (bayesmark's mean score): each run's final {value} is clipped at the "
+        f"median of a single random evaluation and scaled to a loss, 0 at the best value any method "
+        f"found on that problem, 1 at the clip; score = 1 - mean loss over problems / random "
+        f"search's ({', '.join(suite.baseline)}) mean loss over the same problems, so 0 = random "
+        f"search, 1 = the best value on every problem; ± standard error over seeds. Per-problem "
+        f"ratio (the score before 2026-11-24): (random search's mean final best - final best) / "
+        f"(random search's mean - best value found), averaged over problems; unbounded below, so "
+        f"one stuck run on a problem where random search is close to the best can dominate it. "
+        f"Rank: by mean final best on each problem "
         f"(1 = best), averaged over problems. Sampler ms/trial: median over runs of "
         f"(wall time - time in the objective) / trials.\n"
     )
@@ -193,13 +240,14 @@ def suite_section(suite: Suite, prefix: str, report_dir: str) -> str:
             d["method"],
             d["version"],
             f"{fmt(d['score'])} ± {fmt(d['se'])}" if not math.isnan(d["se"]) else fmt(d["score"]),
+            fmt(d["ratio"]),
             fmt(d["rank"], 2),
             str(d["n_problems"]),
             fmt_ms(d["sampler_ms"]),
         ]
         for d in summary
     ]
-    out.append(table(["method", "version", "normalized score", "mean rank", "problems", "sampler ms/trial"], body))
+    out.append(table(["method", "version", "normalized score", "per-problem ratio", "mean rank", "problems", "sampler ms/trial"], body))
     png = f"{prefix}-scores-{suite.name}.png"
     if plot_scores(suite, summary, os.path.join(report_dir, png)):
         out.append(f"\n![normalized scores, {suite.name}]({png})\n")
@@ -327,7 +375,7 @@ def plot_scores(suite: Suite, summary: list[dict[str, Any]], path: str) -> bool:
     ax.set_yticks(y, [d["method"] for d in rows], fontsize=9)
     ax.axvline(0, color="black", linewidth=0.8)
     ax.axvline(1, color="grey", linewidth=0.8, linestyle="--")
-    ax.set_xlabel("normalized score (0 = random search, 1 = best found by any method)")
+    ax.set_xlabel("normalized score (0 = random search, 1 = best found by any method on every problem)")
     ax.set_title(f"{SUITE_TITLES.get(suite.name, suite.name)}: {suite.budget} trials", fontsize=10)
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
