@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use ferrotune_core::{Distribution, FrozenTrial, SearchSpace, StudyView, TrialState};
 
+use super::buffers::Buffers;
 use super::internal_value;
 
 const FINISHED: [TrialState; 2] = [TrialState::Complete, TrialState::Pruned];
@@ -29,23 +30,33 @@ struct Column {
 }
 
 impl Column {
+    /// The trial's value (NaN: the trial does not have the parameter).
+    #[inline]
     fn value(&mut self, trial: &FrozenTrial, name: &str, distribution: &Distribution) -> f64 {
+        let n = trial.number as usize;
+        match self.computed.get(n) {
+            Some(true) => self.values[n],
+            _ => self.compute(trial, name, distribution),
+        }
+    }
+
+    /// Reads a value not seen yet (once per trial and column).
+    #[cold]
+    fn compute(&mut self, trial: &FrozenTrial, name: &str, distribution: &Distribution) -> f64 {
         let n = trial.number as usize;
         if self.values.len() <= n {
             self.values.resize(n + 1, f64::NAN);
             self.computed.resize(n + 1, false);
         }
-        if !self.computed[n] {
-            let v = internal_value(trial, &BTreeMap::new(), name, distribution).unwrap_or(f64::NAN);
-            self.values[n] = v;
-            self.computed[n] = true;
-            if !v.is_nan() {
-                let key = (v, n as u32);
-                let at = self.sorted.partition_point(|e| e.0.total_cmp(&key.0).then(e.1.cmp(&key.1)).is_lt());
-                self.sorted.insert(at, key);
-            }
+        let v = internal_value(trial, &BTreeMap::new(), name, distribution).unwrap_or(f64::NAN);
+        self.values[n] = v;
+        self.computed[n] = true;
+        if !v.is_nan() {
+            let key = (v, n as u32);
+            let at = self.sorted.partition_point(|e| e.0.total_cmp(&key.0).then(e.1.cmp(&key.1)).is_lt());
+            self.sorted.insert(at, key);
         }
-        self.values[n]
+        v
     }
 }
 
@@ -59,6 +70,14 @@ pub(crate) struct Observations {
     pub(crate) orders: Vec<Vec<u32>>,
 }
 
+impl Observations {
+    /// Hands the arrays back to `buffers`.
+    pub(crate) fn recycle(self, buffers: &mut Buffers) {
+        self.columns.into_iter().for_each(|c| buffers.give_f64s(c));
+        self.orders.into_iter().for_each(|o| buffers.give_u32s(o));
+    }
+}
+
 /// Below this many rows, sorting is cheaper than filtering the memo's order.
 const SMALL: usize = 64;
 
@@ -70,10 +89,15 @@ pub(crate) struct Memo {
     ids: Vec<Option<i64>>,
     /// By trial number: index of the trial's parameter set in `spaces`.
     space_of: Vec<usize>,
+    /// By trial number: the finished trial's total constraint violation
+    /// (read from a map of system attributes otherwise, on every split).
+    violations: Vec<f64>,
     /// Distinct parameter sets (names and distributions) of finished trials.
     spaces: Vec<SearchSpace>,
     /// By parameter name and distribution (its display form, which is exact).
     columns: HashMap<(String, String), Column>,
+    /// Arrays of the last proposal, for the next one (not memoized values).
+    pub(crate) buffers: Buffers,
 }
 
 impl Memo {
@@ -87,6 +111,7 @@ impl Memo {
             if n >= self.ids.len() {
                 self.ids.resize(n + 1, None);
                 self.space_of.resize(n + 1, 0);
+                self.violations.resize(n + 1, 0.0);
             }
             match self.ids[n] {
                 Some(id) if id == t.trial_id => {}
@@ -98,8 +123,18 @@ impl Memo {
                 None => {
                     self.ids[n] = Some(t.trial_id);
                     self.space_of[n] = self.intern(t);
+                    self.violations[n] = t.constraint_violation();
                 }
             }
+        }
+    }
+
+    /// The total constraint violation of a finished trial of the synced
+    /// study (computed here for one that is not remembered).
+    pub(crate) fn violation(&self, trial: &FrozenTrial) -> f64 {
+        match self.ids.get(trial.number as usize) {
+            Some(Some(id)) if *id == trial.trial_id => self.violations[trial.number as usize],
+            _ => trial.constraint_violation(),
         }
     }
 
@@ -136,39 +171,56 @@ impl Memo {
         let keys: Vec<(String, String)> = space.iter().map(|(n, d)| (n.clone(), d.to_string())).collect();
         let mut columns: Vec<Column> = keys.iter().map(|k| self.columns.remove(k).unwrap_or_default()).collect();
         let params: Vec<(&String, &Distribution)> = space.iter().collect();
-        let mut out = vec![Vec::with_capacity(trials.len()); params.len()];
-        // Per row: the trial number, or None for a running trial.
-        let mut row_numbers: Vec<Option<u32>> = Vec::with_capacity(trials.len());
-        let mut row = Vec::with_capacity(params.len());
-        for t in trials {
-            row.clear();
-            let finished = FINISHED.contains(&t.state);
-            if finished {
-                for (column, (name, distribution)) in columns.iter_mut().zip(&params) {
-                    let v = column.value(t, name, distribution);
-                    if v.is_nan() {
-                        break;
-                    }
-                    row.push(v);
+        let mut out: Vec<Vec<f64>> = params.iter().map(|_| self.buffers.f64s()).collect();
+        // Running trials' recorded values, read once each (they are few).
+        let running: Vec<Option<BTreeMap<String, f64>>> =
+            trials.iter().map(|t| (!FINISHED.contains(&t.state)).then(|| t.relative_params())).collect();
+        // Column by column: each memo column is read in trial order, and a
+        // missing value (a parameter the trial did not have) is NaN here.
+        for ((values, column), (name, distribution)) in out.iter_mut().zip(&mut columns).zip(&params) {
+            values.extend(trials.iter().zip(&running).map(|(t, relative)| match relative {
+                None => column.value(t, name, distribution),
+                Some(relative) => internal_value(t, relative, name, distribution).unwrap_or(f64::NAN),
+            }));
+        }
+        // A row counts only if the trial has every parameter of the space.
+        let mut complete = vec![true; trials.len()];
+        let mut any_missing = false;
+        for values in &out {
+            for (keep, v) in complete.iter_mut().zip(values) {
+                if v.is_nan() {
+                    *keep = false;
+                    any_missing = true;
                 }
-            } else {
-                let relative = t.relative_params();
-                for (name, distribution) in &params {
-                    match internal_value(t, &relative, name, distribution) {
-                        Some(v) => row.push(v),
-                        None => break,
-                    }
-                }
-            }
-            if row.len() == params.len() {
-                for (column, &v) in out.iter_mut().zip(&row) {
-                    column.push(v);
-                }
-                row_numbers.push(finished.then_some(t.number as u32));
             }
         }
+        if any_missing {
+            for values in &mut out {
+                let mut row = 0;
+                values.retain(|_| {
+                    row += 1;
+                    complete[row - 1]
+                });
+            }
+        }
+        // Per row: the trial number, or None for a running trial.
+        let row_numbers: Vec<Option<u32>> = trials
+            .iter()
+            .zip(&running)
+            .zip(&complete)
+            .filter(|(_, keep)| **keep)
+            .map(|((t, relative), _)| relative.is_none().then_some(t.number as u32))
+            .collect();
         let rows = RowIndex::new(&row_numbers);
-        let orders = out.iter().zip(&columns).map(|(values, column)| value_order(values, &rows, column)).collect();
+        let orders = out
+            .iter()
+            .zip(&columns)
+            .map(|(values, column)| {
+                let mut order = self.buffers.u32s();
+                value_order(values, &rows, column, &mut order);
+                order
+            })
+            .collect();
         for (key, column) in keys.into_iter().zip(columns) {
             self.columns.insert(key, column);
         }
@@ -202,18 +254,19 @@ impl RowIndex {
     }
 }
 
-/// The rows of `values` in value order, ties in row order.
-fn value_order(values: &[f64], rows: &RowIndex, column: &Column) -> Vec<u32> {
+/// The rows of `values` in value order, ties in row order, into `merged`
+/// (empty).
+fn value_order(values: &[f64], rows: &RowIndex, column: &Column, merged: &mut Vec<u32>) {
     let by_value = |a: &u32, b: &u32| values[*a as usize].total_cmp(&values[*b as usize]).then(a.cmp(b));
     if rows.n_rows < SMALL {
-        let mut order: Vec<u32> = (0..values.len() as u32).collect();
-        order.sort_unstable_by(by_value);
-        return order;
+        merged.extend(0..values.len() as u32);
+        merged.sort_unstable_by(by_value);
+        return;
     }
     // Finished rows come in trial order, so the memo's (value, number)
     // order restricted to them is their (value, row) order.
     let row_of = &rows.row_of_number;
-    let mut merged = Vec::with_capacity(values.len());
+    merged.reserve(values.len());
     let mut running = rows.running.clone();
     running.sort_unstable_by(by_value);
     let mut running = running.into_iter().peekable();
@@ -233,7 +286,6 @@ fn value_order(values: &[f64], rows: &RowIndex, column: &Column) -> Vec<u32> {
         merged.push(r);
     }
     merged.extend(running);
-    merged
 }
 
 /// The parameters (with identical distributions) common to all `spaces`.

@@ -19,6 +19,7 @@
 //! constant liar sees what other workers are about to evaluate even before
 //! their objective suggests it.
 
+mod buffers;
 mod memo;
 mod parzen;
 mod truncnorm;
@@ -270,7 +271,7 @@ impl TpeSampler {
         space: &SearchSpace,
         stream: &str,
     ) -> Result<BTreeMap<String, f64>> {
-        let (below, above) = self.split(study, trial)?;
+        let (below, above) = self.split(study, trial, memo)?;
         let names: Vec<&String> = space.keys().collect();
         let distributions: Vec<&Distribution> = space.values().collect();
         let mut fit = |trials: &[&FrozenTrial]| {
@@ -282,18 +283,24 @@ impl TpeSampler {
                     "the TPE weights function must return {n} finite, non-negative weights"
                 )));
             }
-            Ok(ParzenEstimator::new(
+            let estimator = ParzenEstimator::new_in(
                 &distributions,
                 &observed.columns,
                 Some(&observed.orders),
                 &weights[..n],
                 &self.options,
-            ))
+                &mut memo.buffers,
+            );
+            observed.recycle(&mut memo.buffers);
+            Ok(estimator)
         };
         let (l, g) = (fit(&below)?, fit(&above)?);
         let mut rng: Xoshiro256PlusPlus = rng_for(self.seed, trial.number, stream);
         let candidates = l.sample(&mut rng, self.n_ei_candidates);
-        let (log_l, log_g) = (l.log_pdf(&candidates), g.log_pdf(&candidates));
+        let buffers = &mut memo.buffers;
+        let (log_l, log_g) = (l.log_pdf_in(&candidates, buffers), g.log_pdf_in(&candidates, buffers));
+        l.recycle(buffers);
+        g.recycle(buffers);
         let mut best = 0;
         let mut best_score = f64::NEG_INFINITY;
         for (i, (a, b)) in log_l.iter().zip(&log_g).enumerate() {
@@ -314,6 +321,7 @@ impl TpeSampler {
         &self,
         study: &StudyView<'a>,
         current: &FrozenTrial,
+        memo: &Memo,
     ) -> Result<(Vec<&'a FrozenTrial>, Vec<&'a FrozenTrial>)> {
         let mut complete = Vec::new();
         let mut pruned = Vec::new();
@@ -322,7 +330,7 @@ impl TpeSampler {
         for (i, t) in study.trials.iter().map(|t| &**t).enumerate() {
             considered[i] = match t.state {
                 TrialState::Running => self.constant_liar && t.number != current.number,
-                TrialState::Complete | TrialState::Pruned if t.constraint_violation() > 0.0 => {
+                TrialState::Complete | TrialState::Pruned if memo.violation(t) > 0.0 => {
                     infeasible.push(t);
                     true
                 }
@@ -347,7 +355,7 @@ impl TpeSampler {
         let good_pruned = smallest(pruned, n_below, |t| pruned_score(t, direction));
         n_below -= good_pruned.len();
         good.extend(good_pruned);
-        good.extend(smallest(infeasible, n_below, |t| (t.constraint_violation(), 0.0)));
+        good.extend(smallest(infeasible, n_below, |t| (memo.violation(t), 0.0)));
         let max_number = study.trials.last().map_or(0, |t| t.number as usize);
         let mut is_good = vec![false; max_number + 1];
         for t in &good {

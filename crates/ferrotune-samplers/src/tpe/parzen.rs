@@ -20,6 +20,7 @@
 use ferrotune_core::Distribution;
 use rand::Rng;
 
+use super::buffers::Buffers;
 use super::truncnorm::{log_gauss_mass, sample_standard, LN_SQRT_2PI};
 
 /// Estimator options shared by every estimator of one sampler.
@@ -40,6 +41,16 @@ const TAIL_FREE: f64 = 8.5;
 /// Mixture terms this far below the largest (in log) add less than e^-40
 /// relative each; the log-sum-exp leaves them out.
 const NEGLIGIBLE_LOG: f64 = 40.0;
+
+/// A numeric parameter's range: bounds of the values themselves, the grid
+/// step of ints and stepped floats, and whether it is modelled in log.
+#[derive(Debug, Clone, Copy)]
+struct Axis {
+    low: f64,
+    high: f64,
+    step: Option<f64>,
+    log: bool,
+}
 
 #[derive(Debug, Clone)]
 struct NumericDim {
@@ -101,12 +112,11 @@ impl NumericDim {
     fn new(
         observations: &[f64],
         order: Option<&[u32]>,
-        low: f64,
-        high: f64,
-        step: Option<f64>,
-        log: bool,
+        axis: Axis,
         options: &ParzenOptions,
+        buffers: &mut Buffers,
     ) -> Self {
+        let Axis { low, high, step, log } = axis;
         let half = step.map_or(0.0, |s| s / 2.0);
         let (mut model_low, mut model_high) = (low - half, high + half);
         if log {
@@ -115,8 +125,14 @@ impl NumericDim {
         let range = model_high - model_low;
         // The branch stays outside the loop: inside, the compiler computes
         // the logarithm for every element and then picks.
-        let mut mus: Vec<f64> = if log { observations.iter().map(|x| x.ln()).collect() } else { observations.to_vec() };
-        let mut sigmas = bandwidths(&mus, order, model_low, model_high, options.consider_endpoints);
+        let mut mus = buffers.f64s();
+        if log {
+            mus.extend(observations.iter().map(|x| x.ln()));
+        } else {
+            mus.extend_from_slice(observations);
+        }
+        let mut sigmas = buffers.f64s();
+        bandwidths(&mus, order, model_low, model_high, options.consider_endpoints, &mut sigmas);
         let min_sigma =
             if options.consider_magic_clip { range / (observations.len() as f64 + 2.0).min(100.0) } else { MIN_SIGMA };
         for s in &mut sigmas {
@@ -124,28 +140,33 @@ impl NumericDim {
         }
         mus.push(0.5 * (model_low + model_high));
         sigmas.push(range);
-        let inv_sigmas: Vec<f64> = sigmas.iter().map(|s| 1.0 / s).collect();
-        let half_inv_sigmas = inv_sigmas.iter().map(|i| i * std::f64::consts::FRAC_1_SQRT_2).collect();
+        let mut inv_sigmas = buffers.f64s();
+        inv_sigmas.extend(sigmas.iter().map(|s| 1.0 / s));
+        let mut half_inv_sigmas = buffers.f64s();
+        half_inv_sigmas.extend(inv_sigmas.iter().map(|i| i * std::f64::consts::FRAC_1_SQRT_2));
         // Most kernels sit well inside the bounds and many share the
         // clipped bandwidth: skip the tail mass where it is below 1e-17
         // (its log is zero to double precision) and reuse ln(min_sigma).
         let ln_min_sigma = min_sigma.ln();
-        let log_norms = mus
-            .iter()
-            .zip(&sigmas)
-            .map(|(&mu, &sigma)| {
-                let (a, b) = ((model_low - mu) / sigma, (model_high - mu) / sigma);
-                let log_mass = if a < -TAIL_FREE && b > TAIL_FREE { 0.0 } else { log_gauss_mass(a, b) };
-                match step {
-                    None => {
-                        let ln_sigma = if sigma == min_sigma { ln_min_sigma } else { sigma.ln() };
-                        -log_mass - ln_sigma - LN_SQRT_2PI
-                    }
-                    Some(_) => -log_mass,
+        let mut log_norms = buffers.f64s();
+        log_norms.extend(mus.iter().zip(&sigmas).map(|(&mu, &sigma)| {
+            let (a, b) = ((model_low - mu) / sigma, (model_high - mu) / sigma);
+            let log_mass = if a < -TAIL_FREE && b > TAIL_FREE { 0.0 } else { log_gauss_mass(a, b) };
+            match step {
+                None => {
+                    let ln_sigma = if sigma == min_sigma { ln_min_sigma } else { sigma.ln() };
+                    -log_mass - ln_sigma - LN_SQRT_2PI
                 }
-            })
-            .collect();
+                Some(_) => -log_mass,
+            }
+        }));
         NumericDim { low, high, step, log, model_low, model_high, mus, sigmas, inv_sigmas, half_inv_sigmas, log_norms }
+    }
+
+    fn recycle(self, buffers: &mut Buffers) {
+        for v in [self.mus, self.sigmas, self.inv_sigmas, self.half_inv_sigmas, self.log_norms] {
+            buffers.give_f64s(v);
+        }
     }
 
     fn sample<R: Rng + ?Sized>(&self, kernel: usize, rng: &mut R) -> f64 {
@@ -202,8 +223,15 @@ impl NumericDim {
 /// `consider_endpoints`, the outermost observations look only inward.
 ///
 /// `order`, if given, lists the observations in value order (ties in
-/// observation order); otherwise they are sorted here.
-fn bandwidths(mus: &[f64], order: Option<&[u32]>, low: f64, high: f64, consider_endpoints: bool) -> Vec<f64> {
+/// observation order); otherwise they are sorted here. Written to `sigmas`.
+fn bandwidths(
+    mus: &[f64],
+    order: Option<&[u32]>,
+    low: f64,
+    high: f64,
+    consider_endpoints: bool,
+    sigmas: &mut Vec<f64>,
+) {
     let n = mus.len();
     let sorted_here: Vec<u32>;
     let order = match order {
@@ -219,7 +247,8 @@ fn bandwidths(mus: &[f64], order: Option<&[u32]>, low: f64, high: f64, consider_
     };
     debug_assert_eq!(order.len(), n);
     let at = |rank: usize| mus[order[rank] as usize];
-    let mut sigmas = vec![0.0; n];
+    sigmas.clear();
+    sigmas.resize(n, 0.0);
     for rank in 0..n {
         let current = at(rank);
         let below = current - if rank == 0 { low } else { at(rank - 1) };
@@ -230,7 +259,6 @@ fn bandwidths(mus: &[f64], order: Option<&[u32]>, low: f64, high: f64, consider_
             _ => below.max(above),
         };
     }
-    sigmas
 }
 
 impl CategoricalDim {
@@ -279,6 +307,7 @@ impl ParzenEstimator {
     /// An estimator over `distributions` from `observations` (one column of
     /// internal values per distribution, all of the same length) weighted
     /// by `observation_weights`.
+    #[cfg(test)]
     pub(crate) fn new(
         distributions: &[&Distribution],
         observations: &[Vec<f64>],
@@ -286,13 +315,28 @@ impl ParzenEstimator {
         observation_weights: &[f64],
         options: &ParzenOptions,
     ) -> Self {
+        Self::new_in(distributions, observations, orders, observation_weights, options, &mut Buffers::default())
+    }
+
+    /// [`ParzenEstimator::new`] with its arrays taken from `buffers`
+    /// (hand them back with [`ParzenEstimator::recycle`]).
+    pub(crate) fn new_in(
+        distributions: &[&Distribution],
+        observations: &[Vec<f64>],
+        orders: Option<&[Vec<u32>]>,
+        observation_weights: &[f64],
+        options: &ParzenOptions,
+        buffers: &mut Buffers,
+    ) -> Self {
         let n = observation_weights.len();
         debug_assert!(observations.iter().all(|column| column.len() == n));
-        let mut weights: Vec<f64> = if n == 0 {
-            vec![1.0]
+        let mut weights = buffers.f64s();
+        if n == 0 {
+            weights.push(1.0);
         } else {
-            observation_weights.iter().copied().chain(std::iter::once(options.prior_weight)).collect()
-        };
+            weights.extend_from_slice(observation_weights);
+            weights.push(options.prior_weight);
+        }
         let total: f64 = weights.iter().sum();
         weights.iter_mut().for_each(|w| *w /= total);
         let dims: Vec<Dim> = distributions
@@ -301,30 +345,44 @@ impl ParzenEstimator {
             .enumerate()
             .map(|(i, (distribution, column))| (distribution, column, orders.map(|o| o[i].as_slice())))
             .map(|(distribution, column, order)| match distribution {
-                Distribution::Float(d) => {
-                    Dim::Numeric(NumericDim::new(column, order, d.low(), d.high(), d.step(), d.log(), options))
-                }
+                Distribution::Float(d) => Dim::Numeric(NumericDim::new(
+                    column,
+                    order,
+                    Axis { low: d.low(), high: d.high(), step: d.step(), log: d.log() },
+                    options,
+                    buffers,
+                )),
                 Distribution::Int(d) => Dim::Numeric(NumericDim::new(
                     column,
                     order,
-                    d.low() as f64,
-                    d.high() as f64,
-                    Some(d.step() as f64),
-                    d.log(),
+                    Axis { low: d.low() as f64, high: d.high() as f64, step: Some(d.step() as f64), log: d.log() },
                     options,
+                    buffers,
                 )),
                 Distribution::Categorical(d) => {
                     Dim::Categorical(CategoricalDim::new(column, d.choices().len(), options.prior_weight))
                 }
             })
             .collect();
-        let mut base = vec![0.0; weights.len()];
+        let mut base = buffers.f64s();
+        base.resize(weights.len(), 0.0);
         for dim in &dims {
             if let Dim::Numeric(d) = dim {
                 base.iter_mut().zip(&d.log_norms).for_each(|(b, norm)| *b += norm);
             }
         }
         ParzenEstimator { weights, base, dims }
+    }
+
+    /// Hands the estimator's arrays back to `buffers`.
+    pub(crate) fn recycle(self, buffers: &mut Buffers) {
+        buffers.give_f64s(self.weights);
+        buffers.give_f64s(self.base);
+        for dim in self.dims {
+            if let Dim::Numeric(d) = dim {
+                d.recycle(buffers);
+            }
+        }
     }
 
     /// `n` draws, each a vector of internal values (one per parameter).
@@ -356,9 +414,16 @@ impl ParzenEstimator {
     }
 
     /// The log density of each point (a vector of internal values).
+    #[cfg(test)]
     pub(crate) fn log_pdf(&self, points: &[Vec<f64>]) -> Vec<f64> {
-        let mut acc = vec![0.0; self.weights.len()];
-        points
+        self.log_pdf_in(points, &mut Buffers::default())
+    }
+
+    /// [`ParzenEstimator::log_pdf`] with its scratch array from `buffers`.
+    pub(crate) fn log_pdf_in(&self, points: &[Vec<f64>], buffers: &mut Buffers) -> Vec<f64> {
+        let mut acc = buffers.f64s();
+        acc.resize(self.weights.len(), 0.0);
+        let densities = points
             .iter()
             .map(|point| {
                 acc.copy_from_slice(&self.base);
@@ -370,7 +435,9 @@ impl ParzenEstimator {
                 }
                 weighted_log_sum_exp(&acc, &self.weights)
             })
-            .collect()
+            .collect();
+        buffers.give_f64s(acc);
+        densities
     }
 }
 

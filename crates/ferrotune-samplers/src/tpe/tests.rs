@@ -122,22 +122,35 @@ fn split_ranks_complete_then_pruned_then_infeasible_and_running_is_bad() {
     let study = view(&trials, &dirs);
     let current = &trials[14];
     let numbers = |v: Vec<&FrozenTrial>| v.into_iter().map(|t| t.number).collect::<Vec<_>>();
+    // The memo's remembered constraint violations (synced) must split as
+    // the trials' own (a memo that has not seen them).
+    let mut synced = Memo::default();
+    synced.sync(&study);
+    let split = |sampler: &TpeSampler| {
+        let fresh = sampler.split(&study, current, &Memo::default()).unwrap();
+        let remembered = sampler.split(&study, current, &synced).unwrap();
+        assert_eq!(
+            (numbers(fresh.0.clone()), numbers(fresh.1.clone())),
+            (numbers(remembered.0), numbers(remembered.1))
+        );
+        fresh
+    };
 
     // n = 13 finished, gamma = 2: the two best complete trials.
     let sampler = TpeSampler::with_seed(0);
-    let (below, above) = sampler.split(&study, current).unwrap();
+    let (below, above) = split(&sampler);
     assert_eq!(numbers(below), vec![8, 9]);
     assert_eq!(numbers(above), (0..8).chain(10..14).collect::<Vec<_>>());
 
     // gamma = 11: all 10 complete, then the pruned trial that got further.
     let sampler = TpeSampler::builder().gamma(|_| 11).build().unwrap();
-    let (below, above) = sampler.split(&study, current).unwrap();
+    let (below, above) = split(&sampler);
     assert_eq!(numbers(below), (0..10).chain([11]).collect::<Vec<_>>());
     assert_eq!(numbers(above), vec![10, 12, 13]);
 
     // Without the constant liar, running trials are left out.
     let sampler = TpeSampler::builder().gamma(|_| 13).constant_liar(false).build().unwrap();
-    let (below, above) = sampler.split(&study, current).unwrap();
+    let (below, above) = split(&sampler);
     assert_eq!(numbers(below), (0..13).collect::<Vec<_>>());
     assert!(above.is_empty());
 }
@@ -149,8 +162,12 @@ fn maximize_flips_the_ranking() {
         (0..10).map(|i| Arc::new(trial(i, TrialState::Complete, Some(i as f64), &[("x", &x, 0.5)]))).collect();
     let dirs = [StudyDirection::Maximize];
     let current = trial(10, TrialState::Running, None, &[]);
-    let (below, _) =
-        TpeSampler::builder().gamma(|_| 3).build().unwrap().split(&view(&trials, &dirs), &current).unwrap();
+    let (below, _) = TpeSampler::builder()
+        .gamma(|_| 3)
+        .build()
+        .unwrap()
+        .split(&view(&trials, &dirs), &current, &Memo::default())
+        .unwrap();
     assert_eq!(below.iter().map(|t| t.number).collect::<Vec<_>>(), vec![7, 8, 9]);
 }
 
