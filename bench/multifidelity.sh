@@ -34,6 +34,10 @@ fi
 # Other seeds, e.g. to confirm figures on curves not seen before:
 # FERROTUNE_MF_SEEDS="4 5 6" bench/multifidelity.sh
 seeds="${FERROTUNE_MF_SEEDS:-$seeds}"
+# Another number of configurations per seed and curve source (digits MLP and
+# each scikit-learn model), e.g. FERROTUNE_MF_CONFIGS=120 bench/multifidelity.sh
+n_trials="${FERROTUNE_MF_CONFIGS:-$n_trials}"
+sk_configs="${FERROTUNE_MF_CONFIGS:-$sk_configs}"
 venv="${FERROTUNE_BENCH_VENV:-bench/.venv}"
 if [[ ! -x "$venv/bin/python" ]]; then
   python3 -m venv "$venv"
