@@ -1,21 +1,36 @@
 //! TPE through the study: parallel workers, pruned trials, constraints.
 
 use std::collections::BTreeSet;
-use std::time::Duration;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use ferrotune::core::RELATIVE_PARAMS_ATTR;
 use ferrotune::samplers::TpeSampler;
 use ferrotune::{Optimize, Study, StudyDirection, TrialError};
 
-/// The configurations of the first `n` trials TPE proposed (rather than
-/// the random startup), with four workers evaluating at once.
-fn first_tpe_batch(seed: u64, constant_liar: bool, n: usize) -> Vec<(i64, i64)> {
+/// The configurations of the first four trials TPE proposed (rather than
+/// the random startup), with four workers evaluating at once. Those four
+/// wait in their objective until all four have started, so each was asked
+/// while the ones before it were running: without the wait, a loaded
+/// machine can finish one before the next is asked, and TPE may then
+/// propose the finished configuration again, which is no fault of the liar.
+fn first_tpe_batch(seed: u64, constant_liar: bool) -> Vec<(i64, i64)> {
+    const BATCH: usize = 4;
     let sampler = TpeSampler::builder().seed(seed).n_startup_trials(8).constant_liar(constant_liar).build().unwrap();
     let study = Study::builder().sampler(sampler).create().unwrap();
+    let started = AtomicUsize::new(0);
     study
-        .optimize_with(Optimize::new().n_trials(24).n_jobs(4), |trial| {
+        .optimize_with(Optimize::new().n_trials(24).n_jobs(BATCH), |trial| {
             let x = trial.suggest_int("x", 0, 9)?;
             let y = trial.suggest_int("y", 0, 9)?;
+            if trial.frozen().system_attrs.contains_key(RELATIVE_PARAMS_ATTR)
+                && started.fetch_add(1, Ordering::SeqCst) < BATCH
+            {
+                let deadline = Instant::now() + Duration::from_secs(30);
+                while started.load(Ordering::SeqCst) < BATCH && Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            }
             std::thread::sleep(Duration::from_millis(20));
             Ok(((x - 3) * (x - 3) + (y - 6) * (y - 6)) as f64)
         })
@@ -25,7 +40,7 @@ fn first_tpe_batch(seed: u64, constant_liar: bool, n: usize) -> Vec<(i64, i64)> 
         .unwrap()
         .iter()
         .filter(|t| t.system_attrs.contains_key(RELATIVE_PARAMS_ATTR))
-        .take(n)
+        .take(BATCH)
         .map(|t| {
             let p = t.param_values();
             (p["x"].as_i64().unwrap(), p["y"].as_i64().unwrap())
@@ -37,11 +52,11 @@ fn first_tpe_batch(seed: u64, constant_liar: bool, n: usize) -> Vec<(i64, i64)> 
 fn four_parallel_workers_get_distinct_configurations_after_startup() {
     let mut without_liar_duplicates = 0;
     for seed in 0..6 {
-        let batch = first_tpe_batch(seed, true, 4);
+        let batch = first_tpe_batch(seed, true);
         assert_eq!(batch.len(), 4);
         let distinct: BTreeSet<_> = batch.iter().collect();
         assert_eq!(distinct.len(), 4, "seed {seed}: duplicate configurations in the first batch {batch:?}");
-        let batch = first_tpe_batch(seed, false, 4);
+        let batch = first_tpe_batch(seed, false);
         without_liar_duplicates += 4 - batch.iter().collect::<BTreeSet<_>>().len();
     }
     // The control: the same runs without the liar do repeat configurations,
