@@ -7,6 +7,9 @@
 //! parallel workers draw the same value for the same trial number no matter
 //! how threads interleave.
 
+#[macro_use]
+mod simd;
+
 pub mod cmaes;
 pub mod gp;
 mod grid;

@@ -27,15 +27,20 @@ struct Column {
     /// bandwidth rule needs observations in value order, and filtering this
     /// list is linear where sorting each time is not.
     sorted: Vec<(f64, u32)>,
+    /// The trial numbers of `sorted` alone: what filtering reads, a quarter
+    /// of the memory.
+    sorted_numbers: Vec<u32>,
 }
 
 impl Column {
-    /// The trial's value (NaN: the trial does not have the parameter).
+    /// The value of finished trial `trial`, number `number` (NaN: the trial
+    /// does not have the parameter). The trial itself is read only the
+    /// first time: following thousands of pointers to scattered trials
+    /// cost more than the rest of reading the column.
     #[inline]
-    fn value(&mut self, trial: &FrozenTrial, name: &str, distribution: &Distribution) -> f64 {
-        let n = trial.number as usize;
-        match self.computed.get(n) {
-            Some(true) => self.values[n],
+    fn value(&mut self, number: u32, trial: &FrozenTrial, name: &str, distribution: &Distribution) -> f64 {
+        match self.computed.get(number as usize) {
+            Some(true) => self.values[number as usize],
             _ => self.compute(trial, name, distribution),
         }
     }
@@ -55,6 +60,7 @@ impl Column {
             let key = (v, n as u32);
             let at = self.sorted.partition_point(|e| e.0.total_cmp(&key.0).then(e.1.cmp(&key.1)).is_lt());
             self.sorted.insert(at, key);
+            self.sorted_numbers.insert(at, key.1);
         }
         v
     }
@@ -94,8 +100,8 @@ pub(crate) struct Memo {
     violations: Vec<f64>,
     /// Distinct parameter sets (names and distributions) of finished trials.
     spaces: Vec<SearchSpace>,
-    /// By parameter name and distribution (its display form, which is exact).
-    columns: HashMap<(String, String), Column>,
+    /// By parameter name, then distribution (usually one per name).
+    columns: HashMap<String, Vec<(Distribution, Column)>>,
     /// Arrays of the last proposal, for the next one (not memoized values).
     pub(crate) buffers: Buffers,
 }
@@ -168,20 +174,31 @@ impl Memo {
     /// The observations of `space` over `trials` (running trials through
     /// the values recorded for them at ask time).
     pub(crate) fn observations(&mut self, trials: &[&FrozenTrial], space: &SearchSpace) -> Observations {
-        let keys: Vec<(String, String)> = space.iter().map(|(n, d)| (n.clone(), d.to_string())).collect();
-        let mut columns: Vec<Column> = keys.iter().map(|k| self.columns.remove(k).unwrap_or_default()).collect();
+        let mut columns: Vec<Column> = space.iter().map(|(name, d)| self.take_column(name, d)).collect();
         let params: Vec<(&String, &Distribution)> = space.iter().collect();
         let mut out: Vec<Vec<f64>> = params.iter().map(|_| self.buffers.f64s()).collect();
-        // Running trials' recorded values, read once each (they are few).
-        let running: Vec<Option<BTreeMap<String, f64>>> =
-            trials.iter().map(|t| (!FINISHED.contains(&t.state)).then(|| t.relative_params())).collect();
+        // Each trial is read once here: its number, or RUNNING and its
+        // recorded values (running trials are few).
+        let mut numbers = self.buffers.u32s();
+        let mut running: Vec<(usize, BTreeMap<String, f64>)> = Vec::new();
+        for (row, t) in trials.iter().enumerate() {
+            if FINISHED.contains(&t.state) {
+                numbers.push(t.number as u32);
+            } else {
+                numbers.push(RUNNING);
+                running.push((row, t.relative_params()));
+            }
+        }
         // Column by column: each memo column is read in trial order, and a
         // missing value (a parameter the trial did not have) is NaN here.
         for ((values, column), (name, distribution)) in out.iter_mut().zip(&mut columns).zip(&params) {
-            values.extend(trials.iter().zip(&running).map(|(t, relative)| match relative {
-                None => column.value(t, name, distribution),
-                Some(relative) => internal_value(t, relative, name, distribution).unwrap_or(f64::NAN),
+            values.extend(numbers.iter().zip(trials).map(|(&number, t)| match number {
+                RUNNING => f64::NAN,
+                _ => column.value(number, t, name, distribution),
             }));
+            for (row, relative) in &running {
+                values[*row] = internal_value(trials[*row], relative, name, distribution).unwrap_or(f64::NAN);
+            }
         }
         // A row counts only if the trial has every parameter of the space.
         let mut complete = vec![true; trials.len()];
@@ -202,16 +219,15 @@ impl Memo {
                     complete[row - 1]
                 });
             }
+            let mut row = 0;
+            numbers.retain(|_| {
+                row += 1;
+                complete[row - 1]
+            });
         }
-        // Per row: the trial number, or None for a running trial.
-        let row_numbers: Vec<Option<u32>> = trials
-            .iter()
-            .zip(&running)
-            .zip(&complete)
-            .filter(|(_, keep)| **keep)
-            .map(|((t, relative), _)| relative.is_none().then_some(t.number as u32))
-            .collect();
-        let rows = RowIndex::new(&row_numbers);
+        // `numbers` now has one entry per row: the trial number, or RUNNING.
+        let rows = RowIndex::new(&numbers);
+        self.buffers.give_u32s(numbers);
         let orders = out
             .iter()
             .zip(&columns)
@@ -221,12 +237,36 @@ impl Memo {
                 order
             })
             .collect();
-        for (key, column) in keys.into_iter().zip(columns) {
-            self.columns.insert(key, column);
+        for ((name, distribution), column) in space.iter().zip(columns) {
+            self.put_column(name, distribution, column);
         }
         Observations { columns: out, orders }
     }
+
+    /// The memo's column of a parameter, taken out (empty if none yet);
+    /// hand it back with [`Memo::put_column`].
+    fn take_column(&mut self, name: &str, distribution: &Distribution) -> Column {
+        self.columns
+            .get_mut(name)
+            .and_then(|list| list.iter_mut().find(|(d, _)| d == distribution))
+            .map(|(_, column)| std::mem::take(column))
+            .unwrap_or_default()
+    }
+
+    fn put_column(&mut self, name: &str, distribution: &Distribution, column: Column) {
+        let Some(list) = self.columns.get_mut(name) else {
+            self.columns.insert(name.to_owned(), vec![(distribution.clone(), column)]);
+            return;
+        };
+        match list.iter_mut().find(|(d, _)| d == distribution) {
+            Some((_, slot)) => *slot = column,
+            None => list.push((distribution.clone(), column)),
+        }
+    }
 }
+
+/// The trial number that marks a running trial's row.
+const RUNNING: u32 = u32::MAX;
 
 /// Where each finished trial's row is, and which rows are running trials.
 struct RowIndex {
@@ -236,18 +276,19 @@ struct RowIndex {
 }
 
 impl RowIndex {
-    fn new(row_numbers: &[Option<u32>]) -> Self {
+    /// `row_numbers`: per row, the trial number or [`RUNNING`].
+    fn new(row_numbers: &[u32]) -> Self {
         let n_rows = row_numbers.len();
         if n_rows < SMALL {
             return RowIndex { row_of_number: Vec::new(), running: Vec::new(), n_rows };
         }
-        let max_number = row_numbers.iter().flatten().max().map_or(0, |&n| n as usize);
+        let max_number = row_numbers.iter().filter(|&&n| n != RUNNING).max().map_or(0, |&n| n as usize);
         let mut row_of_number = vec![u32::MAX; max_number + 1];
         let mut running = Vec::new();
-        for (r, number) in row_numbers.iter().enumerate() {
+        for (r, &number) in row_numbers.iter().enumerate() {
             match number {
-                Some(n) => row_of_number[*n as usize] = r as u32,
-                None => running.push(r as u32),
+                RUNNING => running.push(r as u32),
+                n => row_of_number[n as usize] = r as u32,
             }
         }
         RowIndex { row_of_number, running, n_rows }
@@ -267,14 +308,16 @@ fn value_order(values: &[f64], rows: &RowIndex, column: &Column, merged: &mut Ve
     // order restricted to them is their (value, row) order.
     let row_of = &rows.row_of_number;
     merged.reserve(values.len());
+    let finished_rows =
+        column.sorted_numbers.iter().filter_map(|&n| row_of.get(n as usize).copied().filter(|&r| r != u32::MAX));
+    if rows.running.is_empty() {
+        merged.extend(finished_rows);
+        return;
+    }
     let mut running = rows.running.clone();
     running.sort_unstable_by(by_value);
     let mut running = running.into_iter().peekable();
-    for &(_, n) in &column.sorted {
-        let Some(&r) = row_of.get(n as usize) else { continue };
-        if r == u32::MAX {
-            continue;
-        }
+    for r in finished_rows {
         while let Some(&q) = running.peek() {
             if by_value(&q, &r).is_lt() {
                 merged.push(q);
