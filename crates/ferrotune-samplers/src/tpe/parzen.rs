@@ -14,8 +14,9 @@
 //!
 //! Design decision: densities are evaluated kernel-major in plain `Vec<f64>`
 //! columns (structure of arrays), so the inner loop over kernels is a
-//! straight-line, vectorizable sum; the mixture is combined with one
-//! log-sum-exp per candidate.
+//! straight-line, vectorizable sum, a block of kernels at a time for every
+//! candidate (the block stays in L1 cache); each candidate's mixture is a
+//! log-sum-exp kept running over the blocks.
 
 use std::ops::Range;
 
