@@ -23,13 +23,10 @@ const FINISHED: [TrialState; 2] = [TrialState::Complete, TrialState::Pruned];
 struct Column {
     values: Vec<f64>,
     computed: Vec<bool>,
-    /// `(value, trial number)` of every value computed, sorted: the
-    /// bandwidth rule needs observations in value order, and filtering this
-    /// list is linear where sorting each time is not.
-    sorted: Vec<(f64, u32)>,
-    /// The trial numbers of `sorted` alone: what filtering reads, a quarter
-    /// of the memory.
-    sorted_numbers: Vec<u32>,
+    /// The numbers of the trials with a value, in `(value, number)` order:
+    /// the bandwidth rule needs observations in value order, and filtering
+    /// this list is linear where sorting each time is not.
+    sorted: Vec<u32>,
 }
 
 impl Column {
@@ -57,10 +54,10 @@ impl Column {
         self.values[n] = v;
         self.computed[n] = true;
         if !v.is_nan() {
-            let key = (v, n as u32);
-            let at = self.sorted.partition_point(|e| e.0.total_cmp(&key.0).then(e.1.cmp(&key.1)).is_lt());
-            self.sorted.insert(at, key);
-            self.sorted_numbers.insert(at, key.1);
+            let values = &self.values;
+            let at =
+                self.sorted.partition_point(|&m| values[m as usize].total_cmp(&v).then(m.cmp(&(n as u32))).is_lt());
+            self.sorted.insert(at, n as u32);
         }
         v
     }
@@ -212,18 +209,8 @@ impl Memo {
             }
         }
         if any_missing {
-            for values in &mut out {
-                let mut row = 0;
-                values.retain(|_| {
-                    row += 1;
-                    complete[row - 1]
-                });
-            }
-            let mut row = 0;
-            numbers.retain(|_| {
-                row += 1;
-                complete[row - 1]
-            });
+            out.iter_mut().for_each(|values| keep_rows(values, &complete));
+            keep_rows(&mut numbers, &complete);
         }
         // `numbers` now has one entry per row: the trial number, or RUNNING.
         let rows = RowIndex::new(&numbers);
@@ -263,6 +250,12 @@ impl Memo {
             None => list.push((distribution.clone(), column)),
         }
     }
+}
+
+/// Keeps the entries of `rows` whose `keep` is true.
+fn keep_rows<T>(rows: &mut Vec<T>, keep: &[bool]) {
+    let mut keep = keep.iter();
+    rows.retain(|_| *keep.next().unwrap_or(&false));
 }
 
 /// The trial number that marks a running trial's row.
@@ -309,7 +302,7 @@ fn value_order(values: &[f64], rows: &RowIndex, column: &Column, merged: &mut Ve
     let row_of = &rows.row_of_number;
     merged.reserve(values.len());
     let finished_rows =
-        column.sorted_numbers.iter().filter_map(|&n| row_of.get(n as usize).copied().filter(|&r| r != u32::MAX));
+        column.sorted.iter().filter_map(|&n| row_of.get(n as usize).copied().filter(|&r| r != u32::MAX));
     if rows.running.is_empty() {
         merged.extend(finished_rows);
         return;
