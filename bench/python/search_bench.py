@@ -143,7 +143,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         mode["overhead"]["n"] = args.overhead_n
     if args.sklearn:
         mode["sklearn"]["problems"] = [tuple(p.split("-", 1)) for p in args.sklearn]
-    methods = args.methods or list(METHODS)
+    methods = args.methods or [name for name, m in METHODS.items() if not m.opt_in]
     if args.dry_run:
         jobs = plan(mode, args.suites, methods, args.seeds)
         for suite in args.suites:

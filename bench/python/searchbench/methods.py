@@ -63,6 +63,8 @@ class Method:
     # Runs of baseline methods define 0 on the normalized score.
     baseline: bool = False
     tell_by_number: bool = False
+    # Run only when named with --methods (ablations of one sampler's options).
+    opt_in: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     def n_trials(self, ctx: Ctx) -> int:
@@ -345,6 +347,18 @@ GP_MAX_BUDGET = 100
 # 1.6 s per trial there; 1,000 and 5,000 would take hours).
 GP_MAX_OVERHEAD_N = 500
 
+TPE_IMPROVEMENT = {"weighting": "expected_improvement"}
+TPE_GAMMA = {"gamma": 0.15}
+TPE_CLIP = {"min_bandwidth_factor": 0.03, "magic_clip_exponent": 2.0}
+TPE_ENDPOINTS = {"consider_endpoints": True}
+TPE_VARIANTS: dict[str, dict[str, Any]] = {
+    "watanabe": {**TPE_IMPROVEMENT, **TPE_GAMMA, **TPE_CLIP, **TPE_ENDPOINTS},
+    "ei": TPE_IMPROVEMENT,
+    "gamma15": TPE_GAMMA,
+    "clip": TPE_CLIP,
+    "endpoints": TPE_ENDPOINTS,
+}
+
 METHODS: dict[str, Method] = {
     m.name: m
     for m in [
@@ -352,6 +366,17 @@ METHODS: dict[str, Method] = {
         ask_tell("ferrotune-random", "random", lambda m, c: m.samplers.RandomSampler(seed=c.seed), baseline=True),
         ask_tell("ferrotune-grid", "grid", lambda m, c: m.samplers.GridSampler(c.grid, seed=c.seed)),
         ask_tell("ferrotune-tpe", "tpe", lambda m, c: m.samplers.TPESampler(seed=c.seed)),
+        # Watanabe (2023)'s recommended TPE components, together and one at
+        # a time on top of Optuna's defaults (bench/python/paired.py compares them).
+        *[
+            ask_tell(
+                f"ferrotune-tpe-{variant}",
+                "tpe",
+                lambda m, c, o=options: m.samplers.TPESampler(seed=c.seed, **o),
+                opt_in=True,
+            )
+            for variant, options in TPE_VARIANTS.items()
+        ],
         ask_tell("ferrotune-qmc", "qmc", lambda m, c: m.samplers.QMCSampler(qmc_type="sobol", seed=c.seed)),
         ask_tell("ferrotune-cmaes", "cmaes", lambda m, c: m.samplers.CmaEsSampler(seed=c.seed), continuous_only=True),
         ask_tell(

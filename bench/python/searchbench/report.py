@@ -20,6 +20,7 @@ scikit-learn losses are used as they are.
 
 from __future__ import annotations
 
+import gzip
 import json
 import math
 import os
@@ -56,7 +57,8 @@ ALGO_ORDER = {"random": 0, "grid": 1, "qmc": 2, "tpe": 3, "cmaes": 4, "gp": 5}
 def load(paths: list[str]) -> list[dict[str, Any]]:
     rows = []
     for path in paths:
-        with open(path) as f:
+        # Reports keep their raw runs gzipped.
+        with (gzip.open(path, "rt") if path.endswith(".gz") else open(path)) as f:
             rows.extend(json.loads(line) for line in f if line.strip())
     return rows
 

@@ -14,7 +14,7 @@ use ferrotune::pruners::{
     WilcoxonPruner,
 };
 use ferrotune::samplers::{
-    CmaEsSampler, GpSampler, GridSampler, QmcKind, QmcSampler, RandomSampler, Restart, TpeSampler,
+    CmaEsSampler, GpSampler, GridSampler, QmcKind, QmcSampler, RandomSampler, Restart, TpeSampler, TpeWeighting,
 };
 use ferrotune::{Distribution, FloatDistribution, IntDistribution, ParamValue, StudyDirection};
 use serde::Deserialize;
@@ -559,6 +559,10 @@ fn build_sampler(
             "prior_weight",
             "consider_magic_clip",
             "consider_endpoints",
+            "gamma",
+            "weighting",
+            "min_bandwidth_factor",
+            "magic_clip_exponent",
         ],
         other => {
             return Err(err(
@@ -641,6 +645,17 @@ fn build_tpe(table: &toml::Table, seed: Option<u64>, err: &ErrFn<'_>) -> Result<
             "consider_magic_clip" => builder.consider_magic_clip(flag()?),
             "consider_endpoints" => builder.consider_endpoints(flag()?),
             "prior_weight" => builder.prior_weight(option_number(value).map_err(at)?),
+            "gamma" => builder.gamma_fraction(match option_number(value).map_err(at)? {
+                f if f > 0.0 && f <= 1.0 => f,
+                f => return Err(at(format!("must be the fraction of trials that count as good, in (0, 1], got {f}"))),
+            }),
+            "min_bandwidth_factor" => builder.min_bandwidth_factor(option_number(value).map_err(at)?),
+            "magic_clip_exponent" => builder.magic_clip_exponent(option_number(value).map_err(at)?),
+            "weighting" => builder.weighting(match value {
+                toml::Value::String(s) if s == "recency" => TpeWeighting::Recency,
+                toml::Value::String(s) if s == "expected_improvement" => TpeWeighting::ExpectedImprovement,
+                other => return Err(at(format!("must be \"recency\" or \"expected_improvement\", got {other}"))),
+            }),
             _ => builder,
         };
     }

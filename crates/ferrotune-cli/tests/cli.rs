@@ -206,6 +206,16 @@ fn bad_configs_exit_2_naming_file_key_and_problem_and_write_nothing() {
             vec!["sampler.startup", "\"random\", \"sobol\" or \"halton\""],
         ),
         (
+            "tpe gamma beyond one",
+            base(x, "") + "[sampler]\ntype = \"tpe\"\ngamma = 1.5\n",
+            vec!["sampler.gamma", "fraction of trials that count as good"],
+        ),
+        (
+            "unknown tpe weighting",
+            base(x, "") + "[sampler]\ntype = \"tpe\"\nweighting = \"ei\"\n",
+            vec!["sampler.weighting", "\"recency\" or \"expected_improvement\""],
+        ),
+        (
             "tpe flag of the wrong type",
             base(x, "") + "[sampler]\ntype = \"tpe\"\nmultivariate = \"yes\"\n",
             vec!["sampler.multivariate", "must be true or false"],
@@ -515,24 +525,31 @@ done"#;
 fn tpe_from_the_config_concentrates_on_the_good_region() {
     let sb = Sandbox::new();
     let body = r#"awk -v x="$FERROTUNE_PARAM_X" 'BEGIN { printf "loss=%.9f\n", (x - 0.3) * (x - 0.3) }'"#;
-    let cfg = sb.config("tpe", "n_trials = 40\nn_jobs = 2", body);
-    let toml = std::fs::read_to_string(&cfg).unwrap().replace(
-        "type = \"random\"\nseed = 1",
-        "type = \"tpe\"\nseed = 1\nn_startup_trials = 10\nconstant_liar = true",
-    );
-    std::fs::write(&cfg, toml).unwrap();
-    let out = sb.run(&["run", cfg.to_str().unwrap(), "--quiet"]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let trials = sb.study("tpe").trials().unwrap();
-    assert_eq!(trials.len(), 40);
-    let distance = |ts: &[std::sync::Arc<ferrotune::FrozenTrial>]| {
-        ts.iter().map(|t| (t.param_values()["x"].as_f64().unwrap() - 0.3).abs()).sum::<f64>() / ts.len() as f64
-    };
-    // Random startup trials spread over [0, 1]; TPE's proposals close in.
-    let (startup, guided) = (distance(&trials[..10]), distance(&trials[20..]));
-    assert!(guided < startup / 2.0, "mean distance to the optimum: {startup:.3} at random, {guided:.3} with TPE");
-    // Once 10 trials have finished (with two at a time, by trial 12), proposals are joint and recorded.
-    assert!(trials.iter().skip(12).all(|t| t.system_attrs.contains_key(ferrotune::core::RELATIVE_PARAMS_ATTR)));
+    // Optuna's setting, then Watanabe (2023)'s recommended one.
+    let watanabe = "gamma = 0.15\nweighting = \"expected_improvement\"\nmin_bandwidth_factor = 0.03\nmagic_clip_exponent = 2\nconsider_endpoints = true";
+    for (name, options) in [("tpe", ""), ("tpe-watanabe", watanabe)] {
+        let cfg = sb.config(name, "n_trials = 40\nn_jobs = 2", body);
+        let toml = std::fs::read_to_string(&cfg).unwrap().replace(
+            "type = \"random\"\nseed = 1",
+            &format!("type = \"tpe\"\nseed = 1\nn_startup_trials = 10\nconstant_liar = true\n{options}"),
+        );
+        std::fs::write(&cfg, toml).unwrap();
+        let out = sb.run(&["run", cfg.to_str().unwrap(), "--quiet"]);
+        assert!(out.status.success(), "{name}: {}", text(&out.stderr));
+        let trials = sb.study(name).trials().unwrap();
+        assert_eq!(trials.len(), 40);
+        let distance = |ts: &[std::sync::Arc<ferrotune::FrozenTrial>]| {
+            ts.iter().map(|t| (t.param_values()["x"].as_f64().unwrap() - 0.3).abs()).sum::<f64>() / ts.len() as f64
+        };
+        // Random startup trials spread over [0, 1]; TPE's proposals close in.
+        let (startup, guided) = (distance(&trials[..10]), distance(&trials[20..]));
+        assert!(
+            guided < startup / 2.0,
+            "{name}: mean distance to the optimum: {startup:.3} at random, {guided:.3} with TPE"
+        );
+        // Once 10 trials have finished (with two at a time, by trial 12), proposals are joint and recorded.
+        assert!(trials.iter().skip(12).all(|t| t.system_attrs.contains_key(ferrotune::core::RELATIVE_PARAMS_ATTR)));
+    }
 }
 
 #[test]

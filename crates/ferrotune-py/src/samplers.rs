@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use ferrotune::core::Sampler;
 use ferrotune::samplers::{
-    CmaEsSampler, GpSampler, GridSampler, QmcKind, QmcSampler, RandomSampler, Restart, TpeSampler,
+    CmaEsSampler, GpSampler, GridSampler, QmcKind, QmcSampler, RandomSampler, Restart, TpeSampler, TpeWeighting,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -100,6 +100,9 @@ impl PyTpeSampler {
         constant_liar = true,
         constraints_func = None,
         startup = "random",
+        weighting = "recency",
+        min_bandwidth_factor = None,
+        magic_clip_exponent = None,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -118,6 +121,9 @@ impl PyTpeSampler {
         constant_liar: bool,
         constraints_func: Option<&Bound<'_, PyAny>>,
         startup: &str,
+        weighting: &str,
+        min_bandwidth_factor: Option<f64>,
+        magic_clip_exponent: Option<f64>,
     ) -> PyResult<(Self, PySampler)> {
         let _ = warn_independent_sampling;
         if consider_prior == Some(false) {
@@ -125,13 +131,31 @@ impl PyTpeSampler {
                 "consider_prior=False is not supported: the prior kernel is always used (as in Optuna 5)",
             ));
         }
-        for (name, given) in [("gamma", gamma), ("weights", weights)] {
-            if given.is_some_and(|g| !g.is_none()) {
-                return Err(PyTypeError::new_err(format!(
-                    "a custom {name} function is not supported (Optuna deprecated it in 4.9); the default is Optuna's"
-                )));
-            }
+        // A number for gamma is the good fraction (linear gamma); functions
+        // stay in Python's reach only through Optuna.
+        let gamma_fraction = match gamma {
+            Some(g) if g.is_none() => None,
+            Some(g) => Some(g.extract::<f64>().map_err(|_| {
+                PyTypeError::new_err(
+                    "gamma must be a number, the fraction of trials that count as good (e.g. 0.15); a custom gamma function is not supported (Optuna deprecated it in 4.9)",
+                )
+            })?),
+            None => None,
+        };
+        if weights.is_some_and(|w| !w.is_none()) {
+            return Err(PyTypeError::new_err(
+                "a custom weights function is not supported (Optuna deprecated it in 4.9); choose weighting=\"recency\" (Optuna's) or \"expected_improvement\"",
+            ));
         }
+        let weighting = match weighting {
+            "recency" => TpeWeighting::Recency,
+            "expected_improvement" => TpeWeighting::ExpectedImprovement,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "weighting must be \"recency\" or \"expected_improvement\", got {other:?}"
+                )))
+            }
+        };
         if constraints_func.is_some_and(|c| !c.is_none()) {
             return Err(PyTypeError::new_err(
                 "constraints_func is not supported (Optuna deprecated it in 5.0): call trial.set_constraint(name, value) in the objective",
@@ -143,7 +167,17 @@ impl PyTpeSampler {
             .startup_qmc(startup_qmc)
             .n_ei_candidates(n_ei_candidates)
             .group(group)
-            .constant_liar(constant_liar);
+            .constant_liar(constant_liar)
+            .weighting(weighting);
+        if let Some(fraction) = gamma_fraction {
+            builder = builder.gamma_fraction(fraction);
+        }
+        if let Some(factor) = min_bandwidth_factor {
+            builder = builder.min_bandwidth_factor(factor);
+        }
+        if let Some(exponent) = magic_clip_exponent {
+            builder = builder.magic_clip_exponent(exponent);
+        }
         if let Some(seed) = seed {
             builder = builder.seed(seed);
         }

@@ -508,6 +508,24 @@ def test_tpe_sampler_beats_random_search():
         ferrotune.samplers.TPESampler(constraints_func=lambda t: [0.0])
     with pytest.raises(TypeError, match="custom gamma"):
         ferrotune.samplers.TPESampler(gamma=lambda n: 1)
+    # Watanabe (2023)'s recommended components, by name; bad values named.
+    watanabe = ferrotune.samplers.TPESampler(
+        seed=0,
+        gamma=0.15,
+        weighting="expected_improvement",
+        min_bandwidth_factor=0.03,
+        magic_clip_exponent=2.0,
+        consider_endpoints=True,
+    )
+    study = ferrotune.create_study(sampler=watanabe)
+    study.optimize(sphere, n_trials=40)
+    assert study.best_value < 3.0
+    with pytest.raises(ValueError, match="weighting must be"):
+        ferrotune.samplers.TPESampler(weighting="ei")
+    with pytest.raises(ValueError, match="gamma fraction must be in"):
+        ferrotune.samplers.TPESampler(gamma=1.5)
+    with pytest.raises(ValueError, match="magic_clip_exponent"):
+        ferrotune.samplers.TPESampler(magic_clip_exponent=-1.0)
 
 
 def test_qmc_sampler_covers_the_space_evenly_from_the_first_trial():

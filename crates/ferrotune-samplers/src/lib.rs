@@ -22,7 +22,7 @@ pub use gp::{GpSampler, GpSamplerBuilder};
 pub use grid::GridSampler;
 pub use qmc::{QmcKind, QmcSampler};
 pub use random::{sample_uniformly, RandomSampler};
-pub use tpe::TpeSampler;
+pub use tpe::{TpeSampler, TpeWeighting};
 
 use rand_xoshiro::rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;

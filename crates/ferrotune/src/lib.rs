@@ -45,7 +45,9 @@ pub mod core {
 /// Samplers: how parameter values are proposed.
 pub mod samplers {
     pub use ferrotune_samplers::cmaes::{CmaEsSamplerBuilder, CMAES_GENERATION_ATTR};
-    pub use ferrotune_samplers::tpe::{default_gamma, default_weights, hyperopt_gamma, TpeSamplerBuilder};
+    pub use ferrotune_samplers::tpe::{
+        default_gamma, default_weights, hyperopt_gamma, TpeSamplerBuilder, TpeWeighting,
+    };
     pub use ferrotune_samplers::{
         CmaEsSampler, GpSampler, GpSamplerBuilder, GridSampler, QmcKind, QmcSampler, RandomSampler, Restart, TpeSampler,
     };

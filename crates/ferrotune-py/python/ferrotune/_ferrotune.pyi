@@ -92,7 +92,7 @@ class TPESampler(BaseSampler):
         consider_endpoints: Optional[bool] = None,
         n_startup_trials: int = 10,
         n_ei_candidates: int = 24,
-        gamma: None = None,
+        gamma: Optional[float] = None,
         weights: None = None,
         seed: Optional[int] = None,
         multivariate: Optional[bool] = None,
@@ -101,6 +101,9 @@ class TPESampler(BaseSampler):
         constant_liar: bool = True,
         constraints_func: None = None,
         startup: Literal["random", "sobol", "halton"] = "random",
+        weighting: Literal["recency", "expected_improvement"] = "recency",
+        min_bandwidth_factor: Optional[float] = None,
+        magic_clip_exponent: Optional[float] = None,
     ) -> Self: ...
 
 @final

@@ -71,6 +71,9 @@ impl Column {
 pub(crate) struct Observations {
     pub(crate) columns: Vec<Vec<f64>>,
     pub(crate) orders: Vec<Vec<u32>>,
+    /// Which of the given trials made a row (those that have every
+    /// parameter of the space); `None` when all did.
+    pub(crate) kept: Option<Vec<bool>>,
 }
 
 impl Observations {
@@ -212,6 +215,7 @@ impl Memo {
             out.iter_mut().for_each(|values| keep_rows(values, &complete));
             keep_rows(&mut numbers, &complete);
         }
+        let kept = any_missing.then_some(complete);
         // `numbers` now has one entry per row: the trial number, or RUNNING.
         let rows = RowIndex::new(&numbers);
         self.buffers.give_u32s(numbers);
@@ -227,7 +231,7 @@ impl Memo {
         for ((name, distribution), column) in space.iter().zip(columns) {
             self.put_column(name, distribution, column);
         }
-        Observations { columns: out, orders }
+        Observations { columns: out, orders, kept }
     }
 
     /// The memo's column of a parameter, taken out (empty if none yet);

@@ -76,6 +76,21 @@ pub fn default_weights(n: usize) -> Vec<f64> {
     w
 }
 
+/// How the observations of the two estimators are weighted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TpeWeighting {
+    /// The `weights` function on both sets (default: Optuna's
+    /// [`default_weights`], which favours recent trials).
+    #[default]
+    Recency,
+    /// Expected-improvement weights (Watanabe 2023): a good trial weighs
+    /// its improvement over the best bad trial, the bad trials weigh the
+    /// same, and the prior kernel weighs `prior_weight` times the good
+    /// trials' mean weight. Studies with several objectives, which have no
+    /// single improvement, keep the `weights` function.
+    ExpectedImprovement,
+}
+
 /// The system attribute in which the study records a running trial's
 /// relatively sampled values (`{name: internal value}`), so samplers of
 /// other workers can account for them before they are suggested.
@@ -96,7 +111,10 @@ pub struct TpeSampler {
     constant_liar: bool,
     options: ParzenOptions,
     gamma: Option<GammaFn>,
+    /// `gamma(n) = ceil(fraction * n)`, when set (and `gamma` is not).
+    gamma_fraction: Option<f64>,
     weights: WeightsFn,
+    weighting: TpeWeighting,
     memo: Arc<Mutex<Memo>>,
 }
 
@@ -111,6 +129,8 @@ impl std::fmt::Debug for TpeSampler {
             .field("group", &self.group)
             .field("constant_liar", &self.constant_liar)
             .field("options", &self.options)
+            .field("gamma_fraction", &self.gamma_fraction)
+            .field("weighting", &self.weighting)
             .finish()
     }
 }
@@ -167,9 +187,24 @@ impl TpeSamplerBuilder {
         self.sampler.options.prior_weight = weight;
         self
     }
-    /// Bound bandwidths below by `range / min(100, n + 2)` (default: on).
+    /// Bound bandwidths below by `range / min(100, n + 2)` (default: on;
+    /// see [`TpeSamplerBuilder::min_bandwidth_factor`] and
+    /// [`TpeSamplerBuilder::magic_clip_exponent`]).
     pub fn consider_magic_clip(mut self, on: bool) -> Self {
         self.sampler.options.consider_magic_clip = on;
+        self
+    }
+    /// With the magic clip, bandwidths of `n` observations stay above
+    /// `range * max(factor, (n + 2)^-exponent)`: this is the factor
+    /// (default 0.01, Optuna's; Watanabe 2023 recommends 0.03).
+    pub fn min_bandwidth_factor(mut self, factor: f64) -> Self {
+        self.sampler.options.min_bandwidth_factor = factor;
+        self
+    }
+    /// The exponent of the magic clip (default 1, Optuna's; Watanabe 2023
+    /// recommends 2, which lets bandwidths shrink faster as trials add up).
+    pub fn magic_clip_exponent(mut self, exponent: f64) -> Self {
+        self.sampler.options.magic_clip_exponent = exponent;
         self
     }
     /// Let the bounds widen the outermost kernels (default: off).
@@ -181,12 +216,38 @@ impl TpeSamplerBuilder {
     /// [`default_gamma`], or [`default_gamma_multi_objective`]).
     pub fn gamma(mut self, gamma: impl Fn(usize) -> usize + Send + Sync + 'static) -> Self {
         self.sampler.gamma = Some(Arc::new(gamma));
+        self.sampler.gamma_fraction = None;
         self
     }
-    /// Observation weights, oldest first (default: [`default_weights`]).
+    /// The good set is the best `ceil(fraction * n)` of `n` trials, with no
+    /// cap (Watanabe 2023's linear gamma; he recommends 0.15). Replaces
+    /// [`TpeSamplerBuilder::gamma`].
+    pub fn gamma_fraction(mut self, fraction: f64) -> Self {
+        self.sampler.gamma_fraction = Some(fraction);
+        self.sampler.gamma = None;
+        self
+    }
+    /// Observation weights, oldest first (default: [`default_weights`]),
+    /// used with [`TpeWeighting::Recency`].
     pub fn weights(mut self, weights: impl Fn(usize) -> Vec<f64> + Send + Sync + 'static) -> Self {
         self.sampler.weights = Arc::new(weights);
         self
+    }
+    /// How observations are weighted (default: [`TpeWeighting::Recency`]).
+    pub fn weighting(mut self, weighting: TpeWeighting) -> Self {
+        self.sampler.weighting = weighting;
+        self
+    }
+    /// The setting Watanabe (2023) recommends after ablating every
+    /// component: linear gamma 0.15, expected-improvement weights, a
+    /// bandwidth floor of `range * max(0.03, (n + 2)^-2)`, and the bounds
+    /// counting as neighbours of the outermost observations.
+    pub fn watanabe_settings(self) -> Self {
+        self.gamma_fraction(0.15)
+            .weighting(TpeWeighting::ExpectedImprovement)
+            .min_bandwidth_factor(0.03)
+            .magic_clip_exponent(2.0)
+            .consider_endpoints(true)
     }
     /// Hyperopt 0.1.2's settings: 20 startup trials and its gamma.
     pub fn hyperopt_settings(self) -> Self {
@@ -202,6 +263,19 @@ impl TpeSamplerBuilder {
         }
         if !(s.options.prior_weight.is_finite() && s.options.prior_weight > 0.0) {
             return bad(format!("prior_weight must be a positive number, got {}", s.options.prior_weight));
+        }
+        if let Some(f) = s.gamma_fraction {
+            if !(f > 0.0 && f <= 1.0) {
+                return bad(format!("the gamma fraction must be in (0, 1], got {f}"));
+            }
+        }
+        let factor = s.options.min_bandwidth_factor;
+        if !(factor > 0.0 && factor <= 1.0) {
+            return bad(format!("min_bandwidth_factor must be in (0, 1], got {factor}"));
+        }
+        let exponent = s.options.magic_clip_exponent;
+        if !(exponent.is_finite() && exponent > 0.0) {
+            return bad(format!("magic_clip_exponent must be a positive number, got {exponent}"));
         }
         if s.group && s.multivariate == Some(false) {
             return bad("group needs multivariate: parameter groups are modelled jointly".into());
@@ -228,9 +302,11 @@ impl TpeSampler {
                 multivariate: None,
                 group: false,
                 constant_liar: true,
-                options: ParzenOptions { prior_weight: 1.0, consider_magic_clip: true, consider_endpoints: false },
+                options: ParzenOptions::OPTUNA,
                 gamma: None,
+                gamma_fraction: None,
                 weights: Arc::new(default_weights),
+                weighting: TpeWeighting::Recency,
                 memo: Arc::default(),
             },
         }
@@ -251,10 +327,11 @@ impl TpeSampler {
     }
 
     fn gamma(&self, study: &StudyView<'_>, n: usize) -> usize {
-        match &self.gamma {
-            Some(g) => g(n),
-            None if study.is_multi_objective() => default_gamma_multi_objective(n),
-            None => default_gamma(n),
+        match (&self.gamma, self.gamma_fraction) {
+            (Some(g), _) => g(n),
+            (None, Some(fraction)) => (fraction * n as f64).ceil() as usize,
+            (None, None) if study.is_multi_objective() => default_gamma_multi_objective(n),
+            (None, None) => default_gamma(n),
         }
     }
 
@@ -274,10 +351,29 @@ impl TpeSampler {
         let (below, above) = self.split(study, trial, memo)?;
         let names: Vec<&String> = space.keys().collect();
         let distributions: Vec<&Distribution> = space.values().collect();
-        let mut fit = |trials: &[&FrozenTrial]| {
+        let by_improvement = self.weighting == TpeWeighting::ExpectedImprovement && !study.is_multi_objective();
+        let improvements =
+            by_improvement.then(|| improvement_weights(&below, &above, study.directions[0], |t| memo.violation(t)));
+        // Per trial, when weighted by improvement: `Some` for the good
+        // set, `None` (all equal) for the bad one.
+        let mut fit = |trials: &[&FrozenTrial], per_trial: Option<Vec<f64>>| {
             let observed = memo.observations(trials, space);
             let n = observed.columns.first().map_or(0, Vec::len);
-            let weights = (self.weights)(n);
+            let weights = match per_trial {
+                Some(mut w) => {
+                    if let Some(kept) = &observed.kept {
+                        let mut keep = kept.iter();
+                        w.retain(|_| *keep.next().unwrap_or(&false));
+                    }
+                    // Scaled to mean one, so that the prior kernel weighs
+                    // `prior_weight` times an average good trial.
+                    let mean = w.iter().sum::<f64>() / n.max(1) as f64;
+                    w.iter_mut().for_each(|x| *x /= mean);
+                    w
+                }
+                None if by_improvement => vec![1.0; n],
+                None => (self.weights)(n),
+            };
             if weights.len() < n || weights[..n].iter().any(|w| !(w.is_finite() && *w >= 0.0)) {
                 return Err(Error::Sampler(format!(
                     "the TPE weights function must return {n} finite, non-negative weights"
@@ -294,7 +390,8 @@ impl TpeSampler {
             observed.recycle(&mut memo.buffers);
             Ok(estimator)
         };
-        let (l, g) = (fit(&below)?, fit(&above)?);
+        let l = fit(&below, improvements)?;
+        let g = fit(&above, None)?;
         let mut rng: Xoshiro256PlusPlus = rng_for(self.seed, trial.number, stream);
         let candidates = l.sample(&mut rng, self.n_ei_candidates);
         let buffers = &mut memo.buffers;
@@ -372,6 +469,33 @@ impl TpeSampler {
         }
         Ok((below, above))
     }
+}
+
+/// Expected-improvement weights of the good trials (Watanabe 2023): each
+/// one's improvement `y* - y` on the best loss `y*` of the complete,
+/// feasible bad trials, at least 1e-12 of the largest. Good trials without
+/// a loss of their own (pruned or infeasible, ranked below every complete
+/// one) weigh as little as the worst complete one. All weigh the same when
+/// there is nothing to improve on.
+fn improvement_weights(
+    below: &[&FrozenTrial],
+    above: &[&FrozenTrial],
+    direction: StudyDirection,
+    violation: impl Fn(&FrozenTrial) -> f64,
+) -> Vec<f64> {
+    let loss = |t: &FrozenTrial| match (&t.state, &t.values) {
+        (TrialState::Complete, Some(v)) if violation(t) <= 0.0 => v.first().map(|&v| direction.as_loss(v)),
+        _ => None,
+    };
+    let threshold = above.iter().filter_map(|t| loss(t)).fold(f64::INFINITY, f64::min);
+    let improvements: Vec<Option<f64>> = below.iter().map(|t| loss(t).map(|y| threshold - y)).collect();
+    let largest = improvements.iter().flatten().fold(0.0, |a: f64, &b| a.max(b));
+    if !(threshold.is_finite() && largest.is_finite() && largest > 0.0) {
+        return vec![1.0; below.len()];
+    }
+    let floor = 1e-12 * largest;
+    let smallest = improvements.iter().flatten().fold(f64::INFINITY, |a, &b| a.min(b)).max(floor);
+    improvements.into_iter().map(|i| i.map_or(smallest, |i| i.max(floor))).collect()
 }
 
 /// The best `k` complete trials, in no particular order: by value for one

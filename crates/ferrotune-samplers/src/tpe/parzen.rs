@@ -5,7 +5,8 @@
 //! log-scale parameters, with bounds widened by half a step for stepped and
 //! integer ones (whose density is then the probability mass of the value's
 //! bin). A kernel's bandwidth is the larger gap to its sorted neighbours,
-//! clipped to `[range / min(100, n + 2), range]` (the "magic clip"); the
+//! clipped to `[range / min(100, n + 2), range]` (the "magic clip", whose
+//! floor and exponent are options); the
 //! prior kernel sits mid-range with the whole range as bandwidth.
 //! Categorical parameters get, per kernel, the prior weight spread over the
 //! choices plus one on the observed choice. This is the estimator of
@@ -32,6 +33,34 @@ pub(crate) struct ParzenOptions {
     pub(crate) prior_weight: f64,
     pub(crate) consider_magic_clip: bool,
     pub(crate) consider_endpoints: bool,
+    /// With the magic clip, bandwidths stay above `range * max(factor,
+    /// (n + 2)^-exponent)` for `n` observations. Optuna's clip, `range /
+    /// min(100, n + 2)`, is factor 0.01 and exponent 1; Watanabe (2023)
+    /// recommends 0.03 and 2.
+    pub(crate) min_bandwidth_factor: f64,
+    pub(crate) magic_clip_exponent: f64,
+}
+
+impl ParzenOptions {
+    /// Optuna 5's estimator.
+    pub(crate) const OPTUNA: ParzenOptions = ParzenOptions {
+        prior_weight: 1.0,
+        consider_magic_clip: true,
+        consider_endpoints: false,
+        min_bandwidth_factor: 0.01,
+        magic_clip_exponent: 1.0,
+    };
+
+    /// The smallest bandwidth of `n` observations over a range `range`.
+    fn min_bandwidth(&self, range: f64, n: usize) -> f64 {
+        if !self.consider_magic_clip {
+            return MIN_SIGMA;
+        }
+        // Written as a division so that Optuna's setting gives exactly its
+        // `range / min(100, n + 2)` (`powf(1.0)` is exact, 1 / 0.01 rounds
+        // to 100).
+        range / (n as f64 + 2.0).powf(self.magic_clip_exponent).min(1.0 / self.min_bandwidth_factor)
+    }
 }
 
 /// The smallest bandwidth without the magic clip.
@@ -145,8 +174,7 @@ impl NumericDim {
         };
         let mut sigmas = buffers.f64s();
         bandwidths(&mus, order, model_low, model_high, options.consider_endpoints, &mut sigmas);
-        let min_sigma =
-            if options.consider_magic_clip { range / (observations.len() as f64 + 2.0).min(100.0) } else { MIN_SIGMA };
+        let min_sigma = options.min_bandwidth(range, observations.len());
         mus.push(0.5 * (model_low + model_high));
         sigmas.push(range);
         // One pass per kernel. With many observations nearly every
@@ -569,8 +597,7 @@ mod tests {
     use rand::SeedableRng;
     use rand_xoshiro::Xoshiro256PlusPlus;
 
-    const OPTIONS: ParzenOptions =
-        ParzenOptions { prior_weight: 1.0, consider_magic_clip: true, consider_endpoints: false };
+    const OPTIONS: ParzenOptions = ParzenOptions::OPTUNA;
 
     fn float(low: f64, high: f64, log: bool, step: Option<f64>) -> Distribution {
         Distribution::Float(FloatDistribution::new(low, high, log, step).unwrap())
@@ -602,6 +629,29 @@ mod tests {
         let with_endpoints = ParzenOptions { consider_endpoints: true, ..OPTIONS };
         let e = ParzenEstimator::new(&[&d], &[vec![0.5, 0.1, 0.6]], None, &[1.0, 1.0, 1.0], &with_endpoints);
         assert!((numeric(&e, 0).sigmas[2] - 0.4).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_magic_clip_floor_and_exponent_set_the_smallest_bandwidth() {
+        // 8 observations on [0, 10], 0.1 apart in the middle: every gap is
+        // below any floor here, so the floor decides the inner kernels.
+        let d = float(0.0, 10.0, false, None);
+        let obs: Vec<f64> = (0..8).map(|i| 5.0 + 0.1 * i as f64).collect();
+        let inner = |options: &ParzenOptions| {
+            let e = ParzenEstimator::new(&[&d], std::slice::from_ref(&obs), None, &[1.0; 8], options);
+            numeric(&e, 0).sigmas[3]
+        };
+        // Optuna: 10 / min(100, 8 + 2) = 1.
+        assert_eq!(inner(&OPTIONS), 1.0);
+        // Exponent 2: 10 * max(0.01, 10^-2) = 0.1; factor 0.03 lifts it to 0.3.
+        let squared = ParzenOptions { magic_clip_exponent: 2.0, ..OPTIONS };
+        assert!((inner(&squared) - 0.1).abs() < 1e-12);
+        let recommended = ParzenOptions { min_bandwidth_factor: 0.03, ..squared };
+        assert!((inner(&recommended) - 0.3).abs() < 1e-12);
+        // The default form reproduces Optuna's division bit for bit.
+        for n in [0, 1, 7, 97, 98, 99, 1000] {
+            assert_eq!(OPTIONS.min_bandwidth(3.7, n), 3.7 / (n as f64 + 2.0).min(100.0));
+        }
     }
 
     #[test]

@@ -72,7 +72,7 @@ fn parzen_log_densities_equal_optunas_on_a_mixed_space() {
     ];
     let points = [[0.0, 0.01, 4.0, 8.0, 1.0, 0.3], [2.5, 1e-4, 0.0, 256.0, 2.0, 0.0], [-2.0, 0.7, 10.0, 1.0, 0.0, 1.0]];
     let weights = [1.0, 0.5, 2.0, 1.0, 0.25];
-    let options = ParzenOptions { prior_weight: 1.0, consider_magic_clip: true, consider_endpoints: false };
+    let options = ParzenOptions::OPTUNA;
     let expected_joint = [-13.332_686_482_396_582, -18.230_073_847_202_7, -12.907_100_301_317_218];
     let expected_each = [
         [-1.519_011_768_427_598_8, -1.581_476_240_346_081_6, -2.116_995_615_957_939_5],
@@ -391,6 +391,58 @@ fn bad_options_are_refused_when_built() {
     assert!(err(TpeSampler::builder().n_ei_candidates(0)).contains("n_ei_candidates"));
     assert!(err(TpeSampler::builder().prior_weight(-1.0)).contains("prior_weight"));
     assert!(err(TpeSampler::builder().multivariate(false).group(true)).contains("group needs multivariate"));
+    assert!(err(TpeSampler::builder().gamma_fraction(0.0)).contains("gamma fraction"));
+    assert!(err(TpeSampler::builder().gamma_fraction(1.5)).contains("gamma fraction"));
+    assert!(err(TpeSampler::builder().min_bandwidth_factor(f64::NAN)).contains("min_bandwidth_factor"));
+    assert!(err(TpeSampler::builder().magic_clip_exponent(0.0)).contains("magic_clip_exponent"));
+}
+
+#[test]
+fn a_gamma_fraction_is_linear_and_uncapped() {
+    let dirs = [StudyDirection::Minimize];
+    let study = view(&[], &dirs);
+    let tpe = TpeSampler::builder().gamma_fraction(0.15).build().unwrap();
+    let good: Vec<usize> = [1, 10, 100, 1000].iter().map(|&n| tpe.gamma(&study, n)).collect();
+    assert_eq!(good, [1, 2, 15, 150]);
+    // Setting a gamma function afterwards replaces the fraction.
+    let tpe = TpeSampler::builder().gamma_fraction(0.15).gamma(|_| 3).build().unwrap();
+    assert_eq!(tpe.gamma(&study, 1000), 3);
+}
+
+#[test]
+fn improvement_weights_follow_the_gain_over_the_best_bad_trial() {
+    fn refs(ts: &[FrozenTrial]) -> Vec<&FrozenTrial> {
+        ts.iter().collect()
+    }
+    let x = float(0.0, 1.0);
+    let complete = |n, v| trial(n, TrialState::Complete, Some(v), &[("x", &x, 0.5)]);
+    let mut pruned = trial(3, TrialState::Pruned, None, &[("x", &x, 0.5)]);
+    pruned.intermediate_values.insert(1, 0.0);
+    let below = [complete(0, 1.0), complete(1, 2.0), complete(2, 4.0), pruned];
+    let above = [complete(4, 5.0), complete(5, 7.0), trial(6, TrialState::Running, None, &[])];
+    let feasible = |_: &FrozenTrial| 0.0;
+    // Minimizing, y* = 5: gains 4, 3, 1; the pruned trial weighs as the
+    // worst complete one.
+    let w = improvement_weights(&refs(&below), &refs(&above), StudyDirection::Minimize, feasible);
+    assert_eq!(w, [4.0, 3.0, 1.0, 1.0]);
+    // No good trial better than the best bad one: all weigh the same.
+    let tied = [complete(4, 1.0)];
+    let w = improvement_weights(&refs(&below[..2]), &refs(&tied), StudyDirection::Minimize, feasible);
+    assert_eq!(w, [1.0, 1.0]);
+    // A good trial no better than the best bad one keeps a sliver of weight.
+    let w = improvement_weights(&refs(&below[..2]), &refs(&[complete(4, 1.5)]), StudyDirection::Minimize, feasible);
+    assert_eq!(w, [0.5, 0.5e-12]);
+    // Maximizing: y* = 7, good values 9 and 8 gain 2 and 1.
+    let high = [complete(0, 9.0), complete(1, 8.0)];
+    let w = improvement_weights(&refs(&high), &refs(&above), StudyDirection::Maximize, feasible);
+    assert_eq!(w, [2.0, 1.0]);
+    // An infeasible bad trial does not set y*.
+    let infeasible = |t: &FrozenTrial| if t.number == 5 { 1.0 } else { 0.0 };
+    let w = improvement_weights(&refs(&high), &refs(&above), StudyDirection::Maximize, infeasible);
+    assert_eq!(w, [4.0, 3.0]);
+    // Nothing to improve on (no complete bad trial): all weigh the same.
+    let w = improvement_weights(&refs(&below), &refs(&above[2..]), StudyDirection::Minimize, feasible);
+    assert_eq!(w, [1.0; 4]);
 }
 
 /// A sampler that forgets everything between proposals: a fresh memo each time.
@@ -439,4 +491,37 @@ fn remembering_finished_trials_changes_no_proposal() {
         let params = |t: &[Arc<FrozenTrial>]| t.iter().map(|t| t.param_values()).collect::<Vec<_>>();
         assert_eq!(params(&remembering), params(&forgetting));
     }
+}
+
+#[test]
+fn improvement_weights_pull_proposals_to_the_better_good_trial() {
+    // Two good trials, mirror images around the middle: x = 0.1 gains 10
+    // on the best bad trial, x = 0.9 gains 0.01. The bad trials sit
+    // symmetrically in the middle, so g cannot tell the two sides apart and
+    // only the weights can.
+    let x = float(0.0, 1.0);
+    let mut trials = vec![
+        trial(0, TrialState::Complete, Some(0.0), &[("x", &x, 0.1)]),
+        trial(1, TrialState::Complete, Some(9.99), &[("x", &x, 0.9)]),
+    ];
+    for (i, at) in [0.4, 0.45, 0.5, 0.55, 0.6, 0.35, 0.65, 0.5].into_iter().enumerate() {
+        trials.push(trial(2 + i as u64, TrialState::Complete, Some(10.0 + i as f64), &[("x", &x, at)]));
+    }
+    let trials: Vec<Arc<FrozenTrial>> = trials.into_iter().map(Arc::new).collect();
+    let dirs = [StudyDirection::Minimize];
+    let study = view(&trials, &dirs);
+    let current = trial(10, TrialState::Running, None, &[]);
+    let share_low = |weighting: TpeWeighting| {
+        let low = (0..400)
+            .filter(|&seed| {
+                let tpe = TpeSampler::builder().seed(seed).gamma(|_| 2).weighting(weighting).build().unwrap();
+                tpe.sample_independent(&study, &current, "x", &x).unwrap() < 0.5
+            })
+            .count();
+        low as f64 / 400.0
+    };
+    let (recency, improvement) = (share_low(TpeWeighting::Recency), share_low(TpeWeighting::ExpectedImprovement));
+    // Equal weights: either side about as often (binomial sd 0.025).
+    assert!((0.4..0.6).contains(&recency), "{recency}");
+    assert!(improvement > 0.9, "{improvement}");
 }
