@@ -386,6 +386,14 @@ METHODS: dict[str, Method] = {
             max_budget=GP_MAX_BUDGET,
             max_overhead_n=GP_MAX_OVERHEAD_N,
         ),
+        ask_tell(
+            "ferrotune-gp-power",
+            "gp",
+            lambda m, c: m.samplers.GPSampler(seed=c.seed, output_transform="power"),
+            max_budget=GP_MAX_BUDGET,
+            max_overhead_n=GP_MAX_OVERHEAD_N,
+            opt_in=True,
+        ),
         # Optuna
         ask_tell("optuna-random", "random", lambda m, c: m.samplers.RandomSampler(seed=c.seed), baseline=True),
         ask_tell("optuna-tpe", "tpe", lambda m, c: m.samplers.TPESampler(seed=c.seed)),

@@ -533,7 +533,15 @@ fn build_sampler(
         "random" => &["type", "seed"],
         "grid" => &["type", "seed", "values"],
         "qmc" => &["type", "seed", "qmc_type", "scramble"],
-        "gp" => &["type", "seed", "n_startup_trials", "startup", "deterministic_objective", "robust_output"],
+        "gp" => &[
+            "type",
+            "seed",
+            "n_startup_trials",
+            "startup",
+            "deterministic_objective",
+            "robust_output",
+            "output_transform",
+        ],
         "cmaes" => &[
             "type",
             "seed",
@@ -676,6 +684,10 @@ fn build_gp(table: &toml::Table, seed: Option<u64>, err: &ErrFn<'_>) -> Result<G
             "n_startup_trials" => builder.n_startup_trials(count()?),
             "deterministic_objective" => builder.deterministic_objective(flag()?),
             "robust_output" => builder.robust_output(flag()?),
+            "output_transform" => builder.output_transform(match value {
+                toml::Value::String(s) => s.parse().map_err(at)?,
+                other => return Err(at(format!("must be \"standardize\", \"robust\" or \"power\", got {other}"))),
+            }),
             "startup" => builder.startup_qmc(startup_design(value).map_err(at)?),
             _ => builder,
         };

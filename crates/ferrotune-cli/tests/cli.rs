@@ -216,6 +216,11 @@ fn bad_configs_exit_2_naming_file_key_and_problem_and_write_nothing() {
             vec!["sampler.weighting", "\"recency\" or \"expected_improvement\""],
         ),
         (
+            "unknown gp output transform",
+            base(x, "") + "[sampler]\ntype = \"gp\"\noutput_transform = \"boxcox\"\n",
+            vec!["sampler.output_transform", "\"standardize\", \"robust\" or \"power\""],
+        ),
+        (
             "tpe flag of the wrong type",
             base(x, "") + "[sampler]\ntype = \"tpe\"\nmultivariate = \"yes\"\n",
             vec!["sampler.multivariate", "must be true or false"],

@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use ferrotune::core::Sampler;
 use ferrotune::samplers::{
-    CmaEsSampler, GpSampler, GridSampler, QmcKind, QmcSampler, RandomSampler, Restart, TpeSampler, TpeWeighting,
+    CmaEsSampler, GpSampler, GridSampler, OutputTransform, QmcKind, QmcSampler, RandomSampler, Restart, TpeSampler,
+    TpeWeighting,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -355,6 +356,7 @@ impl PyGpSampler {
         constraints_func = None,
         warn_independent_sampling = true,
         startup = "sobol",
+        output_transform = "robust",
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -365,8 +367,11 @@ impl PyGpSampler {
         constraints_func: Option<&Bound<'_, PyAny>>,
         warn_independent_sampling: bool,
         startup: &str,
+        output_transform: &str,
     ) -> PyResult<(Self, PySampler)> {
         let _ = warn_independent_sampling;
+        let output_transform: OutputTransform =
+            output_transform.parse().map_err(|e| PyValueError::new_err(format!("output_transform {e}")))?;
         if independent_sampler.is_some_and(|s| !s.is_none()) {
             return Err(PyValueError::new_err(
                 "independent_sampler is not supported: use startup='random', 'sobol' or 'halton'",
@@ -381,6 +386,7 @@ impl PyGpSampler {
         let mut builder = GpSampler::builder()
             .n_startup_trials(n_startup_trials)
             .deterministic_objective(deterministic_objective)
+            .output_transform(output_transform)
             .startup_qmc(startup_qmc);
         if let Some(seed) = seed {
             builder = builder.seed(seed);

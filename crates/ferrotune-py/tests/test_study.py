@@ -631,6 +631,12 @@ def test_gp_sampler_beats_random_search_on_a_small_budget():
         ferrotune.samplers.GPSampler(constraints_func=lambda t: [0.0])
     with pytest.raises(ValueError, match="startup must be"):
         ferrotune.samplers.GPSampler(startup="lhs")
+    # HEBO's output warping, by name; a wrong name is refused with the choices.
+    warped = ferrotune.create_study(sampler=ferrotune.samplers.GPSampler(seed=0, output_transform="power"))
+    warped.optimize(branin, n_trials=30)
+    assert warped.best_value < 0.397887 + 0.5
+    with pytest.raises(ValueError, match='"standardize", "robust" or "power"'):
+        ferrotune.samplers.GPSampler(output_transform="boxcox")
 
 
 def test_constraints_are_recorded_and_steer_tpe():

@@ -45,6 +45,7 @@ pub mod core {
 /// Samplers: how parameter values are proposed.
 pub mod samplers {
     pub use ferrotune_samplers::cmaes::{CmaEsSamplerBuilder, CMAES_GENERATION_ATTR};
+    pub use ferrotune_samplers::gp::OutputTransform;
     pub use ferrotune_samplers::tpe::{
         default_gamma, default_weights, hyperopt_gamma, TpeSamplerBuilder, TpeWeighting,
     };

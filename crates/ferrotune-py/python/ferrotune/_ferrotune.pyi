@@ -139,6 +139,7 @@ class GPSampler(BaseSampler):
         constraints_func: None = None,
         warn_independent_sampling: bool = True,
         startup: Literal["random", "sobol", "halton"] = "sobol",
+        output_transform: Literal["robust", "standardize", "power"] = "robust",
     ) -> Self: ...
 
 @final

@@ -9,6 +9,7 @@ mod lbfgs;
 mod linalg;
 pub mod model;
 pub mod optimize;
+mod power;
 mod sampler;
 mod simd;
 #[cfg(test)]

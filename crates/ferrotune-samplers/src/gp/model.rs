@@ -23,6 +23,7 @@ use nalgebra::{DMatrix, DVector};
 use super::kernel::{term, Dim, KernelParams};
 use super::lbfgs::{minimize_with_curvature, Curvature, LbfgsOptions};
 use super::linalg::{cholesky, lower_inverse, spd_inverse};
+use super::power;
 use super::simd::{
     add_weighted_columns, dot, kernel_row, lower_solve_in_place, matern52_with_deriv_in_place, upper_solve_in_place,
 };
@@ -58,6 +59,26 @@ pub enum OutputTransform {
     /// `the_robust_transform_helps_on_a_heavy_tail_and_costs_nothing_without_one`).
     #[default]
     Robust,
+    /// HEBO's output warping: the losses divided by their standard
+    /// deviation, then a Box-Cox power transform if they are all positive,
+    /// else Yeo-Johnson, the exponent fitted by maximum likelihood on every
+    /// fit, so values that span orders of magnitude reach the GP on a
+    /// near-Gaussian scale.
+    Power,
+}
+
+impl std::str::FromStr for OutputTransform {
+    type Err = String;
+
+    /// `"standardize"`, `"robust"` or `"power"`.
+    fn from_str(name: &str) -> std::result::Result<Self, String> {
+        match name {
+            "standardize" => Ok(OutputTransform::Standardize),
+            "robust" => Ok(OutputTransform::Robust),
+            "power" => Ok(OutputTransform::Power),
+            other => Err(format!("must be \"standardize\", \"robust\" or \"power\", got \"{other}\"")),
+        }
+    }
 }
 
 /// Settings of [`Gp::fit_with_options`].
@@ -109,26 +130,36 @@ struct OutputScaling {
     fence: f64,
     /// Width unit of the compression (the IQR).
     iqr: f64,
+    /// With [`OutputTransform::Power`]: the transform of the losses.
+    power: Option<power::PowerTransform>,
     mean: f64,
     std: f64,
 }
 
+/// The `p`-quantile of sorted values, interpolated linearly.
+fn quantile(sorted: &[f64], p: f64) -> f64 {
+    let pos = p * (sorted.len() - 1) as f64;
+    let (i, frac) = (pos.floor() as usize, pos.fract());
+    sorted[i] + frac * (sorted[(i + 1).min(sorted.len() - 1)] - sorted[i])
+}
+
 impl OutputScaling {
     fn fit(y: &[f64], transform: OutputTransform) -> Self {
-        let mut scaling = OutputScaling { fence: f64::NEG_INFINITY, iqr: 1.0, mean: 0.0, std: 1.0 };
-        if transform == OutputTransform::Robust && y.len() >= 4 {
+        let mut scaling = OutputScaling { fence: f64::NEG_INFINITY, iqr: 1.0, power: None, mean: 0.0, std: 1.0 };
+        if transform != OutputTransform::Standardize && y.len() >= 4 {
             let mut sorted = y.to_vec();
             sorted.sort_by(f64::total_cmp);
-            let q = |p: f64| {
-                let pos = p * (sorted.len() - 1) as f64;
-                let (i, frac) = (pos.floor() as usize, pos.fract());
-                sorted[i] + frac * (sorted[(i + 1).min(sorted.len() - 1)] - sorted[i])
-            };
+            let q = |p: f64| quantile(&sorted, p);
             let iqr = q(0.75) - q(0.25);
             // A zero IQR (many ties) gives no scale to compress with.
-            if iqr > 0.0 {
+            if iqr > 0.0 && transform == OutputTransform::Robust {
                 scaling.fence = q(0.25) - 1.5 * iqr;
                 scaling.iqr = iqr;
+            }
+            if transform == OutputTransform::Power {
+                // Losses, as HEBO transforms them: their zero matters.
+                let losses: Vec<f64> = y.iter().map(|v| -v).collect();
+                scaling.power = power::PowerTransform::fit(&losses);
             }
         }
         let warped: Vec<f64> = y.iter().map(|&v| scaling.warp(v)).collect();
@@ -142,6 +173,9 @@ impl OutputScaling {
     }
 
     fn warp(&self, v: f64) -> f64 {
+        if let Some(power) = &self.power {
+            return -power.apply(-v);
+        }
         if v < self.fence {
             self.fence - self.iqr * ((self.fence - v) / self.iqr).ln_1p()
         } else {

@@ -35,7 +35,7 @@ pub struct GpSampler {
     n_startup_trials: usize,
     startup: Option<QmcKind>,
     deterministic_objective: bool,
-    robust_output: bool,
+    output_transform: OutputTransform,
     /// The last fit per search space (hyperparameters and the optimizer's
     /// curvature): a warm start for the next fit.
     last_fit: Arc<Mutex<BTreeMap<u64, WarmStart>>>,
@@ -48,7 +48,7 @@ impl std::fmt::Debug for GpSampler {
             .field("n_startup_trials", &self.n_startup_trials)
             .field("startup", &self.startup)
             .field("deterministic_objective", &self.deterministic_objective)
-            .field("robust_output", &self.robust_output)
+            .field("output_transform", &self.output_transform)
             .finish()
     }
 }
@@ -84,7 +84,14 @@ impl GpSamplerBuilder {
     /// Compress a heavy bad tail of the values before fitting (default
     /// on), so a few disastrous trials do not flatten the model.
     pub fn robust_output(mut self, on: bool) -> Self {
-        self.sampler.robust_output = on;
+        self.sampler.output_transform = if on { OutputTransform::Robust } else { OutputTransform::Standardize };
+        self
+    }
+    /// How values are mapped before the GP sees them (default
+    /// [`OutputTransform::Robust`]; [`OutputTransform::Power`] is HEBO's
+    /// Yeo-Johnson warping).
+    pub fn output_transform(mut self, transform: OutputTransform) -> Self {
+        self.sampler.output_transform = transform;
         self
     }
     /// The sampler.
@@ -102,7 +109,7 @@ impl GpSampler {
                 n_startup_trials: 10,
                 startup: Some(QmcKind::Sobol),
                 deterministic_objective: false,
-                robust_output: true,
+                output_transform: OutputTransform::Robust,
                 last_fit: Arc::default(),
             },
         }
@@ -121,7 +128,7 @@ impl GpSampler {
     fn fit_options(&self) -> FitOptions {
         FitOptions {
             deterministic_objective: self.deterministic_objective,
-            output_transform: if self.robust_output { OutputTransform::Robust } else { OutputTransform::Standardize },
+            output_transform: self.output_transform,
             ..FitOptions::default()
         }
     }
