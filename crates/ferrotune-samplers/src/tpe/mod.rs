@@ -352,8 +352,7 @@ impl TpeSampler {
         let names: Vec<&String> = space.keys().collect();
         let distributions: Vec<&Distribution> = space.values().collect();
         let by_improvement = self.weighting == TpeWeighting::ExpectedImprovement && !study.is_multi_objective();
-        let improvements =
-            by_improvement.then(|| improvement_weights(&below, &above, study.directions[0], |t| memo.violation(t)));
+        let good_weights = self.good_weights(study, &below, &above, memo);
         // Per trial, when weighted by improvement: `Some` for the good
         // set, `None` (all equal) for the bad one.
         let mut fit = |trials: &[&FrozenTrial], per_trial: Option<Vec<f64>>| {
@@ -390,7 +389,7 @@ impl TpeSampler {
             observed.recycle(&mut memo.buffers);
             Ok(estimator)
         };
-        let l = fit(&below, improvements)?;
+        let l = fit(&below, good_weights)?;
         let g = fit(&above, None)?;
         let mut rng: Xoshiro256PlusPlus = rng_for(self.seed, trial.number, stream);
         let candidates = l.sample(&mut rng, self.n_ei_candidates);
@@ -408,6 +407,25 @@ impl TpeSampler {
             }
         }
         Ok(names.into_iter().cloned().zip(candidates[best].iter().copied()).collect())
+    }
+
+    /// Per good trial, its weight, when it is not the `weights` function's:
+    /// the improvement weights, or for several objectives all the same
+    /// (Optuna 5 weighs a multi-objective good set uniformly).
+    fn good_weights(
+        &self,
+        study: &StudyView<'_>,
+        below: &[&FrozenTrial],
+        above: &[&FrozenTrial],
+        memo: &Memo,
+    ) -> Option<Vec<f64>> {
+        if study.is_multi_objective() {
+            Some(vec![1.0; below.len()])
+        } else if self.weighting == TpeWeighting::ExpectedImprovement {
+            Some(improvement_weights(below, above, study.directions[0], |t| memo.violation(t)))
+        } else {
+            None
+        }
     }
 
     /// The good and bad trials, each in number order (older first, so the

@@ -525,3 +525,34 @@ fn improvement_weights_pull_proposals_to_the_better_good_trial() {
     assert!((0.4..0.6).contains(&recency), "{recency}");
     assert!(improvement > 0.9, "{improvement}");
 }
+
+#[test]
+fn good_trials_weigh_the_same_with_several_objectives_as_in_optuna_5() {
+    let x = float(0.0, 1.0);
+    // 300 trials: the good set (10%, uncapped with several objectives) is
+    // 30, beyond the 25 that Optuna's recency weights keep at one.
+    let trials: Vec<Arc<FrozenTrial>> = (0..300)
+        .map(|i| {
+            let mut t = trial(i, TrialState::Complete, None, &[("x", &x, (i % 100) as f64 / 100.0)]);
+            t.values = Some(vec![i as f64, -(i as f64)]);
+            Arc::new(t)
+        })
+        .collect();
+    let dirs = [StudyDirection::Minimize, StudyDirection::Minimize];
+    let study = view(&trials, &dirs);
+    let current = trial(300, TrialState::Running, None, &[]);
+    let tpe = TpeSampler::with_seed(0);
+    let (below, above) = tpe.split(&study, &current, &Memo::default()).unwrap();
+    assert_eq!(below.len(), 30);
+    assert_eq!(tpe.good_weights(&study, &below, &above, &Memo::default()), Some(vec![1.0; 30]));
+    // One objective: the weights function's (None here), unless weighted by improvement.
+    let one = [StudyDirection::Minimize];
+    let single: Vec<Arc<FrozenTrial>> =
+        (0..30).map(|i| Arc::new(trial(i, TrialState::Complete, Some(i as f64), &[("x", &x, 0.5)]))).collect();
+    let study = view(&single, &one);
+    let (below, above) = tpe.split(&study, &current, &Memo::default()).unwrap();
+    assert_eq!(tpe.good_weights(&study, &below, &above, &Memo::default()), None);
+    let ei = TpeSampler::builder().weighting(TpeWeighting::ExpectedImprovement).build().unwrap();
+    // Good: 0, 1, 2 (gamma(30) = 3); the best bad trial is 3.
+    assert_eq!(ei.good_weights(&study, &below, &above, &Memo::default()), Some(vec![3.0, 2.0, 1.0]));
+}
