@@ -71,7 +71,9 @@ MODES: dict[str, dict[str, Any]] = {
 SUITES = ("bbob", "bbob-large", "sklearn", "overhead")
 
 
-def plan(mode: dict[str, Any], suites: list[str], methods: list[str], seeds: int | None) -> list[Job]:
+def plan(
+    mode: dict[str, Any], suites: list[str], methods: list[str], seeds: int | None, first_seed: int = 0
+) -> list[Job]:
     from searchbench.methods import METHODS  # noqa: PLC0415
     from searchbench.problems import OVERHEAD_DIM, bbob_id, get_problem, sklearn_id  # noqa: PLC0415
 
@@ -95,7 +97,7 @@ def plan(mode: dict[str, Any], suites: list[str], methods: list[str], seeds: int
             for m in methods:
                 if not METHODS[m].applies(problem, cfg["budget"]):
                     continue
-                for s in range(n_seeds):
+                for s in range(first_seed, first_seed + n_seeds):
                     jobs.append(Job(suite, m, pid, cfg["budget"], s))
     return jobs
 
@@ -139,13 +141,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         mode["bbob"]["functions"] = args.bbob_functions
     if args.bbob_dims:
         mode["bbob"]["dims"] = args.bbob_dims
+    if args.bbob_large_functions:
+        mode["bbob-large"]["functions"] = args.bbob_large_functions
+    if args.bbob_large_dims:
+        mode["bbob-large"]["dims"] = args.bbob_large_dims
     if args.overhead_n:
         mode["overhead"]["n"] = args.overhead_n
     if args.sklearn:
         mode["sklearn"]["problems"] = [tuple(p.split("-", 1)) for p in args.sklearn]
     methods = args.methods or [name for name, m in METHODS.items() if not m.opt_in]
     if args.dry_run:
-        jobs = plan(mode, args.suites, methods, args.seeds)
+        jobs = plan(mode, args.suites, methods, args.seeds, args.first_seed)
         for suite in args.suites:
             js = [j for j in jobs if j.suite == suite]
             log(f"[search] {suite}: {len(js)} runs, ~{sum(estimate(j) for j in js) / 60:.1f} core-minutes")
@@ -174,6 +180,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 "workers": args.workers,
                 "config": {s: mode[s] for s in args.suites},
                 "seeds": args.seeds,
+                "first_seed": args.first_seed,
                 "versions": {m: info for m, (ok, info) in probed.items() if ok},
             }
         )
@@ -194,7 +201,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 emit({"kind": "skip", "method": m, "reason": reason})
             else:
                 runnable.append(m)
-        jobs = plan(mode, args.suites, runnable, args.seeds)
+        jobs = plan(mode, args.suites, runnable, args.seeds, args.first_seed)
         cost = {j: estimate(j) for j in jobs}
         minutes = sum(cost.values()) / args.workers / 60
         log(f"[search] {len(jobs)} runs on {args.workers} workers, estimated {minutes:.1f} min")
@@ -241,9 +248,14 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--suites", nargs="+", choices=SUITES, default=list(SUITES))
     r.add_argument("--methods", nargs="+", help="methods to run (default: all)")
     r.add_argument("--seeds", type=int, help="number of seeds (overrides the mode's)")
+    r.add_argument(
+        "--first-seed", type=int, default=0, help="seeds run from here (fresh seeds to confirm an earlier finding)"
+    )
     r.add_argument("--require", nargs="*", default=[], help="modules whose import failure is an error")
     r.add_argument("--bbob-functions", type=int, nargs="+", help="override the mode's BBOB functions")
     r.add_argument("--bbob-dims", type=int, nargs="+", help="override the mode's BBOB dimensions")
+    r.add_argument("--bbob-large-functions", type=int, nargs="+", help="the same for the large-budget BBOB suite")
+    r.add_argument("--bbob-large-dims", type=int, nargs="+", help="the same for the large-budget BBOB suite")
     r.add_argument("--sklearn", nargs="+", help="override the mode's sklearn problems, as MODEL-DATASET")
     r.add_argument("--overhead-n", type=int, nargs="+", help="override the mode's overhead trial counts")
     r.add_argument("--dry-run", action="store_true", help="print the runs' estimated cost and exit")

@@ -357,6 +357,7 @@ TPE_VARIANTS: dict[str, dict[str, Any]] = {
     "gamma15": TPE_GAMMA,
     "clip": TPE_CLIP,
     "endpoints": TPE_ENDPOINTS,
+    "ei-gamma15": {**TPE_IMPROVEMENT, **TPE_GAMMA},
 }
 
 METHODS: dict[str, Method] = {
