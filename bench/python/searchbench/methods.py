@@ -351,13 +351,19 @@ TPE_IMPROVEMENT = {"weighting": "expected_improvement"}
 TPE_GAMMA = {"gamma": 0.15}
 TPE_CLIP = {"min_bandwidth_factor": 0.03, "magic_clip_exponent": 2.0}
 TPE_ENDPOINTS = {"consider_endpoints": True}
+# Each on top of Optuna's defaults (the ablation of 2026-11-25); "ei-gamma15"
+# is ferrotune's default since then, "optuna" the default before.
 TPE_VARIANTS: dict[str, dict[str, Any]] = {
-    "watanabe": {**TPE_IMPROVEMENT, **TPE_GAMMA, **TPE_CLIP, **TPE_ENDPOINTS},
-    "ei": TPE_IMPROVEMENT,
-    "gamma15": TPE_GAMMA,
-    "clip": TPE_CLIP,
-    "endpoints": TPE_ENDPOINTS,
-    "ei-gamma15": {**TPE_IMPROVEMENT, **TPE_GAMMA},
+    name: {"optuna_defaults": True, **options}
+    for name, options in {
+        "optuna": {},
+        "watanabe": {**TPE_IMPROVEMENT, **TPE_GAMMA, **TPE_CLIP, **TPE_ENDPOINTS},
+        "ei": TPE_IMPROVEMENT,
+        "gamma15": TPE_GAMMA,
+        "clip": TPE_CLIP,
+        "endpoints": TPE_ENDPOINTS,
+        "ei-gamma15": {**TPE_IMPROVEMENT, **TPE_GAMMA},
+    }.items()
 }
 
 METHODS: dict[str, Method] = {

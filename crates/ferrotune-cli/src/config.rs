@@ -571,6 +571,7 @@ fn build_sampler(
             "weighting",
             "min_bandwidth_factor",
             "magic_clip_exponent",
+            "optuna_defaults",
         ],
         other => {
             return Err(err(
@@ -638,6 +639,12 @@ fn build_tpe(table: &toml::Table, seed: Option<u64>, err: &ErrFn<'_>) -> Result<
     let mut builder = TpeSampler::builder();
     if let Some(seed) = seed {
         builder = builder.seed(seed);
+    }
+    // Optuna's defaults first, so that options given beside them win.
+    if let Some(value) = table_get(table, "optuna_defaults") {
+        if option_flag(value).map_err(|problem| err("sampler.optuna_defaults", problem))? {
+            builder = builder.optuna_defaults();
+        }
     }
     for (key, value) in table {
         let at = |problem: String| err(&format!("sampler.{key}"), problem);

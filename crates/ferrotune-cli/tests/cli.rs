@@ -530,9 +530,9 @@ done"#;
 fn tpe_from_the_config_concentrates_on_the_good_region() {
     let sb = Sandbox::new();
     let body = r#"awk -v x="$FERROTUNE_PARAM_X" 'BEGIN { printf "loss=%.9f\n", (x - 0.3) * (x - 0.3) }'"#;
-    // Optuna's setting, then Watanabe (2023)'s recommended one.
+    // The default, Optuna's, then all four components Watanabe (2023) recommends.
     let watanabe = "gamma = 0.15\nweighting = \"expected_improvement\"\nmin_bandwidth_factor = 0.03\nmagic_clip_exponent = 2\nconsider_endpoints = true";
-    for (name, options) in [("tpe", ""), ("tpe-watanabe", watanabe)] {
+    for (name, options) in [("tpe", ""), ("tpe-optuna", "optuna_defaults = true"), ("tpe-watanabe", watanabe)] {
         let cfg = sb.config(name, "n_trials = 40\nn_jobs = 2", body);
         let toml = std::fs::read_to_string(&cfg).unwrap().replace(
             "type = \"random\"\nseed = 1",

@@ -522,6 +522,16 @@ def test_tpe_sampler_beats_random_search():
     assert study.best_value < 3.0
     with pytest.raises(ValueError, match="weighting must be"):
         ferrotune.samplers.TPESampler(weighting="ei")
+    # Optuna's defaults differ from ours only in the good set and its
+    # weights: giving ours back on top of them repeats the default exactly.
+    def trajectory(**options):
+        study = ferrotune.create_study(sampler=ferrotune.samplers.TPESampler(seed=3, **options))
+        study.optimize(sphere, n_trials=30)
+        return [t.params for t in study.trials]
+
+    default = trajectory()
+    assert trajectory(optuna_defaults=True, gamma=0.15, weighting="expected_improvement") == default
+    assert trajectory(optuna_defaults=True) != default
     with pytest.raises(ValueError, match="gamma fraction must be in"):
         ferrotune.samplers.TPESampler(gamma=1.5)
     with pytest.raises(ValueError, match="magic_clip_exponent"):

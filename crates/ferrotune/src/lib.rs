@@ -47,7 +47,8 @@ pub mod samplers {
     pub use ferrotune_samplers::cmaes::{CmaEsSamplerBuilder, CMAES_GENERATION_ATTR};
     pub use ferrotune_samplers::gp::OutputTransform;
     pub use ferrotune_samplers::tpe::{
-        default_gamma, default_weights, hyperopt_gamma, TpeSamplerBuilder, TpeWeighting,
+        hyperopt_gamma, optuna_gamma, optuna_gamma_multi_objective, optuna_weights, TpeSamplerBuilder, TpeWeighting,
+        DEFAULT_GAMMA_FRACTION,
     };
     pub use ferrotune_samplers::{
         CmaEsSampler, GpSampler, GpSamplerBuilder, GridSampler, QmcKind, QmcSampler, RandomSampler, Restart, TpeSampler,

@@ -101,7 +101,8 @@ class TPESampler(BaseSampler):
         constant_liar: bool = True,
         constraints_func: None = None,
         startup: Literal["random", "sobol", "halton"] = "random",
-        weighting: Literal["recency", "expected_improvement"] = "recency",
+        weighting: Optional[Literal["recency", "expected_improvement"]] = None,
+        optuna_defaults: bool = False,
         min_bandwidth_factor: Optional[float] = None,
         magic_clip_exponent: Optional[float] = None,
     ) -> Self: ...

@@ -32,19 +32,19 @@ fn view<'a>(trials: &'a [Arc<FrozenTrial>], directions: &'a [StudyDirection]) ->
 
 #[test]
 fn gamma_and_weights_are_optunas() {
-    assert_eq!((0..=30).map(default_gamma).collect::<Vec<_>>()[..12], [0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2]);
-    assert_eq!(default_gamma(1000), 25);
-    assert_eq!(default_gamma_multi_objective(1000), 100);
+    assert_eq!((0..=30).map(optuna_gamma).collect::<Vec<_>>()[..12], [0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2]);
+    assert_eq!(optuna_gamma(1000), 25);
+    assert_eq!(optuna_gamma_multi_objective(1000), 100);
     assert_eq!(hyperopt_gamma(100), 3);
-    assert_eq!(default_weights(3), vec![1.0; 3]);
+    assert_eq!(optuna_weights(3), vec![1.0; 3]);
     // numpy.linspace(1/30, 1, 5) then 25 ones.
-    let w = default_weights(30);
+    let w = optuna_weights(30);
     assert_eq!(w.len(), 30);
     for (i, expected) in [1.0 / 30.0, 0.275, 0.516_666_666_666_666_7, 0.758_333_333_333_333_3, 1.0].iter().enumerate() {
         assert!((w[i] - expected).abs() < 1e-12, "{w:?}");
     }
     assert!(w[5..].iter().all(|&x| x == 1.0));
-    assert_eq!(default_weights(26), [vec![1.0 / 26.0], vec![1.0; 25]].concat());
+    assert_eq!(optuna_weights(26), [vec![1.0 / 26.0], vec![1.0; 25]].concat());
 }
 
 #[test]
@@ -328,8 +328,9 @@ fn running_trials_push_proposals_away_with_the_constant_liar() {
     let finished: Vec<Arc<FrozenTrial>> = (0..10)
         .map(|i| Arc::new(trial(i, TrialState::Complete, Some((i as f64 - 4.0).abs()), &[("x", &x, i as f64)])))
         .collect();
-    let batch = |seed: u64, liar: bool| {
-        let tpe = TpeSampler::builder().seed(seed).constant_liar(liar).build().unwrap();
+    let batch = |seed: u64, liar: bool, optuna: bool| {
+        let builder = TpeSampler::builder().seed(seed).constant_liar(liar);
+        let tpe = if optuna { builder.optuna_defaults() } else { builder }.build().unwrap();
         let mut trials = finished.clone();
         let mut proposed = std::collections::BTreeSet::new();
         for number in 10..14u64 {
@@ -340,14 +341,23 @@ fn running_trials_push_proposals_away_with_the_constant_liar() {
         }
         proposed.len()
     };
-    let (mut with, mut without) = (0, 0);
-    for seed in 0..8 {
-        let spread = batch(seed, true);
-        assert!(spread >= 3, "seed {seed}: only {spread} distinct values in a batch of 4 with the liar");
-        with += spread;
-        without += batch(seed, false);
+    // Optuna's weights: at least 3 distinct values in every batch. The
+    // default's improvement weights put nearly all of l(x) on the best
+    // trial (here one good trial gains 1, the other nothing), so the liar
+    // has more to push against: at least 2 in every batch, 3 in most.
+    for (optuna, at_least, total_at_least) in [(true, 3, 24), (false, 2, 22)] {
+        let (mut with, mut without) = (0, 0);
+        for seed in 0..8 {
+            let spread = batch(seed, true, optuna);
+            assert!(spread >= at_least, "optuna {optuna}, seed {seed}: only {spread} distinct values with the liar");
+            with += spread;
+            without += batch(seed, false, optuna);
+        }
+        assert!(
+            with >= total_at_least && without < 20 && with > without,
+            "optuna {optuna}: distinct values over 8 batches: {with} with the liar, {without} without"
+        );
     }
-    assert!(without < 20 && with > without, "distinct values over 8 batches: {with} with the liar, {without} without");
 }
 
 #[test]
@@ -545,14 +555,17 @@ fn good_trials_weigh_the_same_with_several_objectives_as_in_optuna_5() {
     let (below, above) = tpe.split(&study, &current, &Memo::default()).unwrap();
     assert_eq!(below.len(), 30);
     assert_eq!(tpe.good_weights(&study, &below, &above, &Memo::default()), Some(vec![1.0; 30]));
-    // One objective: the weights function's (None here), unless weighted by improvement.
+    // One objective: improvement weights by default (good: the best 15%,
+    // trials 0-4; the best bad trial is 5), the weights function's (None
+    // here) with Optuna's defaults.
     let one = [StudyDirection::Minimize];
     let single: Vec<Arc<FrozenTrial>> =
         (0..30).map(|i| Arc::new(trial(i, TrialState::Complete, Some(i as f64), &[("x", &x, 0.5)]))).collect();
     let study = view(&single, &one);
     let (below, above) = tpe.split(&study, &current, &Memo::default()).unwrap();
-    assert_eq!(tpe.good_weights(&study, &below, &above, &Memo::default()), None);
-    let ei = TpeSampler::builder().weighting(TpeWeighting::ExpectedImprovement).build().unwrap();
-    // Good: 0, 1, 2 (gamma(30) = 3); the best bad trial is 3.
-    assert_eq!(ei.good_weights(&study, &below, &above, &Memo::default()), Some(vec![3.0, 2.0, 1.0]));
+    assert_eq!(tpe.good_weights(&study, &below, &above, &Memo::default()), Some(vec![5.0, 4.0, 3.0, 2.0, 1.0]));
+    let optuna = TpeSampler::builder().optuna_defaults().build().unwrap();
+    let (below, above) = optuna.split(&study, &current, &Memo::default()).unwrap();
+    assert_eq!(below.len(), 3);
+    assert_eq!(optuna.good_weights(&study, &below, &above, &Memo::default()), None);
 }
