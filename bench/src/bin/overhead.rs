@@ -2,19 +2,19 @@
 //!
 //! The protocol mirrors `bench/python/overhead.py` exactly: one fresh
 //! single-objective study per (engine, N), minimize, the sampler seeded
-//! with 0 (random search unless `--sampler tpe|tpe-recency|tpe-ei|qmc|cmaes|gp`); each trial is `ask`, ten
+//! with 0 (random search unless `--sampler tpe|tpe-optuna|qmc|cmaes|gp`); each trial is `ask`, ten
 //! `suggest_float("x0".."x9", -5, 5)`, and `tell` with the sum of squares.
 //! The loop of N trials is timed (study creation is not). One JSON object
 //! per (engine, N) on stdout.
 //!
-//! Usage: `overhead --trials 1000 10000 [--engines ferrotune-memory ...] [--sampler random|tpe|tpe-recency|tpe-ei|qmc|cmaes|gp]`
+//! Usage: `overhead --trials 1000 10000 [--engines ferrotune-memory ...] [--sampler random|tpe|tpe-optuna|qmc|cmaes|gp]`
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use ferrotune::core::Sampler;
 use ferrotune::core::Storage;
-use ferrotune::samplers::{CmaEsSampler, GpSampler, QmcSampler, RandomSampler, TpeSampler, TpeWeighting};
+use ferrotune::samplers::{CmaEsSampler, GpSampler, QmcSampler, RandomSampler, TpeSampler};
 use ferrotune::storage::{InMemoryStorage, SqliteStorage, Synchronous};
 use ferrotune::Study;
 
@@ -32,9 +32,8 @@ fn run(engine: &str, sampler_name: &str, n_trials: usize) -> ferrotune::Result<s
     let sampler: Arc<dyn Sampler> = match sampler_name {
         "random" => Arc::new(RandomSampler::with_seed(0)),
         "tpe" => Arc::new(TpeSampler::with_seed(0)),
-        // The two observation weightings, whichever is the default.
-        "tpe-recency" => Arc::new(TpeSampler::builder().seed(0).weighting(TpeWeighting::Recency).build()?),
-        "tpe-ei" => Arc::new(TpeSampler::builder().seed(0).weighting(TpeWeighting::ExpectedImprovement).build()?),
+        // Optuna 5's good set and weights, the default before 2026-11-25.
+        "tpe-optuna" => Arc::new(TpeSampler::builder().seed(0).optuna_defaults().build()?),
         "qmc" => Arc::new(QmcSampler::with_seed(0)),
         "cmaes" => Arc::new(CmaEsSampler::with_seed(0)),
         "gp" => Arc::new(GpSampler::with_seed(0)),
@@ -94,7 +93,7 @@ fn main() {
             "--sampler" => sampler = values.first().cloned().unwrap_or_default(),
             other => {
                 eprintln!(
-                    "unknown argument {other}; usage: overhead --trials N [N ...] [--engines {}] [--sampler random|tpe|tpe-recency|tpe-ei|qmc|cmaes|gp]",
+                    "unknown argument {other}; usage: overhead --trials N [N ...] [--engines {}] [--sampler random|tpe|tpe-optuna|qmc|cmaes|gp]",
                     ENGINES.join(" ")
                 );
                 std::process::exit(2);
