@@ -621,8 +621,8 @@ fn exp_nonpositive(x: f64) -> f64 {
     // 1.5 * 2^52: adding it rounds to an integer, kept in the low bits.
     const SHIFTER: f64 = 6_755_399_441_055_744.0;
     // ln 2's leading 32 bits (so n * LN2_HI is exact) and the rest.
-    const LN2_HI: f64 = 6.931_471_803_691_238_164_9e-1;
-    const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+    const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
     const INV_FACTORIALS: [f64; 14] = {
         let mut c = [1.0; 14];
         let mut k = 1;
