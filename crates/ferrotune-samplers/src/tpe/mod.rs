@@ -430,15 +430,36 @@ impl TpeSampler {
         let (log_l, log_g) = (l.log_pdf_in(&candidates, buffers), g.log_pdf_in(&candidates, buffers));
         l.recycle(buffers);
         g.recycle(buffers);
-        let mut best = 0;
-        let mut best_score = f64::NEG_INFINITY;
-        for (i, (a, b)) in log_l.iter().zip(&log_g).enumerate() {
-            let score = a - b;
-            if score > best_score {
-                best_score = score;
-                best = i;
+        // With the constant liar, a candidate identical to a running
+        // trial's configuration (possible on discrete spaces, where the
+        // good set's weight piles onto the best few points) is passed over
+        // while any other candidate is left: parallel workers should not
+        // evaluate one configuration twice.
+        let running: Vec<Vec<f64>> = if self.constant_liar {
+            above
+                .iter()
+                .filter(|t| t.state == TrialState::Running && t.number != trial.number)
+                .filter_map(|t| {
+                    let relative = t.relative_params();
+                    space.iter().map(|(name, d)| internal_value(t, &relative, name, d)).collect::<Option<Vec<f64>>>()
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let argmax = |allowed: &dyn Fn(usize) -> bool| {
+            let mut best = None;
+            let mut best_score = f64::NEG_INFINITY;
+            for (i, (a, b)) in log_l.iter().zip(&log_g).enumerate() {
+                let score = a - b;
+                if score > best_score && allowed(i) {
+                    best_score = score;
+                    best = Some(i);
+                }
             }
-        }
+            best
+        };
+        let best = argmax(&|i| !running.contains(&candidates[i])).or_else(|| argmax(&|_| true)).unwrap_or(0);
         Ok(names.into_iter().cloned().zip(candidates[best].iter().copied()).collect())
     }
 

@@ -341,11 +341,13 @@ fn running_trials_push_proposals_away_with_the_constant_liar() {
         }
         proposed.len()
     };
-    // Optuna's weights: at least 3 distinct values in every batch. The
-    // default's improvement weights put nearly all of l(x) on the best
-    // trial (here one good trial gains 1, the other nothing), so the liar
-    // has more to push against: at least 2 in every batch, 3 in most.
-    for (optuna, at_least, total_at_least) in [(true, 3, 24), (false, 2, 22)] {
+    // At least 3 distinct values in every batch, with Optuna's weights and
+    // with the default's improvement weights. The latter put nearly all of
+    // l(x) on the best trial (here one good trial gains 1, the other
+    // nothing), which the liar alone did not always outweigh (2 distinct
+    // values on one seed); a candidate identical to a running trial is now
+    // passed over while another is left.
+    for (optuna, at_least, total_at_least) in [(true, 3, 24), (false, 3, 24)] {
         let (mut with, mut without) = (0, 0);
         for seed in 0..8 {
             let spread = batch(seed, true, optuna);
