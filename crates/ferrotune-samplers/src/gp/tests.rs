@@ -423,16 +423,26 @@ fn branin_end_to_end_beats_random_search() {
     assert!(random_hits < gp_hits, "random search {random_hits} vs GP {gp_hits}");
 }
 
+/// Branin seen through exp(·/20): values from ~1 to ~5e6, a heavy tail
+/// that plain standardization squashes the good region under.
+fn heavy(p: &[f64]) -> f64 {
+    (branin01(p) / 20.0).exp()
+}
+
+/// `heavy`'s value back on Branin's scale.
+fn to_branin(v: f64) -> f64 {
+    20.0 * v.ln()
+}
+
+/// The mean over six seeds of the best value a 25-evaluation BO loop on
+/// `f` finds under `transform`, mapped by `back`.
+fn mean_best(f: &dyn Fn(&[f64]) -> f64, transform: OutputTransform, back: &dyn Fn(f64) -> f64) -> f64 {
+    let options = FitOptions { output_transform: transform, ..FitOptions::default() };
+    (0..6u64).map(|seed| back(bo_loop(f, 2, 5, 25, seed, &options))).sum::<f64>() / 6.0
+}
+
 #[test]
 fn the_robust_transform_helps_on_a_heavy_tail_and_costs_nothing_without_one() {
-    // Branin seen through exp(·/20): values from ~1 to ~5e6, a heavy tail
-    // that plain standardization squashes the good region under.
-    let heavy = |p: &[f64]| (branin01(p) / 20.0).exp();
-    let mean_best = |f: &dyn Fn(&[f64]) -> f64, transform: OutputTransform, back: &dyn Fn(f64) -> f64| {
-        let options = FitOptions { output_transform: transform, ..FitOptions::default() };
-        (0..6u64).map(|seed| back(bo_loop(f, 2, 5, 25, seed, &options))).sum::<f64>() / 6.0
-    };
-    let to_branin = |v: f64| 20.0 * v.ln();
     let (heavy_robust, heavy_plain) = (
         mean_best(&heavy, OutputTransform::Robust, &to_branin),
         mean_best(&heavy, OutputTransform::Standardize, &to_branin),
@@ -467,12 +477,6 @@ fn the_power_transform_keeps_order_and_spreads_values_spanning_decades() {
 
 #[test]
 fn the_power_transform_helps_on_a_heavy_tail_and_still_finds_branins_minimum() {
-    let heavy = |p: &[f64]| (branin01(p) / 20.0).exp();
-    let mean_best = |f: &dyn Fn(&[f64]) -> f64, transform: OutputTransform, back: &dyn Fn(f64) -> f64| {
-        let options = FitOptions { output_transform: transform, ..FitOptions::default() };
-        (0..6u64).map(|seed| back(bo_loop(f, 2, 5, 25, seed, &options))).sum::<f64>() / 6.0
-    };
-    let to_branin = |v: f64| 20.0 * v.ln();
     let (heavy_power, heavy_plain) = (
         mean_best(&heavy, OutputTransform::Power, &to_branin),
         mean_best(&heavy, OutputTransform::Standardize, &to_branin),
