@@ -304,17 +304,28 @@ fn value_order(values: &[f64], rows: &RowIndex, column: &Column, merged: &mut Ve
     // Finished rows come in trial order, so the memo's (value, number)
     // order restricted to them is their (value, row) order.
     let row_of = &rows.row_of_number;
-    merged.reserve(values.len());
-    let finished_rows =
-        column.sorted.iter().filter_map(|&n| row_of.get(n as usize).copied().filter(|&r| r != u32::MAX));
+    // Branch-free: every trial's row is written and the end moves past it
+    // only if the trial is one of these rows. A good set of 15% is a coin
+    // flip the branch predictor loses at every trial (a third of this
+    // function's time went to the filter's mispredicted branch).
+    merged.resize(column.sorted.len(), 0);
+    let mut end = 0;
+    for (i, &number) in column.sorted.iter().enumerate() {
+        let row = row_of.get(number as usize).copied().unwrap_or(u32::MAX);
+        // (`end <= i`: in bounds.)
+        merged[end.min(i)] = row;
+        end += usize::from(row != u32::MAX);
+    }
+    merged.truncate(end);
     if rows.running.is_empty() {
-        merged.extend(finished_rows);
         return;
     }
+    let finished_rows = std::mem::take(merged);
     let mut running = rows.running.clone();
     running.sort_unstable_by(by_value);
     let mut running = running.into_iter().peekable();
-    for r in finished_rows {
+    merged.reserve(values.len());
+    for &r in &finished_rows {
         while let Some(&q) = running.peek() {
             if by_value(&q, &r).is_lt() {
                 merged.push(q);

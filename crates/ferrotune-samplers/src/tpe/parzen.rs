@@ -172,45 +172,49 @@ impl NumericDim {
                 &sorted_here
             }
         };
-        let mut sigmas = buffers.f64s();
-        bandwidths(&mus, order, model_low, model_high, options.consider_endpoints, &mut sigmas);
         let min_sigma = options.min_bandwidth(range, observations.len());
-        mus.push(0.5 * (model_low + model_high));
-        sigmas.push(range);
-        // One pass per kernel. With many observations nearly every
-        // bandwidth is the clipped minimum and nearly every kernel sits
-        // well inside the bounds (its tail mass below 1e-17, so the log of
-        // its truncation mass is zero to double precision): that common
-        // case costs two stores, and the divisions and logarithms of the
-        // general case (a fifth of a proposal at 5,000 trials when computed
-        // for every kernel) are out of line, where the compiler cannot
-        // compute them speculatively for every kernel.
+        // With many observations nearly every bandwidth is the clipped
+        // minimum and nearly every kernel sits well inside the bounds (its
+        // tail mass below 1e-17, so the log of its truncation mass is zero
+        // to double precision): that common case costs two stores, and the
+        // divisions and logarithms of the general case (a fifth of a
+        // proposal at 5,000 trials when computed for every kernel) are out
+        // of line, where the compiler cannot compute them speculatively for
+        // every kernel.
         let continuous = step.is_none();
         let scale_factor = if continuous { std::f64::consts::FRAC_1_SQRT_2 } else { 1.0 };
         let common_scale = scale_factor / min_sigma;
         let common_log_norm = if continuous { -min_sigma.ln() - LN_SQRT_2PI } else { 0.0 };
         let bounds = (model_low, model_high);
-        let n_kernels = mus.len();
-        let mut scales = buffers.f64s();
-        scales.resize(n_kernels, 0.0);
-        let mut log_norms = buffers.f64s();
-        log_norms.resize(n_kernels, 0.0);
-        // In value order: the kernels of the general case (sparse regions,
-        // near the bounds) come in runs there, so the branch is predicted;
-        // in observation order it was not, and cost as much as the rest.
-        let prior = n_kernels - 1;
-        for k in order.iter().map(|&k| k as usize).chain(std::iter::once(prior)) {
-            // (The prior's bandwidth, the range, is unchanged.)
-            let sigma = sigmas[k].clamp(min_sigma, range);
-            sigmas[k] = sigma;
-            let mu = mus[k];
+        let n_kernels = mus.len() + 1;
+        let [mut sigmas, mut scales, mut log_norms] = [buffers.f64s(), buffers.f64s(), buffers.f64s()];
+        for v in [&mut sigmas, &mut scales, &mut log_norms] {
+            v.resize(n_kernels, 0.0);
+        }
+        // The centres in value order, read in one pass that computes each
+        // kernel's bandwidth from its neighbours and then its constants. In
+        // value order the kernels of the general case (sparse regions, near
+        // the bounds) come in runs, so its branch is predicted.
+        let mut sorted = buffers.f64s();
+        sorted.extend(order.iter().map(|&k| mus[k as usize]));
+        for (rank, &kernel) in order.iter().enumerate() {
+            let kernel = kernel as usize;
+            let mu = sorted[rank];
+            let sigma = bandwidth(&sorted, rank, bounds, options.consider_endpoints).clamp(min_sigma, range);
             let inside = mu - model_low > TAIL_FREE * sigma && model_high - mu > TAIL_FREE * sigma;
-            (scales[k], log_norms[k]) = if sigma == min_sigma && inside {
+            sigmas[kernel] = sigma;
+            (scales[kernel], log_norms[kernel]) = if sigma == min_sigma && inside {
                 (common_scale, common_log_norm)
             } else {
                 kernel_constants(mu, sigma, bounds, continuous)
             };
         }
+        buffers.give_f64s(sorted);
+        // The prior kernel: mid-range, the whole range as bandwidth.
+        let prior_mu = 0.5 * (model_low + model_high);
+        mus.push(prior_mu);
+        sigmas[n_kernels - 1] = range;
+        (scales[n_kernels - 1], log_norms[n_kernels - 1]) = kernel_constants(prior_mu, range, bounds, continuous);
         NumericDim { low, high, step, log, model_low, model_high, mus, sigmas, scales, log_norms }
     }
 
@@ -300,27 +304,20 @@ simd_dispatch! {
     }
 }
 
-/// Each observation's bandwidth: the larger distance to its sorted
-/// neighbours, the bounds counting as neighbours; without
-/// `consider_endpoints`, the outermost observations look only inward.
-///
-/// `order` lists the observations in value order (ties in observation
-/// order). Written to `sigmas`.
-fn bandwidths(mus: &[f64], order: &[u32], low: f64, high: f64, consider_endpoints: bool, sigmas: &mut Vec<f64>) {
-    let n = mus.len();
-    debug_assert_eq!(order.len(), n);
-    let at = |rank: usize| mus[order[rank] as usize];
-    sigmas.clear();
-    sigmas.resize(n, 0.0);
-    for rank in 0..n {
-        let current = at(rank);
-        let below = current - if rank == 0 { low } else { at(rank - 1) };
-        let above = if rank + 1 == n { high } else { at(rank + 1) } - current;
-        sigmas[order[rank] as usize] = match (consider_endpoints || n < 2, rank == 0, rank + 1 == n) {
-            (false, true, _) => above,
-            (false, _, true) => below,
-            _ => below.max(above),
-        };
+/// The bandwidth of the observation at `rank` of `sorted` (the centres in
+/// value order): the larger distance to its neighbours, the bounds counting
+/// as neighbours; without `consider_endpoints`, the outermost observations
+/// look only inward.
+#[inline(always)]
+fn bandwidth(sorted: &[f64], rank: usize, (low, high): (f64, f64), consider_endpoints: bool) -> f64 {
+    let n = sorted.len();
+    let current = sorted[rank];
+    let below = current - if rank == 0 { low } else { sorted[rank - 1] };
+    let above = if rank + 1 == n { high } else { sorted[rank + 1] } - current;
+    match (consider_endpoints || n < 2, rank == 0, rank + 1 == n) {
+        (false, true, _) => above,
+        (false, _, true) => below,
+        _ => below.max(above),
     }
 }
 
@@ -614,7 +611,8 @@ simd_dispatch! {
 /// `exp(x)` for `x <= 0` (below -700 it returns `exp(-700)`; callers
 /// discard such terms), within 2 ulp: `x = n ln 2 + r` with `|r| <= ln 2 /
 /// 2` (Cody-Waite, `ln 2` in two parts), `exp(r)` by its Taylor series to
-/// degree 13 (remainder below 1e-17), `2^n` built in the exponent bits.
+/// degree 13 (remainder below 1e-17) by Estrin's scheme, `2^n` built in the
+/// exponent bits.
 /// Plain arithmetic that vectorizes, where libm's `exp` is a call per term.
 #[inline(always)]
 fn exp_nonpositive(x: f64) -> f64 {
@@ -636,10 +634,17 @@ fn exp_nonpositive(x: f64) -> f64 {
     let t = x * std::f64::consts::LOG2_E + SHIFTER;
     let n = t - SHIFTER;
     let r = (x - n * LN2_HI) - n * LN2_LO;
-    let mut p = INV_FACTORIALS[13];
-    for k in (0..13).rev() {
-        p = p * r + INV_FACTORIALS[k];
-    }
+    // Estrin's scheme: pairs, then pairs of pairs. Horner's rule was a
+    // chain of 13 dependent multiply-adds per term, and the loop waited on
+    // it (about half the exponential's time).
+    let c = &INV_FACTORIALS;
+    let (r2, r4) = (r * r, (r * r) * (r * r));
+    let r8 = r4 * r4;
+    let pair = |k: usize| c[k] + c[k + 1] * r;
+    let (q0, q1, q2, q3, q4, q5, q6) = (pair(0), pair(2), pair(4), pair(6), pair(8), pair(10), pair(12));
+    let (s0, s1, s2) = (q0 + q1 * r2, q2 + q3 * r2, q4 + q5 * r2);
+    let (t0, t1) = (s0 + s1 * r4, s2 + q6 * r4);
+    let p = t0 + t1 * r8;
     // The low bits of `t` hold n (>= -1010 here): 2^n as a double.
     let scale = f64::from_bits(t.to_bits().wrapping_add(1023) << 52);
     p * scale
