@@ -309,11 +309,12 @@ fn value_order(values: &[f64], rows: &RowIndex, column: &Column, merged: &mut Ve
     // flip the branch predictor loses at every trial (a third of this
     // function's time went to the filter's mispredicted branch).
     merged.resize(column.sorted.len(), 0);
+    let out = merged.as_mut_slice();
     let mut end = 0;
     for (i, &number) in column.sorted.iter().enumerate() {
         let row = row_of.get(number as usize).copied().unwrap_or(u32::MAX);
         // (`end <= i`: in bounds.)
-        merged[end.min(i)] = row;
+        out[end.min(i)] = row;
         end += usize::from(row != u32::MAX);
     }
     merged.truncate(end);

@@ -197,10 +197,25 @@ impl NumericDim {
         // the bounds) come in runs, so its branch is predicted.
         let mut sorted = buffers.f64s();
         sorted.extend(order.iter().map(|&k| mus[k as usize]));
-        for (rank, &kernel) in order.iter().enumerate() {
+        // The bandwidth is the larger distance to the neighbours in value
+        // order, the bounds counting as neighbours; without
+        // `consider_endpoints` the outermost observations look only inward
+        // (and one observation alone has the bounds for neighbours).
+        let mut by_rank = buffers.f64s();
+        match sorted.as_slice() {
+            [] => {}
+            [mu] => by_rank.push((mu - model_low).max(model_high - mu)),
+            [first, second, ..] => {
+                let endpoints = options.consider_endpoints;
+                let (last, before_last) = (sorted[sorted.len() - 1], sorted[sorted.len() - 2]);
+                by_rank.push(if endpoints { (first - model_low).max(second - first) } else { second - first });
+                by_rank.extend(sorted.windows(3).map(|w| (w[1] - w[0]).max(w[2] - w[1])));
+                by_rank.push(if endpoints { (last - before_last).max(model_high - last) } else { last - before_last });
+            }
+        }
+        for ((&kernel, &mu), &bandwidth) in order.iter().zip(&sorted).zip(&by_rank) {
             let kernel = kernel as usize;
-            let mu = sorted[rank];
-            let sigma = bandwidth(&sorted, rank, bounds, options.consider_endpoints).clamp(min_sigma, range);
+            let sigma = bandwidth.clamp(min_sigma, range);
             let inside = mu - model_low > TAIL_FREE * sigma && model_high - mu > TAIL_FREE * sigma;
             sigmas[kernel] = sigma;
             (scales[kernel], log_norms[kernel]) = if sigma == min_sigma && inside {
@@ -209,6 +224,7 @@ impl NumericDim {
                 kernel_constants(mu, sigma, bounds, continuous)
             };
         }
+        buffers.give_f64s(by_rank);
         buffers.give_f64s(sorted);
         // The prior kernel: mid-range, the whole range as bandwidth.
         let prior_mu = 0.5 * (model_low + model_high);
@@ -301,23 +317,6 @@ simd_dispatch! {
             let z = (y - mu) * scale;
             *a -= z * z;
         }
-    }
-}
-
-/// The bandwidth of the observation at `rank` of `sorted` (the centres in
-/// value order): the larger distance to its neighbours, the bounds counting
-/// as neighbours; without `consider_endpoints`, the outermost observations
-/// look only inward.
-#[inline(always)]
-fn bandwidth(sorted: &[f64], rank: usize, (low, high): (f64, f64), consider_endpoints: bool) -> f64 {
-    let n = sorted.len();
-    let current = sorted[rank];
-    let below = current - if rank == 0 { low } else { sorted[rank - 1] };
-    let above = if rank + 1 == n { high } else { sorted[rank + 1] } - current;
-    match (consider_endpoints || n < 2, rank == 0, rank + 1 == n) {
-        (false, true, _) => above,
-        (false, _, true) => below,
-        _ => below.max(above),
     }
 }
 
