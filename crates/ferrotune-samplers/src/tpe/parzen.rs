@@ -315,7 +315,7 @@ simd_dispatch! {
     fn subtract_scaled_squares(y: f64, mus: &[f64], scales: &[f64], acc: &mut [f64]) {
         for ((a, mu), scale) in acc.iter_mut().zip(mus).zip(scales) {
             let z = (y - mu) * scale;
-            *a -= z * z;
+            *a = (-z).mul_add(z, *a);
         }
     }
 }
@@ -579,9 +579,7 @@ impl LogSumExp {
         }
         // Terms this far below the largest so far are below the final
         // largest by as much at least: negligible.
-        weighted_exps(values, weights, self.max, terms);
-        // Summed in order, so both builds of `weighted_exps` give one result.
-        self.scaled_sum += terms.iter().sum::<f64>();
+        self.scaled_sum += weighted_exp_sum(values, weights, self.max, terms);
     }
 
     fn value(&self) -> f64 {
@@ -590,6 +588,14 @@ impl LogSumExp {
         }
         self.max + self.scaled_sum.ln()
     }
+}
+
+/// `sum_k weights[k] * exp(values[k] - max)`, leaving out terms more than
+/// [`NEGLIGIBLE_LOG`] below `max`; `terms` is scratch space of the same
+/// length.
+fn weighted_exp_sum(values: &[f64], weights: &[f64], max: f64, terms: &mut [f64]) -> f64 {
+    weighted_exps(values, weights, max, terms);
+    sum_in_four_lanes(terms)
 }
 
 simd_dispatch! {
@@ -604,6 +610,27 @@ simd_dispatch! {
             let e = w * exp_nonpositive(v - max);
             *t = if v > floor { e } else { 0.0 };
         }
+    }
+}
+
+simd_dispatch! {
+    /// The sum of `terms` in four interleaved partial sums, written out so
+    /// that both builds add in the same order (one result on every CPU).
+    /// One running sum was a chain of dependent additions that took as
+    /// long as computing the terms.
+    fn sum_in_four_lanes(terms: &[f64]) -> f64 {
+        let mut lanes = [0.0; 4];
+        let groups = terms.chunks_exact(4);
+        let rest = groups.remainder();
+        for group in groups {
+            for lane in 0..4 {
+                lanes[lane] += group[lane];
+            }
+        }
+        for (lane, &t) in rest.iter().enumerate() {
+            lanes[lane] += t;
+        }
+        (lanes[0] + lanes[1]) + (lanes[2] + lanes[3])
     }
 }
 
@@ -639,11 +666,11 @@ fn exp_nonpositive(x: f64) -> f64 {
     let c = &INV_FACTORIALS;
     let (r2, r4) = (r * r, (r * r) * (r * r));
     let r8 = r4 * r4;
-    let pair = |k: usize| c[k] + c[k + 1] * r;
+    let pair = |k: usize| c[k + 1].mul_add(r, c[k]);
     let (q0, q1, q2, q3, q4, q5, q6) = (pair(0), pair(2), pair(4), pair(6), pair(8), pair(10), pair(12));
-    let (s0, s1, s2) = (q0 + q1 * r2, q2 + q3 * r2, q4 + q5 * r2);
-    let (t0, t1) = (s0 + s1 * r4, s2 + q6 * r4);
-    let p = t0 + t1 * r8;
+    let (s0, s1, s2) = (q1.mul_add(r2, q0), q3.mul_add(r2, q2), q5.mul_add(r2, q4));
+    let (t0, t1) = (s1.mul_add(r4, s0), q6.mul_add(r4, s2));
+    let p = t1.mul_add(r8, t0);
     // The low bits of `t` hold n (>= -1010 here): 2^n as a double.
     let scale = f64::from_bits(t.to_bits().wrapping_add(1023) << 52);
     p * scale
@@ -706,11 +733,14 @@ mod tests {
         assert_eq!(exp_nonpositive(0.0), 1.0);
         assert_eq!(exp_nonpositive(f64::NEG_INFINITY), exp_nonpositive(-700.0));
         // Terms beyond NEGLIGIBLE_LOG below the maximum are dropped.
-        let mut terms = [9.0; 3];
-        weighted_exps(&[0.0, -39.0, -41.0], &[2.0, 1.0, 1.0], 0.0, &mut terms);
-        assert_eq!(terms[0], 2.0);
-        assert!((terms[1] - (-39f64).exp()).abs() < 1e-30);
-        assert_eq!(terms[2], 0.0);
+        let sum =
+            |values: &[f64], weights: &[f64]| weighted_exp_sum(values, weights, 0.0, &mut [0.0; 9][..values.len()]);
+        assert_eq!(sum(&[0.0, -41.0], &[2.0, 1.0]), 2.0);
+        assert!((sum(&[0.0, -39.0], &[2.0, 1.0]) - 2.0 - (-39f64).exp()).abs() < 1e-15);
+        // Nine terms: two groups of four and one left over.
+        let values: Vec<f64> = (0..9).map(|k| -(k as f64) / 4.0).collect();
+        let expected: f64 = values.iter().map(|v| 0.5 * v.exp()).sum();
+        assert!((sum(&values, &[0.5; 9]) - expected).abs() < 1e-14);
     }
 
     #[test]
@@ -795,6 +825,34 @@ mod tests {
         assert!((p[0] - pa).abs() < 1e-12, "{p:?}");
         let pb = (3.0 * 0.25 / 1.75 + 1.0 / 3.0) / 4.0;
         assert!((p[1] - pb).abs() < 1e-12, "{p:?}");
+    }
+
+    #[test]
+    fn both_builds_of_the_density_loops_give_the_same_bits() {
+        // Continuous (plain and log), stepped and categorical parameters,
+        // enough observations for several kernel blocks and a remainder.
+        let cat = Distribution::categorical(["a", "b", "c"]).unwrap();
+        let dists =
+            [float(-5.0, 5.0, false, None), float(1e-3, 1.0, true, None), float(0.0, 1.0, false, Some(0.1)), cat];
+        let refs: Vec<&Distribution> = dists.iter().collect();
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        let n = 1_203;
+        let observations: Vec<Vec<f64>> = vec![
+            (0..n).map(|_| rng.random_range(-5.0..5.0)).collect(),
+            (0..n).map(|_| 10f64.powf(rng.random_range(-3.0..0.0))).collect(),
+            (0..n).map(|_| (rng.random_range(0..=10) as f64) / 10.0).collect(),
+            (0..n).map(|_| rng.random_range(0..3) as f64).collect(),
+        ];
+        let weights: Vec<f64> = (0..n).map(|i| 1.0 + (i % 7) as f64).collect();
+        let e = ParzenEstimator::new(&refs, &observations, None, &weights, &OPTIONS);
+        let points = e.sample(&mut rng, 24);
+        let dispatched = e.log_pdf(&points);
+        crate::simd::BASELINE_ONLY.with(|b| b.set(true));
+        let baseline = e.log_pdf(&points);
+        crate::simd::BASELINE_ONLY.with(|b| b.set(false));
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert!(dispatched.iter().all(|l| l.is_finite()));
+        assert_eq!(bits(&dispatched), bits(&baseline));
     }
 
     #[test]
