@@ -100,6 +100,9 @@ struct NumericDim {
     /// Per kernel: minus the log of its truncation mass, and for continuous
     /// parameters minus `ln(sigma sqrt(2 pi))` too.
     log_norms: Vec<f64>,
+    /// Continuous parameters, per kernel: `mu * scale`, so evaluation
+    /// computes `(x - mu) * scale` as one multiply-add (empty for stepped).
+    offsets: Vec<f64>,
 }
 
 #[derive(Debug, Clone)]
@@ -176,7 +179,7 @@ impl NumericDim {
         // With many observations nearly every bandwidth is the clipped
         // minimum and nearly every kernel sits well inside the bounds (its
         // tail mass below 1e-17, so the log of its truncation mass is zero
-        // to double precision): that common case costs two stores, and the
+        // to double precision): that common case costs a comparison, and the
         // divisions and logarithms of the general case (a fifth of a
         // proposal at 5,000 trials when computed for every kernel) are out
         // of line, where the compiler cannot compute them speculatively for
@@ -187,10 +190,13 @@ impl NumericDim {
         let common_log_norm = if continuous { -min_sigma.ln() - LN_SQRT_2PI } else { 0.0 };
         let bounds = (model_low, model_high);
         let n_kernels = mus.len() + 1;
+        // Filled with the common case, written over for the others only:
+        // the kernels come in value order below, so writing every kernel's
+        // constants scattered them over three arrays.
         let [mut sigmas, mut scales, mut log_norms] = [buffers.f64s(), buffers.f64s(), buffers.f64s()];
-        for v in [&mut sigmas, &mut scales, &mut log_norms] {
-            v.resize(n_kernels, 0.0);
-        }
+        sigmas.resize(n_kernels, min_sigma);
+        scales.resize(n_kernels, common_scale);
+        log_norms.resize(n_kernels, common_log_norm);
         // The centres in value order, read in one pass that computes each
         // kernel's bandwidth from its neighbours and then its constants. In
         // value order the kernels of the general case (sparse regions, near
@@ -217,12 +223,10 @@ impl NumericDim {
             let kernel = kernel as usize;
             let sigma = bandwidth.clamp(min_sigma, range);
             let inside = mu - model_low > TAIL_FREE * sigma && model_high - mu > TAIL_FREE * sigma;
-            sigmas[kernel] = sigma;
-            (scales[kernel], log_norms[kernel]) = if sigma == min_sigma && inside {
-                (common_scale, common_log_norm)
-            } else {
-                kernel_constants(mu, sigma, bounds, continuous)
-            };
+            if !(sigma == min_sigma && inside) {
+                sigmas[kernel] = sigma;
+                (scales[kernel], log_norms[kernel]) = kernel_constants(mu, sigma, bounds, continuous);
+            }
         }
         buffers.give_f64s(by_rank);
         buffers.give_f64s(sorted);
@@ -231,11 +235,15 @@ impl NumericDim {
         mus.push(prior_mu);
         sigmas[n_kernels - 1] = range;
         (scales[n_kernels - 1], log_norms[n_kernels - 1]) = kernel_constants(prior_mu, range, bounds, continuous);
-        NumericDim { low, high, step, log, model_low, model_high, mus, sigmas, scales, log_norms }
+        let mut offsets = buffers.f64s();
+        if continuous {
+            offsets.extend(mus.iter().zip(&scales).map(|(mu, scale)| mu * scale));
+        }
+        NumericDim { low, high, step, log, model_low, model_high, mus, sigmas, scales, log_norms, offsets }
     }
 
     fn recycle(self, buffers: &mut Buffers) {
-        for v in [self.mus, self.sigmas, self.scales, self.log_norms] {
+        for v in [self.mus, self.sigmas, self.scales, self.log_norms, self.offsets] {
             buffers.give_f64s(v);
         }
     }
@@ -264,13 +272,14 @@ impl NumericDim {
     }
 
     /// Adds the log density at `query` (see [`NumericDim::query`]) of the
-    /// kernels `kernels` to `acc` (one entry per kernel of the range).
+    /// kernels `kernels` to `acc` (one entry per kernel of the range), for
+    /// a stepped parameter (continuous ones go through
+    /// [`subtract_scaled_squares`], several at once).
     fn add_log_pdf(&self, query: (f64, f64), kernels: Range<usize>, acc: &mut [f64]) {
         match self.step {
             None => {
-                // The kernels' constant terms are in the estimator's base;
-                // what is left is a straight, vectorizable loop.
-                subtract_scaled_squares(query.0, &self.mus[kernels.clone()], &self.scales[kernels], acc);
+                let (scales, offsets) = (&self.scales[kernels.clone()], &self.offsets[kernels]);
+                subtract_scaled_squares(&[query.0], &[scales], &[offsets], acc);
             }
             Some(_) => {
                 let (left, right) = query;
@@ -308,15 +317,69 @@ fn kernel_constants(mu: f64, sigma: f64, (low, high): (f64, f64), continuous: bo
     }
 }
 
-simd_dispatch! {
-    /// `acc[k] -= ((y - mus[k]) * scales[k])^2`: the one loop over every
-    /// kernel, candidate and parameter (a quarter of a proposal's time at
-    /// 3,000 trials before it ran four doubles at a time).
-    fn subtract_scaled_squares(y: f64, mus: &[f64], scales: &[f64], acc: &mut [f64]) {
-        for ((a, mu), scale) in acc.iter_mut().zip(mus).zip(scales) {
-            let z = (y - mu) * scale;
-            *a = (-z).mul_add(z, *a);
+/// `acc[k] -= sum_j (ys[j] * scales[j][k] - offsets[j][k])^2` (that is,
+/// `((y - mu) * scale)^2` per parameter) for up to four continuous
+/// parameters at once: the one loop over every kernel, candidate and
+/// parameter. The kernels' constant terms are in the estimator's base.
+/// Several parameters per pass keep each kernel's sum in a register: one
+/// pass per parameter loaded and stored it every time, and the loop was
+/// bound by that.
+fn subtract_scaled_squares(ys: &[f64], scales: &[&[f64]], offsets: &[&[f64]], acc: &mut [f64]) {
+    macro_rules! arrays {
+        ($m:literal) => {
+            (
+                std::array::from_fn::<f64, $m, _>(|j| ys[j]),
+                std::array::from_fn::<&[f64], $m, _>(|j| scales[j]),
+                std::array::from_fn::<&[f64], $m, _>(|j| offsets[j]),
+            )
+        };
+    }
+    match ys.len() {
+        1 => scaled_squares_1(arrays!(1), acc),
+        2 => scaled_squares_2(arrays!(2), acc),
+        3 => scaled_squares_3(arrays!(3), acc),
+        4 => scaled_squares_4(arrays!(4), acc),
+        m => unreachable!("{m} parameters at once"),
+    }
+}
+
+/// Parameters of a continuous group: values, scales, offsets.
+type Group<'a, const M: usize> = ([f64; M], [&'a [f64]; M], [&'a [f64]; M]);
+
+#[inline(always)]
+fn scaled_squares<const M: usize>((ys, scales, offsets): Group<'_, M>, acc: &mut [f64]) {
+    let n = acc.len();
+    // Sliced to one length, so the loop has no bounds checks.
+    let scales = scales.map(|s| &s[..n]);
+    let offsets = offsets.map(|o| &o[..n]);
+    for k in 0..n {
+        let mut a = acc[k];
+        for j in 0..M {
+            let z = ys[j].mul_add(scales[j][k], -offsets[j][k]);
+            a = (-z).mul_add(z, a);
         }
+        acc[k] = a;
+    }
+}
+
+simd_dispatch! {
+    fn scaled_squares_1(group: Group<'_, 1>, acc: &mut [f64]) {
+        scaled_squares(group, acc)
+    }
+}
+simd_dispatch! {
+    fn scaled_squares_2(group: Group<'_, 2>, acc: &mut [f64]) {
+        scaled_squares(group, acc)
+    }
+}
+simd_dispatch! {
+    fn scaled_squares_3(group: Group<'_, 3>, acc: &mut [f64]) {
+        scaled_squares(group, acc)
+    }
+}
+simd_dispatch! {
+    fn scaled_squares_4(group: Group<'_, 4>, acc: &mut [f64]) {
+        scaled_squares(group, acc)
     }
 }
 
@@ -505,15 +568,51 @@ impl ParzenEstimator {
             })
             .collect();
         let d = self.dims.len();
+        // Consecutive continuous parameters are evaluated up to four at a
+        // time, the others one by one, in parameter order (each kernel's
+        // terms are added in the same order either way).
+        let continuous = |dim: &Dim| matches!(dim, Dim::Numeric(NumericDim { step: None, .. }));
+        let mut groups: Vec<Range<usize>> = Vec::new();
+        for (j, dim) in self.dims.iter().enumerate() {
+            match groups.last_mut() {
+                Some(g) if continuous(dim) && continuous(&self.dims[g.start]) && g.len() < 4 => g.end += 1,
+                _ => groups.push(j..j + 1),
+            }
+        }
+        let mut ys = Vec::with_capacity(4);
         for start in (0..n).step_by(block) {
             let kernels = start..(start + block).min(n);
             let acc = &mut acc[..kernels.len()];
+            // Per group of continuous parameters, the block's scales and
+            // offsets (the same for every point).
+            let slices: Vec<Option<(Vec<&[f64]>, Vec<&[f64]>)>> = groups
+                .iter()
+                .map(|group| {
+                    let numeric: Vec<&NumericDim> = self.dims[group.clone()]
+                        .iter()
+                        .filter_map(|dim| match dim {
+                            Dim::Numeric(d) if d.step.is_none() => Some(d),
+                            _ => None,
+                        })
+                        .collect();
+                    (numeric.len() == group.len()).then(|| {
+                        let scales = numeric.iter().map(|d| &d.scales[kernels.clone()]).collect();
+                        (scales, numeric.iter().map(|d| &d.offsets[kernels.clone()]).collect())
+                    })
+                })
+                .collect();
             for (point_queries, sum) in queries.chunks_exact(d.max(1)).zip(&mut sums) {
                 acc.copy_from_slice(&self.base[kernels.clone()]);
-                for (dim, &query) in self.dims.iter().zip(point_queries) {
-                    match dim {
-                        Dim::Numeric(d) => d.add_log_pdf(query, kernels.clone(), acc),
-                        Dim::Categorical(d) => d.add_log_pdf(query.0, kernels.clone(), acc),
+                for (group, slices) in groups.iter().zip(&slices) {
+                    let query = point_queries[group.start];
+                    match (&self.dims[group.start], slices) {
+                        (_, Some((scales, offsets))) => {
+                            ys.clear();
+                            ys.extend(point_queries[group.clone()].iter().map(|q| q.0));
+                            subtract_scaled_squares(&ys, scales, offsets, acc);
+                        }
+                        (Dim::Numeric(dim), None) => dim.add_log_pdf(query, kernels.clone(), acc),
+                        (Dim::Categorical(dim), None) => dim.add_log_pdf(query.0, kernels.clone(), acc),
                     }
                 }
                 sum.add(acc, &self.weights[kernels.clone()], &mut terms[..kernels.len()]);
