@@ -343,6 +343,9 @@ fn subtract_scaled_squares(ys: &[f64], scales: &[&[f64]], offsets: &[&[f64]], ac
     }
 }
 
+/// A block's scales and offsets of a group of continuous parameters.
+type BlockSlices<'a> = (Vec<&'a [f64]>, Vec<&'a [f64]>);
+
 /// Parameters of a continuous group: values, scales, offsets.
 type Group<'a, const M: usize> = ([f64; M], [&'a [f64]; M], [&'a [f64]; M]);
 
@@ -585,7 +588,7 @@ impl ParzenEstimator {
             let acc = &mut acc[..kernels.len()];
             // Per group of continuous parameters, the block's scales and
             // offsets (the same for every point).
-            let slices: Vec<Option<(Vec<&[f64]>, Vec<&[f64]>)>> = groups
+            let slices: Vec<Option<BlockSlices>> = groups
                 .iter()
                 .map(|group| {
                     let numeric: Vec<&NumericDim> = self.dims[group.clone()]
