@@ -84,9 +84,6 @@ impl Observations {
     }
 }
 
-/// What [`Memo::gather`] reads: value columns, row numbers, kept trials.
-type Gathered = (Vec<Vec<f64>>, Vec<u32>, Option<Vec<bool>>);
-
 /// Below this many rows, sorting is cheaper than filtering the memo's order.
 const SMALL: usize = 64;
 
@@ -176,74 +173,9 @@ impl Memo {
 
     /// The observations of `space` over `trials` (running trials through
     /// the values recorded for them at ask time).
-    #[cfg(test)]
     pub(crate) fn observations(&mut self, trials: &[&FrozenTrial], space: &SearchSpace) -> Observations {
-        let [observed, empty] = self.observations_of_two(trials, &[], space);
-        empty.recycle(&mut self.buffers);
-        observed
-    }
-
-    /// [`Memo::observations`] of two sets of trials (TPE's good and bad
-    /// ones): each column's value order is read once for both.
-    pub(crate) fn observations_of_two(
-        &mut self,
-        first: &[&FrozenTrial],
-        second: &[&FrozenTrial],
-        space: &SearchSpace,
-    ) -> [Observations; 2] {
         let mut columns: Vec<Column> = space.iter().map(|(name, d)| self.take_column(name, d)).collect();
         let params: Vec<(&String, &Distribution)> = space.iter().collect();
-        let (values_1, numbers_1, kept_1) = self.gather(&mut columns, &params, first);
-        let (values_2, numbers_2, kept_2) = self.gather(&mut columns, &params, second);
-        let rows = [RowIndex::new(&numbers_1), RowIndex::new(&numbers_2)];
-        self.buffers.give_u32s(numbers_1);
-        self.buffers.give_u32s(numbers_2);
-        let mut orders: [Vec<Vec<u32>>; 2] = [Vec::new(), Vec::new()];
-        // Both sets' row of each trial number, in one table: the set in the
-        // top bit.
-        let both = (rows[0].n_rows >= SMALL && rows[1].n_rows >= SMALL).then(|| slots_of_two(&rows));
-        for (c, column) in columns.iter().enumerate() {
-            let mut pair = [self.buffers.u32s(), self.buffers.u32s()];
-            let values = [&values_1[c], &values_2[c]];
-            match &both {
-                Some(slots) => {
-                    let mut scratch = self.buffers.u32s();
-                    finished_orders_of_two(slots, column, &mut pair, &mut scratch);
-                    self.buffers.give_u32s(scratch);
-                    for ((order, rows), values) in pair.iter_mut().zip(&rows).zip(values) {
-                        merge_running(values, rows, order);
-                    }
-                }
-                None => {
-                    for ((order, rows), values) in pair.iter_mut().zip(&rows).zip(values) {
-                        value_order(values, rows, column, order);
-                    }
-                }
-            }
-            let [a, b] = pair;
-            orders[0].push(a);
-            orders[1].push(b);
-        }
-        for ((name, distribution), column) in space.iter().zip(columns) {
-            self.put_column(name, distribution, column);
-        }
-        let [orders_1, orders_2] = orders;
-        [
-            Observations { columns: values_1, orders: orders_1, kept: kept_1 },
-            Observations { columns: values_2, orders: orders_2, kept: kept_2 },
-        ]
-    }
-
-    /// The values of `params` (one memo column each) over `trials`: per
-    /// parameter a column with a row per trial that has them all, each
-    /// row's trial number ([`RUNNING`] for running trials), and which
-    /// trials made a row (`None`: all).
-    fn gather(
-        &mut self,
-        columns: &mut [Column],
-        params: &[(&String, &Distribution)],
-        trials: &[&FrozenTrial],
-    ) -> Gathered {
         let mut out: Vec<Vec<f64>> = params.iter().map(|_| self.buffers.f64s()).collect();
         // Each trial is read once here: its number, or RUNNING and its
         // recorded values (running trials are few).
@@ -259,7 +191,7 @@ impl Memo {
         }
         // Column by column: each memo column is read in trial order, and a
         // missing value (a parameter the trial did not have) is NaN here.
-        for ((values, column), (name, distribution)) in out.iter_mut().zip(columns.iter_mut()).zip(params) {
+        for ((values, column), (name, distribution)) in out.iter_mut().zip(&mut columns).zip(&params) {
             values.extend(numbers.iter().zip(trials).map(|(&number, t)| match number {
                 RUNNING => f64::NAN,
                 _ => column.value(number, t, name, distribution),
@@ -283,8 +215,23 @@ impl Memo {
             out.iter_mut().for_each(|values| keep_rows(values, &complete));
             keep_rows(&mut numbers, &complete);
         }
+        let kept = any_missing.then_some(complete);
         // `numbers` now has one entry per row: the trial number, or RUNNING.
-        (out, numbers, any_missing.then_some(complete))
+        let rows = RowIndex::new(&numbers);
+        self.buffers.give_u32s(numbers);
+        let orders = out
+            .iter()
+            .zip(&columns)
+            .map(|(values, column)| {
+                let mut order = self.buffers.u32s();
+                value_order(values, &rows, column, &mut order);
+                order
+            })
+            .collect();
+        for ((name, distribution), column) in space.iter().zip(columns) {
+            self.put_column(name, distribution, column);
+        }
+        Observations { columns: out, orders, kept }
     }
 
     /// The memo's column of a parameter, taken out (empty if none yet);
@@ -348,9 +295,10 @@ impl RowIndex {
 /// The rows of `values` in value order, ties in row order, into `merged`
 /// (empty).
 fn value_order(values: &[f64], rows: &RowIndex, column: &Column, merged: &mut Vec<u32>) {
+    let by_value = |a: &u32, b: &u32| values[*a as usize].total_cmp(&values[*b as usize]).then(a.cmp(b));
     if rows.n_rows < SMALL {
         merged.extend(0..values.len() as u32);
-        merged.sort_unstable_by(|a, b| by_value(values, a, b));
+        merged.sort_unstable_by(by_value);
         return;
     }
     // Finished rows come in trial order, so the memo's (value, number)
@@ -370,81 +318,26 @@ fn value_order(values: &[f64], rows: &RowIndex, column: &Column, merged: &mut Ve
         end += usize::from(row != u32::MAX);
     }
     merged.truncate(end);
-    merge_running(values, rows, merged);
-}
-
-fn by_value(values: &[f64], a: &u32, b: &u32) -> std::cmp::Ordering {
-    values[*a as usize].total_cmp(&values[*b as usize]).then(a.cmp(b))
-}
-
-/// Merges the running trials' rows (by value, ties in row order) into
-/// `order`, the finished rows in that order.
-fn merge_running(values: &[f64], rows: &RowIndex, order: &mut Vec<u32>) {
     if rows.running.is_empty() {
         return;
     }
-    let finished_rows = std::mem::take(order);
+    let finished_rows = std::mem::take(merged);
     let mut running = rows.running.clone();
-    running.sort_unstable_by(|a, b| by_value(values, a, b));
+    running.sort_unstable_by(by_value);
     let mut running = running.into_iter().peekable();
-    order.reserve(values.len());
+    merged.reserve(values.len());
     for &r in &finished_rows {
         while let Some(&q) = running.peek() {
-            if by_value(values, &q, &r).is_lt() {
-                order.push(q);
+            if by_value(&q, &r).is_lt() {
+                merged.push(q);
                 running.next();
             } else {
                 break;
             }
         }
-        order.push(r);
+        merged.push(r);
     }
-    order.extend(running);
-}
-
-/// The set marked in a slot of [`slots_of_two`] (its top bit), and no set.
-const SECOND_SET: u32 = 1 << 31;
-const NO_SET: u32 = u32::MAX;
-
-/// By trial number: its row in the first set, or its row in the second
-/// with [`SECOND_SET`] set, or [`NO_SET`].
-fn slots_of_two(rows: &[RowIndex; 2]) -> Vec<u32> {
-    let len = rows.iter().map(|r| r.row_of_number.len()).max().unwrap_or(0);
-    let mut slots = vec![NO_SET; len];
-    for (set, marker) in rows.iter().zip([0, SECOND_SET]) {
-        for (slot, &row) in slots.iter_mut().zip(&set.row_of_number) {
-            if row != u32::MAX {
-                *slot = row | marker;
-            }
-        }
-    }
-    slots
-}
-
-/// The finished rows of two sets in value order (see [`value_order`]),
-/// with one pass over the column's order: each trial's row is written to
-/// its set's list (or to `scratch`, for a trial in neither) without a
-/// branch.
-fn finished_orders_of_two(slots: &[u32], column: &Column, orders: &mut [Vec<u32>; 2], scratch: &mut Vec<u32>) {
-    let n = column.sorted.len();
-    let [first, second] = orders;
-    for list in [&mut *first, &mut *second, &mut *scratch] {
-        list.clear();
-        list.resize(n, 0);
-    }
-    let lists: [&mut [u32]; 3] = [first.as_mut_slice(), second.as_mut_slice(), scratch.as_mut_slice()];
-    let mut ends = [0usize; 3];
-    for &number in &column.sorted {
-        let slot = slots.get(number as usize).copied().unwrap_or(NO_SET);
-        // 0 for the first set, 1 for the second, 2 for neither.
-        let set = (slot >> 31) as usize + usize::from(slot == NO_SET);
-        let end = ends[set];
-        // (Each list has room for every trial.)
-        lists[set][end.min(n - 1)] = slot & !SECOND_SET;
-        ends[set] = end + 1;
-    }
-    first.truncate(ends[0]);
-    second.truncate(ends[1]);
+    merged.extend(running);
 }
 
 /// The parameters (with identical distributions) common to all `spaces`.
@@ -510,24 +403,13 @@ mod tests {
         // Every other trial, and all of them, twice (the second time from memory).
         let subset: Vec<&FrozenTrial> = trials.iter().map(|t| &**t).filter(|t| t.number % 2 == 0).collect();
         let all: Vec<&FrozenTrial> = trials.iter().map(|t| &**t).collect();
-        let check = |observed: &Observations| {
+        for list in [&subset, &all, &subset, &all] {
+            let observed = memo.observations(list, &space);
             let values = &observed.columns[0];
             let mut expected: Vec<u32> = (0..values.len() as u32).collect();
             expected.sort_by(|&a, &b| values[a as usize].total_cmp(&values[b as usize]).then(a.cmp(&b)));
             assert_eq!(observed.orders[0], expected);
             assert!(values.len() >= SMALL, "the test must exercise the memo's order");
-        };
-        for list in [&subset, &all, &subset, &all] {
-            check(&memo.observations(list, &space));
-        }
-        // Two sets at once (TPE's good and bad trials), each with running
-        // trials, read with one pass over the memo's order.
-        let odd: Vec<&FrozenTrial> = trials.iter().map(|t| &**t).filter(|t| t.number % 2 == 1).collect();
-        for (first, second) in [(&subset, &odd), (&odd, &subset)] {
-            let [a, b] = memo.observations_of_two(first, second, &space);
-            assert_eq!((a.columns[0].len(), b.columns[0].len()), (first.len(), second.len()));
-            check(&a);
-            check(&b);
         }
     }
 }

@@ -197,7 +197,10 @@ impl NumericDim {
         sigmas.resize(n_kernels, min_sigma);
         scales.resize(n_kernels, common_scale);
         log_norms.resize(n_kernels, common_log_norm);
-        // The centres in value order, for the bandwidths.
+        // The centres in value order, read in one pass that computes each
+        // kernel's bandwidth from its neighbours and then its constants. In
+        // value order the kernels of the general case (sparse regions, near
+        // the bounds) come in runs, so its branch is predicted.
         let mut sorted = buffers.f64s();
         sorted.extend(order.iter().map(|&k| mus[k as usize]));
         // The bandwidth is the larger distance to the neighbours in value
@@ -216,27 +219,15 @@ impl NumericDim {
                 by_rank.push(if endpoints { (last - before_last).max(model_high - last) } else { last - before_last });
             }
         }
-        // The ranks of the general case are listed without a branch (where
-        // sparse and dense regions alternate, a branch was mispredicted at
-        // every turn), then computed.
-        let mut general = buffers.u32s();
-        general.resize(sorted.len(), 0);
-        let mut n_general = 0;
-        for (rank, (&mu, &bandwidth)) in sorted.iter().zip(&by_rank).enumerate() {
+        for ((&kernel, &mu), &bandwidth) in order.iter().zip(&sorted).zip(&by_rank) {
+            let kernel = kernel as usize;
             let sigma = bandwidth.clamp(min_sigma, range);
-            let common =
-                sigma == min_sigma && mu - model_low > TAIL_FREE * sigma && model_high - mu > TAIL_FREE * sigma;
-            // (`n_general <= rank`: in bounds.)
-            general[n_general.min(rank)] = rank as u32;
-            n_general += usize::from(!common);
+            let inside = mu - model_low > TAIL_FREE * sigma && model_high - mu > TAIL_FREE * sigma;
+            if !(sigma == min_sigma && inside) {
+                sigmas[kernel] = sigma;
+                (scales[kernel], log_norms[kernel]) = kernel_constants(mu, sigma, bounds, continuous);
+            }
         }
-        for &rank in &general[..n_general] {
-            let (mu, kernel) = (sorted[rank as usize], order[rank as usize] as usize);
-            let sigma = by_rank[rank as usize].clamp(min_sigma, range);
-            sigmas[kernel] = sigma;
-            (scales[kernel], log_norms[kernel]) = kernel_constants(mu, sigma, bounds, continuous);
-        }
-        buffers.give_u32s(general);
         buffers.give_f64s(by_rank);
         buffers.give_f64s(sorted);
         // The prior kernel: mid-range, the whole range as bandwidth.
