@@ -27,24 +27,50 @@ struct Column {
     /// the bandwidth rule needs observations in value order, and filtering
     /// this list is linear where sorting each time is not.
     sorted: Vec<u32>,
+    /// Every trial numbered below this has been read.
+    read_below: u32,
 }
 
 impl Column {
-    /// The value of finished trial `trial`, number `number` (NaN: the trial
-    /// does not have the parameter). The trial itself is read only the
-    /// first time: following thousands of pointers to scattered trials
-    /// cost more than the rest of reading the column.
-    #[inline]
-    fn value(&mut self, number: u32, trial: &FrozenTrial, name: &str, distribution: &Distribution) -> f64 {
-        match self.computed.get(number as usize) {
-            Some(true) => self.values[number as usize],
-            _ => self.compute(trial, name, distribution),
+    /// Reads the finished trials among `trials` (their numbers in
+    /// `numbers`, [`RUNNING`] for the others, and `max_number` the largest
+    /// finished one) not read yet. Each trial is read only the first time:
+    /// following thousands of pointers to scattered trials cost more than
+    /// the rest of reading the column.
+    fn read(
+        &mut self,
+        numbers: &[u32],
+        max_number: Option<u32>,
+        trials: &[&FrozenTrial],
+        name: &str,
+        distribution: &Distribution,
+    ) {
+        if max_number.is_none_or(|max| max < self.read_below) {
+            return;
         }
+        for (&number, trial) in numbers.iter().zip(trials) {
+            let unread = number != RUNNING
+                && number >= self.read_below
+                && !self.computed.get(number as usize).copied().unwrap_or(false);
+            if unread {
+                self.compute(trial, name, distribution);
+            }
+        }
+        while self.computed.get(self.read_below as usize).copied().unwrap_or(false) {
+            self.read_below += 1;
+        }
+    }
+
+    /// The value of a trial [`Column::read`] has read (NaN: the trial does
+    /// not have the parameter, or is running).
+    #[inline]
+    fn value(&self, number: u32) -> f64 {
+        self.values.get(number as usize).copied().unwrap_or(f64::NAN)
     }
 
     /// Reads a value not seen yet (once per trial and column).
     #[cold]
-    fn compute(&mut self, trial: &FrozenTrial, name: &str, distribution: &Distribution) -> f64 {
+    fn compute(&mut self, trial: &FrozenTrial, name: &str, distribution: &Distribution) {
         let n = trial.number as usize;
         if self.values.len() <= n {
             self.values.resize(n + 1, f64::NAN);
@@ -59,7 +85,6 @@ impl Column {
                 self.sorted.partition_point(|&m| values[m as usize].total_cmp(&v).then(m.cmp(&(n as u32))).is_lt());
             self.sorted.insert(at, n as u32);
         }
-        v
     }
 }
 
@@ -191,11 +216,10 @@ impl Memo {
         }
         // Column by column: each memo column is read in trial order, and a
         // missing value (a parameter the trial did not have) is NaN here.
+        let max_number = numbers.iter().copied().filter(|&n| n != RUNNING).max();
         for ((values, column), (name, distribution)) in out.iter_mut().zip(&mut columns).zip(&params) {
-            values.extend(numbers.iter().zip(trials).map(|(&number, t)| match number {
-                RUNNING => f64::NAN,
-                _ => column.value(number, t, name, distribution),
-            }));
+            column.read(&numbers, max_number, trials, name, distribution);
+            values.extend(numbers.iter().map(|&number| column.value(number)));
             for (row, relative) in &running {
                 values[*row] = internal_value(trials[*row], relative, name, distribution).unwrap_or(f64::NAN);
             }
