@@ -97,9 +97,6 @@ struct NumericDim {
     /// sqrt 2)` for continuous parameters (so `-z^2 / 2` is `-((x - mu) *
     /// scale)^2`), `1 / sigma` for stepped ones.
     scales: Vec<f64>,
-    /// Per kernel: minus the log of its truncation mass, and for continuous
-    /// parameters minus `ln(sigma sqrt(2 pi))` too.
-    log_norms: Vec<f64>,
     /// Continuous parameters, per kernel: `mu * scale`, so evaluation
     /// computes `(x - mu) * scale` as one multiply-add (empty for stepped).
     offsets: Vec<f64>,
@@ -141,11 +138,15 @@ impl NumericDim {
         }
     }
 
+    /// The dimension of `observations`; adds each kernel's log normalizer
+    /// (minus the log of its truncation mass, and for a continuous
+    /// parameter minus `ln(sigma sqrt(2 pi))` too) to `base`.
     fn new(
         observations: &[f64],
         order: Option<&[u32]>,
         axis: Axis,
         options: &ParzenOptions,
+        base: &mut [f64],
         buffers: &mut Buffers,
     ) -> Self {
         let Axis { low, high, step, log } = axis;
@@ -193,10 +194,11 @@ impl NumericDim {
         // Filled with the common case, written over for the others only:
         // the kernels come in value order below, so writing every kernel's
         // constants scattered them over three arrays.
-        let [mut sigmas, mut scales, mut log_norms] = [buffers.f64s(), buffers.f64s(), buffers.f64s()];
+        let [mut sigmas, mut scales] = [buffers.f64s(), buffers.f64s()];
         sigmas.resize(n_kernels, min_sigma);
         scales.resize(n_kernels, common_scale);
-        log_norms.resize(n_kernels, common_log_norm);
+        // The general case's kernels and their log normalizers.
+        let mut general: Vec<(usize, f64)> = Vec::new();
         // The centres in value order, read in one pass that computes each
         // kernel's bandwidth from its neighbours and then its constants. In
         // value order the kernels of the general case (sparse regions, near
@@ -225,7 +227,9 @@ impl NumericDim {
             let inside = mu - model_low > TAIL_FREE * sigma && model_high - mu > TAIL_FREE * sigma;
             if !(sigma == min_sigma && inside) {
                 sigmas[kernel] = sigma;
-                (scales[kernel], log_norms[kernel]) = kernel_constants(mu, sigma, bounds, continuous);
+                let log_norm;
+                (scales[kernel], log_norm) = kernel_constants(mu, sigma, bounds, continuous);
+                general.push((kernel, log_norm));
             }
         }
         buffers.give_f64s(by_rank);
@@ -234,16 +238,27 @@ impl NumericDim {
         let prior_mu = 0.5 * (model_low + model_high);
         mus.push(prior_mu);
         sigmas[n_kernels - 1] = range;
-        (scales[n_kernels - 1], log_norms[n_kernels - 1]) = kernel_constants(prior_mu, range, bounds, continuous);
+        let prior_log_norm;
+        (scales[n_kernels - 1], prior_log_norm) = kernel_constants(prior_mu, range, bounds, continuous);
+        general.push((n_kernels - 1, prior_log_norm));
+        // Every kernel's normalizer added to `base`: the common one in one
+        // pass, then the general case's, added to what `base` held before.
+        for (kernel, log_norm) in &mut general {
+            *log_norm += base[*kernel];
+        }
+        base.iter_mut().for_each(|b| *b += common_log_norm);
+        for &(kernel, sum) in &general {
+            base[kernel] = sum;
+        }
         let mut offsets = buffers.f64s();
         if continuous {
             offsets.extend(mus.iter().zip(&scales).map(|(mu, scale)| mu * scale));
         }
-        NumericDim { low, high, step, log, model_low, model_high, mus, sigmas, scales, log_norms, offsets }
+        NumericDim { low, high, step, log, model_low, model_high, mus, sigmas, scales, offsets }
     }
 
     fn recycle(self, buffers: &mut Buffers) {
-        for v in [self.mus, self.sigmas, self.scales, self.log_norms, self.offsets] {
+        for v in [self.mus, self.sigmas, self.scales, self.offsets] {
             buffers.give_f64s(v);
         }
     }
@@ -303,8 +318,8 @@ impl NumericDim {
     }
 }
 
-/// A kernel's scale and log normalizer (see [`NumericDim::scales`] and
-/// [`NumericDim::log_norms`]) in the general case.
+/// A kernel's scale (see [`NumericDim::scales`]) and log normalizer (see
+/// [`NumericDim::new`]) in the general case.
 #[cold]
 #[inline(never)]
 fn kernel_constants(mu: f64, sigma: f64, (low, high): (f64, f64), continuous: bool) -> (f64, f64) {
@@ -464,6 +479,10 @@ impl ParzenEstimator {
         }
         let total: f64 = weights.iter().sum();
         weights.iter_mut().for_each(|w| *w /= total);
+        // Per kernel, every numeric dimension's log normalizer, summed as
+        // the dimensions are built.
+        let mut base = buffers.f64s();
+        base.resize(weights.len(), 0.0);
         let dims: Vec<Dim> = distributions
             .iter()
             .zip(observations)
@@ -475,6 +494,7 @@ impl ParzenEstimator {
                     order,
                     Axis { low: d.low(), high: d.high(), step: d.step(), log: d.log() },
                     options,
+                    &mut base,
                     buffers,
                 )),
                 Distribution::Int(d) => Dim::Numeric(NumericDim::new(
@@ -482,6 +502,7 @@ impl ParzenEstimator {
                     order,
                     Axis { low: d.low() as f64, high: d.high() as f64, step: Some(d.step() as f64), log: d.log() },
                     options,
+                    &mut base,
                     buffers,
                 )),
                 Distribution::Categorical(d) => {
@@ -489,13 +510,6 @@ impl ParzenEstimator {
                 }
             })
             .collect();
-        let mut base = buffers.f64s();
-        base.resize(weights.len(), 0.0);
-        for dim in &dims {
-            if let Dim::Numeric(d) = dim {
-                base.iter_mut().zip(&d.log_norms).for_each(|(b, norm)| *b += norm);
-            }
-        }
         ParzenEstimator { weights, base, dims }
     }
 
