@@ -22,6 +22,10 @@ const FINISHED: [TrialState; 2] = [TrialState::Complete, TrialState::Pruned];
 #[derive(Debug, Default)]
 struct Column {
     values: Vec<f64>,
+    /// The same values in the estimator's model space (their logarithm for
+    /// a log-scale parameter), so a proposal takes no logarithm of a
+    /// finished trial's value.
+    model: Vec<f64>,
     computed: Vec<bool>,
     /// The numbers of the trials with a value, in `(value, number)` order:
     /// the bandwidth rule needs observations in value order, and filtering
@@ -33,26 +37,20 @@ struct Column {
 
 impl Column {
     /// Reads the finished trials among `trials` (their numbers in
-    /// `numbers`, [`RUNNING`] for the others, and `max_number` the largest
-    /// finished one) not read yet. Each trial is read only the first time:
-    /// following thousands of pointers to scattered trials cost more than
-    /// the rest of reading the column.
-    fn read(
-        &mut self,
-        numbers: &[u32],
-        max_number: Option<u32>,
-        trials: &[&FrozenTrial],
-        name: &str,
-        distribution: &Distribution,
-    ) {
-        if max_number.is_none_or(|max| max < self.read_below) {
-            return;
-        }
-        for (&number, trial) in numbers.iter().zip(trials) {
-            let unread = number != RUNNING
-                && number >= self.read_below
-                && !self.computed.get(number as usize).copied().unwrap_or(false);
-            if unread {
+    /// `numbers`, [`RUNNING`] for the others; both in number order) not
+    /// read yet. Each trial is read only the first time: following
+    /// thousands of pointers to scattered trials cost more than the rest of
+    /// reading the column. Newest first, so a proposal that follows one
+    /// new trial looks at that one and stops.
+    fn read(&mut self, numbers: &[u32], trials: &[&FrozenTrial], name: &str, distribution: &Distribution) {
+        for (&number, trial) in numbers.iter().zip(trials).rev() {
+            if number == RUNNING {
+                continue;
+            }
+            if number < self.read_below {
+                break;
+            }
+            if !self.computed.get(number as usize).copied().unwrap_or(false) {
                 self.compute(trial, name, distribution);
             }
         }
@@ -61,11 +59,11 @@ impl Column {
         }
     }
 
-    /// The value of a trial [`Column::read`] has read (NaN: the trial does
-    /// not have the parameter, or is running).
+    /// The model-space value of a trial [`Column::read`] has read (NaN: the
+    /// trial does not have the parameter, or is running).
     #[inline]
-    fn value(&self, number: u32) -> f64 {
-        self.values.get(number as usize).copied().unwrap_or(f64::NAN)
+    fn model_value(&self, number: u32) -> f64 {
+        self.model.get(number as usize).copied().unwrap_or(f64::NAN)
     }
 
     /// Reads a value not seen yet (once per trial and column).
@@ -74,10 +72,12 @@ impl Column {
         let n = trial.number as usize;
         if self.values.len() <= n {
             self.values.resize(n + 1, f64::NAN);
+            self.model.resize(n + 1, f64::NAN);
             self.computed.resize(n + 1, false);
         }
         let v = internal_value(trial, &BTreeMap::new(), name, distribution).unwrap_or(f64::NAN);
         self.values[n] = v;
+        self.model[n] = to_model(distribution, v);
         self.computed[n] = true;
         if !v.is_nan() {
             let values = &self.values;
@@ -88,29 +88,36 @@ impl Column {
     }
 }
 
-/// Observations of a search space over some trials: one column of internal
-/// values per parameter (a row per trial that has them all, in the order
-/// the trials were given), and per column its rows in value order (ties in
-/// row order).
+/// Observations of a search space over some trials: per parameter one
+/// value per row (a row per trial that has them all, in the order the
+/// trials were given), in the estimator's model space (see
+/// [`to_model`]); and per numeric parameter its rows in value order (ties
+/// in row order) with their values.
 #[derive(Debug, Default)]
 pub(crate) struct Observations {
     pub(crate) columns: Vec<Vec<f64>>,
-    pub(crate) orders: Vec<Vec<u32>>,
+    /// Per parameter: rows and values in value order (both empty for a
+    /// categorical parameter).
+    pub(crate) sorted: Vec<(Vec<u32>, Vec<f64>)>,
     /// Which of the given trials made a row (those that have every
     /// parameter of the space); `None` when all did.
     pub(crate) kept: Option<Vec<bool>>,
 }
 
-impl Observations {
-    /// Hands the arrays back to `buffers`.
-    pub(crate) fn recycle(self, buffers: &mut Buffers) {
-        self.columns.into_iter().for_each(|c| buffers.give_f64s(c));
-        self.orders.into_iter().for_each(|o| buffers.give_u32s(o));
+/// A value in the estimator's model space: the logarithm for a log-scale
+/// parameter, else the internal value itself.
+pub(crate) fn to_model(distribution: &Distribution, internal: f64) -> f64 {
+    let log = match distribution {
+        Distribution::Float(d) => d.log(),
+        Distribution::Int(d) => d.log(),
+        Distribution::Categorical(_) => false,
+    };
+    if log {
+        internal.ln()
+    } else {
+        internal
     }
 }
-
-/// Below this many rows, sorting is cheaper than filtering the memo's order.
-const SMALL: usize = 64;
 
 /// See the module documentation.
 #[derive(Debug, Default)]
@@ -196,66 +203,107 @@ impl Memo {
         order.into_iter().map(|i| &self.spaces[i]).collect()
     }
 
-    /// The observations of `space` over `trials` (running trials through
-    /// the values recorded for them at ask time).
-    pub(crate) fn observations(&mut self, trials: &[&FrozenTrial], space: &SearchSpace) -> Observations {
+    /// The observations of `space` over two sets of trials, each in number
+    /// order (running trials through the values recorded for them at ask
+    /// time): TPE's good and bad sets.
+    pub(crate) fn observations(&mut self, sets: [&[&FrozenTrial]; 2], space: &SearchSpace) -> [Observations; 2] {
         let mut columns: Vec<Column> = space.iter().map(|(name, d)| self.take_column(name, d)).collect();
         let params: Vec<(&String, &Distribution)> = space.iter().collect();
-        let mut out: Vec<Vec<f64>> = params.iter().map(|_| self.buffers.f64s()).collect();
         // Each trial is read once here: its number, or RUNNING and its
         // recorded values (running trials are few).
-        let mut numbers = self.buffers.u32s();
-        let mut running: Vec<(usize, BTreeMap<String, f64>)> = Vec::new();
-        for (row, t) in trials.iter().enumerate() {
-            if FINISHED.contains(&t.state) {
-                numbers.push(t.number as u32);
-            } else {
-                numbers.push(RUNNING);
-                running.push((row, t.relative_params()));
-            }
-        }
-        // Column by column: each memo column is read in trial order, and a
-        // missing value (a parameter the trial did not have) is NaN here.
-        let max_number = numbers.iter().copied().filter(|&n| n != RUNNING).max();
-        for ((values, column), (name, distribution)) in out.iter_mut().zip(&mut columns).zip(&params) {
-            column.read(&numbers, max_number, trials, name, distribution);
-            values.extend(numbers.iter().map(|&number| column.value(number)));
-            for (row, relative) in &running {
-                values[*row] = internal_value(trials[*row], relative, name, distribution).unwrap_or(f64::NAN);
-            }
-        }
-        // A row counts only if the trial has every parameter of the space.
-        let mut complete = vec![true; trials.len()];
-        let mut any_missing = false;
-        for values in &out {
-            for (keep, v) in complete.iter_mut().zip(values) {
-                if v.is_nan() {
-                    *keep = false;
-                    any_missing = true;
+        let mut numbers = [self.buffers.u32s(), self.buffers.u32s()];
+        let mut running: [Vec<(usize, BTreeMap<String, f64>)>; 2] = [Vec::new(), Vec::new()];
+        for (set, trials) in sets.iter().enumerate() {
+            for (row, t) in trials.iter().enumerate() {
+                if FINISHED.contains(&t.state) {
+                    numbers[set].push(t.number as u32);
+                } else {
+                    numbers[set].push(RUNNING);
+                    running[set].push((row, t.relative_params()));
                 }
             }
         }
-        if any_missing {
-            out.iter_mut().for_each(|values| keep_rows(values, &complete));
-            keep_rows(&mut numbers, &complete);
+        // Column by column, each set's model-space values in trial order (a
+        // missing value, a parameter the trial did not have, is NaN).
+        let mut out: [Vec<Vec<f64>>; 2] = [Vec::new(), Vec::new()];
+        for (column, (name, distribution)) in columns.iter_mut().zip(&params) {
+            for set in 0..2 {
+                column.read(&numbers[set], sets[set], name, distribution);
+            }
+            for set in 0..2 {
+                let mut values = self.buffers.f64s();
+                values.extend(numbers[set].iter().map(|&number| column.model_value(number)));
+                for (row, relative) in &running[set] {
+                    let internal = internal_value(sets[set][*row], relative, name, distribution);
+                    values[*row] = internal.map_or(f64::NAN, |v| to_model(distribution, v));
+                }
+                out[set].push(values);
+            }
         }
-        let kept = any_missing.then_some(complete);
-        // `numbers` now has one entry per row: the trial number, or RUNNING.
-        let rows = RowIndex::new(&numbers);
-        self.buffers.give_u32s(numbers);
-        let orders = out
-            .iter()
-            .zip(&columns)
-            .map(|(values, column)| {
-                let mut order = self.buffers.u32s();
-                value_order(values, &rows, column, &mut order);
-                order
-            })
-            .collect();
+        // A row counts only if the trial has every parameter of the space.
+        let mut kept: [Option<Vec<bool>>; 2] = [None, None];
+        for set in 0..2 {
+            let mut complete = vec![true; sets[set].len()];
+            let mut any_missing = false;
+            for values in &out[set] {
+                for (keep, v) in complete.iter_mut().zip(values) {
+                    if v.is_nan() {
+                        *keep = false;
+                        any_missing = true;
+                    }
+                }
+            }
+            if any_missing {
+                out[set].iter_mut().for_each(|values| keep_rows(values, &complete));
+                keep_rows(&mut numbers[set], &complete);
+                kept[set] = Some(complete);
+            }
+        }
+        // The running trials' rows, once the rows are final.
+        let running_rows: [Vec<u32>; 2] = std::array::from_fn(|set| {
+            if running[set].is_empty() {
+                return Vec::new();
+            }
+            numbers[set].iter().enumerate().filter(|(_, &n)| n == RUNNING).map(|(row, _)| row as u32).collect()
+        });
+        // Each finished trial's set and row, by number, for the walks below.
+        let max_number = numbers.iter().flatten().copied().filter(|&n| n != RUNNING).max();
+        let mut slots = self.buffers.u32s();
+        slots.resize(max_number.map_or(0, |n| n as usize + 1), NO_SLOT);
+        for (set, numbers) in numbers.iter().enumerate() {
+            for (row, &number) in numbers.iter().enumerate() {
+                if number != RUNNING {
+                    slots[number as usize] = ((set as u32) << SET_SHIFT) | row as u32;
+                }
+            }
+        }
+        let mut sorted: [Vec<(Vec<u32>, Vec<f64>)>; 2] = [Vec::new(), Vec::new()];
+        for (c, (column, (_, distribution))) in columns.iter().zip(&params).enumerate() {
+            let mut lists = [(self.buffers.u32s(), self.buffers.f64s()), (self.buffers.u32s(), self.buffers.f64s())];
+            if !matches!(distribution, Distribution::Categorical(_)) {
+                split_in_value_order(&column.sorted, &slots, &column.model, &mut lists);
+                for (set, (rows, values)) in lists.iter_mut().enumerate() {
+                    merge_running(rows, values, &running_rows[set], &out[set][c]);
+                }
+            }
+            let [good, bad] = lists;
+            sorted[0].push(good);
+            sorted[1].push(bad);
+        }
+        self.buffers.give_u32s(slots);
         for ((name, distribution), column) in space.iter().zip(columns) {
             self.put_column(name, distribution, column);
         }
-        Observations { columns: out, orders, kept }
+        let [n0, n1] = numbers;
+        self.buffers.give_u32s(n0);
+        self.buffers.give_u32s(n1);
+        let [out0, out1] = out;
+        let [sorted0, sorted1] = sorted;
+        let [kept0, kept1] = kept;
+        [
+            Observations { columns: out0, sorted: sorted0, kept: kept0 },
+            Observations { columns: out1, sorted: sorted1, kept: kept1 },
+        ]
     }
 
     /// The memo's column of a parameter, taken out (empty if none yet);
@@ -289,79 +337,66 @@ fn keep_rows<T>(rows: &mut Vec<T>, keep: &[bool]) {
 /// The trial number that marks a running trial's row.
 const RUNNING: u32 = u32::MAX;
 
-/// Where each finished trial's row is, and which rows are running trials.
-struct RowIndex {
-    row_of_number: Vec<u32>,
-    running: Vec<u32>,
-    n_rows: usize,
-}
+/// A slot holds a finished trial's set (0 or 1) above this bit and its row
+/// below; [`NO_SLOT`] marks a trial in neither set.
+const SET_SHIFT: u32 = 30;
+const ROW_MASK: u32 = (1 << SET_SHIFT) - 1;
+const NO_SLOT: u32 = u32::MAX;
 
-impl RowIndex {
-    /// `row_numbers`: per row, the trial number or [`RUNNING`].
-    fn new(row_numbers: &[u32]) -> Self {
-        let n_rows = row_numbers.len();
-        if n_rows < SMALL {
-            return RowIndex { row_of_number: Vec::new(), running: Vec::new(), n_rows };
-        }
-        let max_number = row_numbers.iter().filter(|&&n| n != RUNNING).max().map_or(0, |&n| n as usize);
-        let mut row_of_number = vec![u32::MAX; max_number + 1];
-        let mut running = Vec::new();
-        for (r, &number) in row_numbers.iter().enumerate() {
-            match number {
-                RUNNING => running.push(r as u32),
-                n => row_of_number[n as usize] = r as u32,
-            }
-        }
-        RowIndex { row_of_number, running, n_rows }
-    }
-}
-
-/// The rows of `values` in value order, ties in row order, into `merged`
-/// (empty).
-fn value_order(values: &[f64], rows: &RowIndex, column: &Column, merged: &mut Vec<u32>) {
-    let by_value = |a: &u32, b: &u32| values[*a as usize].total_cmp(&values[*b as usize]).then(a.cmp(b));
-    if rows.n_rows < SMALL {
-        merged.extend(0..values.len() as u32);
-        merged.sort_unstable_by(by_value);
-        return;
-    }
-    // Finished rows come in trial order, so the memo's (value, number)
-    // order restricted to them is their (value, row) order.
-    let row_of = &rows.row_of_number;
-    // Branch-free: every trial's row is written and the end moves past it
-    // only if the trial is one of these rows. A good set of 15% is a coin
-    // flip the branch predictor loses at every trial (a third of this
-    // function's time went to the filter's mispredicted branch).
-    merged.resize(column.sorted.len(), 0);
-    let out = merged.as_mut_slice();
-    let mut end = 0;
-    for (i, &number) in column.sorted.iter().enumerate() {
-        let row = row_of.get(number as usize).copied().unwrap_or(u32::MAX);
+/// Splits a column's finished trials, in the memo's `(value, number)`
+/// order, into each set's rows and model values in value order (ties in
+/// row order, since rows follow trial numbers). The sets are told apart
+/// without a branch (a good set of 15% is a coin flip the branch predictor
+/// loses at every trial): every trial number is written to both lists and
+/// each list's end moves past it only if it belongs there; then each
+/// list's numbers become rows and values.
+fn split_in_value_order(sorted: &[u32], slots: &[u32], model: &[f64], lists: &mut [(Vec<u32>, Vec<f64>); 2]) {
+    let n = sorted.len();
+    let [(good_rows, good_values), (bad_rows, bad_values)] = lists;
+    good_rows.resize(n, 0);
+    bad_rows.resize(n, 0);
+    let (mut good_end, mut bad_end) = (0, 0);
+    for (i, &number) in sorted.iter().enumerate() {
+        let set = slots.get(number as usize).copied().unwrap_or(NO_SLOT) >> SET_SHIFT;
         // (`end <= i`: in bounds.)
-        out[end.min(i)] = row;
-        end += usize::from(row != u32::MAX);
+        good_rows[good_end.min(i)] = number;
+        bad_rows[bad_end.min(i)] = number;
+        good_end += usize::from(set == 0);
+        bad_end += usize::from(set == 1);
     }
-    merged.truncate(end);
-    if rows.running.is_empty() {
+    good_rows.truncate(good_end);
+    bad_rows.truncate(bad_end);
+    for (rows, values) in [(good_rows, good_values), (bad_rows, bad_values)] {
+        values.extend(rows.iter().map(|&number| model[number as usize]));
+        rows.iter_mut().for_each(|number| *number = slots[*number as usize] & ROW_MASK);
+    }
+}
+
+/// Merges running trials' rows (their values in `values_by_row`) into a
+/// set's rows and values in value order, ties in row order.
+fn merge_running(rows: &mut Vec<u32>, values: &mut Vec<f64>, running: &[u32], values_by_row: &[f64]) {
+    if running.is_empty() {
         return;
     }
-    let finished_rows = std::mem::take(merged);
-    let mut running = rows.running.clone();
-    running.sort_unstable_by(by_value);
+    let mut running: Vec<(f64, u32)> = running.iter().map(|&r| (values_by_row[r as usize], r)).collect();
+    let before = |a: &(f64, u32), b: &(f64, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+    running.sort_unstable_by(before);
+    let finished: Vec<(f64, u32)> = values.iter().copied().zip(rows.iter().copied()).collect();
+    rows.clear();
+    values.clear();
     let mut running = running.into_iter().peekable();
-    merged.reserve(values.len());
-    for &r in &finished_rows {
-        while let Some(&q) = running.peek() {
-            if by_value(&q, &r).is_lt() {
-                merged.push(q);
-                running.next();
-            } else {
-                break;
-            }
+    for f in finished {
+        while let Some(r) = running.next_if(|r| before(r, &f).is_lt()) {
+            values.push(r.0);
+            rows.push(r.1);
         }
-        merged.push(r);
+        values.push(f.0);
+        rows.push(f.1);
     }
-    merged.extend(running);
+    for (v, r) in running {
+        values.push(v);
+        rows.push(r);
+    }
 }
 
 /// The parameters (with identical distributions) common to all `spaces`.
@@ -402,7 +437,7 @@ pub(crate) fn groups(spaces: &[&SearchSpace]) -> Vec<SearchSpace> {
 mod tests {
     use std::sync::Arc;
 
-    use ferrotune_core::{FloatDistribution, StudyDirection, TrialParam};
+    use ferrotune_core::{FloatDistribution, StudyDirection, TrialParam, RELATIVE_PARAMS_ATTR};
 
     use super::*;
 
@@ -411,12 +446,17 @@ mod tests {
         let d = Distribution::Float(FloatDistribution::new(0.0, 10.0, false, None).unwrap());
         let trials: Vec<Arc<FrozenTrial>> = (0..200u64)
             .map(|i| {
-                // Coarse values, so that many tie; every seventh trial running.
+                // Coarse values, so that many tie; every seventh trial
+                // running (with the value recorded at ask time).
                 let v = ((i * 37) % 23) as f64 / 3.0;
                 let state = if i % 7 == 3 { TrialState::Running } else { TrialState::Complete };
                 let mut t = FrozenTrial::new(i as i64, i, state);
                 t.values = (state == TrialState::Complete).then(|| vec![v]);
-                t.params.insert("x".into(), TrialParam { distribution: d.clone(), internal: v });
+                if state == TrialState::Running {
+                    t.system_attrs.insert(RELATIVE_PARAMS_ATTR.into(), serde_json::json!({ "x": v }));
+                } else {
+                    t.params.insert("x".into(), TrialParam { distribution: d.clone(), internal: v });
+                }
                 Arc::new(t)
             })
             .collect();
@@ -424,16 +464,24 @@ mod tests {
         let space = SearchSpace::from([("x".to_string(), d.clone())]);
         let mut memo = Memo::default();
         memo.sync(&view);
-        // Every other trial, and all of them, twice (the second time from memory).
-        let subset: Vec<&FrozenTrial> = trials.iter().map(|t| &**t).filter(|t| t.number % 2 == 0).collect();
+        // Two disjoint sets, then every trial in one set and none in the
+        // other, twice (the second time from memory).
+        let even: Vec<&FrozenTrial> = trials.iter().map(|t| &**t).filter(|t| t.number % 3 == 0).collect();
+        let odd: Vec<&FrozenTrial> = trials.iter().map(|t| &**t).filter(|t| t.number % 3 != 0).collect();
         let all: Vec<&FrozenTrial> = trials.iter().map(|t| &**t).collect();
-        for list in [&subset, &all, &subset, &all] {
-            let observed = memo.observations(list, &space);
-            let values = &observed.columns[0];
-            let mut expected: Vec<u32> = (0..values.len() as u32).collect();
-            expected.sort_by(|&a, &b| values[a as usize].total_cmp(&values[b as usize]).then(a.cmp(&b)));
-            assert_eq!(observed.orders[0], expected);
-            assert!(values.len() >= SMALL, "the test must exercise the memo's order");
+        for sets in [[&even, &odd], [&all, &Vec::new()], [&even, &odd], [&Vec::new(), &all]] {
+            let observed = memo.observations([sets[0], sets[1]], &space);
+            for (set, observed) in sets.iter().zip(&observed) {
+                let values = &observed.columns[0];
+                let expected_values: Vec<f64> = set.iter().map(|t| ((t.number * 37) % 23) as f64 / 3.0).collect();
+                assert_eq!(values, &expected_values);
+                let mut expected: Vec<u32> = (0..values.len() as u32).collect();
+                expected.sort_by(|&a, &b| values[a as usize].total_cmp(&values[b as usize]).then(a.cmp(&b)));
+                let (rows, sorted_values) = &observed.sorted[0];
+                assert_eq!(rows, &expected);
+                let by_rows: Vec<f64> = rows.iter().map(|&r| values[r as usize]).collect();
+                assert_eq!(sorted_values, &by_rows);
+            }
         }
     }
 }

@@ -388,8 +388,8 @@ impl TpeSampler {
         let good_weights = self.good_weights(study, &below, &above, memo);
         // Per trial, when weighted by improvement: `Some` for the good
         // set, `None` (all equal) for the bad one.
-        let mut fit = |trials: &[&FrozenTrial], per_trial: Option<Vec<f64>>| {
-            let observed = memo.observations(trials, space);
+        let [observed_below, observed_above] = memo.observations([&below, &above], space);
+        let mut fit = |observed: memo::Observations, per_trial: Option<Vec<f64>>| {
             let n = observed.columns.first().map_or(0, Vec::len);
             let weights = match per_trial {
                 Some(mut w) => {
@@ -411,19 +411,23 @@ impl TpeSampler {
                     "the TPE weights function must return {n} finite, non-negative weights"
                 )));
             }
+            let memo::Observations { columns, sorted, kept: _ } = observed;
             let estimator = ParzenEstimator::new_in(
                 &distributions,
-                &observed.columns,
-                Some(&observed.orders),
+                columns,
+                &sorted,
                 &weights[..n],
                 &self.options,
                 &mut memo.buffers,
             );
-            observed.recycle(&mut memo.buffers);
+            for (rows, values) in sorted {
+                memo.buffers.give_u32s(rows);
+                memo.buffers.give_f64s(values);
+            }
             Ok(estimator)
         };
-        let l = fit(&below, good_weights)?;
-        let g = fit(&above, None)?;
+        let l = fit(observed_below, good_weights)?;
+        let g = fit(observed_above, None)?;
         let mut rng: Xoshiro256PlusPlus = rng_for(self.seed, trial.number, stream);
         let candidates = l.sample(&mut rng, self.n_ei_candidates);
         let buffers = &mut memo.buffers;

@@ -138,12 +138,14 @@ impl NumericDim {
         }
     }
 
-    /// The dimension of `observations`; adds each kernel's log normalizer
-    /// (minus the log of its truncation mass, and for a continuous
-    /// parameter minus `ln(sigma sqrt(2 pi))` too) to `base`.
+    /// The dimension of the kernels centred at `mus` (model space, one per
+    /// observation; the prior's is added here), given in value order by
+    /// `sorted` (rows and values); adds each kernel's log normalizer (minus
+    /// the log of its truncation mass, and for a continuous parameter minus
+    /// `ln(sigma sqrt(2 pi))` too) to `base`.
     fn new(
-        observations: &[f64],
-        order: Option<&[u32]>,
+        mut mus: Vec<f64>,
+        (order, sorted): (&[u32], &[f64]),
         axis: Axis,
         options: &ParzenOptions,
         base: &mut [f64],
@@ -156,27 +158,8 @@ impl NumericDim {
             (model_low, model_high) = (model_low.ln(), model_high.ln());
         }
         let range = model_high - model_low;
-        // The branch stays outside the loop: inside, the compiler computes
-        // the logarithm for every element and then picks.
-        let mut mus = buffers.f64s();
-        if log {
-            mus.extend(observations.iter().map(|x| x.ln()));
-        } else {
-            mus.extend_from_slice(observations);
-        }
-        let sorted_here: Vec<u32>;
-        let order = match order {
-            Some(order) => order,
-            None => {
-                // Ties keep observation order, so the result does not
-                // depend on the sort algorithm.
-                let mut o: Vec<u32> = (0..mus.len() as u32).collect();
-                o.sort_unstable_by(|&a, &b| mus[a as usize].total_cmp(&mus[b as usize]).then(a.cmp(&b)));
-                sorted_here = o;
-                &sorted_here
-            }
-        };
-        let min_sigma = options.min_bandwidth(range, observations.len());
+        debug_assert!(order.len() == mus.len() && sorted.len() == mus.len());
+        let min_sigma = options.min_bandwidth(range, mus.len());
         // With many observations nearly every bandwidth is the clipped
         // minimum and nearly every kernel sits well inside the bounds (its
         // tail mass below 1e-17, so the log of its truncation mass is zero
@@ -190,27 +173,14 @@ impl NumericDim {
         let common_scale = scale_factor / min_sigma;
         let common_log_norm = if continuous { -min_sigma.ln() - LN_SQRT_2PI } else { 0.0 };
         let bounds = (model_low, model_high);
-        let n_kernels = mus.len() + 1;
-        // Filled with the common case, written over for the others only:
-        // the kernels come in value order below, so writing every kernel's
-        // constants scattered them over three arrays.
-        let [mut sigmas, mut scales] = [buffers.f64s(), buffers.f64s()];
-        sigmas.resize(n_kernels, min_sigma);
-        scales.resize(n_kernels, common_scale);
-        // The general case's kernels and their log normalizers.
-        let mut general: Vec<(usize, f64)> = Vec::new();
-        // The centres in value order, read in one pass that computes each
-        // kernel's bandwidth from its neighbours and then its constants. In
-        // value order the kernels of the general case (sparse regions, near
-        // the bounds) come in runs, so its branch is predicted.
-        let mut sorted = buffers.f64s();
-        sorted.extend(order.iter().map(|&k| mus[k as usize]));
+        let n = mus.len();
+        let n_kernels = n + 1;
         // The bandwidth is the larger distance to the neighbours in value
         // order, the bounds counting as neighbours; without
         // `consider_endpoints` the outermost observations look only inward
         // (and one observation alone has the bounds for neighbours).
         let mut by_rank = buffers.f64s();
-        match sorted.as_slice() {
+        match sorted {
             [] => {}
             [mu] => by_rank.push((mu - model_low).max(model_high - mu)),
             [first, second, ..] => {
@@ -221,11 +191,24 @@ impl NumericDim {
                 by_rank.push(if endpoints { (last - before_last).max(model_high - last) } else { last - before_last });
             }
         }
-        for ((&kernel, &mu), &bandwidth) in order.iter().zip(&sorted).zip(&by_rank) {
-            let kernel = kernel as usize;
-            let sigma = bandwidth.clamp(min_sigma, range);
-            let inside = mu - model_low > TAIL_FREE * sigma && model_high - mu > TAIL_FREE * sigma;
-            if !(sigma == min_sigma && inside) {
+        // Filled with the common case, written over for the others only.
+        let [mut sigmas, mut scales] = [buffers.f64s(), buffers.f64s()];
+        sigmas.resize(n_kernels, min_sigma);
+        scales.resize(n_kernels, common_scale);
+        // A kernel is of the general case if its bandwidth is above the
+        // minimum or it sits within TAIL_FREE minimum bandwidths of a
+        // bound: in value order the latter are a prefix and a suffix
+        // (found by bisection; the tests are monotone in the value), and
+        // the former are rare in the dense middle, so the branch is
+        // predicted.
+        let near = TAIL_FREE * min_sigma;
+        let inside_from = sorted.partition_point(|&mu| !(mu - model_low > near));
+        let inside_to = sorted.partition_point(|&mu| model_high - mu > near);
+        let mut general: Vec<(usize, f64)> = Vec::new();
+        for (rank, ((&kernel, &mu), &bandwidth)) in order.iter().zip(sorted).zip(&by_rank).enumerate() {
+            if bandwidth > min_sigma || rank < inside_from || rank >= inside_to {
+                let kernel = kernel as usize;
+                let sigma = bandwidth.clamp(min_sigma, range);
                 sigmas[kernel] = sigma;
                 let log_norm;
                 (scales[kernel], log_norm) = kernel_constants(mu, sigma, bounds, continuous);
@@ -233,7 +216,6 @@ impl NumericDim {
             }
         }
         buffers.give_f64s(by_rank);
-        buffers.give_f64s(sorted);
         // The prior kernel: mid-range, the whole range as bandwidth.
         let prior_mu = 0.5 * (model_low + model_high);
         mus.push(prior_mu);
@@ -451,25 +433,44 @@ impl ParzenEstimator {
     pub(crate) fn new(
         distributions: &[&Distribution],
         observations: &[Vec<f64>],
-        orders: Option<&[Vec<u32>]>,
         observation_weights: &[f64],
         options: &ParzenOptions,
     ) -> Self {
-        Self::new_in(distributions, observations, orders, observation_weights, options, &mut Buffers::default())
+        let columns: Vec<Vec<f64>> = distributions
+            .iter()
+            .zip(observations)
+            .map(|(d, column)| column.iter().map(|&x| super::memo::to_model(d, x)).collect())
+            .collect();
+        // Value order, ties in row order, as the memo gives it.
+        let sorted: Vec<(Vec<u32>, Vec<f64>)> = columns
+            .iter()
+            .map(|values| {
+                let mut rows: Vec<u32> = (0..values.len() as u32).collect();
+                rows.sort_by(|&a, &b| values[a as usize].total_cmp(&values[b as usize]).then(a.cmp(&b)));
+                let sorted = rows.iter().map(|&r| values[r as usize]).collect();
+                (rows, sorted)
+            })
+            .collect();
+        Self::new_in(distributions, columns, &sorted, observation_weights, options, &mut Buffers::default())
     }
 
-    /// [`ParzenEstimator::new`] with its arrays taken from `buffers`
-    /// (hand them back with [`ParzenEstimator::recycle`]).
+    /// An estimator over `distributions` from `columns`, one per
+    /// distribution of one value per observation in model space (see
+    /// [`super::memo::to_model`]), with each numeric column's rows and
+    /// values in value order in `sorted`, weighted by
+    /// `observation_weights`; its arrays are taken from `buffers` (hand
+    /// them back with [`ParzenEstimator::recycle`]), the columns among
+    /// them.
     pub(crate) fn new_in(
         distributions: &[&Distribution],
-        observations: &[Vec<f64>],
-        orders: Option<&[Vec<u32>]>,
+        columns: Vec<Vec<f64>>,
+        sorted: &[(Vec<u32>, Vec<f64>)],
         observation_weights: &[f64],
         options: &ParzenOptions,
         buffers: &mut Buffers,
     ) -> Self {
         let n = observation_weights.len();
-        debug_assert!(observations.iter().all(|column| column.len() == n));
+        debug_assert!(columns.iter().all(|column| column.len() == n));
         let mut weights = buffers.f64s();
         if n == 0 {
             weights.push(1.0);
@@ -483,33 +484,22 @@ impl ParzenEstimator {
         // the dimensions are built.
         let mut base = buffers.f64s();
         base.resize(weights.len(), 0.0);
-        let dims: Vec<Dim> = distributions
-            .iter()
-            .zip(observations)
-            .enumerate()
-            .map(|(i, (distribution, column))| (distribution, column, orders.map(|o| o[i].as_slice())))
-            .map(|(distribution, column, order)| match distribution {
-                Distribution::Float(d) => Dim::Numeric(NumericDim::new(
-                    column,
-                    order,
-                    Axis { low: d.low(), high: d.high(), step: d.step(), log: d.log() },
-                    options,
-                    &mut base,
-                    buffers,
-                )),
-                Distribution::Int(d) => Dim::Numeric(NumericDim::new(
-                    column,
-                    order,
-                    Axis { low: d.low() as f64, high: d.high() as f64, step: Some(d.step() as f64), log: d.log() },
-                    options,
-                    &mut base,
-                    buffers,
-                )),
-                Distribution::Categorical(d) => {
-                    Dim::Categorical(CategoricalDim::new(column, d.choices().len(), options.prior_weight))
+        let mut dims: Vec<Dim> = Vec::with_capacity(distributions.len());
+        for ((distribution, column), (order, values)) in distributions.iter().zip(columns).zip(sorted) {
+            let axis = match distribution {
+                Distribution::Float(d) => Axis { low: d.low(), high: d.high(), step: d.step(), log: d.log() },
+                Distribution::Int(d) => {
+                    Axis { low: d.low() as f64, high: d.high() as f64, step: Some(d.step() as f64), log: d.log() }
                 }
-            })
-            .collect();
+                Distribution::Categorical(d) => {
+                    dims.push(Dim::Categorical(CategoricalDim::new(&column, d.choices().len(), options.prior_weight)));
+                    buffers.give_f64s(column);
+                    continue;
+                }
+            };
+            let dim = NumericDim::new(column, (order, values), axis, options, &mut base, buffers);
+            dims.push(Dim::Numeric(dim));
+        }
         ParzenEstimator { weights, base, dims }
     }
 
@@ -819,7 +809,7 @@ mod tests {
         // without endpoints the outer ones look inward: .1 -> .4, .6 -> .1.
         // Magic clip: min sigma = 1 / min(100, 3 + 2) = 0.2. Prior: 0.5, 1.
         let d = float(0.0, 1.0, false, None);
-        let e = ParzenEstimator::new(&[&d], &[vec![0.5, 0.1, 0.6]], None, &[1.0, 1.0, 1.0], &OPTIONS);
+        let e = ParzenEstimator::new(&[&d], &[vec![0.5, 0.1, 0.6]], &[1.0, 1.0, 1.0], &OPTIONS);
         let dim = numeric(&e, 0);
         assert_eq!(dim.mus, vec![0.5, 0.1, 0.6, 0.5]);
         let expected = [0.4, 0.4, 0.2, 1.0];
@@ -829,7 +819,7 @@ mod tests {
         // Weights: three observations and the prior, equally.
         assert!(e.weights.iter().all(|w| (w - 0.25).abs() < 1e-12));
         let with_endpoints = ParzenOptions { consider_endpoints: true, ..OPTIONS };
-        let e = ParzenEstimator::new(&[&d], &[vec![0.5, 0.1, 0.6]], None, &[1.0, 1.0, 1.0], &with_endpoints);
+        let e = ParzenEstimator::new(&[&d], &[vec![0.5, 0.1, 0.6]], &[1.0, 1.0, 1.0], &with_endpoints);
         assert!((numeric(&e, 0).sigmas[2] - 0.4).abs() < 1e-12);
     }
 
@@ -866,7 +856,7 @@ mod tests {
         let d = float(0.0, 10.0, false, None);
         let obs: Vec<f64> = (0..8).map(|i| 5.0 + 0.1 * i as f64).collect();
         let inner = |options: &ParzenOptions| {
-            let e = ParzenEstimator::new(&[&d], std::slice::from_ref(&obs), None, &[1.0; 8], options);
+            let e = ParzenEstimator::new(&[&d], std::slice::from_ref(&obs), &[1.0; 8], options);
             numeric(&e, 0).sigmas[3]
         };
         // Optuna: 10 / min(100, 8 + 2) = 1.
@@ -886,7 +876,7 @@ mod tests {
     fn log_and_stepped_parameters_are_modelled_in_their_own_space() {
         // log-int [1, 100]: bins widened by 1/2, then logs.
         let d = Distribution::Int(IntDistribution::new(1, 100, true, 1).unwrap());
-        let e = ParzenEstimator::new(&[&d], &[vec![10.0]], None, &[1.0], &OPTIONS);
+        let e = ParzenEstimator::new(&[&d], &[vec![10.0]], &[1.0], &OPTIONS);
         let dim = numeric(&e, 0);
         assert!((dim.model_low - 0.5f64.ln()).abs() < 1e-15);
         assert!((dim.model_high - 100.5f64.ln()).abs() < 1e-15);
@@ -900,7 +890,7 @@ mod tests {
     fn continuous_densities_integrate_to_one() {
         for d in [float(-2.0, 3.0, false, None), float(1e-3, 10.0, true, None)] {
             let obs = vec![0.5, 1.0, 1.2, 2.5];
-            let e = ParzenEstimator::new(&[&d], &[obs], None, &[1.0, 0.5, 1.0, 2.0], &OPTIONS);
+            let e = ParzenEstimator::new(&[&d], &[obs], &[1.0, 0.5, 1.0, 2.0], &OPTIONS);
             let Distribution::Float(f) = &d else { unreachable!() };
             // Integrate over model space (the density is with respect to it).
             let (lo, hi) = if f.log() { (f.low().ln(), f.high().ln()) } else { (f.low(), f.high()) };
@@ -920,18 +910,18 @@ mod tests {
     #[test]
     fn discrete_and_categorical_masses_sum_to_one() {
         let ints = Distribution::Int(IntDistribution::new(-3, 9, false, 3).unwrap());
-        let e = ParzenEstimator::new(&[&ints], &[vec![0.0, 0.0, 6.0]], None, &[1.0, 1.0, 1.0], &OPTIONS);
+        let e = ParzenEstimator::new(&[&ints], &[vec![0.0, 0.0, 6.0]], &[1.0, 1.0, 1.0], &OPTIONS);
         let total: f64 =
             e.log_pdf(&[vec![-3.0], vec![0.0], vec![3.0], vec![6.0], vec![9.0]]).iter().map(|l| l.exp()).sum();
         assert!((total - 1.0).abs() < 1e-12, "{total}");
         let log_ints = Distribution::Int(IntDistribution::new(1, 64, true, 1).unwrap());
-        let e = ParzenEstimator::new(&[&log_ints], &[vec![2.0, 3.0, 40.0]], None, &[1.0, 1.0, 1.0], &OPTIONS);
+        let e = ParzenEstimator::new(&[&log_ints], &[vec![2.0, 3.0, 40.0]], &[1.0, 1.0, 1.0], &OPTIONS);
         let points: Vec<Vec<f64>> = (1..=64).map(|i| vec![i as f64]).collect();
         let total: f64 = e.log_pdf(&points).iter().map(|l| l.exp()).sum();
         assert!((total - 1.0).abs() < 1e-12, "{total}");
 
         let cat = Distribution::categorical(["a", "b", "c"]).unwrap();
-        let e = ParzenEstimator::new(&[&cat], &[vec![0.0, 0.0, 2.0]], None, &[1.0, 1.0, 1.0], &OPTIONS);
+        let e = ParzenEstimator::new(&[&cat], &[vec![0.0, 0.0, 2.0]], &[1.0, 1.0, 1.0], &OPTIONS);
         let p: Vec<f64> = e.log_pdf(&[vec![0.0], vec![1.0], vec![2.0]]).iter().map(|l| l.exp()).collect();
         assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
         // By hand: 4 kernels, each row prior 1/4 per choice plus 1 on the
@@ -960,7 +950,7 @@ mod tests {
             (0..n).map(|_| rng.random_range(0..3) as f64).collect(),
         ];
         let weights: Vec<f64> = (0..n).map(|i| 1.0 + (i % 7) as f64).collect();
-        let e = ParzenEstimator::new(&refs, &observations, None, &weights, &OPTIONS);
+        let e = ParzenEstimator::new(&refs, &observations, &weights, &OPTIONS);
         let points = e.sample(&mut rng, 24);
         let dispatched = e.log_pdf(&points);
         crate::simd::BASELINE_ONLY.with(|b| b.set(true));
@@ -982,7 +972,7 @@ mod tests {
         ];
         let refs: Vec<&Distribution> = dists.iter().collect();
         let obs = vec![vec![0.0, 2.0], vec![1e-3, 0.1], vec![0.25, 0.75], vec![8.0, 512.0], vec![0.0, 1.0]];
-        let e = ParzenEstimator::new(&refs, &obs, None, &[1.0, 1.0], &OPTIONS);
+        let e = ParzenEstimator::new(&refs, &obs, &[1.0, 1.0], &OPTIONS);
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
         let samples = e.sample(&mut rng, 5000);
         for s in &samples {
@@ -994,7 +984,7 @@ mod tests {
         let below = samples.iter().filter(|s| s[0] <= 1.0).count() as f64 / 5000.0;
         let n = 20_000;
         let h = 3.0 / n as f64;
-        let one_dim = ParzenEstimator::new(&[refs[0]], &[obs[0].clone()], None, &[1.0, 1.0], &OPTIONS);
+        let one_dim = ParzenEstimator::new(&[refs[0]], &[obs[0].clone()], &[1.0, 1.0], &OPTIONS);
         let points: Vec<Vec<f64>> = (0..n).map(|i| vec![-2.0 + (i as f64 + 0.5) * h]).collect();
         let mass: f64 = one_dim.log_pdf(&points).iter().map(|l| l.exp() * h).sum();
         assert!((below - mass).abs() < 0.02, "{below} vs {mass}");
@@ -1003,7 +993,7 @@ mod tests {
     #[test]
     fn no_observations_means_the_prior_alone() {
         let d = float(0.0, 10.0, false, None);
-        let e = ParzenEstimator::new(&[&d], &[vec![]], None, &[], &OPTIONS);
+        let e = ParzenEstimator::new(&[&d], &[vec![]], &[], &OPTIONS);
         assert_eq!(e.weights, vec![1.0]);
         let dim = numeric(&e, 0);
         assert_eq!((dim.mus[0], dim.sigmas[0]), (5.0, 10.0));

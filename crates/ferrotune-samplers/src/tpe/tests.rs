@@ -83,13 +83,13 @@ fn parzen_log_densities_equal_optunas_on_a_mixed_space() {
         [-2.394_208_841_989_659_7, -2.543_947_590_030_205_3, -2.534_784_991_434_791_3],
     ];
     let refs: Vec<&Distribution> = space.iter().collect();
-    let joint = ParzenEstimator::new(&refs, &observations, None, &weights, &options);
+    let joint = ParzenEstimator::new(&refs, &observations, &weights, &options);
     let pts: Vec<Vec<f64>> = points.iter().map(|p| p.to_vec()).collect();
     for (got, want) in joint.log_pdf(&pts).iter().zip(expected_joint) {
         assert!((got - want).abs() < 1e-9, "{got} vs {want}");
     }
     for (i, d) in space.iter().enumerate() {
-        let one = ParzenEstimator::new(&[d], &observations[i..=i], None, &weights, &options);
+        let one = ParzenEstimator::new(&[d], &observations[i..=i], &weights, &options);
         let pts: Vec<Vec<f64>> = points.iter().map(|p| vec![p[i]]).collect();
         for (got, want) in one.log_pdf(&pts).iter().zip(expected_each[i]) {
             assert!((got - want).abs() < 1e-9, "parameter {i}: {got} vs {want}");
@@ -369,9 +369,9 @@ fn relative_params_of_running_trials_count_as_observations() {
     let mut running = trial(3, TrialState::Running, None, &[]);
     running.system_attrs.insert(RELATIVE_PARAMS_ATTR.into(), json!({"x": 0.25}));
     let done = trial(1, TrialState::Complete, Some(1.0), &[("x", &x, 0.75)]);
-    let observed = Memo::default().observations(&[&done, &running], &space);
+    let [observed, _] = Memo::default().observations([&[&done, &running], &[]], &space);
     assert_eq!(observed.columns, vec![vec![0.75, 0.25]]);
-    assert_eq!(observed.orders, vec![vec![1, 0]]);
+    assert_eq!(observed.sorted, vec![(vec![1, 0], vec![0.25, 0.75])]);
 }
 
 #[test]
