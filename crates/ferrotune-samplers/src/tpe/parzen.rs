@@ -202,7 +202,7 @@ impl NumericDim {
         // the former are rare in the dense middle, so the branch is
         // predicted.
         let near = TAIL_FREE * min_sigma;
-        let inside_from = sorted.partition_point(|&mu| !(mu - model_low > near));
+        let inside_from = sorted.partition_point(|&mu| mu - model_low <= near);
         let inside_to = sorted.partition_point(|&mu| model_high - mu > near);
         let mut general: Vec<(usize, f64)> = Vec::new();
         for (rank, ((&kernel, &mu), &bandwidth)) in order.iter().zip(sorted).zip(&by_rank).enumerate() {
