@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use ferrotune_core::{Distribution, FrozenTrial, SearchSpace, StudyView, TrialState};
+use ferrotune_core::{Distribution, FrozenTrial, SearchSpace, StudyDirection, StudyView, TrialState};
 
 use super::buffers::Buffers;
 use super::internal_value;
@@ -119,17 +119,58 @@ pub(crate) fn to_model(distribution: &Distribution, internal: f64) -> f64 {
     }
 }
 
+/// What the split reads of a final trial.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Final {
+    pub(crate) state: TrialState,
+    /// The first objective value as a loss (lower is better), for a
+    /// complete trial; NaN otherwise.
+    pub(crate) loss: f64,
+    /// For a pruned trial, how it ranks among pruned ones (see
+    /// [`super::pruned_score`]).
+    pub(crate) pruned_score: (f64, f64),
+}
+
+impl Final {
+    /// A complete trial without values counts as failed: the split leaves
+    /// it out.
+    pub(crate) fn of(trial: &FrozenTrial, direction: StudyDirection) -> Self {
+        let (state, loss) = match (&trial.state, trial.values.as_deref()) {
+            (TrialState::Complete, Some(values)) => {
+                (TrialState::Complete, values.first().map_or(f64::NAN, |&v| direction.as_loss(v)))
+            }
+            (TrialState::Complete, None) => (TrialState::Failed, f64::NAN),
+            (state, _) => (*state, f64::NAN),
+        };
+        Final { state, loss, pruned_score: super::pruned_score(trial, direction) }
+    }
+}
+
 /// See the module documentation.
 #[derive(Debug, Default)]
 pub(crate) struct Memo {
     study: String,
-    /// By trial number: the id of the finished trial remembered there.
+    /// By trial number: the id of the final trial remembered there.
     ids: Vec<Option<i64>>,
     /// By trial number: index of the trial's parameter set in `spaces`.
     space_of: Vec<usize>,
     /// By trial number: the finished trial's total constraint violation
     /// (read from a map of system attributes otherwise, on every split).
     violations: Vec<f64>,
+    /// By trial number: what the split reads of a final trial (its state,
+    /// first value, how far it got), so that a proposal ranks trials
+    /// without following a pointer to each.
+    finals: Vec<Option<Final>>,
+    /// The first `settled` trials of the study (numbers `0..settled`) are
+    /// all final (complete, pruned or failed) and remembered: a view that
+    /// holds them at its start needs no look at them. `settled_id` is the
+    /// id of the last of them, to recognise such a view.
+    settled: usize,
+    settled_id: i64,
+    /// Among the settled trials: how many are complete or pruned, and
+    /// their parameter sets in order of first appearance.
+    settled_finished: usize,
+    settled_spaces: Vec<usize>,
     /// Distinct parameter sets (names and distributions) of finished trials.
     spaces: Vec<SearchSpace>,
     /// By parameter name, then distribution (usually one per name).
@@ -144,27 +185,85 @@ impl Memo {
         if self.study != study.study_name {
             *self = Memo { study: study.study_name.to_owned(), ..Memo::default() };
         }
-        for t in study.trials_in(&FINISHED) {
+        let prefix = self.settled_prefix(study);
+        for t in &study.trials[prefix..] {
+            if !matches!(t.state, TrialState::Complete | TrialState::Pruned | TrialState::Failed) {
+                continue;
+            }
             let n = t.number as usize;
-            if n >= self.ids.len() {
+            if n >= self.finals.len() {
                 self.ids.resize(n + 1, None);
                 self.space_of.resize(n + 1, 0);
                 self.violations.resize(n + 1, 0.0);
+                self.finals.resize(n + 1, None);
             }
-            match self.ids[n] {
-                Some(id) if id == t.trial_id => {}
-                Some(_) => {
-                    // Another study of the same name: start over.
+            if self.finals[n].is_some() {
+                // Remembered: the same trial, or another study of the same name.
+                if self.ids[n] != Some(t.trial_id) {
                     *self = Memo { study: study.study_name.to_owned(), ..Memo::default() };
                     return self.sync(study);
                 }
-                None => {
-                    self.ids[n] = Some(t.trial_id);
-                    self.space_of[n] = self.intern(t);
-                    self.violations[n] = t.constraint_violation();
-                }
+                continue;
+            }
+            self.finals[n] = Some(Final::of(t, study.directions[0]));
+            self.ids[n] = Some(t.trial_id);
+            self.violations[n] = t.constraint_violation();
+            if FINISHED.contains(&t.state) {
+                self.space_of[n] = self.intern(t);
             }
         }
+        // Move the settled mark past the final trials that follow it, when
+        // this view holds the settled trials (a Hyperband bracket does not).
+        if prefix == self.settled {
+            while let Some(t) = study.trials.get(self.settled) {
+                let n = self.settled;
+                let remembered = t.number as usize == n && self.finals.get(n).is_some_and(Option::is_some);
+                if !remembered || !matches!(t.state, TrialState::Complete | TrialState::Pruned | TrialState::Failed) {
+                    break;
+                }
+                if FINISHED.contains(&t.state) {
+                    self.settled_finished += 1;
+                    let space = self.space_of[n];
+                    if !self.settled_spaces.contains(&space) {
+                        self.settled_spaces.push(space);
+                    }
+                }
+                self.settled += 1;
+                self.settled_id = t.trial_id;
+            }
+        }
+    }
+
+    /// How many of the view's first trials are settled (see
+    /// [`Memo::settled`]): the view holds trials `0..settled` there, each
+    /// final, so what the memo remembers of them is what the view says.
+    /// Zero for a view that does not start with them.
+    pub(crate) fn settled_prefix(&self, study: &StudyView<'_>) -> usize {
+        let n = self.settled;
+        match n.checked_sub(1).and_then(|last| study.trials.get(last)) {
+            Some(t) if t.number as usize == n - 1 && t.trial_id == self.settled_id => n,
+            _ => 0,
+        }
+    }
+
+    /// What the memo remembers of final trial `number` (see [`Final`]);
+    /// `None` for one it has not seen.
+    #[inline]
+    pub(crate) fn final_trial(&self, number: usize) -> Option<&Final> {
+        self.finals.get(number).and_then(Option::as_ref)
+    }
+
+    /// The total constraint violation of remembered final trial `number`.
+    #[inline]
+    pub(crate) fn violation_of(&self, number: usize) -> f64 {
+        self.violations[number]
+    }
+
+    /// The complete and pruned trials of the view.
+    pub(crate) fn n_finished(&self, study: &StudyView<'_>) -> usize {
+        let prefix = self.settled_prefix(study);
+        let settled = if prefix > 0 { self.settled_finished } else { 0 };
+        settled + study.trials[prefix..].iter().filter(|t| FINISHED.contains(&t.state)).count()
     }
 
     /// The total constraint violation of a finished trial of the synced
@@ -193,7 +292,14 @@ impl Memo {
     pub(crate) fn finished_spaces(&self, study: &StudyView<'_>) -> Vec<&SearchSpace> {
         let mut seen = vec![false; self.spaces.len()];
         let mut order = Vec::new();
-        for t in study.trials_in(&FINISHED) {
+        let prefix = self.settled_prefix(study);
+        if prefix > 0 {
+            for &i in &self.settled_spaces {
+                seen[i] = true;
+                order.push(i);
+            }
+        }
+        for t in study.trials[prefix..].iter().filter(|t| FINISHED.contains(&t.state)) {
             let i = self.space_of[t.number as usize];
             if !seen[i] {
                 seen[i] = true;
@@ -206,23 +312,28 @@ impl Memo {
     /// The observations of `space` over two sets of trials, each in number
     /// order (running trials through the values recorded for them at ask
     /// time): TPE's good and bad sets.
-    pub(crate) fn observations(&mut self, sets: [&[&FrozenTrial]; 2], space: &SearchSpace) -> [Observations; 2] {
+    ///
+    /// `numbers` holds, per set, each trial's number, or [`RUNNING`] for a
+    /// running one: finished trials are read from the memo by number, not
+    /// through their pointers.
+    pub(crate) fn observations(
+        &mut self,
+        sets: [&[&FrozenTrial]; 2],
+        numbers: [&[u32]; 2],
+        space: &SearchSpace,
+    ) -> [Observations; 2] {
         let mut columns: Vec<Column> = space.iter().map(|(name, d)| self.take_column(name, d)).collect();
         let params: Vec<(&String, &Distribution)> = space.iter().collect();
-        // Each trial is read once here: its number, or RUNNING and its
-        // recorded values (running trials are few).
-        let mut numbers = [self.buffers.u32s(), self.buffers.u32s()];
-        let mut running: [Vec<(usize, BTreeMap<String, f64>)>; 2] = [Vec::new(), Vec::new()];
-        for (set, trials) in sets.iter().enumerate() {
-            for (row, t) in trials.iter().enumerate() {
-                if FINISHED.contains(&t.state) {
-                    numbers[set].push(t.number as u32);
-                } else {
-                    numbers[set].push(RUNNING);
-                    running[set].push((row, t.relative_params()));
-                }
-            }
-        }
+        let mut numbers = numbers.map(|given| {
+            let mut numbers = self.buffers.u32s();
+            numbers.extend_from_slice(given);
+            numbers
+        });
+        // The values recorded for running trials at ask time (they are few).
+        let running: [Vec<(usize, BTreeMap<String, f64>)>; 2] = std::array::from_fn(|set| {
+            let running = numbers[set].iter().enumerate().filter(|(_, &n)| n == RUNNING);
+            running.map(|(row, _)| (row, sets[set][row].relative_params())).collect()
+        });
         // Column by column, each set's model-space values in trial order (a
         // missing value, a parameter the trial did not have, is NaN).
         let mut out: [Vec<Vec<f64>>; 2] = [Vec::new(), Vec::new()];
@@ -335,7 +446,7 @@ fn keep_rows<T>(rows: &mut Vec<T>, keep: &[bool]) {
 }
 
 /// The trial number that marks a running trial's row.
-const RUNNING: u32 = u32::MAX;
+pub(crate) const RUNNING: u32 = u32::MAX;
 
 /// A slot holds a finished trial's set (0 or 1) above this bit and its row
 /// below; [`NO_SLOT`] marks a trial in neither set.
@@ -470,7 +581,14 @@ mod tests {
         let odd: Vec<&FrozenTrial> = trials.iter().map(|t| &**t).filter(|t| t.number % 3 != 0).collect();
         let all: Vec<&FrozenTrial> = trials.iter().map(|t| &**t).collect();
         for sets in [[&even, &odd], [&all, &Vec::new()], [&even, &odd], [&Vec::new(), &all]] {
-            let observed = memo.observations([sets[0], sets[1]], &space);
+            let numbers = sets.map(|set| set.iter().map(|t| t.number as u32).collect::<Vec<_>>());
+            let numbers = numbers.each_ref().map(|n| {
+                n.iter()
+                    .zip(&trials)
+                    .map(|(&n, _)| if trials[n as usize].state == TrialState::Running { RUNNING } else { n })
+                    .collect::<Vec<_>>()
+            });
+            let observed = memo.observations([sets[0], sets[1]], [&numbers[0], &numbers[1]], &space);
             for (set, observed) in sets.iter().zip(&observed) {
                 let values = &observed.columns[0];
                 let expected_values: Vec<f64> = set.iter().map(|t| ((t.number * 37) % 23) as f64 / 3.0).collect();

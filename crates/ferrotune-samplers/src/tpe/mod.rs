@@ -43,7 +43,7 @@ use ferrotune_core::{
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::{random_seed, rng_for, sample_uniformly, QmcKind, QmcSampler};
-use memo::Memo;
+use memo::{Final, Memo};
 use parzen::{ParzenEstimator, ParzenOptions};
 
 /// How many of `n` finished trials form the good set.
@@ -368,10 +368,6 @@ impl TpeSampler {
         }
     }
 
-    fn n_finished(study: &StudyView<'_>) -> usize {
-        study.trials_in(&[TrialState::Complete, TrialState::Pruned]).count()
-    }
-
     /// Propose values for `space` by TPE, drawing randomness from `stream`.
     fn sample(
         &self,
@@ -381,14 +377,15 @@ impl TpeSampler {
         space: &SearchSpace,
         stream: &str,
     ) -> Result<BTreeMap<String, f64>> {
-        let (below, above) = self.split(study, trial, memo)?;
+        let split = self.split(study, trial, memo)?;
         let names: Vec<&String> = space.keys().collect();
         let distributions: Vec<&Distribution> = space.values().collect();
         let by_improvement = self.weighting == TpeWeighting::ExpectedImprovement && !study.is_multi_objective();
-        let good_weights = self.good_weights(study, &below, &above, memo);
+        let good_weights = self.good_weights(study, &split);
         // Per trial, when weighted by improvement: `Some` for the good
         // set, `None` (all equal) for the bad one.
-        let [observed_below, observed_above] = memo.observations([&below, &above], space);
+        let [observed_below, observed_above] =
+            memo.observations([&split.below, &split.above], [&split.numbers[0], &split.numbers[1]], space);
         let mut fit = |observed: memo::Observations, per_trial: Option<Vec<f64>>| {
             let n = observed.columns.first().map_or(0, Vec::len);
             let weights = match per_trial {
@@ -440,8 +437,12 @@ impl TpeSampler {
         // while any other candidate is left: parallel workers should not
         // evaluate one configuration twice.
         let running: Vec<Vec<f64>> = if self.constant_liar {
-            above
+            split
+                .above
                 .iter()
+                .zip(&split.numbers[1])
+                .filter(|(_, &number)| number == memo::RUNNING)
+                .map(|(t, _)| t)
                 .filter(|t| t.state == TrialState::Running && t.number != trial.number)
                 .filter_map(|t| {
                     let relative = t.relative_params();
@@ -470,17 +471,11 @@ impl TpeSampler {
     /// Per good trial, its weight, when it is not the `weights` function's:
     /// the improvement weights, or for several objectives all the same
     /// (Optuna 5 weighs a multi-objective good set uniformly).
-    fn good_weights(
-        &self,
-        study: &StudyView<'_>,
-        below: &[&FrozenTrial],
-        above: &[&FrozenTrial],
-        memo: &Memo,
-    ) -> Option<Vec<f64>> {
+    fn good_weights(&self, study: &StudyView<'_>, split: &Split<'_>) -> Option<Vec<f64>> {
         if study.is_multi_objective() {
-            Some(vec![1.0; below.len()])
+            Some(vec![1.0; split.below.len()])
         } else if self.weighting == TpeWeighting::ExpectedImprovement {
-            Some(improvement_weights(below, above, study.directions[0], |t| memo.violation(t)))
+            Some(improvement_weights(&split.losses[0], &split.losses[1]))
         } else {
             None
         }
@@ -490,127 +485,172 @@ impl TpeSampler {
     /// weights favour recent ones). Good: the best `gamma(n)` of the
     /// complete trials, then of the pruned ones (those that got further
     /// first), then of the infeasible ones (least violation first).
-    fn split<'a>(
-        &self,
-        study: &StudyView<'a>,
-        current: &FrozenTrial,
-        memo: &Memo,
-    ) -> Result<(Vec<&'a FrozenTrial>, Vec<&'a FrozenTrial>)> {
-        let mut complete = Vec::new();
-        let mut pruned = Vec::new();
-        let mut infeasible = Vec::new();
-        let mut considered = vec![false; study.trials.len()];
-        for (i, t) in study.trials.iter().map(|t| &**t).enumerate() {
-            considered[i] = match t.state {
+    ///
+    /// What the memo remembers of the settled trials (see
+    /// [`Memo::settled_prefix`]) is read from its arrays, the rest from the
+    /// trials themselves: following a pointer to each of thousands of
+    /// trials, several times per proposal, cost more than ranking them.
+    fn split<'a>(&self, study: &StudyView<'a>, current: &FrozenTrial, memo: &Memo) -> Result<Split<'a>> {
+        let prefix = memo.settled_prefix(study);
+        let direction = study.directions[0];
+        // Per trial of the view: how it ranks, and its number (RUNNING for
+        // a running one the constant liar counts as bad).
+        let mut complete: Vec<Ranked> = Vec::new();
+        let mut pruned: Vec<Ranked> = Vec::new();
+        let mut infeasible: Vec<Ranked> = Vec::new();
+        let mut numbers = vec![NOT_CONSIDERED; study.trials.len()];
+        let mut losses = vec![None; study.trials.len()];
+        // Whether the split counts the final trial at all.
+        let mut rank = |index: usize, number: u32, f: &Final, violation: f64| {
+            match f.state {
+                TrialState::Complete | TrialState::Pruned if violation > 0.0 => {
+                    infeasible.push(Ranked { key: (violation, 0.0), number, index })
+                }
+                TrialState::Complete => {
+                    losses[index] = Some(f.loss);
+                    complete.push(Ranked { key: (f.loss, 0.0), number, index })
+                }
+                TrialState::Pruned => pruned.push(Ranked { key: f.pruned_score, number, index }),
+                _ => return false,
+            }
+            true
+        };
+        for (number, slot) in numbers[..prefix].iter_mut().enumerate() {
+            let f = memo.final_trial(number).expect("settled trials are remembered");
+            if rank(number, number as u32, f, memo.violation_of(number)) {
+                *slot = number as u32;
+            }
+        }
+        for (index, t) in study.trials.iter().enumerate().skip(prefix) {
+            let counted = match t.state {
                 TrialState::Running => self.constant_liar && t.number != current.number,
-                TrialState::Complete | TrialState::Pruned if memo.violation(t) > 0.0 => {
-                    infeasible.push(t);
-                    true
-                }
-                TrialState::Complete if t.values.is_some() => {
-                    complete.push(t);
-                    true
-                }
-                TrialState::Pruned => {
-                    pruned.push(t);
-                    true
+                TrialState::Complete | TrialState::Pruned => {
+                    rank(index, t.number as u32, &Final::of(t, direction), memo.violation(t))
                 }
                 _ => false,
             };
+            if counted {
+                numbers[index] = if t.state == TrialState::Running { memo::RUNNING } else { t.number as u32 };
+            }
         }
         let n = complete.len() + pruned.len() + infeasible.len();
         let mut n_below = self.gamma(study, n);
         // Only which trials are good matters (both sets are used in number
         // order), so the best few are selected, not sorted.
-        let mut good: Vec<&'a FrozenTrial> = best_complete(complete, study.directions, n_below)?;
+        let mut good: Vec<Ranked> = if study.is_multi_objective() {
+            let refs: Vec<&FrozenTrial> = complete.iter().map(|r| &*study.trials[r.index]).collect();
+            let index_of: BTreeMap<u64, usize> = complete.iter().map(|r| (r.number as u64, r.index)).collect();
+            best_multi_objective(refs, study.directions, n_below)?
+                .into_iter()
+                .map(|t| Ranked { key: (0.0, 0.0), number: t.number as u32, index: index_of[&t.number] })
+                .collect()
+        } else {
+            smallest(complete, n_below)
+        };
         n_below -= good.len();
-        let direction = study.directions[0];
-        let good_pruned = smallest(pruned, n_below, |t| pruned_score(t, direction));
+        let good_pruned = smallest(pruned, n_below);
         n_below -= good_pruned.len();
         good.extend(good_pruned);
-        good.extend(smallest(infeasible, n_below, |t| (memo.violation(t), 0.0)));
-        let max_number = study.trials.last().map_or(0, |t| t.number as usize);
-        let mut is_good = vec![false; max_number + 1];
-        for t in &good {
-            is_good[t.number as usize] = true;
+        good.extend(smallest(infeasible, n_below));
+        let mut is_good = vec![false; study.trials.len()];
+        for r in &good {
+            is_good[r.index] = true;
         }
-        let mut below = Vec::with_capacity(good.len());
-        let mut above = Vec::with_capacity(n.saturating_sub(good.len()));
-        for (i, t) in study.trials.iter().map(|t| &**t).enumerate() {
-            if is_good[t.number as usize] {
-                below.push(t);
-            } else if considered[i] {
-                above.push(t);
+        let mut split = Split::default();
+        for (index, (&number, good)) in numbers.iter().zip(&is_good).enumerate() {
+            if number == NOT_CONSIDERED {
+                continue;
+            }
+            let set = usize::from(!good);
+            split.numbers[set].push(number);
+            split.losses[set].push(losses[index]);
+            let trial = &*study.trials[index];
+            if *good {
+                split.below.push(trial);
+            } else {
+                split.above.push(trial);
             }
         }
-        Ok((below, above))
+        Ok(split)
     }
 }
 
-/// Expected-improvement weights of the good trials (Watanabe 2023): each
-/// one's improvement `y* - y` on the best loss `y*` of the complete,
-/// feasible bad trials, at least 1e-12 of the largest. Good trials without
-/// a loss of their own (pruned or infeasible, ranked below every complete
+/// The good and bad trials of a proposal (see [`TpeSampler::split`]), each
+/// in number order, with per set each trial's number (`memo::RUNNING` for a
+/// running one) and its loss if it is complete and feasible.
+#[derive(Debug, Default)]
+pub(crate) struct Split<'a> {
+    pub(crate) below: Vec<&'a FrozenTrial>,
+    pub(crate) above: Vec<&'a FrozenTrial>,
+    pub(crate) numbers: [Vec<u32>; 2],
+    pub(crate) losses: [Vec<Option<f64>>; 2],
+}
+
+impl<'a> Split<'a> {
+    /// The good and bad trials.
+    #[cfg(test)]
+    pub(crate) fn into_sets(self) -> (Vec<&'a FrozenTrial>, Vec<&'a FrozenTrial>) {
+        (self.below, self.above)
+    }
+}
+
+/// Marks a trial of the view the split leaves out.
+const NOT_CONSIDERED: u32 = u32::MAX - 1;
+
+/// A trial as the split ranks it: by `key`, then by number.
+#[derive(Debug, Clone, Copy)]
+struct Ranked {
+    key: (f64, f64),
+    number: u32,
+    /// Where it is in the study view.
+    index: usize,
+}
+
+/// Expected-improvement weights of the good trials (Watanabe 2023), from
+/// the losses of the complete, feasible trials of each set (`None` for the
+/// others): each good trial's improvement `y* - y` on the best loss `y*`
+/// of the bad trials, at least 1e-12 of the largest. Good trials without a
+/// loss of their own (pruned or infeasible, ranked below every complete
 /// one) weigh as little as the worst complete one. All weigh the same when
 /// there is nothing to improve on.
-fn improvement_weights(
-    below: &[&FrozenTrial],
-    above: &[&FrozenTrial],
-    direction: StudyDirection,
-    violation: impl Fn(&FrozenTrial) -> f64,
-) -> Vec<f64> {
-    let loss = |t: &FrozenTrial| match (&t.state, &t.values) {
-        (TrialState::Complete, Some(v)) if violation(t) <= 0.0 => v.first().map(|&v| direction.as_loss(v)),
-        _ => None,
-    };
-    let threshold = above.iter().filter_map(|t| loss(t)).fold(f64::INFINITY, f64::min);
-    let improvements: Vec<Option<f64>> = below.iter().map(|t| loss(t).map(|y| threshold - y)).collect();
+fn improvement_weights(good: &[Option<f64>], bad: &[Option<f64>]) -> Vec<f64> {
+    let threshold = bad.iter().flatten().fold(f64::INFINITY, |a, &b| a.min(b));
+    let improvements: Vec<Option<f64>> = good.iter().map(|y| y.map(|y| threshold - y)).collect();
     let largest = improvements.iter().flatten().fold(0.0, |a: f64, &b| a.max(b));
     if !(threshold.is_finite() && largest.is_finite() && largest > 0.0) {
-        return vec![1.0; below.len()];
+        return vec![1.0; good.len()];
     }
     let floor = 1e-12 * largest;
     let smallest = improvements.iter().flatten().fold(f64::INFINITY, |a, &b| a.min(b)).max(floor);
     improvements.into_iter().map(|i| i.map_or(smallest, |i| i.max(floor))).collect()
 }
 
-/// The best `k` complete trials, in no particular order: by value for one
-/// objective (earlier trials first on ties); for several, by non-domination
-/// rank, ties in the last rank taken broken by crowding distance (wider
-/// spread first).
-fn best_complete<'a>(
+/// The best `k` complete trials of a multi-objective study, in no
+/// particular order: by non-domination rank, ties in the last rank taken
+/// broken by crowding distance (wider spread first).
+fn best_multi_objective<'a>(
     trials: Vec<&'a FrozenTrial>,
     directions: &[StudyDirection],
     k: usize,
 ) -> Result<Vec<&'a FrozenTrial>> {
-    if let [direction] = directions {
-        let loss = |t: &FrozenTrial| direction.as_loss(t.values.as_ref().map_or(f64::NAN, |v| v[0]));
-        return Ok(smallest(trials, k, |t| (loss(t), 0.0)));
-    }
     let mut ranked = rank_multi_objective(trials, directions)?;
     ranked.truncate(k);
     Ok(ranked)
 }
 
 /// The `k` trials with the smallest `(key, number)`, in no particular order.
-fn smallest<'a>(
-    trials: Vec<&'a FrozenTrial>,
-    k: usize,
-    key: impl Fn(&FrozenTrial) -> (f64, f64),
-) -> Vec<&'a FrozenTrial> {
+fn smallest(mut ranked: Vec<Ranked>, k: usize) -> Vec<Ranked> {
     if k == 0 {
         return Vec::new();
     }
-    let mut keyed: Vec<((f64, f64), u64, &'a FrozenTrial)> =
-        trials.into_iter().map(|t| (key(t), t.number, t)).collect();
-    let order = |a: &((f64, f64), u64, &FrozenTrial), b: &((f64, f64), u64, &FrozenTrial)| {
-        a.0 .0.total_cmp(&b.0 .0).then(a.0 .1.total_cmp(&b.0 .1)).then(a.1.cmp(&b.1))
+    let order = |a: &Ranked, b: &Ranked| {
+        a.key.0.total_cmp(&b.key.0).then(a.key.1.total_cmp(&b.key.1)).then(a.number.cmp(&b.number))
     };
-    if k < keyed.len() {
-        keyed.select_nth_unstable_by(k - 1, order);
-        keyed.truncate(k);
+    if k < ranked.len() {
+        ranked.select_nth_unstable_by(k - 1, order);
+        ranked.truncate(k);
     }
-    keyed.into_iter().map(|(_, _, t)| t).collect()
+    ranked
 }
 
 /// Complete trials of a multi-objective study from best to worst: by
@@ -661,7 +701,7 @@ fn crowding_distances(front: &[usize], values: &[&[f64]], n_objectives: usize) -
 
 /// Pruned trials rank by how far they got (more steps first), then by
 /// their last value; NaN last, and trials that reported nothing after all.
-fn pruned_score(trial: &FrozenTrial, direction: StudyDirection) -> (f64, f64) {
+pub(crate) fn pruned_score(trial: &FrozenTrial, direction: StudyDirection) -> (f64, f64) {
     match trial.last_intermediate() {
         Some((step, v)) if v.is_nan() => (-(step as f64), f64::INFINITY),
         Some((step, v)) => (-(step as f64), direction.as_loss(v)),
@@ -714,11 +754,14 @@ impl Sampler for TpeSampler {
         trial: &FrozenTrial,
         search_space: &SearchSpace,
     ) -> Result<BTreeMap<String, f64>> {
-        if search_space.is_empty() || Self::n_finished(study) < self.n_startup_trials {
+        if search_space.is_empty() {
             return Ok(BTreeMap::new());
         }
         let mut memo = self.memo.lock().unwrap_or_else(|p| p.into_inner());
         memo.sync(study);
+        if memo.n_finished(study) < self.n_startup_trials {
+            return Ok(BTreeMap::new());
+        }
         let subspaces: Vec<SearchSpace> = if self.group {
             memo::groups(&memo.finished_spaces(study))
                 .into_iter()
@@ -744,14 +787,14 @@ impl Sampler for TpeSampler {
         name: &str,
         distribution: &Distribution,
     ) -> Result<f64> {
-        if Self::n_finished(study) < self.n_startup_trials {
+        let mut memo = self.memo.lock().unwrap_or_else(|p| p.into_inner());
+        memo.sync(study);
+        if memo.n_finished(study) < self.n_startup_trials {
             return Ok(match &self.startup_qmc {
                 Some(kind) => QmcSampler::with_seed(self.seed).kind(*kind).sample_for(trial, distribution),
                 None => sample_uniformly(distribution, &mut rng_for(self.seed, trial.number, name)),
             });
         }
-        let mut memo = self.memo.lock().unwrap_or_else(|p| p.into_inner());
-        memo.sync(study);
         let space = SearchSpace::from([(name.to_owned(), distribution.clone())]);
         let values = self.sample(&mut memo, study, trial, &space, &format!("tpe:{name}"))?;
         Ok(values[name])

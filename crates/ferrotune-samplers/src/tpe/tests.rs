@@ -130,10 +130,20 @@ fn split_ranks_complete_then_pruned_then_infeasible_and_running_is_bad() {
         let fresh = sampler.split(&study, current, &Memo::default()).unwrap();
         let remembered = sampler.split(&study, current, &synced).unwrap();
         assert_eq!(
-            (numbers(fresh.0.clone()), numbers(fresh.1.clone())),
-            (numbers(remembered.0), numbers(remembered.1))
+            (numbers(fresh.below.clone()), numbers(fresh.above.clone()), &fresh.numbers, &fresh.losses),
+            (numbers(remembered.below), numbers(remembered.above), &remembered.numbers, &remembered.losses)
         );
-        fresh
+        // Running trials are marked, finished ones carry their number; only
+        // complete, feasible trials have a loss.
+        for (set, trials) in [&fresh.below, &fresh.above].into_iter().enumerate() {
+            for (i, t) in trials.iter().enumerate() {
+                let number = if t.state == TrialState::Running { memo::RUNNING } else { t.number as u32 };
+                assert_eq!(fresh.numbers[set][i], number);
+                let feasible_complete = t.state == TrialState::Complete && t.number != 12;
+                assert_eq!(fresh.losses[set][i], feasible_complete.then(|| t.value().unwrap()));
+            }
+        }
+        (fresh.below, fresh.above)
     };
 
     // n = 13 finished, gamma = 2: the two best complete trials.
@@ -167,7 +177,8 @@ fn maximize_flips_the_ranking() {
         .build()
         .unwrap()
         .split(&view(&trials, &dirs), &current, &Memo::default())
-        .unwrap();
+        .unwrap()
+        .into_sets();
     assert_eq!(below.iter().map(|t| t.number).collect::<Vec<_>>(), vec![7, 8, 9]);
 }
 
@@ -369,7 +380,7 @@ fn relative_params_of_running_trials_count_as_observations() {
     let mut running = trial(3, TrialState::Running, None, &[]);
     running.system_attrs.insert(RELATIVE_PARAMS_ATTR.into(), json!({"x": 0.25}));
     let done = trial(1, TrialState::Complete, Some(1.0), &[("x", &x, 0.75)]);
-    let [observed, _] = Memo::default().observations([&[&done, &running], &[]], &space);
+    let [observed, _] = Memo::default().observations([&[&done, &running], &[]], [&[1, memo::RUNNING], &[]], &space);
     assert_eq!(observed.columns, vec![vec![0.75, 0.25]]);
     assert_eq!(observed.sorted, vec![(vec![1, 0], vec![0.25, 0.75])]);
 }
@@ -423,38 +434,25 @@ fn a_gamma_fraction_is_linear_and_uncapped() {
 
 #[test]
 fn improvement_weights_follow_the_gain_over_the_best_bad_trial() {
-    fn refs(ts: &[FrozenTrial]) -> Vec<&FrozenTrial> {
-        ts.iter().collect()
-    }
-    let x = float(0.0, 1.0);
-    let complete = |n, v| trial(n, TrialState::Complete, Some(v), &[("x", &x, 0.5)]);
-    let mut pruned = trial(3, TrialState::Pruned, None, &[("x", &x, 0.5)]);
-    pruned.intermediate_values.insert(1, 0.0);
-    let below = [complete(0, 1.0), complete(1, 2.0), complete(2, 4.0), pruned];
-    let above = [complete(4, 5.0), complete(5, 7.0), trial(6, TrialState::Running, None, &[])];
-    let feasible = |_: &FrozenTrial| 0.0;
+    // Losses of the complete, feasible trials; None for pruned, infeasible
+    // or running ones (the split gives these; see the split's test).
     // Minimizing, y* = 5: gains 4, 3, 1; the pruned trial weighs as the
     // worst complete one.
-    let w = improvement_weights(&refs(&below), &refs(&above), StudyDirection::Minimize, feasible);
-    assert_eq!(w, [4.0, 3.0, 1.0, 1.0]);
+    let below = [Some(1.0), Some(2.0), Some(4.0), None];
+    let above = [Some(5.0), Some(7.0), None];
+    assert_eq!(improvement_weights(&below, &above), [4.0, 3.0, 1.0, 1.0]);
     // No good trial better than the best bad one: all weigh the same.
-    let tied = [complete(4, 1.0)];
-    let w = improvement_weights(&refs(&below[..2]), &refs(&tied), StudyDirection::Minimize, feasible);
-    assert_eq!(w, [1.0, 1.0]);
+    assert_eq!(improvement_weights(&below[..2], &[Some(1.0)]), [1.0, 1.0]);
     // A good trial no better than the best bad one keeps a sliver of weight.
-    let w = improvement_weights(&refs(&below[..2]), &refs(&[complete(4, 1.5)]), StudyDirection::Minimize, feasible);
-    assert_eq!(w, [0.5, 0.5e-12]);
-    // Maximizing: y* = 7, good values 9 and 8 gain 2 and 1.
-    let high = [complete(0, 9.0), complete(1, 8.0)];
-    let w = improvement_weights(&refs(&high), &refs(&above), StudyDirection::Maximize, feasible);
-    assert_eq!(w, [2.0, 1.0]);
-    // An infeasible bad trial does not set y*.
-    let infeasible = |t: &FrozenTrial| if t.number == 5 { 1.0 } else { 0.0 };
-    let w = improvement_weights(&refs(&high), &refs(&above), StudyDirection::Maximize, infeasible);
-    assert_eq!(w, [4.0, 3.0]);
+    assert_eq!(improvement_weights(&below[..2], &[Some(1.5)]), [0.5, 0.5e-12]);
+    // Maximizing flips the values into losses: values 9 and 8 against a
+    // best bad 7 (losses -9, -8, -7) gain 2 and 1.
+    let high = [Some(-9.0), Some(-8.0)];
+    assert_eq!(improvement_weights(&high, &[Some(-5.0), Some(-7.0), None]), [2.0, 1.0]);
+    // Without the 7 (an infeasible bad trial has no loss), y* = 5.
+    assert_eq!(improvement_weights(&high, &[Some(-5.0), None, None]), [4.0, 3.0]);
     // Nothing to improve on (no complete bad trial): all weigh the same.
-    let w = improvement_weights(&refs(&below), &refs(&above[2..]), StudyDirection::Minimize, feasible);
-    assert_eq!(w, [1.0; 4]);
+    assert_eq!(improvement_weights(&below, &above[2..]), [1.0; 4]);
 }
 
 /// A sampler that forgets everything between proposals: a fresh memo each time.
@@ -554,9 +552,9 @@ fn good_trials_weigh_the_same_with_several_objectives_as_in_optuna_5() {
     let study = view(&trials, &dirs);
     let current = trial(300, TrialState::Running, None, &[]);
     let tpe = TpeSampler::with_seed(0);
-    let (below, above) = tpe.split(&study, &current, &Memo::default()).unwrap();
-    assert_eq!(below.len(), 30);
-    assert_eq!(tpe.good_weights(&study, &below, &above, &Memo::default()), Some(vec![1.0; 30]));
+    let split = tpe.split(&study, &current, &Memo::default()).unwrap();
+    assert_eq!(split.below.len(), 30);
+    assert_eq!(tpe.good_weights(&study, &split), Some(vec![1.0; 30]));
     // One objective: improvement weights by default (good: the best 15%,
     // trials 0-4; the best bad trial is 5), the weights function's (None
     // here) with Optuna's defaults.
@@ -564,10 +562,71 @@ fn good_trials_weigh_the_same_with_several_objectives_as_in_optuna_5() {
     let single: Vec<Arc<FrozenTrial>> =
         (0..30).map(|i| Arc::new(trial(i, TrialState::Complete, Some(i as f64), &[("x", &x, 0.5)]))).collect();
     let study = view(&single, &one);
-    let (below, above) = tpe.split(&study, &current, &Memo::default()).unwrap();
-    assert_eq!(tpe.good_weights(&study, &below, &above, &Memo::default()), Some(vec![5.0, 4.0, 3.0, 2.0, 1.0]));
+    let split = tpe.split(&study, &current, &Memo::default()).unwrap();
+    assert_eq!(tpe.good_weights(&study, &split), Some(vec![5.0, 4.0, 3.0, 2.0, 1.0]));
     let optuna = TpeSampler::builder().optuna_defaults().build().unwrap();
-    let (below, above) = optuna.split(&study, &current, &Memo::default()).unwrap();
-    assert_eq!(below.len(), 3);
-    assert_eq!(optuna.good_weights(&study, &below, &above, &Memo::default()), None);
+    let split = optuna.split(&study, &current, &Memo::default()).unwrap();
+    assert_eq!(split.below.len(), 3);
+    assert_eq!(optuna.good_weights(&study, &split), None);
+}
+
+#[test]
+fn the_settled_trials_split_as_the_trials_say_in_any_view() {
+    // Complete, pruned, failed and running trials mixed; the memo, synced
+    // on some views, must split every view as a memo that never saw one.
+    let x = float(0.0, 1.0);
+    let make = |n: u64, id_offset: i64| {
+        let mut t = match n % 5 {
+            0 => trial(n, TrialState::Pruned, None, &[("x", &x, 0.5)]),
+            1 => trial(n, TrialState::Failed, None, &[]),
+            2 if n == 12 => trial(n, TrialState::Running, None, &[("x", &x, 0.25)]),
+            _ => {
+                // The other study's values differ, so a stale memo would show.
+                let value = ((n * 7 + id_offset as u64 / 250) % 11) as f64;
+                trial(n, TrialState::Complete, Some(value), &[("x", &x, (n % 10) as f64 / 10.0)])
+            }
+        };
+        t.intermediate_values.insert(n % 3, n as f64);
+        t.trial_id += id_offset;
+        Arc::new(t)
+    };
+    let dirs = [StudyDirection::Minimize];
+    let all: Vec<Arc<FrozenTrial>> = (0..40).map(|n| make(n, 0)).collect();
+    let current = trial(40, TrialState::Running, None, &[]);
+    let sampler = TpeSampler::builder().gamma(|n| n / 4).build().unwrap();
+    let numbers = |v: &[&FrozenTrial]| v.iter().map(|t| t.number).collect::<Vec<_>>();
+    let check = |memo: &Memo, trials: &[Arc<FrozenTrial>]| {
+        let study = view(trials, &dirs);
+        let fresh = sampler.split(&study, &current, &Memo::default()).unwrap();
+        let remembered = sampler.split(&study, &current, memo).unwrap();
+        assert_eq!(numbers(&fresh.below), numbers(&remembered.below));
+        assert_eq!(numbers(&fresh.above), numbers(&remembered.above));
+        assert_eq!((&fresh.numbers, &fresh.losses), (&remembered.numbers, &remembered.losses));
+        assert_eq!(memo.n_finished(&study), Memo::default().n_finished(&study));
+    };
+    let mut memo = Memo::default();
+    memo.sync(&view(&all, &dirs));
+    // Trials 0..12 are final: those are settled; trial 12 is running.
+    assert_eq!(memo.settled_prefix(&view(&all, &dirs)), 12);
+    check(&memo, &all);
+    // A Hyperband-like bracket: every third trial.
+    let bracket: Vec<Arc<FrozenTrial>> = all.iter().filter(|t| t.number % 3 == 0).cloned().collect();
+    assert_eq!(memo.settled_prefix(&view(&bracket, &dirs)), 0);
+    check(&memo, &bracket);
+    memo.sync(&view(&bracket, &dirs));
+    check(&memo, &all);
+    // Trial 12 finishes: the settled mark moves past it on the next sync.
+    let mut finished = all.clone();
+    let mut twelve = (*finished[12]).clone();
+    twelve.state = TrialState::Complete;
+    twelve.values = Some(vec![-1.0]);
+    finished[12] = Arc::new(twelve);
+    memo.sync(&view(&finished, &dirs));
+    assert_eq!(memo.settled_prefix(&view(&finished, &dirs)), 40);
+    check(&memo, &finished);
+    // Another study of the same name (other trial ids): the memo starts over.
+    let other: Vec<Arc<FrozenTrial>> = (0..40).map(|n| make(n, 1000)).collect();
+    assert_eq!(memo.settled_prefix(&view(&other, &dirs)), 0);
+    memo.sync(&view(&other, &dirs));
+    check(&memo, &other);
 }
