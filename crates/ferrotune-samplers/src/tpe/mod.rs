@@ -384,7 +384,7 @@ impl TpeSampler {
         let good_weights = self.good_weights(study, &split);
         // Per trial, when weighted by improvement: `Some` for the good
         // set, `None` (all equal) for the bad one.
-        let [observed_below, observed_above] =
+        let ([observed_below, observed_above], rows) =
             memo.observations([&split.below, &split.above], [&split.numbers[0], &split.numbers[1]], space);
         let mut fit = |observed: memo::Observations, per_trial: Option<Vec<f64>>| {
             let n = observed.columns.first().map_or(0, Vec::len);
@@ -413,6 +413,7 @@ impl TpeSampler {
                 &distributions,
                 columns,
                 &sorted,
+                &rows,
                 &weights[..n],
                 &self.options,
                 &mut memo.buffers,
@@ -425,6 +426,7 @@ impl TpeSampler {
         };
         let l = fit(observed_below, good_weights)?;
         let g = fit(observed_above, None)?;
+        rows.recycle(&mut memo.buffers);
         let mut rng: Xoshiro256PlusPlus = rng_for(self.seed, trial.number, stream);
         let candidates = l.sample(&mut rng, self.n_ei_candidates);
         let buffers = &mut memo.buffers;

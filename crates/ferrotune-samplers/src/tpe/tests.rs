@@ -380,9 +380,12 @@ fn relative_params_of_running_trials_count_as_observations() {
     let mut running = trial(3, TrialState::Running, None, &[]);
     running.system_attrs.insert(RELATIVE_PARAMS_ATTR.into(), json!({"x": 0.25}));
     let done = trial(1, TrialState::Complete, Some(1.0), &[("x", &x, 0.75)]);
-    let [observed, _] = Memo::default().observations([&[&done, &running], &[]], [&[1, memo::RUNNING], &[]], &space);
+    let ([observed, _], rows) =
+        Memo::default().observations([&[&done, &running], &[]], [&[1, memo::RUNNING], &[]], &space);
     assert_eq!(observed.columns, vec![vec![0.75, 0.25]]);
-    assert_eq!(observed.sorted, vec![(vec![1, 0], vec![0.25, 0.75])]);
+    let (keys, values) = &observed.sorted[0];
+    assert_eq!(keys.iter().map(|&k| rows.kernel(k)).collect::<Vec<_>>(), vec![1, 0]);
+    assert_eq!(values, &vec![0.25, 0.75]);
 }
 
 #[test]
