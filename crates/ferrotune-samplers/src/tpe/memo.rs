@@ -116,19 +116,31 @@ impl Column {
                 let values = &self.values;
                 for (number, old, new) in changed {
                     let key = values[number as usize];
-                    let position = |numbers: &[u32]| {
-                        numbers.partition_point(|&m| values[m as usize].total_cmp(&key).then(m.cmp(&number)).is_lt())
+                    let model = self.model[number as usize];
+                    // Bisection over the list's own model values (they are
+                    // in the same order, contiguous in memory), then the
+                    // exact order among equal ones.
+                    let position = |numbers: &[u32], models: &[f64]| {
+                        let mut at = models.partition_point(|&v| v < model);
+                        while at < numbers.len() && models[at] == model {
+                            let m = numbers[at];
+                            if values[m as usize].total_cmp(&key).then(m.cmp(&number)).is_ge() {
+                                break;
+                            }
+                            at += 1;
+                        }
+                        at
                     };
                     if old != NO_SET {
                         let set = old as usize;
-                        let at = position(&lists.numbers[set]);
+                        let at = position(&lists.numbers[set], &lists.values[set]);
                         debug_assert_eq!(lists.numbers[set][at], number);
                         lists.numbers[set].remove(at);
                         lists.values[set].remove(at);
                     }
                     if new != NO_SET {
                         let set = new as usize;
-                        let at = position(&lists.numbers[set]);
+                        let at = position(&lists.numbers[set], &lists.values[set]);
                         lists.numbers[set].insert(at, number);
                         lists.values[set].insert(at, self.model[number as usize]);
                     }
