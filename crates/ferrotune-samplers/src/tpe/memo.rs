@@ -49,6 +49,9 @@ struct SetLists {
     /// Per set: trial numbers and model values in `(value, number)` order.
     numbers: [Vec<u32>; 2],
     values: [Vec<f64>; 2],
+    /// Per set: the lists are lent to a proposal's estimator (moved, not
+    /// copied) and not back yet; until they are, the split is made anew.
+    lent: [bool; 2],
 }
 
 /// Not in either set.
@@ -99,6 +102,9 @@ impl Column {
         };
         let n = self.values.len();
         let mut changed: Vec<(u32, u8, u8)> = Vec::new();
+        if self.split.as_ref().is_some_and(|lists| lists.lent.contains(&true)) {
+            self.split = None;
+        }
         if let Some(lists) = &mut self.split {
             lists.set_of.resize(n, NO_SET);
             for (number, &old) in lists.set_of.iter().enumerate() {
@@ -486,13 +492,22 @@ impl Memo {
         }
         let mut sorted: [Vec<(Vec<u32>, Vec<f64>)>; 2] = [Vec::new(), Vec::new()];
         for (c, (column, (_, distribution))) in columns.iter_mut().zip(&params).enumerate() {
-            let mut lists = [(self.buffers.u32s(), self.buffers.f64s()), (self.buffers.u32s(), self.buffers.f64s())];
+            let mut lists: [(Vec<u32>, Vec<f64>); 2] = Default::default();
             if !matches!(distribution, Distribution::Categorical(_)) {
-                let split = column.split_sets(&slots);
+                column.split_sets(&slots);
+                let split = column.split.as_mut().expect("split above");
                 for (set, (keys, values)) in lists.iter_mut().enumerate() {
-                    keys.extend_from_slice(&split.numbers[set]);
-                    values.extend_from_slice(&split.values[set]);
-                    merge_running(keys, values, &running_rows[set], &out[set][c], &slots);
+                    if running_rows[set].is_empty() {
+                        // Lent, and given back by `Memo::give_back`.
+                        *keys = std::mem::take(&mut split.numbers[set]);
+                        *values = std::mem::take(&mut split.values[set]);
+                        split.lent[set] = true;
+                    } else {
+                        (*keys, *values) = (self.buffers.u32s(), self.buffers.f64s());
+                        keys.extend_from_slice(&split.numbers[set]);
+                        values.extend_from_slice(&split.values[set]);
+                        merge_running(keys, values, &running_rows[set], &out[set][c], &slots);
+                    }
                 }
             }
             let [good, bad] = lists;
@@ -519,6 +534,33 @@ impl Memo {
             ],
             rows,
         )
+    }
+
+    /// Takes back the value orders [`Memo::observations`] gave for `space`
+    /// (per set, per parameter): the lists it lent go back to their
+    /// columns, the others to the buffers.
+    pub(crate) fn give_back(&mut self, space: &SearchSpace, sorted: [Vec<(Vec<u32>, Vec<f64>)>; 2]) {
+        let [good, bad] = sorted;
+        for ((name, distribution), lists) in space.iter().zip(good.into_iter().zip(bad)) {
+            let column = self
+                .columns
+                .get_mut(name)
+                .and_then(|list| list.iter_mut().find(|(d, _)| d == distribution))
+                .and_then(|(_, column)| column.split.as_mut());
+            let mut column = column;
+            for (set, (keys, values)) in <[_; 2]>::from(lists).into_iter().enumerate() {
+                match column.as_deref_mut() {
+                    Some(split) if split.lent[set] => {
+                        (split.numbers[set], split.values[set]) = (keys, values);
+                        split.lent[set] = false;
+                    }
+                    _ => {
+                        self.buffers.give_u32s(keys);
+                        self.buffers.give_f64s(values);
+                    }
+                }
+            }
+        }
     }
 
     /// The memo's column of a parameter, taken out (empty if none yet);
@@ -743,6 +785,12 @@ mod tests {
                 let fresh_rows: Vec<usize> = fresh_keys.iter().map(|&k| fresh_rows.kernel(k)).collect();
                 assert_eq!(rows_in_order.iter().map(|&r| r as usize).collect::<Vec<_>>(), fresh_rows);
             }
+            // As a proposal does once its estimators are built: the lists
+            // lent go back, to be updated next time.
+            let [good, bad] = observed;
+            memo.give_back(&space, [good.sorted, bad.sorted]);
         }
+        let column = &memo.columns["x"][0].1;
+        assert!(column.split.as_ref().is_some_and(|split| !split.lent.contains(&true)));
     }
 }

@@ -418,14 +418,11 @@ impl TpeSampler {
                 &self.options,
                 &mut memo.buffers,
             );
-            for (rows, values) in sorted {
-                memo.buffers.give_u32s(rows);
-                memo.buffers.give_f64s(values);
-            }
-            Ok(estimator)
+            Ok((estimator, sorted))
         };
-        let l = fit(observed_below, good_weights)?;
-        let g = fit(observed_above, None)?;
+        let (l, sorted_below) = fit(observed_below, good_weights)?;
+        let (g, sorted_above) = fit(observed_above, None)?;
+        memo.give_back(space, [sorted_below, sorted_above]);
         rows.recycle(&mut memo.buffers);
         let mut rng: Xoshiro256PlusPlus = rng_for(self.seed, trial.number, stream);
         let candidates = l.sample(&mut rng, self.n_ei_candidates);
@@ -497,7 +494,7 @@ impl TpeSampler {
         let direction = study.directions[0];
         // Per trial of the view: how it ranks, and its number (RUNNING for
         // a running one the constant liar counts as bad).
-        let mut complete: Vec<Ranked> = Vec::new();
+        let mut complete: Vec<Ranked> = Vec::with_capacity(study.trials.len());
         let mut pruned: Vec<Ranked> = Vec::new();
         let mut infeasible: Vec<Ranked> = Vec::new();
         let mut numbers = vec![NOT_CONSIDERED; study.trials.len()];
@@ -558,7 +555,14 @@ impl TpeSampler {
         for r in &good {
             is_good[r.index] = true;
         }
-        let mut split = Split::default();
+        let n_good = good.len();
+        let n_bad = n - n_good + numbers.iter().filter(|&&n| n == memo::RUNNING).count();
+        let mut split = Split {
+            below: Vec::with_capacity(n_good),
+            above: Vec::with_capacity(n_bad),
+            numbers: [Vec::with_capacity(n_good), Vec::with_capacity(n_bad)],
+            losses: [Vec::with_capacity(n_good), Vec::with_capacity(n_bad)],
+        };
         for (index, (&number, good)) in numbers.iter().zip(&is_good).enumerate() {
             if number == NOT_CONSIDERED {
                 continue;

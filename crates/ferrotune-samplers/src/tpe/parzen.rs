@@ -208,7 +208,8 @@ impl NumericDim {
         let near = TAIL_FREE * min_sigma;
         let inside_from = sorted.partition_point(|&mu| mu - model_low <= near);
         let inside_to = sorted.partition_point(|&mu| model_high - mu > near).max(inside_from);
-        let mut general: Vec<(usize, f64)> = Vec::new();
+        // (Usually a few percent of the kernels.)
+        let mut general: Vec<(usize, f64)> = Vec::with_capacity(n / 8 + 8);
         let mut add_general = |rank: usize| {
             let kernel = rows.kernel(order[rank]);
             let sigma = by_rank[rank].clamp(min_sigma, range);
