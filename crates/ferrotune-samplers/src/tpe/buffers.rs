@@ -9,7 +9,10 @@
 //! (`bench` overhead binary, TPE, with and without
 //! `MALLOC_TRIM_THRESHOLD_` raised). Recycling the vectors keeps their pages
 //! mapped. Every vector is cleared when taken, so which one comes back
-//! changes no result.
+//! changes no result. The kernels' truncation masses travel with them
+//! (a pure cache, see [`MassCache`]).
+
+use super::parzen::MassCache;
 
 /// At most this many vectors of each type are kept: more than one
 /// proposal of a 50-parameter space takes, few enough to bound the memory
@@ -20,6 +23,7 @@ const MAX_KEPT: usize = 1024;
 pub(crate) struct Buffers {
     f64s: Vec<Vec<f64>>,
     u32s: Vec<Vec<u32>>,
+    pub(crate) masses: MassCache,
 }
 
 impl Buffers {
