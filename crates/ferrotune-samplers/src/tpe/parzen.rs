@@ -408,8 +408,9 @@ fn subtract_scaled_squares(ys: &[f64], scales: &[&[f64]], offsets: &[&[f64]], ac
     }
 }
 
-/// A block's scales and offsets of a group of continuous parameters.
-type BlockSlices<'a> = (Vec<&'a [f64]>, Vec<&'a [f64]>);
+/// A block's scales and offsets of a group of (up to four) continuous
+/// parameters.
+type BlockSlices<'a> = ([&'a [f64]; 4], [&'a [f64]; 4]);
 
 /// Parameters of a continuous group: values, scales, offsets.
 type Group<'a, const M: usize> = ([f64; M], [&'a [f64]; M], [&'a [f64]; M]);
@@ -657,37 +658,44 @@ impl ParzenEstimator {
                 _ => groups.push(j..j + 1),
             }
         }
-        let mut ys = Vec::with_capacity(4);
+        // Per group, its continuous parameters (all of them, or none for a
+        // group of one stepped or categorical parameter).
+        let continuous_groups: Vec<Option<[Option<&NumericDim>; 4]>> = groups
+            .iter()
+            .map(|group| {
+                let mut dims = [None; 4];
+                for (slot, dim) in dims.iter_mut().zip(&self.dims[group.clone()]) {
+                    if let Dim::Numeric(d @ NumericDim { step: None, .. }) = dim {
+                        *slot = Some(d);
+                    }
+                }
+                dims[..group.len()].iter().all(Option::is_some).then_some(dims)
+            })
+            .collect();
+        // Per group, the block's scales and offsets (the same for every
+        // point; rewritten for each block, so nothing is allocated there).
+        let empty: &[f64] = &[];
+        let mut slices: Vec<BlockSlices> = vec![([empty; 4], [empty; 4]); groups.len()];
         for start in (0..n).step_by(block) {
             let kernels = start..(start + block).min(n);
             let acc = &mut acc[..kernels.len()];
-            // Per group of continuous parameters, the block's scales and
-            // offsets (the same for every point).
-            let slices: Vec<Option<BlockSlices>> = groups
-                .iter()
-                .map(|group| {
-                    let numeric: Vec<&NumericDim> = self.dims[group.clone()]
-                        .iter()
-                        .filter_map(|dim| match dim {
-                            Dim::Numeric(d) if d.step.is_none() => Some(d),
-                            _ => None,
-                        })
-                        .collect();
-                    (numeric.len() == group.len()).then(|| {
-                        let scales = numeric.iter().map(|d| &d.scales[kernels.clone()]).collect();
-                        (scales, numeric.iter().map(|d| &d.offsets[kernels.clone()]).collect())
-                    })
-                })
-                .collect();
+            for ((scales, offsets), dims) in slices.iter_mut().zip(&continuous_groups) {
+                for (j, dim) in dims.iter().flatten().enumerate() {
+                    if let Some(d) = dim {
+                        scales[j] = &d.scales[kernels.clone()];
+                        offsets[j] = &d.offsets[kernels.clone()];
+                    }
+                }
+            }
             for (point_queries, sum) in queries.chunks_exact(d.max(1)).zip(&mut sums) {
                 acc.copy_from_slice(&self.base[kernels.clone()]);
-                for (group, slices) in groups.iter().zip(&slices) {
+                for ((group, dims), (scales, offsets)) in groups.iter().zip(&continuous_groups).zip(&slices) {
                     let query = point_queries[group.start];
-                    match (&self.dims[group.start], slices) {
-                        (_, Some((scales, offsets))) => {
-                            ys.clear();
-                            ys.extend(point_queries[group.clone()].iter().map(|q| q.0));
-                            subtract_scaled_squares(&ys, scales, offsets, acc);
+                    match (&self.dims[group.start], dims) {
+                        (_, Some(_)) => {
+                            let m = group.len();
+                            let ys: [f64; 4] = std::array::from_fn(|j| point_queries[group.start + j.min(m - 1)].0);
+                            subtract_scaled_squares(&ys[..m], &scales[..m], &offsets[..m], acc);
                         }
                         (Dim::Numeric(dim), None) => dim.add_log_pdf(query, kernels.clone(), acc),
                         (Dim::Categorical(dim), None) => dim.add_log_pdf(query.0, kernels.clone(), acc),
