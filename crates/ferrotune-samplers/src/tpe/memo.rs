@@ -95,11 +95,10 @@ impl Column {
     /// into the two sets, each in value order: the last split, updated
     /// for the trials that changed sets, or made anew when many did. The
     /// same lists either way (a test checks).
-    fn split_sets(&mut self, slots: &[u32]) -> &SetLists {
-        let set_of = |number: usize| match slots.get(number) {
-            Some(&slot) if slot != NO_SLOT => (slot >> SET_SHIFT) as u8,
-            _ => NO_SET,
-        };
+    ///
+    /// `set_of` is the set of each trial by number (see [`set_of_slots`]).
+    fn split_sets(&mut self, slots: &[u32], set_of_now: &[u8]) -> &SetLists {
+        let set_of = |number: usize| set_of_now.get(number).copied().unwrap_or(NO_SET);
         let n = self.values.len();
         let mut changed: Vec<(u32, u8, u8)> = Vec::new();
         if self.split.as_ref().is_some_and(|lists| lists.lent.contains(&true)) {
@@ -107,13 +106,26 @@ impl Column {
         }
         if let Some(lists) = &mut self.split {
             lists.set_of.resize(n, NO_SET);
-            for (number, &old) in lists.set_of.iter().enumerate() {
-                let new = set_of(number);
-                if new != old {
-                    changed.push((number as u32, old, new));
-                    if changed.len() > MAX_CHANGES {
-                        break;
+            // Compared a chunk at a time (a memory comparison), number by
+            // number only where a chunk differs.
+            const CHUNK: usize = 64;
+            for (c, old_chunk) in lists.set_of.chunks(CHUNK).enumerate() {
+                let start = c * CHUNK;
+                let same = match set_of_now.get(start..start + old_chunk.len()) {
+                    Some(now) => now == old_chunk,
+                    None => (start..start + old_chunk.len()).map(set_of).eq(old_chunk.iter().copied()),
+                };
+                if same {
+                    continue;
+                }
+                for (number, &old) in (start..).zip(old_chunk) {
+                    let new = set_of(number);
+                    if new != old {
+                        changed.push((number as u32, old, new));
                     }
+                }
+                if changed.len() > MAX_CHANGES {
+                    break;
                 }
             }
         }
@@ -490,11 +502,12 @@ impl Memo {
                 }
             }
         }
+        let set_of = set_of_slots(&slots);
         let mut sorted: [Vec<(Vec<u32>, Vec<f64>)>; 2] = [Vec::new(), Vec::new()];
         for (c, (column, (_, distribution))) in columns.iter_mut().zip(&params).enumerate() {
             let mut lists: [(Vec<u32>, Vec<f64>); 2] = Default::default();
             if !matches!(distribution, Distribution::Categorical(_)) {
-                column.split_sets(&slots);
+                column.split_sets(&slots, &set_of);
                 let split = column.split.as_mut().expect("split above");
                 for (set, (keys, values)) in lists.iter_mut().enumerate() {
                     if running_rows[set].is_empty() {
@@ -599,6 +612,11 @@ pub(crate) const RUNNING: u32 = u32::MAX;
 const SET_SHIFT: u32 = 30;
 const ROW_MASK: u32 = (1 << SET_SHIFT) - 1;
 const NO_SLOT: u32 = u32::MAX;
+
+/// Each trial's set (0 or 1, or [`NO_SET`]) by number, from its slot.
+fn set_of_slots(slots: &[u32]) -> Vec<u8> {
+    slots.iter().map(|&slot| if slot == NO_SLOT { NO_SET } else { (slot >> SET_SHIFT) as u8 }).collect()
+}
 
 /// Splits a column's finished trials, in the memo's `(value, number)`
 /// order, into each set's trial numbers in value order. The sets are told
