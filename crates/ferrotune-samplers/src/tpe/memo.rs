@@ -1,13 +1,22 @@
 //! What TPE reads from finished trials, remembered between proposals.
 //!
 //! Each proposal needs, for every finished trial, its parameter set (for
-//! the joint search space) and its parameters' internal values. Finished
-//! trials never change, so these are computed once per trial and kept by
-//! trial number; a proposal then reads plain arrays instead of looking
-//! names up in every trial's map. This is memoization, not state: the
-//! sampler's output is the same function of the snapshot with or without
-//! it, which the tests check. The memo belongs to one study at a time
-//! (name and trial ids are checked) and starts over when that changes.
+//! the joint search space), its parameters' internal values, and what the
+//! split into good and bad trials ranks it by. Finished trials never
+//! change, so these are computed once per trial and kept by trial number;
+//! a proposal then reads plain arrays instead of following a pointer to
+//! every trial. The leading trials that are all final ("settled") are
+//! recognised in a view by one trial's number and id, and not looked at
+//! again. From one proposal to the next only a few trials change sets, so
+//! each column also keeps its last split of the value order into the two
+//! sets and updates it.
+//!
+//! This is memoization, not state: the sampler's output is the same
+//! function of the snapshot with or without it, which the tests check
+//! (a fresh memo against a used one, over views with running, pruned,
+//! failed and grouped trials, and over sets that change a little and a
+//! lot). The memo belongs to one study at a time (name and trial ids are
+//! checked) and starts over when that changes.
 
 use std::collections::{BTreeMap, HashMap};
 
