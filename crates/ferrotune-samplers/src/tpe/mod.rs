@@ -434,16 +434,15 @@ impl TpeSampler {
         // trial's configuration (possible on discrete spaces, where the
         // good set's weight piles onto the best few points) is passed over
         // while any other candidate is left: parallel workers should not
-        // evaluate one configuration twice.
+        // evaluate one configuration twice. (The split marks the other
+        // workers' running trials among the bad ones.)
         let running: Vec<Vec<f64>> = if self.constant_liar {
             split
                 .above
                 .iter()
                 .zip(&split.numbers[1])
                 .filter(|(_, &number)| number == memo::RUNNING)
-                .map(|(t, _)| t)
-                .filter(|t| t.state == TrialState::Running && t.number != trial.number)
-                .filter_map(|t| {
+                .filter_map(|(t, _)| {
                     let relative = t.relative_params();
                     space.iter().map(|(name, d)| internal_value(t, &relative, name, d)).collect::<Option<Vec<f64>>>()
                 })
