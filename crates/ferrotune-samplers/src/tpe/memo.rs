@@ -106,7 +106,7 @@ impl Column {
     /// same lists either way (a test checks).
     ///
     /// `set_of` is the set of each trial by number (see [`set_of_slots`]).
-    fn split_sets(&mut self, slots: &[u32], set_of_now: &[u8]) -> &SetLists {
+    fn split_sets(&mut self, slots: &[u32], set_of_now: &[u8]) -> &mut SetLists {
         let set_of = |number: usize| set_of_now.get(number).copied().unwrap_or(NO_SET);
         let n = self.values.len();
         let mut changed: Vec<(u32, u8, u8)> = Vec::new();
@@ -186,7 +186,7 @@ impl Column {
                 self.split = Some(lists);
             }
         }
-        self.split.as_ref().expect("made above")
+        self.split.as_mut().expect("made above")
     }
 
     /// Reads a value not seen yet (once per trial and column).
@@ -516,8 +516,7 @@ impl Memo {
         for (c, (column, (_, distribution))) in columns.iter_mut().zip(&params).enumerate() {
             let mut lists: [(Vec<u32>, Vec<f64>); 2] = Default::default();
             if !matches!(distribution, Distribution::Categorical(_)) {
-                column.split_sets(&slots, &set_of);
-                let split = column.split.as_mut().expect("split above");
+                let split = column.split_sets(&slots, &set_of);
                 for (set, (keys, values)) in lists.iter_mut().enumerate() {
                     if running_rows[set].is_empty() {
                         // Lent, and given back by `Memo::give_back`.

@@ -591,14 +591,6 @@ pub(crate) struct Split<'a> {
     pub(crate) losses: [Vec<Option<f64>>; 2],
 }
 
-impl<'a> Split<'a> {
-    /// The good and bad trials.
-    #[cfg(test)]
-    pub(crate) fn into_sets(self) -> (Vec<&'a FrozenTrial>, Vec<&'a FrozenTrial>) {
-        (self.below, self.above)
-    }
-}
-
 /// Marks a trial of the view the split leaves out.
 const NOT_CONSIDERED: u32 = u32::MAX - 1;
 

@@ -145,9 +145,9 @@ impl NumericDim {
 
     /// The dimension of the kernels centred at `mus` (model space, one per
     /// observation; the prior's is added here), given in value order by
-    /// `sorted` (keys, read by `rows`, and values); adds each kernel's log normalizer (minus
-    /// the log of its truncation mass, and for a continuous parameter minus
-    /// `ln(sigma sqrt(2 pi))` too) to `base`.
+    /// `sorted` (keys, read by `rows`, and values); adds each kernel's log
+    /// normalizer (minus the log of its truncation mass, and for a
+    /// continuous parameter minus `ln(sigma sqrt(2 pi))` too) to `base`.
     fn new(
         mut mus: Vec<f64>,
         (order, sorted): (&[u32], &[f64]),
@@ -680,11 +680,9 @@ impl ParzenEstimator {
             let kernels = start..(start + block).min(n);
             let acc = &mut acc[..kernels.len()];
             for ((scales, offsets), dims) in slices.iter_mut().zip(&continuous_groups) {
-                for (j, dim) in dims.iter().flatten().enumerate() {
-                    if let Some(d) = dim {
-                        scales[j] = &d.scales[kernels.clone()];
-                        offsets[j] = &d.offsets[kernels.clone()];
-                    }
+                let dims = dims.iter().flatten().flatten();
+                for ((scale, offset), d) in scales.iter_mut().zip(offsets.iter_mut()).zip(dims) {
+                    (*scale, *offset) = (&d.scales[kernels.clone()], &d.offsets[kernels.clone()]);
                 }
             }
             for (point_queries, sum) in queries.chunks_exact(d.max(1)).zip(&mut sums) {

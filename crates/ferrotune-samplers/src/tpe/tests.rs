@@ -172,14 +172,13 @@ fn maximize_flips_the_ranking() {
         (0..10).map(|i| Arc::new(trial(i, TrialState::Complete, Some(i as f64), &[("x", &x, 0.5)]))).collect();
     let dirs = [StudyDirection::Maximize];
     let current = trial(10, TrialState::Running, None, &[]);
-    let (below, _) = TpeSampler::builder()
+    let split = TpeSampler::builder()
         .gamma(|_| 3)
         .build()
         .unwrap()
         .split(&view(&trials, &dirs), &current, &Memo::default())
-        .unwrap()
-        .into_sets();
-    assert_eq!(below.iter().map(|t| t.number).collect::<Vec<_>>(), vec![7, 8, 9]);
+        .unwrap();
+    assert_eq!(split.below.iter().map(|t| t.number).collect::<Vec<_>>(), vec![7, 8, 9]);
 }
 
 #[test]
