@@ -75,11 +75,35 @@ fn one() -> u64 {
     1
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// `run = "shell string"` or `run = ["program", "arg", ...]`.
 enum RawRun {
     Shell(String),
     Args(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for RawRun {
+    // By hand rather than `#[serde(untagged)]`, whose error ("data did not
+    // match any variant of untagged enum RawRun") names our type, not the
+    // user's mistake.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match toml::Value::deserialize(deserializer)? {
+            toml::Value::String(s) => Ok(RawRun::Shell(s)),
+            toml::Value::Array(items) => items
+                .into_iter()
+                .map(|item| match item {
+                    toml::Value::String(s) => Ok(s),
+                    other => Err(serde::de::Error::custom(format!(
+                        "every element of run must be a string, got {other} (quote numbers: \"{other}\")"
+                    ))),
+                })
+                .collect::<Result<_, _>>()
+                .map(RawRun::Args),
+            other => Err(serde::de::Error::custom(format!(
+                "run must be a string (run through sh) or a list of strings (program and arguments), got {}",
+                other.type_str()
+            ))),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -192,6 +216,19 @@ impl TuneConfig {
         if study.name.trim().is_empty() {
             return Err(err("study.name", "must not be empty".into()));
         }
+        if study.name.chars().any(char::is_control) {
+            return Err(err("study.name", "must not contain control characters (newlines, tabs, ...)".into()));
+        }
+        if study.storage.as_deref().is_some_and(|url| url.trim().is_empty()) {
+            let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("ferrotune");
+            return Err(err(
+                "study.storage",
+                format!(
+                    "must not be empty: leave the key out to keep the study in {stem}.db beside the config, or write \
+                     \"memory\" for a study that is lost when the run ends"
+                ),
+            ));
+        }
         let storage_url = match study.storage {
             Some(url) => match url.strip_prefix("sqlite:///") {
                 Some(file) if !Path::new(file).is_absolute() => format!("sqlite:///{}", resolve(file).display()),
@@ -215,6 +252,12 @@ impl TuneConfig {
         if study.n_jobs == 0 {
             return Err(err("study.n_jobs", "must be at least 1".into()));
         }
+        if study.n_jobs > MAX_N_JOBS {
+            return Err(err(
+                "study.n_jobs",
+                format!("{} trials at once is more than this machine can run; at most {MAX_N_JOBS}", study.n_jobs),
+            ));
+        }
         if study.n_trials == Some(0) {
             return Err(err("study.n_trials", "must be at least 1".into()));
         }
@@ -223,13 +266,19 @@ impl TuneConfig {
                 Some(s) if !(s.is_finite() && s > 0.0) => {
                     Err(err(key, format!("must be a positive number of seconds, got {s}")))
                 }
+                Some(s) if s > MAX_SECONDS => Err(err(
+                    key,
+                    format!(
+                        "{s} seconds is more than 10 years; leave the key out for no limit (at most {MAX_SECONDS})"
+                    ),
+                )),
                 Some(s) => Ok(Some(Duration::from_secs_f64(s))),
                 None => Ok(None),
             }
         };
         let timeout = seconds("study.timeout", study.timeout)?;
         let trial_timeout = seconds("study.trial_timeout", study.trial_timeout)?;
-        let log_dir = resolve(study.log_dir.as_deref().unwrap_or("ferrotune-logs")).join(&study.name);
+        let log_dir = resolve(study.log_dir.as_deref().unwrap_or("ferrotune-logs")).join(path_component(&study.name));
 
         let metric_names = match (raw.metric.name, raw.metric.names) {
             (Some(_), Some(_)) => return Err(err("metric", "give either name or names, not both".into())),
@@ -252,8 +301,14 @@ impl TuneConfig {
                 return Err(err("metric.name", format!("'{n}' is not a usable metric name (no spaces, not empty)")));
             }
         }
+        if let Some(step) = &raw.metric.step {
+            if step.trim().is_empty() || step.contains(char::is_whitespace) {
+                return Err(err("metric.step", format!("'{step}' is not a usable step name (no spaces, not empty)")));
+            }
+        }
 
         let params = parse_params(&raw.params, &err)?;
+        check_environment_names(&params, &err)?;
         let sampler = build_sampler(raw.sampler.as_ref(), &params, &err)?;
         let pruner = build_pruner(raw.pruner.as_ref(), &err)?;
 
@@ -266,6 +321,15 @@ impl TuneConfig {
         check_placeholders(&command, &params, &err)?;
         if !(raw.command.grace_period.is_finite() && raw.command.grace_period >= 0.0) {
             return Err(err("command.grace_period", "must be a non-negative number of seconds".into()));
+        }
+        if raw.command.grace_period > MAX_GRACE_SECONDS {
+            return Err(err(
+                "command.grace_period",
+                format!(
+                    "{} seconds is too long to wait for a stopped trial; at most {MAX_GRACE_SECONDS}",
+                    raw.command.grace_period
+                ),
+            ));
         }
         let workdir = resolve(raw.command.workdir.as_deref().unwrap_or("."));
         let mut enqueue = Vec::new();
@@ -316,6 +380,13 @@ impl TuneConfig {
             CommandSpec::Shell(_) => "sh".to_owned(),
             CommandSpec::Args(parts) => parts[0].clone(),
         };
+        if !self.workdir.is_dir() {
+            return Err(ConfigError {
+                file: self.path.clone(),
+                key: "command.workdir".into(),
+                message: format!("the folder {} does not exist", self.workdir.display()),
+            });
+        }
         let err = |message: String| ConfigError { file: self.path.clone(), key: "command.run".into(), message };
         let executable = |p: &Path| {
             use std::os::unix::fs::PermissionsExt;
@@ -339,6 +410,14 @@ impl TuneConfig {
         Ok(())
     }
 
+    /// The SQLite file the study lives in, if it is kept in one.
+    pub fn database_file(&self) -> Option<PathBuf> {
+        let url = self.storage_url.trim();
+        let path = url.strip_prefix("sqlite:///").or_else(|| url.strip_prefix("sqlite://"));
+        let path = path.or_else(|| [".db", ".sqlite", ".sqlite3"].iter().any(|e| url.ends_with(e)).then_some(url))?;
+        Some(PathBuf::from(path))
+    }
+
     /// The parameter spec of this name.
     pub fn param(&self, name: &str) -> Option<&ParamSpec> {
         self.params.iter().find(|p| p.name == name)
@@ -346,6 +425,59 @@ impl TuneConfig {
 }
 
 type ErrFn<'a> = dyn Fn(&str, String) -> ConfigError + 'a;
+
+/// The most trials a config may run at once (each is a process and a
+/// thread; far more than any machine runs usefully).
+pub const MAX_N_JOBS: u64 = 1024;
+/// The longest `timeout` or `trial_timeout`: ten years. Beyond this a
+/// number of seconds is a typo (and overflows the clock's arithmetic).
+pub const MAX_SECONDS: f64 = 10.0 * 365.0 * 86400.0;
+/// The longest wait between SIGTERM and SIGKILL for a stopped trial.
+pub const MAX_GRACE_SECONDS: f64 = 3600.0;
+
+/// A study name as one safe folder name under `log_dir`: kept as it is when
+/// it is a plain name, otherwise its unsafe characters are replaced, it is
+/// shortened, and a hash of the whole name keeps different names apart.
+/// (The name is used as a path: `../x` must not leave `log_dir`, and a
+/// 10 KB name must not exceed the file system's name limit.)
+pub fn path_component(name: &str) -> String {
+    const MAX_CHARS: usize = 80;
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
+    if name.chars().all(plain) && name.len() <= MAX_CHARS && !name.starts_with('.') {
+        return name.to_owned();
+    }
+    let mut safe: String = name.chars().map(|c| if plain(c) { c } else { '_' }).take(MAX_CHARS).collect();
+    if safe.starts_with('.') {
+        safe.replace_range(..1, "_");
+    }
+    // FNV-1a: stable across runs and versions, unlike std's hasher.
+    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    format!("{safe}-{hash:016x}")
+}
+
+/// A parameter's name in the environment variable `FERROTUNE_PARAM_<NAME>`.
+pub fn env_name(param: &str) -> String {
+    param.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect()
+}
+
+/// Two parameters must not share an environment variable (`a-b`, `a_b` and
+/// `A.B` all become `FERROTUNE_PARAM_A_B`; the last would silently win).
+fn check_environment_names(params: &[ParamSpec], err: &ErrFn<'_>) -> Result<(), ConfigError> {
+    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+    for p in params {
+        let variable = env_name(&p.name);
+        if let Some(other) = seen.insert(variable.clone(), &p.name) {
+            return Err(err(
+                &format!("params.{}", p.name),
+                format!(
+                    "'{}' and '{other}' would both be passed as FERROTUNE_PARAM_{variable}; rename one of them",
+                    p.name
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
 
 fn toml_to_param_value(v: &toml::Value) -> Option<ParamValue> {
     match v {
@@ -437,17 +569,22 @@ fn parse_params(table: &toml::Table, err: &ErrFn<'_>) -> Result<Vec<ParamSpec>, 
         };
         let when = match &raw.when {
             None => None,
-            Some(t) if t.len() != 1 => {
-                return Err(err(
-                    &format!("{key}.when"),
-                    "name exactly one parameter, e.g. when = { optimizer = \"sgd\" }".into(),
-                ));
-            }
             Some(t) => {
-                let (parent, values) = t.iter().next().expect("one entry");
+                let (Some((parent, values)), 1) = (t.iter().next(), t.len()) else {
+                    return Err(err(
+                        &format!("{key}.when"),
+                        "name exactly one parameter, e.g. when = { optimizer = \"sgd\" }".into(),
+                    ));
+                };
+                let when_key = format!("{key}.when.{parent}");
+                let one = |v: &toml::Value| {
+                    toml_to_param_value(v).ok_or_else(|| {
+                        err(&when_key, format!("{v} is not a string, number or bool (nor a list of them)"))
+                    })
+                };
                 let values: Vec<ParamValue> = match values {
-                    toml::Value::Array(vs) => vs.iter().filter_map(toml_to_param_value).collect(),
-                    v => toml_to_param_value(v).into_iter().collect(),
+                    toml::Value::Array(vs) => vs.iter().map(one).collect::<Result<_, _>>()?,
+                    v => vec![one(v)?],
                 };
                 if values.is_empty() {
                     return Err(err(&format!("{key}.when.{parent}"), "needs a value or a list of values".into()));
@@ -606,11 +743,16 @@ fn build_sampler(
             for p in params {
                 let key = format!("sampler.values.{}", p.name);
                 let values: Vec<ParamValue> = match explicit.get(&p.name) {
-                    Some(toml::Value::Array(vs)) => vs.iter().filter_map(toml_to_param_value).collect(),
+                    Some(toml::Value::Array(vs)) => vs
+                        .iter()
+                        .map(|v| {
+                            toml_to_param_value(v)
+                                .ok_or_else(|| err(&key, format!("{v} is not a string, number or bool")))
+                        })
+                        .collect::<Result<_, _>>()?,
                     Some(other) => return Err(err(&key, format!("must be a list, got {other}"))),
-                    None => enumerate(&p.distribution).ok_or_else(|| {
-                        err(&key, format!("missing: '{}' is a continuous float; list the grid values here", p.name))
-                    })?,
+                    None => enumerate(&p.distribution)
+                        .map_err(|why| err(&key, format!("missing, and '{}' cannot be listed: {why}", p.name)))?,
                 };
                 for v in &values {
                     if p.distribution.to_internal(&p.name, v).is_err() {
@@ -816,20 +958,36 @@ fn build_qmc(table: &toml::Table, seed: Option<u64>, err: &ErrFn<'_>) -> Result<
         .map_err(|e| err("sampler.scramble", e.to_string()))
 }
 
-/// All values of a finite distribution, if it is small enough to list.
-fn enumerate(d: &Distribution) -> Option<Vec<ParamValue>> {
-    const MAX: i64 = 10_000;
+/// The most values a grid lists for one parameter by itself.
+const MAX_GRID_VALUES: i128 = 10_000;
+
+/// All values of a finite distribution, if it is small enough to list;
+/// otherwise why not.
+fn enumerate(d: &Distribution) -> Result<Vec<ParamValue>, String> {
+    let too_many = |n: String| {
+        Err(format!("it has {n} values, too many for a grid (at most {MAX_GRID_VALUES}); list the grid values here"))
+    };
     match d {
-        Distribution::Categorical(c) => Some(c.choices().to_vec()),
-        Distribution::Int(i) if (i.high() - i.low()) / i.step() < MAX => {
-            Some((0..=(i.high() - i.low()) / i.step()).map(|k| ParamValue::Int(i.low() + k * i.step())).collect())
+        Distribution::Categorical(c) => Ok(c.choices().to_vec()),
+        Distribution::Int(i) => {
+            // In i128: the full i64 range has 2^64 values.
+            let (low, step) = (i128::from(i.low()), i128::from(i.step().max(1)));
+            let last = (i128::from(i.high()) - low) / step;
+            if last >= MAX_GRID_VALUES {
+                return too_many((last + 1).to_string());
+            }
+            Ok((0..=last).filter_map(|k| i64::try_from(low + k * step).ok()).map(ParamValue::Int).collect())
         }
         Distribution::Float(f) => {
-            let step = f.step()?;
-            let n = ((f.high() - f.low()) / step).round() as i64;
-            (n < MAX).then(|| (0..=n).map(|k| ParamValue::Float(f.round_to_grid(f.low() + k as f64 * step))).collect())
+            let Some(step) = f.step() else {
+                return Err("it is a continuous float; list the grid values here".into());
+            };
+            let n = ((f.high() - f.low()) / step).round();
+            if !(n.is_finite() && n < MAX_GRID_VALUES as f64) {
+                return too_many(format!("{}", n + 1.0));
+            }
+            Ok((0..=n as i64).map(|k| ParamValue::Float(f.round_to_grid(f.low() + k as f64 * step))).collect())
         }
-        _ => None,
     }
 }
 
@@ -922,17 +1080,28 @@ fn build_pruner(table: Option<&toml::Table>, err: &ErrFn<'_>) -> Result<Arc<dyn 
                 .bootstrap_count(count("bootstrap_count", 0)? as usize)
                 .map_err(at("bootstrap_count"))?,
         ),
-        "hyperband" => Arc::new(
-            HyperbandPruner::new()
-                .min_resource(count("min_resource", 1)?)
-                .map_err(at("min_resource"))?
-                .max_resource(count_or_auto("max_resource")?)
-                .map_err(at("max_resource"))?
-                .reduction_factor(count("reduction_factor", 3)?)
-                .map_err(at("reduction_factor"))?
-                .bootstrap_count(count("bootstrap_count", 0)? as usize)
-                .map_err(at("bootstrap_count"))?,
-        ),
+        "hyperband" => {
+            let (min, max) = (count("min_resource", 1)?, count_or_auto("max_resource")?);
+            if let Some(max) = max.filter(|max| *max < min) {
+                return Err(err(
+                    "pruner.max_resource",
+                    format!(
+                        "{max} is below min_resource ({min}): a trial's full budget must be at least its first rung"
+                    ),
+                ));
+            }
+            Arc::new(
+                HyperbandPruner::new()
+                    .min_resource(count("min_resource", 1)?)
+                    .map_err(at("min_resource"))?
+                    .max_resource(count_or_auto("max_resource")?)
+                    .map_err(at("max_resource"))?
+                    .reduction_factor(count("reduction_factor", 3)?)
+                    .map_err(at("reduction_factor"))?
+                    .bootstrap_count(count("bootstrap_count", 0)? as usize)
+                    .map_err(at("bootstrap_count"))?,
+            )
+        }
         "threshold" => Arc::new(
             ThresholdPruner::new(number("lower")?, number("upper")?)
                 .map_err(|e| err("pruner", e.to_string()))?
@@ -970,12 +1139,14 @@ pub fn placeholders(template: &str) -> Result<Vec<String>, String> {
                 chars.next();
             }
             '{' => {
-                let rest = &template[i + 1..];
-                let end = rest.find('}').ok_or_else(|| format!("unclosed '{{' at column {}", i + 1))?;
-                out.push(rest[..end].to_owned());
-                for _ in 0..end + 1 {
-                    chars.next();
-                }
+                let rest = template.get(i + 1..).unwrap_or_default();
+                let end = rest
+                    .find('}')
+                    .ok_or_else(|| format!("unclosed '{{' at column {} (write '{{{{' for a literal brace)", i + 1))?;
+                out.push(rest.get(..end).unwrap_or_default().to_owned());
+                // Skip to just past the closing brace (by byte position: a
+                // name may hold multi-byte characters).
+                while chars.next_if(|&(j, _)| j <= i + 1 + end).is_some() {}
             }
             '}' => return Err(format!("unmatched '}}' at column {} (write '}}}}' for a literal brace)", i + 1)),
             _ => {}
@@ -1001,8 +1172,13 @@ fn check_placeholders(command: &CommandSpec, params: &[ParamSpec], err: &ErrFn<'
                 None => {
                     return Err(err(
                         "command.run",
-                        format!("placeholder {{{name}}} names no parameter (parameters: {}; also {{args}}, {{params_file}}, {{trial_number}}, {{study_name}})",
-                            params.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")),
+                        format!("placeholder {{{name}}} names no parameter (parameters: {}; also {{args}}, {{params_file}}, {{trial_number}}, {{study_name}}){}",
+                            params.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", "),
+                            if name.trim().is_empty() || name.contains(char::is_whitespace) {
+                                format!("; if the braces are the program's own (awk '{{ print }}', a shell block), write them doubled: {{{{{name}}}}}")
+                            } else {
+                                String::new()
+                            }),
                     ))
                 }
                 Some(p) if p.when.is_some() => {

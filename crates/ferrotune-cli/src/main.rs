@@ -7,6 +7,8 @@
 
 mod config;
 mod metrics;
+mod output;
+mod process;
 mod progress;
 mod runner;
 
@@ -20,6 +22,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use ferrotune::{FrozenTrial, ParamValue, Study, TrialOutcome, TrialState};
 
 use config::TuneConfig;
+use output::{errln, outln};
 use progress::{format_params, trial_json};
 use runner::OutputMode;
 
@@ -61,7 +64,7 @@ enum Cmd {
         /// The tuning config.
         config: PathBuf,
         /// Total number of trials for the study (overrides study.n_trials).
-        #[arg(long)]
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
         n_trials: Option<u64>,
         /// Print only the final summary.
         #[arg(short, long, conflicts_with = "json")]
@@ -134,8 +137,9 @@ enum Cmd {
         /// The trial number `ask` printed.
         #[arg(long)]
         trial: u64,
-        /// Objective value (repeat for several objectives).
-        #[arg(long = "value", allow_negative_numbers = true)]
+        /// Objective value (repeat for several objectives); inf and -inf
+        /// are accepted.
+        #[arg(long = "value", allow_hyphen_values = true, value_parser = parse_number)]
         values: Vec<f64>,
         /// pruned or failed, instead of values.
         #[arg(long, conflicts_with = "values")]
@@ -143,6 +147,9 @@ enum Cmd {
         /// Why the trial failed (with --state failed).
         #[arg(long)]
         reason: Option<String>,
+        /// Finish the trial even though a live `ferrotune run` owns it.
+        #[arg(long)]
+        force: bool,
     },
     /// Write all trials as CSV or JSON.
     #[command(
@@ -165,7 +172,22 @@ enum Cmd {
         /// Do not ask for confirmation.
         #[arg(long)]
         yes: bool,
+        /// Delete even while a live `ferrotune run` is running its trials.
+        #[arg(long)]
+        force: bool,
     },
+    /// (internal) Stops the trials of a `ferrotune run` that died.
+    #[command(name = "__guard", hide = true)]
+    Guard {
+        /// Seconds between SIGTERM and SIGKILL.
+        grace: String,
+    },
+}
+
+/// A number for `--value`: also `inf`, `-inf` and `nan`, which clap's
+/// number parsing takes for flags or rejects.
+fn parse_number(text: &str) -> Result<f64, String> {
+    text.trim().parse::<f64>().map_err(|_| format!("'{text}' is not a number"))
 }
 
 /// An error and the exit code it maps to.
@@ -191,16 +213,25 @@ impl From<ferrotune::Error> for CliError {
     }
 }
 
+impl From<runner::RunFailure> for CliError {
+    fn from(e: runner::RunFailure) -> Self {
+        match e {
+            runner::RunFailure::Usage(m) => CliError::Usage(m),
+            runner::RunFailure::Runtime(m) => CliError::Runtime(m),
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match dispatch(cli.command) {
         Ok(code) => code,
         Err(CliError::Usage(m)) => {
-            eprintln!("error: {m}");
+            errln!("error: {m}");
             ExitCode::from(2)
         }
         Err(CliError::Runtime(m)) => {
-            eprintln!("error: {m}");
+            errln!("error: {m}");
             ExitCode::from(1)
         }
     }
@@ -235,9 +266,9 @@ fn dispatch(command: Cmd) -> Result<ExitCode, CliError> {
             } else {
                 OutputMode::Human
             };
-            let outcome = runner::run(&config, mode, n_trials).map_err(CliError::Runtime)?;
+            let outcome = runner::run(&config, mode, n_trials)?;
             if outcome.interrupted {
-                eprintln!("interrupted: run the same command again to resume the study");
+                errln!("interrupted: run the same command again to resume the study");
                 return Ok(ExitCode::from(130));
             }
             drop(outcome.study);
@@ -270,7 +301,8 @@ fn dispatch(command: Cmd) -> Result<ExitCode, CliError> {
                     best,
                 ]);
             }
-            print_table(&["study", "directions", "trials", "complete", "best"], &rows);
+            output::to_stdout(|out| write_table(out, &["study", "directions", "trials", "complete", "best"], &rows))
+                .map_err(|e| CliError::Runtime(e.to_string()))?;
         }
         Cmd::Trials { target, state, format } => {
             let study = open_study(&target)?;
@@ -281,7 +313,7 @@ fn dispatch(command: Cmd) -> Result<ExitCode, CliError> {
                 .map_err(|e: ferrotune::Error| CliError::Usage(e.to_string()))?;
             let trials: Vec<Arc<FrozenTrial>> =
                 study.trials()?.into_iter().filter(|t| states.is_empty() || states.contains(&t.state)).collect();
-            write_trials(&mut std::io::stdout().lock(), &trials, format)
+            output::to_stdout(|out| write_trials(out, &trials, format))
                 .map_err(|e| CliError::Runtime(e.to_string()))?;
         }
         Cmd::Best { target, json } => {
@@ -291,7 +323,7 @@ fn dispatch(command: Cmd) -> Result<ExitCode, CliError> {
                 let items: Vec<serde_json::Value> = best.iter().map(|t| trial_json(t, "")).collect();
                 let out =
                     if items.len() == 1 && study.directions().len() == 1 { items[0].clone() } else { items.into() };
-                println!("{}", serde_json::to_string_pretty(&out).expect("json"));
+                outln!("{}", pretty_json(&out));
             } else {
                 for t in best {
                     let values = t
@@ -302,9 +334,9 @@ fn dispatch(command: Cmd) -> Result<ExitCode, CliError> {
                         .map(|v| v.to_string())
                         .collect::<Vec<_>>()
                         .join(", ");
-                    println!("trial {}: value {values}", t.number);
+                    outln!("trial {}: value {values}", t.number);
                     for (name, value) in t.param_values() {
-                        println!("  {name} = {value}");
+                        outln!("  {name} = {value}");
                     }
                 }
             }
@@ -333,10 +365,15 @@ fn dispatch(command: Cmd) -> Result<ExitCode, CliError> {
                 .load_if_exists(true)
                 .create()?;
             let number = study.enqueue_trial(values)?;
-            println!("enqueued as trial {number} of study '{}'", study.name());
+            outln!("enqueued as trial {number} of study '{}'", study.name());
         }
         Cmd::Ask { config, shell } => {
             let config = TuneConfig::load(&config)?;
+            if shell {
+                // Checked before a trial is started: a refused name must
+                // not leave a running trial behind.
+                check_shell_names(&config)?;
+            }
             let study = Study::builder()
                 .name(&config.study_name)
                 .storage_url(&config.storage_url)
@@ -347,37 +384,51 @@ fn dispatch(command: Cmd) -> Result<ExitCode, CliError> {
             let mut trial = study.ask()?;
             runner::suggest_config_params(&config, &mut trial)?;
             if shell {
-                println!("TRIAL={}", trial.number());
+                outln!("TRIAL={}", trial.number());
                 for (name, value) in trial.params() {
                     let plain = match value {
                         ParamValue::Str(s) => s,
                         other => other.to_string(),
                     };
-                    println!("{}={}", shell_name(&name), runner::shell_quote(&plain));
+                    outln!("{}={}", shell_name(&name), runner::shell_quote(&plain));
                 }
             } else {
                 let out = serde_json::json!({"study": study.name(), "trial": trial.number(), "params": trial.params()});
-                println!("{out}");
+                outln!("{out}");
             }
         }
-        Cmd::Tell { config, trial, values, state, reason } => {
+        Cmd::Tell { config, trial, values, state, reason, force } => {
             let config = TuneConfig::load(&config)?;
             let study = Study::builder().name(&config.study_name).storage_url(&config.storage_url).load()?;
+            let n_objectives = study.directions().len();
             let outcome = match state.as_deref() {
                 None if values.is_empty() => {
                     return Err(CliError::Usage("give --value (one per objective) or --state pruned|failed".into()))
                 }
+                None if values.len() != n_objectives => return Err(CliError::Usage(format!(
+                    "study '{}' has {n_objectives} objective(s) but {} --value were given; the trial is left as it was",
+                    study.name(),
+                    values.len()
+                ))),
                 None => TrialOutcome::Complete(values),
                 Some("pruned") => TrialOutcome::Pruned,
-                Some("failed") => {
-                    TrialOutcome::Failed(reason.unwrap_or_else(|| "reported failed by `ferrotune tell`".into()))
-                }
+                Some("failed") => TrialOutcome::Failed(runner::truncate_text(
+                    &reason.unwrap_or_else(|| "reported failed by `ferrotune tell`".into()),
+                    runner::MAX_REASON_CHARS,
+                )),
                 Some(other) => return Err(CliError::Usage(format!("--state {other}: expected pruned or failed"))),
             };
+            let current = study.trials()?.into_iter().find(|t| t.number == trial);
+            if let Some(owner) = current.as_deref().and_then(runner::live_owner).filter(|_| !force) {
+                return Err(CliError::Usage(format!(
+                    "trial {trial} is being run by {owner}; finishing it here would stop that run. Let the run \
+                     finish it, stop the run first, or pass --force"
+                )));
+            }
             let done = study.tell_number(trial, outcome)?;
             match done.fail_reason() {
-                Some(reason) if done.state == TrialState::Failed => println!("trial {trial} failed: {reason}"),
-                _ => println!("trial {trial} {}", done.state),
+                Some(reason) if done.state == TrialState::Failed => outln!("trial {trial} failed: {reason}"),
+                _ => outln!("trial {trial} {}", done.state),
             }
         }
         Cmd::Export { target, format, output } => {
@@ -385,30 +436,93 @@ fn dispatch(command: Cmd) -> Result<ExitCode, CliError> {
             let trials = study.trials()?;
             let result = match &output {
                 Some(path) => std::fs::File::create(path).and_then(|mut f| write_trials(&mut f, &trials, format)),
-                None => write_trials(&mut std::io::stdout().lock(), &trials, format),
+                None => output::to_stdout(|out| write_trials(out, &trials, format)),
             };
             result.map_err(|e| CliError::Runtime(e.to_string()))?;
             if let Some(path) = output {
-                eprintln!("wrote {} trials to {}", trials.len(), path.display());
+                errln!("wrote {} trials to {}", trials.len(), path.display());
             }
         }
-        Cmd::Delete { target, yes } => {
+        Cmd::Guard { grace } => return Ok(process::guardian_main(&grace)),
+        Cmd::Delete { target, yes, force } => {
             let study = open_study(&target)?;
-            let n = study.trials()?.len();
+            let trials = study.trials()?;
+            let n = trials.len();
+            if let Some(owner) = trials.iter().find_map(|t| runner::live_owner(t)).filter(|_| !force) {
+                return Err(CliError::Usage(format!(
+                    "study '{}' is being run by {owner}; deleting it now would stop that run and lose its trials. \
+                     Stop the run first, or pass --force",
+                    study.name()
+                )));
+            }
             if !yes
                 && !runner::confirm(
                     &format!("delete study '{}' and its {n} trials? type its name to confirm: ", study.name()),
                     study.name(),
                 )
             {
-                eprintln!("not deleted");
+                errln!("not deleted");
                 return Ok(ExitCode::from(1));
             }
             study.storage().delete_study(study.id())?;
-            println!("deleted study '{}' ({n} trials)", study.name());
+            outln!("deleted study '{}' ({n} trials)", study.name());
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Shell variables that `eval "$(ferrotune ask --shell)"` must not set:
+/// the shell's own and the loader's (a parameter named `PATH` would break
+/// the user's shell).
+const SHELL_SPECIAL: [&str; 20] = [
+    "PATH",
+    "IFS",
+    "HOME",
+    "PWD",
+    "OLDPWD",
+    "CDPATH",
+    "ENV",
+    "BASH_ENV",
+    "SHELL",
+    "SHELLOPTS",
+    "PS1",
+    "PS2",
+    "PS4",
+    "OPTIND",
+    "OPTARG",
+    "LANG",
+    "LD_PRELOAD",
+    "LD_LIBRARY_PATH",
+    "PYTHONPATH",
+    "TRIAL",
+];
+
+/// `ask --shell` prints one `NAME=value` per parameter: refuse names that
+/// collide after turning into shell names, or that would overwrite a
+/// variable the shell depends on.
+fn check_shell_names(config: &TuneConfig) -> Result<(), CliError> {
+    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+    for p in &config.params {
+        let variable = shell_name(&p.name);
+        let special = SHELL_SPECIAL.contains(&variable.as_str())
+            || variable.starts_with("LD_")
+            || variable.starts_with("BASH_")
+            || std::env::var_os(&variable).is_some();
+        if special {
+            return Err(CliError::Usage(format!(
+                "--shell would set the shell variable {variable} for parameter '{}', which the shell or its \
+                 environment already uses; rename the parameter, or use the JSON output",
+                p.name
+            )));
+        }
+        if let Some(other) = seen.insert(variable.clone(), &p.name) {
+            return Err(CliError::Usage(format!(
+                "--shell would print {variable}= for both '{other}' and '{}'; rename one, or use the JSON output",
+                p.name
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// A parameter name as a shell variable name.
@@ -440,8 +554,10 @@ fn parse_value(distribution: &ferrotune::Distribution, name: &str, raw: &str) ->
     Ok(value)
 }
 
-fn print_table(headers: &[&str], rows: &[Vec<String>]) {
-    let _ = write_table(&mut std::io::stdout().lock(), headers, rows);
+/// JSON for people. Serializing a `Value` cannot fail (its keys are
+/// strings); the fallback only keeps this free of `expect`.
+fn pretty_json(value: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
 }
 
 fn write_table(out: &mut dyn Write, headers: &[&str], rows: &[Vec<String>]) -> std::io::Result<()> {
@@ -474,7 +590,7 @@ fn write_trials(out: &mut dyn Write, trials: &[Arc<FrozenTrial>], format: Format
     match format {
         Format::Json => {
             let items: Vec<serde_json::Value> = trials.iter().map(|t| trial_json(t, "")).collect();
-            writeln!(out, "{}", serde_json::to_string_pretty(&items).expect("json"))
+            writeln!(out, "{}", pretty_json(&serde_json::Value::from(items)))
         }
         Format::Csv => {
             let names: BTreeSet<&String> = trials.iter().flat_map(|t| t.params.keys()).collect();

@@ -71,10 +71,15 @@ fn is_name_char(c: char) -> bool {
 fn text_value(line: &str, key: &str) -> Option<f64> {
     let mut found = None;
     let mut from = 0;
+    if key.is_empty() {
+        return None;
+    }
     while let Some(pos) = line[from..].find(key) {
         let start = from + pos;
         let end = start + key.len();
-        from = start + 1;
+        // Resume the search after the match's first character, not its
+        // first byte: a key may start with a multi-byte character (`λ`).
+        from = start + line[start..].chars().next().map_or(1, char::len_utf8);
         if line[..start].chars().next_back().is_some_and(is_name_char) {
             continue;
         }

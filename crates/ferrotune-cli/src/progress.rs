@@ -2,7 +2,7 @@
 //! per trial when output is a log, JSON lines for scripts, or nothing.
 
 use std::io::IsTerminal;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -10,6 +10,7 @@ use ferrotune::{FrozenTrial, Study, TrialState};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::config::TuneConfig;
+use crate::output::{errln, outln};
 use crate::runner::{counts_as_done, OutputMode};
 
 #[cfg(test)]
@@ -39,6 +40,7 @@ pub struct Progress {
     target: Option<u64>,
     already_done: u64,
     running: AtomicU64,
+    told_stdout_closed: AtomicBool,
     counts: Mutex<Counts>,
     metric_names: Vec<String>,
     started: Instant,
@@ -98,7 +100,8 @@ impl Progress {
             bar.set_draw_target(ProgressDrawTarget::stderr_with_hz(4));
             bar.set_style(
                 ProgressStyle::with_template("{elapsed_precise} [{bar:28}] {pos}/{len} trials, ETA {eta}  {wide_msg}")
-                    .expect("valid template")
+                    // A fixed template; if indicatif ever rejects it, a plain bar.
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
                     .progress_chars("=> "),
             );
             bar.set_position(already_done);
@@ -111,6 +114,7 @@ impl Progress {
             target,
             already_done,
             running: AtomicU64::new(0),
+            told_stdout_closed: AtomicBool::new(false),
             counts: Mutex::new(Counts::default()),
             metric_names: config.metric_names.clone(),
             started: Instant::now(),
@@ -121,7 +125,7 @@ impl Progress {
     pub fn note(&self, message: &str) {
         match (&self.bar, self.mode) {
             (Some(bar), _) => bar.println(message),
-            (None, OutputMode::Human) => eprintln!("{message}"),
+            (None, OutputMode::Human) => errln!("{message}"),
             _ => {}
         }
     }
@@ -194,7 +198,14 @@ impl Progress {
             _ => format!("trial {} failed: {}", trial.number, trial.fail_reason().unwrap_or("unknown reason")),
         };
         match self.mode {
-            OutputMode::Json => println!("{}", trial_json(trial, "trial")),
+            OutputMode::Json => {
+                outln!("{}", trial_json(trial, "trial"));
+                if crate::output::stdout_closed() && !self.told_stdout_closed.swap(true, Ordering::SeqCst) {
+                    errln!(
+                        "standard output was closed; the study goes on, and its trials are stored (ferrotune trials)"
+                    );
+                }
+            }
             OutputMode::Quiet => {}
             OutputMode::Human => match &self.bar {
                 Some(bar) => {
@@ -205,7 +216,7 @@ impl Progress {
                         bar.inc(1);
                     }
                 }
-                None => eprintln!("{line}"),
+                None => errln!("{line}"),
             },
         }
         self.refresh();
@@ -233,11 +244,11 @@ impl Progress {
                 "elapsed_s": self.started.elapsed().as_secs_f64(),
                 "best": best,
             });
-            println!("{summary}");
+            outln!("{summary}");
             return;
         }
         let target = self.target.map(|t| format!("/{t}")).unwrap_or_default();
-        println!(
+        outln!(
             "study '{}': {done}{target} trials done ({} before this run); this run: {} complete, {} pruned, {} failed in {elapsed}",
             study.name(),
             self.already_done,
@@ -248,21 +259,21 @@ impl Progress {
         if study.directions().len() == 1 {
             match study.best_trial() {
                 Ok(best) => {
-                    println!(
+                    outln!(
                         "best trial {}: {} = {}",
                         best.number,
                         self.metric_names[0],
                         best.value().unwrap_or(f64::NAN)
                     );
                     for (name, value) in best.param_values() {
-                        println!("  {name} = {value}");
+                        outln!("  {name} = {value}");
                     }
                 }
-                Err(_) => println!("no trial has completed yet"),
+                Err(_) => outln!("no trial has completed yet"),
             }
             // Hand-picked trials are the baseline tuning is measured against.
             for t in trials.iter().filter(|t| t.is_enqueued() && t.state == TrialState::Complete).take(3) {
-                println!(
+                outln!(
                     "hand-picked trial {}: {} = {}  {}",
                     t.number,
                     self.metric_names[0],
@@ -272,9 +283,9 @@ impl Progress {
             }
         } else {
             let front = study.best_trials().unwrap_or_default();
-            println!("Pareto front: {} trial(s)", front.len());
+            outln!("Pareto front: {} trial(s)", front.len());
             for t in front {
-                println!("  trial {}: {:?}  {}", t.number, t.values.as_deref().unwrap_or_default(), format_params(&t));
+                outln!("  trial {}: {:?}  {}", t.number, t.values.as_deref().unwrap_or_default(), format_params(&t));
             }
         }
     }

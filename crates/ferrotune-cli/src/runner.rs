@@ -14,7 +14,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -22,11 +22,12 @@ use std::time::{Duration, Instant};
 
 use ferrotune::core::AttrScope;
 use ferrotune::{FrozenTrial, Optimize, ParamValue, Study, Trial, TrialError, TrialState, RETRY_OF_ATTR};
-use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
 
 use crate::config::{placeholders, CommandSpec, TuneConfig};
 use crate::metrics::MetricParser;
+use crate::output::errln;
+use crate::process::{self, TrialProcess};
 use crate::progress::Progress;
 
 /// How many lines of a failed trial's output to show.
@@ -50,7 +51,7 @@ fn install_interrupt_handler(study: &Study) {
             }
         });
         if let Err(e) = installed {
-            eprintln!("warning: cannot handle Ctrl-C ({e}); interrupting will not clean up");
+            errln!("warning: cannot handle Ctrl-C ({e}); interrupting will not clean up");
         }
         Mutex::new(None)
     });
@@ -88,6 +89,24 @@ fn process_alive(pid: i32) -> bool {
     !matches!(nix::sys::signal::kill(Pid::from_raw(pid), None), Err(nix::errno::Errno::ESRCH))
 }
 
+/// Who is running a trial, if a `ferrotune run` that may still be alive
+/// owns it: on this host, a process that exists; on another host, always
+/// (its liveness cannot be checked from here). `None` for trials that are
+/// not running or that `ask` started.
+pub fn live_owner(t: &FrozenTrial) -> Option<String> {
+    if t.state != TrialState::Running {
+        return None;
+    }
+    let pid = t.system_attrs.get(ATTR_PID).and_then(|v| v.as_i64())?;
+    let host = t.system_attrs.get(ATTR_HOST).and_then(|v| v.as_str()).unwrap_or("an unknown host");
+    if host == hostname() {
+        let alive = i32::try_from(pid).is_ok_and(|pid| pid as u32 != std::process::id() && process_alive(pid));
+        alive.then(|| format!("`ferrotune run` (pid {pid})"))
+    } else {
+        Some(format!("`ferrotune run` (pid {pid} on host {host})"))
+    }
+}
+
 /// Whether a finished trial counts toward `n_trials` (interrupted ones are
 /// re-run, so they do not).
 pub fn counts_as_done(t: &FrozenTrial) -> bool {
@@ -123,8 +142,23 @@ fn recover_dead_workers(study: &Study) -> ferrotune::Result<usize> {
     Ok(recovered)
 }
 
+/// Why a `run` ended without finishing its work.
+pub enum RunFailure {
+    /// The config cannot work as written (bad storage URL, a command that
+    /// cannot be started): exit 2.
+    Usage(String),
+    /// Anything else (storage errors, vanished folders): exit 1.
+    Runtime(String),
+}
+
+impl From<ferrotune::Error> for RunFailure {
+    fn from(e: ferrotune::Error) -> Self {
+        RunFailure::Runtime(e.to_string())
+    }
+}
+
 /// Run (or resume) the study a config describes.
-pub fn run(config: &TuneConfig, mode: OutputMode, n_trials_override: Option<u64>) -> Result<RunOutcome, String> {
+pub fn run(config: &TuneConfig, mode: OutputMode, n_trials_override: Option<u64>) -> Result<RunOutcome, RunFailure> {
     let study = Study::builder()
         .name(&config.study_name)
         .storage_url(&config.storage_url)
@@ -133,14 +167,20 @@ pub fn run(config: &TuneConfig, mode: OutputMode, n_trials_override: Option<u64>
         .pruner_arc(config.pruner.clone())
         .load_if_exists(true)
         .create()
-        .map_err(|e| format!("{}: {e}", config.path.display()))?;
-    if study.trials().map_err(|e| e.to_string())?.is_empty() {
+        .map_err(|e| {
+            let message = format!("{}: {e}", config.path.display());
+            match e {
+                ferrotune::Error::InvalidArgument(_) => RunFailure::Usage(message),
+                _ => RunFailure::Runtime(message),
+            }
+        })?;
+    if study.trials()?.is_empty() {
         for params in &config.enqueue {
-            study.enqueue_trial(params.clone()).map_err(|e| e.to_string())?;
+            study.enqueue_trial(params.clone())?;
         }
     }
-    let recovered = recover_dead_workers(&study).map_err(|e| e.to_string())?;
-    let trials = study.trials().map_err(|e| e.to_string())?;
+    let recovered = recover_dead_workers(&study)?;
+    let trials = study.trials()?;
     let done = trials.iter().filter(|t| counts_as_done(t)).count() as u64;
     let waiting = trials.iter().filter(|t| t.state == TrialState::Waiting).count();
     // Done trials end up as hand-picked ones plus sampled ones (retries
@@ -151,7 +191,7 @@ pub fn run(config: &TuneConfig, mode: OutputMode, n_trials_override: Option<u64>
         trials.iter().filter(|t| t.is_enqueued() && !t.system_attrs.contains_key(RETRY_OF_ATTR)).count() as u64;
     let target = n_trials_override.or(config.n_trials);
     std::fs::create_dir_all(&config.log_dir)
-        .map_err(|e| format!("cannot create the log folder {}: {e}", config.log_dir.display()))?;
+        .map_err(|e| RunFailure::Runtime(format!("cannot create the log folder {}: {e}", config.log_dir.display())))?;
 
     let progress = Progress::new(mode, target, done, config);
     if recovered > 0 {
@@ -165,6 +205,9 @@ pub fn run(config: &TuneConfig, mode: OutputMode, n_trials_override: Option<u64>
         return Ok(RunOutcome { study, interrupted: false });
     }
 
+    if let Err(warning) = process::start_guardian(config.grace_period) {
+        progress.note(&format!("warning: {warning}; trials would outlive a killed `ferrotune run`"));
+    }
     install_interrupt_handler(&study);
     let mut options = Optimize::new().n_jobs(config.n_jobs);
     if let Some(t) = target {
@@ -181,11 +224,22 @@ pub fn run(config: &TuneConfig, mode: OutputMode, n_trials_override: Option<u64>
         parser: MetricParser::new(config.metric_names.clone(), config.step_key.clone()),
         progress: progress.clone(),
         host: hostname(),
+        database: config.database_file(),
+        fatal: Mutex::new(None),
     };
     let result = study.optimize_with(options, |trial| context.run_trial(&study, trial));
+    process::stop_guardian();
+    // The handler's copy of the study would keep the database open until
+    // the process ends; the caller closes it (and so checkpoints it) now.
+    if let Some(slot) = HANDLER_STUDY.get() {
+        *slot.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
     let was_interrupted = interrupted();
     progress.finish(&study);
-    result.map_err(|e| e.to_string())?;
+    if let Some(fatal) = context.fatal.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        return Err(fatal);
+    }
+    result?;
     Ok(RunOutcome { study, interrupted: was_interrupted })
 }
 
@@ -194,11 +248,20 @@ struct TrialContext<'a> {
     parser: MetricParser,
     progress: Arc<Progress>,
     host: String,
+    /// The SQLite file, checked before each trial: if it was deleted, the
+    /// results would go to an unlinked file and vanish.
+    database: Option<PathBuf>,
+    /// Set when the study cannot go on (the command cannot start, a folder
+    /// vanished); the run stops and `run` returns it.
+    fatal: Mutex<Option<RunFailure>>,
 }
 
 enum Event {
     /// A line of standard output.
     Line(String),
+    /// A line of standard error that carries a metric (only to say, if the
+    /// metric never reaches standard output, where it went).
+    MetricOnStderr,
     /// Standard output (true) or standard error (false) reached its end.
     Closed { stdout: bool },
 }
@@ -210,12 +273,67 @@ enum Stop {
     Interrupted,
 }
 
+/// The longest failure text stored on a trial; the whole output stays in
+/// the trial's log.
+pub const MAX_REASON_CHARS: usize = 4000;
+/// The longest output line quoted in a failure's tail.
+const MAX_TAIL_LINE_CHARS: usize = 300;
+
+/// At most `max` characters of `text`, saying how much was cut.
+pub fn truncate_text(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_owned(),
+        Some((cut, _)) => format!("{} [... {} more bytes]", &text[..cut], text.len() - cut),
+    }
+}
+
+/// Seconds as a person reads them: `1.5 s`, `300 s`, `0.25 s`.
+pub fn seconds(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    let text = format!("{s:.3}");
+    format!("{} s", text.trim_end_matches('0').trim_end_matches('.'))
+}
+
 impl TrialContext<'_> {
+    /// Stop the study because it cannot go on; the trial in hand is
+    /// re-enqueued (it does not count) and `run` ends with `failure`.
+    fn stop_study(&self, study: &Study, trial: &Trial, failure: RunFailure) -> TrialError {
+        study.stop();
+        let message = match &failure {
+            RunFailure::Usage(m) | RunFailure::Runtime(m) => m.clone(),
+        };
+        self.fatal.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(failure);
+        match requeue(study, trial.frozen()) {
+            Ok(retry) => TrialError::failed(format!("{message}; re-enqueued as trial {retry}")),
+            Err(e) => TrialError::failed(format!("{message}; could not re-enqueue it: {e}")),
+        }
+    }
+
     fn run_trial(&self, study: &Study, trial: &mut Trial) -> Result<Vec<f64>, TrialError> {
         if interrupted() {
             // Asked between the interrupt and the loop noticing it.
             let retry = requeue(study, trial.frozen())?;
             return Err(TrialError::failed(format!("interrupted before it started; re-enqueued as trial {retry}")));
+        }
+        if let Some(db) = self.database.as_deref().filter(|db| !db.exists()) {
+            return Err(self.stop_study(
+                study,
+                trial,
+                RunFailure::Runtime(format!(
+                    "the database {} was removed during the run; stopping (results would be lost)",
+                    db.display()
+                )),
+            ));
+        }
+        if !self.config.log_dir.is_dir() {
+            return Err(self.stop_study(
+                study,
+                trial,
+                RunFailure::Runtime(format!(
+                    "the log folder {} was removed during the run; stopping",
+                    self.config.log_dir.display()
+                )),
+            ));
         }
         suggest_config_params(self.config, trial)?;
         let number = trial.number();
@@ -225,14 +343,20 @@ impl TrialContext<'_> {
         trial.set_system_attr(ATTR_PID, std::process::id())?;
         trial.set_system_attr(ATTR_LOG, log_path.display().to_string())?;
         let params = trial.params();
-        let json = serde_json::to_string_pretty(&params).expect("params serialize");
-        std::fs::write(&params_path, json)
-            .map_err(|e| TrialError::failed(format!("cannot write {}: {e}", params_path.display())))?;
+        let json = serde_json::to_string_pretty(&params)
+            .map_err(|e| TrialError::failed(format!("cannot write the parameters as JSON: {e}")))?;
+        if let Err(e) = std::fs::write(&params_path, json) {
+            let message = format!("cannot write {}: {e}", params_path.display());
+            return Err(self.stop_study(study, trial, RunFailure::Runtime(message)));
+        }
 
         self.progress.trial_started();
         let result = self.run_process(study, trial, &params, &params_path, &log_path);
         self.progress.trial_stopped();
-        result
+        result.map_err(|e| match e {
+            TrialError::Failed(reason) => TrialError::Failed(truncate_text(&reason, MAX_REASON_CHARS)),
+            other => other,
+        })
     }
 
     fn build_command(&self, params: &BTreeMap<String, ParamValue>, number: u64, params_path: &Path) -> Command {
@@ -271,8 +395,10 @@ impl TrialContext<'_> {
                         expanded.push(fill(part, false));
                     }
                 }
-                let mut c = Command::new(resolve_program(&expanded[0], &self.config.workdir));
-                c.args(&expanded[1..]);
+                // The config's check keeps `run` from being empty.
+                let (program, rest) = expanded.split_first().map_or(("", &[][..]), |(p, r)| (p.as_str(), r));
+                let mut c = Command::new(resolve_program(program, &self.config.workdir));
+                c.args(rest);
                 c
             }
         };
@@ -286,7 +412,7 @@ impl TrialContext<'_> {
             .stderr(Stdio::piped())
             .process_group(0);
         for (name, value) in params {
-            cmd.env(format!("FERROTUNE_PARAM_{}", env_name(name)), plain(value));
+            cmd.env(format!("FERROTUNE_PARAM_{}", crate::config::env_name(name)), plain(value));
         }
         cmd
     }
@@ -301,36 +427,49 @@ impl TrialContext<'_> {
     ) -> Result<Vec<f64>, TrialError> {
         let number = trial.number();
         let mut cmd = self.build_command(params, number, params_path);
-        let log = File::create(log_path)
-            .map_err(|e| TrialError::failed(format!("cannot create {}: {e}", log_path.display())))?;
-        let log = Arc::new(Mutex::new(log));
-        let mut child = match cmd.spawn() {
-            Ok(child) => child,
+        let log = match File::create(log_path) {
+            Ok(log) => log,
             Err(e) => {
-                // Every later trial would fail the same way: stop the study
-                // rather than burn it.
-                study.stop();
-                let message = format!("could not start the command {:?}: {e}; stopping the study", cmd.get_program());
+                let message = format!("cannot create the trial log {}: {e}", log_path.display());
+                return Err(self.stop_study(study, trial, RunFailure::Runtime(message)));
+            }
+        };
+        let log = Arc::new(Mutex::new(log));
+        let mut process = match TrialProcess::spawn(&mut cmd) {
+            Ok(process) => process,
+            Err(e) => {
+                // The program never ran, so the trial says nothing about
+                // its parameters: it is re-enqueued, and since every later
+                // trial would fail the same way, the study stops.
+                let message = self.cannot_start(&cmd, &e);
                 self.progress.note(&message);
-                return Err(TrialError::failed(message));
+                return Err(self.stop_study(study, trial, RunFailure::Usage(message)));
             }
         };
         let tail: Arc<Mutex<VecDeque<String>>> = Arc::default();
         let (tx, rx) = mpsc::channel();
-        let stdout = child.stdout.take().expect("piped");
-        let stderr = child.stderr.take().expect("piped");
-        spawn_reader(stdout, log.clone(), tail.clone(), tx.clone(), true);
-        spawn_reader(stderr, log.clone(), tail.clone(), tx, false);
+        if let Some(stdout) = process.child_mut().stdout.take() {
+            spawn_reader(stdout, log.clone(), tail.clone(), tx.clone(), None);
+        } else {
+            let _ = tx.send(Event::Closed { stdout: true });
+        }
+        if let Some(stderr) = process.child_mut().stderr.take() {
+            spawn_reader(stderr, log.clone(), tail.clone(), tx, Some(self.parser.clone()));
+        } else {
+            let _ = tx.send(Event::Closed { stdout: false });
+        }
 
         let started = Instant::now();
         let mut last: Vec<Option<f64>> = vec![None; self.config.metric_names.len()];
         let mut reports = 0u64;
         let mut exited_at: Option<Instant> = None;
         let (mut stdout_open, mut stderr_open) = (true, true);
+        let mut metric_on_stderr = false;
         let mut exit = None;
         let stop = loop {
             if exit.is_none() {
-                exit = child.try_wait().map_err(|e| TrialError::failed(format!("cannot wait for the process: {e}")))?;
+                exit =
+                    process.try_wait().map_err(|e| TrialError::failed(format!("cannot wait for the process: {e}")))?;
             }
             if exit.is_some() && !stdout_open && !stderr_open {
                 break None;
@@ -351,10 +490,9 @@ impl TrialContext<'_> {
                     }
                     // One objective: every value is a report. Several: a
                     // line with all of them is, so pruners compare vectors.
-                    let reported: Option<Vec<f64>> = if m.values.len() == 1 {
-                        m.values[0].map(|v| vec![v])
-                    } else {
-                        m.values.iter().copied().collect()
+                    let reported: Option<Vec<f64>> = match m.values.as_slice() {
+                        [one] => one.map(|v| vec![v]),
+                        many => many.iter().copied().collect(),
                     };
                     if let Some(values) = reported {
                         let step = m.step.unwrap_or(reports);
@@ -365,6 +503,7 @@ impl TrialContext<'_> {
                         }
                     }
                 }
+                Ok(Event::MetricOnStderr) => metric_on_stderr = true,
                 Ok(Event::Closed { stdout: true }) => stdout_open = false,
                 Ok(Event::Closed { stdout: false }) => stderr_open = false,
                 Err(RecvTimeoutError::Disconnected) => (stdout_open, stderr_open) = (false, false),
@@ -377,23 +516,53 @@ impl TrialContext<'_> {
                 }
             }
         };
-        if let Some(stop) = stop {
-            let grace = if INTERRUPTS.load(Ordering::SeqCst) > 1 { Duration::ZERO } else { self.config.grace_period };
-            stop_group(&mut child, grace);
-            return Err(match stop {
-                Stop::Pruned => TrialError::Pruned,
-                Stop::TimedOut => TrialError::failed(format!(
-                    "timed out after {:.0} s (study.trial_timeout); log: {}",
-                    self.config.trial_timeout.unwrap_or_default().as_secs_f64(),
+        let Some(stop) = stop else {
+            // Background processes the command left behind end with it.
+            let status = process.finish(self.config.grace_period);
+            // `sh` exits 127 (not found) or 126 (not executable) when it
+            // cannot start the command: that is the config's problem, not
+            // these parameters'.
+            let shell_could_not_start = matches!(self.config.command, CommandSpec::Shell(_))
+                && reports == 0
+                && status.and_then(|s| s.code()).is_some_and(|c| c == 126 || c == 127);
+            if shell_could_not_start {
+                let lines: Vec<String> = tail.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect();
+                let message = format!(
+                    "the shell could not start the command (exit code {}): {}; log: {}; stopping the study",
+                    status.and_then(|s| s.code()).unwrap_or_default(),
+                    if lines.is_empty() { "(no output)".to_owned() } else { lines.join(" / ") },
                     log_path.display()
-                )),
-                Stop::Interrupted => {
-                    let retry = requeue(study, trial.frozen())?;
-                    TrialError::failed(format!("interrupted; re-enqueued as trial {retry}"))
-                }
-            });
-        }
-        let status = exit.expect("loop ends with an exit status");
+                );
+                self.progress.note(&message);
+                return Err(self.stop_study(study, trial, RunFailure::Usage(message)));
+            }
+            return self.judge(status, &last, metric_on_stderr, &tail, log_path);
+        };
+        let grace = if INTERRUPTS.load(Ordering::SeqCst) > 1 { Duration::ZERO } else { self.config.grace_period };
+        process.finish(grace);
+        Err(match stop {
+            Stop::Pruned => TrialError::Pruned,
+            Stop::TimedOut => TrialError::failed(format!(
+                "timed out after {} (study.trial_timeout); log: {}",
+                seconds(self.config.trial_timeout.unwrap_or_default()),
+                log_path.display()
+            )),
+            Stop::Interrupted => {
+                let retry = requeue(study, trial.frozen())?;
+                TrialError::failed(format!("interrupted; re-enqueued as trial {retry}"))
+            }
+        })
+    }
+
+    /// The outcome of a command that ran to its end.
+    fn judge(
+        &self,
+        status: Option<ExitStatus>,
+        last: &[Option<f64>],
+        metric_on_stderr: bool,
+        tail: &Mutex<VecDeque<String>>,
+        log_path: &Path,
+    ) -> Result<Vec<f64>, TrialError> {
         let show_tail = || {
             let lines: Vec<String> = tail.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect();
             if lines.is_empty() {
@@ -402,30 +571,72 @@ impl TrialContext<'_> {
                 format!("last lines:\n    {}\n  log: {}", lines.join("\n    "), log_path.display())
             }
         };
-        if !status.success() {
-            let how = match (status.code(), status.signal()) {
-                (Some(code), _) => format!("the command exited with code {code}"),
-                (None, Some(sig)) => format!("the command was killed by signal {sig}"),
-                _ => "the command failed".to_owned(),
-            };
-            return Err(TrialError::failed(format!("{how}; {}", show_tail())));
+        match status {
+            Some(status) if status.success() => {}
+            Some(status) => {
+                let how = match (status.code(), status.signal()) {
+                    (Some(code), _) => format!("the command exited with code {code}"),
+                    (None, Some(sig)) => format!("the command was killed by signal {sig}"),
+                    _ => "the command failed".to_owned(),
+                };
+                return Err(TrialError::failed(format!("{how}; {}", show_tail())));
+            }
+            None => return Err(TrialError::failed(format!("cannot read the command's exit status; {}", show_tail()))),
         }
         let mut values = Vec::with_capacity(last.len());
-        for (name, v) in self.config.metric_names.iter().zip(&last) {
+        for (name, v) in self.config.metric_names.iter().zip(last) {
             match v {
+                None if metric_on_stderr => {
+                    return Err(TrialError::failed(format!(
+                        "the command printed the metric '{name}' on standard error, but only standard output is \
+                         read: print it to stdout (in Python, print(...) rather than logging or sys.stderr); {}",
+                        show_tail()
+                    )))
+                }
                 None => {
                     return Err(TrialError::failed(format!(
-                        "the command never printed the metric '{name}'; {}",
+                        "the command never printed the metric '{name}' on standard output; {}",
                         show_tail()
                     )))
                 }
                 Some(v) if v.is_nan() => {
                     return Err(TrialError::failed(format!("the metric '{name}' was NaN; {}", show_tail())))
                 }
+                Some(v) if v.is_infinite() => {
+                    return Err(TrialError::failed(format!("the metric '{name}' was {v}; {}", show_tail())))
+                }
                 Some(v) => values.push(*v),
             }
         }
         Ok(values)
+    }
+
+    /// Why a command could not be started, in the user's terms.
+    fn cannot_start(&self, cmd: &Command, error: &std::io::Error) -> String {
+        let program = Path::new(cmd.get_program());
+        let workdir = &self.config.workdir;
+        let located = if program.components().count() > 1 {
+            Some(workdir.join(program))
+        } else {
+            let path = std::env::var_os("PATH").unwrap_or_default();
+            std::env::split_paths(&path).map(|dir| dir.join(program)).find(|p| p.is_file())
+        };
+        let why = if !workdir.is_dir() {
+            format!("its working directory {} does not exist (command.workdir)", workdir.display())
+        } else if let Some(file) = located.filter(|p| error.kind() == std::io::ErrorKind::NotFound && p.is_file()) {
+            // execve says ENOENT for a missing `#!` interpreter too.
+            let interpreter = std::fs::read(file)
+                .ok()
+                .and_then(|bytes| {
+                    let first = bytes.split(|b| *b == b'\n').next()?.strip_prefix(b"#!")?.to_vec();
+                    Some(String::from_utf8_lossy(&first).trim().to_owned())
+                })
+                .map_or(String::new(), |i| format!(" '{i}'"));
+            format!("the interpreter{interpreter} named on its #! line was not found")
+        } else {
+            error.to_string()
+        };
+        format!("could not start the command {}: {why}; stopping the study", program.display())
     }
 }
 
@@ -434,7 +645,8 @@ impl TrialContext<'_> {
 pub fn suggest_config_params(config: &TuneConfig, trial: &mut Trial) -> ferrotune::Result<()> {
     for spec in &config.params {
         if let Some((parent, values)) = &spec.when {
-            let parent_spec = config.param(parent).expect("conditions are validated");
+            // The config checked that every condition names a parameter.
+            let Some(parent_spec) = config.param(parent) else { continue };
             let Some(current) = trial.frozen().params.get(parent).map(|p| p.internal) else { continue };
             let on = values.iter().any(|v| parent_spec.distribution.to_internal(parent, v).is_ok_and(|i| i == current));
             if !on {
@@ -456,10 +668,6 @@ fn resolve_program(program: &str, workdir: &Path) -> PathBuf {
     }
 }
 
-fn env_name(param: &str) -> String {
-    param.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect()
-}
-
 /// Quote for POSIX sh: safe characters pass through, everything else is
 /// single-quoted.
 pub fn shell_quote(s: &str) -> String {
@@ -475,8 +683,9 @@ fn spawn_reader<R: std::io::Read + Send + 'static>(
     log: Arc<Mutex<File>>,
     tail: Arc<Mutex<VecDeque<String>>>,
     events: mpsc::Sender<Event>,
-    is_stdout: bool,
+    stderr_parser: Option<MetricParser>,
 ) {
+    let is_stdout = stderr_parser.is_none();
     std::thread::spawn(move || {
         let mut reader = BufReader::new(stream);
         let mut buf = Vec::new();
@@ -493,30 +702,18 @@ fn spawn_reader<R: std::io::Read + Send + 'static>(
                 if tail.len() == TAIL_LINES {
                     tail.pop_front();
                 }
-                tail.push_back(line.clone());
+                tail.push_back(truncate_text(&line, MAX_TAIL_LINE_CHARS));
             }
-            if is_stdout {
-                let _ = events.send(Event::Line(line));
+            let event = match &stderr_parser {
+                None => Some(Event::Line(line)),
+                Some(parser) => parser.parse(&line).map(|_| Event::MetricOnStderr),
+            };
+            if let Some(event) = event {
+                let _ = events.send(event);
             }
         }
         let _ = events.send(Event::Closed { stdout: is_stdout });
     });
-}
-
-/// SIGTERM the trial's process group, wait up to `grace`, then SIGKILL the
-/// group so no descendant outlives the trial.
-fn stop_group(child: &mut Child, grace: Duration) {
-    let group = Pid::from_raw(child.id() as i32);
-    let _ = killpg(group, Signal::SIGTERM);
-    let deadline = Instant::now() + grace;
-    while Instant::now() < deadline {
-        if matches!(child.try_wait(), Ok(Some(_))) {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let _ = killpg(group, Signal::SIGKILL);
-    let _ = child.wait();
 }
 
 /// Whether `--yes`-less deletion may proceed: the user typed the name.
