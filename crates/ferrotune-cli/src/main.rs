@@ -405,11 +405,13 @@ fn dispatch(command: Cmd) -> Result<ExitCode, CliError> {
                 None if values.is_empty() => {
                     return Err(CliError::Usage("give --value (one per objective) or --state pruned|failed".into()))
                 }
-                None if values.len() != n_objectives => return Err(CliError::Usage(format!(
+                None if values.len() != n_objectives => {
+                    return Err(CliError::Usage(format!(
                     "study '{}' has {n_objectives} objective(s) but {} --value were given; the trial is left as it was",
                     study.name(),
                     values.len()
-                ))),
+                )))
+                }
                 None => TrialOutcome::Complete(values),
                 Some("pruned") => TrialOutcome::Pruned,
                 Some("failed") => TrialOutcome::Failed(runner::truncate_text(

@@ -4,83 +4,13 @@
 //! one SQLite file.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use ferrotune::{Study, TrialState};
 
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_ferrotune")
-}
-
-struct Sandbox {
-    dir: tempfile::TempDir,
-}
-
-impl Sandbox {
-    fn new() -> Self {
-        Sandbox { dir: tempfile::tempdir().unwrap() }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.path(name);
-        std::fs::write(&path, text).unwrap();
-        path
-    }
-
-    /// A config around a shell program `body`, which sees the parameter
-    /// `x` (float in [0, 1]) as $FERROTUNE_PARAM_X.
-    fn config(&self, name: &str, study_extra: &str, body: &str) -> PathBuf {
-        self.write(&format!("{name}.sh"), &format!("#!/bin/sh\n{body}\n"));
-        self.write(
-            &format!("{name}.toml"),
-            &format!(
-                r#"
-[study]
-name = "{name}"
-direction = "minimize"
-{study_extra}
-
-[sampler]
-type = "random"
-seed = 1
-
-[command]
-run = ["sh", "{name}.sh"]
-grace_period = 1
-
-[metric]
-name = "loss"
-step = "epoch"
-
-[params]
-x = {{ type = "float", low = 0.0, high = 1.0 }}
-"#
-            ),
-        )
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(bin()).args(args).current_dir(self.dir.path()).output().unwrap()
-    }
-
-    fn study(&self, name: &str) -> Study {
-        Study::builder()
-            .name(name)
-            .storage_url(format!("sqlite:///{}", self.path(&format!("{name}.db")).display()))
-            .load()
-            .unwrap()
-    }
-}
-
-fn text(o: &[u8]) -> String {
-    String::from_utf8_lossy(o).into_owned()
-}
+mod common;
+use common::{alive, bin, text, Sandbox};
 
 /// A program that "trains" for three epochs; loss is (x - 0.3)^2 + 1/epoch.
 const GOOD: &str = r#"for e in 1 2 3; do
@@ -307,11 +237,6 @@ fn failing_hanging_nan_and_silent_programs_fail_their_trial_only() {
         }
         assert!(text(&out.stderr).contains("failed"), "{name}: failures are shown");
     }
-}
-
-fn alive(pid: i32) -> bool {
-    Path::new(&format!("/proc/{pid}")).exists()
-        && !std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default().contains(") Z ")
 }
 
 #[test]
