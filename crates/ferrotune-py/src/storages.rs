@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use ferrotune::core::Storage;
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
 use crate::errors::IntoPyResult;
@@ -47,7 +47,7 @@ impl PyInMemoryStorage {
 
 /// A study database named by URL: `sqlite:///relative.db` or
 /// `sqlite:////absolute/path.db`. Any number of processes can share one
-/// SQLite file.
+/// SQLite file. A file this process cannot write opens read-only.
 #[pyclass(extends = PyStorage, frozen, module = "ferrotune.storages", name = "RDBStorage")]
 pub(crate) struct PyRdbStorage;
 
@@ -55,13 +55,26 @@ pub(crate) struct PyRdbStorage;
 impl PyRdbStorage {
     #[new]
     fn new(py: Python<'_>, url: String) -> PyResult<(Self, PyStorage)> {
+        // `storage=None` is in memory, as in Optuna; an empty string is
+        // more likely an unset variable or config value than a wish to
+        // lose the study at exit, so it is refused rather than read as
+        // None. (The engine refuses it too; this says it in Python terms.)
+        if url.trim().is_empty() {
+            return Err(PyValueError::new_err(
+                "storage is an empty string: pass storage=None (or \"memory\") for an in-memory study, which is \
+                 lost when the process exits, or a URL such as 'sqlite:///study.db'",
+            ));
+        }
+        // Malformed URLs (`sqlite:x.db`, an unknown scheme) are the
+        // engine's InvalidArgument, which becomes ValueError.
         let inner = py.detach(|| ferrotune::storage::open(&url)).py_err()?;
         Ok((PyRdbStorage, PyStorage { inner, url }))
     }
 }
 
 /// A storage from what a user passed: `None` (a fresh in-memory storage),
-/// a URL, or a storage object.
+/// a URL (checked strictly: an empty or malformed one is a `ValueError`,
+/// never a silent in-memory storage), or a storage object.
 pub(crate) fn resolve(py: Python<'_>, storage: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyStorage>> {
     match storage {
         None => Ok(Bound::new(py, PyInMemoryStorage::new())?.into_super().unbind()),

@@ -20,24 +20,92 @@ pub mod sql;
 pub use memory::InMemoryStorage;
 pub use sql::sqlite::SqliteStorage;
 
-/// Open a storage from a URL: `memory` (or `:memory:`), or
-/// `sqlite:///relative/or/absolute/path.db` (`sqlite:////abs/path.db` and a
-/// bare path ending in `.db` also work).
+/// Open a storage from a URL:
+///
+/// - `memory` (or `:memory:`, `memory://`): in this process's memory, lost
+///   when it exits;
+/// - `sqlite:///relative/path.db` or `sqlite:////absolute/path.db`
+///   (SQLAlchemy's form, as in Optuna; `sqlite://path.db` is read as
+///   relative too);
+/// - a bare path ending in `.db`, `.sqlite` or `.sqlite3`.
+///
+/// Anything else is an [`Error::InvalidArgument`] that shows the form that
+/// works, never a guess: an empty URL is not taken for `memory` (the study
+/// would vanish at exit), and `sqlite:x.db` does not create a file named
+/// `sqlite:x.db`.
 pub fn open(url: &str) -> Result<Arc<dyn Storage>> {
     let url = url.trim();
-    if url.is_empty() || url == "memory" || url == ":memory:" || url == "memory://" {
+    if url.is_empty() {
+        return Err(Error::InvalidArgument(
+            "the storage URL is empty: write \"memory\" for a study kept in memory (lost when the process exits), \
+             or \"sqlite:///study.db\" for a file"
+                .into(),
+        ));
+    }
+    if url == "memory" || url == ":memory:" || url == "memory://" {
         return Ok(Arc::new(InMemoryStorage::new()));
     }
     if let Some(path) = url.strip_prefix("sqlite:///").or_else(|| url.strip_prefix("sqlite://")) {
         if path.is_empty() {
-            return Err(Error::InvalidArgument(format!("storage URL '{url}' names no file")));
+            return Err(Error::InvalidArgument(format!(
+                "storage URL '{url}' names no file: write sqlite:///study.db (relative to the working directory) \
+                 or sqlite:////absolute/path/study.db"
+            )));
         }
         return Ok(Arc::new(SqliteStorage::open(path)?));
+    }
+    if let Some(scheme) = scheme(url) {
+        return Err(Error::InvalidArgument(unsupported_scheme(url, scheme)));
     }
     if url.ends_with(".db") || url.ends_with(".sqlite") || url.ends_with(".sqlite3") {
         return Ok(Arc::new(SqliteStorage::open(url)?));
     }
-    Err(Error::InvalidArgument(format!("unsupported storage URL '{url}': use 'memory' or 'sqlite:///path/to/file.db'")))
+    Err(Error::InvalidArgument(format!(
+        "unsupported storage URL '{url}': use \"memory\", sqlite:///relative/path.db, \
+         sqlite:////absolute/path.db, or a path ending in .db"
+    )))
+}
+
+/// The scheme of a URL (`sqlite` in `sqlite:x.db`), by RFC 3986's grammar.
+/// One letter is a Windows drive (`C:\\x.db`), not a scheme.
+fn scheme(url: &str) -> Option<&str> {
+    let (scheme, _) = url.split_once(':')?;
+    let mut chars = scheme.chars();
+    let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    (valid && scheme.len() > 1).then_some(scheme)
+}
+
+/// Why a URL with a scheme is refused, with the form the user likely meant.
+fn unsupported_scheme(url: &str, scheme: &str) -> String {
+    let scheme_lower = scheme.to_ascii_lowercase();
+    let rest = &url[scheme.len() + 1..];
+    match scheme_lower.as_str() {
+        "sqlite" | "sqlite3" => {
+            // `sqlite:x.db` or `sqlite:/x.db` (slashes missing: the path may
+            // be relative or absolute), or `SQLite:///` / `sqlite3:///`.
+            let path = rest.trim_start_matches('/');
+            let meant = if rest.starts_with("//") {
+                format!("sqlite:{rest}")
+            } else if rest.starts_with('/') {
+                format!("sqlite:////{path} for the absolute path /{path}")
+            } else {
+                format!("sqlite:///{path} for a path relative to the working directory")
+            };
+            format!(
+                "unsupported storage URL '{url}': write {meant}; a SQLite URL is sqlite:/// followed by the path, \
+                 so sqlite:///study.db for a relative one and sqlite:////abs/path/study.db for an absolute one"
+            )
+        }
+        "postgres" | "postgresql" => format!(
+            "unsupported storage URL '{url}': PostgreSQL is not supported yet; use a SQLite file \
+             (sqlite:///study.db), which any number of processes on one machine can share"
+        ),
+        _ => format!(
+            "unsupported storage URL '{url}': unknown scheme '{scheme}:'; use \"memory\", \
+             sqlite:///relative/path.db or sqlite:////absolute/path.db"
+        ),
+    }
 }
 
 /// Microseconds since the Unix epoch.

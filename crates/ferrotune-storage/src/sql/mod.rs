@@ -241,6 +241,18 @@ impl<B: SqlBackend> SqlStorage<B> {
     /// Wrap a backend, creating or migrating the schema. Refuses a database
     /// written by a newer ferrotune rather than guessing at its schema.
     pub fn new(backend: B) -> Result<Self> {
+        // Nearly every open finds the schema current. Checking that with a
+        // read first means opening a database never waits for another
+        // process's write lock (a `sqlite3` shell left in a transaction
+        // would otherwise stall even `ferrotune trials`). Any failure here
+        // (no table yet, say) just takes the write path, which repeats the
+        // check under the lock and reports real errors.
+        let current = backend.transaction(false, &mut |tx| {
+            tx.query("SELECT version FROM ferrotune_schema", &[])?.first().map(|row| row[0].int()).transpose()
+        });
+        if let Ok(Some(SCHEMA_VERSION)) = current {
+            return Ok(SqlStorage { backend });
+        }
         backend.transaction(true, &mut |tx| {
             tx.execute("CREATE TABLE IF NOT EXISTS ferrotune_schema (version BIGINT NOT NULL)", &[])?;
             let rows = tx.query("SELECT version FROM ferrotune_schema", &[])?;
@@ -265,6 +277,25 @@ impl<B: SqlBackend> SqlStorage<B> {
             Ok(())
         })?;
         Ok(SqlStorage { backend })
+    }
+
+    /// Wrap a backend that can only be read: check that the schema is the
+    /// one this build reads, creating and migrating nothing (both write).
+    pub fn new_read_only(backend: B) -> Result<Self> {
+        let version = backend.transaction(false, &mut |tx| {
+            tx.query("SELECT version FROM ferrotune_schema", &[])?.first().map(|row| row[0].int()).transpose()
+        })?;
+        match version {
+            Some(v) if v == SCHEMA_VERSION => Ok(SqlStorage { backend }),
+            Some(v) if v > SCHEMA_VERSION => Err(Error::Storage(format!(
+                "the database has schema version {v}, newer than this ferrotune understands ({SCHEMA_VERSION}); upgrade ferrotune"
+            ))),
+            Some(v) => Err(Error::Storage(format!(
+                "the database has schema version {v}, older than this ferrotune's ({SCHEMA_VERSION}); it is upgraded \
+                 when opened with write access, and this one is read-only"
+            ))),
+            None => Err(Error::Storage("the database has no schema version: not a ferrotune database".into())),
+        }
     }
 
     /// The backend, for backend-specific operations.
