@@ -378,7 +378,7 @@ impl TuneConfig {
     pub fn check_program(&self) -> Result<(), ConfigError> {
         let program = match &self.command {
             CommandSpec::Shell(_) => "sh".to_owned(),
-            CommandSpec::Args(parts) => parts[0].clone(),
+            CommandSpec::Args(parts) => parts.first().cloned().unwrap_or_default(),
         };
         if !self.workdir.is_dir() {
             return Err(ConfigError {

@@ -5,11 +5,30 @@
 //! library's study loop and storage. Exit codes: 0 success, 1 runtime
 //! failure, 2 bad config or arguments, 130 interrupted.
 
+// No panic reachable from user input (issue 17): outside tests, the code
+// may not unwrap, expect, panic or index unchecked. Where a call provably
+// cannot fail, an `#[allow]` on it says why. CI runs clippy with these.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::string_slice,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
+
 mod config;
 mod metrics;
 mod output;
 mod process;
 mod progress;
+#[cfg(test)]
+mod properties;
 mod runner;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -321,8 +340,10 @@ fn dispatch(command: Cmd) -> Result<ExitCode, CliError> {
             let best = if study.directions().len() == 1 { vec![study.best_trial()?] } else { study.best_trials()? };
             if json {
                 let items: Vec<serde_json::Value> = best.iter().map(|t| trial_json(t, "")).collect();
-                let out =
-                    if items.len() == 1 && study.directions().len() == 1 { items[0].clone() } else { items.into() };
+                let out = match items.as_slice() {
+                    [one] if study.directions().len() == 1 => one.clone(),
+                    _ => items.into(),
+                };
                 outln!("{}", pretty_json(&out));
             } else {
                 for t in best {

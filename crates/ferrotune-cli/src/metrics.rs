@@ -74,22 +74,21 @@ fn text_value(line: &str, key: &str) -> Option<f64> {
     if key.is_empty() {
         return None;
     }
-    while let Some(pos) = line[from..].find(key) {
+    // Every index below comes from `find` or a character's length, so it
+    // lies on a character boundary; `get` keeps that a proof, not a panic.
+    while let Some(pos) = line.get(from..).and_then(|rest| rest.find(key)) {
         let start = from + pos;
         let end = start + key.len();
+        let (before, after) = (line.get(..start).unwrap_or_default(), line.get(end..).unwrap_or_default());
         // Resume the search after the match's first character, not its
         // first byte: a key may start with a multi-byte character (`λ`).
-        from = start + line[start..].chars().next().map_or(1, char::len_utf8);
-        if line[..start].chars().next_back().is_some_and(is_name_char) {
+        from = start + key.chars().next().map_or(1, char::len_utf8);
+        if before.chars().next_back().is_some_and(is_name_char) {
             continue;
         }
-        let rest = line[end..].trim_start();
+        let rest = after.trim_start();
         let Some(rest) = rest.strip_prefix('=').or_else(|| rest.strip_prefix(':')) else { continue };
-        let rest = rest.trim_start();
-        let token: String =
-            rest.chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+')).collect();
-        let token = token.trim_end_matches('.');
-        if let Ok(v) = token.parse::<f64>() {
+        if let Ok(v) = number_token(rest).parse::<f64>() {
             found = Some(v);
         }
     }
@@ -97,12 +96,20 @@ fn text_value(line: &str, key: &str) -> Option<f64> {
     // here too, so Python's `{"loss": NaN}` is still read.
     found.or_else(|| {
         let quoted = format!("\"{key}\"");
-        let pos = line.find(&quoted)?;
-        let rest = line[pos + quoted.len()..].trim_start().strip_prefix(':')?.trim_start();
-        let token: String =
-            rest.chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+')).collect();
-        token.parse().ok()
+        let (_, rest) = line.split_once(&quoted)?;
+        number_token(rest.trim_start().strip_prefix(':')?).parse().ok()
     })
+}
+
+/// The number-like token at the start of `text` (after spaces), without a
+/// sentence's final period.
+fn number_token(text: &str) -> &str {
+    let text = text.trim_start();
+    let end = text
+        .char_indices()
+        .find(|&(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+')))
+        .map_or(text.len(), |(i, _)| i);
+    text.get(..end).unwrap_or_default().trim_end_matches('.')
 }
 
 #[cfg(test)]

@@ -130,6 +130,11 @@ impl Progress {
         }
     }
 
+    /// The objective's name in a single-objective study.
+    fn first_metric(&self) -> &str {
+        self.metric_names.first().map_or("value", String::as_str)
+    }
+
     pub fn trial_started(&self) {
         self.running.fetch_add(1, Ordering::SeqCst);
         self.refresh();
@@ -155,13 +160,7 @@ impl Progress {
     fn describe_best(&self, study: &Study) -> Option<String> {
         if study.directions().len() == 1 {
             let best = study.best_trial().ok()?;
-            Some(format!(
-                "{}={} (trial {}: {})",
-                self.metric_names[0],
-                best.value()?,
-                best.number,
-                format_params(&best)
-            ))
+            Some(format!("{}={} (trial {}: {})", self.first_metric(), best.value()?, best.number, format_params(&best)))
         } else {
             let front = study.best_trials().ok()?;
             (!front.is_empty()).then(|| format!("{} trial(s) on the Pareto front", front.len()))
@@ -262,7 +261,7 @@ impl Progress {
                     outln!(
                         "best trial {}: {} = {}",
                         best.number,
-                        self.metric_names[0],
+                        self.first_metric(),
                         best.value().unwrap_or(f64::NAN)
                     );
                     for (name, value) in best.param_values() {
@@ -276,7 +275,7 @@ impl Progress {
                 outln!(
                     "hand-picked trial {}: {} = {}  {}",
                     t.number,
-                    self.metric_names[0],
+                    self.first_metric(),
                     t.value().unwrap_or(f64::NAN),
                     format_params(t)
                 );
@@ -302,11 +301,13 @@ pub fn trial_json(t: &FrozenTrial, event: &str) -> serde_json::Value {
         "user_attrs": t.user_attrs,
         "duration_s": t.duration_secs(),
     });
-    if let Some(reason) = t.fail_reason() {
-        obj["fail_reason"] = reason.into();
-    }
-    if !event.is_empty() {
-        obj["event"] = event.into();
+    if let Some(map) = obj.as_object_mut() {
+        if let Some(reason) = t.fail_reason() {
+            map.insert("fail_reason".into(), reason.into());
+        }
+        if !event.is_empty() {
+            map.insert("event".into(), event.into());
+        }
     }
     obj
 }

@@ -283,7 +283,9 @@ const MAX_TAIL_LINE_CHARS: usize = 300;
 pub fn truncate_text(text: &str, max: usize) -> String {
     match text.char_indices().nth(max) {
         None => text.to_owned(),
-        Some((cut, _)) => format!("{} [... {} more bytes]", &text[..cut], text.len() - cut),
+        Some((cut, _)) => {
+            format!("{} [... {} more bytes]", text.get(..cut).unwrap_or_default(), text.len().saturating_sub(cut))
+        }
     }
 }
 
