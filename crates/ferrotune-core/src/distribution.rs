@@ -168,7 +168,7 @@ impl FloatDistribution {
             if !(step.is_finite() && step > 0.0) {
                 return bad(format!("step must be a positive number, got {step}"));
             }
-            let n = (high - low) / step;
+            let n = steps_between(low, high, step);
             if (n - n.round()).abs() > STEP_TOLERANCE * n.abs().max(1.0) {
                 return bad(format!(
                     "step ({step}) does not divide the range [{low}, {high}]: high - low must be a multiple of step"
@@ -195,10 +195,51 @@ impl FloatDistribution {
         self.step
     }
 
+    /// The point a fraction `u` of the way from `low` to `high`,
+    /// `low + u * (high - low)` (not clamped). When the width overflows to
+    /// infinity (a range like [-1e308, 1e308]) it is computed on halved
+    /// terms, which is exact; otherwise it is exactly that expression.
+    pub fn interpolate(&self, u: f64) -> f64 {
+        let v = self.low + u * (self.high - self.low);
+        if v.is_finite() {
+            v
+        } else {
+            2.0 * (self.low / 2.0 + u * (self.high / 2.0 - self.low / 2.0))
+        }
+    }
+
+    /// For a stepped distribution, the number of steps from `low` to
+    /// `high` (the admissible values are `low + k * step` for `k` up to it;
+    /// saturates at u64::MAX); `None` without a step.
+    pub fn n_steps(&self) -> Option<u64> {
+        self.step.map(|step| steps_between(self.low, self.high, step).round() as u64)
+    }
+
+    /// The `k`-th admissible value of a stepped distribution,
+    /// `round_to_grid(low + k * step)`, also where `k * step` passes
+    /// f64::MAX; `low` without a step.
+    pub fn grid_value(&self, k: u64) -> f64 {
+        let Some(step) = self.step else { return self.low };
+        let v = self.low + k as f64 * step;
+        let v = if v.is_finite() { v } else { 2.0 * (self.low / 2.0 + k as f64 * (step / 2.0)) };
+        self.round_to_grid(v)
+    }
+
     /// Snap a value onto the step grid and clamp it into the bounds.
     pub fn round_to_grid(&self, value: f64) -> f64 {
         let v = match self.step {
-            Some(step) => self.low + ((value - self.low) / step).round() * step,
+            Some(step) => {
+                let k = steps_between(self.low, value, step).round();
+                let v = self.low + k * step;
+                if v.is_finite() {
+                    v
+                } else {
+                    // `k * step` can pass f64::MAX on a range like
+                    // [-1e308, 1e308] although the sum is in range; halving
+                    // every term is exact and cannot overflow.
+                    2.0 * (self.low / 2.0 + k * (step / 2.0))
+                }
+            }
             None => value,
         };
         v.clamp(self.low, self.high)
@@ -210,11 +251,23 @@ impl FloatDistribution {
         }
         match self.step {
             Some(step) => {
-                let k = (v - self.low) / step;
+                let k = steps_between(self.low, v, step);
                 (k - k.round()).abs() <= STEP_TOLERANCE * k.abs().max(1.0)
             }
             None => true,
         }
+    }
+}
+
+/// `(high - low) / step`, also when `high - low` overflows to infinity (a
+/// range like [-1e308, 1e308]): then computed on halved terms, which is exact
+/// (halving only changes the exponent) and gives the same quotient.
+fn steps_between(low: f64, high: f64, step: f64) -> f64 {
+    let n = (high - low) / step;
+    if n.is_finite() {
+        n
+    } else {
+        (high / 2.0 - low / 2.0) / (step / 2.0)
     }
 }
 
@@ -267,7 +320,9 @@ impl IntDistribution {
         if log && step != 1 {
             return bad("step and log cannot be combined for an int (step must be 1 with log)".into());
         }
-        if (high - low) % step != 0 {
+        // In i128: `high - low` overflows i64 for ranges wider than i64::MAX
+        // (the full range i64::MIN..=i64::MAX is a legitimate space).
+        if (i128::from(high) - i128::from(low)) % i128::from(step) != 0 {
             return bad(format!(
                 "step ({step}) does not divide the range [{low}, {high}]: high - low must be a multiple of step"
             ));
@@ -292,14 +347,45 @@ impl IntDistribution {
         self.step
     }
 
+    /// The number of admissible values minus one, `(high - low) / step`:
+    /// up to 2^64 - 1, so in u64 (the width overflows i64 on a full range).
+    pub fn n_steps(&self) -> u64 {
+        ((i128::from(self.high) - i128::from(self.low)) / i128::from(self.step)) as u64
+    }
+
+    /// The `k`-th admissible value, `low + k * step`, for `k <= n_steps()`
+    /// (computed in i128, where it cannot overflow).
+    pub fn nth(&self, k: u64) -> i64 {
+        let v = i128::from(self.low) + i128::from(k) * i128::from(self.step);
+        v.clamp(i128::from(self.low), i128::from(self.high)) as i64
+    }
+
     /// Round a continuous value to the nearest admissible integer.
     pub fn round_to_grid(&self, value: f64) -> f64 {
         let k = ((value - self.low as f64) / self.step as f64).round();
         (self.low as f64 + k * self.step as f64).clamp(self.low as f64, self.high as f64)
     }
 
+    /// The admissible integer nearest to an internal value. Beyond 2^53 an
+    /// f64 holds only every other integer (every 2048th near i64::MAX), so an
+    /// internal value there may lie between admissible values, or round up
+    /// to 2^63, one past i64::MAX: the value is snapped onto the step grid
+    /// and into the bounds in i128. Exact admissible values map to
+    /// themselves.
+    pub fn nearest(&self, internal: f64) -> i64 {
+        // `as` saturates, and every f64 inside an i64 range fits in i128.
+        let offset = internal.round() as i128 - i128::from(self.low);
+        let step = i128::from(self.step);
+        let k = (offset + step / 2).div_euclid(step);
+        (i128::from(self.low) + k * step).clamp(i128::from(self.low), i128::from(self.high)) as i64
+    }
+
     fn contains(&self, v: f64) -> bool {
-        v.fract() == 0.0 && v >= self.low as f64 && v <= self.high as f64 && ((v as i64) - self.low) % self.step == 0
+        // An internal value is admissible when it is the f64 of an
+        // admissible integer. Below 2^53 that is exact integer arithmetic;
+        // beyond, it accepts the f64 the integer rounds to (`nearest` works
+        // in i128, so a full i64 range cannot overflow).
+        v.fract() == 0.0 && v >= self.low as f64 && v <= self.high as f64 && self.nearest(v) as f64 == v
     }
 }
 
@@ -408,7 +494,7 @@ impl Distribution {
     pub fn to_external(&self, internal: f64) -> ParamValue {
         match self {
             Distribution::Float(_) => ParamValue::Float(internal),
-            Distribution::Int(_) => ParamValue::Int(internal.round() as i64),
+            Distribution::Int(d) => ParamValue::Int(d.nearest(internal)),
             Distribution::Categorical(d) => d.choices[internal as usize].clone(),
         }
     }
@@ -532,6 +618,46 @@ mod tests {
         assert_eq!(d.to_internal("max_depth", &ParamValue::Null).unwrap(), 0.0);
         assert_eq!(d.to_external(0.0), ParamValue::Null);
         assert!(Distribution::categorical([ParamValue::Null, ParamValue::Null]).is_err());
+    }
+
+    #[test]
+    fn the_full_i64_range_is_a_valid_int_space() {
+        // 2^63 is i64::MAX as f64: the top of the range, one past i64::MAX.
+        let top = 2f64.powi(63);
+        let full = IntDistribution::new(i64::MIN, i64::MAX, false, 1).unwrap();
+        assert_eq!(full.n_steps(), u64::MAX);
+        assert_eq!((full.nth(0), full.nth(u64::MAX)), (i64::MIN, i64::MAX));
+        let d = Distribution::Int(full.clone());
+        assert!(d.contains(top) && d.contains(-top) && d.contains(0.0) && !d.contains(2.0 * top));
+        assert_eq!(d.to_external(top), ParamValue::Int(i64::MAX));
+        assert_eq!(d.to_internal("n", &ParamValue::Int(i64::MAX)).unwrap(), top);
+        // A step the f64 cannot resolve up there: the nearest admissible
+        // value, inside the bounds.
+        let even = IntDistribution::new(i64::MIN, i64::MAX - 1, false, 2).unwrap();
+        assert_eq!(even.nearest(top), i64::MAX - 1);
+        assert!(Distribution::Int(even).contains(top));
+        let thirds = IntDistribution::new(i64::MIN, i64::MAX, false, 3).unwrap();
+        let v = thirds.nearest(2f64.powi(62));
+        assert_eq!((i128::from(v) - i128::from(i64::MIN)) % 3, 0);
+        assert!(Distribution::Int(thirds).contains(2f64.powi(62)));
+    }
+
+    #[test]
+    fn float_ranges_wider_than_f64_max_still_interpolate_and_step() {
+        let huge = FloatDistribution::new(-1e308, 1e308, false, None).unwrap();
+        assert_eq!(huge.interpolate(0.5), 0.0);
+        assert_eq!(huge.interpolate(0.75), 5e307);
+        let stepped = FloatDistribution::new(-1e308, 1e308, false, Some(1e306)).unwrap();
+        assert_eq!(stepped.n_steps(), Some(200));
+        assert_eq!(stepped.grid_value(0), -1e308);
+        assert_eq!(stepped.grid_value(200), 1e308);
+        let near_top = stepped.grid_value(199);
+        assert!((near_top - 9.9e307).abs() < 1e293, "{near_top}");
+        let d = Distribution::Float(stepped);
+        assert!(d.contains(1e308) && d.contains(near_top) && !d.contains(9.95e307));
+        // Ordinary ranges keep the plain arithmetic, bit for bit.
+        let plain = FloatDistribution::new(0.0, 1.0, false, Some(0.1)).unwrap();
+        assert_eq!(plain.grid_value(3), plain.round_to_grid(0.0 + 3.0 * 0.1));
     }
 
     impl Distribution {

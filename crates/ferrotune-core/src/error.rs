@@ -64,6 +64,17 @@ pub enum Error {
     /// `best_trial` and friends on a study with no complete trial.
     #[error("study '{0}' has no complete trial yet")]
     NoCompletedTrials(String),
+    /// `best_trial` and friends on a study whose complete trials all
+    /// violate a constraint (Optuna: "No feasible trials are completed
+    /// yet."). Distinct from [`Error::NoCompletedTrials`]: the trials ran,
+    /// and the message says how many.
+    #[error("{}", no_feasible_message(name, *complete))]
+    NoFeasibleTrials {
+        /// Study name.
+        name: String,
+        /// How many complete trials there are (all infeasible).
+        complete: usize,
+    },
     /// A single-objective accessor was used on a multi-objective study.
     #[error("study '{0}' has several objectives: use best_trials (the Pareto front) instead")]
     MultiObjective(String),
@@ -73,6 +84,14 @@ pub enum Error {
     /// The storage backend failed (I/O, SQL, corrupt data).
     #[error("storage error: {0}")]
     Storage(String),
+}
+
+fn no_feasible_message(name: &str, complete: usize) -> String {
+    let rule = "a trial is feasible when every constraint value is <= 0";
+    match complete {
+        1 => format!("study '{name}': 1 trial completed, but it is not feasible (it violates a constraint; {rule})"),
+        n => format!("study '{name}': {n} trials completed, but none is feasible (each violates a constraint; {rule})"),
+    }
 }
 
 /// Result with the engine's [`Error`].

@@ -195,6 +195,18 @@ impl FrozenTrial {
         }
     }
 
+    /// Whether the trial satisfies its constraints: every constraint value
+    /// is zero or less (Optuna's rule). A trial without constraints is
+    /// feasible. A value that is not a number (a NaN another client wrote
+    /// as null) cannot be shown to be <= 0, so it makes the trial
+    /// infeasible, as NaN does in Optuna's `c <= 0.0`.
+    pub fn is_feasible(&self) -> bool {
+        match self.system_attrs.get(CONSTRAINTS_ATTR).and_then(|v| v.as_object()) {
+            None => true,
+            Some(constraints) => constraints.values().all(|v| v.as_f64().is_some_and(|c| c <= 0.0)),
+        }
+    }
+
     /// Wall-clock duration in seconds, for finished trials.
     pub fn duration_secs(&self) -> Option<f64> {
         Some((self.finished_at_us? - self.started_at_us?) as f64 / 1e6)

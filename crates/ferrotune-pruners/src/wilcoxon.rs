@@ -1,7 +1,7 @@
 use ferrotune_core::{Error, FrozenTrial, Pruner, Result, StudyDirection, StudyView, TrialState};
 
 /// Prunes when a one-sided Wilcoxon signed-rank test says the trial is
-/// worse than the best trial so far, step by step — for objectives that
+/// worse than the best (feasible) trial so far, step by step — for objectives that
 /// are evaluated over instances or folds, where "step" is the instance and
 /// every trial reports the same ones (Optuna's `WilcoxonPruner`).
 ///
@@ -54,7 +54,10 @@ impl Pruner for WilcoxonPruner {
         if current.is_empty() || current.values().any(|v| !v.is_finite()) {
             return Ok(false);
         }
-        let best = study.trials_in(&[TrialState::Complete]).filter(|t| t.value().is_some()).reduce(|a, b| {
+        // The best feasible trial, as Optuna's `study.best_trial` is: a
+        // trial that violates a constraint is no reference to prune by.
+        let complete = study.trials_in(&[TrialState::Complete]);
+        let best = complete.filter(|t| t.value().is_some() && t.is_feasible()).reduce(|a, b| {
             if direction.is_better(b.value().unwrap_or(f64::NAN), a.value().unwrap_or(f64::NAN)) {
                 b
             } else {

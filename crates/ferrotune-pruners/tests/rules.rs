@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use ferrotune_core::{FrozenTrial, Pruner, StudyDirection, StudyView, TrialState};
+use ferrotune_core::{AttrValue, FrozenTrial, Pruner, StudyDirection, StudyView, TrialState, CONSTRAINTS_ATTR};
 use ferrotune_pruners::*;
 
 use StudyDirection::{Maximize, Minimize};
@@ -266,6 +266,30 @@ fn wilcoxon_prunes_a_trial_consistently_worse_than_the_best() {
     assert!(!decide(&p.clone().n_startup_steps(8), Minimize, &history, &running(&worse[..6])));
     assert!(!decide(&p, Minimize, &[], &running(&worse[..6])));
     assert!(WilcoxonPruner::new(1.5).is_err());
+}
+
+#[test]
+fn wilcoxon_compares_against_the_best_feasible_trial() {
+    let infeasible = |number: u64, points: &[(u64, f64)]| {
+        let mut t = (*curve(number, TrialState::Complete, points)).clone();
+        let violated = AttrValue::Object([("c".to_owned(), AttrValue::from(1.0))].into_iter().collect());
+        t.system_attrs.insert(CONSTRAINTS_ATTR.to_owned(), violated);
+        Arc::new(t)
+    };
+    // An infeasible trial far better than anything, then a feasible one.
+    let feasible_curve: Vec<(u64, f64)> = (0..10).map(|s| (s, 1.0 + s as f64 / 10.0)).collect();
+    let perfect: Vec<(u64, f64)> = (0..10).map(|s| (s, 0.0)).collect();
+    let history = vec![infeasible(0, &perfect), curve(1, TrialState::Complete, &feasible_curve)];
+    let p = WilcoxonPruner::new(0.1).unwrap();
+    // Slightly better than the feasible best: kept, though far worse than
+    // the infeasible one.
+    let slightly_better: Vec<(u64, f64)> = feasible_curve.iter().map(|&(s, v)| (s, v - 0.01)).collect();
+    assert!(!decide(&p, Minimize, &history, &running(&slightly_better[..6])));
+    // Against the feasible best, a consistently worse trial is still pruned.
+    let worse: Vec<(u64, f64)> = feasible_curve.iter().map(|&(s, v)| (s, v + 0.3 + s as f64 / 100.0)).collect();
+    assert!(decide(&p, Minimize, &history, &running(&worse[..6])));
+    // No feasible trial: no reference, no pruning.
+    assert!(!decide(&p, Minimize, &history[..1], &running(&worse[..6])));
 }
 
 #[test]

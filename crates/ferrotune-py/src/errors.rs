@@ -58,7 +58,8 @@ pub(crate) fn to_py(error: Error) -> PyErr {
         | Error::IncompatibleDistribution { .. }
         | Error::ValueOutsideDistribution { .. }
         | Error::DirectionMismatch { .. }
-        | Error::NoCompletedTrials(_) => PyValueError::new_err(message),
+        | Error::NoCompletedTrials(_)
+        | Error::NoFeasibleTrials { .. } => PyValueError::new_err(message),
         Error::StudyNotFound(_) => PyKeyError::new_err(message),
         Error::DuplicateStudy(_) => DuplicatedStudyError::new_err(message),
         Error::TrialNotFound(_) | Error::TrialNotRunning { .. } | Error::MultiObjective(_) | Error::Sampler(_) => {

@@ -278,19 +278,21 @@ impl PyStudy {
         PyFrozenTrial::list(py, trials)
     }
 
-    /// The best complete trial (single-objective studies).
+    /// The best feasible complete trial (single-objective studies); as in
+    /// Optuna, a trial violating a constraint is never the best, and
+    /// `ValueError` says so when no complete trial is feasible.
     #[getter]
     fn best_trial(&self, py: Python<'_>) -> PyResult<PyFrozenTrial> {
         py.detach(|| self.inner.best_trial()).py_err().map(PyFrozenTrial::from_arc)
     }
 
-    /// The best objective value (single-objective studies).
+    /// The best feasible objective value (single-objective studies).
     #[getter]
     fn best_value(&self, py: Python<'_>) -> PyResult<f64> {
         py.detach(|| self.inner.best_value()).py_err()
     }
 
-    /// The parameters of the best trial (single-objective studies).
+    /// The parameters of the best feasible trial (single-objective studies).
     #[getter]
     fn best_params(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
         let params = py.detach(|| self.inner.best_params()).py_err()?;
@@ -301,7 +303,8 @@ impl PyStudy {
         Ok(dict.unbind())
     }
 
-    /// The Pareto-optimal complete trials.
+    /// The Pareto-optimal feasible complete trials (infeasible ones are
+    /// left out before the front is computed, as in Optuna).
     #[getter]
     fn best_trials(&self, py: Python<'_>) -> PyResult<Py<PyList>> {
         let trials = py.detach(|| self.inner.best_trials()).py_err()?;

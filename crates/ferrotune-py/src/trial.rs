@@ -235,7 +235,8 @@ impl PyTrial {
     }
 
     /// Record a constraint value; the trial is feasible when every
-    /// constraint is zero or less (TPE ranks infeasible trials lower).
+    /// constraint is zero or less (TPE and GP rank infeasible trials lower,
+    /// and `best_trial` / `best_trials` return feasible trials only).
     fn set_constraint(&self, py: Python<'_>, key: &str, value: f64) -> PyResult<()> {
         self.with_live(py, |t| t.set_constraint(key, value))
     }

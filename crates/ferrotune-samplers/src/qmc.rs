@@ -152,22 +152,24 @@ impl Sampler for QmcSampler {
 /// steps, ints and choices (so a balanced point set stays balanced).
 pub fn from_unit(distribution: &Distribution, u: f64) -> f64 {
     let u = u.clamp(0.0, 1.0);
-    // Index of the slice `u` falls in, out of `n` equal slices.
-    let slice = |n: u64| ((u * n as f64) as u64).min(n - 1);
+    // Index of the slice `u` falls in, out of `last + 1` equal slices
+    // (`last`, not the count, so the 2^64 values of a full i64 range fit).
+    let slice = |last: u64| ((u * (last as f64 + 1.0)) as u64).min(last);
     match distribution {
         Distribution::Float(d) => {
             if d.low() == d.high() {
                 return d.low();
             }
-            if let Some(step) = d.step() {
-                let n = ((d.high() - d.low()) / step).round() as u64 + 1;
-                return d.round_to_grid(d.low() + slice(n) as f64 * step);
+            // The plain formulas, with an overflow-free fallback for ranges
+            // whose width passes f64::MAX (see `FloatDistribution`).
+            if let Some(n) = d.n_steps() {
+                return d.grid_value(slice(n));
             }
             if d.log() {
                 let (lo, hi) = (d.low().ln(), d.high().ln());
                 return (lo + u * (hi - lo)).exp().clamp(d.low(), d.high());
             }
-            (d.low() + u * (d.high() - d.low())).clamp(d.low(), d.high())
+            d.interpolate(u).clamp(d.low(), d.high())
         }
         Distribution::Int(d) => {
             if d.log() {
@@ -176,10 +178,9 @@ pub fn from_unit(distribution: &Distribution, u: f64) -> f64 {
                 let (lo, hi) = ((d.low() as f64 - 0.5).max(0.5).ln(), (d.high() as f64 + 0.5).ln());
                 return d.round_to_grid((lo + u * (hi - lo)).exp());
             }
-            let n = ((d.high() - d.low()) / d.step()) as u64 + 1;
-            (d.low() + slice(n) as i64 * d.step()) as f64
+            d.nth(slice(d.n_steps())) as f64
         }
-        Distribution::Categorical(d) => slice(d.choices().len() as u64) as f64,
+        Distribution::Categorical(d) => slice(d.choices().len() as u64 - 1) as f64,
     }
 }
 

@@ -38,15 +38,17 @@ pub fn sample_uniformly<R: Rng + ?Sized>(distribution: &Distribution, rng: &mut 
             if d.low() == d.high() {
                 return d.low();
             }
-            if let Some(step) = d.step() {
-                let n = ((d.high() - d.low()) / step).round() as u64;
-                return d.round_to_grid(d.low() + rng.random_range(0..=n) as f64 * step);
+            // `n_steps`, `grid_value` and `interpolate` are the plain
+            // formulas, with an overflow-free fallback for ranges whose
+            // width passes f64::MAX.
+            if let Some(n) = d.n_steps() {
+                return d.grid_value(rng.random_range(0..=n));
             }
             if d.log() {
                 let (lo, hi) = (d.low().ln(), d.high().ln());
                 return (lo + rng.random::<f64>() * (hi - lo)).exp().clamp(d.low(), d.high());
             }
-            (d.low() + rng.random::<f64>() * (d.high() - d.low())).clamp(d.low(), d.high())
+            d.interpolate(rng.random::<f64>()).clamp(d.low(), d.high())
         }
         Distribution::Int(d) => {
             if d.log() {
@@ -55,8 +57,9 @@ pub fn sample_uniformly<R: Rng + ?Sized>(distribution: &Distribution, rng: &mut 
                 let (lo, hi) = ((d.low() as f64 - 0.5).max(0.5).ln(), (d.high() as f64 + 0.5).ln());
                 return d.round_to_grid((lo + rng.random::<f64>() * (hi - lo)).exp());
             }
-            let n = ((d.high() - d.low()) / d.step()) as u64;
-            (d.low() + rng.random_range(0..=n) as i64 * d.step()) as f64
+            // In i128 inside `n_steps` and `nth`: the full i64 range has
+            // 2^64 values, and `high - low` overflows i64.
+            d.nth(rng.random_range(0..=d.n_steps())) as f64
         }
         Distribution::Categorical(d) => rng.random_range(0..d.choices().len()) as f64,
     }

@@ -589,39 +589,54 @@ impl Study {
         Ok(self.inner.refresh()?.iter().filter(|t| states.contains(&t.state)).cloned().collect())
     }
 
-    /// The best complete trial of a single-objective study (the earliest,
-    /// on ties).
+    /// The best feasible complete trial of a single-objective study (the
+    /// earliest, on ties). As in Optuna, a trial that violates a constraint
+    /// (see [`Trial::set_constraint`](crate::Trial::set_constraint)) is
+    /// never the best, however good its value; a trial without constraints
+    /// is feasible. Errors with [`Error::NoCompletedTrials`] before any
+    /// trial completed, and [`Error::NoFeasibleTrials`] when every complete
+    /// trial is infeasible.
     pub fn best_trial(&self) -> Result<Arc<FrozenTrial>> {
         if self.directions().len() > 1 {
             return Err(Error::MultiObjective(self.name().to_owned()));
         }
         let direction = self.directions()[0];
         let snapshot = self.inner.refresh()?;
+        let mut complete = 0;
         let mut best: Option<(&Arc<FrozenTrial>, f64)> = None;
         for t in snapshot.iter().filter(|t| t.state == TrialState::Complete) {
             let Some(v) = t.value() else { continue };
-            if best.is_none_or(|(_, b)| direction.is_better(v, b)) {
+            complete += 1;
+            if t.is_feasible() && best.is_none_or(|(_, b)| direction.is_better(v, b)) {
                 best = Some((t, v));
             }
         }
-        best.map(|(t, _)| t.clone()).ok_or_else(|| Error::NoCompletedTrials(self.name().to_owned()))
+        best.map(|(t, _)| t.clone()).ok_or_else(|| match complete {
+            0 => Error::NoCompletedTrials(self.name().to_owned()),
+            complete => Error::NoFeasibleTrials { name: self.name().to_owned(), complete },
+        })
     }
 
-    /// The best objective value of a single-objective study.
+    /// The best objective value of a single-objective study (of the best
+    /// feasible trial: see [`Study::best_trial`]).
     pub fn best_value(&self) -> Result<f64> {
         Ok(self.best_trial()?.value().expect("complete trials have values"))
     }
 
-    /// The parameters of the best trial.
+    /// The parameters of the best (feasible) trial.
     pub fn best_params(&self) -> Result<BTreeMap<String, ParamValue>> {
         Ok(self.best_trial()?.param_values())
     }
 
-    /// The Pareto-optimal complete trials (for one objective: all trials
-    /// sharing the best value).
+    /// The Pareto-optimal feasible complete trials (for one objective: all
+    /// trials sharing the best value). Infeasible trials are left out
+    /// before the front is computed, as Optuna does, so one cannot
+    /// dominate a feasible trial off the front; empty when no complete
+    /// trial is feasible.
     pub fn best_trials(&self) -> Result<Vec<Arc<FrozenTrial>>> {
         let snapshot = self.inner.refresh()?;
-        let front = pareto_front(snapshot.iter().map(|t| &**t), self.directions());
+        let feasible = snapshot.iter().filter(|t| t.is_feasible()).map(|t| &**t);
+        let front = pareto_front(feasible, self.directions());
         let numbers: Vec<u64> = front.iter().map(|t| t.number).collect();
         Ok(numbers.into_iter().map(|n| snapshot[n as usize].clone()).collect())
     }

@@ -112,7 +112,10 @@ impl Trial {
     }
 
     fn int(&mut self, name: &str, distribution: IntDistribution) -> Result<i64> {
-        Ok(self.suggest_internal(name, Distribution::Int(distribution))? as i64)
+        let internal = self.suggest_internal(name, Distribution::Int(distribution.clone()))?;
+        // Not `internal as i64`: near i64::MAX the internal f64 can be 2^63,
+        // and between admissible values of a step (see `nearest`).
+        Ok(distribution.nearest(internal))
     }
 
     fn suggest_internal(&mut self, name: &str, distribution: Distribution) -> Result<f64> {
@@ -217,8 +220,9 @@ impl Trial {
     }
 
     /// Record a constraint value: the trial is feasible when every
-    /// constraint is zero or less. Constraint-aware samplers (TPE) rank
-    /// infeasible trials below feasible ones, by total violation.
+    /// constraint is zero or less. Constraint-aware samplers (TPE, GP) rank
+    /// infeasible trials below feasible ones, by total violation, and the
+    /// study's best trial and Pareto front hold feasible trials only.
     pub fn set_constraint(&mut self, name: &str, value: f64) -> Result<()> {
         if value.is_nan() {
             return Err(Error::InvalidArgument(format!("constraint '{name}' is NaN")));

@@ -249,11 +249,17 @@ class Study(_ferrotune.Study):
     def _log_complete(self, frozen: FrozenTrial) -> None:
         values = frozen.values or []
         if len(values) == 1:
-            best = self.best_trial
-            _logger.info(
-                f"Trial {frozen.number} finished with value: {values[0]} and parameters: {frozen.params}. "
-                f"Best is trial {best.number} with value: {best.value}."
-            )
+            message = f"Trial {frozen.number} finished with value: {values[0]} and parameters: {frozen.params}."
+            try:
+                best = self.best_trial
+            except ValueError:
+                # A trial just completed, so the only way there is no best is
+                # that every complete trial violates a constraint (the best
+                # is feasible only, as in Optuna); logging must not fail the
+                # optimize loop over it.
+                _logger.info(f"{message} No feasible trial is completed yet.")
+                return
+            _logger.info(f"{message} Best is trial {best.number} with value: {best.value}.")
         else:
             _logger.info(f"Trial {frozen.number} finished with values: {values} and parameters: {frozen.params}.")
 

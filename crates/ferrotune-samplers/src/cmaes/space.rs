@@ -14,10 +14,16 @@ pub(crate) struct Axis {
     pub distribution: Distribution,
     /// The parameter's range in the coordinates the axis is linear in
     /// (log space for log scales), widened by half a step on each side for
-    /// discrete parameters.
+    /// discrete parameters, and multiplied by `scale`.
     low: f64,
     high: f64,
     log: bool,
+    /// What values are multiplied by to reach the axis's coordinates: 1,
+    /// or 1/4 for a float range whose width passes f64::MAX (such as
+    /// [-1e308, 1e308], even widened by a step), where `high - low` would be
+    /// infinite. A power of two, so scaling is exact and positions are the
+    /// same; with 1 the arithmetic is the plain one.
+    scale: f64,
 }
 
 impl Axis {
@@ -27,26 +33,27 @@ impl Axis {
             Distribution::Int(d) => (d.low() as f64, d.high() as f64, d.log(), Some(d.step() as f64)),
             Distribution::Categorical(_) => return None,
         };
+        let scale = if (high - low + step.unwrap_or(0.0)).is_finite() { 1.0 } else { 0.25 };
         let (low, high) = match (log, step) {
             // Log ints: each integer gets the log-width of its rounding interval.
             (true, Some(_)) => ((low - 0.5).max(0.5).ln(), (high + 0.5).ln()),
             (true, None) => (low.ln(), high.ln()),
-            (false, Some(step)) => (low - step / 2.0, high + step / 2.0),
-            (false, None) => (low, high),
+            (false, Some(step)) => (low * scale - step * scale / 2.0, high * scale + step * scale / 2.0),
+            (false, None) => (low * scale, high * scale),
         };
-        Some(Axis { name: name.to_owned(), distribution: distribution.clone(), low, high, log })
+        Some(Axis { name: name.to_owned(), distribution: distribution.clone(), low, high, log, scale })
     }
 
     /// Where an internal value lies on the axis.
     pub fn position_of(&self, internal: f64) -> f64 {
-        let v = if self.log { internal.ln() } else { internal };
+        let v = if self.log { internal.ln() } else { internal * self.scale };
         ((v - self.low) / (self.high - self.low)).clamp(0.0, 1.0)
     }
 
     /// The internal value at `u`, rounded to an admissible value.
     pub fn value_at(&self, u: f64) -> f64 {
         let v = self.low + u.clamp(0.0, 1.0) * (self.high - self.low);
-        let v = if self.log { v.exp() } else { v };
+        let v = if self.log { v.exp() } else { v / self.scale };
         match &self.distribution {
             Distribution::Float(d) => d.round_to_grid(v.clamp(d.low(), d.high())),
             Distribution::Int(d) => d.round_to_grid(v),
@@ -64,7 +71,7 @@ impl Axis {
             Distribution::Int(d) => d.step() as f64,
             Distribution::Categorical(_) => return None,
         };
-        (!self.log).then(|| step / (self.high - self.low))
+        (!self.log).then(|| step * self.scale / (self.high - self.low))
     }
 }
 

@@ -156,19 +156,20 @@ impl Coordinate {
             };
         }
         let axis = Axis::new(name, distribution).expect("numeric distributions have an axis");
-        let n_values = match distribution {
-            Distribution::Int(d) => Some(((d.high() - d.low()) / d.step()) as usize + 1),
-            Distribution::Float(d) => d.step().map(|s| ((d.high() - d.low()) / s).round() as usize + 1),
+        // The last index of the admissible values, counted in u64 (the full
+        // i64 range has 2^64 values, which `high - low` in i64 or a count in
+        // usize would overflow; a huge float range saturates).
+        let last = match distribution {
+            Distribution::Int(d) => Some(d.n_steps()),
+            Distribution::Float(d) => d.n_steps(),
             Distribution::Categorical(_) => None,
         };
-        let dim = match n_values {
-            Some(n) if n <= MAX_DISCRETE_VALUES => {
-                let mut values: Vec<f64> = (0..n)
+        let dim = match last {
+            Some(last) if last < MAX_DISCRETE_VALUES as u64 => {
+                let mut values: Vec<f64> = (0..=last)
                     .map(|k| match distribution {
-                        Distribution::Int(d) => axis.position_of((d.low() + k as i64 * d.step()) as f64),
-                        Distribution::Float(d) => {
-                            axis.position_of(d.round_to_grid(d.low() + k as f64 * d.step().unwrap_or(0.0)))
-                        }
+                        Distribution::Int(d) => axis.position_of(d.nth(k) as f64),
+                        Distribution::Float(d) => axis.position_of(d.grid_value(k)),
                         Distribution::Categorical(_) => unreachable!(),
                     })
                     .collect();

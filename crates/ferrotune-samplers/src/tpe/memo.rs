@@ -228,7 +228,8 @@ pub(crate) struct Observations {
 }
 
 /// A value in the estimator's model space: the logarithm for a log-scale
-/// parameter, else the internal value itself.
+/// parameter, else the internal value times [`model_scale`] (itself, for
+/// every range but the widest).
 pub(crate) fn to_model(distribution: &Distribution, internal: f64) -> f64 {
     let log = match distribution {
         Distribution::Float(d) => d.log(),
@@ -238,7 +239,20 @@ pub(crate) fn to_model(distribution: &Distribution, internal: f64) -> f64 {
     if log {
         internal.ln()
     } else {
-        internal
+        internal * model_scale(distribution)
+    }
+}
+
+/// What a linear parameter's values are multiplied by in model space: 1,
+/// or 1/4 for a float range whose width (widened by a step) passes
+/// f64::MAX, such as [-1e308, 1e308]: there the bandwidths and the prior's
+/// width, differences of values, would be infinite. A power of two, so the
+/// scaling is exact; with 1 the arithmetic is the plain one. (Ints span at
+/// most 2^64, and log scales are logarithms: always 1.)
+pub(crate) fn model_scale(distribution: &Distribution) -> f64 {
+    match distribution {
+        Distribution::Float(d) if !d.log() && !(d.high() - d.low() + d.step().unwrap_or(0.0)).is_finite() => 0.25,
+        _ => 1.0,
     }
 }
 

@@ -83,6 +83,8 @@ struct Axis {
     high: f64,
     step: Option<f64>,
     log: bool,
+    /// See [`super::memo::model_scale`].
+    scale: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -93,6 +95,9 @@ struct NumericDim {
     /// Grid step for ints and stepped floats.
     step: Option<f64>,
     log: bool,
+    /// What linear values are multiplied by in model space (see
+    /// [`super::memo::model_scale`]; 1 for log scales).
+    scale: f64,
     /// Bounds in model space: log-transformed, widened by half a step.
     model_low: f64,
     model_high: f64,
@@ -139,7 +144,7 @@ impl NumericDim {
         if self.log {
             x.ln()
         } else {
-            x
+            x * self.scale
         }
     }
 
@@ -157,9 +162,9 @@ impl NumericDim {
         base: &mut [f64],
         buffers: &mut Buffers,
     ) -> Self {
-        let Axis { low, high, step, log } = axis;
-        let half = step.map_or(0.0, |s| s / 2.0);
-        let (mut model_low, mut model_high) = (low - half, high + half);
+        let Axis { low, high, step, log, scale } = axis;
+        let half = step.map_or(0.0, |s| s * scale / 2.0);
+        let (mut model_low, mut model_high) = (low * scale - half, high * scale + half);
         if log {
             (model_low, model_high) = (model_low.ln(), model_high.ln());
         }
@@ -259,7 +264,7 @@ impl NumericDim {
         if continuous {
             offsets.extend(mus.iter().zip(&scales).map(|(mu, scale)| mu * scale));
         }
-        NumericDim { low, high, step, log, model_low, model_high, mus, sigmas, scales, offsets }
+        NumericDim { low, high, step, log, scale, model_low, model_high, mus, sigmas, scales, offsets }
     }
 
     fn recycle(self, buffers: &mut Buffers) {
@@ -271,14 +276,18 @@ impl NumericDim {
     fn sample<R: Rng + ?Sized>(&self, kernel: usize, rng: &mut R) -> f64 {
         let (mu, sigma) = (self.mus[kernel], self.sigmas[kernel]);
         let z = sample_standard((self.model_low - mu) / sigma, (self.model_high - mu) / sigma, rng.random::<f64>());
+        // In model space, then (log scales) the value, or the value times
+        // `scale`, where the grid is snapped too: on the widest float
+        // ranges `x - low` would overflow unscaled.
         let mut x = mu + sigma * z;
         if self.log {
             x = x.exp();
         }
         if let Some(step) = self.step {
-            x = self.low + ((x - self.low) / step).round() * step;
+            let (low, step) = (self.low * self.scale, step * self.scale);
+            x = low + ((x - low) / step).round() * step;
         }
-        x.clamp(self.low, self.high)
+        (x / self.scale).clamp(self.low, self.high)
     }
 
     /// Where [`NumericDim::add_log_pdf`] evaluates the value `x`, in model
@@ -287,6 +296,12 @@ impl NumericDim {
     fn query(&self, x: f64) -> (f64, f64) {
         match self.step {
             None => (self.to_model(x), f64::NAN),
+            // Scaled before the half step is added, so a bin's edges stay
+            // finite on the widest float ranges (the same bits at scale 1).
+            Some(step) if !self.log => {
+                let (x, half) = (x * self.scale, step * self.scale / 2.0);
+                (x - half, x + half)
+            }
             Some(step) => (self.to_model(x - step / 2.0), self.to_model(x + step / 2.0)),
         }
     }
@@ -559,10 +574,20 @@ impl ParzenEstimator {
         let mut dims: Vec<Dim> = Vec::with_capacity(distributions.len());
         for ((distribution, column), (order, values)) in distributions.iter().zip(columns).zip(sorted) {
             let axis = match distribution {
-                Distribution::Float(d) => Axis { low: d.low(), high: d.high(), step: d.step(), log: d.log() },
-                Distribution::Int(d) => {
-                    Axis { low: d.low() as f64, high: d.high() as f64, step: Some(d.step() as f64), log: d.log() }
-                }
+                Distribution::Float(d) => Axis {
+                    low: d.low(),
+                    high: d.high(),
+                    step: d.step(),
+                    log: d.log(),
+                    scale: super::memo::model_scale(distribution),
+                },
+                Distribution::Int(d) => Axis {
+                    low: d.low() as f64,
+                    high: d.high() as f64,
+                    step: Some(d.step() as f64),
+                    log: d.log(),
+                    scale: super::memo::model_scale(distribution),
+                },
                 Distribution::Categorical(d) => {
                     dims.push(Dim::Categorical(CategoricalDim::new(&column, d.choices().len(), options.prior_weight)));
                     buffers.give_f64s(column);
