@@ -243,6 +243,15 @@ impl From<runner::RunFailure> for CliError {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Another process holding the database (a `sqlite3` shell in a
+    // transaction, a backup) makes every command wait; say so once rather
+    // than hang silently.
+    ferrotune::storage::SqliteStorage::set_lock_wait_hook(std::time::Duration::from_secs(2), |path, _| {
+        static TOLD: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        if !TOLD.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            errln!("waiting for a lock on {} held by another process...", path.display());
+        }
+    });
     match dispatch(cli.command) {
         Ok(code) => code,
         Err(CliError::Usage(m)) => {

@@ -268,7 +268,8 @@ impl Progress {
                         outln!("  {name} = {value}");
                     }
                 }
-                Err(_) => outln!("no trial has completed yet"),
+                Err(ferrotune::Error::NoCompletedTrials(_)) => outln!("no trial has completed yet"),
+                Err(e) => outln!("no best trial: {e}"),
             }
             // Hand-picked trials are the baseline tuning is measured against.
             for t in trials.iter().filter(|t| t.is_enqueued() && t.state == TrialState::Complete).take(3) {

@@ -229,7 +229,8 @@ fn case_07_bad_storage_urls_exit_2_and_write_nothing() {
     ];
     for (i, (url, expected)) in cases.iter().enumerate() {
         let name = format!("url{i}");
-        let cfg = config(&sb, &name, &format!("storage = {url}"), "run = \"echo loss=1\"", "name = \"loss\"", X);
+        let study = format!("storage = {url}\nn_trials = 1");
+        let cfg = config(&sb, &name, &study, "run = \"echo loss=1\"", "name = \"loss\"", X);
         let out = sb.run(&["run", &cfg]);
         let stderr = text(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{url}: {stderr}");
@@ -292,7 +293,8 @@ fn case_09_tell_and_delete_refuse_what_a_live_run_owns() {
         &sb,
         "owned",
         "n_trials = 1",
-        "run = \"touch started; while [ ! -e release ]; do sleep 0.05; done; echo loss=0.5\"",
+        // (Gives up after 20 s, so a failing test leaves nothing running.)
+        "run = \"touch started; i=0; while [ ! -e release ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done; echo loss=0.5\"",
         "name = \"loss\"",
         X,
     );
@@ -317,6 +319,115 @@ fn case_09_tell_and_delete_refuse_what_a_live_run_owns() {
     assert_eq!(out.status.code(), Some(0), "the run was not disturbed: {}", text(&out.stderr));
     let trial = &sb.study("owned").trials().unwrap()[0];
     assert_eq!((trial.state, trial.value()), (TrialState::Complete, Some(0.5)));
+
+    // Forced, the told value stands and the run goes on to its end.
+    for file in ["started", "release"] {
+        std::fs::remove_file(sb.path(file)).unwrap();
+    }
+    let run = Command::new(bin())
+        .args(["run", &cfg, "--quiet", "--n-trials", "2"])
+        .current_dir(sb.dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for("the second trial to start", Duration::from_secs(20), || sb.path("started").exists());
+    let tell = sb.run(&["tell", "-c", &cfg, "--trial", "1", "--value", "0.125", "--force"]);
+    assert_eq!(tell.status.code(), Some(0), "{}", text(&tell.stderr));
+    sb.write("release", "");
+    let out = run.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "the run went on: {}", text(&out.stderr));
+    let trial = &sb.study("owned").trials().unwrap()[1];
+    assert_eq!((trial.state, trial.value()), (TrialState::Complete, Some(0.125)));
+}
+
+/// Case 10: a read-only database (a 444 file in a 555 folder) can still be
+/// read by `trials`, `best`, `studies` and `export`; a run says why it
+/// cannot write. As root, permission bits do not bind, so the commands run
+/// as the unprivileged user `nobody` (uid 65534).
+#[test]
+fn case_10_a_read_only_database_can_be_read() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let sb = Sandbox::new();
+    std::fs::set_permissions(sb.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::create_dir(sb.path("ro")).unwrap();
+    let cfg = config(
+        &sb,
+        "ro",
+        "storage = \"sqlite:///ro/study.db\"\nn_trials = 3",
+        "run = \"echo loss={x}\"",
+        "name = \"loss\"",
+        X,
+    );
+    assert_eq!(sb.run(&["run", &cfg, "--quiet"]).status.code(), Some(0));
+    for entry in std::fs::read_dir(sb.path("ro")).unwrap() {
+        std::fs::set_permissions(entry.unwrap().path(), std::fs::Permissions::from_mode(0o444)).unwrap();
+    }
+    std::fs::set_permissions(sb.path("ro"), std::fs::Permissions::from_mode(0o555)).unwrap();
+    let as_user = |args: &[&str]| {
+        let mut command = Command::new(bin());
+        command.args(args).current_dir(sb.dir.path());
+        if std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(sb.dir.path()).unwrap()) == 0 {
+            command.uid(65534).gid(65534);
+        }
+        command.output().unwrap()
+    };
+    let storage = format!("sqlite:///{}", sb.path("ro/study.db").display());
+    for args in [
+        vec!["trials", "-c", &cfg],
+        vec!["best", "-c", &cfg, "--json"],
+        vec!["export", "-c", &cfg, "--format", "json"],
+        vec!["studies", "--storage", &storage],
+    ] {
+        let out = as_user(&args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out.stderr));
+        assert!(
+            text(&out.stdout).contains(if args[0] == "studies" { "ro" } else { "\"number\"" }) || args[0] == "trials",
+            "{args:?}: {}",
+            text(&out.stdout)
+        );
+    }
+    let listed = as_user(&["trials", "-c", &cfg]);
+    assert_eq!(text(&listed.stdout).lines().count(), 4, "a header and three trials: {}", text(&listed.stdout));
+    let out = as_user(&["run", &cfg, "--n-trials", "4", "--quiet"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("read-only") && text(&out.stderr).contains("study.db"), "{}", text(&out.stderr));
+    // Let the sandbox be removed.
+    std::fs::set_permissions(sb.path("ro"), std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// Case 19 (the lock): another process holding the database makes the run
+/// say that it waits, and the run completes once the lock is released.
+#[test]
+fn case_19_a_held_lock_is_announced_not_waited_on_silently() {
+    let sb = Sandbox::new();
+    let cfg = config(&sb, "locked", "n_trials = 2", "run = \"echo loss={x}\"", "name = \"loss\"", X);
+    assert_eq!(sb.run(&["run", &cfg, "--quiet", "--n-trials", "1"]).status.code(), Some(0));
+    let holder = Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3, sys, time\n\
+             c = sqlite3.connect(sys.argv[1], isolation_level=None)\n\
+             c.execute('BEGIN EXCLUSIVE')\n\
+             open(sys.argv[2], 'w').close()\n\
+             time.sleep(4)\n\
+             c.execute('COMMIT')",
+            sb.path("locked.db").to_str().unwrap(),
+            sb.path("holding").to_str().unwrap(),
+        ])
+        .spawn()
+        .unwrap();
+    wait_for("the lock to be taken", Duration::from_secs(10), || sb.path("holding").exists());
+    let started = Instant::now();
+    let out = sb.run(&["run", &cfg]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(started.elapsed() >= Duration::from_secs(2), "the run did wait for the lock");
+    assert!(stderr.contains("waiting for a lock on") && stderr.contains("locked.db"), "{stderr}");
+    assert_eq!(stderr.matches("waiting for a lock").count(), 1, "said once: {stderr}");
+    let _ = { holder }.wait();
+    assert_eq!(sb.study("locked").trials().unwrap().len(), 2);
 }
 
 /// Case 11: durations and `n_jobs` beyond any sane value are config errors,
@@ -425,7 +536,7 @@ fn case_15_colliding_and_dangerous_parameter_names_are_refused() {
     let cfg = config(
         &sb,
         "collide",
-        "",
+        "n_trials = 1",
         "run = \"echo loss=1\"",
         "name = \"loss\"",
         "a-b = { type = \"int\", low = 0, high = 3 }\na_b = { type = \"int\", low = 0, high = 3 }",

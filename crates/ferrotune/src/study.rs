@@ -557,6 +557,10 @@ impl Study {
                 Err(Error::SearchSpaceExhausted) => {
                     stop_here.store(true, Ordering::SeqCst);
                 }
+                // Someone else finished the trial while the objective ran
+                // (`ferrotune tell --force`, another process recovering it):
+                // their outcome stands and the loop goes on.
+                Err(Error::TrialNotRunning { .. }) => {}
                 Err(e) => {
                     stop_here.store(true, Ordering::SeqCst);
                     abort.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(e);

@@ -399,3 +399,27 @@ fn under_hyperband_samplers_see_only_their_bracket() {
     let pruned = study.trials_in(&[TrialState::Pruned]).unwrap().len();
     assert!(pruned > 0, "worse curves are stopped at their bracket's rungs");
 }
+
+/// Issue 17, case 9: a trial finished by someone else while its objective
+/// runs (`ferrotune tell --force`) keeps that outcome, and the loop goes on
+/// instead of ending with "trial 0 is failed, not running".
+#[test]
+fn a_trial_finished_elsewhere_keeps_its_outcome_and_the_loop_goes_on() {
+    let study = memory_study(4);
+    study
+        .optimize(3, |trial| {
+            let x = trial.suggest_float("x", 0.0, 1.0)?;
+            if trial.number() == 0 {
+                study.tell_number(0, TrialOutcome::Failed("told from outside".into())).unwrap();
+                // The objective's own report now finds the trial finished.
+                assert!(trial.report(0, x).is_err());
+            }
+            Ok(x)
+        })
+        .unwrap();
+    let trials = study.trials().unwrap();
+    assert_eq!(trials.len(), 3);
+    assert_eq!(trials[0].state, TrialState::Failed);
+    assert_eq!(trials[0].fail_reason(), Some("told from outside"));
+    assert!(trials[1..].iter().all(|t| t.state == TrialState::Complete));
+}
