@@ -1126,33 +1126,70 @@ fn build_pruner(table: Option<&toml::Table>, err: &ErrFn<'_>) -> Result<Arc<dyn 
 const PRUNERS: [&str; 9] =
     ["median", "percentile", "successive_halving", "asha", "hyperband", "threshold", "patient", "wilcoxon", "none"];
 
-/// Placeholders `{name}` in a command, with `{{` and `}}` as literal braces.
-pub fn placeholders(template: &str) -> Result<Vec<String>, String> {
-    let mut out = Vec::new();
+/// A command template cut into literal text and `{name}` placeholders.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Piece {
+    /// Text to copy as it is (`{{` and `}}` already turned into braces).
+    Text(String),
+    /// A placeholder's name.
+    Placeholder(String),
+}
+
+/// Cut a template into pieces, with `{{` and `}}` as literal braces.
+pub fn template_pieces(template: &str) -> Result<Vec<Piece>, String> {
+    let mut pieces = Vec::new();
+    let mut text = String::new();
     let mut chars = template.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
         match c {
-            '{' if chars.peek().map(|&(_, c)| c) == Some('{') => {
-                chars.next();
-            }
-            '}' if chars.peek().map(|&(_, c)| c) == Some('}') => {
-                chars.next();
-            }
+            '{' if chars.next_if(|&(_, c)| c == '{').is_some() => text.push('{'),
+            '}' if chars.next_if(|&(_, c)| c == '}').is_some() => text.push('}'),
             '{' => {
                 let rest = template.get(i + 1..).unwrap_or_default();
                 let end = rest
                     .find('}')
                     .ok_or_else(|| format!("unclosed '{{' at column {} (write '{{{{' for a literal brace)", i + 1))?;
-                out.push(rest.get(..end).unwrap_or_default().to_owned());
+                pieces.push(Piece::Text(std::mem::take(&mut text)));
+                pieces.push(Piece::Placeholder(rest.get(..end).unwrap_or_default().to_owned()));
                 // Skip to just past the closing brace (by byte position: a
                 // name may hold multi-byte characters).
                 while chars.next_if(|&(j, _)| j <= i + 1 + end).is_some() {}
             }
             '}' => return Err(format!("unmatched '}}' at column {} (write '}}}}' for a literal brace)", i + 1)),
-            _ => {}
+            c => text.push(c),
         }
     }
-    Ok(out)
+    pieces.push(Piece::Text(text));
+    pieces.retain(|p| !matches!(p, Piece::Text(t) if t.is_empty()));
+    Ok(pieces)
+}
+
+/// Placeholders `{name}` in a command, with `{{` and `}}` as literal braces.
+pub fn placeholders(template: &str) -> Result<Vec<String>, String> {
+    Ok(template_pieces(template)?
+        .into_iter()
+        .filter_map(|p| match p {
+            Piece::Placeholder(name) => Some(name),
+            Piece::Text(_) => None,
+        })
+        .collect())
+}
+
+/// The template with each placeholder replaced by `value(name)`, in one
+/// pass: a value is never searched for placeholders itself (a parameter
+/// whose value is `{b}` must not pull `b`'s value inside its quotes).
+pub fn fill_template(template: &str, value: impl Fn(&str) -> String) -> String {
+    match template_pieces(template) {
+        Ok(pieces) => pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Text(t) => t.clone(),
+                Piece::Placeholder(name) => value(name),
+            })
+            .collect(),
+        // The config's check rejects such templates before any trial.
+        Err(_) => template.to_owned(),
+    }
 }
 
 /// Placeholders that are not parameters.

@@ -18,7 +18,9 @@
         clippy::string_slice,
         clippy::unreachable,
         clippy::todo,
-        clippy::unimplemented
+        clippy::unimplemented,
+        clippy::print_stdout,
+        clippy::print_stderr
     )
 )]
 
@@ -252,7 +254,14 @@ fn main() -> ExitCode {
             errln!("waiting for a lock on {} held by another process...", path.display());
         }
     });
-    match dispatch(cli.command) {
+    let result = dispatch(cli.command);
+    // Output that could not be written (a full disk behind `> file`) is a
+    // failure even when the work itself succeeded.
+    let result = match (result, output::stdout_error()) {
+        (Ok(_), Some(e)) => Err(CliError::Runtime(format!("cannot write to standard output: {e}"))),
+        (result, _) => result,
+    };
+    match result {
         Ok(code) => code,
         Err(CliError::Usage(m)) => {
             errln!("error: {m}");
@@ -312,9 +321,11 @@ fn dispatch(command: Cmd) -> Result<ExitCode, CliError> {
                 let trials = storage.all_trials(info.study_id)?;
                 let complete: Vec<&Arc<FrozenTrial>> =
                     trials.iter().filter(|t| t.state == TrialState::Complete).collect();
+                // As `best`: only feasible trials can be the best.
                 let best = match info.directions.as_slice() {
                     [d] => complete
                         .iter()
+                        .filter(|t| t.is_feasible())
                         .filter_map(|t| t.value())
                         .reduce(|a, b| if d.is_better(b, a) { b } else { a })
                         .map_or("-".into(), |v| v.to_string()),
@@ -426,6 +437,13 @@ fn dispatch(command: Cmd) -> Result<ExitCode, CliError> {
                 let out = serde_json::json!({"study": study.name(), "trial": trial.number(), "params": trial.params()});
                 outln!("{out}");
             }
+            if !output::stdout_delivered() {
+                // Nobody read the trial's number, so nobody will tell it:
+                // fail it now rather than leave it running for ever.
+                let reason = "`ferrotune ask` could not print the trial (standard output was closed or failed)";
+                study.tell_outcome(trial, TrialOutcome::Failed(reason.into()))?;
+                return Err(CliError::Runtime(format!("{reason}; the trial was marked failed")));
+            }
         }
         Cmd::Tell { config, trial, values, state, reason, force } => {
             let config = TuneConfig::load(&config)?;
@@ -441,6 +459,13 @@ fn dispatch(command: Cmd) -> Result<ExitCode, CliError> {
                     study.name(),
                     values.len()
                 )))
+                }
+                None if values.iter().any(|v| !v.is_finite()) => {
+                    return Err(CliError::Usage(format!(
+                        "--value {}: ferrotune records only finite objective values (an infinite or NaN result \
+                         fails a trial: say so with --state failed --reason ...); the trial is left as it was",
+                        values.iter().find(|v| !v.is_finite()).copied().unwrap_or(f64::NAN)
+                    )))
                 }
                 None => TrialOutcome::Complete(values),
                 Some("pruned") => TrialOutcome::Pruned,
@@ -503,10 +528,13 @@ fn dispatch(command: Cmd) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Shell variables that `eval "$(ferrotune ask --shell)"` must not set:
-/// the shell's own and the loader's (a parameter named `PATH` would break
-/// the user's shell).
-const SHELL_SPECIAL: [&str; 20] = [
+/// Shell variables that `eval "$(ferrotune ask --shell)"` must not set,
+/// compared without case: bash's and POSIX sh's own, zsh's lowercase ties
+/// (`path` is `PATH` there) and read-only names, the loader's, and the
+/// session's. A fixed list rather than "any variable in the environment":
+/// a loop that exports its assignments (`set -a`) would otherwise refuse its
+/// own parameters on the second ask.
+const SHELL_SPECIAL: &[&str] = &[
     "PATH",
     "IFS",
     "HOME",
@@ -514,18 +542,46 @@ const SHELL_SPECIAL: [&str; 20] = [
     "OLDPWD",
     "CDPATH",
     "ENV",
-    "BASH_ENV",
     "SHELL",
     "SHELLOPTS",
     "PS1",
     "PS2",
+    "PS3",
     "PS4",
     "OPTIND",
     "OPTARG",
     "LANG",
-    "LD_PRELOAD",
-    "LD_LIBRARY_PATH",
     "PYTHONPATH",
+    "PYTHONHOME",
+    "VIRTUAL_ENV",
+    "USER",
+    "LOGNAME",
+    "TERM",
+    "TMPDIR",
+    "HOSTNAME",
+    "MAIL",
+    "MAILPATH",
+    "HISTFILE",
+    "HISTSIZE",
+    "HISTFILESIZE",
+    "UID",
+    "EUID",
+    "PPID",
+    "SHLVL",
+    "RANDOM",
+    "SECONDS",
+    "LINENO",
+    "TMOUT",
+    "PROMPT_COMMAND",
+    "FPATH",
+    "MANPATH",
+    "MODULE_PATH",
+    "STATUS",
+    "ARGV",
+    "PIPESTATUS",
+    "GROUPS",
+    "FUNCNAME",
+    "ZDOTDIR",
     "TRIAL",
 ];
 
@@ -536,14 +592,14 @@ fn check_shell_names(config: &TuneConfig) -> Result<(), CliError> {
     let mut seen: BTreeMap<String, &str> = BTreeMap::new();
     for p in &config.params {
         let variable = shell_name(&p.name);
-        let special = SHELL_SPECIAL.contains(&variable.as_str())
-            || variable.starts_with("LD_")
-            || variable.starts_with("BASH_")
-            || std::env::var_os(&variable).is_some();
+        let upper = variable.to_ascii_uppercase();
+        let special = variable.is_empty()
+            || SHELL_SPECIAL.contains(&upper.as_str())
+            || ["LD_", "BASH", "LC_", "ZSH"].iter().any(|prefix| upper.starts_with(prefix));
         if special {
             return Err(CliError::Usage(format!(
-                "--shell would set the shell variable {variable} for parameter '{}', which the shell or its \
-                 environment already uses; rename the parameter, or use the JSON output",
+                "--shell would set the shell variable '{variable}' for parameter '{}', which the shell or the \
+                 session depends on; rename the parameter, or use the JSON output",
                 p.name
             )));
         }

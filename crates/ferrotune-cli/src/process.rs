@@ -16,16 +16,25 @@
 //! Design decision: a helper process rather than a parent-death signal
 //! (`PR_SET_PDEATHSIG`), because that signal reaches only the direct child
 //! (often `sh`), not the programs under it, and needs `unsafe` in `pre_exec`.
+//!
+//! Known limits: a program that leaves its process group on purpose
+//! (`setsid`, Python's `start_new_session=True`, `set -m` job control) is
+//! out of reach of group signals; and a runner killed in the instant
+//! between starting a trial and registering it with the guardian leaves
+//! that trial alone. A process-group id cannot be reused while the trial's
+//! direct child is an unreaped zombie, so the child is only peeked at
+//! (`WNOWAIT`) until its group has been stopped.
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, Write};
-use std::os::unix::process::CommandExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
 use nix::sys::signal::{killpg, Signal};
+use nix::sys::wait::{waitid, Id, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
 
 /// How often the group is polled while waiting for it to empty.
@@ -40,11 +49,8 @@ fn group_alive(group: Pid) -> bool {
 /// passed, then SIGKILL whatever is left. `reap` is called while waiting so
 /// that the direct child, once it exits, stops counting as a member (a
 /// zombie still belongs to its group).
-fn stop_group(group: Pid, grace: Duration, mut reap: impl FnMut()) {
-    if !group_alive(group) {
-        reap();
-        return;
-    }
+fn stop_group(group: Pid, grace: Duration, cancel: &dyn Fn() -> bool, mut reap: impl FnMut()) {
+    // SIGTERM first, while the unreaped child still holds the group's id.
     let _ = killpg(group, Signal::SIGTERM);
     let deadline = Instant::now().checked_add(grace);
     loop {
@@ -52,7 +58,8 @@ fn stop_group(group: Pid, grace: Duration, mut reap: impl FnMut()) {
         if !group_alive(group) {
             return;
         }
-        if deadline.is_none_or(|d| Instant::now() >= d) {
+        // A second Ctrl-C cuts the grace period short.
+        if cancel() || deadline.is_none_or(|d| Instant::now() >= d) {
             break;
         }
         std::thread::sleep(POLL);
@@ -85,28 +92,34 @@ impl TrialProcess {
         &mut self.child
     }
 
-    /// The direct child's exit status, once it has exited.
-    pub fn try_wait(&mut self) -> std::io::Result<Option<ExitStatus>> {
-        if self.status.is_none() {
-            self.status = self.child.try_wait()?;
+    /// The direct child's exit status, once it has exited. The child is
+    /// not reaped (see the module's notes), so its group's id stays taken.
+    pub fn exit_status(&mut self) -> std::io::Result<Option<ExitStatus>> {
+        let peek = WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT;
+        match waitid(Id::Pid(self.group), peek) {
+            Ok(WaitStatus::Exited(_, code)) => Ok(Some(ExitStatus::from_raw((code & 0xff) << 8))),
+            Ok(WaitStatus::Signaled(_, signal, _)) => Ok(Some(ExitStatus::from_raw(signal as i32))),
+            Ok(_) => Ok(None),
+            // Peeking is unavailable: wait for real.
+            Err(_) => self.child.try_wait(),
         }
-        Ok(self.status)
     }
 
-    /// Stop everything left in the trial's group (SIGTERM, up to `grace`,
-    /// SIGKILL) and reap the direct child. Returns its exit status.
-    pub fn finish(mut self, grace: Duration) -> Option<ExitStatus> {
-        self.stop(grace);
+    /// Stop everything left in the trial's group (SIGTERM, up to `grace`
+    /// or until `cancel` says so, then SIGKILL) and reap the direct child.
+    /// Returns its exit status.
+    pub fn finish(mut self, grace: Duration, cancel: &dyn Fn() -> bool) -> Option<ExitStatus> {
+        self.stop(grace, cancel);
         self.status
     }
 
-    fn stop(&mut self, grace: Duration) {
+    fn stop(&mut self, grace: Duration, cancel: &dyn Fn() -> bool) {
         if self.finished {
             return;
         }
         self.finished = true;
         let (child, status) = (&mut self.child, &mut self.status);
-        stop_group(self.group, grace, || {
+        stop_group(self.group, grace, cancel, || {
             if status.is_none() {
                 *status = child.try_wait().ok().flatten();
             }
@@ -120,7 +133,7 @@ impl TrialProcess {
 
 impl Drop for TrialProcess {
     fn drop(&mut self) {
-        self.stop(Duration::ZERO);
+        self.stop(Duration::ZERO, &|| true);
     }
 }
 
@@ -164,9 +177,9 @@ pub fn start_guardian(grace: Duration) -> Result<(), String> {
         .spawn()
         .map_err(|e| format!("cannot start the trial guardian: {e}"))?;
     let pipe = guard.stdin.take();
-    // The guardian exits when the pipe closes; reaping it is left to the
-    // end of the process (it is tiny and never blocks the runner).
-    std::thread::spawn(move || guard.wait());
+    // The guardian exits when the pipe closes; a thread reaps it then. (No
+    // thread: it stays a zombie until the runner exits, which is harmless.)
+    let _ = std::thread::Builder::new().name("guardian-reaper".into()).spawn(move || guard.wait());
     *GUARDIAN.lock().unwrap_or_else(|p| p.into_inner()) = pipe;
     Ok(())
 }
@@ -205,7 +218,13 @@ pub fn guardian_main(grace: &str) -> std::process::ExitCode {
             let _ = killpg(Pid::from_raw(group), Signal::SIGTERM);
         }
         let deadline = Instant::now().checked_add(grace);
-        while groups.iter().any(|&g| group_alive(Pid::from_raw(g))) && deadline.is_some_and(|d| Instant::now() < d) {
+        loop {
+            // Forget groups as they empty: their ids may be reused by
+            // unrelated processes during a long grace period.
+            groups.retain(|&g| group_alive(Pid::from_raw(g)));
+            if groups.is_empty() || deadline.is_none_or(|d| Instant::now() >= d) {
+                break;
+            }
             std::thread::sleep(POLL);
         }
         for &group in &groups {

@@ -24,7 +24,7 @@ use ferrotune::core::AttrScope;
 use ferrotune::{FrozenTrial, Optimize, ParamValue, Study, Trial, TrialError, TrialState, RETRY_OF_ATTR};
 use nix::unistd::Pid;
 
-use crate::config::{placeholders, CommandSpec, TuneConfig};
+use crate::config::{fill_template, placeholders, CommandSpec, TuneConfig};
 use crate::metrics::MetricParser;
 use crate::output::errln;
 use crate::process::{self, TrialProcess};
@@ -228,6 +228,11 @@ pub fn run(config: &TuneConfig, mode: OutputMode, n_trials_override: Option<u64>
         fatal: Mutex::new(None),
     };
     let result = study.optimize_with(options, |trial| context.run_trial(&study, trial));
+    // A folder or database removed during the last trials: their results
+    // went nowhere, which must not look like success.
+    if let Some(vanished) = context.vanished() {
+        context.fatal.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(RunFailure::Runtime(vanished));
+    }
     process::stop_guardian();
     // The handler's copy of the study would keep the database open until
     // the process ends; the caller closes it (and so checkpoints it) now.
@@ -271,6 +276,10 @@ enum Stop {
     Pruned,
     TimedOut,
     Interrupted,
+    /// Another trial found that the study cannot go on.
+    StudyStopped,
+    /// The engine failed (storage); the trial fails with this.
+    Error(TrialError),
 }
 
 /// The longest failure text stored on a trial; the whole output stays in
@@ -297,6 +306,34 @@ pub fn seconds(d: Duration) -> String {
 }
 
 impl TrialContext<'_> {
+    /// What the run needs that was removed while it ran, if anything.
+    fn vanished(&self) -> Option<String> {
+        if let Some(db) = self.database.as_deref().filter(|db| !db.exists()) {
+            return Some(format!(
+                "the database {} was removed during the run; stopping (results written since are lost)",
+                db.display()
+            ));
+        }
+        (!self.config.log_dir.is_dir())
+            .then(|| format!("the log folder {} was removed during the run; stopping", self.config.log_dir.display()))
+    }
+
+    /// Whether another trial has stopped the study for good.
+    fn study_stopping(&self) -> bool {
+        self.fatal.lock().unwrap_or_else(|p| p.into_inner()).is_some()
+    }
+
+    /// Whether the program's name comes from a parameter (`{launcher}
+    /// train.py`, `./models/{arch}.sh`): then a missing program is one
+    /// trial's problem, not the config's.
+    fn program_depends_on_params(&self) -> bool {
+        let first_word = match &self.config.command {
+            CommandSpec::Shell(s) => s.split_whitespace().next().unwrap_or_default(),
+            CommandSpec::Args(parts) => parts.first().map_or("", String::as_str),
+        };
+        placeholders(first_word).map_or(true, |names| !names.is_empty())
+    }
+
     /// Stop the study because it cannot go on; the trial in hand is
     /// re-enqueued (it does not count) and `run` ends with `failure`.
     fn stop_study(&self, study: &Study, trial: &Trial, failure: RunFailure) -> TrialError {
@@ -317,25 +354,8 @@ impl TrialContext<'_> {
             let retry = requeue(study, trial.frozen())?;
             return Err(TrialError::failed(format!("interrupted before it started; re-enqueued as trial {retry}")));
         }
-        if let Some(db) = self.database.as_deref().filter(|db| !db.exists()) {
-            return Err(self.stop_study(
-                study,
-                trial,
-                RunFailure::Runtime(format!(
-                    "the database {} was removed during the run; stopping (results would be lost)",
-                    db.display()
-                )),
-            ));
-        }
-        if !self.config.log_dir.is_dir() {
-            return Err(self.stop_study(
-                study,
-                trial,
-                RunFailure::Runtime(format!(
-                    "the log folder {} was removed during the run; stopping",
-                    self.config.log_dir.display()
-                )),
-            ));
+        if let Some(vanished) = self.vanished() {
+            return Err(self.stop_study(study, trial, RunFailure::Runtime(vanished)));
         }
         suggest_config_params(self.config, trial)?;
         let number = trial.number();
@@ -369,18 +389,13 @@ impl TrialContext<'_> {
         let args: Vec<String> = params.iter().flat_map(|(k, v)| [format!("--{k}"), plain(v)]).collect();
         let fill = |template: &str, quote: bool| -> String {
             let q = |s: String| if quote { shell_quote(&s) } else { s };
-            let mut out = template.replace("{{", "\u{0}").replace("}}", "\u{1}");
-            for name in placeholders(template).unwrap_or_default() {
-                let value = match name.as_str() {
-                    "args" => args.iter().map(|a| shell_quote(a)).collect::<Vec<_>>().join(" "),
-                    "params_file" => q(params_path.display().to_string()),
-                    "trial_number" => number.to_string(),
-                    "study_name" => q(self.config.study_name.clone()),
-                    p => q(params.get(p).map(plain).unwrap_or_default()),
-                };
-                out = out.replacen(&format!("{{{name}}}"), &value, 1);
-            }
-            out.replace('\u{0}', "{").replace('\u{1}', "}")
+            fill_template(template, |name| match name {
+                "args" => args.iter().map(|a| shell_quote(a)).collect::<Vec<_>>().join(" "),
+                "params_file" => q(params_path.display().to_string()),
+                "trial_number" => number.to_string(),
+                "study_name" => q(self.config.study_name.clone()),
+                p => q(params.get(p).map(plain).unwrap_or_default()),
+            })
         };
         let mut cmd = match &self.config.command {
             CommandSpec::Shell(s) => {
@@ -440,26 +455,45 @@ impl TrialContext<'_> {
         let mut process = match TrialProcess::spawn(&mut cmd) {
             Ok(process) => process,
             Err(e) => {
+                let message = self.cannot_start(&cmd, &e);
+                let missing = matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied);
+                if missing && self.program_depends_on_params() {
+                    // Another trial's parameters may name a program that
+                    // exists: only this trial fails.
+                    return Err(TrialError::failed(message));
+                }
                 // The program never ran, so the trial says nothing about
                 // its parameters: it is re-enqueued, and since every later
-                // trial would fail the same way, the study stops.
-                let message = self.cannot_start(&cmd, &e);
+                // trial would fail the same way, the study stops. A missing
+                // or forbidden program is the config's problem (exit 2);
+                // anything else (no memory, too many processes) is the
+                // machine's (exit 1).
+                let message = format!("{message}; stopping the study");
                 self.progress.note(&message);
-                return Err(self.stop_study(study, trial, RunFailure::Usage(message)));
+                let failure = if missing { RunFailure::Usage(message) } else { RunFailure::Runtime(message) };
+                return Err(self.stop_study(study, trial, failure));
             }
         };
         let tail: Arc<Mutex<VecDeque<String>>> = Arc::default();
         let (tx, rx) = mpsc::channel();
-        if let Some(stdout) = process.child_mut().stdout.take() {
-            spawn_reader(stdout, log.clone(), tail.clone(), tx.clone(), None);
-        } else {
-            let _ = tx.send(Event::Closed { stdout: true });
+        let readers = [
+            process.child_mut().stdout.take().map(|out| spawn_reader(out, log.clone(), tail.clone(), tx.clone(), None)),
+            process
+                .child_mut()
+                .stderr
+                .take()
+                .map(|err| spawn_reader(err, log.clone(), tail.clone(), tx.clone(), Some(self.parser.clone()))),
+        ];
+        if let Some(Err(e)) = readers.iter().flatten().find(|r| r.is_err()).map(|r| r.as_ref().map(|_| ())) {
+            // Dropping `process` stops the command.
+            return Err(TrialError::failed(format!("cannot start a thread to read the command's output: {e}")));
         }
-        if let Some(stderr) = process.child_mut().stderr.take() {
-            spawn_reader(stderr, log.clone(), tail.clone(), tx, Some(self.parser.clone()));
-        } else {
-            let _ = tx.send(Event::Closed { stdout: false });
+        for (stdout, reader) in [(true, &readers[0]), (false, &readers[1])] {
+            if reader.is_none() {
+                let _ = tx.send(Event::Closed { stdout });
+            }
         }
+        drop(tx);
 
         let started = Instant::now();
         let mut last: Vec<Option<f64>> = vec![None; self.config.metric_names.len()];
@@ -470,14 +504,19 @@ impl TrialContext<'_> {
         let mut exit = None;
         let stop = loop {
             if exit.is_none() {
-                exit =
-                    process.try_wait().map_err(|e| TrialError::failed(format!("cannot wait for the process: {e}")))?;
+                match process.exit_status() {
+                    Ok(status) => exit = status,
+                    Err(e) => break Some(Stop::Error(TrialError::failed(format!("cannot wait for the process: {e}")))),
+                }
             }
             if exit.is_some() && !stdout_open && !stderr_open {
                 break None;
             }
             if interrupted() {
                 break Some(Stop::Interrupted);
+            }
+            if self.study_stopping() {
+                break Some(Stop::StudyStopped);
             }
             if self.config.trial_timeout.is_some_and(|t| started.elapsed() >= t) {
                 break Some(Stop::TimedOut);
@@ -499,9 +538,13 @@ impl TrialContext<'_> {
                     if let Some(values) = reported {
                         let step = m.step.unwrap_or(reports);
                         reports += 1;
-                        trial.report_values(step, &values)?;
-                        if trial.should_prune()? {
-                            break Some(Stop::Pruned);
+                        // A storage error here (a lock held too long, the
+                        // trial told elsewhere) still gives the program its
+                        // grace period.
+                        match trial.report_values(step, &values).and_then(|_| trial.should_prune()) {
+                            Ok(true) => break Some(Stop::Pruned),
+                            Ok(false) => {}
+                            Err(e) => break Some(Stop::Error(e.into())),
                         }
                     }
                 }
@@ -518,13 +561,15 @@ impl TrialContext<'_> {
                 }
             }
         };
+        let second_interrupt = || INTERRUPTS.load(Ordering::SeqCst) > 1;
         let Some(stop) = stop else {
             // Background processes the command left behind end with it.
-            let status = process.finish(self.config.grace_period);
+            let status = process.finish(self.config.grace_period, &second_interrupt);
             // `sh` exits 127 (not found) or 126 (not executable) when it
             // cannot start the command: that is the config's problem, not
-            // these parameters'.
+            // these parameters' (unless the program's name is a parameter).
             let shell_could_not_start = matches!(self.config.command, CommandSpec::Shell(_))
+                && !self.program_depends_on_params()
                 && reports == 0
                 && status.and_then(|s| s.code()).is_some_and(|c| c == 126 || c == 127);
             if shell_could_not_start {
@@ -540,10 +585,15 @@ impl TrialContext<'_> {
             }
             return self.judge(status, &last, metric_on_stderr, &tail, log_path);
         };
-        let grace = if INTERRUPTS.load(Ordering::SeqCst) > 1 { Duration::ZERO } else { self.config.grace_period };
-        process.finish(grace);
+        let grace = if second_interrupt() { Duration::ZERO } else { self.config.grace_period };
+        process.finish(grace, &second_interrupt);
         Err(match stop {
             Stop::Pruned => TrialError::Pruned,
+            Stop::Error(e) => e,
+            Stop::StudyStopped => match requeue(study, trial.frozen()) {
+                Ok(retry) => TrialError::failed(format!("stopped with the study; re-enqueued as trial {retry}")),
+                Err(e) => TrialError::failed(format!("stopped with the study; could not re-enqueue it: {e}")),
+            },
             Stop::TimedOut => TrialError::failed(format!(
                 "timed out after {} (study.trial_timeout); log: {}",
                 seconds(self.config.trial_timeout.unwrap_or_default()),
@@ -638,7 +688,7 @@ impl TrialContext<'_> {
         } else {
             error.to_string()
         };
-        format!("could not start the command {}: {why}; stopping the study", program.display())
+        format!("could not start the command {}: {why}", program.display())
     }
 }
 
@@ -680,25 +730,59 @@ pub fn shell_quote(s: &str) -> String {
     }
 }
 
+/// The longest part of one output line kept in memory (for the metric
+/// parser and the failure's tail); the log gets every byte. A program that
+/// writes gigabytes without a newline must not exhaust the runner's memory.
+const MAX_LINE_BYTES: usize = 64 * 1024;
+
+/// Read one line into `line` (at most [`MAX_LINE_BYTES`] of it), writing
+/// every byte to `log`. Returns `None` at the end of the stream, otherwise
+/// whether the line ended with a newline.
+fn read_line_bounded(reader: &mut impl BufRead, line: &mut Vec<u8>, log: &Mutex<File>) -> Option<bool> {
+    line.clear();
+    let mut read_any = false;
+    loop {
+        let chunk = match reader.fill_buf() {
+            Ok([]) => return read_any.then_some(false),
+            Ok(chunk) => chunk,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return read_any.then_some(false),
+        };
+        read_any = true;
+        let (part, done) = match chunk.iter().position(|b| *b == b'\n') {
+            Some(i) => (chunk.get(..=i).unwrap_or(chunk), true),
+            None => (chunk, false),
+        };
+        let _ = log.lock().unwrap_or_else(|p| p.into_inner()).write_all(part);
+        let room = MAX_LINE_BYTES.saturating_sub(line.len());
+        line.extend_from_slice(part.get(..room.min(part.len())).unwrap_or_default());
+        let used = part.len();
+        reader.consume(used);
+        if done {
+            return Some(true);
+        }
+    }
+}
+
 fn spawn_reader<R: std::io::Read + Send + 'static>(
     stream: R,
     log: Arc<Mutex<File>>,
     tail: Arc<Mutex<VecDeque<String>>>,
     events: mpsc::Sender<Event>,
     stderr_parser: Option<MetricParser>,
-) {
+) -> std::io::Result<()> {
     let is_stdout = stderr_parser.is_none();
-    std::thread::spawn(move || {
+    let name = if is_stdout { "trial-stdout" } else { "trial-stderr" };
+    std::thread::Builder::new().name(name.into()).spawn(move || {
         let mut reader = BufReader::new(stream);
         let mut buf = Vec::new();
-        loop {
-            buf.clear();
-            match reader.read_until(b'\n', &mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {}
-            }
+        while let Some(ended_with_newline) = read_line_bounded(&mut reader, &mut buf, &log) {
             let line = String::from_utf8_lossy(&buf).trim_end_matches(['\n', '\r']).to_owned();
-            let _ = writeln!(log.lock().unwrap_or_else(|p| p.into_inner()), "{line}");
+            if !ended_with_newline {
+                // The log's lines end with a newline even where the
+                // program's last one did not.
+                let _ = log.lock().unwrap_or_else(|p| p.into_inner()).write_all(b"\n");
+            }
             {
                 let mut tail = tail.lock().unwrap_or_else(|p| p.into_inner());
                 if tail.len() == TAIL_LINES {
@@ -715,13 +799,13 @@ fn spawn_reader<R: std::io::Read + Send + 'static>(
             }
         }
         let _ = events.send(Event::Closed { stdout: is_stdout });
-    });
+    })?;
+    Ok(())
 }
 
 /// Whether `--yes`-less deletion may proceed: the user typed the name.
 pub fn confirm(prompt: &str, expected: &str) -> bool {
-    eprint!("{prompt}");
-    let _ = std::io::stderr().flush();
+    crate::output::stderr_text(prompt);
     let mut answer = String::new();
     std::io::stdin().read_line(&mut answer).is_ok() && answer.trim() == expected
 }

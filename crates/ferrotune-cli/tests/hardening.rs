@@ -86,27 +86,30 @@ fn case_03_the_grace_period_holds_for_shell_string_commands() {
     sb.write(
         "train.sh",
         "trap 'sleep 0.5; echo saved > checkpoint-$FERROTUNE_TRIAL_NUMBER; exit 0' TERM\n\
-         echo loss=1\nwhile true; do sleep 0.1; done\n",
+         touch ready\necho loss=1\nwhile true; do sleep 0.1; done\n",
     );
     // `; true` keeps `sh -c` from exec-ing the program, as in real
     // commands with several steps.
-    let cfg = config(
-        &sb,
-        "grace",
-        "n_trials = 1\ntrial_timeout = 1",
-        "run = \"sh train.sh; true\"\ngrace_period = 5",
-        "name = \"loss\"",
-        X,
-    );
-    let out = sb.run(&["run", &cfg, "--quiet"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let cfg =
+        config(&sb, "grace", "n_trials = 1", "run = \"sh train.sh; true\"\ngrace_period = 5", "name = \"loss\"", X);
+    let run = Command::new(bin())
+        .args(["run", &cfg, "--quiet"])
+        .current_dir(sb.dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Stopped once its trap is set (Ctrl-C stops trials as a timeout or a
+    // prune does: SIGTERM to the group, then the grace period).
+    wait_for("the program to set its trap", Duration::from_secs(20), || sb.path("ready").exists());
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(run.id() as i32), nix::sys::signal::Signal::SIGINT).unwrap();
+    let out = run.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
     assert_eq!(
         std::fs::read_to_string(sb.path("checkpoint-0")).ok().as_deref(),
         Some("saved\n"),
         "the program finished its checkpoint within the grace period"
     );
-    let trial = &sb.study("grace").trials().unwrap()[0];
-    assert!(trial.fail_reason().unwrap().contains("timed out after 1 s"), "{:?}", trial.fail_reason());
 }
 
 /// Case 4a: background processes a trial leaves behind end with it.
@@ -163,7 +166,8 @@ fn case_04_a_killed_runner_leaves_no_trial_process_behind() {
 #[test]
 fn case_05_a_closed_pipe_is_a_normal_end_of_output() {
     let sb = Sandbox::new();
-    let cfg = config(&sb, "pipe", "n_trials = 6", "run = \"echo loss={x}\"", "name = \"loss\"", X);
+    // Slow enough that the reader is gone before the last trials print.
+    let cfg = config(&sb, "pipe", "n_trials = 6", "run = \"sleep 0.2; echo loss={x}\"", "name = \"loss\"", X);
     let mut run = Command::new(bin())
         .args(["run", &cfg, "--json"])
         .current_dir(sb.dir.path())
@@ -180,6 +184,7 @@ fn case_05_a_closed_pipe_is_a_normal_end_of_output() {
     assert!(first.contains("\"event\":\"trial\""), "{first}");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(!text(&out.stderr).contains("panicked"), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("standard output was closed"), "{}", text(&out.stderr));
     assert_eq!(sb.study("pipe").trials().unwrap().len(), 6, "the study ran to its end");
 
     for args in [vec!["trials", "-c", &cfg], vec!["best", "-c", &cfg], vec!["export", "-c", &cfg]] {
@@ -404,26 +409,44 @@ fn case_19_a_held_lock_is_announced_not_waited_on_silently() {
     let sb = Sandbox::new();
     let cfg = config(&sb, "locked", "n_trials = 2", "run = \"echo loss={x}\"", "name = \"loss\"", X);
     assert_eq!(sb.run(&["run", &cfg, "--quiet", "--n-trials", "1"]).status.code(), Some(0));
+    // Holds an exclusive lock until told to let go (at most 20 s).
     let holder = Command::new("python3")
         .args([
             "-c",
-            "import sqlite3, sys, time\n\
+            "import os, sqlite3, sys, time\n\
              c = sqlite3.connect(sys.argv[1], isolation_level=None)\n\
              c.execute('BEGIN EXCLUSIVE')\n\
              open(sys.argv[2], 'w').close()\n\
-             time.sleep(4)\n\
+             end = time.time() + 20\n\
+             while not os.path.exists(sys.argv[3]) and time.time() < end: time.sleep(0.05)\n\
              c.execute('COMMIT')",
             sb.path("locked.db").to_str().unwrap(),
             sb.path("holding").to_str().unwrap(),
+            sb.path("release").to_str().unwrap(),
         ])
         .spawn()
         .unwrap();
     wait_for("the lock to be taken", Duration::from_secs(10), || sb.path("holding").exists());
-    let started = Instant::now();
-    let out = sb.run(&["run", &cfg]);
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert!(started.elapsed() >= Duration::from_secs(2), "the run did wait for the lock");
+    let mut run = Command::new(bin())
+        .args(["run", &cfg])
+        .current_dir(sb.dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Release the lock once the run has said it waits for it.
+    let mut stderr = String::new();
+    let mut reader = std::io::BufReader::new(run.stderr.take().unwrap());
+    let mut line = String::new();
+    while std::io::BufRead::read_line(&mut reader, &mut line).unwrap_or(0) > 0 {
+        stderr.push_str(&line);
+        if line.contains("waiting for a lock on") {
+            sb.write("release", "");
+        }
+        line.clear();
+    }
+    let status = run.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("waiting for a lock on") && stderr.contains("locked.db"), "{stderr}");
     assert_eq!(stderr.matches("waiting for a lock").count(), 1, "said once: {stderr}");
     let _ = { holder }.wait();
@@ -475,13 +498,41 @@ fn case_12_vanished_folders_and_databases_stop_the_run() {
                 let _ = std::fs::remove_file(sb.path(&format!("{name}.db{suffix}")));
             }
         } else {
-            std::fs::remove_dir_all(sb.path(remove)).unwrap();
+            // Moved away whole (removing it races with the next trial's
+            // files being created inside).
+            std::fs::rename(sb.path(remove), sb.path("moved-logs")).unwrap();
         }
         let out = run.wait_with_output().unwrap();
         let stderr = text(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{name}: {stderr}");
         assert!(stderr.contains("was removed during the run"), "{name}: {stderr}");
     }
+
+    // Removed during the last trial: its result went to a deleted file,
+    // which must not end as a success.
+    let cfg = config(
+        &sb,
+        "last",
+        "n_trials = 1",
+        "run = \"touch started; while [ ! -e release ]; do sleep 0.05; done; echo loss=1\"",
+        "name = \"loss\"",
+        X,
+    );
+    let run = Command::new(bin())
+        .args(["run", &cfg, "--quiet"])
+        .current_dir(sb.dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for("the trial to start", Duration::from_secs(20), || sb.path("started").exists());
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(sb.path(&format!("last.db{suffix}")));
+    }
+    sb.write("release", "");
+    let out = run.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("last.db was removed during the run"), "{}", text(&out.stderr));
 }
 
 /// Case 13: `tell` with the wrong number of values is refused (exit 2) and
@@ -497,10 +548,15 @@ fn case_13_tell_checks_the_number_of_values_and_reads_infinities() {
     assert!(text(&out.stderr).contains("1 objective(s) but 2 --value"), "{}", text(&out.stderr));
     assert_eq!(sb.study("tell").trials().unwrap()[0].state, TrialState::Running, "the trial is left as it was");
 
+    // `-inf` parses (it was taken for a flag), and is refused for what it
+    // is: the engine records only finite values.
     let out = sb.run(&["tell", "-c", &cfg, "--trial", "0", "--value", "-inf"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("--value -inf: ferrotune records only finite"), "{}", text(&out.stderr));
+    assert_eq!(sb.study("tell").trials().unwrap()[0].state, TrialState::Running, "the trial is left as it was");
+    let out = sb.run(&["tell", "-c", &cfg, "--trial", "0", "--value", "-1.5e3"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("trial 0"), "{}", text(&out.stdout));
-    assert_ne!(sb.study("tell").trials().unwrap()[0].state, TrialState::Running);
+    assert_eq!(sb.study("tell").trials().unwrap()[0].value(), Some(-1500.0));
 }
 
 /// Case 14: the study name is not a path: `../..` stays inside `log_dir`,
@@ -683,6 +739,74 @@ fn case_19_messages_say_what_to_do() {
         X,
     );
     let out = sb.run(&["run", &cfg]);
-    assert_ne!(out.status.code(), Some(0));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("no/such/folder/x.db"), "{}", text(&out.stderr));
+}
+
+/// Review of issue 17: a parameter's value is never searched for other
+/// placeholders (a value `{b}` must not pull `b`'s value inside its
+/// quotes, where `;` would run a command).
+#[test]
+fn case_15_placeholder_values_cannot_inject_commands() {
+    let sb = Sandbox::new();
+    let cfg = config(
+        &sb,
+        "inject",
+        "n_trials = 1",
+        "run = \"echo {a} {b}; echo loss=1\"",
+        "name = \"loss\"",
+        "a = { type = \"categorical\", choices = [\"{b}\"] }\nb = { type = \"categorical\", choices = [\"x; touch pwned\"] }",
+    );
+    let out = sb.run(&["run", &cfg, "--quiet"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!sb.path("pwned").exists(), "a value ran as a command");
+    let log = std::fs::read_to_string(sb.path("ferrotune-logs/inject/trial-0.log")).unwrap();
+    assert!(log.contains("{b} x; touch pwned"), "{log}");
+}
+
+/// Review of issue 17: when the program's name is a parameter, a missing
+/// program fails only the trials that name it; the study goes on.
+#[test]
+fn case_08_a_missing_program_named_by_a_parameter_fails_only_its_trial() {
+    let sb = Sandbox::new();
+    sb.write("good.sh", "echo loss=0.5\n");
+    let path = sb.write(
+        "prog.toml",
+        "[study]\nname = \"prog\"\nn_trials = 2\n[command]\nrun = \"./{prog}.sh\"\n[metric]\nname = \"loss\"\n\
+         [params]\nprog = { type = \"categorical\", choices = [\"good\", \"missing\"] }\n\
+         [[enqueue]]\nprog = \"missing\"\n[[enqueue]]\nprog = \"good\"\n",
+    );
+    let mut perms = std::fs::metadata(sb.path("good.sh")).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(sb.path("good.sh"), perms).unwrap();
+    let out = sb.run(&["run", path.to_str().unwrap(), "--quiet"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let trials = sb.study("prog").trials().unwrap();
+    assert_eq!(trials.len(), 2);
+    assert_eq!(trials[0].state, TrialState::Failed);
+    assert!(trials[0].fail_reason().unwrap().contains("code 127"), "{:?}", trials[0].fail_reason());
+    assert_eq!(trials[1].state, TrialState::Complete);
+}
+
+/// Review of issue 17: `ask` whose output cannot be written (a full disk)
+/// fails, and fails the trial it started instead of leaving it running.
+#[test]
+fn case_05_ask_whose_output_is_lost_fails_its_trial() {
+    if !std::path::Path::new("/dev/full").exists() {
+        eprintln!("skipped: no /dev/full here");
+        return;
+    }
+    let sb = Sandbox::new();
+    let cfg = config(&sb, "full", "", "run = \"echo loss=1\"", "name = \"loss\"", X);
+    let out = Command::new(bin())
+        .args(["ask", "-c", &cfg])
+        .current_dir(sb.dir.path())
+        .stdout(std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("could not print the trial"), "{}", text(&out.stderr));
+    let trials = sb.study("full").trials().unwrap();
+    assert_eq!(trials.len(), 1);
+    assert_eq!(trials[0].state, TrialState::Failed);
 }
