@@ -16,7 +16,7 @@ use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -157,8 +157,9 @@ impl From<ferrotune::Error> for RunFailure {
     }
 }
 
-/// Run (or resume) the study a config describes.
-pub fn run(config: &TuneConfig, mode: OutputMode, n_trials_override: Option<u64>) -> Result<RunOutcome, RunFailure> {
+/// Open (or create) the study a config describes; a new study gets the
+/// config's hand-picked trials.
+fn open_for_run(config: &TuneConfig) -> Result<Study, RunFailure> {
     let study = Study::builder()
         .name(&config.study_name)
         .storage_url(&config.storage_url)
@@ -179,6 +180,12 @@ pub fn run(config: &TuneConfig, mode: OutputMode, n_trials_override: Option<u64>
             study.enqueue_trial(params.clone())?;
         }
     }
+    Ok(study)
+}
+
+/// Run (or resume) the study a config describes.
+pub fn run(config: &TuneConfig, mode: OutputMode, n_trials_override: Option<u64>) -> Result<RunOutcome, RunFailure> {
+    let study = open_for_run(config)?;
     let recovered = recover_dead_workers(&study)?;
     let trials = study.trials()?;
     let done = trials.iter().filter(|t| counts_as_done(t)).count() as u64;
@@ -269,6 +276,21 @@ enum Event {
     MetricOnStderr,
     /// Standard output (true) or standard error (false) reached its end.
     Closed { stdout: bool },
+}
+
+/// The last lines of a trial's output, for its failure message.
+type Tail = Arc<Mutex<VecDeque<String>>>;
+
+/// What following a command found.
+struct Watched {
+    /// Why it was stopped, or `None` if it ran to its end.
+    stop: Option<Stop>,
+    /// The last value of each metric.
+    last: Vec<Option<f64>>,
+    /// How many reports reached the pruner.
+    reports: u64,
+    /// Whether a metric appeared on standard error.
+    metric_on_stderr: bool,
 }
 
 /// Why the monitor loop stopped the process.
@@ -442,127 +464,11 @@ impl TrialContext<'_> {
         params_path: &Path,
         log_path: &Path,
     ) -> Result<Vec<f64>, TrialError> {
-        let number = trial.number();
-        let mut cmd = self.build_command(params, number, params_path);
-        let log = match File::create(log_path) {
-            Ok(log) => log,
-            Err(e) => {
-                let message = format!("cannot create the trial log {}: {e}", log_path.display());
-                return Err(self.stop_study(study, trial, RunFailure::Runtime(message)));
-            }
-        };
-        let log = Arc::new(Mutex::new(log));
-        let mut process = match TrialProcess::spawn(&mut cmd) {
-            Ok(process) => process,
-            Err(e) => {
-                let message = self.cannot_start(&cmd, &e);
-                let missing = matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied);
-                if missing && self.program_depends_on_params() {
-                    // Another trial's parameters may name a program that
-                    // exists: only this trial fails.
-                    return Err(TrialError::failed(message));
-                }
-                // The program never ran, so the trial says nothing about
-                // its parameters: it is re-enqueued, and since every later
-                // trial would fail the same way, the study stops. A missing
-                // or forbidden program is the config's problem (exit 2);
-                // anything else (no memory, too many processes) is the
-                // machine's (exit 1).
-                let message = format!("{message}; stopping the study");
-                self.progress.note(&message);
-                let failure = if missing { RunFailure::Usage(message) } else { RunFailure::Runtime(message) };
-                return Err(self.stop_study(study, trial, failure));
-            }
-        };
-        let tail: Arc<Mutex<VecDeque<String>>> = Arc::default();
-        let (tx, rx) = mpsc::channel();
-        let readers = [
-            process.child_mut().stdout.take().map(|out| spawn_reader(out, log.clone(), tail.clone(), tx.clone(), None)),
-            process
-                .child_mut()
-                .stderr
-                .take()
-                .map(|err| spawn_reader(err, log.clone(), tail.clone(), tx.clone(), Some(self.parser.clone()))),
-        ];
-        if let Some(Err(e)) = readers.iter().flatten().find(|r| r.is_err()).map(|r| r.as_ref().map(|_| ())) {
-            // Dropping `process` stops the command.
-            return Err(TrialError::failed(format!("cannot start a thread to read the command's output: {e}")));
-        }
-        for (stdout, reader) in [(true, &readers[0]), (false, &readers[1])] {
-            if reader.is_none() {
-                let _ = tx.send(Event::Closed { stdout });
-            }
-        }
-        drop(tx);
-
-        let started = Instant::now();
-        let mut last: Vec<Option<f64>> = vec![None; self.config.metric_names.len()];
-        let mut reports = 0u64;
-        let mut exited_at: Option<Instant> = None;
-        let (mut stdout_open, mut stderr_open) = (true, true);
-        let mut metric_on_stderr = false;
-        let mut exit = None;
-        let stop = loop {
-            if exit.is_none() {
-                match process.exit_status() {
-                    Ok(status) => exit = status,
-                    Err(e) => break Some(Stop::Error(TrialError::failed(format!("cannot wait for the process: {e}")))),
-                }
-            }
-            if exit.is_some() && !stdout_open && !stderr_open {
-                break None;
-            }
-            if interrupted() {
-                break Some(Stop::Interrupted);
-            }
-            if self.study_stopping() {
-                break Some(Stop::StudyStopped);
-            }
-            if self.config.trial_timeout.is_some_and(|t| started.elapsed() >= t) {
-                break Some(Stop::TimedOut);
-            }
-            match rx.recv_timeout(Duration::from_millis(if exit.is_some() { 20 } else { 100 })) {
-                Ok(Event::Line(line)) => {
-                    let Some(m) = self.parser.parse(&line) else { continue };
-                    for (slot, v) in last.iter_mut().zip(&m.values) {
-                        if v.is_some() {
-                            *slot = *v;
-                        }
-                    }
-                    // One objective: every value is a report. Several: a
-                    // line with all of them is, so pruners compare vectors.
-                    let reported: Option<Vec<f64>> = match m.values.as_slice() {
-                        [one] => one.map(|v| vec![v]),
-                        many => many.iter().copied().collect(),
-                    };
-                    if let Some(values) = reported {
-                        let step = m.step.unwrap_or(reports);
-                        reports += 1;
-                        // A storage error here (a lock held too long, the
-                        // trial told elsewhere) still gives the program its
-                        // grace period.
-                        match trial.report_values(step, &values).and_then(|_| trial.should_prune()) {
-                            Ok(true) => break Some(Stop::Pruned),
-                            Ok(false) => {}
-                            Err(e) => break Some(Stop::Error(e.into())),
-                        }
-                    }
-                }
-                Ok(Event::MetricOnStderr) => metric_on_stderr = true,
-                Ok(Event::Closed { stdout: true }) => stdout_open = false,
-                Ok(Event::Closed { stdout: false }) => stderr_open = false,
-                Err(RecvTimeoutError::Disconnected) => (stdout_open, stderr_open) = (false, false),
-                Err(RecvTimeoutError::Timeout) => {
-                    // The process exited but a grandchild still holds its
-                    // output open: stop waiting after a short grace.
-                    if exit.is_some() && exited_at.get_or_insert_with(Instant::now).elapsed() > Duration::from_secs(1) {
-                        (stdout_open, stderr_open) = (false, false);
-                    }
-                }
-            }
-        };
+        let mut cmd = self.build_command(params, trial.number(), params_path);
+        let (mut process, events, tail) = self.start(study, trial, &mut cmd, log_path)?;
+        let watched = self.watch(trial, &mut process, &events);
         let second_interrupt = || INTERRUPTS.load(Ordering::SeqCst) > 1;
-        let Some(stop) = stop else {
+        let Some(stop) = watched.stop else {
             // Background processes the command left behind end with it.
             let status = process.finish(self.config.grace_period, &second_interrupt);
             // `sh` exits 127 (not found) or 126 (not executable) when it
@@ -570,7 +476,7 @@ impl TrialContext<'_> {
             // these parameters' (unless the program's name is a parameter).
             let shell_could_not_start = matches!(self.config.command, CommandSpec::Shell(_))
                 && !self.program_depends_on_params()
-                && reports == 0
+                && watched.reports == 0
                 && status.and_then(|s| s.code()).is_some_and(|c| c == 126 || c == 127);
             if shell_could_not_start {
                 let lines: Vec<String> = tail.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect();
@@ -583,7 +489,7 @@ impl TrialContext<'_> {
                 self.progress.note(&message);
                 return Err(self.stop_study(study, trial, RunFailure::Usage(message)));
             }
-            return self.judge(status, &last, metric_on_stderr, &tail, log_path);
+            return self.judge(status, &watched.last, watched.metric_on_stderr, &tail, log_path);
         };
         let grace = if second_interrupt() { Duration::ZERO } else { self.config.grace_period };
         process.finish(grace, &second_interrupt);
@@ -604,6 +510,147 @@ impl TrialContext<'_> {
                 TrialError::failed(format!("interrupted; re-enqueued as trial {retry}"))
             }
         })
+    }
+
+    /// Start the command with its output read into the log, the tail and
+    /// the returned events.
+    fn start(
+        &self,
+        study: &Study,
+        trial: &Trial,
+        cmd: &mut Command,
+        log_path: &Path,
+    ) -> Result<(TrialProcess, Receiver<Event>, Tail), TrialError> {
+        let log = match File::create(log_path) {
+            Ok(log) => Arc::new(Mutex::new(log)),
+            Err(e) => {
+                let message = format!("cannot create the trial log {}: {e}", log_path.display());
+                return Err(self.stop_study(study, trial, RunFailure::Runtime(message)));
+            }
+        };
+        let mut process = match TrialProcess::spawn(cmd) {
+            Ok(process) => process,
+            Err(e) => {
+                let message = self.cannot_start(cmd, &e);
+                let missing = matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied);
+                if missing && self.program_depends_on_params() {
+                    // Another trial's parameters may name a program that
+                    // exists: only this trial fails.
+                    return Err(TrialError::failed(message));
+                }
+                // The program never ran, so the trial says nothing about
+                // its parameters: it is re-enqueued, and since every later
+                // trial would fail the same way, the study stops. A missing
+                // or forbidden program is the config's problem (exit 2);
+                // anything else (no memory, too many processes) is the
+                // machine's (exit 1).
+                let message = format!("{message}; stopping the study");
+                self.progress.note(&message);
+                let failure = if missing { RunFailure::Usage(message) } else { RunFailure::Runtime(message) };
+                return Err(self.stop_study(study, trial, failure));
+            }
+        };
+        let tail: Tail = Arc::default();
+        let (tx, rx) = mpsc::channel();
+        let readers = [
+            process.child_mut().stdout.take().map(|out| spawn_reader(out, log.clone(), tail.clone(), tx.clone(), None)),
+            process
+                .child_mut()
+                .stderr
+                .take()
+                .map(|err| spawn_reader(err, log.clone(), tail.clone(), tx.clone(), Some(self.parser.clone()))),
+        ];
+        if let Some(Err(e)) = readers.iter().flatten().find(|r| r.is_err()) {
+            // Dropping `process` stops the command.
+            return Err(TrialError::failed(format!("cannot start a thread to read the command's output: {e}")));
+        }
+        for (stdout, reader) in [(true, &readers[0]), (false, &readers[1])] {
+            if reader.is_none() {
+                let _ = tx.send(Event::Closed { stdout });
+            }
+        }
+        Ok((process, rx, tail))
+    }
+
+    /// Follow the running command: report its metrics, and decide whether
+    /// and why to stop it, until it has exited and its output is read.
+    fn watch(&self, trial: &mut Trial, process: &mut TrialProcess, events: &Receiver<Event>) -> Watched {
+        let started = Instant::now();
+        let mut watched = Watched {
+            stop: None,
+            last: vec![None; self.config.metric_names.len()],
+            reports: 0,
+            metric_on_stderr: false,
+        };
+        let mut exited_at: Option<Instant> = None;
+        let (mut stdout_open, mut stderr_open) = (true, true);
+        let mut exit = None;
+        watched.stop = loop {
+            if exit.is_none() {
+                match process.exit_status() {
+                    Ok(status) => exit = status,
+                    Err(e) => break Some(Stop::Error(TrialError::failed(format!("cannot wait for the process: {e}")))),
+                }
+            }
+            if exit.is_some() && !stdout_open && !stderr_open {
+                break None;
+            }
+            if interrupted() {
+                break Some(Stop::Interrupted);
+            }
+            if self.study_stopping() {
+                break Some(Stop::StudyStopped);
+            }
+            if self.config.trial_timeout.is_some_and(|t| started.elapsed() >= t) {
+                break Some(Stop::TimedOut);
+            }
+            match events.recv_timeout(Duration::from_millis(if exit.is_some() { 20 } else { 100 })) {
+                Ok(Event::Line(line)) => {
+                    if let Some(stop) = self.read_metrics(trial, &line, &mut watched) {
+                        break Some(stop);
+                    }
+                }
+                Ok(Event::MetricOnStderr) => watched.metric_on_stderr = true,
+                Ok(Event::Closed { stdout: true }) => stdout_open = false,
+                Ok(Event::Closed { stdout: false }) => stderr_open = false,
+                Err(RecvTimeoutError::Disconnected) => (stdout_open, stderr_open) = (false, false),
+                Err(RecvTimeoutError::Timeout) => {
+                    // The process exited but a grandchild still holds its
+                    // output open: stop waiting after a short grace.
+                    if exit.is_some() && exited_at.get_or_insert_with(Instant::now).elapsed() > Duration::from_secs(1) {
+                        (stdout_open, stderr_open) = (false, false);
+                    }
+                }
+            }
+        };
+        watched
+    }
+
+    /// Take the metrics on one line of output; report them to the trial,
+    /// and say whether the trial must stop.
+    fn read_metrics(&self, trial: &mut Trial, line: &str, watched: &mut Watched) -> Option<Stop> {
+        let m = self.parser.parse(line)?;
+        for (slot, v) in watched.last.iter_mut().zip(&m.values) {
+            if v.is_some() {
+                *slot = *v;
+            }
+        }
+        // One objective: every value is a report. Several: a line with all
+        // of them is, so pruners compare vectors.
+        let reported: Option<Vec<f64>> = match m.values.as_slice() {
+            [one] => one.map(|v| vec![v]),
+            many => many.iter().copied().collect(),
+        };
+        let values = reported?;
+        let step = m.step.unwrap_or(watched.reports);
+        watched.reports += 1;
+        // A storage error here (a lock held too long, the trial told
+        // elsewhere) still gives the program its grace period.
+        match trial.report_values(step, &values).and_then(|_| trial.should_prune()) {
+            Ok(true) => Some(Stop::Pruned),
+            Ok(false) => None,
+            Err(e) => Some(Stop::Error(e.into())),
+        }
     }
 
     /// The outcome of a command that ran to its end.

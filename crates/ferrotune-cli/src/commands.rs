@@ -1,0 +1,485 @@
+//! The subcommands, one function each: each reads its arguments, opens
+//! the study through the library, and prints. The parsing of the command
+//! line is in `main.rs`; running a study is `runner.rs`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use ferrotune::{FrozenTrial, ParamValue, Study, TrialOutcome, TrialState};
+
+use crate::config::TuneConfig;
+use crate::output::{self, errln, outln};
+use crate::progress::{format_params, trial_json};
+use crate::runner::{self, OutputMode};
+use crate::{CliError, Format, Target};
+
+/// Open the study a [`Target`] names.
+pub fn open_study(target: &Target) -> Result<Study, CliError> {
+    match (&target.config, &target.storage, &target.study) {
+        (Some(path), None, None) => {
+            let config = TuneConfig::load(path)?;
+            Ok(Study::builder().name(&config.study_name).storage_url(&config.storage_url).load()?)
+        }
+        (None, Some(storage), Some(study)) => Ok(Study::builder().name(study).storage_url(storage).load()?),
+        (None, Some(_), None) => Err(CliError::Usage("--storage needs --study NAME too".into())),
+        (None, None, Some(_)) => Err(CliError::Usage("--study needs --storage URL too".into())),
+        (None, None, None) => {
+            Err(CliError::Usage("name the study: --config TUNE.TOML, or --storage URL --study NAME".into()))
+        }
+        _ => Err(CliError::Usage("give either --config or --storage/--study, not both".into())),
+    }
+}
+
+/// Run or resume the study a config describes.
+pub fn run(config: PathBuf, n_trials: Option<u64>, quiet: bool, json: bool) -> Result<ExitCode, CliError> {
+    let config = TuneConfig::load(&config)?;
+    config.check_program()?;
+    let mode = if json {
+        OutputMode::Json
+    } else if quiet {
+        OutputMode::Quiet
+    } else {
+        OutputMode::Human
+    };
+    let outcome = runner::run(&config, mode, n_trials)?;
+    if outcome.interrupted {
+        errln!("interrupted: run the same command again to resume the study");
+        return Ok(ExitCode::from(130));
+    }
+    drop(outcome.study);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// List the studies in a storage with their trial counts and best values.
+pub fn studies(target: Target) -> Result<ExitCode, CliError> {
+    let storage = match (&target.config, &target.storage) {
+        (Some(path), None) => ferrotune::storage::open(&TuneConfig::load(path)?.storage_url)?,
+        (None, Some(url)) => ferrotune::storage::open(url)?,
+        _ => return Err(CliError::Usage("give --storage URL or --config TUNE.TOML".into())),
+    };
+    let mut rows = Vec::new();
+    for info in storage.list_studies()? {
+        let trials = storage.all_trials(info.study_id)?;
+        let complete: Vec<&Arc<FrozenTrial>> = trials.iter().filter(|t| t.state == TrialState::Complete).collect();
+        // As `best`: only feasible trials can be the best.
+        let best = match info.directions.as_slice() {
+            [d] => complete
+                .iter()
+                .filter(|t| t.is_feasible())
+                .filter_map(|t| t.value())
+                .reduce(|a, b| if d.is_better(b, a) { b } else { a })
+                .map_or("-".into(), |v| v.to_string()),
+            _ => "-".into(),
+        };
+        let directions: Vec<&str> = info.directions.iter().map(|d| d.as_str()).collect();
+        rows.push(vec![
+            info.name.clone(),
+            directions.join(","),
+            trials.len().to_string(),
+            complete.len().to_string(),
+            best,
+        ]);
+    }
+    output::to_stdout(|out| write_table(out, &["study", "directions", "trials", "complete", "best"], &rows))
+        .map_err(|e| CliError::Runtime(e.to_string()))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// List a study's trials, optionally only some states.
+pub fn trials(target: Target, state: Vec<String>, format: Format) -> Result<ExitCode, CliError> {
+    let study = open_study(&target)?;
+    let states: Vec<TrialState> = state
+        .iter()
+        .map(|s| s.parse())
+        .collect::<Result<_, _>>()
+        .map_err(|e: ferrotune::Error| CliError::Usage(e.to_string()))?;
+    let trials: Vec<Arc<FrozenTrial>> =
+        study.trials()?.into_iter().filter(|t| states.is_empty() || states.contains(&t.state)).collect();
+    output::to_stdout(|out| write_trials(out, &trials, format)).map_err(|e| CliError::Runtime(e.to_string()))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Show the best trial, or the Pareto front of several objectives.
+pub fn best(target: Target, json: bool) -> Result<ExitCode, CliError> {
+    let study = open_study(&target)?;
+    let best = if study.directions().len() == 1 { vec![study.best_trial()?] } else { study.best_trials()? };
+    if json {
+        let items: Vec<serde_json::Value> = best.iter().map(|t| trial_json(t, "")).collect();
+        let out = match items.as_slice() {
+            [one] if study.directions().len() == 1 => one.clone(),
+            _ => items.into(),
+        };
+        outln!("{}", pretty_json(&out));
+    } else {
+        for t in best {
+            let values =
+                t.values.as_deref().unwrap_or_default().iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ");
+            outln!("trial {}: value {values}", t.number);
+            for (name, value) in t.param_values() {
+                outln!("  {name} = {value}");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Queue a hand-picked configuration.
+pub fn enqueue(config: PathBuf, params: Vec<String>) -> Result<ExitCode, CliError> {
+    let config = TuneConfig::load(&config)?;
+    let mut values = BTreeMap::new();
+    for item in &params {
+        let (name, raw) =
+            item.split_once('=').ok_or_else(|| CliError::Usage(format!("--param {item}: expected NAME=VALUE")))?;
+        let spec = config.param(name).ok_or_else(|| {
+            let names: Vec<&str> = config.params.iter().map(|p| p.name.as_str()).collect();
+            CliError::Usage(format!(
+                "--param {item}: '{name}' is not a parameter of {} ({})",
+                config.path.display(),
+                names.join(", ")
+            ))
+        })?;
+        values.insert(name.to_owned(), parse_value(&spec.distribution, name, raw)?);
+    }
+    let study = Study::builder()
+        .name(&config.study_name)
+        .storage_url(&config.storage_url)
+        .directions(config.directions.clone())
+        .load_if_exists(true)
+        .create()?;
+    let number = study.enqueue_trial(values)?;
+    outln!("enqueued as trial {number} of study '{}'", study.name());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Start a trial and print its parameters.
+pub fn ask(config: PathBuf, shell: bool) -> Result<ExitCode, CliError> {
+    let config = TuneConfig::load(&config)?;
+    if shell {
+        // Checked before a trial is started: a refused name must
+        // not leave a running trial behind.
+        check_shell_names(&config)?;
+    }
+    let study = Study::builder()
+        .name(&config.study_name)
+        .storage_url(&config.storage_url)
+        .directions(config.directions.clone())
+        .sampler_arc(config.sampler.clone())
+        .load_if_exists(true)
+        .create()?;
+    let mut trial = study.ask()?;
+    runner::suggest_config_params(&config, &mut trial)?;
+    if shell {
+        outln!("TRIAL={}", trial.number());
+        for (name, value) in trial.params() {
+            let plain = match value {
+                ParamValue::Str(s) => s,
+                other => other.to_string(),
+            };
+            outln!("{}={}", shell_name(&name), runner::shell_quote(&plain));
+        }
+    } else {
+        let out = serde_json::json!({"study": study.name(), "trial": trial.number(), "params": trial.params()});
+        outln!("{out}");
+    }
+    if !output::stdout_delivered() {
+        // Nobody read the trial's number, so nobody will tell it:
+        // fail it now rather than leave it running for ever.
+        let reason = "`ferrotune ask` could not print the trial (standard output was closed or failed)";
+        study.tell_outcome(trial, TrialOutcome::Failed(reason.into()))?;
+        return Err(CliError::Runtime(format!("{reason}; the trial was marked failed")));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Finish a trial started with `ask`.
+pub fn tell(
+    config: PathBuf,
+    trial: u64,
+    values: Vec<f64>,
+    state: Option<String>,
+    reason: Option<String>,
+    force: bool,
+) -> Result<ExitCode, CliError> {
+    let config = TuneConfig::load(&config)?;
+    let study = Study::builder().name(&config.study_name).storage_url(&config.storage_url).load()?;
+    let n_objectives = study.directions().len();
+    let outcome = match state.as_deref() {
+        None if values.is_empty() => {
+            return Err(CliError::Usage("give --value (one per objective) or --state pruned|failed".into()))
+        }
+        None if values.len() != n_objectives => {
+            return Err(CliError::Usage(format!(
+                "study '{}' has {n_objectives} objective(s) but {} --value were given; the trial is left as it was",
+                study.name(),
+                values.len()
+            )))
+        }
+        None if values.iter().any(|v| !v.is_finite()) => {
+            return Err(CliError::Usage(format!(
+                "--value {}: ferrotune records only finite objective values (an infinite or NaN result \
+                 fails a trial: say so with --state failed --reason ...); the trial is left as it was",
+                values.iter().find(|v| !v.is_finite()).copied().unwrap_or(f64::NAN)
+            )))
+        }
+        None => TrialOutcome::Complete(values),
+        Some("pruned") => TrialOutcome::Pruned,
+        Some("failed") => TrialOutcome::Failed(runner::truncate_text(
+            &reason.unwrap_or_else(|| "reported failed by `ferrotune tell`".into()),
+            runner::MAX_REASON_CHARS,
+        )),
+        Some(other) => return Err(CliError::Usage(format!("--state {other}: expected pruned or failed"))),
+    };
+    let current = study.trials()?.into_iter().find(|t| t.number == trial);
+    if let Some(owner) = current.as_deref().and_then(runner::live_owner).filter(|_| !force) {
+        return Err(CliError::Usage(format!(
+            "trial {trial} is being run by {owner}; finishing it here would stop that run. Let the run \
+             finish it, stop the run first, or pass --force"
+        )));
+    }
+    let done = study.tell_number(trial, outcome)?;
+    match done.fail_reason() {
+        Some(reason) if done.state == TrialState::Failed => outln!("trial {trial} failed: {reason}"),
+        _ => outln!("trial {trial} {}", done.state),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Write every trial as CSV or JSON.
+pub fn export(target: Target, format: Format, output: Option<PathBuf>) -> Result<ExitCode, CliError> {
+    let study = open_study(&target)?;
+    let trials = study.trials()?;
+    let result = match &output {
+        Some(path) => std::fs::File::create(path).and_then(|mut f| write_trials(&mut f, &trials, format)),
+        None => output::to_stdout(|out| write_trials(out, &trials, format)),
+    };
+    result.map_err(|e| CliError::Runtime(e.to_string()))?;
+    if let Some(path) = output {
+        errln!("wrote {} trials to {}", trials.len(), path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Delete a study, unless a live run owns it.
+pub fn delete(target: Target, yes: bool, force: bool) -> Result<ExitCode, CliError> {
+    let study = open_study(&target)?;
+    let trials = study.trials()?;
+    let n = trials.len();
+    if let Some(owner) = trials.iter().find_map(|t| runner::live_owner(t)).filter(|_| !force) {
+        return Err(CliError::Usage(format!(
+            "study '{}' is being run by {owner}; deleting it now would stop that run and lose its trials. \
+             Stop the run first, or pass --force",
+            study.name()
+        )));
+    }
+    if !yes
+        && !runner::confirm(
+            &format!("delete study '{}' and its {n} trials? type its name to confirm: ", study.name()),
+            study.name(),
+        )
+    {
+        errln!("not deleted");
+        return Ok(ExitCode::from(1));
+    }
+    study.storage().delete_study(study.id())?;
+    outln!("deleted study '{}' ({n} trials)", study.name());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Shell variables that `eval "$(ferrotune ask --shell)"` must not set,
+/// compared without case: bash's and POSIX sh's own, zsh's lowercase ties
+/// (`path` is `PATH` there) and read-only names, the loader's, and the
+/// session's. A fixed list rather than "any variable in the environment":
+/// a loop that exports its assignments (`set -a`) would otherwise refuse its
+/// own parameters on the second ask.
+const SHELL_SPECIAL: &[&str] = &[
+    "PATH",
+    "IFS",
+    "HOME",
+    "PWD",
+    "OLDPWD",
+    "CDPATH",
+    "ENV",
+    "SHELL",
+    "SHELLOPTS",
+    "PS1",
+    "PS2",
+    "PS3",
+    "PS4",
+    "OPTIND",
+    "OPTARG",
+    "LANG",
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "VIRTUAL_ENV",
+    "USER",
+    "LOGNAME",
+    "TERM",
+    "TMPDIR",
+    "HOSTNAME",
+    "MAIL",
+    "MAILPATH",
+    "HISTFILE",
+    "HISTSIZE",
+    "HISTFILESIZE",
+    "UID",
+    "EUID",
+    "PPID",
+    "SHLVL",
+    "RANDOM",
+    "SECONDS",
+    "LINENO",
+    "TMOUT",
+    "PROMPT_COMMAND",
+    "FPATH",
+    "MANPATH",
+    "MODULE_PATH",
+    "STATUS",
+    "ARGV",
+    "PIPESTATUS",
+    "GROUPS",
+    "FUNCNAME",
+    "ZDOTDIR",
+    "TRIAL",
+];
+
+/// `ask --shell` prints one `NAME=value` per parameter: refuse names that
+/// collide after turning into shell names, or that would overwrite a
+/// variable the shell depends on.
+fn check_shell_names(config: &TuneConfig) -> Result<(), CliError> {
+    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+    for p in &config.params {
+        let variable = shell_name(&p.name);
+        let upper = variable.to_ascii_uppercase();
+        let special = variable.is_empty()
+            || SHELL_SPECIAL.contains(&upper.as_str())
+            || ["LD_", "BASH", "LC_", "ZSH"].iter().any(|prefix| upper.starts_with(prefix));
+        if special {
+            return Err(CliError::Usage(format!(
+                "--shell would set the shell variable '{variable}' for parameter '{}', which the shell or the \
+                 session depends on; rename the parameter, or use the JSON output",
+                p.name
+            )));
+        }
+        if let Some(other) = seen.insert(variable.clone(), &p.name) {
+            return Err(CliError::Usage(format!(
+                "--shell would print {variable}= for both '{other}' and '{}'; rename one, or use the JSON output",
+                p.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A parameter name as a shell variable name.
+fn shell_name(name: &str) -> String {
+    let mut out: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
+    if out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, '_');
+    }
+    out
+}
+
+/// Parse a command-line value for a parameter by its distribution.
+fn parse_value(distribution: &ferrotune::Distribution, name: &str, raw: &str) -> Result<ParamValue, CliError> {
+    let value = match distribution {
+        ferrotune::Distribution::Float(_) => raw.parse::<f64>().map(ParamValue::Float).ok(),
+        ferrotune::Distribution::Int(_) => raw.parse::<i64>().map(ParamValue::Int).ok(),
+        ferrotune::Distribution::Categorical(c) => c
+            .choices()
+            .iter()
+            .find(|choice| match choice {
+                ParamValue::Str(s) => s == raw,
+                other => other.to_string() == raw,
+            })
+            .cloned(),
+    };
+    let value =
+        value.ok_or_else(|| CliError::Usage(format!("--param {name}={raw}: not a valid value for {distribution}")))?;
+    distribution.to_internal(name, &value).map_err(|e| CliError::Usage(format!("--param {name}={raw}: {e}")))?;
+    Ok(value)
+}
+
+/// JSON for people. Serializing a `Value` cannot fail (its keys are
+/// strings); the fallback only keeps this free of `expect`.
+fn pretty_json(value: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
+}
+
+fn write_table(out: &mut dyn Write, headers: &[&str], rows: &[Vec<String>]) -> std::io::Result<()> {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.len()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut line = |cells: &[String]| {
+        let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        writeln!(out, "{}", padded.join("  ").trim_end())
+    };
+    line(&headers.iter().map(|h| h.to_string()).collect::<Vec<_>>())?;
+    for row in rows {
+        line(row)?;
+    }
+    Ok(())
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+fn write_trials(out: &mut dyn Write, trials: &[Arc<FrozenTrial>], format: Format) -> std::io::Result<()> {
+    match format {
+        Format::Json => {
+            let items: Vec<serde_json::Value> = trials.iter().map(|t| trial_json(t, "")).collect();
+            writeln!(out, "{}", pretty_json(&serde_json::Value::from(items)))
+        }
+        Format::Csv => {
+            let names: BTreeSet<&String> = trials.iter().flat_map(|t| t.params.keys()).collect();
+            let n_values = trials.iter().filter_map(|t| t.values.as_ref().map(Vec::len)).max().unwrap_or(1);
+            let mut header = vec!["number".to_string(), "state".to_string()];
+            header.extend((0..n_values).map(|i| if n_values == 1 { "value".into() } else { format!("value_{i}") }));
+            header.push("duration_s".into());
+            header.extend(names.iter().map(|n| format!("params_{n}")));
+            header.push("fail_reason".into());
+            writeln!(out, "{}", header.iter().map(|h| csv_field(h)).collect::<Vec<_>>().join(","))?;
+            for t in trials {
+                let mut row = vec![t.number.to_string(), t.state.to_string()];
+                for i in 0..n_values {
+                    row.push(t.values.as_ref().and_then(|v| v.get(i)).map_or(String::new(), |v| v.to_string()));
+                }
+                row.push(t.duration_secs().map_or(String::new(), |d| format!("{d:.3}")));
+                let values = t.param_values();
+                for n in &names {
+                    row.push(values.get(*n).map_or(String::new(), |v| match v {
+                        ParamValue::Str(s) => s.clone(),
+                        other => other.to_string(),
+                    }));
+                }
+                row.push(t.fail_reason().unwrap_or("").to_owned());
+                writeln!(out, "{}", row.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(","))?;
+            }
+            Ok(())
+        }
+        Format::Table => {
+            let rows: Vec<Vec<String>> = trials
+                .iter()
+                .map(|t| {
+                    let value = t
+                        .values
+                        .as_ref()
+                        .map_or("-".into(), |v| v.iter().map(|x| format!("{x:.6}")).collect::<Vec<_>>().join(","));
+                    let duration = t.duration_secs().map_or("-".into(), |d| format!("{d:.1}s"));
+                    vec![t.number.to_string(), t.state.to_string(), value, duration, format_params(t)]
+                })
+                .collect();
+            write_table(out, &["number", "state", "value", "duration", "params"], &rows)
+        }
+    }
+}
