@@ -27,6 +27,7 @@
 mod commands;
 mod config;
 mod metrics;
+mod options;
 mod output;
 mod process;
 mod progress;

@@ -128,7 +128,7 @@ fn bad_configs_exit_2_naming_file_key_and_problem_and_write_nothing() {
         (
             "unknown qmc sequence",
             base(x, "") + "[sampler]\ntype = \"qmc\"\nqmc_type = \"faure\"\n",
-            vec!["sampler.qmc_type", "unknown QMC sequence 'faure'"],
+            vec!["sampler.qmc_type", "must be \"sobol\" or \"halton\", got \"faure\""],
         ),
         (
             "bad tpe startup",

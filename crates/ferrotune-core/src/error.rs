@@ -11,6 +11,15 @@ pub enum Error {
     /// An argument other than a distribution was rejected.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    /// A sampler's or pruner's option was unknown or had a bad value; the
+    /// faces point at `option` their own way (a TOML key, a keyword).
+    #[error("option '{option}': {message}")]
+    InvalidOption {
+        /// The option (`x0.lr` for an entry of a table option).
+        option: String,
+        /// What is wrong with it.
+        message: String,
+    },
     /// No study of that name exists in the storage.
     #[error("no study named '{0}' in this storage")]
     StudyNotFound(String),

@@ -10,6 +10,7 @@
 
 mod distribution;
 mod error;
+pub mod options;
 mod sampler;
 mod storage;
 mod study;

@@ -205,7 +205,7 @@ fn nth_prime(n: u64) -> u64 {
     let mut found = 0;
     let mut candidate = 2u64;
     loop {
-        if (2..).take_while(|d| d * d <= candidate).all(|d| candidate % d != 0) {
+        if (2..).take_while(|d| d * d <= candidate).all(|d| !candidate.is_multiple_of(d)) {
             if found == n {
                 return candidate;
             }

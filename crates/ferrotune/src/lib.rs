@@ -53,6 +53,8 @@ pub mod samplers {
     pub use ferrotune_samplers::{
         CmaEsSampler, GpSampler, GpSamplerBuilder, GridSampler, QmcKind, QmcSampler, RandomSampler, Restart, TpeSampler,
     };
+    /// Every sampler's options, described once for every face.
+    pub use ferrotune_samplers::{sampler_spec, SamplerSpec, SAMPLERS};
 }
 
 /// Pruners: when running trials stop early.

@@ -1,0 +1,581 @@
+//! Every sampler's options, described once for every face (see
+//! [`ferrotune_core::options`]): the CLI's `[sampler]` table, the Python
+//! constructors and the options reference all read [`SAMPLERS`].
+//!
+//! Adding an option to a sampler means one [`OptionSpec`] here and one line
+//! in its build function; no face lists options of its own.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use ferrotune_core::options::{ComponentSpec, OptionKind, OptionSet, OptionSpec};
+use ferrotune_core::{Distribution, Error, ParamValue, Result, Sampler};
+
+use crate::gp::OutputTransform;
+use crate::{CmaEsSampler, GpSampler, GridSampler, QmcKind, QmcSampler, RandomSampler, Restart, TpeSampler, TpeWeighting};
+
+/// A sampler as every face knows it.
+pub type SamplerSpec = ComponentSpec<dyn Sampler>;
+
+/// Every sampler, in the order the reference lists them.
+pub static SAMPLERS: [&SamplerSpec; 6] = [&TPE, &GP, &CMAES, &QMC, &RANDOM, &GRID];
+
+/// The sampler the CLI's `type` names.
+pub fn sampler_spec(name: &str) -> Option<&'static SamplerSpec> {
+    SAMPLERS.iter().copied().find(|s| s.is_named(name))
+}
+
+const SEED: OptionSpec = OptionSpec {
+    name: "seed",
+    kind: OptionKind::Seed,
+    default: "none (from the clock)",
+    help: "Makes a sequential study repeat exactly.",
+};
+
+const STARTUP_WORDS: &[&str] = &["random", "sobol", "halton"];
+
+/// `startup`: where a model-based sampler's first trials come from.
+struct Startup(Option<QmcKind>);
+
+impl FromStr for Startup {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "random" => Ok(Startup(None)),
+            other => other.parse().map(|kind| Startup(Some(kind))),
+        }
+    }
+}
+
+fn invalid(option: &str, e: impl std::fmt::Display) -> Error {
+    Error::InvalidOption { option: option.to_owned(), message: e.to_string() }
+}
+
+// ---- TPE ----
+
+const TPE_OPTIONS: &[OptionSpec] = &[
+    SEED,
+    OptionSpec {
+        name: "n_startup_trials",
+        kind: OptionKind::Count,
+        default: "10",
+        help: "Trials sampled by the startup design before the model takes over.",
+    },
+    OptionSpec {
+        name: "startup",
+        kind: OptionKind::Word(STARTUP_WORDS),
+        default: "\"random\"",
+        help: "Where the startup trials come from: random points, or scrambled Sobol or Halton points.",
+    },
+    OptionSpec {
+        name: "n_ei_candidates",
+        kind: OptionKind::Count,
+        default: "24",
+        help: "Candidates drawn from the good density; the one with the best density ratio is proposed.",
+    },
+    OptionSpec {
+        name: "multivariate",
+        kind: OptionKind::Flag,
+        default: "true",
+        help: "One joint density over the parameters sampled together, rather than one per parameter.",
+    },
+    OptionSpec {
+        name: "group",
+        kind: OptionKind::Flag,
+        default: "false",
+        help: "Split a conditional space into groups of parameters that always appear together.",
+    },
+    OptionSpec {
+        name: "constant_liar",
+        kind: OptionKind::Flag,
+        default: "true",
+        help: "Count running trials as bad ones, so that parallel workers spread out.",
+    },
+    OptionSpec {
+        name: "prior_weight",
+        kind: OptionKind::Number,
+        default: "1.0",
+        help: "Weight of the prior kernel (a wide kernel over the whole range).",
+    },
+    OptionSpec {
+        name: "consider_magic_clip",
+        kind: OptionKind::Flag,
+        default: "true",
+        help: "Keep bandwidths above a floor that shrinks with the number of trials.",
+    },
+    OptionSpec {
+        name: "consider_endpoints",
+        kind: OptionKind::Flag,
+        default: "false",
+        help: "Let the kernels at the range's ends reach the bounds.",
+    },
+    OptionSpec {
+        name: "gamma",
+        kind: OptionKind::Number,
+        default: "0.15",
+        help: "The fraction of trials that count as good, in (0, 1]: linear, uncapped (Watanabe 2023).",
+    },
+    OptionSpec {
+        name: "weighting",
+        kind: OptionKind::Word(&["recency", "expected_improvement"]),
+        default: "\"expected_improvement\"",
+        help: "How good trials weigh: by their improvement on the best bad one, or Optuna's recency ramp.",
+    },
+    OptionSpec {
+        name: "min_bandwidth_factor",
+        kind: OptionKind::Number,
+        default: "0.01",
+        help: "Bandwidths stay above range * max(factor, (n + 2)^-magic_clip_exponent).",
+    },
+    OptionSpec {
+        name: "magic_clip_exponent",
+        kind: OptionKind::Number,
+        default: "1.0",
+        help: "The exponent of that floor.",
+    },
+    OptionSpec {
+        name: "optuna_defaults",
+        kind: OptionKind::Flag,
+        default: "false",
+        help: "Optuna's TPE exactly (good set 10% capped at 25, recency weights); options given beside it win.",
+    },
+];
+
+impl FromStr for TpeWeighting {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "recency" => Ok(TpeWeighting::Recency),
+            "expected_improvement" => Ok(TpeWeighting::ExpectedImprovement),
+            other => Err(invalid("weighting", format!("unknown weighting '{other}'"))),
+        }
+    }
+}
+
+fn build_tpe(o: &OptionSet<'_>) -> Result<Arc<dyn Sampler>> {
+    let mut b = TpeSampler::builder();
+    // Optuna's defaults first, so that options given beside them win.
+    if o.flag("optuna_defaults")? == Some(true) {
+        b = b.optuna_defaults();
+    }
+    if let Some(seed) = o.seed()? {
+        b = b.seed(seed);
+    }
+    if let Some(n) = o.count("n_startup_trials")? {
+        b = b.n_startup_trials(n);
+    }
+    if let Some(Startup(kind)) = o.word("startup")? {
+        b = b.startup_qmc(kind);
+    }
+    if let Some(n) = o.count("n_ei_candidates")? {
+        b = b.n_ei_candidates(n);
+    }
+    if let Some(on) = o.flag("multivariate")? {
+        b = b.multivariate(on);
+    }
+    if let Some(on) = o.flag("group")? {
+        b = b.group(on);
+    }
+    if let Some(on) = o.flag("constant_liar")? {
+        b = b.constant_liar(on);
+    }
+    if let Some(w) = o.number("prior_weight")? {
+        b = b.prior_weight(w);
+    }
+    if let Some(on) = o.flag("consider_magic_clip")? {
+        b = b.consider_magic_clip(on);
+    }
+    if let Some(on) = o.flag("consider_endpoints")? {
+        b = b.consider_endpoints(on);
+    }
+    if let Some(gamma) = o.number("gamma")? {
+        if !(gamma > 0.0 && gamma <= 1.0) {
+            return Err(invalid(
+                "gamma",
+                format!("must be the fraction of trials that count as good, in (0, 1], got {gamma}"),
+            ));
+        }
+        b = b.gamma_fraction(gamma);
+    }
+    if let Some(w) = o.word("weighting")? {
+        b = b.weighting(w);
+    }
+    if let Some(f) = o.number("min_bandwidth_factor")? {
+        b = b.min_bandwidth_factor(f);
+    }
+    if let Some(e) = o.number("magic_clip_exponent")? {
+        b = b.magic_clip_exponent(e);
+    }
+    Ok(Arc::new(b.build()?))
+}
+
+/// Tree-structured Parzen Estimator.
+pub static TPE: SamplerSpec = ComponentSpec {
+    name: "tpe",
+    aliases: &[],
+    python: "TPESampler",
+    summary: "Tree-structured Parzen Estimator, the default: densities of good and bad trials, \
+              multivariate, constant liar for parallel workers, constraints from trial.set_constraint.",
+    options: TPE_OPTIONS,
+    build: build_tpe,
+};
+
+// ---- GP ----
+
+const GP_OPTIONS: &[OptionSpec] = &[
+    SEED,
+    OptionSpec {
+        name: "n_startup_trials",
+        kind: OptionKind::Count,
+        default: "10",
+        help: "Trials sampled by the startup design before the Gaussian process takes over.",
+    },
+    OptionSpec {
+        name: "startup",
+        kind: OptionKind::Word(STARTUP_WORDS),
+        default: "\"sobol\"",
+        help: "Where the startup trials come from.",
+    },
+    OptionSpec {
+        name: "deterministic_objective",
+        kind: OptionKind::Flag,
+        default: "false",
+        help: "The objective has no noise: the GP's noise is kept at its floor.",
+    },
+    OptionSpec {
+        name: "robust_output",
+        kind: OptionKind::Flag,
+        default: "true",
+        help: "Shorthand for output_transform = \"robust\" (true) or \"standardize\" (false).",
+    },
+    OptionSpec {
+        name: "output_transform",
+        kind: OptionKind::Word(&["standardize", "robust", "power"]),
+        default: "\"robust\"",
+        help: "How objective values are scaled before fitting: standardized, a heavy bad tail compressed, \
+               or HEBO's Yeo-Johnson warping.",
+    },
+];
+
+fn build_gp(o: &OptionSet<'_>) -> Result<Arc<dyn Sampler>> {
+    let mut b = GpSampler::builder();
+    if let Some(seed) = o.seed()? {
+        b = b.seed(seed);
+    }
+    if let Some(n) = o.count("n_startup_trials")? {
+        b = b.n_startup_trials(n);
+    }
+    if let Some(Startup(kind)) = o.word("startup")? {
+        b = b.startup_qmc(kind);
+    }
+    if let Some(on) = o.flag("deterministic_objective")? {
+        b = b.deterministic_objective(on);
+    }
+    if let Some(on) = o.flag("robust_output")? {
+        b = b.robust_output(on);
+    }
+    if let Some(transform) = o.word::<OutputTransform>("output_transform")? {
+        b = b.output_transform(transform);
+    }
+    Ok(Arc::new(b.build()?))
+}
+
+/// Gaussian-process Bayesian optimization.
+pub static GP: SamplerSpec = ComponentSpec {
+    name: "gp",
+    aliases: &[],
+    python: "GPSampler",
+    summary: "Gaussian-process Bayesian optimization for expensive trials: a Matérn 5/2 kernel per \
+              parameter, MAP hyperparameters, log expected improvement, running trials as pending points.",
+    options: GP_OPTIONS,
+    build: build_gp,
+};
+
+// ---- CMA-ES ----
+
+const CMAES_OPTIONS: &[OptionSpec] = &[
+    SEED,
+    OptionSpec {
+        name: "x0",
+        kind: OptionKind::ParamValues,
+        default: "the middle of each range",
+        help: "Where the search starts.",
+    },
+    OptionSpec { name: "sigma0", kind: OptionKind::Number, default: "range / 6", help: "The initial step size." },
+    OptionSpec {
+        name: "n_startup_trials",
+        kind: OptionKind::Count,
+        default: "1",
+        help: "Trials sampled at random before CMA-ES starts.",
+    },
+    OptionSpec {
+        name: "popsize",
+        kind: OptionKind::Count,
+        default: "4 + 3 ln(dimension)",
+        help: "Trials per generation.",
+    },
+    OptionSpec {
+        name: "restart_strategy",
+        kind: OptionKind::Word(&["ipop", "bipop", "none"]),
+        default: "\"none\"",
+        help: "Restart with a growing (IPOP) or alternating (BIPOP) population when the search stalls.",
+    },
+    OptionSpec {
+        name: "inc_popsize",
+        kind: OptionKind::Count,
+        default: "2",
+        help: "How much a restart multiplies the population.",
+    },
+    OptionSpec {
+        name: "use_separable_cma",
+        kind: OptionKind::Flag,
+        default: "false",
+        help: "A diagonal covariance (faster in many dimensions).",
+    },
+    OptionSpec {
+        name: "with_margin",
+        kind: OptionKind::Flag,
+        default: "false",
+        help: "CMA-ES with margin: keeps integer parameters from getting stuck.",
+    },
+    OptionSpec {
+        name: "consider_pruned_trials",
+        kind: OptionKind::Flag,
+        default: "false",
+        help: "Count pruned trials by their last value.",
+    },
+];
+
+impl FromStr for Restart {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "ipop" => Ok(Restart::Ipop),
+            "bipop" => Ok(Restart::Bipop),
+            "none" => Ok(Restart::None),
+            other => Err(invalid("restart_strategy", format!("unknown restart strategy '{other}'"))),
+        }
+    }
+}
+
+/// `x0` in the sampler's own terms: each parameter's internal value.
+fn internal_x0(o: &OptionSet<'_>) -> Result<Option<BTreeMap<String, f64>>> {
+    let Some(values) = o.param_values("x0")? else { return Ok(None) };
+    let mut x0 = BTreeMap::new();
+    for (name, value) in values {
+        let distribution = o.search_space().and_then(|space| space.iter().find(|(n, _)| *n == name)).map(|(_, d)| d);
+        let internal = match (distribution, &value) {
+            (Some(d), v) => d.to_internal(&name, v).map_err(|e| invalid(&format!("x0.{name}"), e))?,
+            (None, ParamValue::Float(x)) => *x,
+            (None, ParamValue::Int(i)) => *i as f64,
+            (None, other) => return Err(invalid(&format!("x0.{name}"), format!("{other} is not a number"))),
+        };
+        x0.insert(name, internal);
+    }
+    Ok(Some(x0))
+}
+
+fn build_cmaes(o: &OptionSet<'_>) -> Result<Arc<dyn Sampler>> {
+    let mut b = CmaEsSampler::builder();
+    if let Some(seed) = o.seed()? {
+        b = b.seed(seed);
+    }
+    if let Some(x0) = internal_x0(o)? {
+        b = b.x0(x0);
+    }
+    if let Some(sigma0) = o.number("sigma0")? {
+        b = b.sigma0(sigma0);
+    }
+    if let Some(n) = o.count("n_startup_trials")? {
+        b = b.n_startup_trials(n);
+    }
+    if let Some(n) = o.count("popsize")? {
+        b = b.population_size(n);
+    }
+    if let Some(restart) = o.word("restart_strategy")? {
+        b = b.restart(restart);
+    }
+    if let Some(n) = o.count("inc_popsize")? {
+        b = b.inc_popsize(n);
+    }
+    if let Some(on) = o.flag("use_separable_cma")? {
+        b = b.separable(on);
+    }
+    if let Some(on) = o.flag("with_margin")? {
+        b = b.with_margin(on);
+    }
+    if let Some(on) = o.flag("consider_pruned_trials")? {
+        b = b.consider_pruned_trials(on);
+    }
+    Ok(Arc::new(b.build()?))
+}
+
+/// CMA-ES.
+pub static CMAES: SamplerSpec = ComponentSpec {
+    name: "cmaes",
+    aliases: &[],
+    python: "CmaEsSampler",
+    summary: "CMA-ES over the float and int parameters, with restarts, separable covariance and the \
+              margin for integers; categorical and conditional parameters are sampled at random beside it.",
+    options: CMAES_OPTIONS,
+    build: build_cmaes,
+};
+
+// ---- QMC ----
+
+const QMC_OPTIONS: &[OptionSpec] = &[
+    SEED,
+    OptionSpec {
+        name: "qmc_type",
+        kind: OptionKind::Word(&["sobol", "halton"]),
+        default: "\"sobol\"",
+        help: "The low-discrepancy sequence.",
+    },
+    OptionSpec {
+        name: "scramble",
+        kind: OptionKind::Flag,
+        default: "true",
+        help: "Owen scrambling (always on for Sobol).",
+    },
+];
+
+fn build_qmc(o: &OptionSet<'_>) -> Result<Arc<dyn Sampler>> {
+    let sampler = o.seed()?.map_or_else(QmcSampler::new, QmcSampler::with_seed);
+    let sampler = sampler.kind(o.word("qmc_type")?.unwrap_or(QmcKind::Sobol));
+    let sampler = sampler.scramble(o.flag("scramble")?.unwrap_or(true)).map_err(|e| invalid("scramble", e))?;
+    Ok(Arc::new(sampler))
+}
+
+/// Quasi-Monte Carlo points.
+pub static QMC: SamplerSpec = ComponentSpec {
+    name: "qmc",
+    aliases: &[],
+    python: "QMCSampler",
+    summary: "Quasi-Monte Carlo points (scrambled Sobol or Halton) that cover the space evenly: 2^m trials \
+              put one point in every 2^-m slice of each parameter's range.",
+    options: QMC_OPTIONS,
+    build: build_qmc,
+};
+
+// ---- Random ----
+
+fn build_random(o: &OptionSet<'_>) -> Result<Arc<dyn Sampler>> {
+    Ok(Arc::new(o.seed()?.map_or_else(RandomSampler::new, RandomSampler::with_seed)))
+}
+
+/// Random search.
+pub static RANDOM: SamplerSpec = ComponentSpec {
+    name: "random",
+    aliases: &[],
+    python: "RandomSampler",
+    summary: "Independent uniform sampling (log-uniform for log parameters).",
+    options: &[SEED],
+    build: build_random,
+};
+
+// ---- Grid ----
+
+/// The most values a grid lists for one parameter by itself.
+const MAX_GRID_VALUES: i128 = 10_000;
+
+/// All values of a finite distribution, if it is small enough to list;
+/// otherwise why not.
+pub fn enumerate(d: &Distribution) -> std::result::Result<Vec<ParamValue>, String> {
+    let too_many = |n: String| {
+        Err(format!("it has {n} values, too many for a grid (at most {MAX_GRID_VALUES}); list the grid values here"))
+    };
+    match d {
+        Distribution::Categorical(c) => Ok(c.choices().to_vec()),
+        Distribution::Int(i) => {
+            // In i128: the full i64 range has 2^64 values.
+            let (low, step) = (i128::from(i.low()), i128::from(i.step().max(1)));
+            let last = (i128::from(i.high()) - low) / step;
+            if last >= MAX_GRID_VALUES {
+                return too_many((last + 1).to_string());
+            }
+            Ok((0..=last).filter_map(|k| i64::try_from(low + k * step).ok()).map(ParamValue::Int).collect())
+        }
+        Distribution::Float(f) => {
+            let Some(step) = f.step() else {
+                return Err("it is a continuous float; list the grid values here".into());
+            };
+            let n = ((f.high() - f.low()) / step).round();
+            if !(n.is_finite() && n < MAX_GRID_VALUES as f64) {
+                return too_many(format!("{}", n + 1.0));
+            }
+            Ok((0..=n as i64).map(|k| ParamValue::Float(f.round_to_grid(f.low() + k as f64 * step))).collect())
+        }
+    }
+}
+
+const GRID_OPTIONS: &[OptionSpec] = &[
+    SEED,
+    OptionSpec {
+        name: "values",
+        kind: OptionKind::ParamLists,
+        default: "every value of each int, categorical or stepped float parameter",
+        help: "The grid: a list of values per parameter (Python: the search_space argument).",
+    },
+];
+
+fn build_grid(o: &OptionSet<'_>) -> Result<Arc<dyn Sampler>> {
+    let mut grid = o.param_lists("values")?.unwrap_or_default();
+    // With a declared search space, parameters left out are listed whole.
+    for (name, distribution) in o.search_space().unwrap_or_default() {
+        if !grid.contains_key(name) {
+            let values = enumerate(distribution)
+                .map_err(|why| invalid(&format!("values.{name}"), format!("missing, and '{name}' cannot be listed: {why}")))?;
+            grid.insert(name.clone(), values);
+        }
+    }
+    let sampler = match o.seed()? {
+        Some(seed) => GridSampler::with_seed(grid, seed)?,
+        None => GridSampler::new(grid)?,
+    };
+    Ok(Arc::new(sampler))
+}
+
+/// Grid search.
+pub static GRID: SamplerSpec = ComponentSpec {
+    name: "grid",
+    aliases: &[],
+    python: "GridSampler",
+    summary: "Each point of a grid exactly once, in a shuffled order, even across processes; the study \
+              stops when the grid is exhausted.",
+    options: GRID_OPTIONS,
+    build: build_grid,
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ferrotune_core::options::OptionValue;
+
+    #[test]
+    fn every_sampler_builds_with_its_defaults_and_names_are_unique() {
+        let mut names = std::collections::BTreeSet::new();
+        for spec in SAMPLERS {
+            assert!(names.insert(spec.name), "{} twice", spec.name);
+            if spec.name != "grid" {
+                assert!(spec.build(BTreeMap::new(), None).is_ok(), "{}", spec.name);
+            }
+            assert!(spec.option("seed").is_some(), "{} takes a seed", spec.name);
+        }
+    }
+
+    #[test]
+    fn bad_options_are_named() {
+        let build = |spec: &SamplerSpec, key: &str, value: OptionValue| {
+            spec.build(BTreeMap::from([(key.to_owned(), value)]), None).err().map(|e| e.to_string()).unwrap_or_default()
+        };
+        let e = build(&TPE, "gama", OptionValue::Float(0.2));
+        assert!(e.contains("'gama'") && e.contains("gamma"), "{e}");
+        let e = build(&TPE, "gamma", OptionValue::Float(1.5));
+        assert!(e.contains("'gamma'") && e.contains("(0, 1]"), "{e}");
+        let e = build(&CMAES, "restart_strategy", OptionValue::Str("lipop".into()));
+        assert!(e.contains("\"ipop\", \"bipop\" or \"none\""), "{e}");
+        let e = build(&GP, "output_transform", OptionValue::Str("boxcox".into()));
+        assert!(e.contains("\"standardize\", \"robust\" or \"power\""), "{e}");
+    }
+}
