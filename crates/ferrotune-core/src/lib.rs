@@ -21,7 +21,9 @@ pub use error::{Error, Result};
 pub use sampler::{Pruner, Sampler, SearchSpace, StudyView};
 pub use storage::{AttrScope, NewTrial, Storage, TrialChanges};
 pub use study::{dominates, pareto_front, StudyDirection, StudyInfo};
-pub use trial::{FrozenTrial, TrialParam, TrialState, CONSTRAINTS_ATTR, FAIL_REASON_ATTR, RELATIVE_PARAMS_ATTR};
+pub use trial::{
+    FrozenTrial, FrozenTrialBuilder, TrialParam, TrialState, CONSTRAINTS_ATTR, FAIL_REASON_ATTR, RELATIVE_PARAMS_ATTR,
+};
 
 /// Attribute values are free-form JSON so that user code, the CLI and the
 /// Python package can all store what they need without a schema change.

@@ -126,20 +126,7 @@ mod tests {
     use StudyDirection::*;
 
     fn trial(number: u64, values: &[f64]) -> FrozenTrial {
-        FrozenTrial {
-            trial_id: number as i64,
-            number,
-            state: TrialState::Complete,
-            values: Some(values.to_vec()),
-            params: Default::default(),
-            intermediate_values: Default::default(),
-            intermediate_vectors: Default::default(),
-            user_attrs: Default::default(),
-            system_attrs: Default::default(),
-            fixed_params: None,
-            started_at_us: None,
-            finished_at_us: None,
-        }
+        FrozenTrial::builder(number).values(values).build()
     }
 
     #[test]

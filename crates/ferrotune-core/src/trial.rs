@@ -148,6 +148,25 @@ impl FrozenTrial {
         }
     }
 
+    /// A builder for hand-made trials, for tests of samplers and pruners on
+    /// made-up histories. The trial starts complete, with `trial_id` equal
+    /// to `number` and nothing else set:
+    ///
+    /// ```
+    /// use ferrotune_core::{Distribution, FrozenTrial, TrialState};
+    ///
+    /// let x = Distribution::float(0.0, 1.0)?;
+    /// let trial = FrozenTrial::builder(3).param("x", &x, 0.25).value(1.5).build();
+    /// assert_eq!((trial.number, trial.state, trial.value()), (3, TrialState::Complete, Some(1.5)));
+    ///
+    /// let pruned = FrozenTrial::builder(4).state(TrialState::Pruned).intermediate(0, 2.0).intermediate(1, 1.0).build();
+    /// assert_eq!(pruned.last_intermediate(), Some((1, 1.0)));
+    /// # Ok::<(), ferrotune_core::Error>(())
+    /// ```
+    pub fn builder(number: u64) -> FrozenTrialBuilder {
+        FrozenTrialBuilder { trial: FrozenTrial::new(number as i64, number, TrialState::Complete) }
+    }
+
     /// The single objective value, for single-objective studies.
     pub fn value(&self) -> Option<f64> {
         match self.values.as_deref() {
@@ -213,10 +232,160 @@ impl FrozenTrial {
     }
 }
 
+/// Builds a [`FrozenTrial`] by hand; start with [`FrozenTrial::builder`].
+///
+/// Nothing is validated: a test may want a trial no storage would hold (a
+/// value outside its distribution, a complete trial without values).
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct FrozenTrialBuilder {
+    trial: FrozenTrial,
+}
+
+impl FrozenTrialBuilder {
+    /// The storage-wide id (default: the trial's number).
+    pub fn trial_id(mut self, trial_id: i64) -> Self {
+        self.trial.trial_id = trial_id;
+        self
+    }
+
+    /// The state (default: complete).
+    pub fn state(mut self, state: TrialState) -> Self {
+        self.trial.state = state;
+        self
+    }
+
+    /// One objective value.
+    pub fn value(self, value: f64) -> Self {
+        self.values(&[value])
+    }
+
+    /// One value per objective.
+    pub fn values(mut self, values: &[f64]) -> Self {
+        self.trial.values = Some(values.to_vec());
+        self
+    }
+
+    /// A parameter, by its internal value (see [`Distribution::to_external`]).
+    pub fn param(mut self, name: &str, distribution: &Distribution, internal: f64) -> Self {
+        self.trial.params.insert(name.to_owned(), TrialParam { distribution: distribution.clone(), internal });
+        self
+    }
+
+    /// An intermediate value at `step`.
+    pub fn intermediate(mut self, step: u64, value: f64) -> Self {
+        self.trial.intermediate_values.insert(step, value);
+        self
+    }
+
+    /// One intermediate value per objective at `step`; the first is also
+    /// the step's scalar value, as a multi-objective report records it.
+    pub fn intermediate_vector(mut self, step: u64, values: &[f64]) -> Self {
+        if let Some(&first) = values.first() {
+            self.trial.intermediate_values.insert(step, first);
+        }
+        self.trial.intermediate_vectors.insert(step, values.to_vec());
+        self
+    }
+
+    /// A constraint value (the trial is feasible when all are zero or less).
+    pub fn constraint(mut self, name: &str, value: f64) -> Self {
+        let entry = self
+            .trial
+            .system_attrs
+            .entry(CONSTRAINTS_ATTR.to_owned())
+            .or_insert_with(|| AttrValue::Object(serde_json::Map::new()));
+        if let AttrValue::Object(constraints) = entry {
+            constraints.insert(name.to_owned(), AttrValue::from(value));
+        }
+        self
+    }
+
+    /// A system attribute.
+    pub fn system_attr(mut self, key: &str, value: impl Into<AttrValue>) -> Self {
+        self.trial.system_attrs.insert(key.to_owned(), value.into());
+        self
+    }
+
+    /// A user attribute.
+    pub fn user_attr(mut self, key: &str, value: impl Into<AttrValue>) -> Self {
+        self.trial.user_attrs.insert(key.to_owned(), value.into());
+        self
+    }
+
+    /// Mark the trial as enqueued (created by `enqueue_trial`), with no
+    /// parameter fixed unless [`fixed_param`](Self::fixed_param) adds some.
+    pub fn enqueued(mut self) -> Self {
+        self.trial.fixed_params.get_or_insert_with(BTreeMap::new);
+        self
+    }
+
+    /// A parameter fixed by `enqueue_trial` (marks the trial enqueued).
+    pub fn fixed_param(mut self, name: &str, value: impl Into<ParamValue>) -> Self {
+        self.trial.fixed_params.get_or_insert_with(BTreeMap::new).insert(name.to_owned(), value.into());
+        self
+    }
+
+    /// Start and finish times, in Unix microseconds.
+    pub fn times_us(mut self, started: Option<i64>, finished: Option<i64>) -> Self {
+        self.trial.started_at_us = started;
+        self.trial.finished_at_us = finished;
+        self
+    }
+
+    /// The trial.
+    pub fn build(self) -> FrozenTrial {
+        self.trial
+    }
+}
+
 /// A JSON object of numbers as a map; anything else is empty.
 fn number_map(value: Option<&AttrValue>) -> BTreeMap<String, f64> {
     value
         .and_then(|v| v.as_object())
         .map(|o| o.iter().filter_map(|(k, v)| Some((k.clone(), v.as_f64()?))).collect())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builder_fills_what_it_is_given_and_nothing_else() {
+        let x = Distribution::int(0, 9).unwrap();
+        let bare = FrozenTrial::builder(5).build();
+        assert_eq!(bare, FrozenTrial::new(5, 5, TrialState::Complete));
+
+        let trial = FrozenTrial::builder(2)
+            .trial_id(40)
+            .state(TrialState::Pruned)
+            .values(&[1.0, 2.0])
+            .param("x", &x, 3.0)
+            .intermediate(0, 9.0)
+            .intermediate_vector(1, &[8.0, 7.0])
+            .constraint("a", -1.0)
+            .constraint("b", 0.5)
+            .system_attr("k", "v")
+            .user_attr("note", 1)
+            .fixed_param("x", 3)
+            .times_us(Some(10), Some(2_000_010))
+            .build();
+        assert_eq!((trial.trial_id, trial.number, trial.state), (40, 2, TrialState::Pruned));
+        assert_eq!(trial.values, Some(vec![1.0, 2.0]));
+        assert_eq!(trial.param_values(), BTreeMap::from([("x".to_owned(), ParamValue::Int(3))]));
+        assert_eq!(trial.intermediate_values, BTreeMap::from([(0, 9.0), (1, 8.0)]));
+        assert_eq!(trial.intermediate_vectors, BTreeMap::from([(1, vec![8.0, 7.0])]));
+        assert_eq!(trial.constraints(), BTreeMap::from([("a".to_owned(), -1.0), ("b".to_owned(), 0.5)]));
+        assert!(!trial.is_feasible());
+        assert_eq!(trial.constraint_violation(), 0.5);
+        assert_eq!(trial.system_attrs["k"], "v");
+        assert_eq!(trial.user_attrs["note"], 1);
+        assert_eq!(trial.fixed_params, Some(BTreeMap::from([("x".to_owned(), ParamValue::Int(3))])));
+        assert!(trial.is_enqueued());
+        assert_eq!(trial.duration_secs(), Some(2.0));
+
+        let enqueued = FrozenTrial::builder(0).state(TrialState::Waiting).enqueued().build();
+        assert_eq!(enqueued.fixed_params, Some(BTreeMap::new()));
+    }
 }

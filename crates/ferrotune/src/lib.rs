@@ -27,6 +27,7 @@
 //! sampler/pruner, so those two stay pure and storage backends stay
 //! ignorant of sampling.
 
+pub mod conformance;
 mod study;
 mod trial;
 
