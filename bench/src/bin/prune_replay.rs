@@ -20,23 +20,28 @@ use ferrotune::{Study, StudyDirection, TrialError};
 fn pruners(max_step: u64) -> Vec<(&'static str, Arc<dyn Pruner>)> {
     vec![
         ("none", Arc::new(NopPruner)),
-        ("median", Arc::new(MedianPruner::new().n_startup_trials(5).n_warmup_steps(4))),
+        (
+            "median",
+            Arc::new(MedianPruner::builder().n_startup_trials(5).n_warmup_steps(4).build().expect("valid settings")),
+        ),
         (
             "asha",
             Arc::new(
-                SuccessiveHalvingPruner::new()
+                SuccessiveHalvingPruner::builder()
                     .min_resource(Some(1))
-                    .and_then(|p| p.reduction_factor(3))
+                    .reduction_factor(3)
+                    .build()
                     .expect("valid settings"),
             ),
         ),
         (
             "hyperband",
             Arc::new(
-                HyperbandPruner::new()
+                HyperbandPruner::builder()
                     .min_resource(1)
-                    .and_then(|p| p.max_resource(Some(max_step)))
-                    .and_then(|p| p.reduction_factor(3))
+                    .max_resource(Some(max_step))
+                    .reduction_factor(3)
+                    .build()
                     .expect("valid settings"),
             ),
         ),
@@ -46,11 +51,12 @@ fn pruners(max_step: u64) -> Vec<(&'static str, Arc<dyn Pruner>)> {
             // first trials there because they are the best so far.
             "hyperband-b2",
             Arc::new(
-                HyperbandPruner::new()
+                HyperbandPruner::builder()
                     .min_resource(1)
-                    .and_then(|p| p.max_resource(Some(max_step)))
-                    .and_then(|p| p.reduction_factor(3))
-                    .and_then(|p| p.bootstrap_count(2))
+                    .max_resource(Some(max_step))
+                    .reduction_factor(3)
+                    .bootstrap_count(2)
+                    .build()
                     .expect("valid settings"),
             ),
         ),

@@ -713,76 +713,76 @@ fn build_pruner(table: Option<&toml::Table>, err: &ErrFn<'_>) -> Result<Arc<dyn 
             Some(other) => Err(err(&format!("pruner.{key}"), format!("must be a number, got {other}"))),
         }
     };
-    let at = |key: &'static str| move |e: ferrotune::Error| err(&format!("pruner.{key}"), e.to_string());
+    // The pruners' builders check every option at `build`, and their error
+    // messages begin with the option at fault: point at that key.
+    let built = |e: ferrotune::Error| {
+        let message = match e {
+            ferrotune::Error::InvalidArgument(message) => message,
+            other => other.to_string(),
+        };
+        let names_option = |k: &&&str| message.strip_prefix(**k).is_some_and(|rest| rest.starts_with(' '));
+        match allowed.iter().find(names_option) {
+            Some(option) => err(&format!("pruner.{option}"), message),
+            None => err("pruner", message),
+        }
+    };
     let pruner: Arc<dyn Pruner> = match kind.as_str() {
-        "none" => Arc::new(NopPruner),
+        "none" => Arc::new(NopPruner::builder().build().map_err(built)?),
         "median" | "percentile" => {
-            let percentile = if kind == "median" {
-                50.0
-            } else {
-                number("percentile")?
-                    .ok_or_else(|| err("pruner.percentile", "missing (e.g. 25 keeps the best quarter)".into()))?
-            };
             // The median rule is the 50th percentile; one implementation serves both.
-            Arc::new(
-                PercentilePruner::new(percentile)
-                    .map_err(at("percentile"))?
-                    .n_startup_trials(count("n_startup_trials", 5)? as usize)
-                    .n_warmup_steps(count("n_warmup_steps", 0)?)
-                    .interval_steps(count("interval_steps", 1)?)
-                    .map_err(at("interval_steps"))?
-                    .n_min_trials(count("n_min_trials", 1)? as usize)
-                    .map_err(at("n_min_trials"))?,
-            )
-        }
-        "successive_halving" | "asha" => Arc::new(
-            SuccessiveHalvingPruner::new()
-                .min_resource(count_or_auto("min_resource")?)
-                .map_err(at("min_resource"))?
-                .reduction_factor(count("reduction_factor", 4)?)
-                .map_err(at("reduction_factor"))?
-                .min_early_stopping_rate(count("min_early_stopping_rate", 0)? as u32)
-                .bootstrap_count(count("bootstrap_count", 0)? as usize)
-                .map_err(at("bootstrap_count"))?,
-        ),
-        "hyperband" => {
-            let (min, max) = (count("min_resource", 1)?, count_or_auto("max_resource")?);
-            if let Some(max) = max.filter(|max| *max < min) {
-                return Err(err(
-                    "pruner.max_resource",
-                    format!(
-                        "{max} is below min_resource ({min}): a trial's full budget must be at least its first rung"
-                    ),
-                ));
-            }
-            Arc::new(
-                HyperbandPruner::new()
-                    .min_resource(count("min_resource", 1)?)
-                    .map_err(at("min_resource"))?
-                    .max_resource(count_or_auto("max_resource")?)
-                    .map_err(at("max_resource"))?
-                    .reduction_factor(count("reduction_factor", 3)?)
-                    .map_err(at("reduction_factor"))?
-                    .bootstrap_count(count("bootstrap_count", 0)? as usize)
-                    .map_err(at("bootstrap_count"))?,
-            )
-        }
-        "threshold" => Arc::new(
-            ThresholdPruner::new(number("lower")?, number("upper")?)
-                .map_err(|e| err("pruner", e.to_string()))?
+            let mut builder = PercentilePruner::builder()
+                .n_startup_trials(count("n_startup_trials", 5)? as usize)
                 .n_warmup_steps(count("n_warmup_steps", 0)?)
                 .interval_steps(count("interval_steps", 1)?)
-                .map_err(at("interval_steps"))?,
-        ),
-        "patient" => Arc::new(
-            PatientPruner::new(None, count("patience", 3)? as usize, number("min_delta")?.unwrap_or(0.0))
-                .map_err(at("min_delta"))?,
-        ),
-        _ => Arc::new(
-            WilcoxonPruner::new(number("p_threshold")?.unwrap_or(0.1))
-                .map_err(at("p_threshold"))?
-                .n_startup_steps(count("n_startup_steps", 0)? as usize),
-        ),
+                .n_min_trials(count("n_min_trials", 1)? as usize);
+            if let Some(percentile) = if kind == "median" { Some(50.0) } else { number("percentile")? } {
+                builder = builder.percentile(percentile);
+            }
+            Arc::new(builder.build().map_err(built)?)
+        }
+        "successive_halving" | "asha" => {
+            let rate = count("min_early_stopping_rate", 0)?;
+            let rate = u32::try_from(rate).map_err(|_| {
+                err("pruner.min_early_stopping_rate", format!("must be at most {}, got {rate}", u32::MAX))
+            })?;
+            let builder = SuccessiveHalvingPruner::builder()
+                .min_resource(count_or_auto("min_resource")?)
+                .reduction_factor(count("reduction_factor", 4)?)
+                .min_early_stopping_rate(rate)
+                .bootstrap_count(count("bootstrap_count", 0)? as usize);
+            Arc::new(builder.build().map_err(built)?)
+        }
+        "hyperband" => {
+            let builder = HyperbandPruner::builder()
+                .min_resource(count("min_resource", 1)?)
+                .max_resource(count_or_auto("max_resource")?)
+                .reduction_factor(count("reduction_factor", 3)?)
+                .bootstrap_count(count("bootstrap_count", 0)? as usize);
+            Arc::new(builder.build().map_err(built)?)
+        }
+        "threshold" => {
+            let builder = ThresholdPruner::builder()
+                .lower(number("lower")?)
+                .upper(number("upper")?)
+                .n_warmup_steps(count("n_warmup_steps", 0)?)
+                .interval_steps(count("interval_steps", 1)?);
+            Arc::new(builder.build().map_err(built)?)
+        }
+        "patient" => {
+            let builder = PatientPruner::builder()
+                .patience(count("patience", 3)? as usize)
+                .min_delta(number("min_delta")?.unwrap_or(0.0));
+            Arc::new(builder.build().map_err(built)?)
+        }
+        "wilcoxon" => {
+            let builder = WilcoxonPruner::builder()
+                .p_threshold(number("p_threshold")?.unwrap_or(0.1))
+                .n_startup_steps(count("n_startup_steps", 0)? as usize);
+            Arc::new(builder.build().map_err(built)?)
+        }
+        other => {
+            return Err(err("pruner.type", format!("unknown pruner '{other}' (available: {})", PRUNERS.join(", "))))
+        }
     };
     Ok(pruner)
 }

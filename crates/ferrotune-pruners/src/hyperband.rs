@@ -1,6 +1,6 @@
 use std::sync::{Arc, Mutex};
 
-use ferrotune_core::{Error, FrozenTrial, Pruner, Result, StudyView, TrialState};
+use ferrotune_core::{FrozenTrial, Pruner, Result, StudyView, TrialState};
 
 use crate::SuccessiveHalvingPruner;
 
@@ -10,6 +10,11 @@ use crate::SuccessiveHalvingPruner;
 /// trials only against its own. Through [`Pruner::trial_group`], samplers
 /// also see only the trials of the same bracket, so their models are not
 /// mixed across budgets; combined with TPE this is a BOHB-style search.
+///
+/// Made by [`HyperbandPruner::builder`] (or `new()` for Optuna's
+/// defaults). With `max_resource` "auto", nothing is pruned until a
+/// completed trial has reached `min_resource` steps (before that there is
+/// no bracket).
 #[derive(Debug)]
 pub struct HyperbandPruner {
     min_resource: u64,
@@ -27,53 +32,90 @@ struct Brackets {
     pruners: Vec<SuccessiveHalvingPruner>,
 }
 
+/// Options of a [`HyperbandPruner`], checked by
+/// [`HyperbandPrunerBuilder::build`].
+#[derive(Debug, Clone)]
+pub struct HyperbandPrunerBuilder {
+    min_resource: u64,
+    max_resource: Option<u64>,
+    reduction_factor: u64,
+    bootstrap_count: usize,
+}
+
 impl HyperbandPruner {
     /// Optuna's defaults: min_resource 1, max_resource "auto", reduction
     /// factor 3, no bootstrap.
+    pub fn builder() -> HyperbandPrunerBuilder {
+        HyperbandPrunerBuilder { min_resource: 1, max_resource: None, reduction_factor: 3, bootstrap_count: 0 }
+    }
+
+    /// A pruner with Optuna's defaults.
     pub fn new() -> Self {
-        HyperbandPruner {
-            min_resource: 1,
-            max_resource: None,
-            reduction_factor: 3,
-            bootstrap_count: 0,
-            brackets: Mutex::new(None),
-        }
+        Self::builder().build().expect("the defaults are valid")
+    }
+}
+
+impl HyperbandPrunerBuilder {
+    /// Steps before the most aggressive bracket's first rung (default 1, at
+    /// least 1).
+    pub fn min_resource(mut self, steps: u64) -> Self {
+        self.min_resource = steps;
+        self
     }
 
-    /// Steps before the most aggressive bracket's first rung.
-    pub fn min_resource(mut self, steps: u64) -> Result<Self> {
-        self.min_resource = crate::at_least("min_resource", steps, 1)?;
-        Ok(self)
+    /// The number of steps of a full trial, at least `min_resource`; `None`
+    /// (the default, Optuna's "auto") learns it from the first completed
+    /// trial.
+    pub fn max_resource(mut self, steps: Option<u64>) -> Self {
+        self.max_resource = steps;
+        self
     }
 
-    /// The number of steps of a full trial (`None`: learn it from the first
-    /// completed trial).
-    pub fn max_resource(mut self, steps: Option<u64>) -> Result<Self> {
-        self.max_resource = steps.map(|s| crate::at_least("max_resource", s, 1)).transpose()?;
-        self.check()?;
-        Ok(self)
+    /// Keep the top `1 / factor` at each rung (default 3, at least 2).
+    pub fn reduction_factor(mut self, factor: u64) -> Self {
+        self.reduction_factor = factor;
+        self
     }
 
-    /// Keep the top `1 / factor` at each rung (at least 2).
-    pub fn reduction_factor(mut self, factor: u64) -> Result<Self> {
-        self.reduction_factor = crate::at_least("reduction_factor", factor, 2)?;
-        Ok(self)
-    }
-
-    /// Passed to each bracket's successive halving.
-    pub fn bootstrap_count(mut self, count: usize) -> Result<Self> {
+    /// Passed to each bracket's successive halving (default 0; more needs
+    /// an explicit `max_resource`).
+    pub fn bootstrap_count(mut self, count: usize) -> Self {
         self.bootstrap_count = count;
-        self.check()?;
-        Ok(self)
+        self
     }
 
-    fn check(&self) -> Result<()> {
-        if self.bootstrap_count > 0 && self.max_resource.is_none() {
-            return Err(Error::InvalidArgument("bootstrap_count needs an explicit max_resource, not auto".into()));
+    /// Check the options and make the pruner.
+    pub fn build(self) -> Result<HyperbandPruner> {
+        crate::at_least("min_resource", self.min_resource, 1)?;
+        if let Some(max) = self.max_resource {
+            crate::at_least("max_resource", max, 1)?;
+            // With max below min there would be no bracket, and nothing would
+            // ever be pruned.
+            if max < self.min_resource {
+                return Err(crate::invalid(
+                    "max_resource",
+                    format_args!(
+                        "({max}) is below min_resource ({}): a trial's full budget must be at least its first rung",
+                        self.min_resource
+                    ),
+                ));
+            }
         }
-        Ok(())
+        crate::at_least("reduction_factor", self.reduction_factor, 2)?;
+        if self.bootstrap_count > 0 && self.max_resource.is_none() {
+            return Err(crate::invalid("bootstrap_count", "needs an explicit max_resource, not auto"));
+        }
+        Ok(HyperbandPruner {
+            min_resource: self.min_resource,
+            max_resource: self.max_resource,
+            reduction_factor: self.reduction_factor,
+            bootstrap_count: self.bootstrap_count,
+            brackets: Mutex::new(None),
+        })
     }
+}
 
+impl HyperbandPruner {
     /// The brackets, built once max_resource is known.
     fn brackets(&self, study: &StudyView<'_>) -> Result<Option<Arc<Brackets>>> {
         let mut slot = self.brackets.lock().unwrap_or_else(|p| p.into_inner());
@@ -103,11 +145,12 @@ impl HyperbandPruner {
             let s = (n - 1 - b) as i32;
             budgets.push((n as f64 * (self.reduction_factor as f64).powi(s) / f64::from(s + 1)).ceil() as u64);
             pruners.push(
-                SuccessiveHalvingPruner::new()
-                    .min_resource(Some(self.min_resource))?
-                    .reduction_factor(self.reduction_factor)?
+                SuccessiveHalvingPruner::builder()
+                    .min_resource(Some(self.min_resource))
+                    .reduction_factor(self.reduction_factor)
                     .min_early_stopping_rate(b as u32)
-                    .bootstrap_count(self.bootstrap_count)?,
+                    .bootstrap_count(self.bootstrap_count)
+                    .build()?,
             );
         }
         let brackets = Arc::new(Brackets { total: budgets.iter().sum(), budgets, pruners });

@@ -14,6 +14,9 @@ use ferrotune_core::{dominates, Error, FrozenTrial, Pruner, Result, StudyDirecti
 /// way — best so far, against the percentile of the completed trials at the
 /// step — and a trial is pruned when that percentile point Pareto-dominates
 /// it: at the 50th percentile, when it is dominated by the median.
+///
+/// Made by [`PercentilePruner::builder`]; [`MedianPruner`] is the same rule
+/// at the 50th percentile.
 #[derive(Debug, Clone)]
 pub struct PercentilePruner {
     percentile: f64,
@@ -27,39 +30,83 @@ pub struct PercentilePruner {
 #[derive(Debug, Clone)]
 pub struct MedianPruner(PercentilePruner);
 
+/// Options of a [`PercentilePruner`], checked by
+/// [`PercentilePrunerBuilder::build`].
+#[derive(Debug, Clone)]
+pub struct PercentilePrunerBuilder {
+    percentile: Option<f64>,
+    n_startup_trials: usize,
+    n_warmup_steps: u64,
+    interval_steps: u64,
+    n_min_trials: usize,
+}
+
 impl PercentilePruner {
-    /// A pruner at `percentile` (0..=100; 25 keeps the best quarter) with
-    /// Optuna's defaults: 5 startup trials, no warm-up, every step, one
-    /// trial needed at a step.
-    pub fn new(percentile: f64) -> Result<Self> {
-        if !(0.0..=100.0).contains(&percentile) {
-            return Err(Error::InvalidArgument(format!("percentile must be in [0, 100], got {percentile}")));
+    /// Optuna's defaults (5 startup trials, no warm-up, every step, one
+    /// trial needed at a step); the percentile has no default and must be
+    /// set.
+    pub fn builder() -> PercentilePrunerBuilder {
+        PercentilePrunerBuilder {
+            percentile: None,
+            n_startup_trials: 5,
+            n_warmup_steps: 0,
+            interval_steps: 1,
+            n_min_trials: 1,
         }
-        Ok(PercentilePruner { percentile, n_startup_trials: 5, n_warmup_steps: 0, interval_steps: 1, n_min_trials: 1 })
+    }
+}
+
+impl PercentilePrunerBuilder {
+    /// The percentile of the completed trials' values a trial must reach,
+    /// in 0..=100 (25 keeps the best quarter). Required.
+    pub fn percentile(mut self, percentile: f64) -> Self {
+        self.percentile = Some(percentile);
+        self
     }
 
-    /// Never prune until this many trials have completed.
+    /// Never prune until this many trials have completed (default 5).
     pub fn n_startup_trials(mut self, n: usize) -> Self {
         self.n_startup_trials = n;
         self
     }
 
-    /// Never prune before this step.
+    /// Never prune before this step (default 0).
     pub fn n_warmup_steps(mut self, n: u64) -> Self {
         self.n_warmup_steps = n;
         self
     }
 
-    /// Consider pruning only every this many steps after the warm-up.
-    pub fn interval_steps(mut self, n: u64) -> Result<Self> {
-        self.interval_steps = crate::at_least("interval_steps", n, 1)?;
-        Ok(self)
+    /// Consider pruning only every this many steps after the warm-up
+    /// (default 1, at least 1).
+    pub fn interval_steps(mut self, n: u64) -> Self {
+        self.interval_steps = n;
+        self
     }
 
-    /// Need at least this many completed trials with a value at the step.
-    pub fn n_min_trials(mut self, n: usize) -> Result<Self> {
-        self.n_min_trials = crate::at_least("n_min_trials", n as u64, 1)? as usize;
-        Ok(self)
+    /// Need at least this many completed trials with a value at the step
+    /// (default 1, at least 1).
+    pub fn n_min_trials(mut self, n: usize) -> Self {
+        self.n_min_trials = n;
+        self
+    }
+
+    /// Check the options and make the pruner.
+    pub fn build(self) -> Result<PercentilePruner> {
+        let Some(percentile) = self.percentile else {
+            return Err(crate::invalid("percentile", "is missing (e.g. 25 keeps the best quarter)"));
+        };
+        if !(0.0..=100.0).contains(&percentile) {
+            return Err(crate::invalid("percentile", format_args!("must be in [0, 100], got {percentile}")));
+        }
+        crate::at_least("interval_steps", self.interval_steps, 1)?;
+        crate::at_least("n_min_trials", self.n_min_trials as u64, 1)?;
+        Ok(PercentilePruner {
+            percentile,
+            n_startup_trials: self.n_startup_trials,
+            n_warmup_steps: self.n_warmup_steps,
+            interval_steps: self.interval_steps,
+            n_min_trials: self.n_min_trials,
+        })
     }
 }
 
@@ -165,30 +212,51 @@ impl Pruner for PercentilePruner {
     }
 }
 
+/// Options of a [`MedianPruner`]: those of [`PercentilePrunerBuilder`]
+/// but the percentile, which is 50. Checked by
+/// [`MedianPrunerBuilder::build`].
+#[derive(Debug, Clone)]
+pub struct MedianPrunerBuilder(PercentilePrunerBuilder);
+
 impl MedianPruner {
-    /// The median rule with Optuna's defaults (5 startup trials, no warm-up).
+    /// Optuna's defaults (5 startup trials, no warm-up, every step, one
+    /// trial needed at a step).
+    pub fn builder() -> MedianPrunerBuilder {
+        MedianPrunerBuilder(PercentilePruner::builder().percentile(50.0))
+    }
+
+    /// The median rule with Optuna's defaults.
     pub fn new() -> Self {
-        MedianPruner(PercentilePruner::new(50.0).expect("50 is a valid percentile"))
+        Self::builder().build().expect("the defaults are valid")
     }
+}
 
-    /// Never prune until this many trials have completed.
+impl MedianPrunerBuilder {
+    /// Never prune until this many trials have completed (default 5).
     pub fn n_startup_trials(self, n: usize) -> Self {
-        MedianPruner(self.0.n_startup_trials(n))
+        MedianPrunerBuilder(self.0.n_startup_trials(n))
     }
 
-    /// Never prune before this step.
+    /// Never prune before this step (default 0).
     pub fn n_warmup_steps(self, n: u64) -> Self {
-        MedianPruner(self.0.n_warmup_steps(n))
+        MedianPrunerBuilder(self.0.n_warmup_steps(n))
     }
 
-    /// Consider pruning only every this many steps after the warm-up.
-    pub fn interval_steps(self, n: u64) -> Result<Self> {
-        self.0.interval_steps(n).map(MedianPruner)
+    /// Consider pruning only every this many steps after the warm-up
+    /// (default 1, at least 1).
+    pub fn interval_steps(self, n: u64) -> Self {
+        MedianPrunerBuilder(self.0.interval_steps(n))
     }
 
-    /// Need at least this many completed trials with a value at the step.
-    pub fn n_min_trials(self, n: usize) -> Result<Self> {
-        self.0.n_min_trials(n).map(MedianPruner)
+    /// Need at least this many completed trials with a value at the step
+    /// (default 1, at least 1).
+    pub fn n_min_trials(self, n: usize) -> Self {
+        MedianPrunerBuilder(self.0.n_min_trials(n))
+    }
+
+    /// Check the options and make the pruner.
+    pub fn build(self) -> Result<MedianPruner> {
+        self.0.build().map(MedianPruner)
     }
 }
 
@@ -247,7 +315,7 @@ mod tests {
 
     #[test]
     fn median_rule_against_hand_made_curves() {
-        let median = MedianPruner::new().n_startup_trials(3);
+        let median = MedianPruner::builder().n_startup_trials(3).build().unwrap();
         let min = StudyDirection::Minimize;
         assert!(decide(&median, min, &curve(9, TrialState::Running, &[(0, 9.0), (1, 2.5)])));
         assert!(!decide(&median, min, &curve(9, TrialState::Running, &[(0, 9.0), (1, 1.5)])));
@@ -264,7 +332,7 @@ mod tests {
     #[test]
     fn missing_steps_nan_and_guards() {
         let min = StudyDirection::Minimize;
-        let median = MedianPruner::new().n_startup_trials(3);
+        let median = MedianPruner::builder().n_startup_trials(3).build().unwrap();
         // Step 2: references are 0.5 and NaN; NaN is ignored, threshold 0.5.
         assert!(decide(&median, min, &curve(9, TrialState::Running, &[(2, 0.6)])));
         // A step no completed trial reported: no reference, no pruning.
@@ -274,18 +342,26 @@ mod tests {
         // No intermediate value yet: nothing to judge.
         assert!(!decide(&median, min, &curve(9, TrialState::Running, &[])));
         // Too few completed trials.
-        assert!(!decide(&MedianPruner::new().n_startup_trials(4), min, &curve(9, TrialState::Running, &[(1, 9.0)])));
+        assert!(!decide(
+            &MedianPruner::builder().n_startup_trials(4).build().unwrap(),
+            min,
+            &curve(9, TrialState::Running, &[(1, 9.0)])
+        ));
         // Warm-up.
-        assert!(!decide(&median.clone().n_warmup_steps(2), min, &curve(9, TrialState::Running, &[(1, 9.0)])));
+        assert!(!decide(
+            &MedianPruner::builder().n_startup_trials(3).n_warmup_steps(2).build().unwrap(),
+            min,
+            &curve(9, TrialState::Running, &[(1, 9.0)])
+        ));
         // n_min_trials: only two trials reported at step 2.
-        let strict = MedianPruner::new().n_startup_trials(3).n_min_trials(3).unwrap();
+        let strict = MedianPruner::builder().n_startup_trials(3).n_min_trials(3).build().unwrap();
         assert!(!decide(&strict, min, &curve(9, TrialState::Running, &[(2, 9.0)])));
     }
 
     #[test]
     fn interval_steps_judge_only_the_first_step_of_each_interval() {
         let min = StudyDirection::Minimize;
-        let p = MedianPruner::new().n_startup_trials(3).interval_steps(2).unwrap();
+        let p = MedianPruner::builder().n_startup_trials(3).interval_steps(2).build().unwrap();
         // Step 1 is not on the grid 0, 2, 4 ... and step 0 was already judged.
         assert!(!decide(&p, min, &curve(9, TrialState::Running, &[(0, 9.0), (1, 9.0)])));
         // Step 2 is.
@@ -299,8 +375,8 @@ mod tests {
         assert_eq!(percentile_of(&[1.0, 2.0, 3.0, 4.0], 50.0), 2.5);
         assert_eq!(percentile_of(&[1.0, 2.0, 3.0, 4.0], 25.0), 1.75);
         assert_eq!(percentile_of(&[5.0], 90.0), 5.0);
-        assert!(PercentilePruner::new(101.0).is_err());
-        let quarter = PercentilePruner::new(25.0).unwrap().n_startup_trials(3);
+        assert!(PercentilePruner::builder().percentile(101.0).build().is_err());
+        let quarter = PercentilePruner::builder().percentile(25.0).n_startup_trials(3).build().unwrap();
         // 25th percentile of 1, 2, 3 is 1.5 (minimize): 1.6 is pruned.
         assert!(decide(&quarter, StudyDirection::Minimize, &curve(9, TrialState::Running, &[(1, 1.6)])));
         assert!(!decide(&quarter, StudyDirection::Minimize, &curve(9, TrialState::Running, &[(1, 1.4)])));
@@ -328,7 +404,7 @@ mod tests {
         ];
         let dirs = [StudyDirection::Minimize, StudyDirection::Maximize];
         let view = StudyView { study_name: "s", directions: &dirs, trials: &trials };
-        let median = MedianPruner::new().n_startup_trials(3);
+        let median = MedianPruner::builder().n_startup_trials(3).build().unwrap();
         let decide = |steps: &[(u64, [f64; 2])]| median.prune(&view, &vectors(9, TrialState::Running, steps)).unwrap();
         // Worse than the median in both objectives: dominated, pruned.
         assert!(decide(&[(1, [2.5, 15.0])]));
@@ -343,11 +419,11 @@ mod tests {
         assert!(decide(&[(1, [f64::NAN, 25.0])]));
         assert!(!decide(&[(5, [9.0, 0.0])]));
         // Guards as for one objective.
-        let patient = MedianPruner::new().n_startup_trials(4);
+        let patient = MedianPruner::builder().n_startup_trials(4).build().unwrap();
         assert!(!patient.prune(&view, &vectors(9, TrialState::Running, &[(1, [9.0, 0.0])])).unwrap());
         // The 25th percentile keeps only the best quarter in each objective:
         // reference (1.5, 25); (1.6, 24) is dominated.
-        let quarter = PercentilePruner::new(25.0).unwrap().n_startup_trials(3);
+        let quarter = PercentilePruner::builder().percentile(25.0).n_startup_trials(3).build().unwrap();
         assert!(quarter.prune(&view, &vectors(9, TrialState::Running, &[(1, [1.6, 24.0])])).unwrap());
         assert!(!quarter.prune(&view, &vectors(9, TrialState::Running, &[(1, [1.4, 24.0])])).unwrap());
     }

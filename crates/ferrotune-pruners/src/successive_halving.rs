@@ -1,6 +1,6 @@
 use std::sync::Mutex;
 
-use ferrotune_core::{Error, FrozenTrial, Pruner, Result, StudyDirection, StudyView, TrialState};
+use ferrotune_core::{FrozenTrial, Pruner, Result, StudyDirection, StudyView, TrialState};
 
 /// Asynchronous successive halving (ASHA; Li et al. 2020), with Optuna's
 /// `SuccessiveHalvingPruner` rule: rung `r` sits at step
@@ -13,6 +13,9 @@ use ferrotune_core::{Error, FrozenTrial, Pruner, Result, StudyDirection, StudyVi
 /// is read off its intermediate values (the value at its first report at
 /// or after the rung's step), which keeps the pruner pure. The two agree
 /// except when one report jumps past several rungs at once.
+///
+/// Made by [`SuccessiveHalvingPruner::builder`] (or `new()` for Optuna's
+/// defaults).
 #[derive(Debug)]
 pub struct SuccessiveHalvingPruner {
     /// `None` = "auto": 1% of the longest completed trial, at least 1.
@@ -36,53 +39,83 @@ impl Clone for SuccessiveHalvingPruner {
     }
 }
 
+/// Options of a [`SuccessiveHalvingPruner`], checked by
+/// [`SuccessiveHalvingPrunerBuilder::build`].
+#[derive(Debug, Clone)]
+pub struct SuccessiveHalvingPrunerBuilder {
+    min_resource: Option<u64>,
+    reduction_factor: u64,
+    min_early_stopping_rate: u32,
+    bootstrap_count: usize,
+}
+
 impl SuccessiveHalvingPruner {
     /// Optuna's defaults: min_resource "auto", reduction factor 4, early
     /// stopping rate 0, no bootstrap.
-    pub fn new() -> Self {
-        SuccessiveHalvingPruner {
+    pub fn builder() -> SuccessiveHalvingPrunerBuilder {
+        SuccessiveHalvingPrunerBuilder {
             min_resource: None,
             reduction_factor: 4,
             min_early_stopping_rate: 0,
             bootstrap_count: 0,
-            resolved_min_resource: Mutex::new(None),
         }
     }
 
-    /// Steps before the first rung; `None` estimates it from the first
-    /// completed trial.
-    pub fn min_resource(mut self, steps: Option<u64>) -> Result<Self> {
-        self.min_resource = steps.map(|s| crate::at_least("min_resource", s, 1)).transpose()?;
-        self.check_bootstrap()?;
-        Ok(self)
+    /// A pruner with Optuna's defaults.
+    pub fn new() -> Self {
+        Self::builder().build().expect("the defaults are valid")
+    }
+}
+
+impl SuccessiveHalvingPrunerBuilder {
+    /// Steps before the first rung, at least 1; `None` (the default,
+    /// Optuna's "auto") takes 1% of the longest trial once the first trial
+    /// completes.
+    pub fn min_resource(mut self, steps: Option<u64>) -> Self {
+        self.min_resource = steps;
+        self
     }
 
-    /// Keep the top `1 / factor` at each rung (at least 2).
-    pub fn reduction_factor(mut self, factor: u64) -> Result<Self> {
-        self.reduction_factor = crate::at_least("reduction_factor", factor, 2)?;
-        Ok(self)
+    /// Keep the top `1 / factor` at each rung (default 4, at least 2).
+    pub fn reduction_factor(mut self, factor: u64) -> Self {
+        self.reduction_factor = factor;
+        self
     }
 
-    /// Shift every rung up by this many powers of the reduction factor.
+    /// Shift every rung up by this many powers of the reduction factor
+    /// (default 0).
     pub fn min_early_stopping_rate(mut self, rate: u32) -> Self {
         self.min_early_stopping_rate = rate;
         self
     }
 
-    /// Prune the first `count` trials to reach each rung (they only seed it).
-    pub fn bootstrap_count(mut self, count: usize) -> Result<Self> {
+    /// Prune the first `count` trials to reach each rung: they only seed it
+    /// (default 0; more needs an explicit `min_resource`).
+    pub fn bootstrap_count(mut self, count: usize) -> Self {
         self.bootstrap_count = count;
-        self.check_bootstrap()?;
-        Ok(self)
+        self
     }
 
-    fn check_bootstrap(&self) -> Result<()> {
-        if self.bootstrap_count > 0 && self.min_resource.is_none() {
-            return Err(Error::InvalidArgument("bootstrap_count needs an explicit min_resource, not auto".into()));
+    /// Check the options and make the pruner.
+    pub fn build(self) -> Result<SuccessiveHalvingPruner> {
+        if let Some(steps) = self.min_resource {
+            crate::at_least("min_resource", steps, 1)?;
         }
-        Ok(())
+        crate::at_least("reduction_factor", self.reduction_factor, 2)?;
+        if self.bootstrap_count > 0 && self.min_resource.is_none() {
+            return Err(crate::invalid("bootstrap_count", "needs an explicit min_resource, not auto"));
+        }
+        Ok(SuccessiveHalvingPruner {
+            min_resource: self.min_resource,
+            reduction_factor: self.reduction_factor,
+            min_early_stopping_rate: self.min_early_stopping_rate,
+            bootstrap_count: self.bootstrap_count,
+            resolved_min_resource: Mutex::new(None),
+        })
     }
+}
 
+impl SuccessiveHalvingPruner {
     fn resolve_min_resource(&self, study: &StudyView<'_>) -> Option<u64> {
         if let Some(m) = self.min_resource {
             return Some(m);
@@ -97,7 +130,8 @@ impl SuccessiveHalvingPruner {
     }
 
     fn promotion_step(&self, min_resource: u64, rung: u32) -> u64 {
-        let power = self.reduction_factor.checked_pow(self.min_early_stopping_rate + rung).unwrap_or(u64::MAX);
+        let power =
+            self.reduction_factor.checked_pow(self.min_early_stopping_rate.saturating_add(rung)).unwrap_or(u64::MAX);
         min_resource.saturating_mul(power)
     }
 }

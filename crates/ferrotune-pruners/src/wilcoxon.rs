@@ -1,4 +1,4 @@
-use ferrotune_core::{Error, FrozenTrial, Pruner, Result, StudyDirection, StudyView, TrialState};
+use ferrotune_core::{FrozenTrial, Pruner, Result, StudyDirection, StudyView, TrialState};
 
 /// Prunes when a one-sided Wilcoxon signed-rank test says the trial is
 /// worse than the best (feasible) trial so far, step by step — for objectives that
@@ -11,6 +11,7 @@ use ferrotune_core::{Error, FrozenTrial, Pruner, Result, StudyDirection, StudyVi
 /// permutation with ties and n <= 13, the normal approximation otherwise).
 /// A trial is never pruned while its mean is better than the best trial's,
 /// nor with non-finite values or fewer than `n_startup_steps` pairs.
+/// Made by [`WilcoxonPruner::builder`] (or `new()` for the defaults).
 #[derive(Debug, Clone)]
 pub struct WilcoxonPruner {
     p_threshold: f64,
@@ -26,19 +27,53 @@ pub enum Alternative {
     Less,
 }
 
+/// Options of a [`WilcoxonPruner`], checked by
+/// [`WilcoxonPrunerBuilder::build`].
+#[derive(Debug, Clone)]
+pub struct WilcoxonPrunerBuilder {
+    p_threshold: f64,
+    n_startup_steps: usize,
+}
+
 impl WilcoxonPruner {
-    /// A pruner at significance `p_threshold` (Optuna's default is 0.1).
-    pub fn new(p_threshold: f64) -> Result<Self> {
-        if !(0.0..=1.0).contains(&p_threshold) {
-            return Err(Error::InvalidArgument(format!("p_threshold must be in [0, 1], got {p_threshold}")));
-        }
-        Ok(WilcoxonPruner { p_threshold, n_startup_steps: 0 })
+    /// `p_threshold` 0.1 (Optuna's default) and no startup steps.
+    pub fn builder() -> WilcoxonPrunerBuilder {
+        WilcoxonPrunerBuilder { p_threshold: 0.1, n_startup_steps: 0 }
     }
 
-    /// Need at least this many paired steps before testing.
+    /// A pruner with the defaults of [`WilcoxonPruner::builder`].
+    pub fn new() -> Self {
+        Self::builder().build().expect("the defaults are valid")
+    }
+}
+
+impl Default for WilcoxonPruner {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl WilcoxonPrunerBuilder {
+    /// Prune when the test's p-value is below this significance level
+    /// (default 0.1, in [0, 1]).
+    pub fn p_threshold(mut self, p: f64) -> Self {
+        self.p_threshold = p;
+        self
+    }
+
+    /// Need at least this many paired steps before testing (default 0;
+    /// Optuna's default is 2).
     pub fn n_startup_steps(mut self, n: usize) -> Self {
         self.n_startup_steps = n;
         self
+    }
+
+    /// Check the options and make the pruner.
+    pub fn build(self) -> Result<WilcoxonPruner> {
+        if !(0.0..=1.0).contains(&self.p_threshold) {
+            return Err(crate::invalid("p_threshold", format_args!("must be in [0, 1], got {}", self.p_threshold)));
+        }
+        Ok(WilcoxonPruner { p_threshold: self.p_threshold, n_startup_steps: self.n_startup_steps })
     }
 }
 

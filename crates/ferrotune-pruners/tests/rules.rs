@@ -41,7 +41,7 @@ fn decide(pruner: &dyn Pruner, direction: StudyDirection, history: &[Arc<FrozenT
 
 #[test]
 fn threshold_prunes_outside_the_bounds_and_on_nan() {
-    let p = ThresholdPruner::new(Some(0.0), Some(1.0)).unwrap();
+    let p = ThresholdPruner::builder().lower(0.0).upper(1.0).build().unwrap();
     assert!(decide(&p, Minimize, &[], &running(&[(0, 1.5)])));
     assert!(decide(&p, Minimize, &[], &running(&[(0, -0.1)])));
     assert!(decide(&p, Minimize, &[], &running(&[(0, f64::NAN)])));
@@ -50,16 +50,16 @@ fn threshold_prunes_outside_the_bounds_and_on_nan() {
     assert!(!decide(&p, Minimize, &[], &running(&[(0, 0.0)])));
     // Only the latest value matters.
     assert!(!decide(&p, Minimize, &[], &running(&[(0, 5.0), (1, 0.5)])));
-    let upper_only = ThresholdPruner::new(None, Some(2.0)).unwrap();
+    let upper_only = ThresholdPruner::builder().upper(2.0).build().unwrap();
     assert!(!decide(&upper_only, Minimize, &[], &running(&[(0, f64::NEG_INFINITY)])));
     assert!(decide(&upper_only, Minimize, &[], &running(&[(0, f64::INFINITY)])));
-    assert!(ThresholdPruner::new(None, None).is_err());
-    assert!(ThresholdPruner::new(Some(2.0), Some(1.0)).is_err());
+    assert!(ThresholdPruner::builder().build().is_err());
+    assert!(ThresholdPruner::builder().lower(2.0).upper(1.0).build().is_err());
 }
 
 #[test]
 fn threshold_respects_warmup_and_intervals() {
-    let p = ThresholdPruner::new(None, Some(1.0)).unwrap().n_warmup_steps(2).interval_steps(3).unwrap();
+    let p = ThresholdPruner::builder().upper(1.0).n_warmup_steps(2).interval_steps(3).build().unwrap();
     assert!(!decide(&p, Minimize, &[], &running(&[(1, 9.0)])), "warm-up");
     assert!(decide(&p, Minimize, &[], &running(&[(2, 9.0)])), "first checkpoint is the warm-up step");
     assert!(!decide(&p, Minimize, &[], &running(&[(2, 0.5), (3, 9.0)])), "between checkpoints 2 and 5");
@@ -72,7 +72,7 @@ fn threshold_respects_warmup_and_intervals() {
 
 #[test]
 fn patient_waits_for_stagnation() {
-    let p = PatientPruner::new(None, 2, 0.0).unwrap();
+    let p = PatientPruner::builder().patience(2).build().unwrap();
     // Minimize: best before the last 3 reports is 1.0; best after is 1.2: stagnant.
     assert!(decide(&p, Minimize, &[], &running(&[(0, 2.0), (1, 1.0), (2, 1.2), (3, 1.3), (4, 1.4)])));
     // One of the last 3 improves on 1.0: not stagnant.
@@ -85,7 +85,7 @@ fn patient_waits_for_stagnation() {
     assert!(decide(&p, Maximize, &[], &running(&[(0, 0.9), (1, 0.5), (2, 0.6), (3, 0.7)])));
     assert!(!decide(&p, Maximize, &[], &running(&[(0, 0.5), (1, 0.5), (2, 0.6), (3, 0.7)])));
     // min_delta is Optuna's tolerance: getting worse by less than it is not stagnation.
-    let tolerant = PatientPruner::new(None, 1, 0.1).unwrap();
+    let tolerant = PatientPruner::builder().patience(1).min_delta(0.1).build().unwrap();
     assert!(!decide(&tolerant, Minimize, &[], &running(&[(0, 1.0), (1, 1.05), (2, 1.08)])));
     assert!(decide(&tolerant, Minimize, &[], &running(&[(0, 1.0), (1, 1.15), (2, 1.2)])));
     assert!(!decide(&tolerant, Maximize, &[], &running(&[(0, 1.0), (1, 0.95), (2, 0.92)])));
@@ -93,15 +93,15 @@ fn patient_waits_for_stagnation() {
     // NaN is ignored; an all-NaN window never prunes.
     assert!(decide(&p, Minimize, &[], &running(&[(0, 1.0), (1, f64::NAN), (2, 1.2), (3, 1.3)])));
     assert!(!decide(&p, Minimize, &[], &running(&[(0, 1.0), (1, f64::NAN), (2, f64::NAN), (3, f64::NAN)])));
-    assert!(PatientPruner::new(None, 1, -0.1).is_err());
+    assert!(PatientPruner::builder().patience(1).min_delta(-0.1).build().is_err());
 }
 
 #[test]
 fn patient_defers_to_the_wrapped_pruner() {
-    let never = PatientPruner::new(Some(Arc::new(NopPruner)), 1, 0.0).unwrap();
+    let never = PatientPruner::builder().wrapped_pruner(NopPruner).patience(1).build().unwrap();
     assert!(!decide(&never, Minimize, &[], &running(&[(0, 1.0), (1, 2.0), (2, 3.0)])));
-    let threshold = Arc::new(ThresholdPruner::new(None, Some(2.5)).unwrap());
-    let p = PatientPruner::new(Some(threshold), 1, 0.0).unwrap();
+    let threshold = ThresholdPruner::builder().upper(2.5).build().unwrap();
+    let p = PatientPruner::builder().wrapped_pruner(threshold).patience(1).build().unwrap();
     assert!(decide(&p, Minimize, &[], &running(&[(0, 1.0), (1, 2.0), (2, 3.0)])));
     assert!(!decide(&p, Minimize, &[], &running(&[(0, 1.0), (1, 2.0), (2, 2.2)])), "stagnant but under the threshold");
 }
@@ -109,8 +109,12 @@ fn patient_defers_to_the_wrapped_pruner() {
 // ---- Successive halving ----
 
 /// Rungs at steps 1, 2, 4, 8 (min_resource 1, factor 2).
+fn asha_builder() -> SuccessiveHalvingPrunerBuilder {
+    SuccessiveHalvingPruner::builder().min_resource(Some(1)).reduction_factor(2)
+}
+
 fn asha() -> SuccessiveHalvingPruner {
-    SuccessiveHalvingPruner::new().min_resource(Some(1)).unwrap().reduction_factor(2).unwrap()
+    asha_builder().build().unwrap()
 }
 
 #[test]
@@ -129,7 +133,7 @@ fn successive_halving_keeps_the_top_fraction_at_each_rung() {
     assert!(!decide(&asha(), Maximize, &history, &running(&[(1, 0.25)])));
     assert!(decide(&asha(), Maximize, &history, &running(&[(1, 0.15)])));
     // Before the first rung nothing is judged; NaN at a rung is pruned.
-    let late = SuccessiveHalvingPruner::new().min_resource(Some(3)).unwrap().reduction_factor(2).unwrap();
+    let late = asha_builder().min_resource(Some(3)).build().unwrap();
     assert!(!decide(&late, Minimize, &history, &running(&[(1, 9.0)])));
     assert!(decide(&asha(), Minimize, &history, &running(&[(1, f64::NAN)])));
 }
@@ -154,11 +158,14 @@ fn successive_halving_judges_later_rungs_against_their_own_values() {
 #[test]
 fn successive_halving_bootstrap_and_auto_min_resource() {
     let history = vec![curve(0, TrialState::Complete, &[(1, 0.5), (2, 0.5)])];
-    let boot = asha().bootstrap_count(2).unwrap();
+    let boot = asha_builder().bootstrap_count(2).build().unwrap();
     assert!(decide(&boot, Minimize, &history, &running(&[(1, 0.1)])), "only 2 values at the rung: bootstrap");
-    assert!(SuccessiveHalvingPruner::new().bootstrap_count(1).is_err(), "bootstrap needs an explicit min_resource");
+    assert!(
+        SuccessiveHalvingPruner::builder().bootstrap_count(1).build().is_err(),
+        "bootstrap needs an explicit min_resource"
+    );
     // auto: 1% of the longest completed trial (300 steps -> 3).
-    let auto = SuccessiveHalvingPruner::new().reduction_factor(2).unwrap();
+    let auto = SuccessiveHalvingPruner::builder().reduction_factor(2).build().unwrap();
     assert!(!decide(&auto, Minimize, &[], &running(&[(5, 9.0)])), "no completed trial yet: no pruning");
     let long = vec![curve(0, TrialState::Complete, &[(3, 0.1), (300, 0.0)])];
     assert!(!decide(&auto, Minimize, &long, &running(&[(2, 9.0)])), "step 2 is before the first rung (3)");
@@ -169,8 +176,7 @@ fn successive_halving_bootstrap_and_auto_min_resource() {
 
 #[test]
 fn hyperband_brackets_match_the_paper_and_optuna() {
-    let p =
-        HyperbandPruner::new().min_resource(1).unwrap().max_resource(Some(100)).unwrap().reduction_factor(3).unwrap();
+    let p = HyperbandPruner::builder().min_resource(1).max_resource(Some(100)).reduction_factor(3).build().unwrap();
     let dirs = [Minimize];
     let view = StudyView { study_name: "hb", directions: &dirs, trials: &[] };
     assert_eq!(p.n_brackets(&view).unwrap(), Some(5));
@@ -186,13 +192,13 @@ fn hyperband_brackets_match_the_paper_and_optuna() {
     // The same trial lands in the same bracket every time.
     assert_eq!(p.trial_group(&view, 7).unwrap(), p.trial_group(&view, 7).unwrap());
     // 243 = 3^5 exactly, but floating-point log gives 4.999..: 5 brackets, as in Optuna.
-    let q = HyperbandPruner::new().max_resource(Some(243)).unwrap();
+    let q = HyperbandPruner::builder().max_resource(Some(243)).build().unwrap();
     assert_eq!(q.n_brackets(&view).unwrap(), Some(5));
 }
 
 #[test]
 fn hyperband_compares_trials_only_within_their_bracket() {
-    let p = HyperbandPruner::new().min_resource(1).unwrap().max_resource(Some(9)).unwrap().reduction_factor(3).unwrap();
+    let p = HyperbandPruner::builder().min_resource(1).max_resource(Some(9)).reduction_factor(3).build().unwrap();
     let dirs = [Minimize];
     let empty = StudyView { study_name: "hb", directions: &dirs, trials: &[] };
     let bracket = |n: u64| p.trial_group(&empty, n).unwrap().unwrap();
@@ -249,7 +255,7 @@ fn wilcoxon_prunes_a_trial_consistently_worse_than_the_best() {
     // Ten folds; the best trial scores 1.0 + fold/10 (loss).
     let best_curve: Vec<(u64, f64)> = (0..10).map(|s| (s, 1.0 + s as f64 / 10.0)).collect();
     let history = vec![curve(0, TrialState::Complete, &best_curve)];
-    let p = WilcoxonPruner::new(0.1).unwrap();
+    let p = WilcoxonPruner::builder().p_threshold(0.1).build().unwrap();
     let worse: Vec<(u64, f64)> = best_curve.iter().map(|&(s, v)| (s, v + 0.3 + s as f64 / 100.0)).collect();
     assert!(decide(&p, Minimize, &history, &running(&worse[..6])));
     // Two folds are not enough evidence (exact p = 0.25 >= 0.1).
@@ -263,9 +269,14 @@ fn wilcoxon_prunes_a_trial_consistently_worse_than_the_best() {
     let mut with_nan = worse[..6].to_vec();
     with_nan[2].1 = f64::NAN;
     assert!(!decide(&p, Minimize, &history, &running(&with_nan)));
-    assert!(!decide(&p.clone().n_startup_steps(8), Minimize, &history, &running(&worse[..6])));
+    assert!(!decide(
+        &WilcoxonPruner::builder().p_threshold(0.1).n_startup_steps(8).build().unwrap(),
+        Minimize,
+        &history,
+        &running(&worse[..6])
+    ));
     assert!(!decide(&p, Minimize, &[], &running(&worse[..6])));
-    assert!(WilcoxonPruner::new(1.5).is_err());
+    assert!(WilcoxonPruner::builder().p_threshold(1.5).build().is_err());
 }
 
 #[test]
@@ -280,7 +291,7 @@ fn wilcoxon_compares_against_the_best_feasible_trial() {
     let feasible_curve: Vec<(u64, f64)> = (0..10).map(|s| (s, 1.0 + s as f64 / 10.0)).collect();
     let perfect: Vec<(u64, f64)> = (0..10).map(|s| (s, 0.0)).collect();
     let history = vec![infeasible(0, &perfect), curve(1, TrialState::Complete, &feasible_curve)];
-    let p = WilcoxonPruner::new(0.1).unwrap();
+    let p = WilcoxonPruner::builder().p_threshold(0.1).build().unwrap();
     // Slightly better than the feasible best: kept, though far worse than
     // the infeasible one.
     let slightly_better: Vec<(u64, f64)> = feasible_curve.iter().map(|&(s, v)| (s, v - 0.01)).collect();
@@ -297,7 +308,11 @@ fn multi_objective_studies_get_a_clear_error() {
     let dirs = [Minimize, Minimize];
     let view = StudyView { study_name: "s", directions: &dirs, trials: &[] };
     let t = running(&[(1, 1.0)]);
-    for p in [&asha() as &dyn Pruner, &PatientPruner::new(None, 1, 0.0).unwrap(), &WilcoxonPruner::new(0.1).unwrap()] {
+    for p in [
+        &asha() as &dyn Pruner,
+        &PatientPruner::builder().patience(1).build().unwrap(),
+        &WilcoxonPruner::builder().p_threshold(0.1).build().unwrap(),
+    ] {
         assert!(p.prune(&view, &t).unwrap_err().to_string().contains("single-objective"));
     }
 }

@@ -1,4 +1,6 @@
 //! Pruners as Python classes with Optuna's names, options and defaults.
+//! Each constructor fills the engine pruner's builder, whose `build` checks
+//! the options (its errors become `ValueError`).
 
 use std::sync::Arc;
 
@@ -71,11 +73,12 @@ impl PyMedianPruner {
         interval_steps: u64,
         n_min_trials: usize,
     ) -> PyResult<(Self, PyPruner)> {
-        let pruner = MedianPruner::new()
+        let pruner = MedianPruner::builder()
             .n_startup_trials(n_startup_trials)
             .n_warmup_steps(n_warmup_steps)
             .interval_steps(interval_steps)
-            .and_then(|p| p.n_min_trials(n_min_trials))
+            .n_min_trials(n_min_trials)
+            .build()
             .py_err()?;
         Ok((PyMedianPruner, base("MedianPruner", pruner)))
     }
@@ -97,10 +100,13 @@ impl PyPercentilePruner {
         interval_steps: u64,
         n_min_trials: usize,
     ) -> PyResult<(Self, PyPruner)> {
-        let pruner = PercentilePruner::new(percentile)
-            .map(|p| p.n_startup_trials(n_startup_trials).n_warmup_steps(n_warmup_steps))
-            .and_then(|p| p.interval_steps(interval_steps))
-            .and_then(|p| p.n_min_trials(n_min_trials))
+        let pruner = PercentilePruner::builder()
+            .percentile(percentile)
+            .n_startup_trials(n_startup_trials)
+            .n_warmup_steps(n_warmup_steps)
+            .interval_steps(interval_steps)
+            .n_min_trials(n_min_trials)
+            .build()
             .py_err()?;
         Ok((PyPercentilePruner, base("PercentilePruner", pruner)))
     }
@@ -125,11 +131,12 @@ impl PySuccessiveHalvingPruner {
             Some(v) => auto_or_int("min_resource", v)?,
             None => None,
         };
-        let pruner = SuccessiveHalvingPruner::new()
+        let pruner = SuccessiveHalvingPruner::builder()
             .min_resource(min_resource)
-            .and_then(|p| p.reduction_factor(reduction_factor))
-            .map(|p| p.min_early_stopping_rate(min_early_stopping_rate))
-            .and_then(|p| p.bootstrap_count(bootstrap_count))
+            .reduction_factor(reduction_factor)
+            .min_early_stopping_rate(min_early_stopping_rate)
+            .bootstrap_count(bootstrap_count)
+            .build()
             .py_err()?;
         Ok((PySuccessiveHalvingPruner, base("SuccessiveHalvingPruner", pruner)))
     }
@@ -154,11 +161,12 @@ impl PyHyperbandPruner {
             Some(v) => auto_or_int("max_resource", v)?,
             None => None,
         };
-        let pruner = HyperbandPruner::new()
+        let pruner = HyperbandPruner::builder()
             .min_resource(min_resource)
-            .and_then(|p| p.max_resource(max_resource))
-            .and_then(|p| p.reduction_factor(reduction_factor))
-            .and_then(|p| p.bootstrap_count(bootstrap_count))
+            .max_resource(max_resource)
+            .reduction_factor(reduction_factor)
+            .bootstrap_count(bootstrap_count)
+            .build()
             .py_err()?;
         Ok((PyHyperbandPruner, base("HyperbandPruner", pruner)))
     }
@@ -178,9 +186,12 @@ impl PyThresholdPruner {
         n_warmup_steps: u64,
         interval_steps: u64,
     ) -> PyResult<(Self, PyPruner)> {
-        let pruner = ThresholdPruner::new(lower, upper)
-            .map(|p| p.n_warmup_steps(n_warmup_steps))
-            .and_then(|p| p.interval_steps(interval_steps))
+        let pruner = ThresholdPruner::builder()
+            .lower(lower)
+            .upper(upper)
+            .n_warmup_steps(n_warmup_steps)
+            .interval_steps(interval_steps)
+            .build()
             .py_err()?;
         Ok((PyThresholdPruner, base("ThresholdPruner", pruner)))
     }
@@ -196,11 +207,11 @@ impl PyPatientPruner {
     #[new]
     #[pyo3(signature = (wrapped_pruner, patience, min_delta = 0.0))]
     fn new(wrapped_pruner: Option<&Bound<'_, PyAny>>, patience: usize, min_delta: f64) -> PyResult<(Self, PyPruner)> {
-        let wrapped = match wrapped_pruner {
-            Some(obj) if !obj.is_none() => Some(resolve(Some(obj))?),
-            _ => None,
-        };
-        let pruner = PatientPruner::new(wrapped, patience, min_delta).py_err()?;
+        let mut builder = PatientPruner::builder().patience(patience).min_delta(min_delta);
+        if let Some(obj) = wrapped_pruner.filter(|obj| !obj.is_none()) {
+            builder = builder.wrapped_pruner_arc(resolve(Some(obj))?);
+        }
+        let pruner = builder.build().py_err()?;
         Ok((PyPatientPruner, base("PatientPruner", pruner)))
     }
 }
@@ -215,7 +226,8 @@ impl PyWilcoxonPruner {
     #[new]
     #[pyo3(signature = (*, p_threshold = 0.1, n_startup_steps = 2))]
     fn new(p_threshold: f64, n_startup_steps: usize) -> PyResult<(Self, PyPruner)> {
-        let pruner = WilcoxonPruner::new(p_threshold).map(|p| p.n_startup_steps(n_startup_steps)).py_err()?;
+        let pruner =
+            WilcoxonPruner::builder().p_threshold(p_threshold).n_startup_steps(n_startup_steps).build().py_err()?;
         Ok((PyWilcoxonPruner, base("WilcoxonPruner", pruner)))
     }
 }

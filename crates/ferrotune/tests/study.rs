@@ -374,8 +374,9 @@ impl ferrotune::core::Sampler for BracketSpy {
 
 #[test]
 fn under_hyperband_samplers_see_only_their_bracket() {
-    let pruner =
-        Arc::new(ferrotune::pruners::HyperbandPruner::new().min_resource(1).unwrap().max_resource(Some(27)).unwrap());
+    let pruner = Arc::new(
+        ferrotune::pruners::HyperbandPruner::builder().min_resource(1).max_resource(Some(27)).build().unwrap(),
+    );
     let spy = Arc::new(BracketSpy {
         pruner: pruner.clone(),
         mixed_views: AtomicU64::new(0),

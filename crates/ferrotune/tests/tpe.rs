@@ -96,7 +96,7 @@ fn tpe_learns_from_pruned_trials_and_works_with_hyperband() {
     let study = Study::builder()
         .direction(StudyDirection::Maximize)
         .sampler(TpeSampler::with_seed(2))
-        .pruner(HyperbandPruner::new().max_resource(Some(9)).unwrap())
+        .pruner(HyperbandPruner::builder().max_resource(Some(9)).build().unwrap())
         .create()
         .unwrap();
     study
