@@ -55,6 +55,7 @@ pub(crate) fn to_py(error: Error) -> PyErr {
     match error {
         Error::InvalidDistribution(_)
         | Error::InvalidArgument(_)
+        | Error::InvalidOption { .. }
         | Error::IncompatibleDistribution { .. }
         | Error::ValueOutsideDistribution { .. }
         | Error::DirectionMismatch { .. }
