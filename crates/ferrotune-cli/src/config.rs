@@ -8,12 +8,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use ferrotune::core::{Pruner, Sampler};
-use ferrotune::pruners::{
-    HyperbandPruner, NopPruner, PatientPruner, PercentilePruner, SuccessiveHalvingPruner, ThresholdPruner,
-    WilcoxonPruner,
-};
 use crate::options::build_component;
+use ferrotune::core::{Pruner, Sampler};
 use ferrotune::{Distribution, FloatDistribution, IntDistribution, ParamValue, StudyDirection};
 use serde::Deserialize;
 
@@ -317,7 +313,11 @@ impl TuneConfig {
             &ferrotune::samplers::SAMPLERS,
             &space,
         )?;
-        let pruner = build_pruner(raw.pruner.as_ref(), &err)?;
+        // No [pruner] table: nothing is pruned.
+        let pruner = match raw.pruner.as_ref() {
+            None => Arc::new(ferrotune::pruners::NopPruner) as Arc<dyn Pruner>,
+            Some(table) => build_component(path, "pruner", table, None, &ferrotune::pruners::PRUNERS, &space)?,
+        };
 
         let command = match raw.command.run {
             RawRun::Shell(s) if s.trim().is_empty() => return Err(err("command.run", "must not be empty".into())),
@@ -651,145 +651,6 @@ fn order_by_conditions(specs: Vec<ParamSpec>, err: &ErrFn<'_>) -> Result<Vec<Par
     }
     Ok(ordered)
 }
-
-fn table_get<'a>(t: &'a toml::Table, key: &str) -> Option<&'a toml::Value> {
-    t.get(key)
-}
-
-fn build_pruner(table: Option<&toml::Table>, err: &ErrFn<'_>) -> Result<Arc<dyn Pruner>, ConfigError> {
-    let Some(table) = table else { return Ok(Arc::new(NopPruner)) };
-    let kind = match table_get(table, "type") {
-        Some(toml::Value::String(s)) => s.clone(),
-        Some(other) => return Err(err("pruner.type", format!("must be a string, got {other}"))),
-        None => return Err(err("pruner.type", format!("missing (one of: {})", PRUNERS.join(", ")))),
-    };
-    let percentile_options: &[&str] = &["type", "n_startup_trials", "n_warmup_steps", "interval_steps", "n_min_trials"];
-    let allowed: &[&str] = match kind.as_str() {
-        "none" => &["type"],
-        "median" => percentile_options,
-        "percentile" => &["type", "percentile", "n_startup_trials", "n_warmup_steps", "interval_steps", "n_min_trials"],
-        "successive_halving" | "asha" => {
-            &["type", "min_resource", "reduction_factor", "min_early_stopping_rate", "bootstrap_count"]
-        }
-        "hyperband" => &["type", "min_resource", "max_resource", "reduction_factor", "bootstrap_count"],
-        "threshold" => &["type", "lower", "upper", "n_warmup_steps", "interval_steps"],
-        "patient" => &["type", "patience", "min_delta"],
-        "wilcoxon" => &["type", "p_threshold", "n_startup_steps"],
-        other => {
-            return Err(err("pruner.type", format!("unknown pruner '{other}' (available: {})", PRUNERS.join(", "))))
-        }
-    };
-    for key in table.keys() {
-        if !allowed.contains(&key.as_str()) {
-            return Err(err(
-                &format!("pruner.{key}"),
-                format!("unknown option for the {kind} pruner (options: {})", allowed.join(", ")),
-            ));
-        }
-    }
-    let count = |key: &str, default: u64| -> Result<u64, ConfigError> {
-        match table_get(table, key) {
-            None => Ok(default),
-            Some(toml::Value::Integer(i)) if *i >= 0 => Ok(*i as u64),
-            Some(other) => Err(err(&format!("pruner.{key}"), format!("must be a non-negative integer, got {other}"))),
-        }
-    };
-    // An integer, or "auto" (None).
-    let count_or_auto = |key: &str| -> Result<Option<u64>, ConfigError> {
-        match table_get(table, key) {
-            None => Ok(None),
-            Some(toml::Value::String(s)) if s == "auto" => Ok(None),
-            Some(toml::Value::Integer(i)) if *i >= 1 => Ok(Some(*i as u64)),
-            Some(other) => {
-                Err(err(&format!("pruner.{key}"), format!("must be a positive integer or \"auto\", got {other}")))
-            }
-        }
-    };
-    let number = |key: &str| -> Result<Option<f64>, ConfigError> {
-        match table_get(table, key) {
-            None => Ok(None),
-            Some(toml::Value::Integer(i)) => Ok(Some(*i as f64)),
-            Some(toml::Value::Float(f)) => Ok(Some(*f)),
-            Some(other) => Err(err(&format!("pruner.{key}"), format!("must be a number, got {other}"))),
-        }
-    };
-    // The pruners' builders check every option at `build`, and their error
-    // messages begin with the option at fault: point at that key.
-    let built = |e: ferrotune::Error| {
-        let message = match e {
-            ferrotune::Error::InvalidArgument(message) => message,
-            other => other.to_string(),
-        };
-        let names_option = |k: &&&str| message.strip_prefix(**k).is_some_and(|rest| rest.starts_with(' '));
-        match allowed.iter().find(names_option) {
-            Some(option) => err(&format!("pruner.{option}"), message),
-            None => err("pruner", message),
-        }
-    };
-    let pruner: Arc<dyn Pruner> = match kind.as_str() {
-        "none" => Arc::new(NopPruner::builder().build().map_err(built)?),
-        "median" | "percentile" => {
-            // The median rule is the 50th percentile; one implementation serves both.
-            let mut builder = PercentilePruner::builder()
-                .n_startup_trials(count("n_startup_trials", 5)? as usize)
-                .n_warmup_steps(count("n_warmup_steps", 0)?)
-                .interval_steps(count("interval_steps", 1)?)
-                .n_min_trials(count("n_min_trials", 1)? as usize);
-            if let Some(percentile) = if kind == "median" { Some(50.0) } else { number("percentile")? } {
-                builder = builder.percentile(percentile);
-            }
-            Arc::new(builder.build().map_err(built)?)
-        }
-        "successive_halving" | "asha" => {
-            let rate = count("min_early_stopping_rate", 0)?;
-            let rate = u32::try_from(rate).map_err(|_| {
-                err("pruner.min_early_stopping_rate", format!("must be at most {}, got {rate}", u32::MAX))
-            })?;
-            let builder = SuccessiveHalvingPruner::builder()
-                .min_resource(count_or_auto("min_resource")?)
-                .reduction_factor(count("reduction_factor", 4)?)
-                .min_early_stopping_rate(rate)
-                .bootstrap_count(count("bootstrap_count", 0)? as usize);
-            Arc::new(builder.build().map_err(built)?)
-        }
-        "hyperband" => {
-            let builder = HyperbandPruner::builder()
-                .min_resource(count("min_resource", 1)?)
-                .max_resource(count_or_auto("max_resource")?)
-                .reduction_factor(count("reduction_factor", 3)?)
-                .bootstrap_count(count("bootstrap_count", 0)? as usize);
-            Arc::new(builder.build().map_err(built)?)
-        }
-        "threshold" => {
-            let builder = ThresholdPruner::builder()
-                .lower(number("lower")?)
-                .upper(number("upper")?)
-                .n_warmup_steps(count("n_warmup_steps", 0)?)
-                .interval_steps(count("interval_steps", 1)?);
-            Arc::new(builder.build().map_err(built)?)
-        }
-        "patient" => {
-            let builder = PatientPruner::builder()
-                .patience(count("patience", 3)? as usize)
-                .min_delta(number("min_delta")?.unwrap_or(0.0));
-            Arc::new(builder.build().map_err(built)?)
-        }
-        "wilcoxon" => {
-            let builder = WilcoxonPruner::builder()
-                .p_threshold(number("p_threshold")?.unwrap_or(0.1))
-                .n_startup_steps(count("n_startup_steps", 0)? as usize);
-            Arc::new(builder.build().map_err(built)?)
-        }
-        other => {
-            return Err(err("pruner.type", format!("unknown pruner '{other}' (available: {})", PRUNERS.join(", "))))
-        }
-    };
-    Ok(pruner)
-}
-
-/// Pruner names accepted in `[pruner] type`.
-const PRUNERS: [&str; 9] =
-    ["median", "percentile", "successive_halving", "asha", "hyperband", "threshold", "patient", "wilcoxon", "none"];
 
 /// A command template cut into literal text and `{name}` placeholders.
 #[derive(Debug, Clone, PartialEq)]

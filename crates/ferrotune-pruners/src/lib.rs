@@ -38,6 +38,7 @@
 //! ```
 
 mod hyperband;
+pub mod options;
 mod patient;
 mod percentile;
 mod successive_halving;
@@ -45,6 +46,7 @@ mod threshold;
 mod wilcoxon;
 
 pub use hyperband::{HyperbandPruner, HyperbandPrunerBuilder};
+pub use options::{pruner_spec, PrunerSpec, PRUNERS};
 pub use patient::{PatientPruner, PatientPrunerBuilder};
 pub use percentile::{MedianPruner, MedianPrunerBuilder, PercentilePruner, PercentilePrunerBuilder};
 pub use successive_halving::{SuccessiveHalvingPruner, SuccessiveHalvingPrunerBuilder};

@@ -51,18 +51,21 @@ pub mod samplers {
         hyperopt_gamma, optuna_gamma, optuna_gamma_multi_objective, optuna_weights, TpeSamplerBuilder, TpeWeighting,
         DEFAULT_GAMMA_FRACTION,
     };
+    /// Every sampler's options, described once for every face.
+    pub use ferrotune_samplers::{sampler_spec, SamplerSpec, SAMPLERS};
     pub use ferrotune_samplers::{
         CmaEsSampler, GpSampler, GpSamplerBuilder, GridSampler, QmcKind, QmcSampler, RandomSampler, Restart, TpeSampler,
     };
-    /// Every sampler's options, described once for every face.
-    pub use ferrotune_samplers::{sampler_spec, SamplerSpec, SAMPLERS};
 }
 
 /// Pruners: when running trials stop early.
 pub mod pruners {
+    /// Every pruner's options, described once for every face.
+    pub use ferrotune_pruners::{pruner_spec, PrunerSpec, PRUNERS};
     pub use ferrotune_pruners::{
-        HyperbandPruner, MedianPruner, NopPruner, PatientPruner, PercentilePruner, SuccessiveHalvingPruner,
-        ThresholdPruner, WilcoxonPruner,
+        HyperbandPruner, HyperbandPrunerBuilder, MedianPruner, MedianPrunerBuilder, NopPruner, PatientPruner,
+        PatientPrunerBuilder, PercentilePruner, PercentilePrunerBuilder, SuccessiveHalvingPruner,
+        SuccessiveHalvingPrunerBuilder, ThresholdPruner, ThresholdPrunerBuilder, WilcoxonPruner, WilcoxonPrunerBuilder,
     };
 }
 
