@@ -39,12 +39,15 @@ pub fn build_component<T: ?Sized>(
     search_space: &[(String, Distribution)],
 ) -> Result<Arc<T>, ConfigError> {
     let err = |key: String, message: String| ConfigError { file: file.to_owned(), key, message };
-    let names = || specs.iter().flat_map(|s| std::iter::once(s.name).chain(s.aliases.iter().copied())).collect::<Vec<_>>();
+    let names =
+        || specs.iter().flat_map(|s| std::iter::once(s.name).chain(s.aliases.iter().copied())).collect::<Vec<_>>();
     let kind = match (table.get("type"), default) {
         (Some(toml::Value::String(s)), _) => s.clone(),
         (Some(other), _) => return Err(err(format!("{section}.type"), format!("must be a string, got {other}"))),
         (None, Some(default)) => default.to_owned(),
-        (None, None) => return Err(err(format!("{section}.type"), format!("missing (one of: {})", names().join(", ")))),
+        (None, None) => {
+            return Err(err(format!("{section}.type"), format!("missing (one of: {})", names().join(", "))))
+        }
     };
     let Some(spec) = specs.iter().find(|s| s.is_named(&kind)) else {
         return Err(err(
