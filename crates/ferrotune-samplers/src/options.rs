@@ -13,7 +13,9 @@ use ferrotune_core::options::{ComponentSpec, OptionKind, OptionSet, OptionSpec};
 use ferrotune_core::{Distribution, Error, ParamValue, Result, Sampler};
 
 use crate::gp::OutputTransform;
-use crate::{CmaEsSampler, GpSampler, GridSampler, QmcKind, QmcSampler, RandomSampler, Restart, TpeSampler, TpeWeighting};
+use crate::{
+    CmaEsSampler, GpSampler, GridSampler, QmcKind, QmcSampler, RandomSampler, Restart, TpeSampler, TpeWeighting,
+};
 
 /// A sampler as every face knows it.
 pub type SamplerSpec = ComponentSpec<dyn Sampler>;
@@ -524,8 +526,9 @@ fn build_grid(o: &OptionSet<'_>) -> Result<Arc<dyn Sampler>> {
     // With a declared search space, parameters left out are listed whole.
     for (name, distribution) in o.search_space().unwrap_or_default() {
         if !grid.contains_key(name) {
-            let values = enumerate(distribution)
-                .map_err(|why| invalid(&format!("values.{name}"), format!("missing, and '{name}' cannot be listed: {why}")))?;
+            let values = enumerate(distribution).map_err(|why| {
+                invalid(&format!("values.{name}"), format!("missing, and '{name}' cannot be listed: {why}"))
+            })?;
             grid.insert(name.clone(), values);
         }
     }
