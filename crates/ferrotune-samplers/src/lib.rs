@@ -1,5 +1,17 @@
-//! Samplers: [`RandomSampler`], [`GridSampler`], [`QmcSampler`], [`TpeSampler`], [`CmaEsSampler`] and [`GpSampler`], and the seeding
-//! helpers model-based samplers share.
+//! Samplers: [`RandomSampler`], [`GridSampler`], [`QmcSampler`],
+//! [`TpeSampler`], [`CmaEsSampler`] and [`GpSampler`], with their options
+//! described once for every face (`options`).
+//!
+//! Layout: each model-based sampler is a module of its own (`tpe`, `cmaes`,
+//! `gp`) whose public items are the sampler, its builder and its option
+//! types; the numerical machinery inside (`CmaEs`, `Gp`, the Parzen
+//! estimators) is crate-private. What more than one sampler uses sits at
+//! the top level, so that no sampler imports from another's module:
+//! `numerics` (the normal distribution's CDF, log CDF and inverse, `erfcx`,
+//! `log1mexp`), `space` (the unit cube CMA-ES and the GP search), `qmc`
+//! (Sobol and Halton points, TPE's and the GP's startup designs), `random`
+//! (uniform draws, every sampler's fallback), `simd` (the run-time CPU
+//! dispatch) and the seeding helpers below.
 //!
 //! Design decision: randomness is derived, not stateful. Each draw seeds a
 //! fresh generator from `(sampler seed, trial number, parameter name)`, so a
@@ -13,9 +25,11 @@ mod simd;
 pub mod cmaes;
 pub mod gp;
 mod grid;
+mod numerics;
 pub mod options;
-pub mod qmc;
+mod qmc;
 mod random;
+mod space;
 pub mod tpe;
 
 pub use cmaes::{CmaEsSampler, CmaEsSamplerBuilder, Restart, CMAES_GENERATION_ATTR};
@@ -23,14 +37,14 @@ pub use gp::{GpSampler, GpSamplerBuilder};
 pub use grid::GridSampler;
 pub use options::{sampler_spec, SamplerSpec, SAMPLERS};
 pub use qmc::{QmcKind, QmcSampler};
-pub use random::{sample_uniformly, RandomSampler};
+pub use random::RandomSampler;
 pub use tpe::{TpeSampler, TpeWeighting};
 
 use rand_xoshiro::rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 /// SplitMix64 finalizer: a cheap, well-mixed 64-bit hash step.
-pub fn mix64(mut z: u64) -> u64 {
+pub(crate) fn mix64(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -39,12 +53,12 @@ pub fn mix64(mut z: u64) -> u64 {
 
 /// FNV-1a over a string: stable across Rust versions and platforms, unlike
 /// `std`'s hasher, so seeds mean the same thing everywhere.
-pub fn hash_str(s: &str) -> u64 {
+pub(crate) fn hash_str(s: &str) -> u64 {
     s.bytes().fold(0xCBF2_9CE4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01B3))
 }
 
 /// The generator for one draw: a pure function of its three keys.
-pub fn rng_for(seed: u64, trial_number: u64, name: &str) -> Xoshiro256PlusPlus {
+pub(crate) fn rng_for(seed: u64, trial_number: u64, name: &str) -> Xoshiro256PlusPlus {
     Xoshiro256PlusPlus::seed_from_u64(mix64(mix64(seed ^ mix64(trial_number)) ^ hash_str(name)))
 }
 

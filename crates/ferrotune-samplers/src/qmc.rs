@@ -150,7 +150,7 @@ impl Sampler for QmcSampler {
 /// shares of the unit interval go to equal shares of the space: linear for
 /// floats, in log space for log scales, equal slices per admissible value for
 /// steps, ints and choices (so a balanced point set stays balanced).
-pub fn from_unit(distribution: &Distribution, u: f64) -> f64 {
+pub(crate) fn from_unit(distribution: &Distribution, u: f64) -> f64 {
     let u = u.clamp(0.0, 1.0);
     // Index of the slice `u` falls in, out of `last + 1` equal slices
     // (`last`, not the count, so the 2^64 values of a full i64 range fit).

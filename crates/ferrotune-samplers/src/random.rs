@@ -32,7 +32,7 @@ impl Default for RandomSampler {
 /// Draw an internal value uniformly from a distribution: uniform for plain
 /// floats, log-uniform for log scales, uniform over the admissible values
 /// for steps, ints and categories.
-pub fn sample_uniformly<R: Rng + ?Sized>(distribution: &Distribution, rng: &mut R) -> f64 {
+pub(crate) fn sample_uniformly<R: Rng + ?Sized>(distribution: &Distribution, rng: &mut R) -> f64 {
     match distribution {
         Distribution::Float(d) => {
             if d.low() == d.high() {

@@ -74,7 +74,7 @@ pub enum Restart {
 
 /// Settings of a [`CmaEs`].
 #[derive(Debug, Clone)]
-pub struct CmaOptions {
+pub(crate) struct CmaOptions {
     /// Initial step size in the box's coordinates (None: a sixth of the smallest side, as Optuna/cmaes do).
     pub sigma0: Option<f64>,
     /// Population size λ of the first run (None: 4 + floor(3 ln n)).
@@ -607,7 +607,7 @@ impl Run {
 
 /// The whole optimizer state, restarts included. Clone is cheap enough to snapshot per generation.
 #[derive(Debug, Clone)]
-pub struct CmaEs {
+pub(crate) struct CmaEs {
     bounds: Vec<(f64, f64)>,
     options: CmaOptions,
     seed: u64,
@@ -625,7 +625,6 @@ pub struct CmaEs {
     small_evaluations: u64,
     /// λ of the latest large-regime run.
     last_large_population: usize,
-    best: Option<(Vec<f64>, f64)>,
 }
 
 impl CmaEs {
@@ -808,7 +807,6 @@ impl CmaEs {
             large_evaluations: 0,
             small_evaluations: 0,
             last_large_population: default_population,
-            best: None,
         })
     }
 
@@ -823,6 +821,7 @@ impl CmaEs {
     }
 
     /// Number of restarts so far.
+    #[cfg(test)]
     pub fn restarts(&self) -> u32 {
         self.restarts
     }
@@ -830,11 +829,6 @@ impl CmaEs {
     /// Number of coordinates.
     pub fn dim(&self) -> usize {
         self.bounds.len()
-    }
-
-    /// The best solution told so far (over all restarts) and its value, if any had a finite value.
-    pub fn best(&self) -> Option<(&[f64], f64)> {
-        self.best.as_ref().map(|(x, v)| (x.as_slice(), *v))
     }
 
     /// A candidate from the current search distribution, inside the bounds (resample up to 100 times as the cmaes library does, then clip/repair). Pure: `&self`, randomness only from `rng`. The margin correction's effect on sampling must be included.
@@ -890,11 +884,7 @@ impl CmaEs {
             .collect();
         let sorted: Vec<(&[f64], f64)> =
             order.iter().zip(&clipped).map(|(&k, x)| (x.as_slice(), rank_key(solutions[k].1))).collect();
-
         let generation_best = sorted[0].1;
-        if generation_best.is_finite() && self.best.as_ref().is_none_or(|(_, v)| generation_best < *v) {
-            self.best = Some((sorted[0].0.to_vec(), generation_best));
-        }
 
         self.run.update(&sorted, &self.cells);
         let finite = sorted.iter().map(|s| s.1).filter(|v| v.is_finite());
@@ -946,17 +936,14 @@ impl CmaEs {
         self.run = Run::new(strategy, mean, sigma, cov, any_discrete, regime);
     }
 
-    /// Whether the current run meets a termination criterion (exposed for tests and logging).
-    pub fn should_stop(&self) -> bool {
-        self.run.should_stop()
-    }
-
     /// The current mean.
+    #[cfg(test)]
     pub fn mean(&self) -> &[f64] {
         self.run.mean.as_slice()
     }
 
     /// The current step size σ.
+    #[cfg(test)]
     pub fn sigma(&self) -> f64 {
         self.run.sigma
     }

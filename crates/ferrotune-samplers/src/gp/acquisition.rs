@@ -15,54 +15,16 @@
 //!   series `1/z² − 3/z⁴ + 15/z⁶ − …`, summed without cancellation.
 
 use super::model::Gp;
+use crate::numerics::{erfcx, log1mexp, log_ndtr_with_grad, ndtr, norm_pdf, LN_SQRT_2PI};
 
-/// `½ ln(2π)`.
-const HALF_LN_2PI: f64 = 0.918_938_533_204_672_8;
-const FRAC_1_SQRT_2PI: f64 = 0.398_942_280_401_432_7;
 /// Variance floor (standardized units): keeps `σ > 0` at training points of
 /// a noiseless model.
 const MIN_VAR: f64 = 1e-12;
 
-/// Standard normal CDF.
-pub(crate) fn norm_cdf(z: f64) -> f64 {
-    0.5 * libm::erfc(-z * std::f64::consts::FRAC_1_SQRT_2)
-}
-
-fn norm_pdf(z: f64) -> f64 {
-    FRAC_1_SQRT_2PI * (-0.5 * z * z).exp()
-}
-
-/// Scaled complementary error function `e^{x²}·erfc(x)` for `x ≥ 0`
-/// (finite where `erfc` alone underflows).
-pub(crate) fn erfcx(x: f64) -> f64 {
-    if x < 25.0 {
-        (x * x).exp() * libm::erfc(x)
-    } else {
-        // Asymptotic series 1/(x√π)·Σ (−1)^k (2k−1)!!/(2x²)^k; at x ≥ 25 the
-        // terms shrink by (2k+1)/1250 per step, so a few are plenty.
-        let inv = 1.0 / (2.0 * x * x);
-        let (mut term, mut sum) = (1.0, 1.0);
-        for k in 1..8 {
-            term *= -((2 * k - 1) as f64) * inv;
-            sum += term;
-        }
-        sum / (x * std::f64::consts::PI.sqrt())
-    }
-}
-
-/// `ln(1 − eᵃ)` for `a < 0`, accurate at both ends.
-fn log1mexp(a: f64) -> f64 {
-    if a > -std::f64::consts::LN_2 {
-        (-a.exp_m1()).ln()
-    } else {
-        (-a.exp()).ln_1p()
-    }
-}
-
 /// `ln h(z)` with `h(z) = φ(z) + zΦ(z)`, and its derivative `Φ(z)/h(z)`.
-pub fn log_h(z: f64) -> (f64, f64) {
+pub(crate) fn log_h(z: f64) -> (f64, f64) {
     if z > -1.0 {
-        let cdf = norm_cdf(z);
+        let cdf = ndtr(z);
         let h = norm_pdf(z) + z * cdf;
         (h.ln(), cdf / h)
     } else if z >= -25.0 {
@@ -71,7 +33,7 @@ pub fn log_h(z: f64) -> (f64, f64) {
         let a = (e * -z).ln() + 0.5 * std::f64::consts::FRAC_PI_2.ln();
         let l = log1mexp(a);
         // Φ/h = ½erfcx / ((1/√(2π))(1 − eᵃ)), all in logs.
-        (-0.5 * z * z - HALF_LN_2PI + l, ((0.5 * e).ln() + HALF_LN_2PI - l).exp())
+        (-0.5 * z * z - LN_SQRT_2PI + l, ((0.5 * e).ln() + LN_SQRT_2PI - l).exp())
     } else {
         // Φ(z)·√(2π)·e^{z²/2}·|z| = s0 = Σ (−1)^k (2k−1)!!/z^{2k};
         // h·√(2π)·e^{z²/2} = s1 = 1 − s0 = 1/z² − 3/z⁴ + …
@@ -83,30 +45,14 @@ pub fn log_h(z: f64) -> (f64, f64) {
             s1 += term;
         }
         let s0 = 1.0 - s1;
-        (-0.5 * z * z - HALF_LN_2PI + s1.ln(), s0 / (-z * s1))
-    }
-}
-
-/// `ln Φ(w)` and its derivative `φ(w)/Φ(w)`, finite for any `w`.
-pub fn log_ndtr(w: f64) -> (f64, f64) {
-    if w > 0.0 {
-        let tail = 0.5 * libm::erfc(w * std::f64::consts::FRAC_1_SQRT_2);
-        ((-tail).ln_1p(), norm_pdf(w) / (1.0 - tail))
-    } else if w > -1.0 {
-        let cdf = norm_cdf(w);
-        (cdf.ln(), norm_pdf(w) / cdf)
-    } else {
-        // Φ(w) = ½·erfcx(u)·e^{−u²}, u = −w/√2.
-        let u = -w.max(-1e150) * std::f64::consts::FRAC_1_SQRT_2;
-        let e = erfcx(u);
-        ((0.5 * e).ln() - u * u, (2.0 / std::f64::consts::PI).sqrt() / e)
+        (-0.5 * z * z - LN_SQRT_2PI + s1.ln(), s0 / (-z * s1))
     }
 }
 
 /// The acquisition function maximized to propose the next point: logEI of
 /// the objective GP, plus `Σ ln P(c_i ≤ 0)` over constraint GPs.
 #[derive(Debug, Clone)]
-pub struct Acquisition<'a> {
+pub(crate) struct Acquisition<'a> {
     gp: &'a Gp,
     /// Incumbent on the objective's standardized scale; `None`: no feasible
     /// observation yet, maximize the probability of feasibility alone.
@@ -151,7 +97,7 @@ impl<'a> Acquisition<'a> {
         }
         for (c, &t) in self.constraints.iter().zip(&self.thresholds) {
             let (mean, var) = c.posterior(x);
-            v += log_ndtr((t - mean) / var.max(MIN_VAR).sqrt()).0;
+            v += log_ndtr_with_grad((t - mean) / var.max(MIN_VAR).sqrt()).0;
         }
         v
     }
@@ -167,7 +113,7 @@ impl<'a> Acquisition<'a> {
         }
         for (c, &t) in self.constraints.iter().zip(&self.thresholds) {
             for (vi, (mean, var)) in v.iter_mut().zip(c.posterior_batch(xs)) {
-                *vi += log_ndtr((t - mean) / var.max(MIN_VAR).sqrt()).0;
+                *vi += log_ndtr_with_grad((t - mean) / var.max(MIN_VAR).sqrt()).0;
             }
         }
         v
@@ -193,7 +139,7 @@ impl<'a> Acquisition<'a> {
             let clamped = var < MIN_VAR;
             let sigma = var.max(MIN_VAR).sqrt();
             let w = (t - mean) / sigma;
-            let (val, dw) = log_ndtr(w);
+            let (val, dw) = log_ndtr_with_grad(w);
             v += val;
             // w = (t − μ)/σ: ∂w = −∂μ/σ − w·∂σ/σ, ∂σ = ∂var/(2σ).
             let d_var = if clamped { 0.0 } else { -w / (2.0 * var) };
@@ -206,13 +152,13 @@ impl<'a> Acquisition<'a> {
 }
 
 /// logEI from posterior mean and variance.
-pub fn log_ei_value(mean: f64, var: f64, best: f64) -> f64 {
+pub(crate) fn log_ei_value(mean: f64, var: f64, best: f64) -> f64 {
     let sigma = var.max(MIN_VAR).sqrt();
     sigma.ln() + log_h((mean - best) / sigma).0
 }
 
 /// logEI and its partial derivatives with respect to the mean and the variance.
-pub fn log_ei_with_grad(mean: f64, var: f64, best: f64) -> (f64, f64, f64) {
+pub(crate) fn log_ei_with_grad(mean: f64, var: f64, best: f64) -> (f64, f64, f64) {
     let clamped = var < MIN_VAR;
     let sigma = var.max(MIN_VAR).sqrt();
     let z = (mean - best) / sigma;

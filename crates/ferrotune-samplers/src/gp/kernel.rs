@@ -14,7 +14,7 @@ use ferrotune_core::{Error, Result};
 /// One coordinate of the GP's input space. The caller maps parameters to
 /// these coordinates (log scales and steps already applied).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Dim {
+pub(crate) enum Dim {
     /// A real coordinate in [0, 1].
     Continuous,
     /// A coordinate restricted to the given positions in [0, 1] (sorted,
@@ -104,7 +104,7 @@ pub(crate) fn nearest_index(values: &[f64], v: f64) -> usize {
 /// with `r² = Σ_d inv_sq_lengthscales[d] · δ_d(x, x')`, all on the
 /// standardized output scale.
 #[derive(Debug, Clone, PartialEq)]
-pub struct KernelParams {
+pub(crate) struct KernelParams {
     /// One inverse squared lengthscale per dimension: larger means the
     /// function varies faster along that dimension; near zero, irrelevant.
     pub inv_sq_lengthscales: Vec<f64>,

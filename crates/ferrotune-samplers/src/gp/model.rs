@@ -29,7 +29,7 @@ use super::simd::{
 };
 
 /// Smallest noise variance (standardized units), Optuna's `DEFAULT_MINIMUM_NOISE_VAR`.
-pub const MIN_NOISE: f64 = 1e-6;
+pub(crate) const MIN_NOISE: f64 = 1e-6;
 
 /// Box of the log-parameters during the fit: wide enough never to bind in
 /// practice, narrow enough that `exp` never overflows.
@@ -83,7 +83,7 @@ impl std::str::FromStr for OutputTransform {
 
 /// Settings of [`Gp::fit_with_options`].
 #[derive(Debug, Clone)]
-pub struct FitOptions {
+pub(crate) struct FitOptions {
     /// Fix the noise at [`MIN_NOISE`] (Optuna's `deterministic_objective`).
     pub deterministic_objective: bool,
     /// Output mapping applied before standardization.
@@ -191,18 +191,16 @@ impl OutputScaling {
 /// A fitted GP: training inputs, standardized targets, hyperparameters and
 /// the factorization-derived quantities the posterior needs.
 #[derive(Debug, Clone)]
-pub struct Gp {
+pub(crate) struct Gp {
     is_cat: Vec<bool>,
     n_dims: usize,
-    /// Training inputs, row-major (`n × n_dims`), pending points last.
+    /// Training inputs, row-major (`n × n_dims`).
     xs: Vec<f64>,
     /// The same inputs coordinate-major (`n_dims × n`), so the squared
     /// distances from one point to every input vectorize.
     xs_by_dim: Vec<f64>,
-    /// Standardized targets (believed means for pending points).
+    /// Standardized targets.
     y: Vec<f64>,
-    /// Real observations come first; the rest are pending points.
-    n_observed: usize,
     scaling: OutputScaling,
     params: KernelParams,
     /// `K⁻¹ y`.
@@ -259,7 +257,9 @@ impl Gp {
     /// (to MAXIMIZE; finite), standardizing `y`, with MAP hyperparameters.
     /// `warm`: previous hyperparameters to start from (the default start is
     /// also tried and the better optimum kept). `deterministic_objective`:
-    /// fix the noise at [`MIN_NOISE`].
+    /// fix the noise at [`MIN_NOISE`]. For tests; the sampler warm-starts
+    /// from its last fit ([`Gp::fit_warm`]).
+    #[cfg(test)]
     pub fn fit(
         dims: &[Dim],
         x: &[Vec<f64>],
@@ -270,7 +270,7 @@ impl Gp {
         Self::fit_with_options(dims, x, y, warm, &FitOptions { deterministic_objective, ..FitOptions::default() })
     }
 
-    /// [`Gp::fit`] with all settings.
+    /// A fit with all settings (see [`Gp::fit_warm`]).
     pub fn fit_with_options(
         dims: &[Dim],
         x: &[Vec<f64>],
@@ -339,7 +339,7 @@ impl Gp {
         // Every start failing means even the default cannot be factorized;
         // assemble() adds jitter if needed.
         let (params, curvature) = best.map_or((default, Curvature::default()), |(_, p, c)| (p, c));
-        let gp = Self::assemble(is_cat_of(dims), flatten(x), ys, x.len(), scaling, params.clone())?;
+        let gp = Self::assemble(is_cat_of(dims), flatten(x), ys, scaling, params.clone())?;
         Ok((gp, WarmStart { params, curvature }))
     }
 
@@ -365,14 +365,13 @@ impl Gp {
         let ys: Vec<f64> = y.iter().map(|&v| scaling.apply(v)).collect();
         let mut params = params.clone();
         params.noise = if options.deterministic_objective { MIN_NOISE } else { params.noise.max(MIN_NOISE) };
-        Self::assemble(is_cat_of(dims), flatten(x), ys, x.len(), scaling, params)
+        Self::assemble(is_cat_of(dims), flatten(x), ys, scaling, params)
     }
 
     fn assemble(
         is_cat: Vec<bool>,
         xs: Vec<f64>,
         y: Vec<f64>,
-        n_observed: usize,
         scaling: OutputScaling,
         params: KernelParams,
     ) -> Result<Gp> {
@@ -412,22 +411,12 @@ impl Gp {
         let alpha = solve_spd(&chol_l, &DVector::from_column_slice(&y));
         let l_inv = lower_inverse(&chol_l);
         let chol_lt = chol_l.transpose();
-        Ok(Gp { is_cat, n_dims: d, xs, xs_by_dim, y, n_observed, scaling, params, alpha, l_inv, chol_l, chol_lt })
+        Ok(Gp { is_cat, n_dims: d, xs, xs_by_dim, y, scaling, params, alpha, l_inv, chol_l, chol_lt })
     }
 
     /// The fitted hyperparameters.
     pub fn params(&self) -> &KernelParams {
         &self.params
-    }
-
-    /// Number of real observations (pending points excluded).
-    pub fn n_observed(&self) -> usize {
-        self.n_observed
-    }
-
-    /// Number of input coordinates.
-    pub fn n_dims(&self) -> usize {
-        self.n_dims
     }
 
     /// A raw value mapped to the standardized scale the model works on (e.g.
@@ -436,19 +425,9 @@ impl Gp {
         self.scaling.apply(raw)
     }
 
-    /// The best standardized target among the real observations.
+    /// The best standardized target among the observations.
     pub fn best_observed_standardized(&self) -> f64 {
-        self.y[..self.n_observed].iter().copied().fold(f64::NEG_INFINITY, f64::max)
-    }
-
-    /// The largest believed value among pending points (see
-    /// [`Gp::with_pending`]), `None` without pending points. With Kriging
-    /// believer the beliefs count as observations, so the logEI incumbent
-    /// should be `max(best, this)`: otherwise a pending point whose mean beats
-    /// the incumbent keeps an EI of `mean − best` however small its variance,
-    /// and the next proposal lands on it again.
-    pub fn max_pending_standardized(&self) -> Option<f64> {
-        self.y[self.n_observed..].iter().copied().reduce(f64::max)
+        self.y.iter().copied().fold(f64::NEG_INFINITY, f64::max)
     }
 
     /// Kernel row `k(x, X)` and its derivative factor `scale·m'(r²)`.
@@ -538,35 +517,12 @@ impl Gp {
         out
     }
 
-    /// The model with extra observations at `points` whose values are the
-    /// current posterior mean (Kriging believer), same hyperparameters. Pass
-    /// `max(best, `[`Gp::max_pending_standardized`]`)` as the logEI incumbent.
-    /// Believing the mean leaves the posterior mean unchanged everywhere, but
-    /// shrinks the variance around the pending points, so parallel workers
-    /// are pushed elsewhere.
-    pub fn with_pending(&self, points: &[Vec<f64>]) -> Result<Gp> {
-        if points.is_empty() {
-            return Ok(self.clone());
-        }
-        if points.iter().any(|p| p.len() != self.n_dims || p.iter().any(|v| !v.is_finite())) {
-            return Err(Error::InvalidArgument(format!(
-                "every pending point must have {} finite coordinates",
-                self.n_dims
-            )));
-        }
-        let means: Vec<f64> = points.iter().map(|p| self.posterior(p).0).collect();
-        let mut xs = self.xs.clone();
-        xs.extend(points.iter().flatten());
-        let mut y = self.y.clone();
-        y.extend(means);
-        Self::assemble(self.is_cat.clone(), xs, y, self.n_observed, self.scaling.clone(), self.params.clone())
-    }
-
     /// Log marginal likelihood plus log prior of `params` on data `(x, y)`
     /// (`y` used as given, no standardization), and its gradient with respect
     /// to the log-parameters `[ln ρ_1, …, ln ρ_D, ln scale, ln(noise − MIN_NOISE)]`.
     /// With `deterministic_objective` the noise is fixed at [`MIN_NOISE`] and
-    /// its gradient entry is 0. Exposed for tests.
+    /// its gradient entry is 0. For tests.
+    #[cfg(test)]
     pub fn log_marginal_likelihood_and_grad(
         dims: &[Dim],
         x: &[Vec<f64>],

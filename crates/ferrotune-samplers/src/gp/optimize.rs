@@ -28,7 +28,7 @@ use crate::{rng_for, QmcSampler};
 
 /// Settings of [`optimize_acquisition_with`].
 #[derive(Debug, Clone)]
-pub struct AcqOptimizerOptions {
+pub(crate) struct AcqOptimizerOptions {
     /// Sobol candidates screened.
     pub n_candidates: usize,
     /// Perturbed copies screened per start point.
@@ -57,13 +57,18 @@ impl Default for AcqOptimizerOptions {
 /// Maximizes the acquisition over the space of `dims`; returns an
 /// admissible point. Deterministic given `seed`. `start_points` (e.g. the
 /// best observed points) are screened as given and perturbed.
-pub fn optimize_acquisition(acq: &Acquisition<'_>, dims: &[Dim], seed: u64, start_points: &[Vec<f64>]) -> Vec<f64> {
+pub(crate) fn optimize_acquisition(
+    acq: &Acquisition<'_>,
+    dims: &[Dim],
+    seed: u64,
+    start_points: &[Vec<f64>],
+) -> Vec<f64> {
     optimize_acquisition_with(acq, dims, seed, start_points, &AcqOptimizerOptions::default()).0
 }
 
 /// [`optimize_acquisition`] with all settings; also returns the
 /// acquisition value at the returned point.
-pub fn optimize_acquisition_with(
+pub(crate) fn optimize_acquisition_with(
     acq: &Acquisition<'_>,
     dims: &[Dim],
     seed: u64,

@@ -15,9 +15,12 @@ use ferrotune_core::{
     Distribution, Error, FrozenTrial, Result, Sampler, SearchSpace, StudyDirection, StudyView, TrialState,
 };
 
+use super::acquisition::Acquisition;
+use super::kernel::Dim;
 use super::model::WarmStart;
-use super::{optimize_acquisition, Acquisition, Dim, FitOptions, Gp, OutputTransform};
-use crate::cmaes::space::Axis;
+use super::model::{FitOptions, Gp, OutputTransform};
+use super::optimize::optimize_acquisition;
+use crate::space::Axis;
 use crate::{hash_str, mix64, random_seed, QmcKind, QmcSampler, RandomSampler};
 
 /// Discrete parameters with more admissible values than this are modelled

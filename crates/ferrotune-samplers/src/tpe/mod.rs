@@ -42,12 +42,13 @@ use ferrotune_core::{
 };
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use crate::{random_seed, rng_for, sample_uniformly, QmcKind, QmcSampler};
+use crate::random::sample_uniformly;
+use crate::{random_seed, rng_for, QmcKind, QmcSampler};
 use memo::{Final, Memo};
 use parzen::{ParzenEstimator, ParzenOptions};
 
 /// How many of `n` finished trials form the good set.
-pub type GammaFn = Arc<dyn Fn(usize) -> usize + Send + Sync>;
+pub(crate) type GammaFn = Arc<dyn Fn(usize) -> usize + Send + Sync>;
 
 /// How the size of the good set is chosen.
 #[derive(Clone)]
@@ -66,7 +67,7 @@ enum GammaRule {
 /// gamma with his recommended 0.15).
 pub const DEFAULT_GAMMA_FRACTION: f64 = 0.15;
 /// Weights of `n` observations, oldest first.
-pub type WeightsFn = Arc<dyn Fn(usize) -> Vec<f64> + Send + Sync>;
+pub(crate) type WeightsFn = Arc<dyn Fn(usize) -> Vec<f64> + Send + Sync>;
 
 /// Optuna's default gamma for one objective: the best 10%, at most 25.
 pub fn optuna_gamma(n: usize) -> usize {
@@ -117,11 +118,6 @@ pub enum TpeWeighting {
     #[default]
     ExpectedImprovement,
 }
-
-/// The system attribute in which the study records a running trial's
-/// relatively sampled values (`{name: internal value}`), so samplers of
-/// other workers can account for them before they are suggested.
-pub use ferrotune_core::RELATIVE_PARAMS_ATTR;
 
 /// The TPE sampler. Build one with [`TpeSampler::builder`]; the defaults
 /// are Optuna 5's but for the good set's size and weights (see the module

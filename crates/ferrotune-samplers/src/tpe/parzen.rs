@@ -30,7 +30,8 @@ use super::buffers::Buffers;
 use super::memo::Rows;
 #[cfg(test)]
 use super::memo::ROW_KEY;
-use super::truncnorm::{log_gauss_mass, sample_standard, LN_SQRT_2PI, TAIL_FREE};
+use super::truncnorm::{log_gauss_mass, sample_standard, TAIL_FREE};
+use crate::numerics::LN_SQRT_2PI;
 
 /// Estimator options shared by every estimator of one sampler.
 #[derive(Debug, Clone, Copy)]

@@ -1,11 +1,15 @@
-//! The unit cube CMA-ES searches, and the way back to parameter values.
+//! The unit cube that CMA-ES and the GP search, and the way back to
+//! parameter values.
 //!
 //! Every numeric parameter becomes one axis of [0, 1]: floats linearly (log
 //! ones in log space), ints and stepped floats with each admissible value
-//! owning an equal slice (so rounding the point gives every value the same
-//! share, and the margin correction knows one value's width).
+//! owning an equal slice. Design decision: equal slices, not equal spacing
+//! of the values' centres, so that rounding a point gives every value the
+//! same share of the axis, and CMA-ES's margin correction knows one value's
+//! width ([`Axis::discrete_width`]). Categorical parameters have no axis:
+//! each sampler treats them its own way.
 
-use ferrotune_core::{Distribution, SearchSpace};
+use ferrotune_core::Distribution;
 
 /// One axis: where the parameter's internal values sit on [0, 1].
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +31,7 @@ pub(crate) struct Axis {
 }
 
 impl Axis {
+    /// The axis of a numeric parameter; `None` for a categorical one.
     pub fn new(name: &str, distribution: &Distribution) -> Option<Axis> {
         let (low, high, log, step) = match distribution {
             Distribution::Float(d) => (d.low(), d.high(), d.log(), d.step()),
@@ -75,19 +80,6 @@ impl Axis {
     }
 }
 
-/// The axes CMA-ES models: the numeric, non-constant parameters of a
-/// search space, in name order. Categorical parameters are left to the
-/// independent sampler, as in Optuna.
-pub(crate) fn axes(space: &SearchSpace) -> Vec<Axis> {
-    space.iter().filter(|(_, d)| !d.is_single()).filter_map(|(name, d)| Axis::new(name, d)).collect()
-}
-
-/// A stable text key for a list of axes: trials sampled for another space
-/// belong to another optimizer.
-pub(crate) fn fingerprint(axes: &[Axis]) -> String {
-    axes.iter().map(|a| format!("{}={}", a.name, a.distribution)).collect::<Vec<_>>().join(";")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,18 +87,11 @@ mod tests {
 
     #[test]
     fn axes_round_trip_and_give_discrete_values_equal_slices() {
-        let space: SearchSpace = [
-            ("a".to_owned(), Distribution::Float(FloatDistribution::new(-2.0, 6.0, false, None).unwrap())),
-            ("b".to_owned(), Distribution::Float(FloatDistribution::new(1e-4, 1.0, true, None).unwrap())),
-            ("c".to_owned(), Distribution::Int(IntDistribution::new(0, 3, false, 1).unwrap())),
-            ("d".to_owned(), Distribution::categorical(["x", "y"]).unwrap()),
-            ("e".to_owned(), Distribution::Int(IntDistribution::new(2, 2, false, 1).unwrap())),
-        ]
-        .into_iter()
-        .collect();
-        let axes = axes(&space);
-        assert_eq!(axes.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), ["a", "b", "c"]);
-        let (a, b, c) = (&axes[0], &axes[1], &axes[2]);
+        let axis = |name: &str, d: Distribution| Axis::new(name, &d).unwrap();
+        let a = axis("a", Distribution::Float(FloatDistribution::new(-2.0, 6.0, false, None).unwrap()));
+        let b = axis("b", Distribution::Float(FloatDistribution::new(1e-4, 1.0, true, None).unwrap()));
+        let c = axis("c", Distribution::Int(IntDistribution::new(0, 3, false, 1).unwrap()));
+        assert!(Axis::new("d", &Distribution::categorical(["x", "y"]).unwrap()).is_none());
         assert_eq!(a.position_of(2.0), 0.5);
         assert_eq!(a.value_at(0.25), 0.0);
         assert!((b.position_of(1e-2) - 0.5).abs() < 1e-12);
@@ -118,6 +103,5 @@ mod tests {
             assert_eq!(c.value_at(u), v, "u = {u}");
         }
         assert_eq!(a.discrete_width(), None);
-        assert_eq!(fingerprint(&axes), fingerprint(&super::axes(&space)));
     }
 }
