@@ -9,6 +9,20 @@
 //! log value with a usable slope instead of an underflowed zero (whose log
 //! is `-inf` and whose gradient is nothing). `erfc` comes from `libm`,
 //! which is the same on every platform, so seeded runs agree across them.
+//!
+//! Design decision: one function per quantity. TPE, the GP and CMA-ES
+//! each had their own copies; where the copies differed, the more accurate
+//! one was kept, measured against mpmath at 60 digits. [`log_ndtr`] is
+//! TPE's: left of the mean it is as accurate as the GP's `erfcx` form
+//! (both within 2.7 units in the last place down to 37 standard
+//! deviations) and more accurate beyond, where its Mills-ratio series
+//! stays within 1.74 units and `erfcx` within 2.75. [`ndtri`] is TPE's:
+//! within 3.7 units at every point measured, where CMA-ES's
+//! Abramowitz-Stegun start and three Halley steps lost relative precision
+//! next to `p = 1/2` (a relative error of 9e-8 at `p = 1/2 - 1e-10`, where
+//! the margin correction clips its probabilities). The two normal CDFs
+//! differed only in dividing by `sqrt 2` or multiplying by its inverse,
+//! equally accurate; one is kept.
 
 use std::f64::consts::{FRAC_1_SQRT_2, PI};
 
@@ -44,20 +58,19 @@ pub(crate) fn log_ndtr(x: f64) -> f64 {
     }
 }
 
-/// `ln Phi(w)` and its derivative `phi(w) / Phi(w)`, finite for any `w`.
+/// `ln Phi(w)` ([`log_ndtr`]) and its derivative `phi(w) / Phi(w)`,
+/// finite for any `w`: what the GP's constraints need for a gradient.
 pub(crate) fn log_ndtr_with_grad(w: f64) -> (f64, f64) {
-    if w > 0.0 {
-        let tail = 0.5 * libm::erfc(w * FRAC_1_SQRT_2);
-        ((-tail).ln_1p(), norm_pdf(w) / (1.0 - tail))
+    let slope = if w > 0.0 {
+        norm_pdf(w) / (1.0 - 0.5 * libm::erfc(w * FRAC_1_SQRT_2))
     } else if w > -1.0 {
-        let cdf = ndtr(w);
-        (cdf.ln(), norm_pdf(w) / cdf)
+        norm_pdf(w) / ndtr(w)
     } else {
-        // Phi(w) = erfcx(u) e^(-u^2) / 2, u = -w / sqrt 2.
-        let u = -w.max(-1e150) * FRAC_1_SQRT_2;
-        let e = erfcx(u);
-        ((0.5 * e).ln() - u * u, (2.0 / PI).sqrt() / e)
-    }
+        // phi(w) / Phi(w) = sqrt(2 / pi) / erfcx(u), u = -w / sqrt 2: finite
+        // where phi and Phi both underflow.
+        (2.0 / PI).sqrt() / erfcx(-w.max(-1e150) * FRAC_1_SQRT_2)
+    };
+    (log_ndtr(w), slope)
 }
 
 /// The scaled complementary error function `e^(x^2) erfc(x)` for `x >= 0`
@@ -218,19 +231,58 @@ pub(crate) mod tests {
         }
     }
 
+    /// Within `ulps` units in the last place of `expected`.
+    fn within_ulps(actual: f64, expected: f64, ulps: f64) {
+        let ulp = f64::from_bits(expected.abs().to_bits() + 1) - expected.abs();
+        assert!((actual - expected).abs() <= ulps * ulp, "{actual} vs {expected}");
+    }
+
+    // Correctly rounded values from mpmath at 60 digits: log(ncdf(x)), or
+    // log1p(-ncdf(-x)) for x > 0; sqrt(2) erfinv(2p - 1) for ndtri.
+    #[test]
+    fn log_ndtr_and_ndtri_are_within_a_few_ulps_of_mpmath() {
+        for (x, expected) in [
+            (-1e4, -50_000_010.129_278_91),
+            (-100.0, -5_005.524_208_694_205),
+            (-40.0, -804.608_442_013_753_8),
+            (-37.5, -707.668_989_317_507_2),
+            (-36.0, -652.503_227_593_798_4),
+            (-30.0, -454.321_243_956_343_2),
+            (-10.0, -53.231_285_150_512_47),
+            (-2.0, -3.783_184_333_682_032),
+            (-1.0, -1.841_021_645_009_263_6),
+            (-0.5, -1.175_911_761_593_618_5),
+            (0.5, -0.368_946_415_288_656_4),
+        ] {
+            // Further right the error grows with x (28 units at x = 8): the
+            // argument x / sqrt 2 is rounded before erfc sees it.
+            within_ulps(log_ndtr(x), expected, 3.0);
+        }
+        for (p, expected) in [
+            (1e-300, -37.047_096_299_361_2),
+            (1e-10, -6.361_340_902_404_057),
+            (0.01, -2.326_347_874_040_841),
+            (0.3, -0.524_400_512_708_040_8),
+            // Where CMA-ES's margin clips its probabilities.
+            (0.5 - 1e-10, -2.506_628_482_030_354e-10),
+            (0.9, 1.281_551_565_544_600_6),
+            (1.0 - 1e-10, 6.361_340_889_697_422),
+        ] {
+            within_ulps(ndtri(p), expected, 4.0);
+        }
+    }
+
     #[test]
     fn log_ndtr_with_grad_is_finite_and_its_slope_matches_finite_differences() {
         let rel_err = |a: f64, b: f64| (a - b).abs() / b.abs().max(1e-300);
-        for w in [8.0, 1.0, -0.5, -3.0, -30.0, -500.0] {
+        // Every branch of the slope and of log_ndtr, and their seams.
+        for w in [8.0, 1.0, 1e-3, -1e-3, -0.5, -0.999, -1.001, -3.0, -30.0, -36.9, -37.1, -500.0] {
             let (v, d) = log_ndtr_with_grad(w);
             assert!(v.is_finite() && d.is_finite());
+            assert_eq!(v, log_ndtr(w));
             let h = 1e-6 * w.abs().max(1.0);
-            let fd = (log_ndtr_with_grad(w + h).0 - log_ndtr_with_grad(w - h).0) / (2.0 * h);
+            let fd = (log_ndtr(w + h) - log_ndtr(w - h)) / (2.0 * h);
             assert!(rel_err(d, fd) < 1e-6, "w = {w}: {d} vs {fd}");
-            if w > -5.0 {
-                let direct = (0.5 * libm::erfc(-w / 2f64.sqrt())).ln();
-                assert!((v - direct).abs() < 1e-12 * direct.abs().max(1e-3));
-            }
         }
     }
 

@@ -33,6 +33,7 @@ use nalgebra::{DMatrix, DVector, SymmetricEigen};
 use rand::Rng;
 use rand_distr::StandardNormal;
 
+use crate::numerics::{ndtr, ndtri};
 use crate::rng_for;
 
 /// TolFun of Hansen's tutorial: range of recent best values and of the
@@ -537,15 +538,15 @@ impl Run {
             if k == 0 || k == cell.count - 1 {
                 // One neighbour only: the whole margin goes to crossing towards it.
                 let (threshold, towards) = if k == 0 { (cell.threshold(1), 1.0) } else { (cell.threshold(k), -1.0) };
-                let crossing = normal_cdf(-(threshold - m).abs() / sd);
+                let crossing = ndtr(-(threshold - m).abs() / sd);
                 if crossing < alpha {
-                    self.mean[j] = threshold - towards * sd * normal_quantile(1.0 - alpha);
+                    self.mean[j] = threshold - towards * sd * ndtri(1.0 - alpha);
                 }
                 continue;
             }
             let (lower, upper) = (cell.threshold(k), cell.threshold(k + 1));
-            let p_low = normal_cdf((lower - m) / sd);
-            let p_up = normal_cdf((m - upper) / sd);
+            let p_low = ndtr((lower - m) / sd);
+            let p_up = ndtr((m - upper) / sd);
             let p_mid = 1.0 - p_low - p_up;
             let half = alpha / 2.0;
             let (q_low, q_up) = (p_low.max(half), p_up.max(half));
@@ -557,7 +558,7 @@ impl Run {
             let r_low = clip(q_low - excess * (q_low - half) / headroom);
             let r_up = clip(q_up - excess * (q_up - half) / headroom);
             // Solve P(x < lower) = r_low and P(x > upper) = r_up for the mean and sd.
-            let (a, b) = (-normal_quantile(r_low), -normal_quantile(r_up));
+            let (a, b) = (-ndtri(r_low), -ndtri(r_up));
             let new_sd = (upper - lower) / (a + b);
             self.mean[j] = lower + a * new_sd;
             self.margin_scale[j] = new_sd / spread;
@@ -960,30 +961,6 @@ fn validate_bounds(bounds: &[(f64, f64)]) -> Result<()> {
         )));
     }
     Ok(())
-}
-
-/// Standard normal CDF Φ.
-fn normal_cdf(x: f64) -> f64 {
-    0.5 * libm::erfc(-x / std::f64::consts::SQRT_2)
-}
-
-/// Standard normal quantile Φ⁻¹ for p in (0, 1): Abramowitz & Stegun 26.2.23
-/// as a start (error < 4.5e-4), then Halley steps on Φ to full precision.
-fn normal_quantile(p: f64) -> f64 {
-    debug_assert!(p > 0.0 && p < 1.0);
-    let tail = p.min(1.0 - p);
-    let t = (-2.0 * tail.ln()).sqrt();
-    let guess =
-        t - (2.515517 + 0.802853 * t + 0.010328 * t * t) / (1.0 + t * (1.432788 + t * (0.189269 + t * 0.001308)));
-    let mut x = if p < 0.5 { -guess } else { guess };
-    let sqrt_2pi = (2.0 * std::f64::consts::PI).sqrt();
-    for _ in 0..3 {
-        // Work on the smaller tail so the residual keeps relative precision.
-        let error = if x < 0.0 { normal_cdf(x) - p } else { (1.0 - p) - normal_cdf(-x) };
-        let u = error * sqrt_2pi * (x * x / 2.0).exp();
-        x -= u / (1.0 + x * u / 2.0);
-    }
-    x
 }
 
 #[cfg(test)]
