@@ -522,7 +522,9 @@ impl Study {
 
     /// Run `objective` with the given settings. An objective that returns
     /// an error, panics, or returns NaN fails its own trial and the study
-    /// goes on; only storage failures end the call with an error.
+    /// goes on; only storage failures end the call with an error, whether
+    /// the study meets them or the objective does (a `?` on a storage error
+    /// becomes [`TrialError::Storage`]).
     pub fn optimize_with<F, V>(&self, options: Optimize, objective: F) -> Result<()>
     where
         F: Fn(&mut Trial) -> std::result::Result<V, TrialError> + Sync,
@@ -545,8 +547,14 @@ impl Study {
                 }
             }
             let result = self.ask_capped(options.max_sampled_trials).and_then(|mut trial| {
-                let outcome = run_objective(&objective, &mut trial);
-                self.tell_outcome(trial, outcome)
+                let (outcome, storage_failure) = run_objective(&objective, &mut trial);
+                let told = self.tell_outcome(trial, outcome);
+                // The storage failed under the objective: record the trial
+                // if it still can, then end the call with the failure.
+                match storage_failure {
+                    Some(message) => Err(Error::Storage(message)),
+                    None => told,
+                }
             });
             match result {
                 Ok(frozen) => {
@@ -658,23 +666,27 @@ impl Study {
     }
 }
 
-/// Run the objective, turning errors, panics and pruning into an outcome.
-fn run_objective<F, V>(objective: &F, trial: &mut Trial) -> TrialOutcome
+/// Run the objective, turning errors, panics and pruning into an outcome,
+/// and a storage failure under it into the message that ends `optimize`.
+fn run_objective<F, V>(objective: &F, trial: &mut Trial) -> (TrialOutcome, Option<String>)
 where
     F: Fn(&mut Trial) -> std::result::Result<V, TrialError>,
     V: ObjectiveValues,
 {
     match catch_unwind(AssertUnwindSafe(|| objective(trial))) {
-        Ok(Ok(values)) => TrialOutcome::Complete(values.into_values()),
-        Ok(Err(TrialError::Pruned)) => TrialOutcome::Pruned,
-        Ok(Err(TrialError::Failed(reason))) => TrialOutcome::Failed(reason),
+        Ok(Ok(values)) => (TrialOutcome::Complete(values.into_values()), None),
+        Ok(Err(TrialError::Pruned)) => (TrialOutcome::Pruned, None),
+        Ok(Err(TrialError::Failed(reason))) => (TrialOutcome::Failed(reason), None),
+        Ok(Err(TrialError::Storage(message))) => {
+            (TrialOutcome::Failed(format!("the storage failed: {message}")), Some(message))
+        }
         Err(panic) => {
             let message = panic
                 .downcast_ref::<&str>()
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic payload".into());
-            TrialOutcome::Failed(format!("the objective panicked: {message}"))
+            (TrialOutcome::Failed(format!("the objective panicked: {message}")), None)
         }
     }
 }

@@ -166,6 +166,12 @@ impl Trial {
     /// Report an intermediate objective value (validation loss after an
     /// epoch, say) for pruning and learning curves. Reporting a step again
     /// overwrites it.
+    ///
+    /// The step comes first, as in [`report_values`](Self::report_values)
+    /// and the step-to-value map it writes; Python keeps Optuna's
+    /// `report(value, step)`. The order differs on purpose between the two
+    /// languages, and a swap cannot go unnoticed in Rust: the step is a
+    /// `u64` and the value an `f64`.
     pub fn report(&mut self, step: u64, value: f64) -> Result<()> {
         self.study.storage.set_trial_intermediate_value(self.frozen.trial_id, step, value)?;
         self.frozen.intermediate_values.insert(step, value);
@@ -241,16 +247,26 @@ impl Trial {
     }
 }
 
-/// Why an objective did not return values: it was pruned, or it failed.
+/// Why an objective did not return values: it was pruned, it failed, or
+/// the storage failed under it.
 ///
-/// Any `std::error::Error` converts into `Failed`, so `?` works on the
-/// engine's own errors and on the user's.
+/// Any `std::error::Error` converts with `?`, deliberately in two ways: the
+/// user's errors and the engine's errors about the trial itself (a
+/// distribution clash, a bad argument) become `Failed`, so that one bad
+/// trial does not end a study (as an exception does in an Optuna objective
+/// under `catch`); a storage failure becomes `Storage`, which fails the
+/// trial *and* ends `optimize` with that error, because a study whose
+/// storage fails cannot record what its next trials find.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TrialError {
     /// The trial stopped early because `should_prune` said so.
     Pruned,
     /// The trial failed; the message is recorded as its fail reason.
     Failed(String),
+    /// The storage failed inside the objective (a report, a suggestion):
+    /// the trial is failed, if the storage still takes it, and `optimize`
+    /// returns the error.
+    Storage(String),
 }
 
 impl TrialError {
@@ -260,9 +276,12 @@ impl TrialError {
     }
 }
 
-impl<E: std::error::Error> From<E> for TrialError {
+impl<E: std::error::Error + 'static> From<E> for TrialError {
     fn from(e: E) -> Self {
-        TrialError::Failed(e.to_string())
+        match (&e as &dyn std::any::Any).downcast_ref::<Error>() {
+            Some(Error::Storage(message)) => TrialError::Storage(message.clone()),
+            _ => TrialError::Failed(e.to_string()),
+        }
     }
 }
 

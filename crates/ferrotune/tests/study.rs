@@ -424,3 +424,50 @@ fn a_trial_finished_elsewhere_keeps_its_outcome_and_the_loop_goes_on() {
     assert_eq!(trials[0].fail_reason(), Some("told from outside"));
     assert!(trials[1..].iter().all(|t| t.state == TrialState::Complete));
 }
+
+/// Issue 18: `?` inside an objective is deliberate about what it stops. A
+/// user's error or an engine error about the trial fails that trial and the
+/// study goes on; a storage failure fails the trial and ends `optimize`
+/// with the error (the study could not record what later trials find).
+#[test]
+fn question_mark_in_an_objective_fails_the_trial_or_stops_on_storage_failures() {
+    let study = memory_study(5);
+    study
+        .optimize(4, |trial| {
+            let x = trial.suggest_float("x", 0.0, 1.0)?;
+            match trial.number() {
+                0 => {
+                    "not a number".parse::<f64>()?;
+                }
+                1 => {
+                    trial.suggest_int("x", 0, 3)?; // the same name, another distribution
+                }
+                _ => {}
+            }
+            Ok(x)
+        })
+        .unwrap();
+    let trials = study.trials().unwrap();
+    assert_eq!(trials.len(), 4, "the study went on");
+    assert_eq!(trials[0].state, TrialState::Failed);
+    assert!(trials[0].fail_reason().unwrap().contains("invalid float literal"));
+    assert_eq!(trials[1].state, TrialState::Failed);
+    assert!(trials[1].fail_reason().unwrap().contains("'x'"));
+
+    let study = memory_study(6);
+    let err = study
+        .optimize(4, |trial| {
+            let x = trial.suggest_float("x", 0.0, 1.0)?;
+            if trial.number() == 1 {
+                let written: ferrotune::Result<()> = Err(Error::Storage("disk I/O error".into()));
+                written?;
+            }
+            Ok(x)
+        })
+        .unwrap_err();
+    assert!(matches!(&err, Error::Storage(m) if m == "disk I/O error"), "{err}");
+    let trials = study.trials().unwrap();
+    assert_eq!(trials.len(), 2, "no trial after the storage failed");
+    assert_eq!(trials[1].state, TrialState::Failed);
+    assert!(trials[1].fail_reason().unwrap().contains("the storage failed: disk I/O error"));
+}
