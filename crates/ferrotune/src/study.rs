@@ -520,6 +520,28 @@ impl Study {
         self.optimize_with(Optimize::new().n_trials(n_trials), objective)
     }
 
+    /// As [`optimize_with`](Self::optimize_with), for an objective that
+    /// keeps mutable state between trials (a model it trains on, a cache):
+    /// `FnMut` and `Send` rather than `Fn` and `Sync`, so trials run one at a
+    /// time; settings asking for more than one job are refused.
+    pub fn optimize_mut<F, V>(&self, options: Optimize, objective: F) -> Result<()>
+    where
+        F: FnMut(&mut Trial) -> std::result::Result<V, TrialError> + Send,
+        V: ObjectiveValues,
+    {
+        if options.n_jobs > 1 {
+            return Err(Error::InvalidArgument(format!(
+                "optimize_mut runs one trial at a time, but {} jobs were asked for: use optimize_with with an \
+                 objective that is Fn + Sync",
+                options.n_jobs
+            )));
+        }
+        // One job: the lock is never contended; it only lends the closure
+        // to the loop, which wants `Fn + Sync`.
+        let objective = std::sync::Mutex::new(objective);
+        self.optimize_with(options, |trial| (objective.lock().unwrap_or_else(|p| p.into_inner()))(trial))
+    }
+
     /// Run `objective` with the given settings. An objective that returns
     /// an error, panics, or returns NaN fails its own trial and the study
     /// goes on; only storage failures end the call with an error, whether

@@ -471,3 +471,23 @@ fn question_mark_in_an_objective_fails_the_trial_or_stops_on_storage_failures() 
     assert_eq!(trials[1].state, TrialState::Failed);
     assert!(trials[1].fail_reason().unwrap().contains("the storage failed: disk I/O error"));
 }
+
+/// Issue 18: an objective with mutable state needs neither `Fn` nor `Sync`
+/// when trials run one at a time.
+#[test]
+fn an_objective_with_mutable_state_runs_sequentially() {
+    let study = memory_study(7);
+    let mut seen = Vec::new();
+    study
+        .optimize_mut(Optimize::new().n_trials(5), |trial| {
+            let x = trial.suggest_float("x", 0.0, 1.0)?;
+            seen.push(x);
+            Ok(x)
+        })
+        .unwrap();
+    assert_eq!(seen.len(), 5);
+    let values: Vec<f64> = study.trials().unwrap().iter().filter_map(|t| t.value()).collect();
+    assert_eq!(values, seen);
+    let refused = study.optimize_mut(Optimize::new().n_trials(2).n_jobs(2), |_| Ok(0.0)).unwrap_err();
+    assert!(refused.to_string().contains("one trial at a time"), "{refused}");
+}
