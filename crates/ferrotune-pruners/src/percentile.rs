@@ -275,24 +275,12 @@ impl Pruner for MedianPruner {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
     use std::sync::Arc;
 
     fn curve(number: u64, state: TrialState, values: &[(u64, f64)]) -> Arc<FrozenTrial> {
-        Arc::new(FrozenTrial {
-            trial_id: number as i64,
-            number,
-            state,
-            values: None,
-            params: BTreeMap::new(),
-            intermediate_values: values.iter().copied().collect(),
-            intermediate_vectors: Default::default(),
-            user_attrs: BTreeMap::new(),
-            system_attrs: BTreeMap::new(),
-            fixed_params: None,
-            started_at_us: None,
-            finished_at_us: None,
-        })
+        let trial =
+            values.iter().fold(FrozenTrial::builder(number).state(state), |t, &(step, v)| t.intermediate(step, v));
+        Arc::new(trial.build())
     }
 
     /// Three completed curves: at step 1 they read 1.0, 2.0, 3.0 (median 2.0).

@@ -2,7 +2,6 @@
 //! ties, missing steps and NaN. Expected decisions are worked out by hand
 //! from the published rule (and Optuna's implementation of it).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ferrotune_core::{AttrValue, FrozenTrial, Pruner, StudyDirection, StudyView, TrialState, CONSTRAINTS_ATTR};
@@ -12,20 +11,14 @@ use StudyDirection::{Maximize, Minimize};
 
 fn curve(number: u64, state: TrialState, points: &[(u64, f64)]) -> Arc<FrozenTrial> {
     let values = (state == TrialState::Complete).then(|| vec![points.last().map_or(0.0, |p| p.1)]);
-    Arc::new(FrozenTrial {
-        trial_id: number as i64,
-        number,
-        state,
-        values,
-        params: BTreeMap::new(),
-        intermediate_values: points.iter().copied().collect(),
-        intermediate_vectors: Default::default(),
-        user_attrs: BTreeMap::new(),
-        system_attrs: BTreeMap::new(),
-        fixed_params: None,
-        started_at_us: None,
-        finished_at_us: None,
-    })
+    let trial = points.iter().fold(FrozenTrial::builder(number).state(state), |t, &(step, v)| t.intermediate(step, v));
+    Arc::new(
+        match values {
+            Some(values) => trial.values(&values),
+            None => trial,
+        }
+        .build(),
+    )
 }
 
 fn running(points: &[(u64, f64)]) -> Arc<FrozenTrial> {

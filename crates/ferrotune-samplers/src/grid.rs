@@ -125,20 +125,8 @@ mod tests {
     use ferrotune_core::{StudyDirection, TrialState};
 
     fn trial(number: u64, enqueued: bool) -> Arc<FrozenTrial> {
-        Arc::new(FrozenTrial {
-            trial_id: number as i64,
-            number,
-            state: TrialState::Running,
-            values: None,
-            params: BTreeMap::new(),
-            intermediate_values: BTreeMap::new(),
-            intermediate_vectors: Default::default(),
-            user_attrs: BTreeMap::new(),
-            system_attrs: BTreeMap::new(),
-            fixed_params: enqueued.then(BTreeMap::new),
-            started_at_us: None,
-            finished_at_us: None,
-        })
+        let trial = FrozenTrial::builder(number).state(TrialState::Running);
+        Arc::new(if enqueued { trial.enqueued() } else { trial }.build())
     }
 
     fn grid() -> GridSampler {
