@@ -1,19 +1,24 @@
 //! Samplers as Python classes with Optuna's names and options.
+//!
+//! Each constructor takes Optuna's arguments that the engine does not model
+//! by name and handles them here; every other keyword goes through the
+//! sampler's option description in the engine (`crate::options`), so an
+//! option added there is a keyword here without a change to this file.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use ferrotune::core::Sampler;
-use ferrotune::samplers::{
-    CmaEsSampler, GpSampler, GridSampler, OutputTransform, QmcKind, QmcSampler, RandomSampler, Restart, TpeSampler,
-    TpeWeighting,
-};
+use ferrotune::core::options::OptionValue;
+use ferrotune::core::{FrozenTrial, Sampler};
+use ferrotune::samplers::{CmaEsSampler, GridSampler, Restart, TpeSampler, SAMPLERS};
+use ferrotune::{Error, ParamValue};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::convert::param_from_py;
 use crate::errors::IntoPyResult;
+use crate::options::{describe, Face, KeywordInfo, Pinned, PyOptions};
 
 /// Proposes parameter values. Samplers are implemented in the engine; pick
 /// one of the subclasses.
@@ -29,6 +34,11 @@ impl PySampler {
     }
 }
 
+/// Every sampler's Python face, for `_sampler_options`.
+static FACES: [&Face; 6] = [&RANDOM, &GRID, &TPE, &QMC, &CMAES, &GP];
+
+static RANDOM: Face = Face { class: "RandomSampler", optuna_only: &[], renamed: &[], pinned: &[] };
+
 /// Independent uniform sampling (log-uniform on log scales): the baseline.
 /// A seed makes a sequential study repeat exactly.
 #[pyclass(extends = PySampler, frozen, module = "ferrotune.samplers", name = "RandomSampler")]
@@ -37,12 +47,18 @@ pub(crate) struct PyRandomSampler;
 #[pymethods]
 impl PyRandomSampler {
     #[new]
-    #[pyo3(signature = (seed = None))]
-    fn new(seed: Option<u64>) -> (Self, PySampler) {
-        let sampler = seed.map_or_else(RandomSampler::new, RandomSampler::with_seed);
-        (PyRandomSampler, PySampler { inner: Arc::new(sampler) })
+    #[pyo3(signature = (seed = None, **options))]
+    fn new(seed: Option<&Bound<'_, PyAny>>, options: Option<&Bound<'_, PyDict>>) -> PyResult<(Self, PySampler)> {
+        let mut options = PyOptions::new(&RANDOM, options)?;
+        options.set("seed", seed);
+        Ok((PyRandomSampler, PySampler { inner: options.build()? }))
     }
 }
+
+/// Optuna passes the grid positionally as `search_space`; the description
+/// calls it `values`.
+static GRID: Face =
+    Face { class: "GridSampler", optuna_only: &[], renamed: &[("values", "search_space")], pinned: &[] };
 
 /// Every combination of the listed values, each exactly once (even across
 /// processes sharing a storage), in a seeded random order; `optimize`
@@ -53,8 +69,14 @@ pub(crate) struct PyGridSampler;
 #[pymethods]
 impl PyGridSampler {
     #[new]
-    #[pyo3(signature = (search_space, seed = None))]
-    fn new(search_space: &Bound<'_, PyDict>, seed: Option<u64>) -> PyResult<(Self, PySampler)> {
+    #[pyo3(signature = (search_space, seed = None, **options))]
+    fn new(
+        search_space: &Bound<'_, PyDict>,
+        seed: Option<&Bound<'_, PyAny>>,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<(Self, PySampler)> {
+        let mut options = PyOptions::new(&GRID, options)?;
+        options.set("seed", seed);
         let mut grid = BTreeMap::new();
         for (k, values) in search_space.iter() {
             let name: String =
@@ -67,14 +89,63 @@ impl PyGridSampler {
                 .collect::<PyResult<Vec<_>>>()?;
             grid.insert(name, values);
         }
-        let sampler = match seed {
-            Some(seed) => GridSampler::with_seed(grid, seed),
-            None => GridSampler::new(grid),
-        }
-        .py_err()?;
-        Ok((PyGridSampler, PySampler { inner: Arc::new(sampler) }))
+        // Option values have no null: a grid that lists None is built apart.
+        let listed: Option<BTreeMap<String, OptionValue>> = grid
+            .iter()
+            .map(|(name, values)| {
+                let values = values.iter().map(option_of_param).collect::<Option<Vec<_>>>()?;
+                Some((name.clone(), OptionValue::List(values)))
+            })
+            .collect();
+        let Some(listed) = listed else {
+            return Ok((PyGridSampler, PySampler { inner: grid_with_none(&options, grid)? }));
+        };
+        options.set_value("values", OptionValue::Map(listed));
+        Ok((PyGridSampler, PySampler { inner: options.build()? }))
     }
 }
+
+/// A grid value as an option value (`None` has none).
+fn option_of_param(value: &ParamValue) -> Option<OptionValue> {
+    match value {
+        ParamValue::Null => None,
+        ParamValue::Bool(b) => Some(OptionValue::Bool(*b)),
+        ParamValue::Int(i) => Some(OptionValue::Int(*i)),
+        ParamValue::Float(x) => Some(OptionValue::Float(*x)),
+        ParamValue::Str(s) => Some(OptionValue::Str(s.clone())),
+    }
+}
+
+/// A grid that lists `None` (`max_depth` in `[None, 4, 8]`), built here:
+/// option values have no null, so the description cannot carry it. Its
+/// other options are read through the description; only the seed is known.
+fn grid_with_none(options: &PyOptions<'_>, grid: BTreeMap<String, Vec<ParamValue>>) -> PyResult<Arc<dyn Sampler>> {
+    let o = options.checked()?;
+    if let Some(other) = options.option_names()?.into_iter().find(|name| name != "seed") {
+        let message = "cannot be combined with a grid that lists None".to_owned();
+        return Err(options.error(Error::InvalidOption { option: other, message }));
+    }
+    let sampler = match o.seed().map_err(|e| options.error(e))? {
+        Some(seed) => GridSampler::with_seed(grid, seed),
+        None => GridSampler::new(grid),
+    }
+    .py_err()?;
+    Ok(Arc::new(sampler))
+}
+
+static TPE: Face = Face {
+    class: "TPESampler",
+    optuna_only: &["consider_prior", "weights", "warn_independent_sampling", "constraints_func"],
+    renamed: &[],
+    pinned: &[
+        ("n_startup_trials", Pinned::Count(10)),
+        ("n_ei_candidates", Pinned::Count(24)),
+        ("group", Pinned::Flag(false)),
+        ("constant_liar", Pinned::Flag(true)),
+        ("startup", Pinned::Word("random")),
+        ("optuna_defaults", Pinned::Flag(false)),
+    ],
+};
 
 /// The Tree-structured Parzen Estimator, with Optuna 5's options and
 /// defaults (multivariate for one objective, constant liar on) but for one
@@ -89,48 +160,20 @@ impl PyTpeSampler {
     #[pyo3(signature = (
         *,
         consider_prior = None,
-        prior_weight = None,
-        consider_magic_clip = None,
-        consider_endpoints = None,
-        n_startup_trials = 10,
-        n_ei_candidates = 24,
-        gamma = None,
         weights = None,
-        seed = None,
-        multivariate = None,
-        group = false,
         warn_independent_sampling = None,
-        constant_liar = true,
         constraints_func = None,
-        startup = "random",
-        weighting = None,
-        optuna_defaults = false,
-        min_bandwidth_factor = None,
-        magic_clip_exponent = None,
+        **options,
     ))]
-    #[allow(clippy::too_many_arguments)]
     fn new(
         consider_prior: Option<bool>,
-        prior_weight: Option<f64>,
-        consider_magic_clip: Option<bool>,
-        consider_endpoints: Option<bool>,
-        n_startup_trials: usize,
-        n_ei_candidates: usize,
-        gamma: Option<&Bound<'_, PyAny>>,
         weights: Option<&Bound<'_, PyAny>>,
-        seed: Option<u64>,
-        multivariate: Option<bool>,
-        group: bool,
         warn_independent_sampling: Option<bool>,
-        constant_liar: bool,
         constraints_func: Option<&Bound<'_, PyAny>>,
-        startup: &str,
-        weighting: Option<&str>,
-        optuna_defaults: bool,
-        min_bandwidth_factor: Option<f64>,
-        magic_clip_exponent: Option<f64>,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<(Self, PySampler)> {
         let _ = warn_independent_sampling;
+        let mut options = PyOptions::new(&TPE, options)?;
         if consider_prior == Some(false) {
             return Err(PyValueError::new_err(
                 "consider_prior=False is not supported: the prior kernel is always used (as in Optuna 5)",
@@ -138,78 +181,34 @@ impl PyTpeSampler {
         }
         // A number for gamma is the good fraction (linear gamma); functions
         // stay in Python's reach only through Optuna.
-        let gamma_fraction = match gamma {
-            Some(g) if g.is_none() => None,
-            Some(g) => Some(g.extract::<f64>().map_err(|_| {
-                PyTypeError::new_err(
+        if let Some(gamma) = options.take("gamma") {
+            if gamma.extract::<f64>().is_err() {
+                return Err(PyTypeError::new_err(
                     "gamma must be a number, the fraction of trials that count as good (e.g. 0.15); a custom gamma function is not supported (Optuna deprecated it in 4.9)",
-                )
-            })?),
-            None => None,
-        };
+                ));
+            }
+            options.set("gamma", Some(&gamma));
+        }
         if weights.is_some_and(|w| !w.is_none()) {
             return Err(PyTypeError::new_err(
                 "a custom weights function is not supported (Optuna deprecated it in 4.9); choose weighting=\"recency\" (Optuna's) or \"expected_improvement\"",
             ));
         }
-        let weighting = match weighting {
-            None => None,
-            Some("recency") => Some(TpeWeighting::Recency),
-            Some("expected_improvement") => Some(TpeWeighting::ExpectedImprovement),
-            Some(other) => {
-                return Err(PyValueError::new_err(format!(
-                    "weighting must be \"recency\" or \"expected_improvement\", got {other:?}"
-                )))
-            }
-        };
         if constraints_func.is_some_and(|c| !c.is_none()) {
             return Err(PyTypeError::new_err(
                 "constraints_func is not supported (Optuna deprecated it in 5.0): call trial.set_constraint(name, value) in the objective",
             ));
         }
-        let startup_qmc = startup_design(startup)?;
-        // Optuna's defaults first, so that options given beside them win.
-        let mut builder = TpeSampler::builder();
-        if optuna_defaults {
-            builder = builder.optuna_defaults();
-        }
-        let mut builder = builder
-            .n_startup_trials(n_startup_trials)
-            .startup_qmc(startup_qmc)
-            .n_ei_candidates(n_ei_candidates)
-            .group(group)
-            .constant_liar(constant_liar);
-        if let Some(weighting) = weighting {
-            builder = builder.weighting(weighting);
-        }
-        if let Some(fraction) = gamma_fraction {
-            builder = builder.gamma_fraction(fraction);
-        }
-        if let Some(factor) = min_bandwidth_factor {
-            builder = builder.min_bandwidth_factor(factor);
-        }
-        if let Some(exponent) = magic_clip_exponent {
-            builder = builder.magic_clip_exponent(exponent);
-        }
-        if let Some(seed) = seed {
-            builder = builder.seed(seed);
-        }
-        if let Some(m) = multivariate {
-            builder = builder.multivariate(m);
-        }
-        if let Some(w) = prior_weight {
-            builder = builder.prior_weight(w);
-        }
-        if let Some(on) = consider_magic_clip {
-            builder = builder.consider_magic_clip(on);
-        }
-        if let Some(on) = consider_endpoints {
-            builder = builder.consider_endpoints(on);
-        }
-        let sampler = builder.build().py_err()?;
-        Ok((PyTpeSampler, PySampler { inner: Arc::new(sampler) }))
+        Ok((PyTpeSampler, PySampler { inner: options.build()? }))
     }
 }
+
+static QMC: Face = Face {
+    class: "QMCSampler",
+    optuna_only: &["independent_sampler", "warn_asynchronous_seeding", "warn_independent_sampling"],
+    renamed: &[],
+    pinned: &[("qmc_type", Pinned::Word("sobol")), ("scramble", Pinned::Flag(true))],
+};
 
 /// Quasi-Monte Carlo points (scrambled Sobol or Halton) that cover the
 /// space evenly: trial n takes point n, each parameter the next axis in
@@ -223,35 +222,43 @@ impl PyQmcSampler {
     #[new]
     #[pyo3(signature = (
         *,
-        qmc_type = "sobol",
-        scramble = true,
-        seed = None,
         independent_sampler = None,
         warn_asynchronous_seeding = true,
         warn_independent_sampling = true,
+        **options,
     ))]
     fn new(
-        qmc_type: &str,
-        scramble: bool,
-        seed: Option<u64>,
         independent_sampler: Option<&Bound<'_, PyAny>>,
         warn_asynchronous_seeding: bool,
         warn_independent_sampling: bool,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<(Self, PySampler)> {
         // Neither warning applies: points are a pure function of the seed and
         // trial number, and no parameter is sampled independently.
         let _ = (warn_asynchronous_seeding, warn_independent_sampling);
+        let options = PyOptions::new(&QMC, options)?;
         if independent_sampler.is_some_and(|s| !s.is_none()) {
             return Err(PyValueError::new_err(
                 "independent_sampler is not used: every parameter, conditional ones included, takes an axis of the QMC sequence",
             ));
         }
-        let kind: QmcKind = qmc_type.parse().py_err()?;
-        let sampler =
-            seed.map_or_else(QmcSampler::new, QmcSampler::with_seed).kind(kind).scramble(scramble).py_err()?;
-        Ok((PyQmcSampler, PySampler { inner: Arc::new(sampler) }))
+        Ok((PyQmcSampler, PySampler { inner: options.build()? }))
     }
 }
+
+static CMAES: Face = Face {
+    class: "CmaEsSampler",
+    optuna_only: &["independent_sampler", "warn_independent_sampling", "lr_adapt", "source_trials"],
+    renamed: &[],
+    pinned: &[
+        ("n_startup_trials", Pinned::Count(1)),
+        ("consider_pruned_trials", Pinned::Flag(false)),
+        ("restart_strategy", Pinned::Word("none")),
+        ("inc_popsize", Pinned::Count(2)),
+        ("use_separable_cma", Pinned::Flag(false)),
+        ("with_margin", Pinned::Flag(false)),
+    ],
+};
 
 /// CMA-ES with Optuna's options: restarts (`restart_strategy="ipop"` or
 /// `"bipop"`), separable covariance, the margin for integers, and a warm
@@ -266,38 +273,34 @@ impl PyCmaEsSampler {
     #[pyo3(signature = (
         x0 = None,
         sigma0 = None,
-        n_startup_trials = 1,
+        n_startup_trials = None,
         independent_sampler = None,
         warn_independent_sampling = true,
         seed = None,
         *,
-        consider_pruned_trials = false,
-        restart_strategy = None,
-        popsize = None,
-        inc_popsize = 2,
-        use_separable_cma = false,
-        with_margin = false,
         lr_adapt = false,
         source_trials = None,
+        **options,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
-        x0: Option<BTreeMap<String, f64>>,
-        sigma0: Option<f64>,
-        n_startup_trials: usize,
+        x0: Option<&Bound<'_, PyAny>>,
+        sigma0: Option<&Bound<'_, PyAny>>,
+        n_startup_trials: Option<&Bound<'_, PyAny>>,
         independent_sampler: Option<&Bound<'_, PyAny>>,
         warn_independent_sampling: bool,
-        seed: Option<u64>,
-        consider_pruned_trials: bool,
-        restart_strategy: Option<&str>,
-        popsize: Option<usize>,
-        inc_popsize: i64,
-        use_separable_cma: bool,
-        with_margin: bool,
+        seed: Option<&Bound<'_, PyAny>>,
         lr_adapt: bool,
         source_trials: Option<Vec<PyRef<'_, crate::trial::PyFrozenTrial>>>,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<(Self, PySampler)> {
         let _ = warn_independent_sampling;
+        let mut options = PyOptions::new(&CMAES, options)?;
+        // Optuna's positional arguments, in its order.
+        options.set("x0", x0);
+        options.set("sigma0", sigma0);
+        options.set("n_startup_trials", n_startup_trials);
+        options.set("seed", seed);
         if independent_sampler.is_some_and(|s| !s.is_none()) {
             return Err(PyValueError::new_err(
                 "independent_sampler is not supported: parameters outside the joint space are sampled at random",
@@ -306,47 +309,103 @@ impl PyCmaEsSampler {
         if lr_adapt {
             return Err(PyValueError::new_err("lr_adapt=True is not supported"));
         }
-        let restart = match restart_strategy {
-            None => Restart::None,
-            Some("ipop") => Restart::Ipop,
-            Some("bipop") => Restart::Bipop,
-            Some(other) => {
-                return Err(PyValueError::new_err(format!(
-                    "restart_strategy must be None, 'ipop' or 'bipop', got '{other}'"
-                )))
+        // Optuna's -1 means "the default".
+        if let Some(inc_popsize) = options.take("inc_popsize") {
+            match inc_popsize.extract::<i64>() {
+                Ok(-1) => {}
+                Ok(n) if n < 0 => {
+                    return Err(PyValueError::new_err("inc_popsize must be at least 1 (or -1 for the default)"))
+                }
+                _ => options.set("inc_popsize", Some(&inc_popsize)),
             }
+        }
+        let sampler = match source_trials {
+            Some(trials) if !trials.is_empty() => {
+                cmaes_with_source_trials(&options, trials.iter().map(|t| t.inner.clone()).collect())?
+            }
+            _ => options.build()?,
         };
-        let mut builder = CmaEsSampler::builder()
-            .n_startup_trials(n_startup_trials)
-            .restart(restart)
-            .consider_pruned_trials(consider_pruned_trials)
-            .separable(use_separable_cma)
-            .with_margin(with_margin);
-        // Optuna's -1 means "the default", 2.
-        if inc_popsize != -1 {
-            let factor = usize::try_from(inc_popsize)
-                .map_err(|_| PyValueError::new_err("inc_popsize must be at least 1 (or -1 for the default)"))?;
-            builder = builder.inc_popsize(factor);
-        }
-        if let Some(seed) = seed {
-            builder = builder.seed(seed);
-        }
-        if let Some(x0) = x0 {
-            builder = builder.x0(x0);
-        }
-        if let Some(sigma0) = sigma0 {
-            builder = builder.sigma0(sigma0);
-        }
-        if let Some(n) = popsize {
-            builder = builder.population_size(n);
-        }
-        if let Some(trials) = source_trials {
-            builder = builder.source_trials(trials.iter().map(|t| t.inner.clone()).collect());
-        }
-        let sampler = builder.build().py_err()?;
-        Ok((PyCmaEsSampler, PySampler { inner: Arc::new(sampler) }))
+        Ok((PyCmaEsSampler, PySampler { inner: sampler }))
     }
 }
+
+/// CMA-ES warm-started from another study's trials. Option values cannot
+/// carry trials, so the options are read here with the description's
+/// getters and checks and handed to the builder beside the trials; an
+/// option this does not know yet is refused rather than ignored.
+fn cmaes_with_source_trials(options: &PyOptions<'_>, trials: Vec<Arc<FrozenTrial>>) -> PyResult<Arc<dyn Sampler>> {
+    const READ_HERE: [&str; 9] = [
+        "seed",
+        "sigma0",
+        "n_startup_trials",
+        "popsize",
+        "restart_strategy",
+        "inc_popsize",
+        "use_separable_cma",
+        "with_margin",
+        "consider_pruned_trials",
+    ];
+    let o = options.checked()?;
+    for name in options.option_names()? {
+        if name == "x0" {
+            return Err(options.error(Error::InvalidArgument(
+                "x0 and source_trials both set the initial distribution; give one of them".into(),
+            )));
+        }
+        if !READ_HERE.contains(&name.as_str()) {
+            return Err(options.error(Error::InvalidOption {
+                option: name,
+                message: "cannot be combined with source_trials yet".into(),
+            }));
+        }
+    }
+    let read = || -> ferrotune::Result<CmaEsSampler> {
+        let mut b = CmaEsSampler::builder().source_trials(trials);
+        if let Some(v) = o.seed()? {
+            b = b.seed(v);
+        }
+        if let Some(v) = o.number("sigma0")? {
+            b = b.sigma0(v);
+        }
+        if let Some(v) = o.count("n_startup_trials")? {
+            b = b.n_startup_trials(v);
+        }
+        if let Some(v) = o.count("popsize")? {
+            b = b.population_size(v);
+        }
+        if let Some(v) = o.word::<Restart>("restart_strategy")? {
+            b = b.restart(v);
+        }
+        if let Some(v) = o.count("inc_popsize")? {
+            b = b.inc_popsize(v);
+        }
+        if let Some(v) = o.flag("use_separable_cma")? {
+            b = b.separable(v);
+        }
+        if let Some(v) = o.flag("with_margin")? {
+            b = b.with_margin(v);
+        }
+        if let Some(v) = o.flag("consider_pruned_trials")? {
+            b = b.consider_pruned_trials(v);
+        }
+        b.build()
+    };
+    Ok(Arc::new(read().map_err(|e| options.error(e))?))
+}
+
+/// `output_transform` is not pinned: `robust_output`, its shorthand, would
+/// then be overridden. The engine's default is "robust", as the signature's
+/// was.
+static GP: Face = Face {
+    class: "GPSampler",
+    optuna_only: &["independent_sampler", "constraints_func", "warn_independent_sampling"],
+    renamed: &[],
+    pinned: &[
+        ("n_startup_trials", Pinned::Count(10)),
+        ("deterministic_objective", Pinned::Flag(false)),
+        ("startup", Pinned::Word("sobol")),
+    ],
+};
 
 /// Gaussian-process Bayesian optimization with Optuna's options: a Matérn
 /// 5/2 GP with MAP hyperparameters, log expected improvement, running
@@ -361,29 +420,19 @@ impl PyGpSampler {
     #[new]
     #[pyo3(signature = (
         *,
-        seed = None,
         independent_sampler = None,
-        n_startup_trials = 10,
-        deterministic_objective = false,
         constraints_func = None,
         warn_independent_sampling = true,
-        startup = "sobol",
-        output_transform = "robust",
+        **options,
     ))]
-    #[allow(clippy::too_many_arguments)]
     fn new(
-        seed: Option<u64>,
         independent_sampler: Option<&Bound<'_, PyAny>>,
-        n_startup_trials: usize,
-        deterministic_objective: bool,
         constraints_func: Option<&Bound<'_, PyAny>>,
         warn_independent_sampling: bool,
-        startup: &str,
-        output_transform: &str,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<(Self, PySampler)> {
         let _ = warn_independent_sampling;
-        let output_transform: OutputTransform =
-            output_transform.parse().map_err(|e| PyValueError::new_err(format!("output_transform {e}")))?;
+        let options = PyOptions::new(&GP, options)?;
         if independent_sampler.is_some_and(|s| !s.is_none()) {
             return Err(PyValueError::new_err(
                 "independent_sampler is not supported: use startup='random', 'sobol' or 'halton'",
@@ -394,29 +443,17 @@ impl PyGpSampler {
                 "constraints_func is not supported: call trial.set_constraint(name, value) in the objective",
             ));
         }
-        let startup_qmc = startup_design(startup)?;
-        let mut builder = GpSampler::builder()
-            .n_startup_trials(n_startup_trials)
-            .deterministic_objective(deterministic_objective)
-            .output_transform(output_transform)
-            .startup_qmc(startup_qmc);
-        if let Some(seed) = seed {
-            builder = builder.seed(seed);
-        }
-        let sampler = builder.build().py_err()?;
-        Ok((PyGpSampler, PySampler { inner: Arc::new(sampler) }))
+        Ok((PyGpSampler, PySampler { inner: options.build()? }))
     }
 }
 
-/// `startup="random" | "sobol" | "halton"`: where a model-based sampler's
-/// first trials come from.
-fn startup_design(startup: &str) -> PyResult<Option<QmcKind>> {
-    match startup {
-        "random" => Ok(None),
-        other => other.parse::<QmcKind>().map(Some).map_err(|_| {
-            PyValueError::new_err(format!("startup must be 'random', 'sobol' or 'halton', got '{other}'"))
-        }),
-    }
+/// Every sampler's options as its constructor takes them (for the stub
+/// check in `tests/test_sampler_options.py`): class -> [(keyword,
+/// annotation, the description's default as Python source, the default the
+/// constructor pins if any, help)].
+#[pyfunction]
+fn _sampler_options() -> PyResult<BTreeMap<&'static str, Vec<KeywordInfo>>> {
+    describe(&FACES)
 }
 
 /// The engine sampler for what the user passed (`None`: TPE, as Optuna's
@@ -426,7 +463,8 @@ pub(crate) fn resolve(sampler: Option<&Bound<'_, PyAny>>) -> PyResult<Arc<dyn Sa
         Some(obj) if !obj.is_none() => match obj.cast::<PySampler>() {
             Ok(s) => Ok(s.get().inner.clone()),
             Err(_) => Err(PyTypeError::new_err(format!(
-                "sampler must be one of ferrotune.samplers (RandomSampler, GridSampler, QMCSampler, TPESampler, CmaEsSampler, GPSampler), got {}",
+                "sampler must be one of ferrotune.samplers ({}), got {}",
+                SAMPLERS.iter().map(|s| s.python).collect::<Vec<_>>().join(", "),
                 obj.get_type().name()?
             ))),
         },
@@ -442,5 +480,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyQmcSampler>()?;
     m.add_class::<PyCmaEsSampler>()?;
     m.add_class::<PyGpSampler>()?;
+    m.add_function(wrap_pyfunction!(_sampler_options, m)?)?;
     Ok(())
 }

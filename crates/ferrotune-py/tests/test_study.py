@@ -520,7 +520,7 @@ def test_tpe_sampler_beats_random_search():
     study = ferrotune.create_study(sampler=watanabe)
     study.optimize(sphere, n_trials=40)
     assert study.best_value < 3.0
-    with pytest.raises(ValueError, match="weighting must be"):
+    with pytest.raises(ValueError, match="'weighting': must be"):
         ferrotune.samplers.TPESampler(weighting="ei")
     # Optuna's defaults differ from ours only in the good set and its
     # weights: giving ours back on top of them repeats the default exactly.
@@ -532,7 +532,7 @@ def test_tpe_sampler_beats_random_search():
     default = trajectory()
     assert trajectory(optuna_defaults=True, gamma=0.15, weighting="expected_improvement") == default
     assert trajectory(optuna_defaults=True) != default
-    with pytest.raises(ValueError, match="gamma fraction must be in"):
+    with pytest.raises(ValueError, match="'gamma': must be the fraction of trials that count as good, in"):
         ferrotune.samplers.TPESampler(gamma=1.5)
     with pytest.raises(ValueError, match="magic_clip_exponent"):
         ferrotune.samplers.TPESampler(magic_clip_exponent=-1.0)
@@ -561,7 +561,7 @@ def test_qmc_sampler_covers_the_space_evenly_from_the_first_trial():
     assert [t.params["x"] for t in halton.trials] == [0.0, 0.5, 0.25, 0.75]
     with pytest.raises(ValueError, match="always scrambled"):
         ferrotune.samplers.QMCSampler(scramble=False)
-    with pytest.raises(ValueError, match="sobol or halton"):
+    with pytest.raises(ValueError, match='"sobol" or "halton"'):
         ferrotune.samplers.QMCSampler(qmc_type="lhs")
     with pytest.raises(ValueError, match="independent_sampler is not used"):
         ferrotune.samplers.QMCSampler(independent_sampler=ferrotune.samplers.RandomSampler())
@@ -569,7 +569,7 @@ def test_qmc_sampler_covers_the_space_evenly_from_the_first_trial():
     tpe = ferrotune.create_study(sampler=ferrotune.samplers.TPESampler(seed=1, n_startup_trials=8, startup="sobol"))
     tpe.optimize(lambda t: t.suggest_int("n", 0, 7), n_trials=8)
     assert sorted(t.params["n"] for t in tpe.trials) == list(range(8))
-    with pytest.raises(ValueError, match="startup must be"):
+    with pytest.raises(ValueError, match="'startup': must be"):
         ferrotune.samplers.TPESampler(startup="grid")
 
 
@@ -639,7 +639,7 @@ def test_gp_sampler_beats_random_search_on_a_small_budget():
     assert study.best_params["kind"] == "b" and study.best_params["n"] == 6
     with pytest.raises(TypeError, match="set_constraint"):
         ferrotune.samplers.GPSampler(constraints_func=lambda t: [0.0])
-    with pytest.raises(ValueError, match="startup must be"):
+    with pytest.raises(ValueError, match="'startup': must be"):
         ferrotune.samplers.GPSampler(startup="lhs")
     # HEBO's output warping, by name; a wrong name is refused with the choices.
     warped = ferrotune.create_study(sampler=ferrotune.samplers.GPSampler(seed=0, output_transform="power"))

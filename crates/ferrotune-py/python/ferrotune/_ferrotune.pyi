@@ -42,6 +42,7 @@ __all__ = [
     "_create_study",
     "_delete_study",
     "_resolve_storage",
+    "_sampler_options",
     "_study_names",
 ]
 
@@ -70,15 +71,29 @@ class RDBStorage(BaseStorage):
 @disjoint_base
 class BaseSampler: ...
 
+# Each sampler's constructor: Optuna's arguments the engine does not model
+# (and the options Optuna takes positionally) by hand, then the options of
+# the sampler's description in the engine, generated; `None` for an option
+# means its default. tests/test_sampler_options.py checks the generated
+# lines against the descriptions (FERROTUNE_UPDATE_STUB=1 rewrites them).
+
 @final
 class RandomSampler(BaseSampler):
     def __new__(
-        cls, seed: Optional[int] = None) -> Self: ...
+        cls,
+        seed: Optional[int] = None,
+        # generated: the options from the engine's descriptions (tests/test_sampler_options.py)
+        # end of the generated options
+    ) -> Self: ...
 
 @final
 class GridSampler(BaseSampler):
     def __new__(
-        cls, search_space: dict[str, Sequence[CategoricalChoiceType]], seed: Optional[int] = None
+        cls,
+        search_space: dict[str, Sequence[CategoricalChoiceType]],
+        seed: Optional[int] = None,
+        # generated: the options from the engine's descriptions (tests/test_sampler_options.py)
+        # end of the generated options
     ) -> Self: ...
 
 @final
@@ -87,24 +102,26 @@ class TPESampler(BaseSampler):
         cls,
         *,
         consider_prior: Optional[bool] = None,
-        prior_weight: Optional[float] = None,
-        consider_magic_clip: Optional[bool] = None,
-        consider_endpoints: Optional[bool] = None,
-        n_startup_trials: int = 10,
-        n_ei_candidates: int = 24,
-        gamma: Optional[float] = None,
         weights: None = None,
-        seed: Optional[int] = None,
-        multivariate: Optional[bool] = None,
-        group: bool = False,
         warn_independent_sampling: Optional[bool] = None,
-        constant_liar: bool = True,
         constraints_func: None = None,
-        startup: Literal["random", "sobol", "halton"] = "random",
-        weighting: Optional[Literal["recency", "expected_improvement"]] = None,
-        optuna_defaults: bool = False,
-        min_bandwidth_factor: Optional[float] = None,
-        magic_clip_exponent: Optional[float] = None,
+        # generated: the options from the engine's descriptions (tests/test_sampler_options.py)
+        seed: Optional[int] = None,
+        n_startup_trials: Optional[int] = 10,
+        startup: Optional[Literal["random", "sobol", "halton"]] = "random",
+        n_ei_candidates: Optional[int] = 24,
+        multivariate: Optional[bool] = True,
+        group: Optional[bool] = False,
+        constant_liar: Optional[bool] = True,
+        prior_weight: Optional[float] = 1.0,
+        consider_magic_clip: Optional[bool] = True,
+        consider_endpoints: Optional[bool] = False,
+        gamma: Optional[float] = 0.15,
+        weighting: Optional[Literal["recency", "expected_improvement"]] = "expected_improvement",
+        min_bandwidth_factor: Optional[float] = 0.01,
+        magic_clip_exponent: Optional[float] = 1.0,
+        optuna_defaults: Optional[bool] = False,
+        # end of the generated options
     ) -> Self: ...
 
 @final
@@ -113,19 +130,21 @@ class CmaEsSampler(BaseSampler):
         cls,
         x0: Optional[dict[str, float]] = None,
         sigma0: Optional[float] = None,
-        n_startup_trials: int = 1,
+        n_startup_trials: Optional[int] = None,
         independent_sampler: None = None,
         warn_independent_sampling: bool = True,
         seed: Optional[int] = None,
         *,
-        consider_pruned_trials: bool = False,
-        restart_strategy: Optional[Literal["ipop", "bipop"]] = None,
-        popsize: Optional[int] = None,
-        inc_popsize: int = 2,
-        use_separable_cma: bool = False,
-        with_margin: bool = False,
         lr_adapt: bool = False,
         source_trials: Optional[list[FrozenTrial]] = None,
+        # generated: the options from the engine's descriptions (tests/test_sampler_options.py)
+        popsize: Optional[int] = None,
+        restart_strategy: Optional[Literal["ipop", "bipop", "none"]] = "none",
+        inc_popsize: Optional[int] = 2,
+        use_separable_cma: Optional[bool] = False,
+        with_margin: Optional[bool] = False,
+        consider_pruned_trials: Optional[bool] = False,
+        # end of the generated options
     ) -> Self: ...
 
 @final
@@ -133,14 +152,17 @@ class GPSampler(BaseSampler):
     def __new__(
         cls,
         *,
-        seed: Optional[int] = None,
         independent_sampler: None = None,
-        n_startup_trials: int = 10,
-        deterministic_objective: bool = False,
         constraints_func: None = None,
         warn_independent_sampling: bool = True,
-        startup: Literal["random", "sobol", "halton"] = "sobol",
-        output_transform: Literal["robust", "standardize", "power"] = "robust",
+        # generated: the options from the engine's descriptions (tests/test_sampler_options.py)
+        seed: Optional[int] = None,
+        n_startup_trials: Optional[int] = 10,
+        startup: Optional[Literal["random", "sobol", "halton"]] = "sobol",
+        deterministic_objective: Optional[bool] = False,
+        robust_output: Optional[bool] = True,
+        output_transform: Optional[Literal["standardize", "robust", "power"]] = "robust",
+        # end of the generated options
     ) -> Self: ...
 
 @final
@@ -148,12 +170,14 @@ class QMCSampler(BaseSampler):
     def __new__(
         cls,
         *,
-        qmc_type: Literal["sobol", "halton"] = "sobol",
-        scramble: bool = True,
-        seed: Optional[int] = None,
         independent_sampler: None = None,
         warn_asynchronous_seeding: bool = True,
         warn_independent_sampling: bool = True,
+        # generated: the options from the engine's descriptions (tests/test_sampler_options.py)
+        seed: Optional[int] = None,
+        qmc_type: Optional[Literal["sobol", "halton"]] = "sobol",
+        scramble: Optional[bool] = True,
+        # end of the generated options
     ) -> Self: ...
 
 @disjoint_base
@@ -339,3 +363,4 @@ def _create_study(
 def _resolve_storage(storage: Union[str, BaseStorage, None] = None) -> BaseStorage: ...
 def _study_names(storage: BaseStorage) -> list[str]: ...
 def _delete_study(storage: BaseStorage, study_name: str) -> None: ...
+def _sampler_options() -> dict[str, list[tuple[str, str, str, Optional[str], str]]]: ...
