@@ -151,6 +151,11 @@ fn bad_configs_exit_2_naming_file_key_and_problem_and_write_nothing() {
             vec!["sampler.output_transform", "\"standardize\", \"robust\" or \"power\""],
         ),
         (
+            "two sets of tpe defaults",
+            base(x, "") + "[sampler]\ntype = \"tpe\"\noptuna_defaults = true\nhyperopt_defaults = true\n",
+            vec!["sampler.hyperopt_defaults", "not both"],
+        ),
+        (
             "tpe flag of the wrong type",
             base(x, "") + "[sampler]\ntype = \"tpe\"\nmultivariate = \"yes\"\n",
             vec!["sampler.multivariate", "must be true or false"],

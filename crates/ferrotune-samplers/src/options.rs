@@ -79,7 +79,7 @@ const TPE_OPTIONS: &[OptionSpec] = &[
     OptionSpec {
         name: "multivariate",
         kind: OptionKind::Flag,
-        default: "true",
+        default: "true for one objective; false for several unless group",
         help: "One joint density over the parameters sampled together, rather than one per parameter.",
     },
     OptionSpec {
@@ -115,13 +115,13 @@ const TPE_OPTIONS: &[OptionSpec] = &[
     OptionSpec {
         name: "gamma",
         kind: OptionKind::Number,
-        default: "0.15",
+        default: "0.15 for one objective; Optuna's rule for several",
         help: "The fraction of trials that count as good, in (0, 1]: linear, uncapped (Watanabe 2023).",
     },
     OptionSpec {
         name: "weighting",
         kind: OptionKind::Word(&["recency", "expected_improvement"]),
-        default: "\"expected_improvement\"",
+        default: "\"expected_improvement\" for one objective; \"recency\" for several",
         help: "How good trials weigh: by their improvement on the best bad one, or Optuna's recency ramp.",
     },
     OptionSpec {
@@ -142,6 +142,13 @@ const TPE_OPTIONS: &[OptionSpec] = &[
         default: "false",
         help: "Optuna's TPE exactly (good set 10% capped at 25, recency weights); options given beside it win.",
     },
+    OptionSpec {
+        name: "hyperopt_defaults",
+        kind: OptionKind::Flag,
+        default: "false",
+        help: "Hyperopt 0.1.2's TPE settings (20 startup trials, its gamma, recency weights), for studies moved \
+               from Hyperopt; options given beside it win.",
+    },
 ];
 
 impl FromStr for TpeWeighting {
@@ -158,8 +165,13 @@ impl FromStr for TpeWeighting {
 fn build_tpe(o: &OptionSet<'_>) -> Result<Arc<dyn Sampler>> {
     let mut b = TpeSampler::builder();
     // Optuna's defaults first, so that options given beside them win.
-    if o.flag("optuna_defaults")? == Some(true) {
-        b = b.optuna_defaults();
+    match (o.flag("optuna_defaults")?, o.flag("hyperopt_defaults")?) {
+        (Some(true), Some(true)) => {
+            return Err(invalid("hyperopt_defaults", "give optuna_defaults or hyperopt_defaults, not both"))
+        }
+        (Some(true), _) => b = b.optuna_defaults(),
+        (_, Some(true)) => b = b.hyperopt_settings(),
+        _ => {}
     }
     if let Some(seed) = o.seed()? {
         b = b.seed(seed);

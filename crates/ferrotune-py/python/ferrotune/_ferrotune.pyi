@@ -110,17 +110,18 @@ class TPESampler(BaseSampler):
         n_startup_trials: Optional[int] = 10,
         startup: Optional[Literal["random", "sobol", "halton"]] = "random",
         n_ei_candidates: Optional[int] = 24,
-        multivariate: Optional[bool] = True,
+        multivariate: Optional[bool] = None,
         group: Optional[bool] = False,
         constant_liar: Optional[bool] = True,
         prior_weight: Optional[float] = 1.0,
         consider_magic_clip: Optional[bool] = True,
         consider_endpoints: Optional[bool] = False,
-        gamma: Optional[float] = 0.15,
-        weighting: Optional[Literal["recency", "expected_improvement"]] = "expected_improvement",
+        gamma: Optional[float] = None,
+        weighting: Optional[Literal["recency", "expected_improvement"]] = None,
         min_bandwidth_factor: Optional[float] = 0.01,
         magic_clip_exponent: Optional[float] = 1.0,
         optuna_defaults: Optional[bool] = False,
+        hyperopt_defaults: Optional[bool] = False,
         # end of the generated options
     ) -> Self: ...
 
