@@ -151,6 +151,13 @@ fn bad_configs_exit_2_naming_file_key_and_problem_and_write_nothing() {
             vec!["sampler.output_transform", "\"standardize\", \"robust\" or \"power\""],
         ),
         (
+            "a single-objective sampler for two objectives",
+            base(x, "directions = [\"minimize\", \"maximize\"]")
+                .replace("name = \"loss\"", "names = [\"loss\", \"acc\"]")
+                + "[sampler]\ntype = \"gp\"\n",
+            vec!["the GP sampler optimizes a single objective", "2 objectives"],
+        ),
+        (
             "two sets of tpe defaults",
             base(x, "") + "[sampler]\ntype = \"tpe\"\noptuna_defaults = true\nhyperopt_defaults = true\n",
             vec!["sampler.hyperopt_defaults", "not both"],

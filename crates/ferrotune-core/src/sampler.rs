@@ -60,6 +60,15 @@ pub trait Sampler: Send + Sync {
     /// A short name for logs and configs (`"random"`, `"grid"`, ...).
     fn name(&self) -> &str;
 
+    /// Refuse directions the sampler cannot optimize (a single-objective
+    /// sampler given several objectives). The study calls this when it is
+    /// created or loaded, so the refusal comes before any trial runs, not
+    /// after the sampler's startup trials. Default: every direction list.
+    fn check_directions(&self, directions: &[StudyDirection]) -> Result<()> {
+        let _ = directions;
+        Ok(())
+    }
+
     /// Parameters to sample jointly for `trial`. Default: none.
     fn infer_relative_search_space(&self, study: &StudyView<'_>, trial: &FrozenTrial) -> SearchSpace {
         let _ = (study, trial);

@@ -69,3 +69,18 @@ pub fn random_seed() -> u64 {
     h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
     h.finish()
 }
+
+/// Refuse several objectives for a sampler that models one.
+pub(crate) fn single_objective(
+    sampler: &str,
+    directions: &[ferrotune_core::StudyDirection],
+) -> ferrotune_core::Result<()> {
+    if directions.len() > 1 {
+        return Err(ferrotune_core::Error::InvalidArgument(format!(
+            "{sampler} optimizes a single objective, but the study has {} objectives; use TPE (the default), \
+             random, QMC or grid search for several",
+            directions.len()
+        )));
+    }
+    Ok(())
+}

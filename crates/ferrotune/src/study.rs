@@ -196,7 +196,17 @@ impl StudyBuilder {
         }
     }
 
+    /// Let the sampler refuse directions it cannot optimize, before any
+    /// trial runs.
+    fn check_sampler(&self, directions: &[StudyDirection]) -> Result<()> {
+        match &self.sampler {
+            Some(sampler) => sampler.check_directions(directions),
+            None => Ok(()),
+        }
+    }
+
     fn finish(self, storage: Arc<dyn Storage>, info: StudyInfo) -> Result<Study> {
+        self.check_sampler(&info.directions)?;
         if let Some(requested) = &self.directions {
             if *requested != info.directions {
                 let show = |d: &[StudyDirection]| d.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(", ");
@@ -222,9 +232,12 @@ impl StudyBuilder {
 
     /// Create the study (or load it, with `load_if_exists`).
     pub fn create(mut self) -> Result<Study> {
+        let directions = self.directions.clone().unwrap_or_else(|| vec![StudyDirection::Minimize]);
+        // Before the storage is opened, so a refusal leaves nothing behind
+        // (not even a new database file).
+        self.check_sampler(&directions)?;
         let storage = self.resolve_storage()?;
         let name = self.name.clone().unwrap_or_else(|| format!("no-name-{:016x}", ferrotune_samplers::random_seed()));
-        let directions = self.directions.clone().unwrap_or_else(|| vec![StudyDirection::Minimize]);
         let info = match storage.create_study(&name, &directions) {
             Ok(info) => info,
             Err(Error::DuplicateStudy(_)) if self.load_if_exists => {

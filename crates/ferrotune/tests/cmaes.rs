@@ -188,13 +188,13 @@ fn bad_options_and_several_objectives_are_refused_clearly() {
     assert!(err(CmaEsSampler::builder().sigma0(0.0)).contains("sigma0"));
     assert!(err(CmaEsSampler::builder().population_size(1)).contains("population_size"));
     assert!(err(CmaEsSampler::builder().separable(true).with_margin(true)).contains("separable"));
-    let study = Study::builder()
+    // Refused when the study is made, before any trial runs.
+    let e = Study::builder()
         .directions([StudyDirection::Minimize, StudyDirection::Minimize])
         .sampler(CmaEsSampler::with_seed(1))
         .create()
-        .unwrap();
-    // The startup trial is sampled independently; the next needs the model.
-    study.optimize(1, |t| Ok(vec![t.suggest_float("x", 0.0, 1.0)?, t.suggest_float("y", 0.0, 1.0)?])).unwrap();
-    let e = study.ask().map(|_| ()).unwrap_err().to_string();
-    assert!(e.contains("single objective"), "{e}");
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(e.contains("single objective") && e.contains("2 objectives"), "{e}");
 }

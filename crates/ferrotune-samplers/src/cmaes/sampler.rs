@@ -469,6 +469,10 @@ impl Sampler for CmaEsSampler {
         "cmaes"
     }
 
+    fn check_directions(&self, directions: &[StudyDirection]) -> Result<()> {
+        crate::single_objective("CMA-ES", directions)
+    }
+
     fn infer_relative_search_space(&self, study: &StudyView<'_>, _trial: &FrozenTrial) -> SearchSpace {
         let mut memo = self.memo.lock().unwrap_or_else(|p| p.into_inner());
         memo.sync(study);
@@ -483,9 +487,7 @@ impl Sampler for CmaEsSampler {
         search_space: &SearchSpace,
     ) -> Result<BTreeMap<String, f64>> {
         if study.is_multi_objective() {
-            return Err(Error::InvalidArgument(
-                "CMA-ES optimizes a single objective; use TPE or NSGA-II for several".into(),
-            ));
+            crate::single_objective("CMA-ES", study.directions)?;
         }
         let space_axes = axes(search_space);
         let mut memo = self.memo.lock().unwrap_or_else(|p| p.into_inner());

@@ -11,9 +11,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use ferrotune_core::{
-    Distribution, Error, FrozenTrial, Result, Sampler, SearchSpace, StudyDirection, StudyView, TrialState,
-};
+use ferrotune_core::{Distribution, FrozenTrial, Result, Sampler, SearchSpace, StudyDirection, StudyView, TrialState};
 
 use super::acquisition::Acquisition;
 use super::kernel::Dim;
@@ -242,6 +240,10 @@ impl Sampler for GpSampler {
         "gp"
     }
 
+    fn check_directions(&self, directions: &[StudyDirection]) -> Result<()> {
+        crate::single_objective("the GP sampler", directions)
+    }
+
     fn infer_relative_search_space(&self, study: &StudyView<'_>, _trial: &FrozenTrial) -> SearchSpace {
         let mut common: Option<SearchSpace> = None;
         for t in study.trials_in(&[TrialState::Complete]) {
@@ -268,9 +270,7 @@ impl Sampler for GpSampler {
             return Ok(BTreeMap::new());
         }
         if study.is_multi_objective() {
-            return Err(Error::InvalidArgument(
-                "the GP sampler optimizes a single objective; use TPE or NSGA-II for several".into(),
-            ));
+            crate::single_objective("the GP sampler", study.directions)?;
         }
         let coordinates: Vec<Coordinate> = search_space.iter().map(|(n, d)| Coordinate::new(n, d)).collect();
         let dims: Vec<Dim> = coordinates.iter().map(Coordinate::dim).collect();
