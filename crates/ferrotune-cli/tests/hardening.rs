@@ -230,7 +230,7 @@ fn case_07_bad_storage_urls_exit_2_and_write_nothing() {
     let cases = [
         ("\"\"", vec!["study.storage", "must not be empty", "memory"]),
         ("\"sqlite:x.db\"", vec!["sqlite:///"]),
-        ("\"postgresql://localhost/db\"", vec!["postgresql://localhost/db"]),
+        ("\"postgresql://localhost:port/db\"", vec!["postgresql://localhost:port/db", "postgresql://user"]),
     ];
     for (i, (url, expected)) in cases.iter().enumerate() {
         let name = format!("url{i}");

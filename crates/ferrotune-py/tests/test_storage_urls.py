@@ -51,8 +51,8 @@ def test_a_sqlite_url_without_slashes_is_refused_and_creates_no_file(tmp_path: P
 
 
 def test_unsupported_databases_say_so():
-    with pytest.raises(ValueError, match="PostgreSQL is not supported yet"):
-        ferrotune.create_study(storage="postgresql://user@localhost/optuna")
+    with pytest.raises(ValueError, match=r"postgresql://user\[:password\]@host\[:port\]/database"):
+        ferrotune.create_study(storage="postgresql://user:pw@localhost:port/optuna")
     with pytest.raises(ValueError, match="unsupported storage URL 'mysql://x'"):
         ferrotune.create_study(storage="mysql://x")
     with pytest.raises(ValueError, match="names no file"):

@@ -1,5 +1,5 @@
-//! Storage backends for ferrotune: [`InMemoryStorage`] and
-//! [`SqliteStorage`], plus [`open`] to pick one from a URL, and the
+//! Storage backends for ferrotune: [`InMemoryStorage`], [`SqliteStorage`]
+//! and [`PostgresStorage`], plus [`open`] to pick one from a URL, and the
 //! [`conformance`] suite every backend must pass.
 //!
 //! Design decision: all SQL logic lives once, in [`sql::SqlStorage`], written
@@ -18,6 +18,7 @@ mod memory;
 pub mod sql;
 
 pub use memory::InMemoryStorage;
+pub use sql::postgres::PostgresStorage;
 pub use sql::sqlite::SqliteStorage;
 
 /// Open a storage from a URL:
@@ -27,7 +28,10 @@ pub use sql::sqlite::SqliteStorage;
 /// - `sqlite:///relative/path.db` or `sqlite:////absolute/path.db`
 ///   (SQLAlchemy's form, as in Optuna; `sqlite://path.db` is read as
 ///   relative too);
-/// - a bare path ending in `.db`, `.sqlite` or `.sqlite3`.
+/// - a bare path ending in `.db`, `.sqlite` or `.sqlite3`;
+/// - `postgresql://user[:password]@host[:port]/database` (or `postgres://`):
+///   a PostgreSQL database, shared by workers on any number of machines
+///   (see [`PostgresStorage::open`]).
 ///
 /// Anything else is an [`Error::InvalidArgument`] that shows the form that
 /// works, never a guess: an empty URL is not taken for `memory` (the study
@@ -55,6 +59,10 @@ pub fn open(url: &str) -> Result<Arc<dyn Storage>> {
         return Ok(Arc::new(SqliteStorage::open(path)?));
     }
     if let Some(scheme) = scheme(url) {
+        let rest = &url[scheme.len()..];
+        if matches!(scheme.to_ascii_lowercase().as_str(), "postgres" | "postgresql") && rest.starts_with("://") {
+            return Ok(Arc::new(PostgresStorage::open(url)?));
+        }
         return Err(Error::InvalidArgument(unsupported_scheme(url, scheme)));
     }
     if url.ends_with(".db") || url.ends_with(".sqlite") || url.ends_with(".sqlite3") {
@@ -98,12 +106,12 @@ fn unsupported_scheme(url: &str, scheme: &str) -> String {
             )
         }
         "postgres" | "postgresql" => format!(
-            "unsupported storage URL '{url}': PostgreSQL is not supported yet; use a SQLite file \
-             (sqlite:///study.db), which any number of processes on one machine can share"
+            "unsupported storage URL '{}': a PostgreSQL URL is postgresql://user[:password]@host[:port]/database",
+            sql::postgres::redact(url)
         ),
         _ => format!(
             "unsupported storage URL '{url}': unknown scheme '{scheme}:'; use \"memory\", \
-             sqlite:///relative/path.db or sqlite:////absolute/path.db"
+             sqlite:///relative/path.db, sqlite:////absolute/path.db or postgresql://user@host:port/database"
         ),
     }
 }

@@ -110,10 +110,12 @@ fn a_sqlite_url_without_slashes_is_refused_and_creates_no_file() {
 
 #[test]
 fn unknown_schemes_are_refused_with_the_forms_that_work() {
-    let m = url_error("postgresql://user@host/db");
-    assert!(m.contains("PostgreSQL is not supported yet"), "{m}");
-    let m = url_error("postgres://host/db");
-    assert!(m.contains("PostgreSQL is not supported yet"), "{m}");
+    // PostgreSQL URLs are tests/postgres.rs's; a malformed one is refused
+    // with the form, and without its password.
+    let m = url_error("postgresql://user:pw@host:port/db");
+    assert!(m.contains("postgresql://user[:password]@host[:port]/database") && !m.contains(":pw@"), "{m}");
+    let m = url_error("postgres:host/db");
+    assert!(m.contains("postgresql://user[:password]@host[:port]/database"), "{m}");
     let m = url_error("mysql://x");
     assert!(m.contains("unsupported storage URL 'mysql://x'") && m.contains("sqlite:///"), "{m}");
     let m = url_error("file:x.db");

@@ -201,9 +201,14 @@ impl TuneConfig {
         Ok(())
     }
 
-    /// The SQLite file the study lives in, if it is kept in one.
+    /// The SQLite file the study lives in, if it is kept in one (not for a
+    /// PostgreSQL database, even one named `x.db`).
     pub fn database_file(&self) -> Option<PathBuf> {
         let url = self.storage_url.trim();
+        let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+        if matches!(scheme.as_deref(), Some("postgres" | "postgresql")) {
+            return None;
+        }
         let path = url.strip_prefix("sqlite:///").or_else(|| url.strip_prefix("sqlite://"));
         let path = path.or_else(|| [".db", ".sqlite", ".sqlite3"].iter().any(|e| url.ends_with(e)).then_some(url))?;
         Some(PathBuf::from(path))

@@ -9,6 +9,7 @@
 //! "every trial changed since sequence N" an indexed range scan: a reader
 //! polling a study of 10,000 trials reads only what changed.
 
+pub mod postgres;
 pub mod sqlite;
 
 use std::collections::{BTreeMap, HashMap};
@@ -504,13 +505,17 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
             if !tx.query("SELECT study_id FROM studies WHERE name = $1", &[name.into()])?.is_empty() {
                 return Err(Error::DuplicateStudy(name.to_owned()));
             }
+            // Two processes creating the same name at once both pass the
+            // check above on PostgreSQL (SQLite serializes them): the second
+            // insert then waits for the first and inserts nothing.
             let rows = tx.query(
                 "INSERT INTO studies (name, directions, change_seq, n_trials, n_sampled, created_at)
-                 VALUES ($1, $2, 0, 0, 0, $3) RETURNING study_id",
+                 VALUES ($1, $2, 0, 0, 0, $3) ON CONFLICT (name) DO NOTHING RETURNING study_id",
                 &[name.into(), directions_json.clone().into(), now_us().into()],
             )?;
+            let row = rows.first().ok_or_else(|| Error::DuplicateStudy(name.to_owned()))?;
             Ok(StudyInfo {
-                study_id: rows[0][0].int()?,
+                study_id: row[0].int()?,
                 name: name.to_owned(),
                 directions: directions.to_vec(),
                 user_attrs: BTreeMap::new(),

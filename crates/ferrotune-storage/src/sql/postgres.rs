@@ -1,0 +1,455 @@
+//! PostgreSQL, for studies shared by workers on many machines.
+//!
+//! The storage logic is [`SqlStorage`]'s, unchanged; this file supplies
+//! connections and transactions:
+//!
+//! - **Connections**: a small pool of its own (idle connections in a
+//!   `Mutex<Vec<_>>`, a new one opened whenever none is idle, at most
+//!   16 kept), each with its prepared statements cached. The
+//!   synchronous [`postgres`] client; no TLS (use a local socket, a private
+//!   network or a tunnel).
+//! - **Writes** run at `READ COMMITTED`. Every write transaction of the
+//!   shared SQL starts by updating the study's row (`change_seq + 1`), which
+//!   takes that row's lock until commit: writes to one study queue there,
+//!   in order, and each statement after it sees everything committed before
+//!   (a fresh snapshot per statement), so trial numbers and the sampled
+//!   trial limit are exact across any number of workers. That is what
+//!   SQLite's `BEGIN IMMEDIATE` gives, per study instead of per file.
+//!   Should the server still report a serialization failure or a deadlock
+//!   (SQLSTATE 40001, 40P01), the whole transaction runs again.
+//! - **Reads** run at `REPEATABLE READ READ ONLY`: one snapshot for all the
+//!   statements of a read (a trial and its parameters, values and
+//!   attributes agree), and never a serialization failure.
+//! - **Schema**: the migrations of [`SqlStorage`], in the connection's
+//!   current schema (`options=-csearch_path=...` in the URL picks another),
+//!   created by the first process under an advisory lock so that workers
+//!   starting together do not race.
+//! - **Errors** name the server and database (`postgresql://user@host:port/db`,
+//!   never the password).
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use bytes::BytesMut;
+use ferrotune_core::{Error, Result};
+use postgres::config::{Host, SslMode};
+use postgres::error::SqlState;
+use postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
+use postgres::{Client, Config, NoTls, Statement};
+
+use super::{Row, SqlBackend, SqlStorage, SqlTx, SqlValue};
+
+/// The PostgreSQL storage.
+pub type PostgresStorage = SqlStorage<PostgresBackend>;
+
+/// Idle connections kept for reuse; more may be open while busy.
+const MAX_IDLE: usize = 16;
+/// Prepared statements kept per connection (the shared SQL has fewer).
+const MAX_STATEMENTS: usize = 256;
+/// How many times a transaction runs after serialization failures or
+/// deadlocks before the error is given up to the caller.
+const MAX_ATTEMPTS: u32 = 20;
+/// How long opening a connection may take unless the URL says
+/// (`connect_timeout=`).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The advisory lock (`pg_advisory_lock`) held while a process checks and
+/// migrates the schema: "ferrotune" in ASCII.
+const SCHEMA_LOCK: i64 = 0x6665_7272_6f74_756e;
+
+/// A pool of connections to one PostgreSQL database.
+pub struct PostgresBackend {
+    config: Config,
+    /// The server and database, for messages: no password.
+    name: String,
+    idle: Mutex<Vec<Conn>>,
+}
+
+/// One connection and its prepared statements.
+struct Conn {
+    client: Client,
+    statements: HashMap<String, Statement>,
+}
+
+impl PostgresStorage {
+    /// Connect to the database of a `postgresql://` (or `postgres://`)
+    /// URL, creating or upgrading the schema. `options=-csearch_path=NAME`
+    /// in the URL's query keeps the tables in schema `NAME` (which must
+    /// exist); other parameters are libpq's (`connect_timeout`, `sslmode`...).
+    pub fn open(url: &str) -> Result<Self> {
+        let backend = PostgresBackend::new(url)?;
+        // Workers starting together on a new database must not all create
+        // the tables: the first takes this lock, the others wait for it and
+        // find the schema current. Held on a connection of its own, which
+        // the transactions of `SqlStorage::new` do not use.
+        let mut guard = backend.connect()?;
+        guard
+            .client
+            .execute("SELECT pg_advisory_lock($1)", &[&SCHEMA_LOCK])
+            .map_err(|e| backend.error(&e, "taking the schema lock"))?;
+        let storage = SqlStorage::new(backend)?;
+        let backend = storage.backend();
+        guard
+            .client
+            .execute("SELECT pg_advisory_unlock($1)", &[&SCHEMA_LOCK])
+            .map_err(|e| backend.error(&e, "releasing the schema lock"))?;
+        backend.check_in(guard);
+        Ok(storage)
+    }
+
+    /// The server and database, as `postgresql://user@host:port/db`.
+    pub fn name(&self) -> &str {
+        &self.backend().name
+    }
+}
+
+/// `url` with any password in it replaced by `***`, for messages.
+pub(crate) fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _password)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+/// `postgresql://user@host:port/db` from a parsed URL.
+fn describe(config: &Config) -> String {
+    let user = config.get_user().unwrap_or("");
+    let hosts: Vec<String> = config
+        .get_hosts()
+        .iter()
+        .enumerate()
+        .map(|(i, host)| {
+            let port = config.get_ports().get(i).or(config.get_ports().first()).copied().unwrap_or(5432);
+            match host {
+                Host::Tcp(name) => format!("{name}:{port}"),
+                #[cfg(unix)]
+                Host::Unix(dir) => format!("{}:{port}", dir.display()),
+            }
+        })
+        .collect();
+    let hosts = if hosts.is_empty() { "localhost:5432".to_owned() } else { hosts.join(",") };
+    let db = config.get_dbname().unwrap_or(user);
+    let at = if user.is_empty() { "" } else { "@" };
+    // `options=-csearch_path=x` (or `-c search_path=x`) picks the schema.
+    let schema = config.get_options().and_then(|o| o.split("search_path=").nth(1)).and_then(|rest| {
+        let path = rest.split_whitespace().next().unwrap_or("");
+        (!path.is_empty()).then(|| format!(" (schema {path})"))
+    });
+    format!("postgresql://{user}{at}{hosts}/{db}{}", schema.unwrap_or_default())
+}
+
+impl PostgresBackend {
+    /// Parse the URL; connects nothing yet.
+    fn new(url: &str) -> Result<Self> {
+        let mut config = Config::from_str(url).map_err(|e| {
+            Error::InvalidArgument(format!(
+                "PostgreSQL URL '{}' cannot be read: {e}; the form is postgresql://user[:password]@host[:port]/database",
+                redact(url)
+            ))
+        })?;
+        let name = describe(&config);
+        if config.get_ssl_mode() == SslMode::Require {
+            return Err(Error::InvalidArgument(format!(
+                "PostgreSQL database {name}: sslmode=require asks for TLS, which this build does not include; \
+                 reach the server over a private network, a Unix socket or an SSH tunnel"
+            )));
+        }
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        if config.get_application_name().is_none() {
+            config.application_name("ferrotune");
+        }
+        Ok(PostgresBackend { config, name, idle: Mutex::new(Vec::new()) })
+    }
+
+    /// A failed operation's error, naming the database.
+    fn error(&self, e: &postgres::Error, doing: &str) -> Error {
+        Error::Storage(format!("PostgreSQL database {}: {}", self.name, message(e, doing)))
+    }
+
+    /// A new connection.
+    fn connect(&self) -> Result<Conn> {
+        let client = self.config.connect(NoTls).map_err(|e| {
+            let mut why = message(&e, "connecting");
+            if let Some(source) = std::error::Error::source(&e) {
+                if !why.contains(&source.to_string()) {
+                    why = format!("{why}: {source}");
+                }
+            }
+            Error::Storage(format!("PostgreSQL database {}: cannot connect: {why}", self.name))
+        })?;
+        Ok(Conn { client, statements: HashMap::new() })
+    }
+
+    /// An idle connection, or a new one.
+    fn check_out(&self) -> Result<Conn> {
+        let idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        match idle {
+            Some(conn) if !conn.client.is_closed() => Ok(conn),
+            _ => self.connect(),
+        }
+    }
+
+    /// Return a connection to the pool, unless it is broken or the pool is full.
+    fn check_in(&self, conn: Conn) {
+        if conn.client.is_closed() {
+            return;
+        }
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        if idle.len() < MAX_IDLE {
+            idle.push(conn);
+        }
+    }
+}
+
+/// A client error as text: the server's message (with its detail and
+/// hint) for errors the server reported, the client's otherwise.
+fn message(e: &postgres::Error, doing: &str) -> String {
+    match e.as_db_error() {
+        Some(db) if *db.code() == SqlState::INVALID_SCHEMA_NAME => format!(
+            "{db} (SQLSTATE {}, while {doing}); the schema the URL's options=-csearch_path=... names must exist \
+             (CREATE SCHEMA name)",
+            db.code().code()
+        ),
+        Some(db) => format!("{db} (SQLSTATE {}, while {doing})", db.code().code()),
+        None => format!("{e} (while {doing})"),
+    }
+}
+
+/// Whether running the transaction again can succeed.
+fn is_transient(e: &postgres::Error) -> bool {
+    matches!(e.code(), Some(c) if *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED)
+}
+
+/// How a failed attempt ended.
+enum Failed {
+    /// The transaction may be run again: a conflict (40001, 40P01), or a
+    /// pooled connection found closed before anything was sent in it.
+    Retry(Error),
+    /// Give up with this error.
+    Fatal(Error),
+}
+
+struct PostgresTx<'c> {
+    conn: &'c mut Conn,
+    name: &'c str,
+    /// Set when a statement failed: the error, and whether it was transient.
+    failed: Option<bool>,
+}
+
+impl PostgresTx<'_> {
+    fn statement(&mut self, sql: &str) -> std::result::Result<Statement, postgres::Error> {
+        if let Some(statement) = self.conn.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.conn.client.prepare(sql)?;
+        if self.conn.statements.len() >= MAX_STATEMENTS {
+            self.conn.statements.clear();
+        }
+        self.conn.statements.insert(sql.to_owned(), statement.clone());
+        Ok(statement)
+    }
+
+    fn fail(&mut self, e: &postgres::Error, sql: &str) -> Error {
+        self.failed = Some(is_transient(e));
+        let statement: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+        let doing = format!("running `{statement}`");
+        Error::Storage(format!("PostgreSQL database {}: {}", self.name, message(e, &doing)))
+    }
+}
+
+fn bind(params: &[SqlValue]) -> Vec<&(dyn ToSql + Sync)> {
+    params.iter().map(|p| p as &(dyn ToSql + Sync)).collect()
+}
+
+impl SqlTx for PostgresTx<'_> {
+    fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<u64> {
+        let r = self.statement(sql).and_then(|s| self.conn.client.execute(&s, &bind(params)));
+        r.map_err(|e| self.fail(&e, sql))
+    }
+
+    fn query(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>> {
+        let r = self.statement(sql).and_then(|s| {
+            let rows = self.conn.client.query(&s, &bind(params))?;
+            rows.iter().map(|row| (0..row.len()).map(|i| row.try_get::<_, SqlValue>(i)).collect()).collect()
+        });
+        r.map_err(|e| self.fail(&e, sql))
+    }
+}
+
+impl PostgresBackend {
+    /// One attempt at a transaction on `conn`.
+    fn attempt<T>(
+        &self,
+        conn: &mut Conn,
+        fresh: bool,
+        begin: &str,
+        body: &mut dyn FnMut(&mut dyn SqlTx) -> Result<T>,
+    ) -> std::result::Result<T, Failed> {
+        if let Err(e) = conn.client.batch_execute(begin) {
+            let error = self.error(&e, "starting a transaction");
+            // A pooled connection the server closed while it sat idle (a
+            // restart, an idle timeout): nothing was done, so take another.
+            return Err(if !fresh && conn.client.is_closed() { Failed::Retry(error) } else { Failed::Fatal(error) });
+        }
+        let mut tx = PostgresTx { conn, name: &self.name, failed: None };
+        let outcome = match body(&mut tx) {
+            Ok(value) => match tx.conn.client.batch_execute("COMMIT") {
+                Ok(()) => return Ok(value),
+                Err(e) if is_transient(&e) => Err(Failed::Retry(self.error(&e, "committing"))),
+                Err(e) => Err(Failed::Fatal(self.error(&e, "committing"))),
+            },
+            Err(e) => Err(match (tx.failed, e) {
+                (Some(true), e) => Failed::Retry(e),
+                // An error of the storage logic itself (unexpected data,
+                // say), not of a statement: name the database here.
+                (None, Error::Storage(m)) => {
+                    Failed::Fatal(Error::Storage(format!("PostgreSQL database {}: {m}", self.name)))
+                }
+                (_, e) => Failed::Fatal(e),
+            }),
+        };
+        if !conn.client.is_closed() {
+            // Whatever failed, leave the connection outside a transaction;
+            // if even that fails, the connection is not reused.
+            if conn.client.batch_execute("ROLLBACK").is_err() {
+                conn.statements.clear();
+            }
+        }
+        outcome
+    }
+}
+
+impl SqlBackend for PostgresBackend {
+    const ID_PRIMARY_KEY: &'static str = "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY";
+
+    fn transaction<T>(&self, write: bool, body: &mut dyn FnMut(&mut dyn SqlTx) -> Result<T>) -> Result<T> {
+        let begin = if write {
+            "BEGIN ISOLATION LEVEL READ COMMITTED"
+        } else {
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+        };
+        let mut attempt = 0;
+        let mut fresh = false;
+        loop {
+            attempt += 1;
+            let mut conn = if fresh { self.connect()? } else { self.check_out()? };
+            let outcome = self.attempt(&mut conn, fresh, begin, body);
+            let healthy = !conn.client.is_closed();
+            if healthy {
+                self.check_in(conn);
+            }
+            match outcome {
+                Ok(value) => return Ok(value),
+                Err(Failed::Fatal(e)) => return Err(e),
+                Err(Failed::Retry(e)) if attempt >= MAX_ATTEMPTS => return Err(e),
+                Err(Failed::Retry(_)) => {
+                    // A closed connection is replaced at once; a conflict
+                    // backs off a little, more each time, so the
+                    // transactions that collided do not collide again.
+                    fresh = !healthy;
+                    if healthy {
+                        let jitter = u64::from(std::process::id() % 7 + attempt % 3);
+                        std::thread::sleep(Duration::from_millis(2 * u64::from(attempt) + jitter));
+                    }
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------- types
+//
+// The shared SQL uses BIGINT, INTEGER, DOUBLE PRECISION and TEXT columns.
+// A value binds to whichever of those the server infers for its
+// placeholder (an integer to INTEGER after a range check), and a column of
+// any of them reads back as the matching `SqlValue`.
+
+impl ToSql for SqlValue {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> std::result::Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match (self, ty) {
+            (SqlValue::Null, _) => Ok(IsNull::Yes),
+            (SqlValue::Int(v), &Type::INT8) => v.to_sql(ty, out),
+            (SqlValue::Int(v), &Type::INT4) => i32::try_from(*v)?.to_sql(ty, out),
+            (SqlValue::Int(v), &Type::INT2) => i16::try_from(*v)?.to_sql(ty, out),
+            (SqlValue::Int(v), &Type::FLOAT8) => (*v as f64).to_sql(ty, out),
+            (SqlValue::Real(v), &Type::FLOAT8) => v.to_sql(ty, out),
+            (SqlValue::Real(v), &Type::FLOAT4) => (*v as f32).to_sql(ty, out),
+            (SqlValue::Text(s), _) if <&str as ToSql>::accepts(ty) => s.as_str().to_sql(ty, out),
+            (value, ty) => Err(format!("cannot store {value:?} in a column of type {ty}").into()),
+        }
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        matches!(*ty, Type::INT2 | Type::INT4 | Type::INT8 | Type::FLOAT4 | Type::FLOAT8)
+            || <&str as ToSql>::accepts(ty)
+    }
+
+    to_sql_checked!();
+}
+
+impl<'a> FromSql<'a> for SqlValue {
+    fn from_sql(ty: &Type, raw: &'a [u8]) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(match *ty {
+            Type::INT2 => SqlValue::Int(i16::from_sql(ty, raw)?.into()),
+            Type::INT4 => SqlValue::Int(i32::from_sql(ty, raw)?.into()),
+            Type::INT8 => SqlValue::Int(i64::from_sql(ty, raw)?),
+            Type::BOOL => SqlValue::Int(bool::from_sql(ty, raw)?.into()),
+            Type::FLOAT4 => SqlValue::Real(f32::from_sql(ty, raw)?.into()),
+            Type::FLOAT8 => SqlValue::Real(f64::from_sql(ty, raw)?),
+            _ if <String as FromSql>::accepts(ty) => SqlValue::Text(String::from_sql(ty, raw)?),
+            _ => return Err(format!("a column of type {ty} is not read by ferrotune").into()),
+        })
+    }
+
+    fn from_sql_null(_: &Type) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(SqlValue::Null)
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(redact("postgresql://bob:s3cret@db:5432/x"), "postgresql://bob:***@db:5432/x");
+        assert_eq!(redact("postgresql://bob@db/x?options=a:b@c"), "postgresql://bob@db/x?options=a:b@c");
+        assert_eq!(redact("postgres://db/x"), "postgres://db/x");
+        let config = Config::from_str("postgresql://bob:s3cret@db.example:6543/studies").unwrap();
+        assert_eq!(describe(&config), "postgresql://bob@db.example:6543/studies");
+        let config = Config::from_str("postgresql://bob@db").unwrap();
+        assert_eq!(describe(&config), "postgresql://bob@db:5432/bob");
+        let config = Config::from_str("postgresql://bob@db/x?options=-csearch_path%3Dmine").unwrap();
+        assert_eq!(describe(&config), "postgresql://bob@db:5432/x (schema mine)");
+    }
+
+    #[test]
+    fn bad_urls_are_errors_that_show_the_form() {
+        let Err(Error::InvalidArgument(m)) = PostgresBackend::new("postgresql://bob:s3cret@db:notaport/x") else {
+            panic!("a bad port must be refused")
+        };
+        assert!(m.contains("postgresql://user[:password]@host[:port]/database"), "{m}");
+        assert!(!m.contains("s3cret"), "{m}");
+        let Err(Error::InvalidArgument(m)) = PostgresBackend::new("postgresql://bob@db/x?sslmode=require") else {
+            panic!("sslmode=require must be refused")
+        };
+        assert!(m.contains("TLS"), "{m}");
+    }
+}
