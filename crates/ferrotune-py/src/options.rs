@@ -1,27 +1,30 @@
-//! Sampler keyword arguments read through the engine's option descriptions
-//! (`ferrotune::samplers::SAMPLERS`): the Python face of the descriptions
-//! the CLI's `[sampler]` table also reads.
+//! Sampler and pruner keyword arguments read through the engine's option
+//! descriptions (`ferrotune::samplers::SAMPLERS`,
+//! `ferrotune::pruners::PRUNERS`): the Python face of the descriptions the
+//! CLI's `[sampler]` and `[pruner]` tables also read.
 //!
 //! A constructor takes Optuna's arguments that the engine does not model by
 //! name, and everything else as `**options`: each keyword is checked
-//! against the sampler's description (an unknown one is a `TypeError` that
-//! lists the valid ones), its value converted to an [`OptionValue`] (`None`
-//! means "not given", as in Optuna), and the description builds the
-//! sampler (a bad value is a `ValueError` naming the option). So an option
-//! added to a sampler's description is a keyword argument here with no
+//! against the component's description (an unknown one is a `TypeError`
+//! that lists the valid ones), its value converted to an [`OptionValue`]
+//! (`None` means "not given", as in Optuna), and the description builds the
+//! sampler or pruner (a bad value is a `ValueError` naming the option). So
+//! an option added to a description is a keyword argument here with no
 //! change to this crate.
 //!
 //! Design decision: the type stub cannot follow the descriptions at run
-//! time, so `_sampler_options()` hands them to Python, and
-//! `tests/test_sampler_options.py` checks (and rewrites, on request) the
+//! time, so `_sampler_options()` and `_pruner_options()` hand them to
+//! Python, and `tests/test_sampler_options.py` and
+//! `tests/test_pruner_options.py` check (and rewrite, on request) the
 //! generated part of each constructor's stub.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use ferrotune::core::options::{OptionKind, OptionSet, OptionValue};
-use ferrotune::core::Sampler;
-use ferrotune::samplers::{SamplerSpec, SAMPLERS};
+use ferrotune::core::options::{ComponentSpec, OptionKind, OptionSet, OptionSpec, OptionValue};
+use ferrotune::core::{Pruner, Sampler};
+use ferrotune::pruners::PRUNERS;
+use ferrotune::samplers::SAMPLERS;
 use ferrotune::Error;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -29,12 +32,32 @@ use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString};
 
 use crate::errors::to_py;
 
+/// What the engine's descriptions describe: samplers or pruners. Each
+/// family lists its descriptions, found by their Python class.
+pub(crate) trait Family {
+    /// Every description of the family.
+    fn components() -> &'static [&'static ComponentSpec<Self>];
+}
+
+impl Family for dyn Sampler {
+    fn components() -> &'static [&'static ComponentSpec<Self>] {
+        &SAMPLERS
+    }
+}
+
+impl Family for dyn Pruner {
+    fn components() -> &'static [&'static ComponentSpec<Self>] {
+        &PRUNERS
+    }
+}
+
 /// A value the Python constructor passed before it read the descriptions,
 /// and still passes when the keyword is not given.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Pinned {
     Flag(bool),
     Count(i64),
+    Number(f64),
     Word(&'static str),
 }
 
@@ -43,6 +66,7 @@ impl Pinned {
         match self {
             Pinned::Flag(b) => OptionValue::Bool(b),
             Pinned::Count(n) => OptionValue::Int(n),
+            Pinned::Number(x) => OptionValue::Float(x),
             Pinned::Word(w) => OptionValue::Str(w.to_owned()),
         }
     }
@@ -53,12 +77,15 @@ impl Pinned {
             Pinned::Flag(true) => "True".into(),
             Pinned::Flag(false) => "False".into(),
             Pinned::Count(n) => n.to_string(),
+            // Debug keeps the point: `0.0`, as a description writes it.
+            Pinned::Number(x) => format!("{x:?}"),
             Pinned::Word(w) => format!("\"{w}\""),
         }
     }
 }
 
-/// What a sampler's Python constructor adds to its description.
+/// What a sampler's or pruner's Python constructor adds to its
+/// description.
 pub(crate) struct Face {
     /// The Python class, the description's `python` name.
     pub(crate) class: &'static str,
@@ -71,17 +98,24 @@ pub(crate) struct Face {
     pub(crate) renamed: &'static [(&'static str, &'static str)],
     /// Defaults the constructor's signature spelled out before it read the
     /// description, still passed when the keyword is not given; a test
-    /// checks that each equals the description's default.
+    /// checks that each equals the description's default (for Python: see
+    /// [`python_default`]).
     pub(crate) pinned: &'static [(&'static str, Pinned)],
 }
 
 impl Face {
-    fn spec(&self) -> PyResult<&'static SamplerSpec> {
-        SAMPLERS
+    /// The description of this class in `T`'s family.
+    fn spec<T: Family + ?Sized>(&self) -> PyResult<&'static ComponentSpec<T>> {
+        T::components()
             .iter()
             .copied()
             .find(|s| s.python == self.class)
             .ok_or_else(|| PyRuntimeError::new_err(format!("no option description for {} in the engine", self.class)))
+    }
+
+    /// The options of this class's description, whichever family it is in.
+    fn options(&self) -> PyResult<&'static [OptionSpec]> {
+        self.spec::<dyn Sampler>().map(|s| s.options).or_else(|_| self.spec::<dyn Pruner>().map(|s| s.options))
     }
 
     /// The keyword Python passes an option as.
@@ -90,10 +124,10 @@ impl Face {
     }
 
     /// The option a keyword stands for, if it is one of the description's.
-    fn option(&self, spec: &SamplerSpec, keyword: &str) -> Option<&'static str> {
+    fn option(&self, options: &'static [OptionSpec], keyword: &str) -> Option<&'static str> {
         let option = self.renamed.iter().find(|(_, k)| *k == keyword).map_or(keyword, |(o, _)| o);
         let renamed_away = self.renamed.iter().any(|(o, _)| *o == keyword);
-        spec.options.iter().map(|o| o.name).find(|name| *name == option && !renamed_away)
+        options.iter().map(|o| o.name).find(|name| *name == option && !renamed_away)
     }
 
     /// An engine error as the Python exception, with options named by
@@ -112,35 +146,35 @@ impl Face {
 }
 
 /// The keyword arguments of one constructor call, on their way to the
-/// description.
-pub(crate) struct PyOptions<'py> {
+/// description of a `T` (a sampler unless said otherwise).
+pub(crate) struct PyOptions<'py, T: Family + ?Sized + 'static = dyn Sampler> {
     face: &'static Face,
-    spec: &'static SamplerSpec,
+    spec: &'static ComponentSpec<T>,
     /// Keyword -> value, `None`s included until [`build`](Self::build).
     given: BTreeMap<String, Bound<'py, PyAny>>,
     /// Option -> value the constructor converted itself.
     converted: BTreeMap<String, OptionValue>,
 }
 
-impl<'py> PyOptions<'py> {
+impl<'py, T: Family + ?Sized + 'static> PyOptions<'py, T> {
     /// The `**options` of a call; a keyword the description does not have
     /// is a `TypeError` listing the valid ones.
     pub(crate) fn new(face: &'static Face, options: Option<&Bound<'py, PyDict>>) -> PyResult<Self> {
-        let spec = face.spec()?;
+        let spec = face.spec::<T>()?;
         let mut given = BTreeMap::new();
         for (key, value) in options.into_iter().flat_map(|d| d.iter()) {
             let keyword: String = key.extract()?;
-            if face.option(spec, &keyword).is_none() {
+            if face.option(spec.options, &keyword).is_none() {
                 let mut valid: Vec<&str> = spec.options.iter().map(|o| face.keyword(o.name)).collect();
                 for keyword in face.optuna_only {
                     if !valid.contains(keyword) {
                         valid.push(keyword);
                     }
                 }
+                let valid = if valid.is_empty() { "none".to_owned() } else { valid.join(", ") };
                 return Err(PyTypeError::new_err(format!(
-                    "{}() got an unexpected keyword argument '{keyword}' (valid: {})",
-                    face.class,
-                    valid.join(", ")
+                    "{}() got an unexpected keyword argument '{keyword}' (valid: {valid})",
+                    face.class
                 )));
             }
             given.insert(keyword, value);
@@ -151,7 +185,7 @@ impl<'py> PyOptions<'py> {
     /// Set an option the constructor takes by name (positionally, as in
     /// Optuna); `None` leaves it unset.
     pub(crate) fn set(&mut self, keyword: &str, value: Option<&Bound<'py, PyAny>>) {
-        debug_assert!(self.face.option(self.spec, keyword).is_some(), "{keyword} is no option");
+        debug_assert!(self.face.option(self.spec.options, keyword).is_some(), "{keyword} is no option");
         if let Some(value) = value {
             self.given.insert(keyword.to_owned(), value.clone());
         }
@@ -177,7 +211,7 @@ impl<'py> PyOptions<'py> {
             if value.is_none() {
                 continue;
             }
-            let Some(option) = self.face.option(self.spec, keyword) else { continue };
+            let Some(option) = self.face.option(self.spec.options, keyword) else { continue };
             values.insert(option.to_owned(), option_value(value, option).map_err(|e| self.error(e))?);
         }
         values.extend(self.converted.iter().map(|(k, v)| (k.clone(), v.clone())));
@@ -193,29 +227,20 @@ impl<'py> PyOptions<'py> {
     }
 
     /// The options checked against the description, for a constructor
-    /// that must build the sampler itself (see its comment for why).
+    /// that must build the component itself (see its comment for why).
     pub(crate) fn checked(&self) -> PyResult<OptionSet<'static>> {
         OptionSet::new(self.face.class, self.spec.options, self.values()?, None).map_err(|e| self.error(e))
     }
 
-    /// An engine error about this sampler's options as a Python exception.
+    /// An engine error about these options as a Python exception.
     pub(crate) fn error(&self, error: Error) -> PyErr {
         self.face.error(error)
     }
 
-    /// Build the sampler through its description.
-    pub(crate) fn build(self) -> PyResult<Arc<dyn Sampler>> {
-        build_from_description(self.face, self.spec, self.values()?)
+    /// Build the sampler or pruner through its description.
+    pub(crate) fn build(&self) -> PyResult<Arc<T>> {
+        self.spec.build_as(self.face.class, self.values()?, None).map_err(|e| self.error(e))
     }
-}
-
-/// Build a sampler from its description and the values Python gave.
-fn build_from_description(
-    face: &Face,
-    spec: &SamplerSpec,
-    values: BTreeMap<String, OptionValue>,
-) -> PyResult<Arc<dyn Sampler>> {
-    spec.build_as(face.class, values, None).map_err(|e| face.error(e))
 }
 
 /// A Python value as an option value: bool, int, float and str as
@@ -283,10 +308,21 @@ fn annotation(kind: OptionKind) -> String {
     }
 }
 
-/// A description's default as Python source, when it is a literal (`10`,
-/// `true`, `"random"`); `None` for the ones it describes in words.
+/// The default a description gives for Python: its default, or the one
+/// it names for Python where the faces differ (`0 (Python: 2, Optuna's)`
+/// is 2 here).
+fn python_default(default: &str) -> &str {
+    match default.split_once("(Python: ") {
+        Some((_, rest)) => rest.split([',', ')']).next().unwrap_or(rest).trim(),
+        None => default,
+    }
+}
+
+/// A description's default for Python as Python source, when it is a
+/// literal (`10`, `true`, `"random"`); `None` for the ones it describes in
+/// words.
 fn default_literal(default: &str) -> String {
-    match default {
+    match python_default(default) {
         "true" => "True".into(),
         "false" => "False".into(),
         d if d.parse::<i64>().is_ok() || d.parse::<f64>().is_ok_and(f64::is_finite) => d.into(),
@@ -296,7 +332,8 @@ fn default_literal(default: &str) -> String {
 }
 
 /// One option as a constructor takes it: (keyword, annotation, the
-/// description's default as Python source, the pinned default if any, help).
+/// description's default for Python as Python source, the pinned default
+/// if any, help).
 pub(crate) type KeywordInfo = (&'static str, String, String, Option<String>, &'static str);
 
 /// Every option of these constructors, for the stub check: class -> its
@@ -304,9 +341,8 @@ pub(crate) type KeywordInfo = (&'static str, String, String, Option<String>, &'s
 pub(crate) fn describe(faces: &[&'static Face]) -> PyResult<BTreeMap<&'static str, Vec<KeywordInfo>>> {
     let mut out = BTreeMap::new();
     for face in faces {
-        let spec = face.spec()?;
-        let keywords = spec
-            .options
+        let keywords = face
+            .options()?
             .iter()
             .map(|o| {
                 let pinned = face.pinned.iter().find(|(name, _)| *name == o.name).map(|(_, p)| p.literal());

@@ -1,18 +1,23 @@
 //! Pruners as Python classes with Optuna's names, options and defaults.
-//! Each constructor fills the engine pruner's builder, whose `build` checks
-//! the options (its errors become `ValueError`).
+//!
+//! Each constructor takes Optuna's positional arguments by name (in
+//! Optuna's order) and Optuna's arguments the engine does not model
+//! (`PatientPruner`'s `wrapped_pruner`), and every other keyword as
+//! `**options`; all the options go through the pruner's description in the
+//! engine (`crate::options`), which checks them and builds the pruner. So
+//! an option added there is a keyword here without a change to this file.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ferrotune::core::Pruner;
-use ferrotune::pruners::{
-    HyperbandPruner, MedianPruner, NopPruner, PatientPruner, PercentilePruner, SuccessiveHalvingPruner,
-    ThresholdPruner, WilcoxonPruner,
-};
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use ferrotune::pruners::{MedianPruner, PatientPruner, PRUNERS};
+use ferrotune::Error;
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
-use crate::errors::IntoPyResult;
+use crate::options::{describe, Face, KeywordInfo, Pinned, PyOptions};
 
 /// Decides whether a running trial stops early. Pruners are implemented in
 /// the engine; pick one of the subclasses.
@@ -29,22 +34,16 @@ impl PyPruner {
     }
 }
 
-fn base(name: &'static str, pruner: impl Pruner + 'static) -> PyPruner {
-    PyPruner { inner: Arc::new(pruner), name }
+/// The Python base of a pruner built through its description.
+fn base(options: &PyOptions<'_, dyn Pruner>, face: &Face) -> PyResult<PyPruner> {
+    Ok(PyPruner { inner: options.build()?, name: face.class })
 }
 
-/// An int option given as `'auto'` or a positive int.
-fn auto_or_int(option: &str, value: &Bound<'_, PyAny>) -> PyResult<Option<u64>> {
-    if let Ok(s) = value.extract::<String>() {
-        if s == "auto" {
-            return Ok(None);
-        }
-        return Err(PyValueError::new_err(format!("{option} must be 'auto' or a positive int, got '{s}'")));
-    }
-    let n: i64 =
-        value.extract().map_err(|_| PyTypeError::new_err(format!("{option} must be 'auto' or a positive int")))?;
-    u64::try_from(n).map(Some).map_err(|_| PyValueError::new_err(format!("{option} must be positive, got {n}")))
-}
+/// Every pruner's Python face, for `_pruner_options`.
+static FACES: [&Face; 8] =
+    [&NOP, &MEDIAN, &PERCENTILE, &SUCCESSIVE_HALVING, &HYPERBAND, &THRESHOLD, &PATIENT, &WILCOXON];
+
+static NOP: Face = Face { class: "NopPruner", optuna_only: &[], renamed: &[], pinned: &[] };
 
 /// Never prunes.
 #[pyclass(extends = PyPruner, frozen, module = "ferrotune.pruners", name = "NopPruner")]
@@ -53,10 +52,22 @@ pub(crate) struct PyNopPruner;
 #[pymethods]
 impl PyNopPruner {
     #[new]
-    fn new() -> (Self, PyPruner) {
-        (PyNopPruner, base("NopPruner", NopPruner))
+    #[pyo3(signature = (**options))]
+    fn new(options: Option<&Bound<'_, PyDict>>) -> PyResult<(Self, PyPruner)> {
+        let options = PyOptions::new(&NOP, options)?;
+        Ok((PyNopPruner, base(&options, &NOP)?))
     }
 }
+
+/// The defaults the percentile rules' signatures spelled out (Optuna's).
+const PERCENTILE_PINNED: &[(&str, Pinned)] = &[
+    ("n_startup_trials", Pinned::Count(5)),
+    ("n_warmup_steps", Pinned::Count(0)),
+    ("interval_steps", Pinned::Count(1)),
+    ("n_min_trials", Pinned::Count(1)),
+];
+
+static MEDIAN: Face = Face { class: "MedianPruner", optuna_only: &[], renamed: &[], pinned: PERCENTILE_PINNED };
 
 /// Prunes a trial whose best value so far is worse than the median of the
 /// completed trials' values at the same step.
@@ -66,23 +77,23 @@ pub(crate) struct PyMedianPruner;
 #[pymethods]
 impl PyMedianPruner {
     #[new]
-    #[pyo3(signature = (n_startup_trials = 5, n_warmup_steps = 0, interval_steps = 1, *, n_min_trials = 1))]
+    #[pyo3(signature = (n_startup_trials = None, n_warmup_steps = None, interval_steps = None, **options))]
     fn new(
-        n_startup_trials: usize,
-        n_warmup_steps: u64,
-        interval_steps: u64,
-        n_min_trials: usize,
+        n_startup_trials: Option<&Bound<'_, PyAny>>,
+        n_warmup_steps: Option<&Bound<'_, PyAny>>,
+        interval_steps: Option<&Bound<'_, PyAny>>,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<(Self, PyPruner)> {
-        let pruner = MedianPruner::builder()
-            .n_startup_trials(n_startup_trials)
-            .n_warmup_steps(n_warmup_steps)
-            .interval_steps(interval_steps)
-            .n_min_trials(n_min_trials)
-            .build()
-            .py_err()?;
-        Ok((PyMedianPruner, base("MedianPruner", pruner)))
+        let mut options = PyOptions::new(&MEDIAN, options)?;
+        // Optuna's positional arguments, in its order.
+        options.set("n_startup_trials", n_startup_trials);
+        options.set("n_warmup_steps", n_warmup_steps);
+        options.set("interval_steps", interval_steps);
+        Ok((PyMedianPruner, base(&options, &MEDIAN)?))
     }
 }
+
+static PERCENTILE: Face = Face { class: "PercentilePruner", optuna_only: &[], renamed: &[], pinned: PERCENTILE_PINNED };
 
 /// Prunes a trial whose best value so far is worse than the given
 /// percentile (25: keep the best quarter) of the completed trials.
@@ -92,25 +103,34 @@ pub(crate) struct PyPercentilePruner;
 #[pymethods]
 impl PyPercentilePruner {
     #[new]
-    #[pyo3(signature = (percentile, n_startup_trials = 5, n_warmup_steps = 0, interval_steps = 1, *, n_min_trials = 1))]
+    #[pyo3(signature = (percentile, n_startup_trials = None, n_warmup_steps = None, interval_steps = None, **options))]
     fn new(
-        percentile: f64,
-        n_startup_trials: usize,
-        n_warmup_steps: u64,
-        interval_steps: u64,
-        n_min_trials: usize,
+        percentile: &Bound<'_, PyAny>,
+        n_startup_trials: Option<&Bound<'_, PyAny>>,
+        n_warmup_steps: Option<&Bound<'_, PyAny>>,
+        interval_steps: Option<&Bound<'_, PyAny>>,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<(Self, PyPruner)> {
-        let pruner = PercentilePruner::builder()
-            .percentile(percentile)
-            .n_startup_trials(n_startup_trials)
-            .n_warmup_steps(n_warmup_steps)
-            .interval_steps(interval_steps)
-            .n_min_trials(n_min_trials)
-            .build()
-            .py_err()?;
-        Ok((PyPercentilePruner, base("PercentilePruner", pruner)))
+        let mut options = PyOptions::new(&PERCENTILE, options)?;
+        options.set("percentile", Some(percentile));
+        options.set("n_startup_trials", n_startup_trials);
+        options.set("n_warmup_steps", n_warmup_steps);
+        options.set("interval_steps", interval_steps);
+        Ok((PyPercentilePruner, base(&options, &PERCENTILE)?))
     }
 }
+
+/// `min_resource` is not pinned: `None` is the description's `"auto"`.
+static SUCCESSIVE_HALVING: Face = Face {
+    class: "SuccessiveHalvingPruner",
+    optuna_only: &[],
+    renamed: &[],
+    pinned: &[
+        ("reduction_factor", Pinned::Count(4)),
+        ("min_early_stopping_rate", Pinned::Count(0)),
+        ("bootstrap_count", Pinned::Count(0)),
+    ],
+};
 
 /// Asynchronous successive halving (ASHA): at each rung, only the top
 /// `1 / reduction_factor` of the trials that reached it go on.
@@ -120,27 +140,40 @@ pub(crate) struct PySuccessiveHalvingPruner;
 #[pymethods]
 impl PySuccessiveHalvingPruner {
     #[new]
-    #[pyo3(signature = (min_resource = None, reduction_factor = 4, min_early_stopping_rate = 0, bootstrap_count = 0))]
+    #[pyo3(signature = (
+        min_resource = None,
+        reduction_factor = None,
+        min_early_stopping_rate = None,
+        bootstrap_count = None,
+        **options,
+    ))]
     fn new(
         min_resource: Option<&Bound<'_, PyAny>>,
-        reduction_factor: u64,
-        min_early_stopping_rate: u32,
-        bootstrap_count: usize,
+        reduction_factor: Option<&Bound<'_, PyAny>>,
+        min_early_stopping_rate: Option<&Bound<'_, PyAny>>,
+        bootstrap_count: Option<&Bound<'_, PyAny>>,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<(Self, PyPruner)> {
-        let min_resource = match min_resource {
-            Some(v) => auto_or_int("min_resource", v)?,
-            None => None,
-        };
-        let pruner = SuccessiveHalvingPruner::builder()
-            .min_resource(min_resource)
-            .reduction_factor(reduction_factor)
-            .min_early_stopping_rate(min_early_stopping_rate)
-            .bootstrap_count(bootstrap_count)
-            .build()
-            .py_err()?;
-        Ok((PySuccessiveHalvingPruner, base("SuccessiveHalvingPruner", pruner)))
+        let mut options = PyOptions::new(&SUCCESSIVE_HALVING, options)?;
+        options.set("min_resource", min_resource);
+        options.set("reduction_factor", reduction_factor);
+        options.set("min_early_stopping_rate", min_early_stopping_rate);
+        options.set("bootstrap_count", bootstrap_count);
+        Ok((PySuccessiveHalvingPruner, base(&options, &SUCCESSIVE_HALVING)?))
     }
 }
+
+/// `max_resource` is not pinned: `None` is the description's `"auto"`.
+static HYPERBAND: Face = Face {
+    class: "HyperbandPruner",
+    optuna_only: &[],
+    renamed: &[],
+    pinned: &[
+        ("min_resource", Pinned::Count(1)),
+        ("reduction_factor", Pinned::Count(3)),
+        ("bootstrap_count", Pinned::Count(0)),
+    ],
+};
 
 /// Hyperband: several successive-halving brackets with different budgets;
 /// samplers learn only from the trials of their own bracket.
@@ -150,27 +183,35 @@ pub(crate) struct PyHyperbandPruner;
 #[pymethods]
 impl PyHyperbandPruner {
     #[new]
-    #[pyo3(signature = (min_resource = 1, max_resource = None, reduction_factor = 3, bootstrap_count = 0))]
+    #[pyo3(signature = (
+        min_resource = None,
+        max_resource = None,
+        reduction_factor = None,
+        bootstrap_count = None,
+        **options,
+    ))]
     fn new(
-        min_resource: u64,
+        min_resource: Option<&Bound<'_, PyAny>>,
         max_resource: Option<&Bound<'_, PyAny>>,
-        reduction_factor: u64,
-        bootstrap_count: usize,
+        reduction_factor: Option<&Bound<'_, PyAny>>,
+        bootstrap_count: Option<&Bound<'_, PyAny>>,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<(Self, PyPruner)> {
-        let max_resource = match max_resource {
-            Some(v) => auto_or_int("max_resource", v)?,
-            None => None,
-        };
-        let pruner = HyperbandPruner::builder()
-            .min_resource(min_resource)
-            .max_resource(max_resource)
-            .reduction_factor(reduction_factor)
-            .bootstrap_count(bootstrap_count)
-            .build()
-            .py_err()?;
-        Ok((PyHyperbandPruner, base("HyperbandPruner", pruner)))
+        let mut options = PyOptions::new(&HYPERBAND, options)?;
+        options.set("min_resource", min_resource);
+        options.set("max_resource", max_resource);
+        options.set("reduction_factor", reduction_factor);
+        options.set("bootstrap_count", bootstrap_count);
+        Ok((PyHyperbandPruner, base(&options, &HYPERBAND)?))
     }
 }
+
+static THRESHOLD: Face = Face {
+    class: "ThresholdPruner",
+    optuna_only: &[],
+    renamed: &[],
+    pinned: &[("n_warmup_steps", Pinned::Count(0)), ("interval_steps", Pinned::Count(1))],
+};
 
 /// Prunes a trial whose latest value leaves `[lower, upper]` or is NaN.
 #[pyclass(extends = PyPruner, frozen, module = "ferrotune.pruners", name = "ThresholdPruner")]
@@ -179,23 +220,30 @@ pub(crate) struct PyThresholdPruner;
 #[pymethods]
 impl PyThresholdPruner {
     #[new]
-    #[pyo3(signature = (lower = None, upper = None, n_warmup_steps = 0, interval_steps = 1))]
+    #[pyo3(signature = (lower = None, upper = None, n_warmup_steps = None, interval_steps = None, **options))]
     fn new(
-        lower: Option<f64>,
-        upper: Option<f64>,
-        n_warmup_steps: u64,
-        interval_steps: u64,
+        lower: Option<&Bound<'_, PyAny>>,
+        upper: Option<&Bound<'_, PyAny>>,
+        n_warmup_steps: Option<&Bound<'_, PyAny>>,
+        interval_steps: Option<&Bound<'_, PyAny>>,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<(Self, PyPruner)> {
-        let pruner = ThresholdPruner::builder()
-            .lower(lower)
-            .upper(upper)
-            .n_warmup_steps(n_warmup_steps)
-            .interval_steps(interval_steps)
-            .build()
-            .py_err()?;
-        Ok((PyThresholdPruner, base("ThresholdPruner", pruner)))
+        let mut options = PyOptions::new(&THRESHOLD, options)?;
+        options.set("lower", lower);
+        options.set("upper", upper);
+        options.set("n_warmup_steps", n_warmup_steps);
+        options.set("interval_steps", interval_steps);
+        Ok((PyThresholdPruner, base(&options, &THRESHOLD)?))
     }
 }
+
+/// `patience` is required, as in Optuna, so it has no pinned default.
+static PATIENT: Face = Face {
+    class: "PatientPruner",
+    optuna_only: &["wrapped_pruner"],
+    renamed: &[],
+    pinned: &[("min_delta", Pinned::Number(0.0))],
+};
 
 /// Waits `patience` steps without improvement before asking the wrapped
 /// pruner (or pruning, when `wrapped_pruner` is None).
@@ -205,16 +253,66 @@ pub(crate) struct PyPatientPruner;
 #[pymethods]
 impl PyPatientPruner {
     #[new]
-    #[pyo3(signature = (wrapped_pruner, patience, min_delta = 0.0))]
-    fn new(wrapped_pruner: Option<&Bound<'_, PyAny>>, patience: usize, min_delta: f64) -> PyResult<(Self, PyPruner)> {
-        let mut builder = PatientPruner::builder().patience(patience).min_delta(min_delta);
-        if let Some(obj) = wrapped_pruner.filter(|obj| !obj.is_none()) {
-            builder = builder.wrapped_pruner_arc(resolve(Some(obj))?);
+    #[pyo3(signature = (wrapped_pruner, patience, min_delta = None, **options))]
+    fn new(
+        wrapped_pruner: Option<&Bound<'_, PyAny>>,
+        patience: &Bound<'_, PyAny>,
+        min_delta: Option<&Bound<'_, PyAny>>,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<(Self, PyPruner)> {
+        let mut options = PyOptions::new(&PATIENT, options)?;
+        if patience.is_none() {
+            // The description's default is the CLI's; Optuna has none.
+            return Err(options.error(Error::InvalidOption {
+                option: "patience".into(),
+                message: "is required (the number of reports without improvement to wait for)".into(),
+            }));
         }
-        let pruner = builder.build().py_err()?;
-        Ok((PyPatientPruner, base("PatientPruner", pruner)))
+        options.set("patience", Some(patience));
+        options.set("min_delta", min_delta);
+        // The description checks every option (and builds the pruner when
+        // there is nothing to wrap).
+        let unwrapped = options.build()?;
+        let inner = match wrapped_pruner.filter(|obj| !obj.is_none()) {
+            Some(obj) => patient_wrapping(&options, resolve(Some(obj))?)?,
+            None => unwrapped,
+        };
+        Ok((PyPatientPruner, PyPruner { inner, name: PATIENT.class }))
     }
 }
+
+/// A patient pruner around another. Option values cannot carry a pruner,
+/// so the options, already checked by the description, are read here with
+/// its getters and handed to the builder beside the wrapped pruner; an
+/// option this does not know yet is refused rather than ignored.
+fn patient_wrapping(options: &PyOptions<'_, dyn Pruner>, wrapped: Arc<dyn Pruner>) -> PyResult<Arc<dyn Pruner>> {
+    const READ_HERE: [&str; 2] = ["patience", "min_delta"];
+    let o = options.checked()?;
+    if let Some(name) = options.option_names()?.into_iter().find(|name| !READ_HERE.contains(&name.as_str())) {
+        let message = "cannot be combined with wrapped_pruner yet".to_owned();
+        return Err(options.error(Error::InvalidOption { option: name, message }));
+    }
+    let read = || -> ferrotune::Result<PatientPruner> {
+        let mut b = PatientPruner::builder().wrapped_pruner_arc(wrapped);
+        if let Some(n) = o.count("patience")? {
+            b = b.patience(n);
+        }
+        if let Some(d) = o.number("min_delta")? {
+            b = b.min_delta(d);
+        }
+        b.build()
+    };
+    Ok(Arc::new(read().map_err(|e| options.error(e))?))
+}
+
+/// Python keeps Optuna's `n_startup_steps` default (2); the engine's and
+/// the CLI's is 0, as the description's default says.
+static WILCOXON: Face = Face {
+    class: "WilcoxonPruner",
+    optuna_only: &[],
+    renamed: &[],
+    pinned: &[("p_threshold", Pinned::Number(0.1)), ("n_startup_steps", Pinned::Count(2))],
+};
 
 /// A one-sided Wilcoxon signed-rank test against the best trial, step by
 /// step, for objectives evaluated over instances or folds.
@@ -224,12 +322,20 @@ pub(crate) struct PyWilcoxonPruner;
 #[pymethods]
 impl PyWilcoxonPruner {
     #[new]
-    #[pyo3(signature = (*, p_threshold = 0.1, n_startup_steps = 2))]
-    fn new(p_threshold: f64, n_startup_steps: usize) -> PyResult<(Self, PyPruner)> {
-        let pruner =
-            WilcoxonPruner::builder().p_threshold(p_threshold).n_startup_steps(n_startup_steps).build().py_err()?;
-        Ok((PyWilcoxonPruner, base("WilcoxonPruner", pruner)))
+    #[pyo3(signature = (**options))]
+    fn new(options: Option<&Bound<'_, PyDict>>) -> PyResult<(Self, PyPruner)> {
+        let options = PyOptions::new(&WILCOXON, options)?;
+        Ok((PyWilcoxonPruner, base(&options, &WILCOXON)?))
     }
+}
+
+/// Every pruner's options as its constructor takes them (for the stub
+/// check in `tests/test_pruner_options.py`): class -> [(keyword,
+/// annotation, the description's default for Python as Python source, the
+/// default the constructor pins if any, help)].
+#[pyfunction]
+fn _pruner_options() -> PyResult<BTreeMap<&'static str, Vec<KeywordInfo>>> {
+    describe(&FACES)
 }
 
 /// The engine pruner for what the user passed (`None`: the median rule, as
@@ -239,7 +345,8 @@ pub(crate) fn resolve(pruner: Option<&Bound<'_, PyAny>>) -> PyResult<Arc<dyn Pru
         Some(obj) if !obj.is_none() => match obj.cast::<PyPruner>() {
             Ok(p) => Ok(p.get().inner.clone()),
             Err(_) => Err(PyTypeError::new_err(format!(
-                "pruner must be one of ferrotune.pruners (MedianPruner, HyperbandPruner, ...), got {}",
+                "pruner must be one of ferrotune.pruners ({}), got {}",
+                PRUNERS.iter().map(|s| s.python).collect::<Vec<_>>().join(", "),
                 obj.get_type().name()?
             ))),
         },
@@ -257,5 +364,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyThresholdPruner>()?;
     m.add_class::<PyPatientPruner>()?;
     m.add_class::<PyWilcoxonPruner>()?;
+    m.add_function(wrap_pyfunction!(_pruner_options, m)?)?;
     Ok(())
 }

@@ -21,15 +21,19 @@ from ferrotune import samplers
 from ferrotune._ferrotune import _sampler_options
 
 STUB = Path(__file__).resolve().parents[1] / "python" / "ferrotune" / "_ferrotune.pyi"
-BEGIN = "        # generated: the options from the engine's descriptions (tests/test_sampler_options.py)\n"
+BEGIN = "        # generated: the options from the engine's descriptions (tests/{test})\n"
 END = "        # end of the generated options\n"
 
 
-def render_stub(text: str) -> str:
-    """The stub with each sampler's generated option lines made current."""
-    for cls, options in _sampler_options().items():
+def render_stub(
+    text: str, options_by_class=_sampler_options, base: str = "BaseSampler", test: str = "test_sampler_options.py"
+) -> str:
+    """The stub with each class's generated option lines made current (the
+    samplers' by default; tests/test_pruner_options.py renders the pruners')."""
+    begin = BEGIN.format(test=test)
+    for cls, options in options_by_class().items():
         block = re.compile(
-            rf"(class {cls}\(BaseSampler\):\n    def __new__\(\n)(.*?)({re.escape(BEGIN)})(.*?)({re.escape(END)})",
+            rf"(class {cls}\({base}\):\n    def __new__\(\n)(.*?)({re.escape(begin)})(.*?)({re.escape(END)})",
             re.DOTALL,
         )
         match = block.search(text)
@@ -47,16 +51,21 @@ def render_stub(text: str) -> str:
     return text
 
 
-def test_the_stub_lists_every_option_of_the_descriptions():
+def check_stub(rendered_from_current, what: str) -> None:
+    """The stub is current (or, with FERROTUNE_UPDATE_STUB=1, made so)."""
     current = STUB.read_text()
-    rendered = render_stub(current)
+    rendered = rendered_from_current(current)
     if rendered != current and os.environ.get("FERROTUNE_UPDATE_STUB"):
         STUB.write_text(rendered)
         current = rendered
     assert rendered == current, (
-        "the sampler options in _ferrotune.pyi are not those of the engine's descriptions; "
+        f"the {what} options in _ferrotune.pyi are not those of the engine's descriptions; "
         "run this test with FERROTUNE_UPDATE_STUB=1 to rewrite them"
     )
+
+
+def test_the_stub_lists_every_option_of_the_descriptions():
+    check_stub(render_stub, "sampler")
 
 
 def test_every_sampler_class_has_a_description():

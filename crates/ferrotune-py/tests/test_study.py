@@ -212,7 +212,7 @@ def test_every_pruner_is_constructible_with_optuna_options():
         p.ThresholdPruner()
     with pytest.raises(ValueError, match="reduction_factor must be at least 2"):
         p.SuccessiveHalvingPruner(reduction_factor=1)
-    with pytest.raises(ValueError, match="'auto' or a positive int"):
+    with pytest.raises(ValueError, match=r"'max_resource': must be a positive integer or \"auto\""):
         p.HyperbandPruner(max_resource="max")
     with pytest.raises(TypeError, match="pruner must be one of"):
         ferrotune.create_study(pruner="median")

@@ -41,6 +41,7 @@ __all__ = [
     "__version__",
     "_create_study",
     "_delete_study",
+    "_pruner_options",
     "_resolve_storage",
     "_sampler_options",
     "_study_names",
@@ -184,14 +185,32 @@ class QMCSampler(BaseSampler):
 @disjoint_base
 class BasePruner: ...
 
+# Each pruner's constructor: Optuna's positional arguments and the ones the
+# engine does not model (PatientPruner's wrapped_pruner) by hand, then the
+# options of the pruner's description in the engine, generated; `None` for
+# an option means its default. tests/test_pruner_options.py checks the
+# generated lines against the descriptions (FERROTUNE_UPDATE_STUB=1 rewrites
+# them).
+
 @final
 class NopPruner(BasePruner):
-    def __new__(cls) -> Self: ...
+    def __new__(
+        cls,
+        # generated: the options from the engine's descriptions (tests/test_pruner_options.py)
+        # end of the generated options
+    ) -> Self: ...
 
 @final
 class MedianPruner(BasePruner):
     def __new__(
-        cls, n_startup_trials: int = 5, n_warmup_steps: int = 0, interval_steps: int = 1, *, n_min_trials: int = 1
+        cls,
+        n_startup_trials: Optional[int] = None,
+        n_warmup_steps: Optional[int] = None,
+        interval_steps: Optional[int] = None,
+        # generated: the options from the engine's descriptions (tests/test_pruner_options.py)
+        *,
+        n_min_trials: Optional[int] = 1,
+        # end of the generated options
     ) -> Self: ...
 
 @final
@@ -199,31 +218,37 @@ class PercentilePruner(BasePruner):
     def __new__(
         cls,
         percentile: float,
-        n_startup_trials: int = 5,
-        n_warmup_steps: int = 0,
-        interval_steps: int = 1,
+        n_startup_trials: Optional[int] = None,
+        n_warmup_steps: Optional[int] = None,
+        interval_steps: Optional[int] = None,
+        # generated: the options from the engine's descriptions (tests/test_pruner_options.py)
         *,
-        n_min_trials: int = 1,
+        n_min_trials: Optional[int] = 1,
+        # end of the generated options
     ) -> Self: ...
 
 @final
 class SuccessiveHalvingPruner(BasePruner):
     def __new__(
         cls,
-        min_resource: Union[str, int, None] = None,
-        reduction_factor: int = 4,
-        min_early_stopping_rate: int = 0,
-        bootstrap_count: int = 0,
+        min_resource: Union[int, Literal["auto"], None] = None,
+        reduction_factor: Optional[int] = None,
+        min_early_stopping_rate: Optional[int] = None,
+        bootstrap_count: Optional[int] = None,
+        # generated: the options from the engine's descriptions (tests/test_pruner_options.py)
+        # end of the generated options
     ) -> Self: ...
 
 @final
 class HyperbandPruner(BasePruner):
     def __new__(
         cls,
-        min_resource: int = 1,
-        max_resource: Union[str, int, None] = None,
-        reduction_factor: int = 3,
-        bootstrap_count: int = 0,
+        min_resource: Optional[int] = None,
+        max_resource: Union[int, Literal["auto"], None] = None,
+        reduction_factor: Optional[int] = None,
+        bootstrap_count: Optional[int] = None,
+        # generated: the options from the engine's descriptions (tests/test_pruner_options.py)
+        # end of the generated options
     ) -> Self: ...
 
 @final
@@ -232,19 +257,33 @@ class ThresholdPruner(BasePruner):
         cls,
         lower: Optional[float] = None,
         upper: Optional[float] = None,
-        n_warmup_steps: int = 0,
-        interval_steps: int = 1,
+        n_warmup_steps: Optional[int] = None,
+        interval_steps: Optional[int] = None,
+        # generated: the options from the engine's descriptions (tests/test_pruner_options.py)
+        # end of the generated options
     ) -> Self: ...
 
 @final
 class PatientPruner(BasePruner):
     def __new__(
-        cls, wrapped_pruner: Optional[BasePruner], patience: int, min_delta: float = 0.0) -> Self: ...
+        cls,
+        wrapped_pruner: Optional[BasePruner],
+        patience: int,
+        min_delta: Optional[float] = None,
+        # generated: the options from the engine's descriptions (tests/test_pruner_options.py)
+        # end of the generated options
+    ) -> Self: ...
 
 @final
 class WilcoxonPruner(BasePruner):
     def __new__(
-        cls, *, p_threshold: float = 0.1, n_startup_steps: int = 2) -> Self: ...
+        cls,
+        # generated: the options from the engine's descriptions (tests/test_pruner_options.py)
+        *,
+        p_threshold: Optional[float] = 0.1,
+        n_startup_steps: Optional[int] = 2,
+        # end of the generated options
+    ) -> Self: ...
 
 @final
 class Trial:
@@ -365,3 +404,4 @@ def _resolve_storage(storage: Union[str, BaseStorage, None] = None) -> BaseStora
 def _study_names(storage: BaseStorage) -> list[str]: ...
 def _delete_study(storage: BaseStorage, study_name: str) -> None: ...
 def _sampler_options() -> dict[str, list[tuple[str, str, str, Optional[str], str]]]: ...
+def _pruner_options() -> dict[str, list[tuple[str, str, str, Optional[str], str]]]: ...
