@@ -223,7 +223,9 @@ impl From<config::ConfigError> for CliError {
 impl From<ferrotune::Error> for CliError {
     fn from(e: ferrotune::Error) -> Self {
         match e {
-            ferrotune::Error::StudyNotFound(_) | ferrotune::Error::InvalidArgument(_) => CliError::Usage(e.to_string()),
+            ferrotune::Error::StudyNotFound(_)
+            | ferrotune::Error::InvalidArgument(_)
+            | ferrotune::Error::InvalidOption { .. } => CliError::Usage(e.to_string()),
             e => CliError::Runtime(e.to_string()),
         }
     }

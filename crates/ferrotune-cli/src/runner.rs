@@ -171,7 +171,9 @@ fn open_for_run(config: &TuneConfig) -> Result<Study, RunFailure> {
         .map_err(|e| {
             let message = format!("{}: {e}", config.path.display());
             match e {
-                ferrotune::Error::InvalidArgument(_) => RunFailure::Usage(message),
+                ferrotune::Error::InvalidArgument(_) | ferrotune::Error::InvalidOption { .. } => {
+                    RunFailure::Usage(message)
+                }
                 _ => RunFailure::Runtime(message),
             }
         })?;

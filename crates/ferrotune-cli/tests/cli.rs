@@ -103,7 +103,7 @@ fn bad_configs_exit_2_naming_file_key_and_problem_and_write_nothing() {
         (
             "bad tpe option",
             base(x, "") + "[sampler]\ntype = \"tpe\"\nn_ei_candidates = 0\n",
-            vec!["sampler", "n_ei_candidates must be at least 1"],
+            vec!["sampler.n_ei_candidates", "n_ei_candidates must be at least 1"],
         ),
         (
             "bad gp option",

@@ -31,6 +31,9 @@ pub enum OptionValue {
     Bool(bool),
     /// An integer.
     Int(i64),
+    /// An integer beyond `i64::MAX` (Python's ints are unbounded; 64-bit
+    /// seeds such as `random.getrandbits(64)` need the top bit).
+    UInt(u64),
     /// A floating-point number.
     Float(f64),
     /// A string (a word, for options with a fixed set of them).
@@ -46,6 +49,7 @@ impl fmt::Display for OptionValue {
         match self {
             OptionValue::Bool(b) => write!(f, "{b}"),
             OptionValue::Int(i) => write!(f, "{i}"),
+            OptionValue::UInt(u) => write!(f, "{u}"),
             OptionValue::Float(x) => write!(f, "{x}"),
             OptionValue::Str(s) => write!(f, "{s:?}"),
             OptionValue::List(items) => {
@@ -66,6 +70,7 @@ impl OptionValue {
         match self {
             OptionValue::Bool(b) => Some(ParamValue::Bool(*b)),
             OptionValue::Int(i) => Some(ParamValue::Int(*i)),
+            OptionValue::UInt(_) => None,
             OptionValue::Float(x) => Some(ParamValue::Float(*x)),
             OptionValue::Str(s) => Some(ParamValue::Str(s.clone())),
             OptionValue::List(_) | OptionValue::Map(_) => None,
@@ -172,7 +177,23 @@ impl<T: ?Sized> ComponentSpec<T> {
         search_space: Option<&SearchSpaceSpec>,
     ) -> Result<Arc<T>> {
         let options = OptionSet::new(label, self.options, values, search_space)?;
-        (self.build)(&options)
+        (self.build)(&options).map_err(|e| self.name_the_option(e))
+    }
+
+    /// A builder's error that begins with one of the options' names (the
+    /// builders' convention: "n_ei_candidates must be at least 1") becomes
+    /// an [`Error::InvalidOption`], so that faces point at the option.
+    fn name_the_option(&self, e: Error) -> Error {
+        let Error::InvalidArgument(message) = e else { return e };
+        let named = self
+            .options
+            .iter()
+            .map(|o| o.name)
+            .find(|name| message.strip_prefix(name).is_some_and(|rest| rest.starts_with([' ', ':', ',', '('])));
+        match named {
+            Some(option) => Error::InvalidOption { option: option.to_owned(), message },
+            None => Error::InvalidArgument(message),
+        }
     }
 }
 
@@ -278,6 +299,7 @@ impl<'a> OptionSet<'a> {
         match self.raw("seed") {
             None => Ok(None),
             Some(OptionValue::Int(i)) if *i >= 0 => Ok(Some(*i as u64)),
+            Some(OptionValue::UInt(u)) => Ok(Some(*u)),
             Some(other) => Err(self.invalid("seed", format!("must be a non-negative integer, got {other}"))),
         }
     }

@@ -283,7 +283,7 @@ const PATIENT_OPTIONS: &[OptionSpec] = &[
     OptionSpec {
         name: "patience",
         kind: OptionKind::Count,
-        default: "3",
+        default: "3 (Python: required, Optuna's)",
         help: "Steps without improvement tolerated.",
     },
     OptionSpec {

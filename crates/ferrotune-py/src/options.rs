@@ -263,9 +263,18 @@ fn option_value(obj: &Bound<'_, PyAny>, path: &str) -> Result<OptionValue, Error
     if let Ok(x) = obj.cast::<PyFloat>() {
         return Ok(OptionValue::Float(x.value()));
     }
+    // numpy's booleans are not Python bools, but say true or false.
+    if matches!(type_name().as_str(), "bool_" | "bool") {
+        if let Ok(b) = obj.extract::<bool>() {
+            return Ok(OptionValue::Bool(b));
+        }
+    }
     // Python ints and anything with __index__ (numpy integers).
     if let Ok(i) = obj.extract::<i64>() {
         return Ok(OptionValue::Int(i));
+    }
+    if let Ok(u) = obj.extract::<u64>() {
+        return Ok(OptionValue::UInt(u));
     }
     if obj.is_instance_of::<PyInt>() {
         return Err(bad(format!("{obj} does not fit in a 64-bit integer")));

@@ -137,14 +137,10 @@ static TPE: Face = Face {
     class: "TPESampler",
     optuna_only: &["consider_prior", "weights", "warn_independent_sampling", "constraints_func"],
     renamed: &[],
-    pinned: &[
-        ("n_startup_trials", Pinned::Count(10)),
-        ("n_ei_candidates", Pinned::Count(24)),
-        ("group", Pinned::Flag(false)),
-        ("constant_liar", Pinned::Flag(true)),
-        ("startup", Pinned::Word("random")),
-        ("optuna_defaults", Pinned::Flag(false)),
-    ],
+    // Nothing pinned: every default is the description's already, and a
+    // pinned value would count as given and override a preset
+    // (hyperopt_defaults sets 20 startup trials).
+    pinned: &[],
 };
 
 /// The Tree-structured Parzen Estimator, with Optuna 5's options and

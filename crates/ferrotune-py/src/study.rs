@@ -327,20 +327,27 @@ impl PyStudy {
 
 /// Create a study (or load it, with `load_if_exists`) and return its name.
 #[pyfunction]
-#[pyo3(signature = (storage, study_name, directions, load_if_exists))]
+#[pyo3(signature = (storage, study_name, directions, load_if_exists, sampler = None))]
 fn _create_study(
     py: Python<'_>,
     storage: &Bound<'_, PyStorage>,
     study_name: Option<String>,
     directions: Vec<String>,
     load_if_exists: bool,
+    sampler: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<String> {
     let directions =
         directions.iter().map(|d| d.parse::<StudyDirection>()).collect::<ferrotune::Result<Vec<_>>>().py_err()?;
     let engine_storage = storage.get().inner.clone();
+    // The sampler comes along so that one refusing these directions refuses
+    // before the study is written (Sampler::check_directions).
+    let sampler = crate::samplers::resolve(sampler)?;
     py.detach(|| {
-        let mut builder =
-            Study::builder().storage(engine_storage).directions(directions).load_if_exists(load_if_exists);
+        let mut builder = Study::builder()
+            .storage(engine_storage)
+            .directions(directions)
+            .load_if_exists(load_if_exists)
+            .sampler_arc(sampler);
         if let Some(name) = study_name {
             builder = builder.name(name);
         }

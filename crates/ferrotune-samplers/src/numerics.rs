@@ -162,7 +162,12 @@ fn ndtri_polished(p: f64) -> f64 {
     // against the complement, where it is representable.
     let e = if x <= 0.0 { ndtr(x) - p } else { (1.0 - p) - ndtr(-x) };
     let u = e * (2.0 * PI).sqrt() * (0.5 * x * x).exp();
-    x -= u / (1.0 + 0.5 * x * u);
+    // Below p ~ 5e-311 (subnormal), exp(x^2 / 2) overflows and the step
+    // would turn the approximation into NaN: keep the approximation there.
+    let step = u / (1.0 + 0.5 * x * u);
+    if step.is_finite() {
+        x -= step;
+    }
     x
 }
 
@@ -203,6 +208,17 @@ fn ndtri_central(q: f64) -> f64 {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn ndtri_stays_finite_and_monotone_down_to_the_smallest_double() {
+        // Subnormal probabilities: exp(x^2 / 2) overflows in the polishing
+        // step there, which once turned the result into NaN.
+        let ps = [1e-300, 1e-310, 5e-311, 1e-315, 5e-324];
+        let xs: Vec<f64> = ps.iter().map(|&p| ndtri(p)).collect();
+        assert!(xs.iter().all(|x| x.is_finite() && *x < -37.0), "{xs:?}");
+        assert!(xs.windows(2).all(|w| w[1] <= w[0]), "smaller p, smaller quantile: {xs:?}");
+        assert!((ndtri(1e-310) - -37.663).abs() < 1e-2, "{}", ndtri(1e-310));
+    }
 
     /// Within `rel` of `expected`, relatively.
     pub(crate) fn close(actual: f64, expected: f64, rel: f64) {

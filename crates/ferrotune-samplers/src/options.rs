@@ -286,6 +286,13 @@ fn build_gp(o: &OptionSet<'_>) -> Result<Arc<dyn Sampler>> {
     if let Some(on) = o.flag("deterministic_objective")? {
         b = b.deterministic_objective(on);
     }
+    // Two spellings of one setting: which one wins would be a guess.
+    if o.has("robust_output") && o.has("output_transform") {
+        return Err(invalid(
+            "robust_output",
+            "give robust_output or output_transform, not both (robust_output = false is output_transform = \"standardize\")",
+        ));
+    }
     if let Some(on) = o.flag("robust_output")? {
         b = b.robust_output(on);
     }
@@ -316,7 +323,13 @@ const CMAES_OPTIONS: &[OptionSpec] = &[
         default: "the middle of each range",
         help: "Where the search starts.",
     },
-    OptionSpec { name: "sigma0", kind: OptionKind::Number, default: "range / 6", help: "The initial step size." },
+    OptionSpec {
+        name: "sigma0",
+        kind: OptionKind::Number,
+        default: "1/6",
+        help: "The initial step size, on the unit cube each parameter's range is scaled to (0.1 is a tenth of \
+               every range).",
+    },
     OptionSpec {
         name: "n_startup_trials",
         kind: OptionKind::Count,
@@ -592,5 +605,11 @@ mod tests {
         assert!(e.contains("\"ipop\", \"bipop\" or \"none\""), "{e}");
         let e = build(&GP, "output_transform", OptionValue::Str("boxcox".into()));
         assert!(e.contains("\"standardize\", \"robust\" or \"power\""), "{e}");
+        let both = BTreeMap::from([
+            ("robust_output".to_owned(), OptionValue::Bool(true)),
+            ("output_transform".to_owned(), OptionValue::Str("power".into())),
+        ]);
+        let e = GP.build(both, None).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("'robust_output'") && e.contains("not both"), "{e}");
     }
 }

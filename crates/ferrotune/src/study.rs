@@ -206,7 +206,6 @@ impl StudyBuilder {
     }
 
     fn finish(self, storage: Arc<dyn Storage>, info: StudyInfo) -> Result<Study> {
-        self.check_sampler(&info.directions)?;
         if let Some(requested) = &self.directions {
             if *requested != info.directions {
                 let show = |d: &[StudyDirection]| d.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(", ");
@@ -373,6 +372,9 @@ impl Study {
     fn ask_capped(&self, cap: Option<u64>) -> Result<Trial> {
         let inner = &self.inner;
         let study_id = inner.info.study_id;
+        // A loaded study may have directions its sampler refuses; reading it
+        // is fine, asking is not (before any trial is written).
+        inner.sampler.check_directions(&inner.info.directions)?;
         let _asking = inner.ask_lock.lock().unwrap_or_else(|p| p.into_inner());
         let mut frozen = match inner.storage.claim_waiting_trial(study_id)? {
             Some(t) => t,
@@ -413,9 +415,14 @@ impl Study {
             Ok((snapshot, relative_space, relative_params))
         })();
         match prepared {
-            Ok((snapshot, relative_space, relative_params)) => {
-                Ok(Trial { study: inner.clone(), frozen, snapshot, relative_space, relative_params })
-            }
+            Ok((snapshot, relative_space, relative_params)) => Ok(Trial {
+                study: inner.clone(),
+                frozen,
+                snapshot,
+                relative_space,
+                relative_params,
+                storage_failure: Default::default(),
+            }),
             Err(e) => {
                 // Never leave a trial running that nobody will finish.
                 let _ = self.finish_by_id(trial_id, TrialOutcome::Failed(format!("could not start the trial: {e}")));
@@ -558,8 +565,7 @@ impl Study {
     /// Run `objective` with the given settings. An objective that returns
     /// an error, panics, or returns NaN fails its own trial and the study
     /// goes on; only storage failures end the call with an error, whether
-    /// the study meets them or the objective does (a `?` on a storage error
-    /// becomes [`TrialError::Storage`]).
+    /// the study meets them or the objective's calls on its trial do.
     pub fn optimize_with<F, V>(&self, options: Optimize, objective: F) -> Result<()>
     where
         F: Fn(&mut Trial) -> std::result::Result<V, TrialError> + Sync,
@@ -708,13 +714,14 @@ where
     F: Fn(&mut Trial) -> std::result::Result<V, TrialError>,
     V: ObjectiveValues,
 {
-    match catch_unwind(AssertUnwindSafe(|| objective(trial))) {
+    let outcome = catch_unwind(AssertUnwindSafe(|| objective(trial)));
+    if let Some(message) = trial.storage_failure() {
+        return (TrialOutcome::Failed(format!("the storage failed: {message}")), Some(message.to_owned()));
+    }
+    match outcome {
         Ok(Ok(values)) => (TrialOutcome::Complete(values.into_values()), None),
         Ok(Err(TrialError::Pruned)) => (TrialOutcome::Pruned, None),
         Ok(Err(TrialError::Failed(reason))) => (TrialOutcome::Failed(reason), None),
-        Ok(Err(TrialError::Storage(message))) => {
-            (TrialOutcome::Failed(format!("the storage failed: {message}")), Some(message))
-        }
         Err(panic) => {
             let message = panic
                 .downcast_ref::<&str>()

@@ -26,6 +26,10 @@ pub struct Trial {
     pub(crate) snapshot: Snapshot,
     pub(crate) relative_space: SearchSpace,
     pub(crate) relative_params: BTreeMap<String, f64>,
+    /// The first storage failure this trial's calls met, however the
+    /// objective then handled the error (returned it with `?`, wrapped it,
+    /// or dropped it): `optimize` fails the trial and ends with it.
+    pub(crate) storage_failure: std::sync::OnceLock<String>,
 }
 
 impl fmt::Debug for Trial {
@@ -35,6 +39,19 @@ impl fmt::Debug for Trial {
 }
 
 impl Trial {
+    /// Pass `result` on, remembering a storage failure for `optimize`.
+    fn noted<T>(&self, result: Result<T>) -> Result<T> {
+        if let Err(Error::Storage(message)) = &result {
+            let _ = self.storage_failure.set(message.clone());
+        }
+        result
+    }
+
+    /// The first storage failure this trial's calls met, if any.
+    pub(crate) fn storage_failure(&self) -> Option<&str> {
+        self.storage_failure.get().map(String::as_str)
+    }
+
     /// 0-based number of the trial within its study.
     pub fn number(&self) -> u64 {
         self.frozen.number
@@ -158,7 +175,7 @@ impl Trial {
             )));
         }
         let param = TrialParam { distribution, internal };
-        self.study.storage.set_trial_param(self.frozen.trial_id, name, &param)?;
+        self.noted(self.study.storage.set_trial_param(self.frozen.trial_id, name, &param))?;
         self.frozen.params.insert(name.to_owned(), param);
         Ok(internal)
     }
@@ -173,7 +190,7 @@ impl Trial {
     /// languages, and a swap cannot go unnoticed in Rust: the step is a
     /// `u64` and the value an `f64`.
     pub fn report(&mut self, step: u64, value: f64) -> Result<()> {
-        self.study.storage.set_trial_intermediate_value(self.frozen.trial_id, step, value)?;
+        self.noted(self.study.storage.set_trial_intermediate_value(self.frozen.trial_id, step, value))?;
         self.frozen.intermediate_values.insert(step, value);
         Ok(())
     }
@@ -193,7 +210,7 @@ impl Trial {
         if n_objectives == 1 {
             return self.report(step, values[0]);
         }
-        self.study.storage.set_trial_intermediate_values(self.frozen.trial_id, step, values)?;
+        self.noted(self.study.storage.set_trial_intermediate_values(self.frozen.trial_id, step, values))?;
         self.frozen.intermediate_values.insert(step, values[0]);
         self.frozen.intermediate_vectors.insert(step, values.to_vec());
         Ok(())
@@ -202,7 +219,7 @@ impl Trial {
     /// Whether the study's pruner says this trial should stop now. Reads the
     /// latest state of the other trials first.
     pub fn should_prune(&self) -> Result<bool> {
-        let snapshot = self.study.refresh()?;
+        let snapshot = self.noted(self.study.refresh())?;
         let view =
             StudyView { study_name: &self.study.info.name, directions: &self.study.info.directions, trials: &snapshot };
         self.study.pruner.prune(&view, &self.frozen)
@@ -211,7 +228,7 @@ impl Trial {
     /// Attach a user attribute (any JSON value) to the trial.
     pub fn set_user_attr(&mut self, key: &str, value: impl Into<AttrValue>) -> Result<()> {
         let value = value.into();
-        self.study.storage.set_trial_attr(self.frozen.trial_id, AttrScope::User, key, &value)?;
+        self.noted(self.study.storage.set_trial_attr(self.frozen.trial_id, AttrScope::User, key, &value))?;
         self.frozen.user_attrs.insert(key.to_owned(), value);
         Ok(())
     }
@@ -220,7 +237,7 @@ impl Trial {
     /// layers' bookkeeping, kept apart from what user code sets.
     pub fn set_system_attr(&mut self, key: &str, value: impl Into<AttrValue>) -> Result<()> {
         let value = value.into();
-        self.study.storage.set_trial_attr(self.frozen.trial_id, AttrScope::System, key, &value)?;
+        self.noted(self.study.storage.set_trial_attr(self.frozen.trial_id, AttrScope::System, key, &value))?;
         self.frozen.system_attrs.insert(key.to_owned(), value);
         Ok(())
     }
@@ -247,15 +264,16 @@ impl Trial {
     }
 }
 
-/// Why an objective did not return values: it was pruned, it failed, or
-/// the storage failed under it.
+/// Why an objective did not return values: it was pruned, or it failed.
 ///
-/// Any `std::error::Error` converts with `?`, deliberately in two ways: the
-/// user's errors and the engine's errors about the trial itself (a
-/// distribution clash, a bad argument) become `Failed`, so that one bad
-/// trial does not end a study (as an exception does in an Optuna objective
-/// under `catch`); a storage failure becomes `Storage`, which fails the
-/// trial *and* ends `optimize` with that error, because a study whose
+/// Any `std::error::Error` converts into `Failed` with `?`: the user's
+/// errors and the engine's errors about the trial itself (a distribution
+/// clash, a bad argument) fail that trial and the study goes on (as an
+/// exception does in an Optuna objective under `catch`). A storage failure
+/// is different, and is not decided here: the trial remembers any storage
+/// failure its own calls met, and `optimize` then fails the trial *and*
+/// ends with that error, however the objective passed it on (with `?`,
+/// wrapped in its own error type, or not at all), because a study whose
 /// storage fails cannot record what its next trials find.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TrialError {
@@ -263,10 +281,6 @@ pub enum TrialError {
     Pruned,
     /// The trial failed; the message is recorded as its fail reason.
     Failed(String),
-    /// The storage failed inside the objective (a report, a suggestion):
-    /// the trial is failed, if the storage still takes it, and `optimize`
-    /// returns the error.
-    Storage(String),
 }
 
 impl TrialError {
@@ -276,12 +290,9 @@ impl TrialError {
     }
 }
 
-impl<E: std::error::Error + 'static> From<E> for TrialError {
+impl<E: std::error::Error> From<E> for TrialError {
     fn from(e: E) -> Self {
-        match (&e as &dyn std::any::Any).downcast_ref::<Error>() {
-            Some(Error::Storage(message)) => TrialError::Storage(message.clone()),
-            _ => TrialError::Failed(e.to_string()),
-        }
+        TrialError::Failed(e.to_string())
     }
 }
 

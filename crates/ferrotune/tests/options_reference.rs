@@ -10,7 +10,9 @@ fn reference() -> String {
         "# Options reference\n\n\
          Generated from the samplers' and pruners' descriptions in the engine (`crates/ferrotune-samplers/src/options.rs`, \
          `crates/ferrotune-pruners/src/options.rs`); do not edit by hand. Every option has the same name in a \
-         config file's `[sampler]` / `[pruner]` table and as a keyword argument in Python.\n\n",
+         config file's `[sampler]` / `[pruner]` table and as a keyword argument in Python, except the grid's \
+         `values`, which is Python's `search_space` argument (Optuna's). Python keeps Optuna's required \
+         arguments where the CLI has a default (PatientPruner's `patience`).\n\n",
     );
     let samplers: Vec<_> = ferrotune::samplers::SAMPLERS.to_vec();
     out.push_str(&render_reference("Samplers", "sampler", &samplers));

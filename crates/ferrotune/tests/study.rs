@@ -2,7 +2,7 @@
 //! storage.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -427,8 +427,9 @@ fn a_trial_finished_elsewhere_keeps_its_outcome_and_the_loop_goes_on() {
 
 /// Issue 18: `?` inside an objective is deliberate about what it stops. A
 /// user's error or an engine error about the trial fails that trial and the
-/// study goes on; a storage failure fails the trial and ends `optimize`
-/// with the error (the study could not record what later trials find).
+/// study goes on; a storage failure met by the trial's own calls fails the
+/// trial and ends `optimize` with the error (the study could not record
+/// what later trials find), even when the objective swallows it.
 #[test]
 fn question_mark_in_an_objective_fails_the_trial_or_stops_on_storage_failures() {
     let study = memory_study(5);
@@ -454,13 +455,17 @@ fn question_mark_in_an_objective_fails_the_trial_or_stops_on_storage_failures() 
     assert_eq!(trials[1].state, TrialState::Failed);
     assert!(trials[1].fail_reason().unwrap().contains("'x'"));
 
-    let study = memory_study(6);
+    // A storage that fails to record reports once told to.
+    let storage = Arc::new(FailingReports { inner: InMemoryStorage::new(), failing: AtomicBool::new(false) });
+    let study = Study::builder().storage(storage.clone()).sampler(RandomSampler::with_seed(6)).create().unwrap();
     let err = study
         .optimize(4, |trial| {
             let x = trial.suggest_float("x", 0.0, 1.0)?;
             if trial.number() == 1 {
-                let written: ferrotune::Result<()> = Err(Error::Storage("disk I/O error".into()));
-                written?;
+                storage.failing.store(true, Ordering::SeqCst);
+                // Even an objective that swallows the error does not hide it.
+                let _ = trial.report(0, x);
+                storage.failing.store(false, Ordering::SeqCst);
             }
             Ok(x)
         })
@@ -470,6 +475,77 @@ fn question_mark_in_an_objective_fails_the_trial_or_stops_on_storage_failures() 
     assert_eq!(trials.len(), 2, "no trial after the storage failed");
     assert_eq!(trials[1].state, TrialState::Failed);
     assert!(trials[1].fail_reason().unwrap().contains("the storage failed: disk I/O error"));
+}
+
+/// In-memory storage whose intermediate-value writes fail while `failing`.
+struct FailingReports {
+    inner: InMemoryStorage,
+    failing: AtomicBool,
+}
+
+impl ferrotune::core::Storage for FailingReports {
+    fn create_study(&self, name: &str, directions: &[StudyDirection]) -> ferrotune::Result<ferrotune::core::StudyInfo> {
+        self.inner.create_study(name, directions)
+    }
+    fn study_by_name(&self, name: &str) -> ferrotune::Result<Option<ferrotune::core::StudyInfo>> {
+        self.inner.study_by_name(name)
+    }
+    fn list_studies(&self) -> ferrotune::Result<Vec<ferrotune::core::StudyInfo>> {
+        self.inner.list_studies()
+    }
+    fn delete_study(&self, study_id: i64) -> ferrotune::Result<()> {
+        self.inner.delete_study(study_id)
+    }
+    fn set_study_attr(
+        &self,
+        study_id: i64,
+        scope: ferrotune::core::AttrScope,
+        key: &str,
+        value: &ferrotune::core::AttrValue,
+    ) -> ferrotune::Result<()> {
+        self.inner.set_study_attr(study_id, scope, key, value)
+    }
+    fn create_trial(&self, study_id: i64, new: ferrotune::core::NewTrial) -> ferrotune::Result<Option<FrozenTrial>> {
+        self.inner.create_trial(study_id, new)
+    }
+    fn claim_waiting_trial(&self, study_id: i64) -> ferrotune::Result<Option<FrozenTrial>> {
+        self.inner.claim_waiting_trial(study_id)
+    }
+    fn set_trial_param(&self, trial_id: i64, name: &str, param: &ferrotune::core::TrialParam) -> ferrotune::Result<()> {
+        self.inner.set_trial_param(trial_id, name, param)
+    }
+    fn set_trial_intermediate_value(&self, trial_id: i64, step: u64, value: f64) -> ferrotune::Result<()> {
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(Error::Storage("disk I/O error".into()));
+        }
+        self.inner.set_trial_intermediate_value(trial_id, step, value)
+    }
+    fn set_trial_intermediate_values(&self, trial_id: i64, step: u64, values: &[f64]) -> ferrotune::Result<()> {
+        self.inner.set_trial_intermediate_values(trial_id, step, values)
+    }
+    fn set_trial_attr(
+        &self,
+        trial_id: i64,
+        scope: ferrotune::core::AttrScope,
+        key: &str,
+        value: &ferrotune::core::AttrValue,
+    ) -> ferrotune::Result<()> {
+        self.inner.set_trial_attr(trial_id, scope, key, value)
+    }
+    fn finish_trial(
+        &self,
+        trial_id: i64,
+        state: TrialState,
+        values: Option<&[f64]>,
+    ) -> ferrotune::Result<Arc<FrozenTrial>> {
+        self.inner.finish_trial(trial_id, state, values)
+    }
+    fn trial(&self, trial_id: i64) -> ferrotune::Result<FrozenTrial> {
+        self.inner.trial(trial_id)
+    }
+    fn trials_changed_since(&self, study_id: i64, cursor: u64) -> ferrotune::Result<ferrotune::core::TrialChanges> {
+        self.inner.trials_changed_since(study_id, cursor)
+    }
 }
 
 /// Issue 18: an objective with mutable state needs neither `Fn` nor `Sync`
@@ -490,4 +566,37 @@ fn an_objective_with_mutable_state_runs_sequentially() {
     assert_eq!(values, seen);
     let refused = study.optimize_mut(Optimize::new().n_trials(2).n_jobs(2), |_| Ok(0.0)).unwrap_err();
     assert!(refused.to_string().contains("one trial at a time"), "{refused}");
+}
+
+/// A single-objective sampler refuses to make a study of several
+/// objectives, but an existing one can be loaded with it and read; asking
+/// is what it refuses, before any trial is written.
+#[test]
+fn a_loaded_multi_objective_study_can_be_read_with_a_single_objective_sampler() {
+    let storage: Arc<dyn ferrotune::core::Storage> = Arc::new(InMemoryStorage::new());
+    let two = [StudyDirection::Minimize, StudyDirection::Maximize];
+    let made = Study::builder().name("mo").storage(storage.clone()).directions(two).create().unwrap();
+    // Minimize x and maximize x: every trial is on the front.
+    made.optimize(3, |t| {
+        let x = t.suggest_float("x", 0.0, 1.0)?;
+        Ok(vec![x, x])
+    })
+    .unwrap();
+    let refused = Study::builder()
+        .name("mo2")
+        .storage(storage.clone())
+        .directions(two)
+        .sampler(ferrotune::samplers::GpSampler::with_seed(1))
+        .create();
+    assert!(refused.is_err());
+    let loaded = Study::builder()
+        .name("mo")
+        .storage(storage.clone())
+        .sampler(ferrotune::samplers::GpSampler::with_seed(1))
+        .load()
+        .unwrap();
+    assert_eq!(loaded.best_trials().unwrap().len(), 3);
+    let err = loaded.ask().map(|_| ()).unwrap_err().to_string();
+    assert!(err.contains("single objective"), "{err}");
+    assert_eq!(loaded.trials().unwrap().len(), 3, "nothing was written");
 }

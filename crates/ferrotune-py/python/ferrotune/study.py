@@ -392,7 +392,7 @@ def create_study(
         raise ValueError("directions must name at least one direction")
     names = [_direction_name(d) for d in directions]
     storage_obj = _ferrotune._resolve_storage(storage)
-    name = _ferrotune._create_study(storage_obj, study_name, names, load_if_exists)
+    name = _ferrotune._create_study(storage_obj, study_name, names, load_if_exists, sampler)
     return Study(name, storage_obj, sampler, pruner)
 
 
