@@ -69,6 +69,11 @@ pub mod pruners {
     };
 }
 
+/// Parameter importance: which parameters mattered (PED-ANOVA).
+pub mod importance {
+    pub use ferrotune_analysis::importance::{ped_anova, PedAnovaOptions, Target};
+}
+
 /// Storages: where studies live.
 pub mod storage {
     pub use ferrotune_storage::sql::sqlite::Synchronous;

@@ -1,0 +1,15 @@
+//! Analyses of a study's finished trials: today, how much each parameter
+//! mattered ([`importance::ped_anova`], PED-ANOVA as in Optuna's
+//! `PedAnovaImportanceEvaluator`). Later, fANOVA and the data behind plots.
+//!
+//! The crate sits beside the samplers, above `ferrotune-core` only: every
+//! function takes plain data (trials, directions, options) and returns plain
+//! data, so the CLI, the Python package and a dashboard all call the same
+//! code and draw the numbers their own way.
+//!
+//! Design decision: no I/O and no storage here. An analysis reads a slice of
+//! `Arc<FrozenTrial>` (what a study's snapshot already holds) rather than a
+//! `Storage` or a `Study`, so it is testable on hand-made trials and the
+//! faces decide where trials come from.
+
+pub mod importance;
