@@ -27,6 +27,9 @@ use crate::{Distribution, Error, ParamValue, Result};
 /// A value given for an option, in a form every face can produce.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OptionValue {
+    /// "No value" inside a list (a grid's `None` choice); as an option's
+    /// whole value a face passes nothing instead.
+    Null,
     /// `true` / `false`.
     Bool(bool),
     /// An integer.
@@ -47,6 +50,7 @@ pub enum OptionValue {
 impl fmt::Display for OptionValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            OptionValue::Null => write!(f, "null"),
             OptionValue::Bool(b) => write!(f, "{b}"),
             OptionValue::Int(i) => write!(f, "{i}"),
             OptionValue::UInt(u) => write!(f, "{u}"),
@@ -68,6 +72,7 @@ impl OptionValue {
     /// The value as a parameter value, if it is a scalar.
     pub fn to_param_value(&self) -> Option<ParamValue> {
         match self {
+            OptionValue::Null => Some(ParamValue::Null),
             OptionValue::Bool(b) => Some(ParamValue::Bool(*b)),
             OptionValue::Int(i) => Some(ParamValue::Int(*i)),
             OptionValue::UInt(_) => None,

@@ -46,7 +46,7 @@ mod threshold;
 mod wilcoxon;
 
 pub use hyperband::{HyperbandPruner, HyperbandPrunerBuilder};
-pub use options::{pruner_spec, PrunerSpec, PRUNERS};
+pub use options::{patient_builder, pruner_spec, PrunerSpec, PRUNERS};
 pub use patient::{PatientPruner, PatientPrunerBuilder};
 pub use percentile::{MedianPruner, MedianPrunerBuilder, PercentilePruner, PercentilePrunerBuilder};
 pub use successive_halving::{SuccessiveHalvingPruner, SuccessiveHalvingPrunerBuilder};

@@ -295,12 +295,19 @@ const PATIENT_OPTIONS: &[OptionSpec] = &[
 ];
 
 fn build_patient(o: &OptionSet<'_>) -> Result<Arc<dyn Pruner>> {
+    Ok(Arc::new(patient_builder(o)?.build().map_err(|e| named(e, PATIENT_OPTIONS))?))
+}
+
+/// The patient pruner's builder the options describe, for a face that adds
+/// the pruner it wraps (Python's `wrapped_pruner`, which an option value
+/// cannot carry) before building it.
+pub fn patient_builder(o: &OptionSet<'_>) -> Result<crate::PatientPrunerBuilder> {
     // Optuna makes patience required; a config may leave it at 3.
     let mut b = PatientPruner::builder().patience(o.count("patience")?.unwrap_or(3));
     if let Some(d) = o.number("min_delta")? {
         b = b.min_delta(d);
     }
-    Ok(Arc::new(b.build().map_err(|e| named(e, PATIENT_OPTIONS))?))
+    Ok(b)
 }
 
 /// Patience.

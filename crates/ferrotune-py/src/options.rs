@@ -221,11 +221,6 @@ impl<'py, T: Family + ?Sized + 'static> PyOptions<'py, T> {
         Ok(values)
     }
 
-    /// The options that will be passed (given or pinned).
-    pub(crate) fn option_names(&self) -> PyResult<Vec<String>> {
-        Ok(self.values()?.into_keys().collect())
-    }
-
     /// The options checked against the description, for a constructor
     /// that must build the component itself (see its comment for why).
     pub(crate) fn checked(&self) -> PyResult<OptionSet<'static>> {

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ferrotune::core::Pruner;
-use ferrotune::pruners::{MedianPruner, PatientPruner, PRUNERS};
+use ferrotune::pruners::{MedianPruner, PRUNERS};
 use ferrotune::Error;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -282,27 +282,12 @@ impl PyPatientPruner {
 }
 
 /// A patient pruner around another. Option values cannot carry a pruner,
-/// so the options, already checked by the description, are read here with
-/// its getters and handed to the builder beside the wrapped pruner; an
-/// option this does not know yet is refused rather than ignored.
+/// so the description builds the builder from the options (every option,
+/// new ones included) and the wrapped pruner is added to it here.
 fn patient_wrapping(options: &PyOptions<'_, dyn Pruner>, wrapped: Arc<dyn Pruner>) -> PyResult<Arc<dyn Pruner>> {
-    const READ_HERE: [&str; 2] = ["patience", "min_delta"];
     let o = options.checked()?;
-    if let Some(name) = options.option_names()?.into_iter().find(|name| !READ_HERE.contains(&name.as_str())) {
-        let message = "cannot be combined with wrapped_pruner yet".to_owned();
-        return Err(options.error(Error::InvalidOption { option: name, message }));
-    }
-    let read = || -> ferrotune::Result<PatientPruner> {
-        let mut b = PatientPruner::builder().wrapped_pruner_arc(wrapped);
-        if let Some(n) = o.count("patience")? {
-            b = b.patience(n);
-        }
-        if let Some(d) = o.number("min_delta")? {
-            b = b.min_delta(d);
-        }
-        b.build()
-    };
-    Ok(Arc::new(read().map_err(|e| options.error(e))?))
+    let built = ferrotune::pruners::patient_builder(&o).and_then(|b| b.wrapped_pruner_arc(wrapped).build());
+    Ok(Arc::new(built.map_err(|e| options.error(e))?))
 }
 
 /// Python keeps Optuna's `n_startup_steps` default (2); the engine's and

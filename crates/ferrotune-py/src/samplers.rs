@@ -10,14 +10,13 @@ use std::sync::Arc;
 
 use ferrotune::core::options::OptionValue;
 use ferrotune::core::{FrozenTrial, Sampler};
-use ferrotune::samplers::{CmaEsSampler, GridSampler, Restart, TpeSampler, SAMPLERS};
+use ferrotune::samplers::{TpeSampler, SAMPLERS};
 use ferrotune::{Error, ParamValue};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::convert::param_from_py;
-use crate::errors::IntoPyResult;
 use crate::options::{describe, Face, KeywordInfo, Pinned, PyOptions};
 
 /// Proposes parameter values. Samplers are implemented in the engine; pick
@@ -89,48 +88,24 @@ impl PyGridSampler {
                 .collect::<PyResult<Vec<_>>>()?;
             grid.insert(name, values);
         }
-        // Option values have no null: a grid that lists None is built apart.
-        let listed: Option<BTreeMap<String, OptionValue>> = grid
+        let listed: BTreeMap<String, OptionValue> = grid
             .iter()
-            .map(|(name, values)| {
-                let values = values.iter().map(option_of_param).collect::<Option<Vec<_>>>()?;
-                Some((name.clone(), OptionValue::List(values)))
-            })
+            .map(|(name, values)| (name.clone(), OptionValue::List(values.iter().map(option_of_param).collect())))
             .collect();
-        let Some(listed) = listed else {
-            return Ok((PyGridSampler, PySampler { inner: grid_with_none(&options, grid)? }));
-        };
         options.set_value("values", OptionValue::Map(listed));
         Ok((PyGridSampler, PySampler { inner: options.build()? }))
     }
 }
 
-/// A grid value as an option value (`None` has none).
-fn option_of_param(value: &ParamValue) -> Option<OptionValue> {
+/// A grid value as an option value.
+fn option_of_param(value: &ParamValue) -> OptionValue {
     match value {
-        ParamValue::Null => None,
-        ParamValue::Bool(b) => Some(OptionValue::Bool(*b)),
-        ParamValue::Int(i) => Some(OptionValue::Int(*i)),
-        ParamValue::Float(x) => Some(OptionValue::Float(*x)),
-        ParamValue::Str(s) => Some(OptionValue::Str(s.clone())),
+        ParamValue::Null => OptionValue::Null,
+        ParamValue::Bool(b) => OptionValue::Bool(*b),
+        ParamValue::Int(i) => OptionValue::Int(*i),
+        ParamValue::Float(x) => OptionValue::Float(*x),
+        ParamValue::Str(s) => OptionValue::Str(s.clone()),
     }
-}
-
-/// A grid that lists `None` (`max_depth` in `[None, 4, 8]`), built here:
-/// option values have no null, so the description cannot carry it. Its
-/// other options are read through the description; only the seed is known.
-fn grid_with_none(options: &PyOptions<'_>, grid: BTreeMap<String, Vec<ParamValue>>) -> PyResult<Arc<dyn Sampler>> {
-    let o = options.checked()?;
-    if let Some(other) = options.option_names()?.into_iter().find(|name| name != "seed") {
-        let message = "cannot be combined with a grid that lists None".to_owned();
-        return Err(options.error(Error::InvalidOption { option: other, message }));
-    }
-    let sampler = match o.seed().map_err(|e| options.error(e))? {
-        Some(seed) => GridSampler::with_seed(grid, seed),
-        None => GridSampler::new(grid),
-    }
-    .py_err()?;
-    Ok(Arc::new(sampler))
 }
 
 static TPE: Face = Face {
@@ -326,67 +301,17 @@ impl PyCmaEsSampler {
 }
 
 /// CMA-ES warm-started from another study's trials. Option values cannot
-/// carry trials, so the options are read here with the description's
-/// getters and checks and handed to the builder beside the trials; an
-/// option this does not know yet is refused rather than ignored.
+/// carry trials, so the description builds the builder from the options
+/// (every option, new ones included) and the trials are added to it here.
 fn cmaes_with_source_trials(options: &PyOptions<'_>, trials: Vec<Arc<FrozenTrial>>) -> PyResult<Arc<dyn Sampler>> {
-    const READ_HERE: [&str; 9] = [
-        "seed",
-        "sigma0",
-        "n_startup_trials",
-        "popsize",
-        "restart_strategy",
-        "inc_popsize",
-        "use_separable_cma",
-        "with_margin",
-        "consider_pruned_trials",
-    ];
     let o = options.checked()?;
-    for name in options.option_names()? {
-        if name == "x0" {
-            return Err(options.error(Error::InvalidArgument(
-                "x0 and source_trials both set the initial distribution; give one of them".into(),
-            )));
-        }
-        if !READ_HERE.contains(&name.as_str()) {
-            return Err(options.error(Error::InvalidOption {
-                option: name,
-                message: "cannot be combined with source_trials yet".into(),
-            }));
-        }
+    if o.has("x0") {
+        return Err(options.error(Error::InvalidArgument(
+            "x0 and source_trials both set the initial distribution; give one of them".into(),
+        )));
     }
-    let read = || -> ferrotune::Result<CmaEsSampler> {
-        let mut b = CmaEsSampler::builder().source_trials(trials);
-        if let Some(v) = o.seed()? {
-            b = b.seed(v);
-        }
-        if let Some(v) = o.number("sigma0")? {
-            b = b.sigma0(v);
-        }
-        if let Some(v) = o.count("n_startup_trials")? {
-            b = b.n_startup_trials(v);
-        }
-        if let Some(v) = o.count("popsize")? {
-            b = b.population_size(v);
-        }
-        if let Some(v) = o.word::<Restart>("restart_strategy")? {
-            b = b.restart(v);
-        }
-        if let Some(v) = o.count("inc_popsize")? {
-            b = b.inc_popsize(v);
-        }
-        if let Some(v) = o.flag("use_separable_cma")? {
-            b = b.separable(v);
-        }
-        if let Some(v) = o.flag("with_margin")? {
-            b = b.with_margin(v);
-        }
-        if let Some(v) = o.flag("consider_pruned_trials")? {
-            b = b.consider_pruned_trials(v);
-        }
-        b.build()
-    };
-    Ok(Arc::new(read().map_err(|e| options.error(e))?))
+    let built = ferrotune::samplers::cmaes_builder(&o).and_then(|b| b.source_trials(trials).build());
+    Ok(Arc::new(built.map_err(|e| options.error(e))?))
 }
 
 /// `output_transform` is not pinned: `robust_output`, its shorthand, would

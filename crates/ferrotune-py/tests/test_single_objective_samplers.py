@@ -56,3 +56,17 @@ def test_numpy_booleans_are_flags():
     flagged = _first_params(ferrotune.samplers.TPESampler(seed=5, multivariate=np.True_, n_startup_trials=3), 8)
     plain = _first_params(ferrotune.samplers.TPESampler(seed=5, multivariate=True, n_startup_trials=3), 8)
     assert flagged == plain
+
+
+def test_options_reach_samplers_and_pruners_built_around_what_options_cannot_carry():
+    # A grid listing None, CMA-ES warm-started from trials and a patient
+    # pruner around another all go through the description, so every option
+    # (new ones included) reaches them, and a bad one is named.
+    grid = ferrotune.samplers.GridSampler({"d": [None, 4, 8]}, seed=1)
+    study = ferrotune.create_study(sampler=grid)
+    study.optimize(lambda t: 0.0 if t.suggest_categorical("d", [None, 4, 8]) is None else 1.0, n_trials=3)
+    assert sorted(str(t.params["d"]) for t in study.trials) == ["4", "8", "None"]
+    with pytest.raises(TypeError, match="popsiz"):
+        ferrotune.samplers.CmaEsSampler(source_trials=study.trials, popsiz=4)
+    with pytest.raises(ValueError, match="min_delta"):
+        ferrotune.pruners.PatientPruner(ferrotune.pruners.MedianPruner(), patience=2, min_delta=-1.0)

@@ -35,7 +35,7 @@ pub mod tpe;
 pub use cmaes::{CmaEsSampler, CmaEsSamplerBuilder, Restart, CMAES_GENERATION_ATTR};
 pub use gp::{GpSampler, GpSamplerBuilder};
 pub use grid::GridSampler;
-pub use options::{sampler_spec, SamplerSpec, SAMPLERS};
+pub use options::{cmaes_builder, sampler_spec, SamplerSpec, SAMPLERS};
 pub use qmc::{QmcKind, QmcSampler};
 pub use random::RandomSampler;
 pub use tpe::{TpeSampler, TpeWeighting};

@@ -404,6 +404,13 @@ fn internal_x0(o: &OptionSet<'_>) -> Result<Option<BTreeMap<String, f64>>> {
 }
 
 fn build_cmaes(o: &OptionSet<'_>) -> Result<Arc<dyn Sampler>> {
+    Ok(Arc::new(cmaes_builder(o)?.build()?))
+}
+
+/// The CMA-ES builder the options describe, for a face that adds what an
+/// option value cannot carry (Python's `source_trials`, other trials) before
+/// building it.
+pub fn cmaes_builder(o: &OptionSet<'_>) -> Result<crate::CmaEsSamplerBuilder> {
     let mut b = CmaEsSampler::builder();
     if let Some(seed) = o.seed()? {
         b = b.seed(seed);
@@ -435,7 +442,7 @@ fn build_cmaes(o: &OptionSet<'_>) -> Result<Arc<dyn Sampler>> {
     if let Some(on) = o.flag("consider_pruned_trials")? {
         b = b.consider_pruned_trials(on);
     }
-    Ok(Arc::new(b.build()?))
+    Ok(b)
 }
 
 /// CMA-ES.

@@ -52,7 +52,7 @@ pub mod samplers {
         DEFAULT_GAMMA_FRACTION,
     };
     /// Every sampler's options, described once for every face.
-    pub use ferrotune_samplers::{sampler_spec, SamplerSpec, SAMPLERS};
+    pub use ferrotune_samplers::{cmaes_builder, sampler_spec, SamplerSpec, SAMPLERS};
     pub use ferrotune_samplers::{
         CmaEsSampler, GpSampler, GpSamplerBuilder, GridSampler, QmcKind, QmcSampler, RandomSampler, Restart, TpeSampler,
     };
@@ -61,7 +61,7 @@ pub mod samplers {
 /// Pruners: when running trials stop early.
 pub mod pruners {
     /// Every pruner's options, described once for every face.
-    pub use ferrotune_pruners::{pruner_spec, PrunerSpec, PRUNERS};
+    pub use ferrotune_pruners::{patient_builder, pruner_spec, PrunerSpec, PRUNERS};
     pub use ferrotune_pruners::{
         HyperbandPruner, HyperbandPrunerBuilder, MedianPruner, MedianPrunerBuilder, NopPruner, PatientPruner,
         PatientPrunerBuilder, PercentilePruner, PercentilePrunerBuilder, SuccessiveHalvingPruner,
