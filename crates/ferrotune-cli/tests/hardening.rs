@@ -92,13 +92,7 @@ fn case_03_the_grace_period_holds_for_shell_string_commands() {
     // commands with several steps.
     let cfg =
         config(&sb, "grace", "n_trials = 1", "run = \"sh train.sh; true\"\ngrace_period = 5", "name = \"loss\"", X);
-    let run = Command::new(bin())
-        .args(["run", &cfg, "--quiet"])
-        .current_dir(sb.dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let run = sb.spawn(&["run", &cfg, "--quiet"]);
     // Stopped once its trap is set (Ctrl-C stops trials as a timeout or a
     // prune does: SIGTERM to the group, then the grace period).
     wait_for("the program to set its trap", Duration::from_secs(20), || sb.path("ready").exists());
@@ -168,13 +162,7 @@ fn case_05_a_closed_pipe_is_a_normal_end_of_output() {
     let sb = Sandbox::new();
     // Slow enough that the reader is gone before the last trials print.
     let cfg = config(&sb, "pipe", "n_trials = 6", "run = \"sleep 0.2; echo loss={x}\"", "name = \"loss\"", X);
-    let mut run = Command::new(bin())
-        .args(["run", &cfg, "--json"])
-        .current_dir(sb.dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut run = sb.spawn(&["run", &cfg, "--json"]);
     // Like `| head -1`: read one line, then close the pipe.
     let mut stdout = std::io::BufReader::new(run.stdout.take().unwrap());
     let mut first = String::new();
@@ -188,13 +176,7 @@ fn case_05_a_closed_pipe_is_a_normal_end_of_output() {
     assert_eq!(sb.study("pipe").trials().unwrap().len(), 6, "the study ran to its end");
 
     for args in [vec!["trials", "-c", &cfg], vec!["best", "-c", &cfg], vec!["export", "-c", &cfg]] {
-        let mut child = Command::new(bin())
-            .args(&args)
-            .current_dir(sb.dir.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = sb.spawn(&args);
         drop(child.stdout.take()); // the reader is gone before the first write
         let out = child.wait_with_output().unwrap();
         assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out.stderr));
@@ -303,13 +285,7 @@ fn case_09_tell_and_delete_refuse_what_a_live_run_owns() {
         "name = \"loss\"",
         X,
     );
-    let run = Command::new(bin())
-        .args(["run", &cfg, "--quiet"])
-        .current_dir(sb.dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let run = sb.spawn(&["run", &cfg, "--quiet"]);
     wait_for("the trial to start", Duration::from_secs(20), || sb.path("started").exists());
     let tell = sb.run(&["tell", "-c", &cfg, "--trial", "0", "--value", "1"]);
     assert_eq!(tell.status.code(), Some(2), "{}", text(&tell.stderr));
@@ -329,13 +305,7 @@ fn case_09_tell_and_delete_refuse_what_a_live_run_owns() {
     for file in ["started", "release"] {
         std::fs::remove_file(sb.path(file)).unwrap();
     }
-    let run = Command::new(bin())
-        .args(["run", &cfg, "--quiet", "--n-trials", "2"])
-        .current_dir(sb.dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let run = sb.spawn(&["run", &cfg, "--quiet", "--n-trials", "2"]);
     wait_for("the second trial to start", Duration::from_secs(20), || sb.path("started").exists());
     let tell = sb.run(&["tell", "-c", &cfg, "--trial", "1", "--value", "0.125", "--force"]);
     assert_eq!(tell.status.code(), Some(0), "{}", text(&tell.stderr));
@@ -483,13 +453,7 @@ fn case_12_vanished_folders_and_databases_stop_the_run() {
     let sb = Sandbox::new();
     for (name, remove) in [("logs", "ferrotune-logs"), ("db", "db.db")] {
         let cfg = config(&sb, name, "n_trials = 50", "run = \"sleep 0.2; echo loss={x}\"", "name = \"loss\"", X);
-        let run = Command::new(bin())
-            .args(["run", &cfg, "--quiet"])
-            .current_dir(sb.dir.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let run = sb.spawn(&["run", &cfg, "--quiet"]);
         wait_for("a first trial", Duration::from_secs(20), || {
             sb.path(&format!("ferrotune-logs/{name}/trial-1.log")).exists()
         });
@@ -518,13 +482,7 @@ fn case_12_vanished_folders_and_databases_stop_the_run() {
         "name = \"loss\"",
         X,
     );
-    let run = Command::new(bin())
-        .args(["run", &cfg, "--quiet"])
-        .current_dir(sb.dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let run = sb.spawn(&["run", &cfg, "--quiet"]);
     wait_for("the trial to start", Duration::from_secs(20), || sb.path("started").exists());
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(sb.path(&format!("last.db{suffix}")));

@@ -64,6 +64,18 @@ x = {{ type = "float", low = 0.0, high = 1.0 }}
         )
     }
 
+    /// Start the binary in the sandbox with its output piped, to watch or
+    /// signal it while it runs.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        Command::new(bin())
+            .args(args)
+            .current_dir(self.dir.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+
     pub fn run(&self, args: &[&str]) -> Output {
         Command::new(bin()).args(args).current_dir(self.dir.path()).output().unwrap()
     }
