@@ -16,6 +16,7 @@ use pyo3::prelude::*;
 
 mod convert;
 mod errors;
+mod importance;
 mod options;
 mod pruners;
 mod samplers;
@@ -34,5 +35,6 @@ fn _ferrotune(m: &Bound<'_, PyModule>) -> PyResult<()> {
     pruners::register(m)?;
     trial::register(m)?;
     study::register(m)?;
+    importance::register(m)?;
     Ok(())
 }

@@ -24,6 +24,13 @@ pub(crate) struct PyStudy {
     storage: Py<PyStorage>,
 }
 
+impl PyStudy {
+    /// The engine's study, for the native functions that read it.
+    pub(crate) fn engine(&self) -> &Study {
+        &self.inner
+    }
+}
+
 /// What a caller may pass as a trial to `tell`: the trial object or its
 /// number.
 enum TrialRef<'a, 'py> {

@@ -16,7 +16,7 @@ Studies live in memory or in a SQLite file (``storage="sqlite:///study.db"``)
 that the ``ferrotune`` command-line tool and other processes share.
 """
 
-from ferrotune import distributions, exceptions, logging, pruners, samplers, storages, study, trial
+from ferrotune import distributions, exceptions, importance, logging, pruners, samplers, storages, study, trial
 from ferrotune._ferrotune import __version__
 from ferrotune.exceptions import TrialPruned
 from ferrotune.study import (

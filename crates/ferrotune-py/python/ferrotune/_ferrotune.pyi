@@ -41,6 +41,7 @@ __all__ = [
     "__version__",
     "_create_study",
     "_delete_study",
+    "_ped_anova",
     "_pruner_options",
     "_resolve_storage",
     "_sampler_options",
@@ -405,6 +406,15 @@ def _create_study(
     sampler: Optional[BaseSampler] = None,
 ) -> str: ...
 def _resolve_storage(storage: Union[str, BaseStorage, None] = None) -> BaseStorage: ...
+def _ped_anova(
+    study: Study,
+    target_quantile: float,
+    region_quantile: float,
+    evaluate_on_local: bool,
+    params: Optional[list[str]],
+    target_values: Optional[dict[int, float]],
+    normalize: bool,
+) -> list[tuple[str, float]]: ...
 def _study_names(storage: BaseStorage) -> list[str]: ...
 def _delete_study(storage: BaseStorage, study_name: str) -> None: ...
 def _sampler_options() -> dict[str, list[tuple[str, str, str, Optional[str], str]]]: ...
