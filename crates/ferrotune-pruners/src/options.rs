@@ -1,7 +1,8 @@
 //! Every pruner's options, described once for every face (see
 //! [`ferrotune_core::options`]): the CLI's `[pruner]` table and the options
 //! reference read [`PRUNERS`]. Each description builds through the pruner's
-//! `builder()`, which does the checks.
+//! `builder()`, which does the checks; its errors begin with the option at
+//! fault, and [`ComponentSpec::build`] names that option for the faces.
 
 use std::sync::Arc;
 
@@ -23,24 +24,6 @@ pub static PRUNERS: [&PrunerSpec; 8] =
 /// The pruner the CLI's `type` names.
 pub fn pruner_spec(name: &str) -> Option<&'static PrunerSpec> {
     PRUNERS.iter().copied().find(|s| s.is_named(name))
-}
-
-/// The builders' errors begin with the option at fault (see the crate's
-/// docs); say which option, so that each face can point at it.
-fn named(e: Error, options: &[OptionSpec]) -> Error {
-    match e {
-        Error::InvalidArgument(message) => {
-            let option = options
-                .iter()
-                .map(|o| o.name)
-                .find(|name| message.strip_prefix(name).is_some_and(|rest| rest.starts_with([' ', ':', ','])));
-            match option {
-                Some(option) => Error::InvalidOption { option: option.to_owned(), message },
-                None => Error::InvalidArgument(message),
-            }
-        }
-        other => other,
-    }
 }
 
 const N_STARTUP_TRIALS: OptionSpec = OptionSpec {
@@ -91,11 +74,7 @@ const PERCENTILE_OPTIONS: &[OptionSpec] = &[
     N_MIN_TRIALS,
 ];
 
-fn build_percentile_like(
-    o: &OptionSet<'_>,
-    percentile: Option<f64>,
-    options: &[OptionSpec],
-) -> Result<Arc<dyn Pruner>> {
+fn build_percentile_like(o: &OptionSet<'_>, percentile: Option<f64>) -> Result<Arc<dyn Pruner>> {
     let mut b = PercentilePruner::builder();
     if let Some(p) = percentile {
         b = b.percentile(p);
@@ -112,12 +91,12 @@ fn build_percentile_like(
     if let Some(n) = o.count("n_min_trials")? {
         b = b.n_min_trials(n);
     }
-    Ok(Arc::new(b.build().map_err(|e| named(e, options))?))
+    Ok(Arc::new(b.build()?))
 }
 
 fn build_median(o: &OptionSet<'_>) -> Result<Arc<dyn Pruner>> {
     // The median rule is the 50th percentile; one implementation serves both.
-    build_percentile_like(o, Some(50.0), MEDIAN_OPTIONS)
+    build_percentile_like(o, Some(50.0))
 }
 
 fn build_percentile(o: &OptionSet<'_>) -> Result<Arc<dyn Pruner>> {
@@ -125,7 +104,7 @@ fn build_percentile(o: &OptionSet<'_>) -> Result<Arc<dyn Pruner>> {
         option: "percentile".into(),
         message: "missing (e.g. 25 keeps the best quarter)".into(),
     })?;
-    build_percentile_like(o, Some(percentile), PERCENTILE_OPTIONS)
+    build_percentile_like(o, Some(percentile))
 }
 
 /// The median rule.
@@ -188,7 +167,7 @@ fn build_successive_halving(o: &OptionSet<'_>) -> Result<Arc<dyn Pruner>> {
     if let Some(n) = o.count("bootstrap_count")? {
         b = b.bootstrap_count(n);
     }
-    Ok(Arc::new(b.build().map_err(|e| named(e, SUCCESSIVE_HALVING_OPTIONS))?))
+    Ok(Arc::new(b.build()?))
 }
 
 /// Asynchronous successive halving.
@@ -235,7 +214,7 @@ fn build_hyperband(o: &OptionSet<'_>) -> Result<Arc<dyn Pruner>> {
     if let Some(n) = o.count("bootstrap_count")? {
         b = b.bootstrap_count(n);
     }
-    Ok(Arc::new(b.build().map_err(|e| named(e, HYPERBAND_OPTIONS))?))
+    Ok(Arc::new(b.build()?))
 }
 
 /// Hyperband.
@@ -266,7 +245,7 @@ fn build_threshold(o: &OptionSet<'_>) -> Result<Arc<dyn Pruner>> {
     if let Some(n) = o.count("interval_steps")? {
         b = b.interval_steps(n as u64);
     }
-    Ok(Arc::new(b.build().map_err(|e| named(e, THRESHOLD_OPTIONS))?))
+    Ok(Arc::new(b.build()?))
 }
 
 /// Fixed bounds.
@@ -295,7 +274,7 @@ const PATIENT_OPTIONS: &[OptionSpec] = &[
 ];
 
 fn build_patient(o: &OptionSet<'_>) -> Result<Arc<dyn Pruner>> {
-    Ok(Arc::new(patient_builder(o)?.build().map_err(|e| named(e, PATIENT_OPTIONS))?))
+    Ok(Arc::new(patient_builder(o)?.build()?))
 }
 
 /// The patient pruner's builder the options describe, for a face that adds
@@ -344,7 +323,7 @@ fn build_wilcoxon(o: &OptionSet<'_>) -> Result<Arc<dyn Pruner>> {
     if let Some(n) = o.count("n_startup_steps")? {
         b = b.n_startup_steps(n);
     }
-    Ok(Arc::new(b.build().map_err(|e| named(e, WILCOXON_OPTIONS))?))
+    Ok(Arc::new(b.build()?))
 }
 
 /// The Wilcoxon rule.
