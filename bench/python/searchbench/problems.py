@@ -1,17 +1,23 @@
 """Benchmark problems: BBOB noiseless functions (COCO's `cocoex`) and
-hyperparameter tuning of scikit-learn models on scikit-learn's bundled data.
+hyperparameter tuning of scikit-learn models on scikit-learn's bundled data
+and on data sets made by its generators.
 
 Every problem is minimized and is a deterministic function of its parameters,
 so all methods are compared on the same function. Problems are named by a
 string id and built inside the worker process that evaluates them (cocoex
 problems cannot be pickled).
+
+Problems come in two splits. `tuning` is what the bench's defaults were
+chosen on: BBOB instance 1 in 2, 5 and 10 dimensions, scikit-learn's bundled
+data sets. `heldout` shares none of it, so a default chosen on the first can
+be checked on the second: other BBOB instances (one per seed, never 1), other
+dimensions (3 and 6), and data sets generated offline at a fixed random_state.
 """
 
 from __future__ import annotations
 
 import functools
-import os
-import tempfile
+import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,13 +35,22 @@ BBOB_NAMES = {
     1: "sphere",
     2: "ellipsoid",
     3: "Rastrigin",
+    4: "Bueche-Rastrigin",
+    5: "linear slope",
     6: "attractive sector",
     7: "step ellipsoid",
     8: "Rosenbrock",
+    9: "Rosenbrock (rotated)",
     10: "ellipsoid (rotated)",
+    11: "discus",
     12: "bent cigar",
+    13: "sharp ridge",
+    14: "different powers",
     15: "Rastrigin (rotated)",
+    16: "Weierstrass",
     17: "Schaffer F7",
+    18: "Schaffer F7 (ill-conditioned)",
+    19: "Griewank-Rosenbrock",
     20: "Schwefel",
     21: "Gallagher 101 peaks",
     22: "Gallagher 21 peaks",
@@ -62,35 +77,66 @@ class Problem:
 
 # ---------------------------------------------------------------- BBOB
 
+# BBOB's five groups of functions (Hansen et al., "Real-parameter black-box
+# optimization benchmarking 2009: noiseless functions definitions").
+BBOB_GROUPS = {
+    "separable": (1, 2, 3, 4, 5),
+    "low or moderate conditioning": (6, 7, 8, 9),
+    "high conditioning, unimodal": (10, 11, 12, 13, 14),
+    "multimodal, adequate global structure": (15, 16, 17, 18, 19),
+    "multimodal, weak global structure": (20, 21, 22, 23, 24),
+}
+# The held-out split runs instance HELDOUT_INSTANCE_BASE + seed: every seed its
+# own instance, the same for every method with that seed, never instance 1.
+HELDOUT_INSTANCE_BASE = 2
+_BBOB_ID = re.compile(r"bbob-f(\d+)-d(\d+)(?:-i(\d+))?$")
 
-def bbob_id(fid: int, dim: int) -> str:
-    return f"bbob-f{fid:02d}-d{dim:02d}"
+
+def bbob_id(fid: int, dim: int, instance: int = 1) -> str:
+    """Instance 1 (the tuning split's, and every id before the held-out split
+    existed) has no instance part: `bbob-f03-d05`; others do: `bbob-f03-d06-i05`."""
+    base = f"bbob-f{fid:02d}-d{dim:02d}"
+    return base if instance == 1 else f"{base}-i{instance:02d}"
 
 
-@functools.cache
-def _bbob_suite() -> Any:
+def parse_bbob_id(pid: str) -> tuple[int, int, int]:
+    """(function, dimension, instance) of a BBOB problem id."""
+    m = _BBOB_ID.match(pid)
+    if m is None:
+        raise KeyError(f"not a BBOB problem id: {pid!r}")
+    return int(m[1]), int(m[2]), int(m[3] or 1)
+
+
+def heldout_instance(seed: int) -> int:
+    return HELDOUT_INSTANCE_BASE + seed
+
+
+def problem_dim(pid: str) -> int | None:
+    """Number of parameters of a BBOB or sum-of-squares problem, from its id."""
+    if pid.startswith("bbob"):
+        return parse_bbob_id(pid)[1]
+    if pid.startswith("sumsq"):
+        return int(pid.split("-d", 1)[1])
+    return None
+
+
+def score_key(pid: str) -> str:
+    """What the report normalizes over: the problem without its BBOB instance.
+    The held-out split runs a different instance with every seed, so a
+    function in a dimension is one problem there, its instances pooled as its
+    seeds are (as COCO aggregates instances)."""
+    return re.sub(r"-i\d+$", "", pid) if pid.startswith("bbob") else pid
+
+
+def make_bbob(fid: int, dim: int, instance: int = 1) -> Problem:
     import cocoex  # noqa: PLC0415
 
-    return cocoex.Suite("bbob", "instances: 1", "")
-
-
-def _bbob_fopt(problem: Any) -> float:
-    """f at the optimum: cocoex writes the optimal x to a file in the current
-    directory, so do it in a scratch one."""
-    here = os.getcwd()
-    with tempfile.TemporaryDirectory(prefix="ftbench-bbob-") as tmp:
-        os.chdir(tmp)
-        try:
-            problem._best_parameter("print")
-            xopt = np.atleast_1d(np.loadtxt("._bbob_problem_best_parameter.txt"))
-        finally:
-            os.chdir(here)
-    return float(problem(xopt))
-
-
-def make_bbob(fid: int, dim: int) -> Problem:
-    problem = _bbob_suite().get_problem_by_function_dimension_instance(fid, dim, 1)
-    fopt = _bbob_fopt(problem)
+    # BareProblem takes any dimension (the suite only 2, 3, 5, 10, 20, 40) and
+    # evaluates exactly as the suite's problem does.
+    problem = cocoex.BareProblem("bbob", fid, dim, instance)
+    # f at the optimum, evaluated (not best_value()): the same regrets, to the
+    # bit, as the suite's problems with their optimum read back from cocoex's file.
+    fopt = float(problem(np.asarray(problem.best_parameter(), dtype=float)))
     names = [f"x{i}" for i in range(dim)]
 
     def evaluate(params: dict[str, Any]) -> float:
@@ -98,20 +144,62 @@ def make_bbob(fid: int, dim: int) -> Problem:
         return max(0.0, float(problem(x)) - fopt)
 
     return Problem(
-        id=bbob_id(fid, dim),
+        id=bbob_id(fid, dim, instance),
         family="bbob",
         space=[Float(n, BBOB_LOW, BBOB_HIGH) for n in names],
         evaluate=evaluate,
         score_scale="log10",
-        description=f"BBOB f{fid} {BBOB_NAMES.get(fid, '')}, {dim}-D, instance 1, regret f(x) - f_opt",
+        description=f"BBOB f{fid} {BBOB_NAMES.get(fid, '')}, {dim}-D, instance {instance}, regret f(x) - f_opt",
     )
 
 
 # ---------------------------------------------------------------- scikit-learn
 
+# scikit-learn's bundled data sets: the tuning split's.
 CLASSIFICATION = ("iris", "wine", "breast_cancer", "digits")
 REGRESSION = ("diabetes",)
 DATASETS = CLASSIFICATION + REGRESSION
+# Data sets of the held-out split, made by scikit-learn's generators at a
+# fixed random_state (no download): (generator, its arguments). Each brings
+# something the bundled ones lack: two interleaved half-moons (a nonlinear
+# boundary in 2-D), 20 features of which 14 are noise or redundant, four
+# classes of two clusters each, Hastie's 10-D sphere boundary (the classic
+# case for boosting), Friedman's nonlinear regression with 5 noise inputs, a
+# sparse linear regression (8 of 30 inputs matter).
+GENERATED: dict[str, tuple[str, dict[str, Any]]] = {
+    "moons": ("make_moons", {"n_samples": 400, "noise": 0.3, "random_state": 101}),
+    "clf_noisy": (
+        "make_classification",
+        {
+            "n_samples": 500,
+            "n_features": 20,
+            "n_informative": 6,
+            "n_redundant": 4,
+            "flip_y": 0.05,
+            "class_sep": 0.8,
+            "random_state": 102,
+        },
+    ),
+    "clf_multi": (
+        "make_classification",
+        {
+            "n_samples": 500,
+            "n_features": 12,
+            "n_informative": 8,
+            "n_redundant": 2,
+            "n_classes": 4,
+            "n_clusters_per_class": 2,
+            "random_state": 103,
+        },
+    ),
+    "hastie": ("make_hastie_10_2", {"n_samples": 500, "random_state": 104}),
+    "friedman1": ("make_friedman1", {"n_samples": 400, "n_features": 10, "noise": 1.0, "random_state": 105}),
+    "reg_sparse": (
+        "make_regression",
+        {"n_samples": 300, "n_features": 30, "n_informative": 8, "noise": 20.0, "random_state": 106},
+    ),
+}
+GENERATED_REGRESSION = ("friedman1", "reg_sparse")
 MODELS = ("dt", "rf", "svm", "mlp", "knn", "lasso", "linear", "ada")
 MODEL_NAMES = {
     "dt": "decision tree",
@@ -134,24 +222,32 @@ def sklearn_id(model: str, dataset: str) -> str:
     return f"sk-{model}-{dataset}"
 
 
+def is_regression(dataset: str) -> bool:
+    return dataset in REGRESSION or dataset in GENERATED_REGRESSION
+
+
 @functools.cache
 def _dataset(name: str) -> tuple[np.ndarray, np.ndarray]:
     from sklearn import datasets  # noqa: PLC0415
 
-    loader = {
-        "iris": datasets.load_iris,
-        "wine": datasets.load_wine,
-        "breast_cancer": datasets.load_breast_cancer,
-        "digits": datasets.load_digits,
-        "diabetes": datasets.load_diabetes,
-    }[name]
-    X, y = loader(return_X_y=True)
+    if name in GENERATED:
+        generator, kwargs = GENERATED[name]
+        X, y = getattr(datasets, generator)(**kwargs)
+    else:
+        loader = {
+            "iris": datasets.load_iris,
+            "wine": datasets.load_wine,
+            "breast_cancer": datasets.load_breast_cancer,
+            "digits": datasets.load_digits,
+            "diabetes": datasets.load_diabetes,
+        }[name]
+        X, y = loader(return_X_y=True)
     X = X.astype(float)
     if name == "digits":
         from sklearn.model_selection import train_test_split  # noqa: PLC0415
 
         X, _, y, _ = train_test_split(X, y, train_size=DIGITS_SUBSAMPLE, stratify=y, random_state=0)
-    if name in REGRESSION:
+    if is_regression(name):
         # Standardized target: the loss (MSE) is then about 1 - R^2.
         y = (y - y.mean()) / y.std()
     return X, y
@@ -269,7 +365,7 @@ def _estimator(model: str, regression: bool, p: dict[str, Any]) -> Any:
 def make_sklearn(model: str, dataset: str) -> Problem:
     from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score  # noqa: PLC0415
 
-    regression = dataset in REGRESSION
+    regression = is_regression(dataset)
     X, y = _dataset(dataset)
     cv = (KFold if regression else StratifiedKFold)(n_splits=CV_FOLDS, shuffle=True, random_state=0)
     scoring = "neg_mean_squared_error" if regression else "accuracy"
@@ -323,7 +419,7 @@ def make_sumsq(dim: int = OVERHEAD_DIM) -> Problem:
 def get_problem(pid: str) -> Problem:
     parts = pid.split("-")
     if parts[0] == "bbob":
-        return make_bbob(int(parts[1][1:]), int(parts[2][1:]))
+        return make_bbob(*parse_bbob_id(pid))
     if parts[0] == "sk":
         return make_sklearn(parts[1], "-".join(parts[2:]))
     if parts[0] == "sumsq":

@@ -16,6 +16,11 @@ replaced, (random_mean - final) / (random_mean - best_any), scored one such
 run -49; it is still reported beside the score). All values are minimized;
 BBOB values are log10 of the regret (floored at 1e-8) before this,
 scikit-learn losses are used as they are.
+
+A problem here is a BBOB function in a dimension, whatever its instance: the
+held-out split runs instance 2 + seed, so its instances are pooled as its
+seeds are. Runs whose rows list several budgets are scored at each, from
+their first trials (`at_budget`).
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from .problems import BBOB_NAMES, MODEL_NAMES, REGRET_FLOOR
+from .problems import BBOB_NAMES, MODEL_NAMES, REGRET_FLOOR, parse_bbob_id, score_key
 
 SUITE_TITLES = {
     "bbob": "BBOB noiseless functions",
@@ -48,8 +53,22 @@ CURVE_PROBLEMS = {
         "sk-mlp-diabetes",
         "sk-rf-wine",
     ],
+    # the held-out split's (keys without the BBOB instance)
+    "heldout-bbob": ["bbob-f01-d06", "bbob-f08-d06", "bbob-f10-d06", "bbob-f15-d06", "bbob-f21-d03", "bbob-f24-d06"],
+    "heldout-sklearn": [
+        "sk-svm-moons",
+        "sk-knn-clf_multi",
+        "sk-lasso-clf_noisy",
+        "sk-svm-reg_sparse",
+        "sk-mlp-friedman1",
+        "sk-rf-hastie",
+    ],
 }
+SPLIT_TITLES = {"tuning": "tuning split", "heldout": "held-out split"}
 BASELINE_METHODS = ("ferrotune-random", "optuna-random")
+# Algorithms whose proposals depend on the run's total budget: a prefix of
+# their run is not a run of the shorter budget (a grid's spacing comes from it).
+BUDGET_DEPENDENT_ALGOS = ("grid",)
 ENGINE_ORDER = {"ferrotune": 0, "optuna": 1, "rustuna": 2, "hyperopt": 3}
 ALGO_ORDER = {"random": 0, "grid": 1, "qmc": 2, "tpe": 3, "cmaes": 4, "gp": 5}
 
@@ -60,7 +79,34 @@ def load(paths: list[str]) -> list[dict[str, Any]]:
         # Reports keep their raw runs gzipped.
         with (gzip.open(path, "rt") if path.endswith(".gz") else open(path)) as f:
             rows.extend(json.loads(line) for line in f if line.strip())
+    # Rows written before the held-out split existed are the tuning split's.
+    for r in rows:
+        if r.get("kind") in ("search", "overhead"):
+            r.setdefault("split", "tuning")
     return rows
+
+
+def budgets_of(rows: list[dict[str, Any]]) -> list[int]:
+    """The budgets the runs are scored at: the ones their rows list, and each
+    run's own."""
+    return sorted({b for r in rows for b in r.get("budgets") or ()} | {r["budget"] for r in rows})
+
+
+def at_budget(rows: list[dict[str, Any]], budget: int) -> list[dict[str, Any]]:
+    """The runs as runs of `budget` trials: each run of at least that many
+    trials cut to its first `budget` values (its best recomputed). A sampler
+    that does not know the study's total budget (random, TPE, CMA-ES, GP,
+    QMC) proposes the same first trials whatever it is, so the cut run is the
+    shorter run, trial for trial. Runs of budget-dependent samplers (grids)
+    count only at their own budget; shorter runs are left out."""
+    out = []
+    for r in rows:
+        if r["budget"] == budget:
+            out.append(r)
+        elif r["budget"] > budget and r.get("algo") not in BUDGET_DEPENDENT_ALGOS:
+            values = r["values"][:budget]
+            out.append({**r, "budget": budget, "values": values, "best": min(values), "n_trials": len(values)})
+    return out
 
 
 def method_key(name: str, engine: str = "", algo: str = "") -> tuple[int, int, str]:
@@ -83,8 +129,9 @@ def best_so_far(problem: str, values: list[float]) -> np.ndarray:
 def problem_label(pid: str) -> str:
     parts = pid.split("-")
     if parts[0] == "bbob":
-        f, d = int(parts[1][1:]), int(parts[2][1:])
-        return f"f{f} {BBOB_NAMES.get(f, '')} {d}-D"
+        f, d, instance = parse_bbob_id(pid)
+        label = f"f{f} {BBOB_NAMES.get(f, '')} {d}-D"
+        return label if instance == 1 else f"{label}, instance {instance}"
     if parts[0] == "sk":
         return f"{MODEL_NAMES.get(parts[1], parts[1]).split(' (')[0]} / {'-'.join(parts[2:])}"
     return pid
@@ -114,15 +161,17 @@ def table(header: list[str], body: list[list[str]]) -> str:
 
 
 class Suite:
-    def __init__(self, name: str, rows: list[dict[str, Any]]) -> None:
+    def __init__(self, name: str, rows: list[dict[str, Any]], split: str = "tuning") -> None:
         self.name = name
+        self.split = split
         self.rows = rows
-        # problem -> method -> seed -> final (scaled) best
+        # problem (score_key: a BBOB problem without its instance) -> method -> seed -> final (scaled) best
         self.final: dict[str, dict[str, dict[int, float]]] = defaultdict(lambda: defaultdict(dict))
         self.curves: dict[str, dict[str, list[np.ndarray]]] = defaultdict(lambda: defaultdict(list))
         for r in rows:
-            self.final[r["problem"]][r["method"]][r["seed"]] = scale(r["problem"], r["best"])
-            self.curves[r["problem"]][r["method"]].append(best_so_far(r["problem"], r["values"]))
+            key = score_key(r["problem"])
+            self.final[key][r["method"]][r["seed"]] = scale(r["problem"], r["best"])
+            self.curves[key][r["method"]].append(best_so_far(r["problem"], r["values"]))
         self.problems = sorted(self.final)
         self.methods = sorted({r["method"] for r in rows}, key=method_key)
         self.budget = max(r["budget"] for r in rows)
@@ -136,12 +185,15 @@ class Suite:
         random_evaluations: dict[str, list[float]] = defaultdict(list)
         for r in rows:
             if r["method"] in self.baseline:
-                random_evaluations[r["problem"]].extend(scale(r["problem"], v) for v in r["values"])
+                random_evaluations[score_key(r["problem"])].extend(scale(r["problem"], v) for v in r["values"])
         self.excluded: list[str] = []
         # problem -> method -> seed -> clipped loss in [0, 1], and the same
         # for the per-problem ratio this score replaced
         self.losses: dict[str, dict[str, dict[int, float]]] = {}
         self.ratios: dict[str, dict[str, dict[int, float]]] = {}
+        # problem -> the clip and the best final value: (value - best) / (clip - best) is the unclipped loss
+        self.clip: dict[str, float] = {}
+        self.best: dict[str, float] = {}
         for p in self.problems:
             base_vals = [v for m in self.baseline for v in self.final[p].get(m, {}).values()]
             all_vals = [v for m in self.final[p] for v in self.final[p][m].values()]
@@ -153,6 +205,7 @@ class Suite:
             if base - best <= 1e-12 * max(1.0, abs(base)):
                 self.excluded.append(p)  # random search already found the best: no signal
                 continue
+            self.clip[p], self.best[p] = clip, best
             self.losses[p] = {
                 m: {s: (min(v, clip) - best) / (clip - best) for s, v in by_seed.items()}
                 for m, by_seed in self.final[p].items()
@@ -166,6 +219,16 @@ class Suite:
             p: float(np.mean([v for m in self.baseline for v in by_method.get(m, {}).values()]))
             for p, by_method in self.losses.items()
         }
+
+    @property
+    def title(self) -> str:
+        title = SUITE_TITLES.get(self.name, self.name)
+        return title if self.split == "tuning" else f"{title}, {SPLIT_TITLES.get(self.split, self.split)}"
+
+    @property
+    def slug(self) -> str:
+        """The suite in file names (the tuning split's keep their old names)."""
+        return self.name if self.split == "tuning" else f"{self.split}-{self.name}"
 
     def seed_score(self, method: str, seed: int) -> float | None:
         """1 - the method's mean clipped loss over the problems it ran with
@@ -204,7 +267,7 @@ class Suite:
                     else float("nan"),
                     "ratio": float(np.mean(ratio_per_seed)) if ratio_per_seed else float("nan"),
                     "rank": float(np.mean(ranks[m])) if ranks[m] else float("nan"),
-                    "n_problems": len({r["problem"] for r in mine}),
+                    "n_problems": len({score_key(r["problem"]) for r in mine}),
                     "sampler_ms": float(np.median([r["sampler_ms_per_trial"] for r in mine])),
                     "wall_s": float(sum(r["wall_s"] for r in mine)),
                 }
@@ -213,8 +276,39 @@ class Suite:
         return out
 
 
+def summary_table(summary: list[dict[str, Any]]) -> str:
+    body = [
+        [
+            d["method"],
+            d["version"],
+            f"{fmt(d['score'])} ± {fmt(d['se'])}" if not math.isnan(d["se"]) else fmt(d["score"]),
+            fmt(d["ratio"]),
+            fmt(d["rank"], 2),
+            str(d["n_problems"]),
+            fmt_ms(d["sampler_ms"]),
+        ]
+        for d in summary
+    ]
+    header = ["method", "version", "normalized score", "per-problem ratio", "mean rank", "problems", "sampler ms/trial"]
+    return table(header, body)
+
+
+def budget_section(suite: Suite) -> str:
+    """The scores at a budget below the runs' own, from their first trials."""
+    out = [
+        f"### {suite.title}: scored at {suite.budget} trials\n",
+        f"From the first {suite.budget} trials of each run (a run of a sampler that does not know the total "
+        f"budget; grids only at their own budget), normalized among these prefixes as above. Sampler ms/trial "
+        f"is the whole run's.\n",
+    ]
+    if suite.excluded:
+        out.append(f"Left out of the scores: {', '.join(suite.excluded)}.\n")
+    out.append(summary_table(suite.summary()))
+    return "\n".join(out)
+
+
 def suite_section(suite: Suite, prefix: str, report_dir: str) -> str:
-    out = [f"## {SUITE_TITLES.get(suite.name, suite.name)}: {suite.budget} trials\n"]
+    out = [f"## {suite.title}: {suite.budget} trials\n"]
     first = suite.rows[0]["problem"]
     value = "log10 of regret (floored at -8)" if first.startswith("bbob") else "loss"
     out.append(
@@ -231,31 +325,25 @@ def suite_section(suite: Suite, prefix: str, report_dir: str) -> str:
         f"(1 = best), averaged over problems. Sampler ms/trial: median over runs of "
         f"(wall time - time in the objective) / trials.\n"
     )
+    instances = sorted({parse_bbob_id(r["problem"])[2] for r in suite.rows if r["problem"].startswith("bbob")})
+    if instances and instances != [1]:
+        out.append(
+            f"BBOB instances {', '.join(map(str, instances))}: each seed runs its own instance (the same for "
+            f"every method), and a problem (a function in a dimension) pools its instances as it pools its seeds.\n"
+        )
     if suite.excluded:
         out.append(
             f"Left out of the scores (random search already matched the best value found): "
             f"{', '.join(suite.excluded)}.\n"
         )
     summary = suite.summary()
-    body = [
-        [
-            d["method"],
-            d["version"],
-            f"{fmt(d['score'])} ± {fmt(d['se'])}" if not math.isnan(d["se"]) else fmt(d["score"]),
-            fmt(d["ratio"]),
-            fmt(d["rank"], 2),
-            str(d["n_problems"]),
-            fmt_ms(d["sampler_ms"]),
-        ]
-        for d in summary
-    ]
-    out.append(table(["method", "version", "normalized score", "per-problem ratio", "mean rank", "problems", "sampler ms/trial"], body))
-    png = f"{prefix}-scores-{suite.name}.png"
+    out.append(summary_table(summary))
+    png = f"{prefix}-scores-{suite.slug}.png"
     if plot_scores(suite, summary, os.path.join(report_dir, png)):
-        out.append(f"\n![normalized scores, {suite.name}]({png})\n")
-    png = f"{prefix}-curves-{suite.name}.png"
+        out.append(f"\n![normalized scores, {suite.slug}]({png})\n")
+    png = f"{prefix}-curves-{suite.slug}.png"
     if plot_curves(suite, os.path.join(report_dir, png)):
-        out.append(f"\n![best-so-far curves, {suite.name}]({png})\n")
+        out.append(f"\n![best-so-far curves, {suite.slug}]({png})\n")
 
     # Per-problem table: mean ± std of the final best
     digits = 2 if first.startswith("bbob") else 4
@@ -316,7 +404,7 @@ def method_style(m: str) -> dict[str, Any]:
 
 
 def plot_curves(suite: Suite, path: str) -> bool:
-    wanted = [p for p in CURVE_PROBLEMS.get(suite.name, []) if p in suite.curves]
+    wanted = [p for p in CURVE_PROBLEMS.get(suite.slug, []) if p in suite.curves]
     if not wanted:
         wanted = suite.problems[:4]
     if not wanted:
@@ -349,7 +437,7 @@ def plot_curves(suite: Suite, path: str) -> bool:
         ax.axis("off")
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=min(7, len(labels)), fontsize=8, frameon=False)
-    fig.suptitle(f"{SUITE_TITLES.get(suite.name, suite.name)}: best so far, median over seeds")
+    fig.suptitle(f"{suite.title}: best so far, median over seeds")
     fig.tight_layout(rect=(0, 0.04 + 0.025 * math.ceil(len(labels) / 7), 1, 0.97))
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -378,7 +466,7 @@ def plot_scores(suite: Suite, summary: list[dict[str, Any]], path: str) -> bool:
     ax.axvline(0, color="black", linewidth=0.8)
     ax.axvline(1, color="grey", linewidth=0.8, linestyle="--")
     ax.set_xlabel("normalized score (0 = random search, 1 = best found by any method on every problem)")
-    ax.set_title(f"{SUITE_TITLES.get(suite.name, suite.name)}: {suite.budget} trials", fontsize=10)
+    ax.set_title(f"{suite.title}: {suite.budget} trials", fontsize=10)
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -469,6 +557,21 @@ def overhead_section(rows: list[dict[str, Any]], prefix: str, report_dir: str) -
 
 # ---------------------------------------------------------------- the report
 
+SEARCH_SUITES = ("bbob", "bbob-large", "sklearn")
+
+
+def search_groups(rows: list[dict[str, Any]]) -> list[tuple[str, str, list[dict[str, Any]]]]:
+    """(split, suite, its rows) for every search suite in the rows, the
+    tuning split first: each is scored on its own."""
+    splits = sorted({r.get("split", "tuning") for r in rows}, key=lambda s: (s != "tuning", s))
+    groups = []
+    for split in splits:
+        for name in SEARCH_SUITES:
+            rs = [r for r in rows if r["suite"] == name and r.get("split", "tuning") == split]
+            if rs:
+                groups.append((split, name, rs))
+    return groups
+
 
 def write_report(paths: list[str], report_dir: str, prefix: str = "search") -> str:
     os.makedirs(report_dir, exist_ok=True)
@@ -501,10 +604,12 @@ def write_report(paths: list[str], report_dir: str, prefix: str = "search") -> s
         )
 
     search = [r for r in ok if r["kind"] == "search"]
-    for name in ("bbob", "bbob-large", "sklearn"):
-        rs = [r for r in search if r["suite"] == name]
-        if rs:
-            out.append(suite_section(Suite(name, rs), prefix, report_dir))
+    for split, name, rs in search_groups(search):
+        out.append(suite_section(Suite(name, rs, split), prefix, report_dir))
+        top = max(r["budget"] for r in rs)
+        for budget in budgets_of(rs):
+            if budget < top:
+                out.append(budget_section(Suite(name, at_budget(rs, budget), split)))
     over = [r for r in ok if r["kind"] == "overhead"]
     if over:
         out.append(overhead_section(over, prefix, report_dir))

@@ -32,6 +32,9 @@ class Job:
     problem: str
     budget: int  # trials asked for (N for overhead)
     seed: int
+    split: str = "tuning"  # "tuning" | "heldout" (search_bench.SPLITS)
+    # Budgets the report scores from this run's first trials (empty: its own).
+    budgets: tuple[int, ...] = ()
 
     @property
     def overhead(self) -> bool:
@@ -114,7 +117,15 @@ class Pool:
         done_cost = 0.0
         t0 = time.monotonic()
         for i, row in enumerate(self._pool.imap_unordered(_execute, order, chunksize=1), 1):
-            job = Job(row["suite"], row["method"], row["problem"], row["budget"], row["seed"])
+            job = Job(
+                row["suite"],
+                row["method"],
+                row["problem"],
+                row["budget"],
+                row["seed"],
+                row["split"],
+                tuple(row["budgets"]),
+            )
             done_cost += cost[job]
             elapsed = time.monotonic() - t0
             eta = elapsed * (total - done_cost) / done_cost if done_cost > 0 else float("nan")
