@@ -9,13 +9,14 @@ problems each has the lower mean final value.
 
 The score is search_bench's (bayesmark's mean score), computed with every
 method of the given files in the pool, so it is comparable only within one
-invocation. Prints a Markdown table per suite.
+invocation. Prints a Markdown table per suite (a held-out split's suites
+apart from the tuning split's). heldout_report.py gives the same comparison
+per budget, with wins per run and a second test.
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
 import math
 import os
 import sys
@@ -24,23 +25,15 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from searchbench.report import Suite, load  # noqa: E402
-
-
-def sign_flip_p(diffs: list[float]) -> float:
-    """Two-sided p-value of the mean difference under random signs: exact
-    over all 2^n flips (n is the number of seeds, at most about 16)."""
-    observed = abs(float(np.mean(diffs)))
-    flips = list(itertools.product((1.0, -1.0), repeat=len(diffs)))
-    hits = sum(abs(float(np.mean([s * d for s, d in zip(signs, diffs, strict=True)]))) >= observed - 1e-15 for signs in flips)
-    return hits / len(flips)
+from searchbench.compare import sign_flip_p  # noqa: E402  (exact up to 16 seeds, else Monte Carlo)
+from searchbench.report import Suite, load, search_groups  # noqa: E402
 
 
 def compare(suite: Suite, reference: str, methods: list[str]) -> str:
     seeds = [s for s in suite.seeds if suite.seed_score(reference, s) is not None]
     ref_scores = {s: suite.seed_score(reference, s) for s in seeds}
     lines = [
-        f"### {suite.name}: {len(suite.losses)} problems, {len(seeds)} seeds, {suite.budget} trials\n",
+        f"### {suite.slug}: {len(suite.losses)} problems, {len(seeds)} seeds, {suite.budget} trials\n",
         "| method | score | minus " + reference + " | SE | sign-flip p | lower mean final (it / reference / tie) |",
         "|---|---|---|---|---|---|",
     ]
@@ -80,11 +73,8 @@ def main() -> None:
     parser.add_argument("--methods", nargs="*", help="methods to compare (default: every other one)")
     args = parser.parse_args()
     rows = [r for r in load(args.paths) if r["kind"] == "search" and not r.get("error")]
-    for name in ("bbob", "bbob-large", "sklearn"):
-        rs = [r for r in rows if r["suite"] == name]
-        if not rs:
-            continue
-        suite = Suite(name, rs)
+    for split, name, rs in search_groups(rows):
+        suite = Suite(name, rs, split)
         methods = args.methods or [m for m in suite.methods if m != args.reference]
         print(compare(suite, args.reference, methods))
 

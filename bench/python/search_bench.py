@@ -156,6 +156,7 @@ def plan(
     methods: list[str],
     seeds: int | None,
     first_seed: int = 0,
+    *,
     split: str = "tuning",
 ) -> list[Job]:
     """Every (method, problem, budget, seed) run of one split's suites; a
@@ -271,7 +272,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return [
             job
             for split, mode in modes.items()
-            for job in plan(mode, suites, methods, args.seeds, args.first_seed, split)
+            for job in plan(mode, suites, methods, args.seeds, args.first_seed, split=split)
         ]
 
     if args.dry_run:
