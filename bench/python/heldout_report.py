@@ -59,6 +59,7 @@ def paired_cells(c: Paired) -> list[str]:
     ]
 
 
+NO_PAIRS = "(fewer than two seeds in common: no paired comparison)\n"
 PAIRED_HEADER = ["difference (SE)", "runs won / lost / tied", "sign-flip p (seeds)", "Wilcoxon p (runs)"]
 
 
@@ -99,7 +100,7 @@ def section(split: str, name: str, rows: list[dict], budgets: list[int]) -> str:
                 if c is None:
                     continue
                 body.append([f"{mine} vs {theirs}", str(b), fmt(c.score), fmt(c.reference_score), *paired_cells(c)])
-        out.append(table(["comparison", "trials", "ferrotune", "Optuna", *PAIRED_HEADER], body))
+        out.append(table(["comparison", "trials", "ferrotune", "Optuna", *PAIRED_HEADER], body) if body else NO_PAIRS)
 
     tpe = [m for m in methods if m.startswith("ferrotune-tpe") and m != TPE_REFERENCE] + (
         ["optuna-tpe"] if "optuna-tpe" in methods else []
@@ -117,7 +118,7 @@ def section(split: str, name: str, rows: list[dict], budgets: list[int]) -> str:
                 if c is None:
                     continue
                 body.append([m, str(b), fmt(c.score), fmt(c.reference_score), *paired_cells(c)])
-        out.append(table(["method", "trials", "score", TPE_REFERENCE, *PAIRED_HEADER], body))
+        out.append(table(["method", "trials", "score", TPE_REFERENCE, *PAIRED_HEADER], body) if body else NO_PAIRS)
     return "\n".join(out)
 
 
