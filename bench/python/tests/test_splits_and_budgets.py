@@ -12,6 +12,7 @@ import math
 import os
 import sys
 import tempfile
+import warnings
 
 import numpy as np
 
@@ -165,6 +166,30 @@ def test_a_run_cut_to_a_budget_is_scored_as_a_run_of_that_budget() -> None:
             assert len(r["values"]) == budget and r["best"] == min(r["values"])
     # The cut rows are copies: the runs themselves keep every trial.
     assert all(len(r["values"]) == 100 for r in rows)
+
+
+def test_a_samplers_first_trials_do_not_depend_on_the_budget() -> None:
+    """What scoring a budget from a longer run's first trials rests on; the
+    grids are the exception (their spacing comes from the budget)."""
+    from searchbench.methods import METHODS, Ctx, probe  # noqa: PLC0415
+
+    problem = problems.get_problem("bbob-f08-d03-i04")
+    names = ["optuna-random", "optuna-tpe", "optuna-cmaes", "optuna-qmc"]
+    names += ["ferrotune-random", "ferrotune-tpe", "ferrotune-tpe-optuna", "ferrotune-cmaes", "ferrotune-gp"]
+    ran = []
+    for name in names:
+        method = METHODS[name]
+        if not probe(method.engine)[0]:
+            continue  # ferrotune's package is not installed here
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Optuna's QMCSampler is experimental
+            short = method.run(method, Ctx(problem, 15, 3, False)).values
+            long = method.run(method, Ctx(problem, 40, 3, False)).values
+        assert short == long[:15], name
+        ran.append(name)
+    assert "optuna-tpe" in ran, ran
+    grid = METHODS["optuna-grid"]
+    assert grid.run(grid, Ctx(problem, 15, 3, False)).values != grid.run(grid, Ctx(problem, 40, 3, False)).values[:15]
 
 
 def test_a_grid_counts_only_at_its_own_budget_and_short_runs_only_up_to_theirs() -> None:
