@@ -1,6 +1,6 @@
-//! Analyses of a study's finished trials: today, how much each parameter
-//! mattered ([`importance::ped_anova`], PED-ANOVA as in Optuna's
-//! `PedAnovaImportanceEvaluator`). Later, fANOVA and the data behind plots.
+//! Analyses of a study's finished trials: how much each parameter
+//! mattered ([`importance`]: PED-ANOVA, fANOVA and mean decrease in
+//! impurity, as Optuna's evaluators). Later, the data behind plots.
 //!
 //! The crate sits beside the samplers, above `ferrotune-core` only: every
 //! function takes plain data (trials, directions, options) and returns plain
@@ -12,4 +12,5 @@
 //! `Storage` or a `Study`, so it is testable on hand-made trials and the
 //! faces decide where trials come from.
 
+mod forest;
 pub mod importance;

@@ -1,9 +1,11 @@
-//! The synthetic cases through Optuna's `PedAnovaImportanceEvaluator`:
-//! the same trials must get the same importances.
+//! The synthetic cases through Optuna's evaluators: PED-ANOVA must give
+//! the same importances on the same trials, fANOVA and mean decrease in
+//! impurity the same ranking (their forests draw differently).
 //!
 //! Runs when `FERROTUNE_OPTUNA_PYTHON` names a Python with Optuna 5 (e.g.
 //! `FERROTUNE_OPTUNA_PYTHON=/path/to/venv/bin/python cargo test -p
-//! ferrotune-analysis --test optuna_agreement -- --nocapture`); otherwise
+//! ferrotune-analysis --test optuna_agreement -- --nocapture`; the forests need scikit-learn
+//! too); otherwise
 //! it says why and passes, so the crate's tests need no Python.
 
 mod common;
@@ -11,7 +13,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use ferrotune_analysis::importance::ped_anova;
+use ferrotune_analysis::importance::{fanova, mean_decrease_impurity, ped_anova};
 use ferrotune_core::{StudyDirection, TrialState};
 use serde_json::{json, Value};
 
@@ -44,13 +46,13 @@ fn spearman(a: &[f64], b: &[f64]) -> f64 {
     cov / (va * vb).sqrt()
 }
 
-#[test]
-fn importances_agree_with_optuna() {
+/// Optuna's importances by case for `evaluator` (ped_anova, fanova, mdi),
+/// or None (having said why) when no Python with Optuna 5 is given.
+fn optuna_importances(cases: &[common::Case], evaluator: &str) -> Option<BTreeMap<String, BTreeMap<String, f64>>> {
     let Ok(python) = std::env::var("FERROTUNE_OPTUNA_PYTHON") else {
         eprintln!("skipped: set FERROTUNE_OPTUNA_PYTHON to a Python with Optuna 5 to compare with Optuna");
-        return;
+        return None;
     };
-    let cases = common::cases();
     let payload: Vec<Value> = cases
         .iter()
         .map(|case| {
@@ -88,16 +90,20 @@ fn importances_agree_with_optuna() {
     let dir = tempfile::tempdir().unwrap();
     let (input, output) = (dir.path().join("cases.json"), dir.path().join("optuna.json"));
     std::fs::write(&input, serde_json::to_string(&payload).unwrap()).unwrap();
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/ped_anova_optuna.py");
-    let run = Command::new(&python).arg(script).arg(&input).arg(&output).output().unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/optuna_importance.py");
+    let run = Command::new(&python).arg(script).arg(&input).arg(&output).arg(evaluator).output().unwrap();
     if run.status.code() == Some(3) {
         eprintln!("skipped: {}", String::from_utf8_lossy(&run.stdout).trim());
-        return;
+        return None;
     }
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
-    let optuna: BTreeMap<String, BTreeMap<String, f64>> =
-        serde_json::from_str(&std::fs::read_to_string(&output).unwrap()).unwrap();
+    Some(serde_json::from_str(&std::fs::read_to_string(&output).unwrap()).unwrap())
+}
 
+#[test]
+fn ped_anova_gives_optunas_numbers() {
+    let cases = common::cases();
+    let Some(optuna) = optuna_importances(&cases, "ped_anova") else { return };
     let mut worst = 0.0f64;
     for case in &cases {
         let ours = ped_anova(&case.trials, &case.directions, &case.options()).unwrap();
@@ -114,4 +120,55 @@ fn importances_agree_with_optuna() {
         assert!(max_rel < 1e-6, "{}: ours {ours:?}, Optuna {theirs:?}", case.name);
     }
     eprintln!("{} cases, worst relative difference {worst:.2e}", cases.len());
+}
+
+/// The forests differ in their random draws (and Optuna's integrates
+/// log-scaled parameters on their linear scale, drops conditional ones
+/// and one-hot encodes categorical ones), so the numbers differ; the
+/// rankings must agree where the construction separates the parameters.
+fn forest_ranks_agree(evaluator: &str, ours: common::Evaluator) {
+    let cases = common::all_cases();
+    let Some(optuna) = optuna_importances(&cases, evaluator) else { return };
+    let mut rhos = Vec::new();
+    for case in &cases {
+        let theirs = &optuna[case.name];
+        let ours: BTreeMap<String, f64> =
+            ours(&case.trials, &case.directions, &case.forest_options(0)).unwrap().into_iter().collect();
+        // Compare on what Optuna assessed (it leaves out conditional
+        // parameters), and on the construction's order: the mean of each
+        // group of parameters the construction does not order.
+        let groups: Vec<Vec<&str>> = case
+            .forest_expected_groups()
+            .into_iter()
+            .map(|g| g.into_iter().filter(|n| theirs.contains_key(*n)).collect::<Vec<_>>())
+            .filter(|g| !g.is_empty())
+            .collect();
+        let mean = |m: &BTreeMap<String, f64>, g: &[&str]| g.iter().map(|n| m[*n]).sum::<f64>() / g.len() as f64;
+        let a: Vec<f64> = groups.iter().map(|g| mean(&ours, g)).collect();
+        let b: Vec<f64> = groups.iter().map(|g| mean(theirs, g)).collect();
+        let rho = spearman(&a, &b);
+        eprintln!("{evaluator} {:<36} spearman {rho:.3}  ours {a:.4?}  Optuna {b:.4?}", case.name);
+        match case.differs_from_optuna.iter().find(|(e, _)| *e == evaluator) {
+            Some((_, why)) => {
+                eprintln!("    differs: {why}");
+                assert!(rho < 0.9, "{evaluator} on {}: expected to differ ({why}), spearman {rho}", case.name);
+            }
+            None => {
+                rhos.push(rho);
+                let message = format!("spearman {rho}: ours {ours:?}, Optuna {theirs:?}");
+                assert!(rho >= 0.9, "{evaluator} on {}: {message}", case.name);
+            }
+        }
+    }
+    eprintln!("{evaluator}: {} cases, mean spearman {:.3}", rhos.len(), rhos.iter().sum::<f64>() / rhos.len() as f64);
+}
+
+#[test]
+fn fanova_ranks_like_optunas() {
+    forest_ranks_agree("fanova", fanova);
+}
+
+#[test]
+fn mean_decrease_impurity_ranks_like_optunas() {
+    forest_ranks_agree("mdi", mean_decrease_impurity);
 }

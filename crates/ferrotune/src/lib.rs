@@ -69,9 +69,12 @@ pub mod pruners {
     };
 }
 
-/// Parameter importance: which parameters mattered (PED-ANOVA).
+/// Parameter importance: which parameters mattered (PED-ANOVA, fANOVA,
+/// mean decrease in impurity).
 pub mod importance {
-    pub use ferrotune_analysis::importance::{ped_anova, PedAnovaOptions, Target};
+    pub use ferrotune_analysis::importance::{
+        fanova, mean_decrease_impurity, ped_anova, ForestOptions, PedAnovaOptions, Target,
+    };
 }
 
 /// Storages: where studies live.

@@ -13,13 +13,10 @@
 use std::fmt;
 use std::sync::Arc;
 
-use ferrotune_core::{Distribution, Error, FrozenTrial, Result, StudyDirection, TrialState};
+use ferrotune_core::{Distribution, Error, FrozenTrial, Result, StudyDirection};
 
 use super::grid_parzen::{grid_counts, grid_density};
-
-/// A trial's score for importance, lower being better: a function of the
-/// trial (one objective of several, negated to maximize; the duration).
-pub type Target = Arc<dyn Fn(&FrozenTrial) -> f64 + Send + Sync>;
+use super::trials::{report, scored, Scored, Target};
 
 /// Fewer trials than this in a regime, and the regime is left out.
 const MIN_TRIALS_IN_REGIME: usize = 2;
@@ -146,40 +143,8 @@ pub fn ped_anova(
     options: &PedAnovaOptions,
 ) -> Result<Vec<(String, f64)>> {
     options.check()?;
-    let Some(&direction) = directions.first() else {
-        return Err(Error::InvalidArgument("importance needs the study's directions; none were given".into()));
-    };
-    if directions.len() > 1 && options.target.is_none() {
-        return Err(Error::InvalidArgument(format!(
-            "the study has {} objectives: pass a target saying which to judge by, e.g. the first objective \
-             (|t| t.values[0], negated if it is maximized)",
-            directions.len()
-        )));
-    }
-    let complete: Vec<&FrozenTrial> =
-        trials.iter().map(|t| t.as_ref()).filter(|t| t.state == TrialState::Complete).collect();
-    let params = resolve_params(&complete, options.params.as_deref())?;
-
-    // Lower is better: a target is taken as it is, as Optuna does.
-    let sign = match (&options.target, direction) {
-        (None, StudyDirection::Maximize) => -1.0,
-        _ => 1.0,
-    };
-    let mut scored: Vec<&FrozenTrial> = Vec::with_capacity(complete.len());
-    let mut losses = Vec::with_capacity(complete.len());
-    for trial in complete {
-        let loss = match &options.target {
-            Some(target) => target(trial),
-            None => match trial.values.as_deref() {
-                Some(values @ [first, ..]) if values.iter().all(|v| v.is_finite()) => sign * first,
-                _ => f64::NAN,
-            },
-        };
-        if loss.is_finite() {
-            scored.push(trial);
-            losses.push(loss);
-        }
-    }
+    let Scored { trials: scored, losses, params } =
+        scored(trials, directions, options.params.as_deref(), options.target.as_ref())?;
 
     let mut importances: Vec<(String, f64)> = params.into_iter().map(|name| (name, 0.0)).collect();
     if scored.len() > 1 {
@@ -213,36 +178,7 @@ pub fn ped_anova(
         }
     }
 
-    importances.sort_by(|(a_name, a), (b_name, b)| b.total_cmp(a).then_with(|| a_name.cmp(b_name)));
-    if options.normalize && !importances.is_empty() {
-        let sum: f64 = importances.iter().map(|(_, v)| v).sum();
-        let n = importances.len() as f64;
-        for (_, v) in &mut importances {
-            *v = if sum == 0.0 { 1.0 / n } else { *v / sum };
-        }
-    }
-    Ok(importances)
-}
-
-/// The parameters to assess: the ones asked for, each of which must appear
-/// in some complete trial, or every parameter of a complete trial, by name.
-fn resolve_params(complete: &[&FrozenTrial], asked: Option<&[String]>) -> Result<Vec<String>> {
-    let present: std::collections::BTreeSet<&str> =
-        complete.iter().flat_map(|t| t.params.keys().map(String::as_str)).collect();
-    match asked {
-        None => Ok(present.into_iter().map(str::to_owned).collect()),
-        Some(asked) => {
-            let missing: Vec<&str> = asked.iter().map(String::as_str).filter(|p| !present.contains(p)).collect();
-            if missing.is_empty() {
-                Ok(asked.to_vec())
-            } else {
-                Err(Error::InvalidArgument(format!(
-                    "every parameter assessed must appear in a complete trial; missing: {}",
-                    missing.join(", ")
-                )))
-            }
-        }
-    }
+    Ok(report(importances, options.normalize))
 }
 
 /// Which losses are among the best `quantile` of them: those no worse

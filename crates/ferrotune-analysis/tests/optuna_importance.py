@@ -1,9 +1,11 @@
-"""Optuna's PED-ANOVA on the trials tests/optuna_agreement.rs wrote.
+"""Optuna's importance evaluators on the trials tests/optuna_agreement.rs wrote.
 
-Usage: python ped_anova_optuna.py CASES.json OUT.json. Reads the cases
-(trials with ferrotune's distributions and internal values, the options),
-rebuilds each as an Optuna study, and writes Optuna's importances by case.
-Exits 3 when Optuna 5 is not importable, so the test can skip.
+Usage: python optuna_importance.py CASES.json OUT.json [EVALUATOR]. Reads the
+cases (trials with ferrotune's distributions and internal values, the
+options), rebuilds each as an Optuna study, and writes Optuna's importances
+by case. EVALUATOR is ped_anova (the default; the case's quantiles), fanova
+or mdi (seeded with 0; these need scikit-learn). Exits 3 when Optuna 5 (or,
+for the forests, scikit-learn) is not importable, so the test can skip.
 """
 
 import json
@@ -13,7 +15,12 @@ import warnings
 try:
     import optuna
     from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
-    from optuna.importance import PedAnovaImportanceEvaluator, get_param_importances
+    from optuna.importance import (
+        FanovaImportanceEvaluator,
+        MeanDecreaseImpurityImportanceEvaluator,
+        PedAnovaImportanceEvaluator,
+        get_param_importances,
+    )
 except ImportError as e:
     print(f"optuna not importable: {e}")
     sys.exit(3)
@@ -43,6 +50,13 @@ def external(d, internal):
 
 def main():
     cases = json.load(open(sys.argv[1]))
+    which = sys.argv[3] if len(sys.argv) > 3 else "ped_anova"
+    if which != "ped_anova":
+        try:
+            import sklearn  # noqa: F401
+        except ImportError as e:
+            print(f"scikit-learn not importable: {e}")
+            sys.exit(3)
     out = {}
     for case in cases:
         study = optuna.create_study(directions=case["directions"])
@@ -58,13 +72,25 @@ def main():
         if case["target"] is not None:
             objective, sign = case["target"]["objective"], case["target"]["sign"]
             target = lambda t, o=objective, s=sign: s * t.values[o]  # noqa: E731
-        evaluator = PedAnovaImportanceEvaluator(
-            target_quantile=case["target_quantile"],
-            region_quantile=case["region_quantile"],
-            evaluate_on_local=case["evaluate_on_local"],
-        )
+        if which == "fanova":
+            evaluator = FanovaImportanceEvaluator(seed=0)
+        elif which == "mdi":
+            evaluator = MeanDecreaseImpurityImportanceEvaluator(seed=0)
+        else:
+            evaluator = PedAnovaImportanceEvaluator(
+                target_quantile=case["target_quantile"],
+                region_quantile=case["region_quantile"],
+                evaluate_on_local=case["evaluate_on_local"],
+            )
+        params = case["params"]
+        if which == "mdi" and params is not None:
+            # Optuna 5.0.0's MeanDecreaseImpurityImportanceEvaluator names
+            # its columns (sorted by name) in the order params were given:
+            # params=["x1", "x0"] swaps the two importances. Sorted, the
+            # names are right.
+            params = sorted(params)
         out[case["name"]] = get_param_importances(
-            study, evaluator=evaluator, params=case["params"], target=target, normalize=case["normalize"]
+            study, evaluator=evaluator, params=params, target=target, normalize=case["normalize"]
         )
     json.dump(out, open(sys.argv[2], "w"))
 
