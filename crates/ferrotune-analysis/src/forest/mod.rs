@@ -80,9 +80,18 @@ pub(crate) fn fit(features: &Features, targets: &[f64], params: &ForestParams, s
             })
         })
         .collect();
+    // And categorical features as indices, to read without a conversion.
+    let categories: Vec<Option<Vec<u32>>> = features
+        .columns
+        .iter()
+        .zip(&features.domains)
+        .map(|(column, domain)| {
+            matches!(domain, Domain::Categorical { .. }).then(|| column.iter().map(|&c| c as u32).collect())
+        })
+        .collect();
     parallel_map(params.n_trees, |index| {
         let mut rng = SplitMix64::new(mix64(seed ^ mix64(index as u64 ^ 0x6a09_e667_f3bc_c909)));
-        tree::grow(features, targets, &sorted, params, &mut rng)
+        tree::grow(features, targets, &sorted, &categories, params, &mut rng)
     })
 }
 

@@ -79,7 +79,8 @@ impl Tree {
 /// The best split found so far at a node.
 struct Candidate {
     feature: usize,
-    /// Σ over both children of (weighted sum of centered targets)² /
+    /// Σ over both children of (weighted sum of the targets less their
+    /// overall mean)² /
     /// weight: larger is a larger decrease in impurity.
     proxy: f64,
     kind: CandidateKind,
@@ -96,8 +97,15 @@ enum CandidateKind {
     },
 }
 
+/// One numeric feature's samples in increasing order of its value.
+struct Sorted {
+    samples: Vec<u32>,
+    values: Vec<f64>,
+}
+
 struct Grower<'a> {
     features: &'a Features,
+    categories: &'a [Option<Vec<u32>>],
     targets: &'a [f64],
     params: &'a ForestParams,
     rng: &'a mut SplitMix64,
@@ -105,11 +113,17 @@ struct Grower<'a> {
     weights: Vec<f64>,
     /// The tree's samples; a node owns `samples[start..end]`.
     samples: Vec<u32>,
-    /// For each numeric feature, the tree's samples sorted by it; a node
-    /// owns the same range in each.
-    orders: Vec<Option<Vec<u32>>>,
+    /// For each numeric feature, the tree's samples sorted by it, with
+    /// their values alongside (so a scan reads them in order); a node owns
+    /// the same range in each.
+    orders: Vec<Option<Sorted>>,
+    /// Each sample's bootstrap weight and weighted target less the
+    /// targets' mean, side by side for the scans.
+    weighted: Vec<[f64; 2]>,
+    target_mean: f64,
     goes_left: Vec<bool>,
     scratch: Vec<u32>,
+    scratch_values: Vec<f64>,
     feature_order: Vec<usize>,
     category_weight: Vec<f64>,
     category_sum: Vec<f64>,
@@ -123,11 +137,12 @@ struct Grower<'a> {
 
 /// Grow a tree on a bootstrap sample of the data (or on every sample
 /// once, without bootstrap). `sorted[f]` holds every sample sorted by
-/// numeric feature `f`.
+/// numeric feature `f`, `categories[f]` categorical feature `f`'s values.
 pub(super) fn grow(
     features: &Features,
     targets: &[f64],
     sorted: &[Option<Vec<u32>>],
+    categories: &[Option<Vec<u32>>],
     params: &ForestParams,
     rng: &mut SplitMix64,
 ) -> Tree {
@@ -143,7 +158,14 @@ pub(super) fn grow(
     let samples: Vec<u32> = (0..n as u32).filter(|&i| weights[i as usize] > 0.0).collect();
     let orders = sorted
         .iter()
-        .map(|order| order.as_ref().map(|o| o.iter().copied().filter(|&i| weights[i as usize] > 0.0).collect()))
+        .zip(&features.columns)
+        .map(|(order, column)| {
+            order.as_ref().map(|o| {
+                let samples: Vec<u32> = o.iter().copied().filter(|&i| weights[i as usize] > 0.0).collect();
+                let values = samples.iter().map(|&i| column[i as usize]).collect();
+                Sorted { samples, values }
+            })
+        })
         .collect();
     let max_categories =
         features.domains.iter().map(|d| if let Domain::Categorical { weights } = d { weights.len() } else { 0 }).max();
@@ -152,16 +174,23 @@ pub(super) fn grow(
     // scale-free form of scikit-learn's absolute machine-epsilon floor.
     let mean = targets.iter().sum::<f64>() / n.max(1) as f64;
     let variance = targets.iter().map(|y| (y - mean).powi(2)).sum::<f64>() / n.max(1) as f64;
+    // The scans sum weighted targets less their mean (the node's split
+    // proxy is then free of a large offset's rounding).
+    let weighted = weights.iter().zip(targets).map(|(&w, &y)| [w, w * (y - mean)]).collect();
     let mut grower = Grower {
         features,
+        categories,
         targets,
         params,
         rng,
         weights,
         samples,
         orders,
+        weighted,
+        target_mean: mean,
         goes_left: vec![false; n],
         scratch: Vec::new(),
+        scratch_values: Vec::new(),
         feature_order: (0..features.columns.len()).collect(),
         category_weight: vec![0.0; max_categories],
         category_sum: vec![0.0; max_categories],
@@ -181,7 +210,7 @@ impl Grower<'_> {
         self.nodes.push(placeholder.clone());
         let mut stack = vec![(0usize, 0usize, self.samples.len(), 0usize)];
         while let Some((index, start, end, depth)) = stack.pop() {
-            let (weight, mean, centered_sum, impurity) = self.stats(start, end);
+            let (weight, mean, total, impurity) = self.stats(start, end);
             let node = &mut self.nodes[index];
             (node.value, node.weight, node.impurity) = (mean, weight, impurity);
             let count = end - start;
@@ -193,7 +222,7 @@ impl Grower<'_> {
             {
                 continue;
             }
-            let Some(best) = self.best_split(start, end, mean, weight, centered_sum) else { continue };
+            let Some(best) = self.best_split(start, end, weight, total) else { continue };
             let n_left = self.partition(start, end, &best);
             let split = match best.kind {
                 CandidateKind::Numeric { threshold } => Split::Below { feature: best.feature, threshold },
@@ -217,29 +246,29 @@ impl Grower<'_> {
         }
     }
 
-    /// The node's weight, weighted mean, weighted sum of targets minus
-    /// that mean (zero up to rounding) and weighted variance.
+    /// The node's weight, weighted mean, weighted sum of the targets less
+    /// their overall mean (what the scans sum) and weighted variance (by
+    /// two passes, exact however far the mean is from zero).
     fn stats(&self, start: usize, end: usize) -> (f64, f64, f64, f64) {
-        let (mut weight, mut sum) = (0.0, 0.0);
+        let (mut weight, mut total) = (0.0, 0.0);
         for &s in &self.samples[start..end] {
-            let w = self.weights[s as usize];
+            let [w, wy] = self.weighted[s as usize];
             weight += w;
-            sum += w * self.targets[s as usize];
+            total += wy;
         }
-        let mean = sum / weight;
-        let (mut centered, mut squares) = (0.0, 0.0);
+        let mean = self.target_mean + total / weight;
+        let mut squares = 0.0;
         for &s in &self.samples[start..end] {
             let (w, d) = (self.weights[s as usize], self.targets[s as usize] - mean);
-            centered += w * d;
             squares += w * d * d;
         }
-        (weight, mean, centered, squares / weight)
+        (weight, mean, total, squares / weight)
     }
 
     /// The split of the node `start..end` that most reduces the weighted
     /// variance, among `max_features` features that vary in the node
     /// (drawn at random when fewer than all), or None when none can split.
-    fn best_split(&mut self, start: usize, end: usize, mean: f64, weight: f64, centered: f64) -> Option<Candidate> {
+    fn best_split(&mut self, start: usize, end: usize, weight: f64, total: f64) -> Option<Candidate> {
         let n_features = self.feature_order.len();
         let draw = self.params.max_features < n_features;
         let mut best: Option<Candidate> = None;
@@ -256,10 +285,10 @@ impl Grower<'_> {
             let floor = best.as_ref().map_or(f64::NEG_INFINITY, |b| b.proxy);
             let (varies, found) = match &self.features.domains[feature] {
                 Domain::Numeric { boundary, .. } => {
-                    self.scan_numeric(feature, *boundary, start, end, mean, weight, centered, floor)
+                    self.scan_numeric(feature, *boundary, start, end, weight, total, floor)
                 }
                 Domain::Categorical { weights } => {
-                    self.scan_categorical(feature, weights.len(), start, end, mean, weight, centered, floor)
+                    self.scan_categorical(feature, weights.len(), start, end, weight, total, floor)
                 }
             };
             if varies {
@@ -281,30 +310,28 @@ impl Grower<'_> {
         boundary: Option<f64>,
         start: usize,
         end: usize,
-        mean: f64,
         weight: f64,
-        centered: f64,
+        total: f64,
         floor: f64,
     ) -> (bool, Option<Candidate>) {
-        let order = &self.orders[feature].as_ref().expect("numeric features are presorted")[start..end];
-        let column = &self.features.columns[feature];
-        let count = order.len();
-        if column[order[0] as usize] >= column[order[count - 1] as usize] {
+        let sorted = self.orders[feature].as_ref().expect("numeric features are presorted");
+        let (samples, values) = (&sorted.samples[start..end], &sorted.values[start..end]);
+        let count = samples.len();
+        if values[0] >= values[count - 1] {
             return (false, None);
         }
         let min_leaf = self.params.min_samples_leaf;
         let (mut best_proxy, mut best_threshold) = (floor, None);
         let (mut weight_left, mut sum_left) = (0.0, 0.0);
         for i in 0..count - min_leaf {
-            let s = order[i] as usize;
-            let w = self.weights[s];
+            let [w, wy] = self.weighted[samples[i] as usize];
             weight_left += w;
-            sum_left += w * (self.targets[s] - mean);
-            let (a, b) = (column[s], column[order[i + 1] as usize]);
+            sum_left += wy;
+            let (a, b) = (values[i], values[i + 1]);
             if b <= a || i + 1 < min_leaf {
                 continue;
             }
-            let sum_right = centered - sum_left;
+            let sum_right = total - sum_left;
             let proxy = sum_left * sum_left / weight_left + sum_right * sum_right / (weight - weight_left);
             if proxy > best_proxy {
                 best_proxy = proxy;
@@ -330,20 +357,19 @@ impl Grower<'_> {
         n_categories: usize,
         start: usize,
         end: usize,
-        mean: f64,
         weight: f64,
-        centered: f64,
+        total: f64,
         floor: f64,
     ) -> (bool, Option<Candidate>) {
-        let column = &self.features.columns[feature];
+        let column = self.categories[feature].as_ref().expect("categorical features are indexed");
         self.category_weight[..n_categories].fill(0.0);
         self.category_sum[..n_categories].fill(0.0);
         self.category_count[..n_categories].fill(0);
         for &s in &self.samples[start..end] {
             let (s, c) = (s as usize, column[s as usize] as usize);
-            let w = self.weights[s];
+            let [w, wy] = self.weighted[s];
             self.category_weight[c] += w;
-            self.category_sum[c] += w * (self.targets[s] - mean);
+            self.category_sum[c] += wy;
             self.category_count[c] += 1;
         }
         self.category_order.clear();
@@ -364,7 +390,7 @@ impl Grower<'_> {
             if count_left < min_leaf || count - count_left < min_leaf {
                 continue;
             }
-            let sum_right = centered - sum_left;
+            let sum_right = total - sum_left;
             let proxy = sum_left * sum_left / weight_left + sum_right * sum_right / (weight - weight_left);
             if proxy > best_proxy {
                 best_proxy = proxy;
@@ -393,8 +419,14 @@ impl Grower<'_> {
             };
         }
         let n_left = stable_partition(&mut self.samples[start..end], &self.goes_left, &mut self.scratch);
-        for order in self.orders.iter_mut().flatten() {
-            stable_partition(&mut order[start..end], &self.goes_left, &mut self.scratch);
+        for sorted in self.orders.iter_mut().flatten() {
+            stable_partition_with_values(
+                &mut sorted.samples[start..end],
+                &mut sorted.values[start..end],
+                &self.goes_left,
+                &mut self.scratch,
+                &mut self.scratch_values,
+            );
         }
         n_left
     }
@@ -416,6 +448,32 @@ fn stable_partition(samples: &mut [u32], goes_left: &[bool], scratch: &mut Vec<u
     }
     samples[n_left..].copy_from_slice(scratch);
     n_left
+}
+
+/// [`stable_partition`] of samples with their values alongside.
+fn stable_partition_with_values(
+    samples: &mut [u32],
+    values: &mut [f64],
+    goes_left: &[bool],
+    scratch: &mut Vec<u32>,
+    scratch_values: &mut Vec<f64>,
+) {
+    scratch.clear();
+    scratch_values.clear();
+    let mut n_left = 0;
+    for i in 0..samples.len() {
+        let (s, v) = (samples[i], values[i]);
+        if goes_left[s as usize] {
+            samples[n_left] = s;
+            values[n_left] = v;
+            n_left += 1;
+        } else {
+            scratch.push(s);
+            scratch_values.push(v);
+        }
+    }
+    samples[n_left..].copy_from_slice(scratch);
+    values[n_left..].copy_from_slice(scratch_values);
 }
 
 /// A threshold `t` with `a < t <= b` (values below `t` go left): the

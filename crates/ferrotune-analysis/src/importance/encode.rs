@@ -56,6 +56,20 @@ fn encode_param(trials: &[&FrozenTrial], name: &str) -> Result<Option<(Vec<f64>,
     let mut n_present = 0;
     for trial in trials {
         if let Some(param) = trial.params.get(name) {
+            // Storage hands over what was written; a value that is not a
+            // number, or not a choice (a damaged record), would mislead
+            // the forest. (Numbers off a step's grid or out of range are
+            // kept, clamped into the domain.)
+            let usable = match &param.distribution {
+                Distribution::Categorical(_) => param.distribution.contains(param.internal),
+                d => param.internal.is_finite() && (param.internal > 0.0 || !is_log(d)),
+            };
+            if !usable {
+                return Err(Error::InvalidArgument(format!(
+                    "trial {} has parameter '{name}' = {} outside its distribution {}",
+                    trial.number, param.internal, param.distribution
+                )));
+            }
             n_present += 1;
             if !distributions.contains(&&param.distribution) {
                 distributions.push(&param.distribution);
@@ -184,6 +198,20 @@ mod tests {
         let refs: Vec<&FrozenTrial> = all.iter().map(|t| t.as_ref()).collect();
         let encoded = encode(&refs, &["s".into(), "x".into(), "gone".into()]).unwrap();
         assert_eq!(encoded.feature_of, [None, Some(0), None]);
+    }
+
+    #[test]
+    fn values_that_are_no_number_or_no_choice_are_refused() {
+        let x = Distribution::float(0.0, 1.0).unwrap();
+        let c = Distribution::categorical(["a", "b"]).unwrap();
+        let log = Distribution::Float(FloatDistribution::new(0.1, 1.0, true, None).unwrap());
+        let cases = [(&x, f64::NAN), (&x, f64::INFINITY), (&log, 0.0), (&c, 2.0), (&c, 0.5), (&c, -1.0)];
+        for (distribution, internal) in cases {
+            let all = trials(vec![FrozenTrial::builder(3).param("p", distribution, internal).build()]);
+            let refs: Vec<&FrozenTrial> = all.iter().map(|t| t.as_ref()).collect();
+            let err = encode(&refs, &["p".into()]).err().expect("refused");
+            assert!(matches!(&err, Error::InvalidArgument(m) if m.contains("trial 3") && m.contains("'p'")), "{err}");
+        }
     }
 
     #[test]

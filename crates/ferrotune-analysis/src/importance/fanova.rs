@@ -308,6 +308,20 @@ struct Boxes {
     set_offsets: Vec<usize>,
 }
 
+/// One step of the walk over a tree in [`leaf_boxes`].
+enum Walk {
+    /// Visit a node: record its box if a leaf, else narrow the box for
+    /// the left child and schedule the rest.
+    Visit(usize),
+    /// Set `bounds[i]`.
+    SetBound(usize, f64),
+    /// Narrow a categorical feature's set to a split's left set, or to its
+    /// complement.
+    NarrowSet { at: usize, offset: usize, len: usize, left: bool },
+    /// Put back the set saved last (and forget it, with `pop`).
+    RestoreSet { at: usize, len: usize, pop: bool },
+}
+
 /// Walk `tree` from the root, narrowing a box at each split, and record
 /// every leaf's box.
 fn leaf_boxes(tree: &Tree, domains: &[Domain]) -> Boxes {
@@ -342,43 +356,70 @@ fn leaf_boxes(tree: &Tree, domains: &[Domain]) -> Boxes {
         words,
         set_offsets,
     };
-    let mut stack = vec![(0usize, root_bounds, root_sets)];
-    while let Some((index, bounds, sets)) = stack.pop() {
-        let node = &tree.nodes[index];
-        match node.split {
-            Split::Leaf => {
-                boxes.values.push(node.value);
-                for (f, domain) in domains.iter().enumerate() {
-                    boxes.shares.push(match domain {
-                        Domain::Numeric { low, high, .. } => (bounds[2 * f + 1] - bounds[2 * f]) / (high - low),
-                        Domain::Categorical { weights } => {
-                            let offset = boxes.set_offsets[f];
-                            (0..weights.len())
-                                .filter(|&c| sets[offset + c / 64] >> (c % 64) & 1 == 1)
-                                .map(|c| weights[c])
-                                .sum()
+    // Depth first with one box, narrowed on the way down and restored on
+    // the way up (no box is copied but a leaf's, into `boxes`).
+    let (mut bounds, mut sets) = (root_bounds, root_sets);
+    let mut saved_words: Vec<u64> = Vec::new();
+    let mut stack = vec![Walk::Visit(0)];
+    while let Some(step) = stack.pop() {
+        match step {
+            Walk::Visit(index) => {
+                let node = &tree.nodes[index];
+                match node.split {
+                    Split::Leaf => {
+                        boxes.values.push(node.value);
+                        for (f, domain) in domains.iter().enumerate() {
+                            boxes.shares.push(match domain {
+                                Domain::Numeric { low, high, .. } => (bounds[2 * f + 1] - bounds[2 * f]) / (high - low),
+                                Domain::Categorical { weights } => {
+                                    let offset = boxes.set_offsets[f];
+                                    (0..weights.len())
+                                        .filter(|&c| sets[offset + c / 64] >> (c % 64) & 1 == 1)
+                                        .map(|c| weights[c])
+                                        .sum()
+                                }
+                            });
                         }
-                    });
+                        boxes.bounds.extend_from_slice(&bounds);
+                        boxes.sets.extend_from_slice(&sets);
+                    }
+                    Split::Below { feature, threshold } => {
+                        let (low, high) = (2 * feature, 2 * feature + 1);
+                        // Popped in reverse: left subtree, restore the high
+                        // end, narrow the low end, right subtree, restore it.
+                        stack.push(Walk::SetBound(low, bounds[low]));
+                        stack.push(Walk::Visit(node.right));
+                        stack.push(Walk::SetBound(low, bounds[low].max(threshold)));
+                        stack.push(Walk::SetBound(high, bounds[high]));
+                        stack.push(Walk::Visit(node.left));
+                        bounds[high] = bounds[high].min(threshold);
+                    }
+                    Split::InSet { feature, offset, len } => {
+                        let at = boxes.set_offsets[feature];
+                        saved_words.extend_from_slice(&sets[at..at + len]);
+                        stack.push(Walk::RestoreSet { at, len, pop: true });
+                        stack.push(Walk::Visit(node.right));
+                        stack.push(Walk::NarrowSet { at, offset, len, left: false });
+                        stack.push(Walk::RestoreSet { at, len, pop: false });
+                        stack.push(Walk::Visit(node.left));
+                        for (w, &word) in tree.set(offset, len).iter().enumerate() {
+                            sets[at + w] &= word;
+                        }
+                    }
                 }
-                boxes.bounds.extend_from_slice(&bounds);
-                boxes.sets.extend_from_slice(&sets);
             }
-            Split::Below { feature, threshold } => {
-                let (mut left_bounds, mut right_bounds) = (bounds.clone(), bounds);
-                left_bounds[2 * feature + 1] = left_bounds[2 * feature + 1].min(threshold);
-                right_bounds[2 * feature] = right_bounds[2 * feature].max(threshold);
-                stack.push((node.right, right_bounds, sets.clone()));
-                stack.push((node.left, left_bounds, sets));
-            }
-            Split::InSet { feature, offset, len } => {
-                let (mut left_sets, mut right_sets) = (sets.clone(), sets);
-                let at = boxes.set_offsets[feature];
+            Walk::SetBound(i, value) => bounds[i] = value,
+            Walk::NarrowSet { at, offset, len, left } => {
                 for (w, &word) in tree.set(offset, len).iter().enumerate() {
-                    left_sets[at + w] &= word;
-                    right_sets[at + w] &= !word;
+                    sets[at + w] &= if left { word } else { !word };
                 }
-                stack.push((node.right, bounds.clone(), right_sets));
-                stack.push((node.left, bounds, left_sets));
+            }
+            Walk::RestoreSet { at, len, pop } => {
+                let top = saved_words.len() - len;
+                sets[at..at + len].copy_from_slice(&saved_words[top..]);
+                if pop {
+                    saved_words.truncate(top);
+                }
             }
         }
     }
