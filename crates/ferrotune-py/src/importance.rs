@@ -1,12 +1,12 @@
 //! Parameter importance for Python (`ferrotune.importance`): the engine's
-//! PED-ANOVA on a study's trials. The Python half (evaluator classes,
-//! `get_param_importances` with Optuna's signature) is
-//! `python/ferrotune/importance.py`; this computes.
+//! PED-ANOVA, fANOVA and mean decrease in impurity on a study's trials. The
+//! Python half (evaluator classes, `get_param_importances` with Optuna's
+//! signature) is `python/ferrotune/importance.py`; this computes.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use ferrotune::importance::{ped_anova, PedAnovaOptions};
+use ferrotune::importance::{fanova, mean_decrease_impurity, ped_anova, ForestOptions, PedAnovaOptions, Target};
 use ferrotune::FrozenTrial;
 use pyo3::prelude::*;
 
@@ -33,11 +33,7 @@ fn _ped_anova(
     let study = study.get().engine().clone();
     py.detach(|| {
         let trials = study.trials()?;
-        let target = target_values.map(|values| {
-            let values = Arc::new(values);
-            Arc::new(move |t: &FrozenTrial| values.get(&t.number).copied().unwrap_or(f64::NAN))
-                as ferrotune::importance::Target
-        });
+        let target = target_values.map(target_from_values);
         let options =
             PedAnovaOptions { target_quantile, region_quantile, evaluate_on_local, params, target, normalize };
         ped_anova(&trials, study.directions(), &options)
@@ -45,7 +41,54 @@ fn _ped_anova(
     .py_err()
 }
 
+/// fANOVA (`kind` "fanova") or mean decrease in impurity ("mdi")
+/// importances of `study`'s parameters from a random forest, most important
+/// first; `target_values` as for `_ped_anova`.
+#[pyfunction]
+#[pyo3(signature = (study, kind, n_trees, max_depth, seed, params, target_values, normalize))]
+#[allow(clippy::too_many_arguments)]
+fn _forest_importance(
+    py: Python<'_>,
+    study: &Bound<'_, PyStudy>,
+    kind: &str,
+    n_trees: usize,
+    max_depth: usize,
+    seed: Option<u64>,
+    params: Option<Vec<String>>,
+    target_values: Option<HashMap<u64, f64>>,
+    normalize: bool,
+) -> PyResult<Vec<(String, f64)>> {
+    let evaluate = match kind {
+        "fanova" => fanova,
+        "mdi" => mean_decrease_impurity,
+        other => return Err(pyo3::exceptions::PyValueError::new_err(format!("unknown forest importance {other:?}"))),
+    };
+    let study = study.get().engine().clone();
+    py.detach(|| {
+        let trials = study.trials()?;
+        let options = ForestOptions {
+            n_trees,
+            max_depth,
+            seed,
+            params,
+            target: target_values.map(target_from_values),
+            normalize,
+            ..ForestOptions::default()
+        };
+        evaluate(&trials, study.directions(), &options)
+    })
+    .py_err()
+}
+
+/// A target read from values computed in Python, by trial number (NaN,
+/// so left out, for a trial without one).
+fn target_from_values(values: HashMap<u64, f64>) -> Target {
+    let values = Arc::new(values);
+    Arc::new(move |t: &FrozenTrial| values.get(&t.number).copied().unwrap_or(f64::NAN))
+}
+
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_ped_anova, m)?)?;
+    m.add_function(wrap_pyfunction!(_forest_importance, m)?)?;
     Ok(())
 }

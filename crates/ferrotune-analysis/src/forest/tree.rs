@@ -80,8 +80,7 @@ impl Tree {
 struct Candidate {
     feature: usize,
     /// Σ over both children of (weighted sum of the targets less their
-    /// overall mean)² /
-    /// weight: larger is a larger decrease in impurity.
+    /// overall mean)² / weight: larger is a larger decrease in impurity.
     proxy: f64,
     kind: CandidateKind,
 }

