@@ -247,6 +247,23 @@ fn bad_options_are_refused_naming_the_option() {
 }
 
 #[test]
+fn extreme_options_do_not_break_the_forest() {
+    let case = cases().into_iter().find(|c| c.name == "quadratic").unwrap();
+    for options in [
+        ForestOptions { min_samples_leaf: usize::MAX, ..case.forest_options(0) },
+        ForestOptions { min_samples_split: usize::MAX, ..case.forest_options(0) },
+        ForestOptions { max_depth: usize::MAX, max_features: Some(usize::MAX), ..case.forest_options(0) },
+        ForestOptions { n_trees: 1, max_depth: 1, ..case.forest_options(0) },
+    ] {
+        for (name, evaluator) in EVALUATORS {
+            let importances = evaluator(&case.trials, &case.directions, &options).unwrap();
+            assert_eq!(importances.len(), 4, "{name} {options:?}");
+            assert!(importances.iter().all(|(_, v)| v.is_finite() && *v >= 0.0), "{name} {options:?}");
+        }
+    }
+}
+
+#[test]
 fn tree_options_change_the_forest() {
     let case = cases().into_iter().find(|c| c.name == "quadratic").unwrap();
     let base = case.forest_options(0);

@@ -216,7 +216,7 @@ impl Grower<'_> {
             let p = self.params;
             if depth >= p.max_depth
                 || count < p.min_samples_split
-                || count < 2 * p.min_samples_leaf
+                || count < p.min_samples_leaf.saturating_mul(2)
                 || impurity <= self.impurity_floor
             {
                 continue;
