@@ -330,10 +330,13 @@ impl Grower<'_> {
             if b <= a || i + 1 < min_leaf {
                 continue;
             }
-            let sum_right = total - sum_left;
-            let proxy = sum_left * sum_left / weight_left + sum_right * sum_right / (weight - weight_left);
-            if proxy > best_proxy {
-                best_proxy = proxy;
+            // proxy = sl² / wl + sr² / wr, compared without dividing
+            // (the scan's cost is mostly here).
+            let (sum_right, weight_right) = (total - sum_left, weight - weight_left);
+            let numerator = sum_left * sum_left * weight_right + sum_right * sum_right * weight_left;
+            let denominator = weight_left * weight_right;
+            if numerator > best_proxy * denominator {
+                best_proxy = numerator / denominator;
                 best_threshold = Some(threshold_between(a, b, boundary));
             }
         }
@@ -433,19 +436,24 @@ impl Grower<'_> {
 
 /// Move the samples going left to the front, keeping the order on both
 /// sides; returns how many go left.
+///
+/// Branch-free: which side a sample goes is a coin flip to the processor,
+/// so each sample is written to both sides and only the counts depend on
+/// it (a mispredicted branch per sample cost more than the whole copy).
 fn stable_partition(samples: &mut [u32], goes_left: &[bool], scratch: &mut Vec<u32>) -> usize {
-    scratch.clear();
-    let mut n_left = 0;
+    scratch.resize(samples.len(), 0);
+    let (mut n_left, mut n_right) = (0, 0);
     for i in 0..samples.len() {
         let s = samples[i];
-        if goes_left[s as usize] {
-            samples[n_left] = s;
-            n_left += 1;
-        } else {
-            scratch.push(s);
-        }
+        let left = usize::from(goes_left[s as usize]);
+        // n_left <= i: a right sample's write is overwritten by the next
+        // left one or by the copy below.
+        samples[n_left] = s;
+        scratch[n_right] = s;
+        n_left += left;
+        n_right += 1 - left;
     }
-    samples[n_left..].copy_from_slice(scratch);
+    samples[n_left..].copy_from_slice(&scratch[..n_right]);
     n_left
 }
 
@@ -457,22 +465,21 @@ fn stable_partition_with_values(
     scratch: &mut Vec<u32>,
     scratch_values: &mut Vec<f64>,
 ) {
-    scratch.clear();
-    scratch_values.clear();
-    let mut n_left = 0;
+    scratch.resize(samples.len(), 0);
+    scratch_values.resize(samples.len(), 0.0);
+    let (mut n_left, mut n_right) = (0, 0);
     for i in 0..samples.len() {
         let (s, v) = (samples[i], values[i]);
-        if goes_left[s as usize] {
-            samples[n_left] = s;
-            values[n_left] = v;
-            n_left += 1;
-        } else {
-            scratch.push(s);
-            scratch_values.push(v);
-        }
+        let left = usize::from(goes_left[s as usize]);
+        samples[n_left] = s;
+        values[n_left] = v;
+        scratch[n_right] = s;
+        scratch_values[n_right] = v;
+        n_left += left;
+        n_right += 1 - left;
     }
-    samples[n_left..].copy_from_slice(scratch);
-    values[n_left..].copy_from_slice(scratch_values);
+    samples[n_left..].copy_from_slice(&scratch[..n_right]);
+    values[n_left..].copy_from_slice(&scratch_values[..n_right]);
 }
 
 /// A threshold `t` with `a < t <= b` (values below `t` go left): the
