@@ -298,9 +298,12 @@ struct Boxes {
     values: Vec<f64>,
     /// `shares[leaf * n_features + f]`.
     shares: Vec<f64>,
+    /// Each numeric feature's cut points: its domain's ends and the
+    /// tree's thresholds on it, sorted (empty for categorical features).
+    cuts: Vec<Vec<f64>>,
     /// `bounds[(leaf * n_features + f) * 2..][..2]`: a numeric feature's
-    /// stretch `[low, high)`.
-    bounds: Vec<f64>,
+    /// stretch `[cuts[f][low], cuts[f][high])`, by index.
+    bounds: Vec<u32>,
     /// Each leaf's category sets, `words` u64s per leaf, categorical
     /// feature `f`'s at `set_offsets[f]`.
     sets: Vec<u64>,
@@ -314,7 +317,7 @@ enum Walk {
     /// the left child and schedule the rest.
     Visit(usize),
     /// Set `bounds[i]`.
-    SetBound(usize, f64),
+    SetBound(usize, u32),
     /// Narrow a categorical feature's set to a split's left set, or to its
     /// complement.
     NarrowSet { at: usize, offset: usize, len: usize, left: bool },
@@ -328,10 +331,26 @@ fn leaf_boxes(tree: &Tree, domains: &[Domain]) -> Boxes {
     let n_features = domains.len();
     let mut set_offsets = vec![0; n_features];
     let mut words = 0;
-    let mut root_bounds = vec![0.0; 2 * n_features];
+    let mut cuts: Vec<Vec<f64>> = domains
+        .iter()
+        .map(|d| match d {
+            Domain::Numeric { low, high, .. } => vec![*low, *high],
+            Domain::Categorical { .. } => Vec::new(),
+        })
+        .collect();
+    for node in &tree.nodes {
+        if let Split::Below { feature, threshold } = node.split {
+            cuts[feature].push(threshold);
+        }
+    }
+    for feature_cuts in &mut cuts {
+        feature_cuts.sort_by(f64::total_cmp);
+        feature_cuts.dedup();
+    }
+    let mut root_bounds = vec![0u32; 2 * n_features];
     for (f, domain) in domains.iter().enumerate() {
         match domain {
-            Domain::Numeric { low, high, .. } => (root_bounds[2 * f], root_bounds[2 * f + 1]) = (*low, *high),
+            Domain::Numeric { .. } => root_bounds[2 * f + 1] = (cuts[f].len() - 1) as u32,
             Domain::Categorical { weights } => {
                 set_offsets[f] = words;
                 words += weights.len().div_ceil(64);
@@ -351,6 +370,7 @@ fn leaf_boxes(tree: &Tree, domains: &[Domain]) -> Boxes {
         n_features,
         values: Vec::with_capacity(n_leaves),
         shares: Vec::with_capacity(n_leaves * n_features),
+        cuts,
         bounds: Vec::with_capacity(n_leaves * 2 * n_features),
         sets: Vec::with_capacity(n_leaves * words),
         words,
@@ -370,7 +390,10 @@ fn leaf_boxes(tree: &Tree, domains: &[Domain]) -> Boxes {
                         boxes.values.push(node.value);
                         for (f, domain) in domains.iter().enumerate() {
                             boxes.shares.push(match domain {
-                                Domain::Numeric { low, high, .. } => (bounds[2 * f + 1] - bounds[2 * f]) / (high - low),
+                                Domain::Numeric { low, high, .. } => {
+                                    let cuts = &boxes.cuts[f];
+                                    (cuts[bounds[2 * f + 1] as usize] - cuts[bounds[2 * f] as usize]) / (high - low)
+                                }
                                 Domain::Categorical { weights } => {
                                     let offset = boxes.set_offsets[f];
                                     (0..weights.len())
@@ -385,6 +408,8 @@ fn leaf_boxes(tree: &Tree, domains: &[Domain]) -> Boxes {
                     }
                     Split::Below { feature, threshold } => {
                         let (low, high) = (2 * feature, 2 * feature + 1);
+                        // Every threshold is among the cuts.
+                        let threshold = boxes.cuts[feature].partition_point(|&c| c < threshold) as u32;
                         // Popped in reverse: left subtree, restore the high
                         // end, narrow the low end, right subtree, restore it.
                         stack.push(Walk::SetBound(low, bounds[low]));
@@ -456,7 +481,7 @@ fn decompose(tree: &Tree, domains: &[Domain]) -> (f64, Vec<f64>) {
 
     let marginals = (0..n_features)
         .map(|f| match &domains[f] {
-            Domain::Numeric { low, high, .. } => numeric_marginal_variance(tree, &boxes, &g, f, *low, *high),
+            Domain::Numeric { low, high, .. } => numeric_marginal_variance(&boxes, &g, f, *low, *high),
             Domain::Categorical { weights } => categorical_marginal_variance(&boxes, &g, f, weights),
         })
         .collect();
@@ -465,29 +490,18 @@ fn decompose(tree: &Tree, domains: &[Domain]) -> (f64, Vec<f64>) {
 
 /// The variance of numeric feature `f`'s marginal: a step function on the
 /// cells between the tree's thresholds on `f`.
-fn numeric_marginal_variance(tree: &Tree, boxes: &Boxes, g: &[f64], f: usize, low: f64, high: f64) -> f64 {
-    let mut cuts: Vec<f64> = tree
-        .nodes
-        .iter()
-        .filter_map(|n| match n.split {
-            Split::Below { feature, threshold } if feature == f => Some(threshold),
-            _ => None,
-        })
-        .collect();
-    if cuts.is_empty() {
+fn numeric_marginal_variance(boxes: &Boxes, g: &[f64], f: usize, low: f64, high: f64) -> f64 {
+    let cuts = &boxes.cuts[f];
+    if cuts.len() <= 2 {
         return 0.0;
     }
-    cuts.push(low);
-    cuts.push(high);
-    cuts.sort_by(f64::total_cmp);
-    cuts.dedup();
     let n = boxes.n_features;
     let mut steps = vec![0.0; cuts.len()];
     for leaf in 0..boxes.values.len() {
         let at = (leaf * n + f) * 2;
-        let (lo, hi) = (boxes.bounds[at], boxes.bounds[at + 1]);
-        steps[cuts.partition_point(|&c| c < lo)] += g[leaf * n + f];
-        steps[cuts.partition_point(|&c| c < hi)] -= g[leaf * n + f];
+        let (lo, hi) = (boxes.bounds[at] as usize, boxes.bounds[at + 1] as usize);
+        steps[lo] += g[leaf * n + f];
+        steps[hi] -= g[leaf * n + f];
     }
     let mut level = 0.0;
     let cells: Vec<(f64, f64)> = cuts
