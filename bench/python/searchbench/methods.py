@@ -393,6 +393,24 @@ METHODS: dict[str, Method] = {
             max_budget=GP_MAX_BUDGET,
             max_overhead_n=GP_MAX_OVERHEAD_N,
         ),
+        # The defaults before issue 19 (a design of 10 trials, as Optuna's) and
+        # without the tail compression of the outputs: re-checked on the held-out split.
+        ask_tell(
+            "ferrotune-gp-startup10",
+            "gp",
+            lambda m, c: m.samplers.GPSampler(seed=c.seed, n_startup_trials=10),
+            max_budget=GP_MAX_BUDGET,
+            max_overhead_n=GP_MAX_OVERHEAD_N,
+            opt_in=True,
+        ),
+        ask_tell(
+            "ferrotune-gp-standardize",
+            "gp",
+            lambda m, c: m.samplers.GPSampler(seed=c.seed, output_transform="standardize"),
+            max_budget=GP_MAX_BUDGET,
+            max_overhead_n=GP_MAX_OVERHEAD_N,
+            opt_in=True,
+        ),
         ask_tell(
             "ferrotune-gp-power",
             "gp",

@@ -189,7 +189,7 @@ def test_python_defaults_are_unchanged_and_none_means_the_default():
     assert trajectory(samplers.TPESampler(seed=3, **spelled), 14) == tpe
     assert trajectory(samplers.TPESampler(seed=3, **{k: None for k in spelled}, gamma=None), 14) == tpe
     gp = trajectory(samplers.GPSampler(seed=1), 12)
-    spelled = dict(n_startup_trials=10, deterministic_objective=False, startup="sobol", output_transform="robust")
+    spelled = dict(n_startup_trials=5, deterministic_objective=False, startup="sobol", output_transform="robust")
     assert trajectory(samplers.GPSampler(seed=1, **spelled), 12) == gp
     cma = trajectory(samplers.CmaEsSampler(seed=2), 20, numeric)
     spelled = dict(

@@ -242,8 +242,9 @@ const GP_OPTIONS: &[OptionSpec] = &[
     OptionSpec {
         name: "n_startup_trials",
         kind: OptionKind::Count,
-        default: "10",
-        help: "Trials sampled by the startup design before the Gaussian process takes over.",
+        default: "5",
+        help: "Trials sampled by the startup design before the Gaussian process takes over (Optuna's default \
+               is 10; fewer finds more within the 20 to 60 trials a GP is used for).",
     },
     OptionSpec {
         name: "startup",

@@ -161,7 +161,7 @@ class GPSampler(BaseSampler):
         warn_independent_sampling: bool = True,
         # generated: the options from the engine's descriptions (tests/test_sampler_options.py)
         seed: Optional[int] = None,
-        n_startup_trials: Optional[int] = 10,
+        n_startup_trials: Optional[int] = 5,
         startup: Optional[Literal["random", "sobol", "halton"]] = "sobol",
         deterministic_objective: Optional[bool] = False,
         robust_output: Optional[bool] = True,
