@@ -60,8 +60,8 @@ CURVE_PROBLEMS = {
         "sk-knn-clf_multi",
         "sk-lasso-clf_noisy",
         "sk-svm-reg_sparse",
-        "sk-mlp-friedman1",
-        "sk-rf-hastie",
+        "sk-dt-friedman1",
+        "sk-linear-hastie",
     ],
 }
 SPLIT_TITLES = {"tuning": "tuning split", "heldout": "held-out split"}
