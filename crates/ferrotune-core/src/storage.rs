@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::{AttrValue, FrozenTrial, ParamValue, Result, StudyDirection, StudyInfo, TrialParam, TrialState};
 
@@ -62,6 +63,12 @@ pub struct TrialChanges {
 ///   fail with [`Error::TrialNotRunning`](crate::Error::TrialNotRunning).
 /// - **Snapshots.** Returned trials are copies; mutating them changes
 ///   nothing stored.
+/// - **Heartbeats.** [`record_heartbeat`](Storage::record_heartbeat) stamps a
+///   running trial with the time (the database server's, where there is
+///   one); [`fail_stale_trials`](Storage::fail_stale_trials) fails the
+///   running trials whose stamp is older than a grace period, each exactly
+///   once however many workers call it at the same time, and never a trial
+///   that has no heartbeat.
 /// - **Incremental reads.** [`trials_changed_since`](Storage::trials_changed_since)
 ///   returns every trial written after the cursor (and possibly a few more),
 ///   so a reader that applies the changes in order holds an exact copy of
@@ -96,6 +103,22 @@ pub trait Storage: Send + Sync {
     /// Finish a running trial. `state` must be final; `values`, if given,
     /// must have one entry per study direction.
     fn finish_trial(&self, trial_id: i64, state: TrialState, values: Option<&[f64]>) -> Result<Arc<FrozenTrial>>;
+
+    /// Record that the worker running this trial is alive: its heartbeat
+    /// becomes now. A heartbeat is no trial data (it is not in
+    /// [`FrozenTrial`] and does not count as a change for
+    /// [`trials_changed_since`](Storage::trials_changed_since)), so a beating
+    /// trial costs readers nothing. Fails with
+    /// [`Error::TrialNotRunning`](crate::Error::TrialNotRunning) once the
+    /// trial has finished (another worker may have failed it as stale).
+    fn record_heartbeat(&self, trial_id: i64) -> Result<()>;
+    /// Fail every running trial of the study whose last heartbeat is older
+    /// than `grace_period`, with the reason in the `fail_reason` system
+    /// attribute, and return them. Atomic: when several workers call this at
+    /// once, each stale trial is failed by one of them and returned only to
+    /// that one (which may then retry it). Trials that never had a heartbeat
+    /// (heartbeats off) are never failed.
+    fn fail_stale_trials(&self, study_id: i64, grace_period: Duration) -> Result<Vec<Arc<FrozenTrial>>>;
 
     /// One trial by id.
     fn trial(&self, trial_id: i64) -> Result<FrozenTrial>;

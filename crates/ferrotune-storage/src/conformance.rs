@@ -6,7 +6,8 @@
 //! Each check takes a fresh, empty storage.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::sync::{Arc, Barrier};
+use std::time::Duration;
 
 use ferrotune_core::{
     AttrScope, Distribution, Error, FloatDistribution, FrozenTrial, IntDistribution, NewTrial, ParamValue, Storage,
@@ -27,7 +28,9 @@ macro_rules! storage_conformance_tests {
             study_lifecycle, trial_numbers_are_sequential, concurrent_creation_numbers_each_trial_once,
             state_transitions_are_enforced, finished_trials_are_immutable, trial_data_round_trips,
             waiting_trials_are_claimed_once_in_order, sampled_trial_limit_is_atomic,
-            incremental_reads_rebuild_the_study, returned_trials_are_snapshots, unknown_ids_are_errors);
+            incremental_reads_rebuild_the_study, returned_trials_are_snapshots, unknown_ids_are_errors,
+            heartbeats_keep_trials_alive, stale_trials_are_failed_with_a_reason,
+            trials_without_heartbeat_are_never_stale, concurrent_stale_checks_fail_each_trial_once);
     };
     (@each $make:expr; $($check:ident),*) => {
         $(
@@ -372,4 +375,102 @@ pub fn unknown_ids_are_errors(storage: Arc<dyn Storage>) {
     assert!(matches!(storage.finish_trial(999, TrialState::Failed, None), Err(Error::TrialNotFound(999))));
     assert!(matches!(storage.delete_study(999), Err(Error::StudyNotFound(_))));
     assert!(matches!(storage.trials_changed_since(999, 0), Err(Error::StudyNotFound(_))));
+}
+
+/// A trial whose worker keeps beating is not stale, however long it runs;
+/// heartbeats of trials that are not running are refused.
+pub fn heartbeats_keep_trials_alive(storage: Arc<dyn Storage>) {
+    let study = storage.create_study("s", &[Minimize]).unwrap().study_id;
+    let t = running(&*storage, study);
+    storage.record_heartbeat(t.trial_id).unwrap();
+    for _ in 0..4 {
+        std::thread::sleep(Duration::from_millis(60));
+        storage.record_heartbeat(t.trial_id).unwrap();
+        // 60 ms since the first beat, but only just since the last one.
+        assert!(storage.fail_stale_trials(study, Duration::from_millis(50)).unwrap().is_empty());
+    }
+    assert_eq!(storage.trial(t.trial_id).unwrap().state, TrialState::Running);
+    storage.finish_trial(t.trial_id, TrialState::Complete, Some(&[1.0])).unwrap();
+    assert!(matches!(storage.record_heartbeat(t.trial_id), Err(Error::TrialNotRunning { .. })));
+    let waiting = NewTrial { waiting: true, fixed_params: Some(BTreeMap::new()), ..Default::default() };
+    let w = storage.create_trial(study, waiting).unwrap().unwrap();
+    assert!(matches!(storage.record_heartbeat(w.trial_id), Err(Error::TrialNotRunning { .. })));
+    assert!(matches!(storage.record_heartbeat(987_654), Err(Error::TrialNotFound(_))));
+}
+
+/// A trial silent for longer than the grace period is failed, with the
+/// reason, and returned; its worker's next heartbeat is refused. Other
+/// studies' trials are not touched.
+pub fn stale_trials_are_failed_with_a_reason(storage: Arc<dyn Storage>) {
+    let study = storage.create_study("s", &[Minimize]).unwrap().study_id;
+    let other = storage.create_study("other", &[Minimize]).unwrap().study_id;
+    let first = running(&*storage, study);
+    let stale = running(&*storage, study);
+    let elsewhere = running(&*storage, other);
+    for t in [&first, &stale, &elsewhere] {
+        storage.record_heartbeat(t.trial_id).unwrap();
+    }
+    storage.finish_trial(first.trial_id, TrialState::Complete, Some(&[1.0])).unwrap();
+    assert!(storage.fail_stale_trials(study, Duration::from_secs(60)).unwrap().is_empty());
+    let cursor = storage.trials_changed_since(study, 0).unwrap().cursor;
+    std::thread::sleep(Duration::from_millis(80));
+    let failed = storage.fail_stale_trials(study, Duration::from_millis(20)).unwrap();
+    assert_eq!(failed.iter().map(|t| t.number).collect::<Vec<_>>(), vec![stale.number]);
+    let reason = failed[0].fail_reason().unwrap().to_owned();
+    assert!(reason.starts_with("heartbeat: no heartbeat for "), "{reason}");
+    assert!(reason.ends_with(" s (grace period 0 s)"), "{reason}");
+    let stored = storage.trial(stale.trial_id).unwrap();
+    assert_eq!(stored.state, TrialState::Failed);
+    assert_eq!(stored.fail_reason(), Some(reason.as_str()));
+    assert!(stored.finished_at_us.is_some());
+    // Readers see the failure as a change.
+    let changed = storage.trials_changed_since(study, cursor).unwrap().trials;
+    assert!(changed.iter().any(|t| t.number == stale.number && t.state == TrialState::Failed));
+    assert_eq!(storage.trial(first.trial_id).unwrap().state, TrialState::Complete);
+    assert_eq!(storage.trial(elsewhere.trial_id).unwrap().state, TrialState::Running);
+    assert!(matches!(storage.record_heartbeat(stale.trial_id), Err(Error::TrialNotRunning { .. })));
+    assert!(storage.fail_stale_trials(study, Duration::ZERO).unwrap().is_empty());
+}
+
+/// Heartbeats off: a running trial that never beat is never failed, however
+/// small the grace period.
+pub fn trials_without_heartbeat_are_never_stale(storage: Arc<dyn Storage>) {
+    let study = storage.create_study("s", &[Minimize]).unwrap().study_id;
+    let quiet = running(&*storage, study);
+    let beating = running(&*storage, study);
+    storage.record_heartbeat(beating.trial_id).unwrap();
+    std::thread::sleep(Duration::from_millis(30));
+    let failed = storage.fail_stale_trials(study, Duration::ZERO).unwrap();
+    assert_eq!(failed.iter().map(|t| t.number).collect::<Vec<_>>(), vec![beating.number]);
+    assert_eq!(storage.trial(quiet.trial_id).unwrap().state, TrialState::Running);
+}
+
+/// Workers checking for stale trials at the same moment fail each trial
+/// once: every stale trial is returned to exactly one of them.
+pub fn concurrent_stale_checks_fail_each_trial_once(storage: Arc<dyn Storage>) {
+    let study = storage.create_study("s", &[Minimize]).unwrap().study_id;
+    let trials: Vec<FrozenTrial> = (0..12).map(|_| running(&*storage, study)).collect();
+    for t in &trials {
+        storage.record_heartbeat(t.trial_id).unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(40));
+    let workers = 4;
+    let barrier = Arc::new(Barrier::new(workers));
+    let handles: Vec<_> = (0..workers)
+        .map(|_| {
+            let storage = storage.clone();
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                barrier.wait();
+                storage.fail_stale_trials(study, Duration::from_millis(10)).unwrap()
+            })
+        })
+        .collect();
+    let mut claimed: Vec<u64> = Vec::new();
+    for handle in handles {
+        claimed.extend(handle.join().unwrap().iter().map(|t| t.number));
+    }
+    claimed.sort_unstable();
+    assert_eq!(claimed, trials.iter().map(|t| t.number).collect::<Vec<_>>(), "each stale trial failed exactly once");
+    assert!(storage.all_trials(study).unwrap().iter().all(|t| t.state == TrialState::Failed));
 }

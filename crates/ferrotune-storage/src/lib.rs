@@ -116,6 +116,26 @@ fn unsupported_scheme(url: &str, scheme: &str) -> String {
     }
 }
 
+/// The `fail_reason` of a trial failed for a stale heartbeat:
+/// `heartbeat: no heartbeat for 63 s (grace period 60 s)`.
+pub fn stale_heartbeat_reason(silent_us: i64, grace_period: std::time::Duration) -> String {
+    format!(
+        "heartbeat: no heartbeat for {} s (grace period {} s)",
+        seconds(silent_us.max(0) as f64 / 1e6),
+        seconds(grace_period.as_secs_f64())
+    )
+}
+
+/// Seconds as people write them: `63`, `0.2`, `1.5`.
+fn seconds(s: f64) -> String {
+    if s >= 10.0 {
+        format!("{s:.0}")
+    } else {
+        let text = format!("{s:.1}");
+        text.strip_suffix(".0").map(str::to_owned).unwrap_or(text)
+    }
+}
+
 /// Microseconds since the Unix epoch.
 pub(crate) fn now_us() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0)

@@ -1,14 +1,15 @@
 //! In-memory storage: the fastest backend, for one process.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use ferrotune_core::{
     AttrScope, AttrValue, Error, FrozenTrial, NewTrial, Result, Storage, StudyDirection, StudyInfo, TrialChanges,
-    TrialParam, TrialState,
+    TrialParam, TrialState, FAIL_REASON_ATTR,
 };
 
-use crate::{check_finish, now_us};
+use crate::{check_finish, now_us, stale_heartbeat_reason};
 
 /// Studies and trials held in memory behind one mutex. Every operation is a
 /// short critical section, so contention stays low even with many threads.
@@ -24,6 +25,8 @@ struct Inner {
     trial_index: Vec<(i64, u64)>,
     next_study_id: i64,
     next_trial_id: i64,
+    /// Last heartbeat of each trial that has one, by trial id.
+    heartbeats: HashMap<i64, i64>,
 }
 
 struct StudyData {
@@ -257,6 +260,39 @@ impl Storage for InMemoryStorage {
         trial.finished_at_us = Some(now_us());
         study.touch(number);
         Ok(study.trials[number as usize].clone())
+    }
+
+    fn record_heartbeat(&self, trial_id: i64) -> Result<()> {
+        let mut inner = self.lock();
+        inner.running_trial(trial_id)?;
+        inner.heartbeats.insert(trial_id, now_us());
+        Ok(())
+    }
+
+    fn fail_stale_trials(&self, study_id: i64, grace_period: Duration) -> Result<Vec<Arc<FrozenTrial>>> {
+        let mut inner = self.lock();
+        let now = now_us();
+        let grace_us = i64::try_from(grace_period.as_micros()).unwrap_or(i64::MAX);
+        let Inner { studies, heartbeats, .. } = &mut *inner;
+        let study = studies.get_mut(&study_id).ok_or_else(|| Error::StudyNotFound(format!("id {study_id}")))?;
+        let stale: Vec<(u64, i64)> = study
+            .trials
+            .iter()
+            .filter(|t| t.state == TrialState::Running)
+            .filter_map(|t| heartbeats.get(&t.trial_id).map(|&beat| (t.number, now - beat)))
+            .filter(|&(_, silent)| silent > grace_us)
+            .collect();
+        let mut failed = Vec::with_capacity(stale.len());
+        for (number, silent) in stale {
+            let trial = study.trial_mut(number);
+            trial.state = TrialState::Failed;
+            trial.finished_at_us = Some(now);
+            let reason = stale_heartbeat_reason(silent, grace_period);
+            trial.system_attrs.insert(FAIL_REASON_ATTR.to_owned(), AttrValue::from(reason));
+            study.touch(number);
+            failed.push(study.trials[number as usize].clone());
+        }
+        Ok(failed)
     }
 
     fn trial(&self, trial_id: i64) -> Result<FrozenTrial> {

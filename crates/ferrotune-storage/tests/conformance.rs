@@ -21,7 +21,7 @@ mod sqlite {
 }
 
 /// A database written by the first schema (before per-objective
-/// intermediate values) opens, is upgraded in place, and keeps its data.
+/// intermediate values and heartbeats) opens, is upgraded in place, and keeps its data.
 #[test]
 fn a_version_1_database_is_upgraded_and_keeps_its_trials() {
     use ferrotune_core::{NewTrial, StudyDirection, TrialState};
@@ -35,7 +35,11 @@ fn a_version_1_database_is_upgraded_and_keeps_its_trials() {
     drop(storage);
     // Turn the file back into a version-1 database.
     let db = rusqlite::Connection::open(&path).unwrap();
-    db.execute_batch("DROP TABLE trial_intermediate_vectors; UPDATE ferrotune_schema SET version = 1;").unwrap();
+    db.execute_batch(
+        "DROP TABLE trial_intermediate_vectors; ALTER TABLE trials DROP COLUMN heartbeat_at;
+         UPDATE ferrotune_schema SET version = 1;",
+    )
+    .unwrap();
     drop(db);
 
     let storage = SqliteStorage::open(&path).unwrap();
@@ -45,6 +49,7 @@ fn a_version_1_database_is_upgraded_and_keeps_its_trials() {
     let t = storage.create_trial(study, NewTrial::default()).unwrap().unwrap();
     storage.set_trial_intermediate_values(t.trial_id, 0, &[0.25, 0.75]).unwrap();
     assert_eq!(storage.trial(t.trial_id).unwrap().intermediate_vectors[&0], vec![0.25, 0.75]);
+    storage.record_heartbeat(t.trial_id).unwrap();
     let version: i64 = rusqlite::Connection::open(&path)
         .unwrap()
         .query_row("SELECT version FROM ferrotune_schema", [], |r| r.get(0))

@@ -246,7 +246,7 @@ fn errors_name_the_database_without_the_password() {
 }
 
 /// A schema written by version 1 (before per-objective intermediate
-/// values) is upgraded in place and keeps its data; a newer one is refused.
+/// values and heartbeats) is upgraded in place and keeps its data; a newer one is refused.
 #[test]
 fn old_schemas_are_upgraded_and_newer_ones_refused() {
     let Some(schema) = Schema::new() else { return };
@@ -257,7 +257,12 @@ fn old_schemas_are_upgraded_and_newer_ones_refused() {
     storage.finish_trial(t.trial_id, TrialState::Complete, Some(&[1.0])).unwrap();
     drop(storage);
     let mut client = schema.client();
-    client.batch_execute("DROP TABLE trial_intermediate_vectors; UPDATE ferrotune_schema SET version = 1").unwrap();
+    client
+        .batch_execute(
+            "DROP TABLE trial_intermediate_vectors; ALTER TABLE trials DROP COLUMN heartbeat_at;
+             UPDATE ferrotune_schema SET version = 1",
+        )
+        .unwrap();
 
     let storage = PostgresStorage::open(&schema.url).unwrap();
     let trials = storage.all_trials(study).unwrap();
@@ -266,6 +271,7 @@ fn old_schemas_are_upgraded_and_newer_ones_refused() {
     let t = storage.create_trial(study, NewTrial::default()).unwrap().unwrap();
     storage.set_trial_intermediate_values(t.trial_id, 0, &[0.25, 0.75]).unwrap();
     assert_eq!(storage.trial(t.trial_id).unwrap().intermediate_vectors[&0], vec![0.25, 0.75]);
+    storage.record_heartbeat(t.trial_id).unwrap();
     let version: i64 = client.query_one("SELECT version FROM ferrotune_schema", &[]).unwrap().get(0);
     assert_eq!(version, ferrotune_storage::sql::SCHEMA_VERSION);
 

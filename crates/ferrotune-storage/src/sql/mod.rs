@@ -14,13 +14,14 @@ pub mod sqlite;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+use std::time::Duration;
 
 use ferrotune_core::{
     AttrScope, AttrValue, Distribution, Error, FrozenTrial, NewTrial, ParamValue, Result, Storage, StudyDirection,
-    StudyInfo, TrialChanges, TrialParam, TrialState,
+    StudyInfo, TrialChanges, TrialParam, TrialState, FAIL_REASON_ATTR,
 };
 
-use crate::{check_finish, check_new_study, now_us};
+use crate::{check_finish, check_new_study, now_us, stale_heartbeat_reason};
 
 /// A value crossing the SQL boundary. NaN is stored as NULL (SQLite has no
 /// NaN) and NULL in a value column reads back as NaN.
@@ -126,6 +127,11 @@ pub trait SqlTx {
 pub trait SqlBackend: Send + Sync {
     /// Column definition of an auto-incrementing 64-bit primary key.
     const ID_PRIMARY_KEY: &'static str;
+    /// An expression for the database's clock, in microseconds since the
+    /// Unix epoch. Heartbeats are stamped and judged by the database's
+    /// clock, so workers on machines whose clocks disagree still agree on
+    /// which trials are stale.
+    const NOW_US: &'static str;
 
     /// Run `body` in a transaction and commit it; roll back if it fails.
     /// `write` transactions must take the write lock up front where the
@@ -196,6 +202,11 @@ const MIGRATIONS: &[&[&str]] = &[
         objective INTEGER NOT NULL,
         value DOUBLE PRECISION,
         PRIMARY KEY (trial_id, step, objective))",
+    ],
+    &[
+        // 3: heartbeats of running trials (database clock, microseconds);
+        // NULL for trials whose worker sends none.
+        "ALTER TABLE trials ADD COLUMN heartbeat_at BIGINT",
     ],
 ];
 
@@ -706,6 +717,64 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
                 )?;
             }
             Self::load_trial(tx, trial_id).map(Arc::new)
+        })
+    }
+
+    fn record_heartbeat(&self, trial_id: i64) -> Result<()> {
+        // Only the trial's row: a heartbeat is no trial data, so it neither
+        // takes the study's lock nor stamps a change for readers.
+        let sql = format!("UPDATE trials SET heartbeat_at = {} WHERE trial_id = $1 AND state = 'running'", B::NOW_US);
+        self.backend.transaction(true, &mut |tx| {
+            if tx.execute(&sql, &[trial_id.into()])? == 0 {
+                let rows = tx.query("SELECT number, state FROM trials WHERE trial_id = $1", &[trial_id.into()])?;
+                let row = rows.first().ok_or(Error::TrialNotFound(trial_id))?;
+                return Err(Error::TrialNotRunning {
+                    number: row[0].int()? as u64,
+                    state: parse_state(row[1].text()?)?,
+                });
+            }
+            Ok(())
+        })
+    }
+
+    fn fail_stale_trials(&self, study_id: i64, grace_period: Duration) -> Result<Vec<Arc<FrozenTrial>>> {
+        let grace_us = i64::try_from(grace_period.as_micros()).unwrap_or(i64::MAX);
+        let now_sql = format!("SELECT {}", B::NOW_US);
+        let stale_sql = "SELECT trial_id, heartbeat_at FROM trials
+             WHERE study_id = $1 AND state = 'running' AND heartbeat_at < $2 ORDER BY number";
+        // Cheap check first, without the write lock: nearly every ask
+        // finds nothing stale.
+        let any_stale = self.backend.transaction(false, &mut |tx| {
+            let now = tx.query(&now_sql, &[])?[0][0].int()?;
+            Ok(!tx.query(stale_sql, &[study_id.into(), now.saturating_sub(grace_us).into()])?.is_empty())
+        })?;
+        if !any_stale {
+            return Ok(Vec::new());
+        }
+        self.backend.transaction(true, &mut |tx| {
+            // The study's lock serializes workers failing stale trials: the
+            // second finds them no longer running.
+            let lock = Self::lock_study(tx, study_id)?;
+            let now = tx.query(&now_sql, &[])?[0][0].int()?;
+            let threshold = now.saturating_sub(grace_us);
+            let mut failed = Vec::new();
+            for row in tx.query(stale_sql, &[study_id.into(), threshold.into()])? {
+                let trial_id = row[0].int()?;
+                // Heartbeats do not take the study's lock: the condition is
+                // checked again on the row, so a trial that beat since the
+                // query above stays running.
+                let changed = tx.execute(
+                    "UPDATE trials SET state = 'failed', finished_at = $2, change_seq = $3
+                     WHERE trial_id = $1 AND state = 'running' AND heartbeat_at < $4",
+                    &[trial_id.into(), now_us().into(), lock.change_seq.into(), threshold.into()],
+                )?;
+                if changed == 1 {
+                    let reason = stale_heartbeat_reason(now - row[1].int()?, grace_period);
+                    Self::put_trial_attr(tx, trial_id, AttrScope::System, FAIL_REASON_ATTR, &AttrValue::from(reason))?;
+                    failed.push(Arc::new(Self::load_trial(tx, trial_id)?));
+                }
+            }
+            Ok(failed)
         })
     }
 

@@ -661,6 +661,7 @@ impl SqlTx for SqliteTx<'_> {
 
 impl SqlBackend for SqliteBackend {
     const ID_PRIMARY_KEY: &'static str = "INTEGER PRIMARY KEY";
+    const NOW_US: &'static str = "CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER)";
 
     fn transaction<T>(&self, write: bool, body: &mut dyn FnMut(&mut dyn SqlTx) -> Result<T>) -> Result<T> {
         if let (true, Some(reason)) = (write, &self.read_only) {
