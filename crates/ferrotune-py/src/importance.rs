@@ -43,9 +43,10 @@ fn _ped_anova(
 
 /// fANOVA (`kind` "fanova") or mean decrease in impurity ("mdi")
 /// importances of `study`'s parameters from a random forest, most important
-/// first; `target_values` as for `_ped_anova`.
+/// first; `log_scale` as `ForestOptions::log_scale`; `target_values` as for
+/// `_ped_anova`.
 #[pyfunction]
-#[pyo3(signature = (study, kind, n_trees, max_depth, seed, params, target_values, normalize))]
+#[pyo3(signature = (study, kind, n_trees, max_depth, seed, log_scale, params, target_values, normalize))]
 #[allow(clippy::too_many_arguments)]
 fn _forest_importance(
     py: Python<'_>,
@@ -54,6 +55,7 @@ fn _forest_importance(
     n_trees: usize,
     max_depth: usize,
     seed: Option<u64>,
+    log_scale: bool,
     params: Option<Vec<String>>,
     target_values: Option<HashMap<u64, f64>>,
     normalize: bool,
@@ -70,6 +72,7 @@ fn _forest_importance(
             n_trees,
             max_depth,
             seed,
+            log_scale,
             params,
             target: target_values.map(target_from_values),
             normalize,

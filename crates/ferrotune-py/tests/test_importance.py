@@ -149,6 +149,21 @@ def test_forest_evaluators_take_optunas_arguments():
             cls(seed=-1)
 
 
+def test_fanova_can_measure_log_parameters_on_their_linear_scale():
+    # The learning rate matters below 1e-3 only: 40% of its log scale, a
+    # thousandth of its linear one.
+    def objective(t: ferrotune.Trial) -> float:
+        lr = t.suggest_float("lr", 1e-5, 1.0, log=True)
+        return max(0.0, -3.0 - math.log10(lr)) + 0.3 * t.suggest_float("x", 0, 1)
+
+    study = ferrotune.create_study(sampler=ferrotune.samplers.RandomSampler(seed=8))
+    study.optimize(objective, n_trials=300)
+    assert list(FanovaImportanceEvaluator(seed=0).evaluate(study)) == ["lr", "x"]
+    assert list(FanovaImportanceEvaluator(seed=0, log_scale=False).evaluate(study)) == ["x", "lr"]
+    with pytest.raises(TypeError, match="log_scale"):
+        FanovaImportanceEvaluator(log_scale="no")
+
+
 def test_forest_evaluators_need_a_target_for_several_objectives():
     study = ferrotune.create_study(directions=["minimize", "maximize"], sampler=ferrotune.samplers.RandomSampler(seed=2))
     study.optimize(lambda t: (t.suggest_float("a", 0, 1) ** 2, t.suggest_float("b", 0, 1)), n_trials=60)

@@ -18,7 +18,7 @@
 //! as much as its 0.1..1. Optuna's evaluator integrates log-scaled
 //! parameters on their linear scale instead, where everything below a
 //! tenth of the range weighs a tenth; the original fANOVA works on the log
-//! scale, as here.
+//! scale, as here. `log_scale = false` takes Optuna's measure, to compare.
 
 use ferrotune_core::{Distribution, Error, FrozenTrial, Result};
 
@@ -37,11 +37,11 @@ pub(crate) struct Encoded {
 /// distributions in different trials do not share an axis (categorical in
 /// some and numeric in others, log-scaled and not, different choices) is
 /// refused, naming it.
-pub(crate) fn encode(trials: &[&FrozenTrial], params: &[String]) -> Result<Encoded> {
+pub(crate) fn encode(trials: &[&FrozenTrial], params: &[String], log_scale: bool) -> Result<Encoded> {
     let mut features = Features { columns: Vec::new(), domains: Vec::new() };
     let mut feature_of = Vec::with_capacity(params.len());
     for name in params {
-        let encoded = encode_param(trials, name)?;
+        let encoded = encode_param(trials, name, log_scale)?;
         feature_of.push(encoded.map(|(column, domain)| {
             features.columns.push(column);
             features.domains.push(domain);
@@ -51,7 +51,7 @@ pub(crate) fn encode(trials: &[&FrozenTrial], params: &[String]) -> Result<Encod
     Ok(Encoded { features, feature_of })
 }
 
-fn encode_param(trials: &[&FrozenTrial], name: &str) -> Result<Option<(Vec<f64>, Domain)>> {
+fn encode_param(trials: &[&FrozenTrial], name: &str, log_scale: bool) -> Result<Option<(Vec<f64>, Domain)>> {
     let mut distributions: Vec<&Distribution> = Vec::new();
     let mut n_present = 0;
     for trial in trials {
@@ -98,12 +98,12 @@ fn encode_param(trials: &[&FrozenTrial], name: &str) -> Result<Option<(Vec<f64>,
         return Ok(Some((column, Domain::Categorical { weights })));
     }
 
-    let log = is_log(first);
+    let log = is_log(first) && log_scale;
     let (mut low, mut high) = (f64::INFINITY, f64::NEG_INFINITY);
     for distribution in &distributions {
         let (lo, hi) = match distribution {
             Distribution::Categorical(_) => return Err(incompatible(name, first, distribution)),
-            _ if is_log(distribution) != log => return Err(incompatible(name, first, distribution)),
+            _ if is_log(distribution) != is_log(first) => return Err(incompatible(name, first, distribution)),
             Distribution::Float(d) => {
                 let half_step = d.step().map_or(0.0, |s| s / 2.0);
                 (d.low() - half_step, d.high() + half_step)
@@ -170,7 +170,7 @@ mod tests {
         ]);
         let refs: Vec<&FrozenTrial> = all.iter().map(|t| t.as_ref()).collect();
         let names = ["c", "lr", "n"].map(String::from);
-        let encoded = encode(&refs, &names).unwrap();
+        let encoded = encode(&refs, &names, true).unwrap();
         assert_eq!(encoded.feature_of, [Some(0), Some(1), Some(2)]);
         let f = &encoded.features;
         // Half of the trials lack c: "absent" is a fourth category of weight 1/2.
@@ -188,6 +188,17 @@ mod tests {
     }
 
     #[test]
+    fn log_parameters_can_be_measured_on_their_linear_scale() {
+        let log = Distribution::Float(FloatDistribution::new(1e-4, 1.0, true, None).unwrap());
+        let all = trials(vec![FrozenTrial::builder(0).param("lr", &log, 1e-2).build()]);
+        let refs: Vec<&FrozenTrial> = all.iter().map(|t| t.as_ref()).collect();
+        let encoded = encode(&refs, &["lr".into()], false).unwrap();
+        assert_eq!(encoded.features.columns[0], [1e-2]);
+        let Domain::Numeric { low, high, .. } = encoded.features.domains[0] else { panic!() };
+        assert_eq!((low, high), (1e-4, 1.0));
+    }
+
+    #[test]
     fn single_valued_and_missing_parameters_become_no_feature() {
         let single = Distribution::float(1.0, 1.0).unwrap();
         let x = Distribution::float(0.0, 1.0).unwrap();
@@ -196,7 +207,7 @@ mod tests {
             FrozenTrial::builder(1).param("s", &single, 1.0).param("x", &x, 0.1).build(),
         ]);
         let refs: Vec<&FrozenTrial> = all.iter().map(|t| t.as_ref()).collect();
-        let encoded = encode(&refs, &["s".into(), "x".into(), "gone".into()]).unwrap();
+        let encoded = encode(&refs, &["s".into(), "x".into(), "gone".into()], true).unwrap();
         assert_eq!(encoded.feature_of, [None, Some(0), None]);
     }
 
@@ -209,7 +220,7 @@ mod tests {
         for (distribution, internal) in cases {
             let all = trials(vec![FrozenTrial::builder(3).param("p", distribution, internal).build()]);
             let refs: Vec<&FrozenTrial> = all.iter().map(|t| t.as_ref()).collect();
-            let err = encode(&refs, &["p".into()]).err().expect("refused");
+            let err = encode(&refs, &["p".into()], true).err().expect("refused");
             assert!(matches!(&err, Error::InvalidArgument(m) if m.contains("trial 3") && m.contains("'p'")), "{err}");
         }
     }
@@ -223,7 +234,7 @@ mod tests {
             FrozenTrial::builder(1).param("x", &b, -2.0).build(),
         ]);
         let refs: Vec<&FrozenTrial> = all.iter().map(|t| t.as_ref()).collect();
-        let encoded = encode(&refs, &["x".into()]).unwrap();
+        let encoded = encode(&refs, &["x".into()], true).unwrap();
         let Domain::Numeric { low, high, .. } = encoded.features.domains[0] else { panic!() };
         assert_eq!((low, high), (-3.5, 1.0));
 
@@ -236,7 +247,7 @@ mod tests {
                 FrozenTrial::builder(1).param("x", other, internal).build(),
             ]);
             let refs: Vec<&FrozenTrial> = mixed.iter().map(|t| t.as_ref()).collect();
-            let err = encode(&refs, &["x".into()]).err().expect("refused");
+            let err = encode(&refs, &["x".into()], true).err().expect("refused");
             assert!(matches!(&err, Error::InvalidArgument(m) if m.contains("'x'")), "{err}");
         }
         let mixed = trials(vec![
@@ -244,6 +255,6 @@ mod tests {
             FrozenTrial::builder(1).param("x", &c, 0.0).build(),
         ]);
         let refs: Vec<&FrozenTrial> = mixed.iter().map(|t| t.as_ref()).collect();
-        assert!(encode(&refs, &["x".into()]).is_err());
+        assert!(encode(&refs, &["x".into()], true).is_err());
     }
 }

@@ -51,6 +51,13 @@ pub struct ForestOptions {
     pub max_features: Option<usize>,
     /// The forest's randomness (None: different each call).
     pub seed: Option<u64>,
+    /// Measure log-scaled parameters on their log scale (true, the
+    /// default: the space the study sampled from, as the original fANOVA
+    /// does), or on their linear scale (false: as Optuna's
+    /// `FanovaImportanceEvaluator` does, where a learning rate's values
+    /// below a tenth of its range weigh a tenth). Only fANOVA's variances
+    /// depend on it.
+    pub log_scale: bool,
     /// The parameters to assess (None, the default: every parameter of a
     /// complete trial, conditional ones included). Each must appear in a
     /// complete trial. The forest is fitted to these parameters only.
@@ -72,6 +79,7 @@ impl Default for ForestOptions {
             min_samples_leaf: 1,
             max_features: None,
             seed: None,
+            log_scale: true,
             params: None,
             target: None,
             normalize: true,
@@ -88,6 +96,7 @@ impl fmt::Debug for ForestOptions {
             .field("min_samples_leaf", &self.min_samples_leaf)
             .field("max_features", &self.max_features)
             .field("seed", &self.seed)
+            .field("log_scale", &self.log_scale)
             .field("params", &self.params)
             .field("target", &self.target.as_ref().map(|_| "<fn>"))
             .field("normalize", &self.normalize)
@@ -237,7 +246,7 @@ fn forest_importance(
     if scored.trials.len() < 2 {
         return Ok(report(result, options.normalize));
     }
-    let Encoded { features, feature_of } = encode(&scored.trials, &scored.params)?;
+    let Encoded { features, feature_of } = encode(&scored.trials, &scored.params, options.log_scale)?;
     let n_features = features.columns.len();
     let losses = &scored.losses;
     let mean = losses.iter().sum::<f64>() / losses.len() as f64;

@@ -422,6 +422,7 @@ def _forest_importance(
     n_trees: int,
     max_depth: int,
     seed: Optional[int],
+    log_scale: bool,
     params: Optional[list[str]],
     target_values: Optional[dict[int, float]],
     normalize: bool,
