@@ -28,6 +28,7 @@
 //! ignorant of sampling.
 
 pub mod conformance;
+mod heartbeat;
 mod study;
 mod trial;
 
@@ -35,6 +36,7 @@ pub use ferrotune_core::{
     AttrValue, CategoricalDistribution, Distribution, Error, FloatDistribution, FrozenTrial, IntDistribution,
     ParamValue, Result, StudyDirection, StudyInfo, TrialState,
 };
+pub use heartbeat::{RETRY_COUNT_ATTR, RETRY_HISTORY_ATTR};
 pub use study::{Callback, Optimize, Study, StudyBuilder, TrialOutcome, RETRY_OF_ATTR};
 pub use trial::{ObjectiveValues, Trial, TrialError};
 

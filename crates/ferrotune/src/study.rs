@@ -13,6 +13,7 @@ use ferrotune_core::{
 use ferrotune_pruners::NopPruner;
 use ferrotune_samplers::TpeSampler;
 
+use crate::heartbeat::{self, HeartbeatSettings, HeartbeatThread};
 use crate::trial::{ObjectiveValues, Trial, TrialError};
 
 /// All trials of a study in number order, shared without copying.
@@ -29,6 +30,8 @@ pub(crate) struct StudyInner {
     pub(crate) info: StudyInfo,
     pub(crate) sampler: Arc<dyn Sampler>,
     pub(crate) pruner: Arc<dyn Pruner>,
+    /// Heartbeats and retries, if on.
+    heartbeat: Option<HeartbeatSettings>,
     cache: Mutex<TrialCache>,
     stop_requested: AtomicBool,
     /// Held while a trial is created and its relative sample drawn and
@@ -121,6 +124,9 @@ pub struct StudyBuilder {
     sampler: Option<Arc<dyn Sampler>>,
     pruner: Option<Arc<dyn Pruner>>,
     load_if_exists: bool,
+    heartbeat_interval: Option<Duration>,
+    grace_period: Option<Duration>,
+    max_retries: Option<u64>,
 }
 
 impl StudyBuilder {
@@ -179,6 +185,36 @@ impl StudyBuilder {
         self
     }
 
+    /// Turn heartbeats on: the worker running a trial stamps it this often
+    /// (from a thread of its own, while the [`Trial`] lives), and every
+    /// `ask` first fails the study's trials whose stamp is older than the
+    /// [`grace_period`](Self::grace_period), recording why in `fail_reason`.
+    /// Only trials started with heartbeats on are ever failed this way.
+    /// Every worker of a study should use the same settings.
+    pub fn heartbeat_interval(mut self, interval: Duration) -> Self {
+        self.heartbeat_interval = Some(interval);
+        self
+    }
+
+    /// How long a running trial may go without a heartbeat before it is
+    /// failed as stale. Default: twice the heartbeat interval, as in Optuna.
+    /// Must be longer than the interval.
+    pub fn grace_period(mut self, grace_period: Duration) -> Self {
+        self.grace_period = Some(grace_period);
+        self
+    }
+
+    /// Retry a trial failed as stale with the same parameters, up to this
+    /// many times (Optuna's `RetryFailedTrialCallback(max_retry=)`): the
+    /// copy is enqueued with system attributes `retry_of` (the original's
+    /// number), `retry_history` and `retry_count`. Needs heartbeats.
+    /// Without it, stale trials are failed and not retried; `u64::MAX`
+    /// retries without limit (Optuna's `max_retry=None`).
+    pub fn max_retries(mut self, max_retries: u64) -> Self {
+        self.max_retries = Some(max_retries);
+        self
+    }
+
     /// Load the study if one of this name exists instead of failing.
     pub fn load_if_exists(mut self, load: bool) -> Self {
         self.load_if_exists = load;
@@ -206,6 +242,7 @@ impl StudyBuilder {
     }
 
     fn finish(self, storage: Arc<dyn Storage>, info: StudyInfo) -> Result<Study> {
+        let heartbeat = HeartbeatSettings::new(self.heartbeat_interval, self.grace_period, self.max_retries)?;
         if let Some(requested) = &self.directions {
             if *requested != info.directions {
                 let show = |d: &[StudyDirection]| d.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(", ");
@@ -222,6 +259,7 @@ impl StudyBuilder {
                 info,
                 sampler: self.sampler.unwrap_or_else(|| Arc::new(TpeSampler::new())),
                 pruner: self.pruner.unwrap_or_else(|| Arc::new(NopPruner)),
+                heartbeat,
                 cache: Mutex::new(TrialCache { cursor: 0, trials: Arc::new(Vec::new()) }),
                 stop_requested: AtomicBool::new(false),
                 ask_lock: Mutex::new(()),
@@ -231,6 +269,7 @@ impl StudyBuilder {
 
     /// Create the study (or load it, with `load_if_exists`).
     pub fn create(mut self) -> Result<Study> {
+        HeartbeatSettings::new(self.heartbeat_interval, self.grace_period, self.max_retries)?;
         let directions = self.directions.clone().unwrap_or_else(|| vec![StudyDirection::Minimize]);
         // Before the storage is opened, so a refusal leaves nothing behind
         // (not even a new database file).
@@ -337,6 +376,9 @@ impl Study {
             sampler: None,
             pruner: None,
             load_if_exists: false,
+            heartbeat_interval: None,
+            grace_period: None,
+            max_retries: None,
         }
     }
 
@@ -375,6 +417,9 @@ impl Study {
         // A loaded study may have directions its sampler refuses; reading it
         // is fine, asking is not (before any trial is written).
         inner.sampler.check_directions(&inner.info.directions)?;
+        // As Optuna does before each trial: the dead workers' trials first,
+        // so their retries are the next ones claimed.
+        self.fail_stale_trials()?;
         let _asking = inner.ask_lock.lock().unwrap_or_else(|p| p.into_inner());
         let mut frozen = match inner.storage.claim_waiting_trial(study_id)? {
             Some(t) => t,
@@ -388,6 +433,17 @@ impl Study {
             }
         };
         let trial_id = frozen.trial_id;
+        let beating = match inner.heartbeat {
+            Some(settings) => match HeartbeatThread::start(inner.storage.clone(), trial_id, settings.interval) {
+                Ok(thread) => Some(thread),
+                Err(e) => {
+                    let _ =
+                        self.finish_by_id(trial_id, TrialOutcome::Failed(format!("could not start the trial: {e}")));
+                    return Err(e);
+                }
+            },
+            None => None,
+        };
         let prepared = (|| {
             let snapshot = inner.sampler_trials(inner.refresh()?, frozen.number)?;
             let view =
@@ -422,6 +478,7 @@ impl Study {
                 relative_space,
                 relative_params,
                 storage_failure: Default::default(),
+                heartbeat: beating,
             }),
             Err(e) => {
                 // Never leave a trial running that nobody will finish.
@@ -524,6 +581,26 @@ impl Study {
         };
         let trial = self.inner.storage.create_trial(self.id(), new)?;
         Ok(trial.expect("enqueued trials are never limited").number)
+    }
+
+    /// Fail the study's running trials whose heartbeat is older than the
+    /// grace period, recording why in `fail_reason`, and, with
+    /// [`max_retries`](StudyBuilder::max_retries), enqueue each one's
+    /// parameters again. Returns the trials this call failed (another
+    /// worker doing the same at the same moment fails the others). Every
+    /// `ask` does this first; nothing happens with heartbeats off (as
+    /// Optuna's `fail_stale_trials`).
+    pub fn fail_stale_trials(&self) -> Result<Vec<Arc<FrozenTrial>>> {
+        let Some(settings) = self.inner.heartbeat else { return Ok(Vec::new()) };
+        let failed = self.inner.storage.fail_stale_trials(self.id(), settings.grace_period)?;
+        if let Some(max_retries) = settings.max_retries {
+            for trial in &failed {
+                if let Some(retry) = heartbeat::retry_of(trial, max_retries) {
+                    self.inner.storage.create_trial(self.id(), retry)?;
+                }
+            }
+        }
+        Ok(failed)
     }
 
     /// Ask running `optimize` loops to start no new trial.

@@ -30,6 +30,10 @@ pub struct Trial {
     /// objective then handled the error (returned it with `?`, wrapped it,
     /// or dropped it): `optimize` fails the trial and ends with it.
     pub(crate) storage_failure: std::sync::OnceLock<String>,
+    /// The thread stamping the trial's heartbeat (heartbeats on); it stops
+    /// when the trial is told or dropped. Kept only for that drop.
+    #[allow(dead_code)]
+    pub(crate) heartbeat: Option<crate::heartbeat::HeartbeatThread>,
 }
 
 impl fmt::Debug for Trial {

@@ -511,6 +511,12 @@ impl ferrotune::core::Storage for FailingReports {
     fn claim_waiting_trial(&self, study_id: i64) -> ferrotune::Result<Option<FrozenTrial>> {
         self.inner.claim_waiting_trial(study_id)
     }
+    fn record_heartbeat(&self, trial_id: i64) -> ferrotune::Result<()> {
+        self.inner.record_heartbeat(trial_id)
+    }
+    fn fail_stale_trials(&self, study_id: i64, grace: std::time::Duration) -> ferrotune::Result<Vec<Arc<FrozenTrial>>> {
+        self.inner.fail_stale_trials(study_id, grace)
+    }
     fn set_trial_param(&self, trial_id: i64, name: &str, param: &ferrotune::core::TrialParam) -> ferrotune::Result<()> {
         self.inner.set_trial_param(trial_id, name, param)
     }
