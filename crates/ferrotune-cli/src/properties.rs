@@ -62,6 +62,7 @@ n_trials = 5
 n_jobs = 2
 timeout = 10.0
 trial_timeout = 5.0
+heartbeat_interval = 1.0
 
 [sampler]
 type = "tpe"
@@ -104,6 +105,9 @@ const SPLICE_PATHS: &[&[&str]] = &[
     &["study", "timeout"],
     &["study", "trial_timeout"],
     &["study", "log_dir"],
+    &["study", "heartbeat_interval"],
+    &["study", "grace_period"],
+    &["study", "max_retries"],
     &["sampler"],
     &["sampler", "type"],
     &["sampler", "seed"],

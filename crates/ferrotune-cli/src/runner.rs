@@ -160,7 +160,17 @@ impl From<ferrotune::Error> for RunFailure {
 /// Open (or create) the study a config describes; a new study gets the
 /// config's hand-picked trials.
 fn open_for_run(config: &TuneConfig) -> Result<Study, RunFailure> {
-    let study = Study::builder()
+    let mut builder = Study::builder();
+    if let Some(heartbeat) = config.heartbeat {
+        builder = builder.heartbeat_interval(heartbeat.interval);
+        if let Some(grace) = heartbeat.grace_period {
+            builder = builder.grace_period(grace);
+        }
+        if let Some(max) = heartbeat.max_retries {
+            builder = builder.max_retries(max);
+        }
+    }
+    let study = builder
         .name(&config.study_name)
         .storage_url(&config.storage_url)
         .directions(config.directions.clone())

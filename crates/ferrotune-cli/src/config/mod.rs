@@ -69,6 +69,16 @@ pub enum CommandSpec {
     Args(Vec<String>),
 }
 
+/// The `[study]` table's heartbeat settings, checked.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Heartbeat {
+    pub interval: Duration,
+    /// `None`: the library's default, twice the interval.
+    pub grace_period: Option<Duration>,
+    /// `None`: stale trials are failed, not retried.
+    pub max_retries: Option<u64>,
+}
+
 /// A validated config.
 pub struct TuneConfig {
     pub path: PathBuf,
@@ -80,6 +90,10 @@ pub struct TuneConfig {
     pub timeout: Option<Duration>,
     pub trial_timeout: Option<Duration>,
     pub log_dir: PathBuf,
+    /// Heartbeats (`[study] heartbeat_interval`, `grace_period`,
+    /// `max_retries`): `run` stamps its running trials and fails (and
+    /// retries) those of workers gone silent, on any host.
+    pub heartbeat: Option<Heartbeat>,
     pub sampler: Arc<dyn Sampler>,
     pub pruner: Arc<dyn Pruner>,
     pub command: CommandSpec,
@@ -150,6 +164,7 @@ impl TuneConfig {
             timeout: study.timeout,
             trial_timeout: study.trial_timeout,
             log_dir: study.log_dir,
+            heartbeat: study.heartbeat,
             sampler,
             pruner,
             command,
@@ -233,6 +248,7 @@ struct StudySection {
     trial_timeout: Option<Duration>,
     /// `log_dir`, then a folder named after the study.
     log_dir: PathBuf,
+    heartbeat: Option<Heartbeat>,
 }
 
 fn parse_study(path: &Path, study: RawStudy, base: &Path, err: &ErrFn<'_>) -> Result<StudySection, ConfigError> {
@@ -242,6 +258,7 @@ fn parse_study(path: &Path, study: RawStudy, base: &Path, err: &ErrFn<'_>) -> Re
     if study.name.chars().any(char::is_control) {
         return Err(err("study.name", "must not contain control characters (newlines, tabs, ...)".into()));
     }
+    let heartbeat = parse_heartbeat(&study, err)?;
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("ferrotune");
     let storage_url = match study.storage {
         Some(url) if url.trim().is_empty() => {
@@ -292,7 +309,40 @@ fn parse_study(path: &Path, study: RawStudy, base: &Path, err: &ErrFn<'_>) -> Re
         timeout: seconds("study.timeout", study.timeout, err)?,
         trial_timeout: seconds("study.trial_timeout", study.trial_timeout, err)?,
         log_dir,
+        heartbeat,
     })
+}
+
+/// `heartbeat_interval`, `grace_period` and `max_retries`: the last two only
+/// with the first, and a grace period longer than the interval (the
+/// library's rules, said with the config's keys).
+fn parse_heartbeat(study: &RawStudy, err: &ErrFn<'_>) -> Result<Option<Heartbeat>, ConfigError> {
+    let interval = seconds("study.heartbeat_interval", study.heartbeat_interval, err)?;
+    let grace_period = seconds("study.grace_period", study.grace_period, err)?;
+    let Some(interval) = interval else {
+        for (given, key) in
+            [(grace_period.is_some(), "study.grace_period"), (study.max_retries.is_some(), "study.max_retries")]
+        {
+            if given {
+                return Err(err(
+                    key,
+                    "needs study.heartbeat_interval: stale trials are found by their heartbeats".into(),
+                ));
+            }
+        }
+        return Ok(None);
+    };
+    if let Some(grace) = grace_period.filter(|g| *g <= interval) {
+        return Err(err(
+            "study.grace_period",
+            format!(
+                "{} s is not longer than heartbeat_interval ({} s): every trial would look dead between two heartbeats",
+                grace.as_secs_f64(),
+                interval.as_secs_f64()
+            ),
+        ));
+    }
+    Ok(Some(Heartbeat { interval, grace_period, max_retries: study.max_retries }))
 }
 
 /// A positive number of seconds, at most [`MAX_SECONDS`].
