@@ -3,8 +3,10 @@
 //! several studies can share one in-memory storage.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use ferrotune::core::Storage;
+use ferrotune::StudyBuilder;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
@@ -15,6 +17,45 @@ use crate::errors::IntoPyResult;
 pub(crate) struct PyStorage {
     pub(crate) inner: Arc<dyn Storage>,
     url: String,
+    /// Heartbeat settings studies opened on this storage use (`RDBStorage`'s
+    /// arguments; in Optuna they belong to the storage too).
+    heartbeat: Option<Heartbeat>,
+}
+
+/// `RDBStorage(heartbeat_interval=, grace_period=, failed_trial_callback=)`
+/// as the engine's study options.
+#[derive(Clone, Copy)]
+struct Heartbeat {
+    interval: Duration,
+    grace_period: Option<Duration>,
+    /// `None` without a retry callback; `u64::MAX` for `max_retry=None`.
+    max_retries: Option<u64>,
+}
+
+impl PyStorage {
+    /// The study builder with this storage's heartbeat settings.
+    pub(crate) fn with_heartbeat(&self, mut builder: StudyBuilder) -> StudyBuilder {
+        if let Some(heartbeat) = self.heartbeat {
+            builder = builder.heartbeat_interval(heartbeat.interval);
+            if let Some(grace) = heartbeat.grace_period {
+                builder = builder.grace_period(grace);
+            }
+            if let Some(max) = heartbeat.max_retries {
+                builder = builder.max_retries(max);
+            }
+        }
+        builder
+    }
+}
+
+/// Seconds from Python, positive and finite, or a `ValueError` naming the
+/// argument.
+fn positive_seconds(name: &str, value: Option<f64>) -> PyResult<Option<Duration>> {
+    match value {
+        None => Ok(None),
+        Some(s) if s.is_finite() && s > 0.0 && s < 1e9 => Ok(Some(Duration::from_secs_f64(s))),
+        Some(s) => Err(PyValueError::new_err(format!("{name} must be a positive number of seconds, got {s}"))),
+    }
 }
 
 #[pymethods]
@@ -40,7 +81,11 @@ impl PyInMemoryStorage {
     fn new() -> (Self, PyStorage) {
         (
             PyInMemoryStorage,
-            PyStorage { inner: Arc::new(ferrotune::storage::InMemoryStorage::new()), url: "memory".into() },
+            PyStorage {
+                inner: Arc::new(ferrotune::storage::InMemoryStorage::new()),
+                url: "memory".into(),
+                heartbeat: None,
+            },
         )
     }
 }
@@ -48,13 +93,43 @@ impl PyInMemoryStorage {
 /// A study database named by URL: `sqlite:///relative.db` or
 /// `sqlite:////absolute/path.db`. Any number of processes can share one
 /// SQLite file. A file this process cannot write opens read-only.
+///
+/// With `heartbeat_interval` (seconds), a trial's worker stamps its
+/// heartbeat that often while the trial runs, and every `ask` first fails
+/// the trials silent for longer than `grace_period` (default twice the
+/// interval). `failed_trial_callback=RetryFailedTrialCallback(max_retry=)`
+/// then enqueues each one's parameters again, as in Optuna.
 #[pyclass(extends = PyStorage, frozen, module = "ferrotune.storages", name = "RDBStorage")]
-pub(crate) struct PyRdbStorage;
+pub(crate) struct PyRdbStorage {
+    heartbeat_interval: Option<f64>,
+    grace_period: Option<f64>,
+    failed_trial_callback: Option<Py<PyAny>>,
+}
 
 #[pymethods]
 impl PyRdbStorage {
     #[new]
-    fn new(py: Python<'_>, url: String) -> PyResult<(Self, PyStorage)> {
+    #[pyo3(signature = (
+        url, *, heartbeat_interval = None, grace_period = None, failed_trial_callback = None,
+        heartbeat_stale_trial_callback = None
+    ))]
+    fn new(
+        py: Python<'_>,
+        url: String,
+        heartbeat_interval: Option<f64>,
+        grace_period: Option<f64>,
+        failed_trial_callback: Option<Bound<'_, PyAny>>,
+        heartbeat_stale_trial_callback: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<(Self, PyStorage)> {
+        let callback = match (failed_trial_callback, heartbeat_stale_trial_callback) {
+            (Some(_), Some(_)) => {
+                return Err(PyValueError::new_err(
+                    "Specify only one of `heartbeat_stale_trial_callback` and `failed_trial_callback`.",
+                ))
+            }
+            (a, b) => a.or(b).filter(|c| !c.is_none()),
+        };
+        let heartbeat = heartbeat_settings(py, heartbeat_interval, grace_period, callback.as_ref())?;
         // `storage=None` is in memory, as in Optuna; an empty string is
         // more likely an unset variable or config value than a wish to
         // lose the study at exit, so it is refused rather than read as
@@ -68,8 +143,95 @@ impl PyRdbStorage {
         // Malformed URLs (`sqlite:x.db`, an unknown scheme) are the
         // engine's InvalidArgument, which becomes ValueError.
         let inner = py.detach(|| ferrotune::storage::open(&url)).py_err()?;
-        Ok((PyRdbStorage, PyStorage { inner, url }))
+        Ok((
+            PyRdbStorage {
+                heartbeat_interval,
+                grace_period: heartbeat.and_then(|h| h.grace_period).map(|g| g.as_secs_f64()),
+                failed_trial_callback: callback.map(Bound::unbind),
+            },
+            PyStorage { inner, url, heartbeat },
+        ))
     }
+
+    /// Seconds between a running trial's heartbeats, or None (heartbeats off).
+    #[getter]
+    fn heartbeat_interval(&self) -> Option<f64> {
+        self.heartbeat_interval
+    }
+
+    /// Seconds without a heartbeat after which a running trial is failed
+    /// (as given; None means twice the interval).
+    #[getter]
+    fn grace_period(&self) -> Option<f64> {
+        self.grace_period
+    }
+
+    /// The callback given for trials failed as stale.
+    #[getter]
+    fn failed_trial_callback(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.failed_trial_callback.as_ref().map(|c| c.clone_ref(py))
+    }
+
+    /// The callback for stale trials, as Optuna's
+    /// `get_heartbeat_stale_trial_callback`.
+    fn get_heartbeat_stale_trial_callback(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.failed_trial_callback(py)
+    }
+}
+
+/// `RDBStorage`'s heartbeat arguments, checked. The engine retries stale
+/// trials itself, so the callback must be a `RetryFailedTrialCallback`
+/// (whose settings it reads), not any function.
+fn heartbeat_settings(
+    py: Python<'_>,
+    heartbeat_interval: Option<f64>,
+    grace_period: Option<f64>,
+    callback: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<Heartbeat>> {
+    let interval = positive_seconds("heartbeat_interval", heartbeat_interval)?;
+    let grace = positive_seconds("grace_period", grace_period)?;
+    let Some(interval) = interval else {
+        if grace.is_some() || callback.is_some() {
+            let name = if grace.is_some() { "grace_period" } else { "failed_trial_callback" };
+            return Err(PyValueError::new_err(format!(
+                "{name} needs heartbeat_interval: stale trials are found by their heartbeats"
+            )));
+        }
+        return Ok(None);
+    };
+    if let Some(grace) = grace.filter(|g| *g <= interval) {
+        return Err(PyValueError::new_err(format!(
+            "grace_period ({} s) must be longer than heartbeat_interval ({} s)",
+            grace.as_secs_f64(),
+            interval.as_secs_f64()
+        )));
+    }
+    let max_retries = match callback {
+        None => None,
+        Some(callback) => {
+            let retry_class = py.import("ferrotune.storages")?.getattr("RetryFailedTrialCallback")?;
+            if !callback.is_instance(&retry_class)? {
+                return Err(PyTypeError::new_err(format!(
+                    "failed_trial_callback must be a ferrotune.storages.RetryFailedTrialCallback (the engine retries                      stale trials itself and calls no Python function), got {}",
+                    callback.get_type().name()?
+                )));
+            }
+            if callback.getattr("_inherit_intermediate_values")?.is_truthy()? {
+                return Err(PyValueError::new_err(
+                    "RetryFailedTrialCallback(inherit_intermediate_values=True) is not supported yet: a retry starts                      without the failed trial's intermediate values",
+                ));
+            }
+            let max_retry = callback.getattr("_max_retry")?;
+            if max_retry.is_none() {
+                Some(u64::MAX)
+            } else {
+                Some(max_retry.extract::<u64>().map_err(|_| {
+                    PyValueError::new_err(format!("max_retry must be None or a non-negative integer, got {max_retry}"))
+                })?)
+            }
+        }
+    };
+    Ok(Some(Heartbeat { interval, grace_period: grace, max_retries }))
 }
 
 /// A storage from what a user passed: `None` (a fresh in-memory storage),
@@ -84,7 +246,7 @@ pub(crate) fn resolve(py: Python<'_>, storage: Option<&Bound<'_, PyAny>>) -> PyR
                 return Ok(storage.clone().unbind());
             }
             if let Ok(url) = obj.extract::<String>() {
-                return Ok(Bound::new(py, PyRdbStorage::new(py, url)?)?.into_super().unbind());
+                return Ok(Bound::new(py, PyRdbStorage::new(py, url, None, None, None, None)?)?.into_super().unbind());
             }
             Err(PyTypeError::new_err(format!(
                 "storage must be None, a URL string such as 'sqlite:///study.db', or a storage object; got {}",

@@ -164,10 +164,9 @@ impl PyStudy {
         let storage = storages::resolve(py, storage)?;
         let engine_storage = storage.get().inner.clone();
         let (sampler, pruner) = (samplers::resolve(sampler)?, pruners::resolve(pruner)?);
+        let builder = storage.get().with_heartbeat(Study::builder());
         let inner = py
-            .detach(|| {
-                Study::builder().name(study_name).storage(engine_storage).sampler_arc(sampler).pruner_arc(pruner).load()
-            })
+            .detach(|| builder.name(study_name).storage(engine_storage).sampler_arc(sampler).pruner_arc(pruner).load())
             .py_err()?;
         Ok(PyStudy { inner, storage })
     }
@@ -203,6 +202,14 @@ impl PyStudy {
         let this = slf.get();
         let trial = py.detach(|| this.inner.ask()).py_err()?;
         Ok(PyTrial::new(trial, this.key(), slf.clone().into_any().unbind()))
+    }
+
+    /// Fail the running trials whose heartbeat is older than the storage's
+    /// grace period and retry them as its `RetryFailedTrialCallback` says
+    /// (`ferrotune.storages.fail_stale_trials`); the trials failed.
+    fn _fail_stale_trials(&self, py: Python<'_>) -> PyResult<Vec<PyFrozenTrial>> {
+        let failed = py.detach(|| self.inner.fail_stale_trials()).py_err()?;
+        Ok(failed.into_iter().map(PyFrozenTrial::from_arc).collect())
     }
 
     /// Finish a trial (the object from `ask`, or its number) with its
