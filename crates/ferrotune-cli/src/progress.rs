@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::config::TuneConfig;
 use crate::output::{errln, outln};
-use crate::runner::{counts_as_done, OutputMode};
+use crate::runner::{counts_as_done, done_count, OutputMode};
 
 #[cfg(test)]
 mod tests {
@@ -228,7 +228,7 @@ impl Progress {
         }
         let c = self.counts.lock().unwrap_or_else(|p| p.into_inner());
         let trials = study.trials().unwrap_or_default();
-        let done = trials.iter().filter(|t| counts_as_done(t)).count();
+        let done = done_count(&trials);
         let elapsed = format_duration(self.started.elapsed());
         if self.mode == OutputMode::Json {
             let best: Vec<serde_json::Value> = match study.directions().len() {

@@ -113,6 +113,19 @@ pub fn counts_as_done(t: &FrozenTrial) -> bool {
     t.state.is_finished() && t.system_attrs.get(ATTR_INTERRUPTED) != Some(&serde_json::Value::Bool(true))
 }
 
+/// How many of the study's trials count toward `n_trials`: finished ones,
+/// less those that are re-run: interrupted ones, and those failed for a
+/// silent heartbeat whose retry is enqueued (their numbers are in a retry's
+/// `retry_history`), so a retry replaces its original one for one.
+pub fn done_count(trials: &[Arc<FrozenTrial>]) -> usize {
+    let retried: std::collections::HashSet<u64> = trials
+        .iter()
+        .filter_map(|t| t.system_attrs.get(ferrotune::RETRY_HISTORY_ATTR)?.as_array())
+        .flat_map(|history| history.iter().filter_map(serde_json::Value::as_u64))
+        .collect();
+    trials.iter().filter(|t| counts_as_done(t) && !retried.contains(&t.number)).count()
+}
+
 /// Mark a running trial interrupted and enqueue its parameters again; the
 /// caller then finishes it as failed. Returns the retry's number.
 fn requeue(study: &Study, trial: &FrozenTrial) -> ferrotune::Result<u64> {
@@ -200,7 +213,7 @@ pub fn run(config: &TuneConfig, mode: OutputMode, n_trials_override: Option<u64>
     let study = open_for_run(config)?;
     let recovered = recover_dead_workers(&study)?;
     let trials = study.trials()?;
-    let done = trials.iter().filter(|t| counts_as_done(t)).count() as u64;
+    let done = done_count(&trials) as u64;
     let waiting = trials.iter().filter(|t| t.state == TrialState::Waiting).count();
     // Done trials end up as hand-picked ones plus sampled ones (retries
     // replace interrupted trials one for one), so capping sampled trials

@@ -45,7 +45,7 @@ fn a_killed_run_is_failed_by_heartbeat_and_retried_by_another() {
     );
     let mut a = sb.spawn(&["run", &cfg, "--quiet"]);
     wait_for("A's first trial", Duration::from_secs(20), || sb.path("first.x").exists());
-    let b = sb.spawn(&["run", &cfg, "--quiet"]);
+    let b = sb.spawn(&["run", &cfg, "--json"]);
     std::thread::sleep(Duration::from_millis(300));
     a.kill().unwrap(); // SIGKILL: A says nothing, its heartbeats stop
     a.wait().unwrap();
@@ -68,6 +68,12 @@ fn a_killed_run_is_failed_by_heartbeat_and_retried_by_another() {
     let x: f64 = std::fs::read_to_string(sb.path("first.x")).unwrap().trim().parse().unwrap();
     assert_eq!(retry.value(), Some(x));
     assert!(trials.iter().all(|t| t.state != TrialState::Running), "nothing left running");
+    // The retry replaces the failed trial: 20 trials done, not 21.
+    assert_eq!(trials.len(), 21);
+    let stdout = text(&out.stdout);
+    let summary = stdout.lines().find(|l| l.contains("\"event\":\"summary\"")).unwrap_or_default();
+    let summary: serde_json::Value = serde_json::from_str(summary).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    assert_eq!(summary["trials_done"], serde_json::json!(20), "{summary}");
 }
 
 /// The `[study]` heartbeat keys: bad values are config errors naming the key.
