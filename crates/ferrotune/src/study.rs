@@ -19,7 +19,10 @@ use crate::trial::{ObjectiveValues, Trial, TrialError};
 /// All trials of a study in number order, shared without copying.
 pub(crate) type Snapshot = Arc<Vec<Arc<FrozenTrial>>>;
 
-/// System attribute naming the trial a retry copies.
+/// System attribute of a retry: the number of the trial it re-runs. For
+/// the retries of trials failed by heartbeat, the original of the series
+/// (Optuna's `failed_trial`), however often it was retried; the whole
+/// series is in [`RETRY_HISTORY_ATTR`](crate::RETRY_HISTORY_ATTR).
 pub const RETRY_OF_ATTR: &str = "retry_of";
 
 /// A callback run after each trial that `optimize` finishes.
