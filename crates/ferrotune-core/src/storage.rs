@@ -26,6 +26,9 @@ pub struct NewTrial {
     pub user_attrs: BTreeMap<String, AttrValue>,
     /// Initial system attributes (e.g. `retry_of` on a retried trial).
     pub system_attrs: BTreeMap<String, AttrValue>,
+    /// Initial intermediate values, by step (a retry that inherits its
+    /// original's, as Optuna's `inherit_intermediate_values`).
+    pub intermediate_values: BTreeMap<u64, f64>,
     /// Refuse (return `None`) if the study already holds this many trials
     /// that were not enqueued. Checked in the same transaction that numbers
     /// the trial, so concurrent workers cannot overshoot it.

@@ -30,7 +30,8 @@ macro_rules! storage_conformance_tests {
             waiting_trials_are_claimed_once_in_order, sampled_trial_limit_is_atomic,
             incremental_reads_rebuild_the_study, returned_trials_are_snapshots, unknown_ids_are_errors,
             heartbeats_keep_trials_alive, stale_trials_are_failed_with_a_reason,
-            trials_without_heartbeat_are_never_stale, concurrent_stale_checks_fail_each_trial_once);
+            trials_without_heartbeat_are_never_stale, concurrent_stale_checks_fail_each_trial_once,
+            new_trials_start_with_the_given_intermediate_values);
     };
     (@each $make:expr; $($check:ident),*) => {
         $(
@@ -473,4 +474,30 @@ pub fn concurrent_stale_checks_fail_each_trial_once(storage: Arc<dyn Storage>) {
     claimed.sort_unstable();
     assert_eq!(claimed, trials.iter().map(|t| t.number).collect::<Vec<_>>(), "each stale trial failed exactly once");
     assert!(storage.all_trials(study).unwrap().iter().all(|t| t.state == TrialState::Failed));
+}
+
+/// A trial created with intermediate values (a retry inheriting its
+/// original's) has them, as created, once claimed and once finished.
+pub fn new_trials_start_with_the_given_intermediate_values(storage: Arc<dyn Storage>) {
+    let study = storage.create_study("s", &[Minimize]).unwrap().study_id;
+    let values = BTreeMap::from([(0, 0.5), (3, 0.25), (7, f64::NAN)]);
+    let new = NewTrial {
+        waiting: true,
+        fixed_params: Some(BTreeMap::new()),
+        intermediate_values: values.clone(),
+        ..Default::default()
+    };
+    let same = |got: &BTreeMap<u64, f64>| {
+        got.len() == values.len() && got.iter().zip(&values).all(|((s, v), (t, w))| s == t && v.total_cmp(w).is_eq())
+    };
+    let created = storage.create_trial(study, new).unwrap().unwrap();
+    assert!(same(&created.intermediate_values), "{:?}", created.intermediate_values);
+    let claimed = storage.claim_waiting_trial(study).unwrap().unwrap();
+    assert!(same(&claimed.intermediate_values), "{:?}", claimed.intermediate_values);
+    storage.set_trial_intermediate_value(claimed.trial_id, 8, 0.125).unwrap();
+    let finished = storage.finish_trial(claimed.trial_id, TrialState::Pruned, Some(&[0.125])).unwrap();
+    assert_eq!(finished.intermediate_values.len(), 4);
+    assert_eq!(finished.intermediate_values[&3], 0.25);
+    let running = storage.create_trial(study, NewTrial::default()).unwrap().unwrap();
+    assert!(storage.trial(running.trial_id).unwrap().intermediate_values.is_empty());
 }

@@ -178,7 +178,7 @@ impl Storage for InMemoryStorage {
             state: if new.waiting { TrialState::Waiting } else { TrialState::Running },
             values: None,
             params: BTreeMap::new(),
-            intermediate_values: BTreeMap::new(),
+            intermediate_values: new.intermediate_values,
             intermediate_vectors: Default::default(),
             user_attrs: new.user_attrs,
             system_attrs: new.system_attrs,

@@ -38,6 +38,8 @@ pub(crate) struct HeartbeatSettings {
     pub(crate) grace_period: Duration,
     /// `None`: stale trials are failed, not retried.
     pub(crate) max_retries: Option<u64>,
+    /// Retries start with their original's intermediate values.
+    pub(crate) inherit_intermediate_values: bool,
 }
 
 impl HeartbeatSettings {
@@ -47,7 +49,13 @@ impl HeartbeatSettings {
         interval: Option<Duration>,
         grace_period: Option<Duration>,
         max_retries: Option<u64>,
+        inherit_intermediate_values: bool,
     ) -> Result<Option<HeartbeatSettings>> {
+        if inherit_intermediate_values && max_retries.is_none() {
+            return Err(Error::InvalidArgument(
+                "inherit_intermediate_values needs max_retries: only retries inherit intermediate values".into(),
+            ));
+        }
         let Some(interval) = interval else {
             let orphan = [(grace_period.is_some(), "grace_period"), (max_retries.is_some(), "max_retries")];
             return match orphan.iter().find(|(given, _)| *given) {
@@ -69,7 +77,7 @@ impl HeartbeatSettings {
                 interval.as_secs_f64()
             )));
         }
-        Ok(Some(HeartbeatSettings { interval, grace_period, max_retries }))
+        Ok(Some(HeartbeatSettings { interval, grace_period, max_retries, inherit_intermediate_values }))
     }
 }
 
@@ -116,10 +124,11 @@ impl Drop for HeartbeatThread {
 /// The retry of a trial failed as stale, or `None` once it has been retried
 /// `max_retries` times: its parameters fixed, its user attributes, and the
 /// retry bookkeeping (`retry_of` the original's number, `retry_history`,
-/// `retry_count`). Unlike Optuna, the other system attributes are not
-/// copied: they are the dead worker's (its fail reason, its sampler's
-/// bookkeeping), not the configuration's.
-pub(crate) fn retry_of(trial: &FrozenTrial, max_retries: u64) -> Option<NewTrial> {
+/// `retry_count`), and with `inherit_intermediate_values` its intermediate
+/// values. Unlike Optuna, the other system attributes are not copied: they
+/// are the dead worker's (its fail reason, its sampler's bookkeeping), not
+/// the configuration's.
+pub(crate) fn retry_of(trial: &FrozenTrial, max_retries: u64, inherit_intermediate_values: bool) -> Option<NewTrial> {
     let mut history: Vec<u64> = trial
         .system_attrs
         .get(RETRY_HISTORY_ATTR)
@@ -142,6 +151,11 @@ pub(crate) fn retry_of(trial: &FrozenTrial, max_retries: u64) -> Option<NewTrial
         fixed_params: Some(trial.param_values()),
         user_attrs: trial.user_attrs.clone(),
         system_attrs,
+        intermediate_values: if inherit_intermediate_values {
+            trial.intermediate_values.clone()
+        } else {
+            BTreeMap::new()
+        },
         max_sampled_trials: None,
     })
 }

@@ -130,6 +130,7 @@ pub struct StudyBuilder {
     heartbeat_interval: Option<Duration>,
     grace_period: Option<Duration>,
     max_retries: Option<u64>,
+    inherit_intermediate_values: bool,
 }
 
 impl StudyBuilder {
@@ -218,6 +219,15 @@ impl StudyBuilder {
         self
     }
 
+    /// Retries (see [`max_retries`](Self::max_retries)) start with the
+    /// intermediate values their original reported, as Optuna's
+    /// `RetryFailedTrialCallback(inherit_intermediate_values=True)`.
+    /// Default: false.
+    pub fn inherit_intermediate_values(mut self, inherit: bool) -> Self {
+        self.inherit_intermediate_values = inherit;
+        self
+    }
+
     /// Load the study if one of this name exists instead of failing.
     pub fn load_if_exists(mut self, load: bool) -> Self {
         self.load_if_exists = load;
@@ -235,6 +245,15 @@ impl StudyBuilder {
         }
     }
 
+    fn heartbeat_settings(&self) -> Result<Option<HeartbeatSettings>> {
+        HeartbeatSettings::new(
+            self.heartbeat_interval,
+            self.grace_period,
+            self.max_retries,
+            self.inherit_intermediate_values,
+        )
+    }
+
     /// Let the sampler refuse directions it cannot optimize, before any
     /// trial runs.
     fn check_sampler(&self, directions: &[StudyDirection]) -> Result<()> {
@@ -245,7 +264,7 @@ impl StudyBuilder {
     }
 
     fn finish(self, storage: Arc<dyn Storage>, info: StudyInfo) -> Result<Study> {
-        let heartbeat = HeartbeatSettings::new(self.heartbeat_interval, self.grace_period, self.max_retries)?;
+        let heartbeat = self.heartbeat_settings()?;
         if let Some(requested) = &self.directions {
             if *requested != info.directions {
                 let show = |d: &[StudyDirection]| d.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(", ");
@@ -272,7 +291,7 @@ impl StudyBuilder {
 
     /// Create the study (or load it, with `load_if_exists`).
     pub fn create(mut self) -> Result<Study> {
-        HeartbeatSettings::new(self.heartbeat_interval, self.grace_period, self.max_retries)?;
+        self.heartbeat_settings()?;
         let directions = self.directions.clone().unwrap_or_else(|| vec![StudyDirection::Minimize]);
         // Before the storage is opened, so a refusal leaves nothing behind
         // (not even a new database file).
@@ -382,6 +401,7 @@ impl Study {
             heartbeat_interval: None,
             grace_period: None,
             max_retries: None,
+            inherit_intermediate_values: false,
         }
     }
 
@@ -598,7 +618,7 @@ impl Study {
         let failed = self.inner.storage.fail_stale_trials(self.id(), settings.grace_period)?;
         if let Some(max_retries) = settings.max_retries {
             for trial in &failed {
-                if let Some(retry) = heartbeat::retry_of(trial, max_retries) {
+                if let Some(retry) = heartbeat::retry_of(trial, max_retries, settings.inherit_intermediate_values) {
                     self.inner.storage.create_trial(self.id(), retry)?;
                 }
             }

@@ -79,6 +79,30 @@ fn a_dead_workers_trial_is_failed_and_retried_with_its_parameters() {
 }
 
 #[test]
+fn retries_inherit_intermediate_values_when_asked() {
+    for inherit in [false, true] {
+        let (storage, _dir) = sqlite();
+        let dead = worker(&storage, 8).create().unwrap();
+        let study = dead.clone();
+        std::thread::spawn(move || {
+            let mut trial = study.ask().unwrap();
+            trial.suggest_float("x", 0.0, 1.0).unwrap();
+            trial.report(0, 0.5).unwrap();
+            trial.report(1, 0.25).unwrap();
+        })
+        .join()
+        .unwrap();
+        let alive = worker(&storage, 9).max_retries(1).inherit_intermediate_values(inherit).create().unwrap();
+        std::thread::sleep(GRACE + INTERVAL * 2);
+        assert_eq!(alive.fail_stale_trials().unwrap().len(), 1);
+        let retry = alive.trials().unwrap()[1].clone();
+        assert_eq!(retry.state, TrialState::Waiting);
+        let expected: Vec<(u64, f64)> = if inherit { vec![(0, 0.5), (1, 0.25)] } else { vec![] };
+        assert_eq!(retry.intermediate_values.clone().into_iter().collect::<Vec<_>>(), expected, "inherit = {inherit}");
+    }
+}
+
+#[test]
 fn retries_stop_after_max_retries() {
     let (storage, _dir) = sqlite();
     let study = worker(&storage, 3).max_retries(1).create().unwrap();
@@ -164,6 +188,7 @@ fn heartbeat_settings_are_checked() {
     bad(Study::builder().max_retries(3), "max_retries needs heartbeat_interval");
     bad(Study::builder().heartbeat_interval(Duration::ZERO), "heartbeat_interval must be positive");
     bad(Study::builder().heartbeat_interval(GRACE).grace_period(GRACE), "must be longer than heartbeat_interval");
+    bad(Study::builder().heartbeat_interval(GRACE).inherit_intermediate_values(true), "needs max_retries");
     assert!(
         Study::builder().heartbeat_interval(INTERVAL).create().is_ok(),
         "grace_period defaults to twice the interval"

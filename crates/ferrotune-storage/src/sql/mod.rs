@@ -613,13 +613,16 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
             for (key, value) in &new.system_attrs {
                 Self::put_trial_attr(tx, trial_id, AttrScope::System, key, value)?;
             }
+            for (&step, &value) in &new.intermediate_values {
+                Self::put_intermediate_value(tx, trial_id, step, value)?;
+            }
             Ok(Some(FrozenTrial {
                 trial_id,
                 number: lock.n_trials as u64,
                 state,
                 values: None,
                 params: BTreeMap::new(),
-                intermediate_values: BTreeMap::new(),
+                intermediate_values: new.intermediate_values.clone(),
                 intermediate_vectors: Default::default(),
                 user_attrs: new.user_attrs.clone(),
                 system_attrs: new.system_attrs.clone(),
