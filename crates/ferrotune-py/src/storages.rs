@@ -30,6 +30,7 @@ struct Heartbeat {
     grace_period: Option<Duration>,
     /// `None` without a retry callback; `u64::MAX` for `max_retry=None`.
     max_retries: Option<u64>,
+    inherit_intermediate_values: bool,
 }
 
 impl PyStorage {
@@ -41,7 +42,7 @@ impl PyStorage {
                 builder = builder.grace_period(grace);
             }
             if let Some(max) = heartbeat.max_retries {
-                builder = builder.max_retries(max);
+                builder = builder.max_retries(max).inherit_intermediate_values(heartbeat.inherit_intermediate_values);
             }
         }
         builder
@@ -206,21 +207,19 @@ fn heartbeat_settings(
             interval.as_secs_f64()
         )));
     }
+    let mut inherit_intermediate_values = false;
     let max_retries = match callback {
         None => None,
         Some(callback) => {
             let retry_class = py.import("ferrotune.storages")?.getattr("RetryFailedTrialCallback")?;
             if !callback.is_instance(&retry_class)? {
                 return Err(PyTypeError::new_err(format!(
-                    "failed_trial_callback must be a ferrotune.storages.RetryFailedTrialCallback (the engine retries                      stale trials itself and calls no Python function), got {}",
+                    "failed_trial_callback must be a ferrotune.storages.RetryFailedTrialCallback (the engine retries \
+                     stale trials itself and calls no Python function), got {}",
                     callback.get_type().name()?
                 )));
             }
-            if callback.getattr("_inherit_intermediate_values")?.is_truthy()? {
-                return Err(PyValueError::new_err(
-                    "RetryFailedTrialCallback(inherit_intermediate_values=True) is not supported yet: a retry starts                      without the failed trial's intermediate values",
-                ));
-            }
+            inherit_intermediate_values = callback.getattr("_inherit_intermediate_values")?.is_truthy()?;
             let max_retry = callback.getattr("_max_retry")?;
             if max_retry.is_none() {
                 Some(u64::MAX)
@@ -231,7 +230,7 @@ fn heartbeat_settings(
             }
         }
     };
-    Ok(Some(Heartbeat { interval, grace_period: grace, max_retries }))
+    Ok(Some(Heartbeat { interval, grace_period: grace, max_retries, inherit_intermediate_values }))
 }
 
 /// A storage from what a user passed: `None` (a fresh in-memory storage),

@@ -85,11 +85,6 @@ def test_rdb_storage_takes_optunas_heartbeat_arguments(url):
         (dict(failed_trial_callback=RetryFailedTrialCallback()), ValueError, "needs heartbeat_interval"),
         (dict(heartbeat_interval=1, failed_trial_callback=print), TypeError, "RetryFailedTrialCallback"),
         (
-            dict(heartbeat_interval=1, failed_trial_callback=RetryFailedTrialCallback(inherit_intermediate_values=True)),
-            ValueError,
-            "inherit_intermediate_values",
-        ),
-        (
             dict(
                 heartbeat_interval=1,
                 failed_trial_callback=RetryFailedTrialCallback(),
@@ -160,6 +155,28 @@ def test_retries_stop_at_max_retry_and_the_history_grows(url):
     assert last.state == TrialState.WAITING
     assert RetryFailedTrialCallback.retry_history(last) == [0, 1, 2]
     assert RetryFailedTrialCallback.retried_trial_number(last) == 0
+
+
+@pytest.mark.parametrize("inherit", [False, True])
+def test_retries_inherit_intermediate_values_when_asked(url, inherit):
+    callback = RetryFailedTrialCallback(max_retry=1, inherit_intermediate_values=inherit)
+    study = ferrotune.create_study(
+        study_name="hb",
+        storage=RDBStorage(url, heartbeat_interval=INTERVAL, grace_period=GRACE, failed_trial_callback=callback),
+    )
+    # A worker that reported two steps and stopped beating: its trial object
+    # is gone (the engine's heartbeat thread with it), the trial still runs.
+    dying = ferrotune.load_study(study_name="hb", storage=RDBStorage(url, heartbeat_interval=INTERVAL))
+    trial = dying.ask()
+    trial.suggest_float("x", 0, 1)
+    trial.report(0.5, 0)
+    trial.report(0.25, 1)
+    del trial
+    time.sleep(GRACE + 3 * INTERVAL)
+    fail_stale_trials(study)
+    retry = study.trials[1]
+    assert retry.state == TrialState.WAITING
+    assert retry.intermediate_values == ({0: 0.5, 1: 0.25} if inherit else {})
 
 
 def test_without_a_callback_stale_trials_are_failed_not_retried(url):

@@ -38,9 +38,9 @@ class RetryHeartbeatStaleTrialCallback:
     retry (same parameters and user attributes) with system attributes
     ``retry_of`` (the original trial's number), ``retry_history`` and
     ``retry_count``. Optuna's retry records the original as
-    ``failed_trial``; read it with :meth:`retried_trial_number`.
-    ``inherit_intermediate_values=True`` is not supported yet
-    (``RDBStorage`` refuses it)."""
+    ``failed_trial``; read it with :meth:`retried_trial_number`. With
+    ``inherit_intermediate_values=True`` the retry starts with the
+    intermediate values the failed trial reported."""
 
     def __init__(self, max_retry: Optional[int] = None, inherit_intermediate_values: bool = False) -> None:
         if max_retry is not None and (isinstance(max_retry, bool) or not isinstance(max_retry, int) or max_retry < 0):
