@@ -146,6 +146,17 @@ def main() -> None:
         text = section(split, name, rs, args.budgets or budgets_of(rs))
         if text:
             print(text)
+    # A split's suites together: one problem set, scored and paired as one
+    # suite (the score pools every problem's loss, so a suite weighs by its
+    # number of problems), for budgets every suite recorded.
+    for split in sorted({g[0] for g in groups}, key=lambda s: (s != "tuning", s)):
+        parts = [rs for sp, _, rs in groups if sp == split]
+        if len(parts) < 2:
+            continue
+        budgets = args.budgets or sorted(set.intersection(*(set(budgets_of(rs)) for rs in parts)))
+        text = section(split, "all suites together", [r for rs in parts for r in rs], budgets)
+        if text:
+            print(text)
 
 
 if __name__ == "__main__":
