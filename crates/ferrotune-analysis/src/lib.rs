@@ -12,5 +12,7 @@
 //! `Storage` or a `Study`, so it is testable on hand-made trials and the
 //! faces decide where trials come from.
 
+pub mod cost;
 mod forest;
 pub mod importance;
+pub mod plot;

@@ -79,6 +79,17 @@ pub mod importance {
     };
 }
 
+/// The numbers behind each plot kind (Optuna's `plot_*`), which the CLI's
+/// `plot`, Python's `ferrotune.visualization` and the dashboard paint.
+pub mod plot {
+    pub use ferrotune_analysis::plot::*;
+}
+
+/// What a study cost: compute time by state and the time pruning saved.
+pub mod cost {
+    pub use ferrotune_analysis::cost::*;
+}
+
 /// Storages: where studies live.
 pub mod storage {
     pub use ferrotune_storage::sql::sqlite::Synchronous;
