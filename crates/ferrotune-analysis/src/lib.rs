@@ -15,4 +15,5 @@
 pub mod cost;
 mod forest;
 pub mod importance;
+pub mod pareto;
 pub mod plot;

@@ -5,7 +5,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{cases, Case};
+use common::{cases, pareto_cases, Case};
 use ferrotune_analysis::importance::{ped_anova, PedAnovaOptions};
 use ferrotune_core::{Distribution, Error, FrozenTrial, StudyDirection};
 
@@ -15,7 +15,7 @@ fn run(case: &Case) -> Vec<(String, f64)> {
 
 #[test]
 fn synthetic_cases_rank_parameters_as_constructed() {
-    for case in cases() {
+    for case in cases().into_iter().chain(pareto_cases()) {
         let importances = run(&case);
         let rank = |name: &str| {
             importances.iter().position(|(n, _)| n == name).unwrap_or_else(|| panic!("{}: no {name}", case.name))
@@ -93,10 +93,15 @@ fn a_subset_of_parameters_is_assessed_alone() {
 }
 
 #[test]
-fn several_objectives_need_a_target() {
+fn several_objectives_are_judged_by_a_target_or_by_pareto_rank() {
     let case = cases().into_iter().find(|c| c.name == "multi_objective_first").unwrap();
-    let err = ped_anova(&case.trials, &case.directions, &PedAnovaOptions::default()).unwrap_err();
-    assert!(matches!(&err, Error::InvalidArgument(m) if m.contains("target")), "{err}");
+    // Without a target, by the Pareto front: the objectives are 10 x0^2 +
+    // 0.5 x1 (minimized) and 10 x1^2 + 0.5 x0 (maximized), so the best
+    // trials have x0 near 0 and |x1| large; both parameters matter, noise
+    // does not.
+    let pareto = ped_anova(&case.trials, &case.directions, &PedAnovaOptions::default()).unwrap();
+    assert_eq!(pareto.last().unwrap().0, "noise", "{pareto:?}");
+    assert!(pareto[1].1 > 5.0 * pareto[2].1, "{pareto:?}");
     // With a target, each objective's own parameter comes first.
     let first = ped_anova(
         &case.trials,

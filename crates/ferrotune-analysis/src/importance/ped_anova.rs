@@ -16,7 +16,8 @@ use std::sync::Arc;
 use ferrotune_core::{Distribution, Error, FrozenTrial, Result, StudyDirection};
 
 use super::grid_parzen::{grid_counts, grid_density};
-use super::trials::{report, scored, Scored, Target};
+use super::trials::{report, scored, scored_by_pareto, Scored, Target};
+use crate::pareto::best_subset;
 
 /// Fewer trials than this in a regime, and the regime is left out.
 const MIN_TRIALS_IN_REGIME: usize = 2;
@@ -114,10 +115,11 @@ impl PedAnovaOptions {
 ///
 /// Only complete trials with finite values (finite targets, with a
 /// `target`) count. With fewer than two such trials every importance is
-/// zero (equal shares when normalized). Several objectives need a
-/// `target` here: without one, Optuna 5 picks the best trials by Pareto
-/// rank with ties broken by hypervolume contribution, and that selection
-/// is not in this crate yet, so it is refused rather than approximated.
+/// zero (equal shares when normalized). A study of several objectives is
+/// judged by `target` when given; without one, as Optuna 5 does, the best
+/// trials are those of the best Pareto ranks, the last rank that does not
+/// fit whole cut by greedy hypervolume subset selection
+/// ([`crate::pareto::best_subset`]).
 ///
 /// ```
 /// use std::sync::Arc;
@@ -143,13 +145,23 @@ pub fn ped_anova(
     options: &PedAnovaOptions,
 ) -> Result<Vec<(String, f64)>> {
     options.check()?;
-    let Scored { trials: scored, losses, params } =
-        scored(trials, directions, options.params.as_deref(), options.target.as_ref())?;
+    let by_pareto = directions.len() > 1 && options.target.is_none();
+    let Scored { trials: scored, losses, params, loss_vectors } = if by_pareto {
+        scored_by_pareto(trials, directions, options.params.as_deref())?
+    } else {
+        scored(trials, directions, options.params.as_deref(), options.target.as_ref())?
+    };
 
     let mut importances: Vec<(String, f64)> = params.into_iter().map(|name| (name, 0.0)).collect();
     if scored.len() > 1 {
-        let in_target = best_quantile(&losses, options.target_quantile);
-        let in_region = best_quantile(&losses, options.region_quantile);
+        let best = |quantile: f64| {
+            if by_pareto {
+                best_pareto_quantile(&loss_vectors, quantile)
+            } else {
+                best_quantile(&losses, quantile)
+            }
+        };
+        let (in_target, in_region) = (best(options.target_quantile), best(options.region_quantile));
         let n_target = in_target.iter().filter(|&&b| b).count();
         let n_region = in_region.iter().filter(|&&b| b).count();
         let region: Vec<usize> = (0..scored.len()).filter(|&i| in_region[i]).collect();
@@ -192,6 +204,21 @@ fn best_quantile(losses: &[f64], quantile: f64) -> Vec<bool> {
     let mut sorted = losses.to_vec();
     let (_, &mut cutoff, _) = sorted.select_nth_unstable_by(cutoff_index, f64::total_cmp);
     losses.iter().map(|&loss| loss <= cutoff).collect()
+}
+
+/// Which trials are among the best `quantile` of several objectives:
+/// exactly ceil(quantile * n) of them, by Pareto rank and hypervolume
+/// contribution. `quantile == 1` takes them all.
+fn best_pareto_quantile(loss_vectors: &[Vec<f64>], quantile: f64) -> Vec<bool> {
+    let n = loss_vectors.len();
+    if quantile == 1.0 {
+        return vec![true; n];
+    }
+    let mut chosen = vec![false; n];
+    for i in best_subset(loss_vectors, (quantile * n as f64).ceil() as usize) {
+        chosen[i] = true;
+    }
+    chosen
 }
 
 /// The region's trials (indices into `trials`) split by the distribution

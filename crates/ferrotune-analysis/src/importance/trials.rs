@@ -22,6 +22,10 @@ pub(crate) struct Scored<'a> {
     pub trials: Vec<&'a FrozenTrial>,
     /// Each trial's score, lower being better.
     pub losses: Vec<f64>,
+    /// Each trial's objective values as losses (maximized ones negated),
+    /// when a study of several objectives is judged without a target (by
+    /// [`scored_by_pareto`]); empty otherwise.
+    pub loss_vectors: Vec<Vec<f64>>,
     /// The parameters to assess, by name.
     pub params: Vec<String>,
 }
@@ -72,7 +76,33 @@ pub(crate) fn scored<'a>(
             losses.push(loss);
         }
     }
-    Ok(Scored { trials: scored, losses, params })
+    Ok(Scored { trials: scored, losses, params, loss_vectors: Vec::new() })
+}
+
+/// As [`scored`], for a study of several objectives judged without a
+/// target: the complete trials whose values are all finite, with their
+/// values as losses in `loss_vectors` (`losses` left empty), so an
+/// evaluator can rank them by Pareto dominance as Optuna 5's PED-ANOVA
+/// does.
+pub(crate) fn scored_by_pareto<'a>(
+    trials: &'a [Arc<FrozenTrial>],
+    directions: &[StudyDirection],
+    params: Option<&[String]>,
+) -> Result<Scored<'a>> {
+    let complete: Vec<&FrozenTrial> =
+        trials.iter().map(|t| t.as_ref()).filter(|t| t.state == TrialState::Complete).collect();
+    let params = resolve_params(&complete, params)?;
+    let mut scored = Vec::with_capacity(complete.len());
+    let mut loss_vectors = Vec::with_capacity(complete.len());
+    for trial in complete {
+        if let Some(values) = trial.values.as_deref() {
+            if values.len() == directions.len() && values.iter().all(|v| v.is_finite()) {
+                scored.push(trial);
+                loss_vectors.push(values.iter().zip(directions).map(|(&v, d)| d.as_loss(v)).collect());
+            }
+        }
+    }
+    Ok(Scored { trials: scored, losses: Vec::new(), params, loss_vectors })
 }
 
 /// The parameters to assess: the ones asked for, each of which must appear

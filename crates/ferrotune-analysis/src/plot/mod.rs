@@ -40,7 +40,7 @@ use serde::Serialize;
 
 use crate::cost::CostSummary;
 
-pub use pareto::{hypervolume, hypervolume_2d};
+pub use crate::pareto::{hypervolume, hypervolume_2d};
 
 /// A value to plot for a trial instead of its objective (Optuna's `target`),
 /// shown as it is. Needed with several objectives.

@@ -1,11 +1,11 @@
-//! Several objectives: the Pareto front and the hypervolume's history, and
-//! the exact hypervolume they need.
+//! Several objectives: the Pareto front and the hypervolume's history.
 
 use std::sync::Arc;
 
 use ferrotune_core::{pareto_front as front_of, Error, FrozenTrial, Result, StudyDirection, TrialState};
 
 use super::{thin, HypervolumeHistory, ParetoFront, ParetoPoint, PlotOptions};
+use crate::pareto::hypervolume;
 
 /// The objectives shown: the ones asked for (each a valid index, no
 /// repeats), or the first `max_shown`.
@@ -177,66 +177,4 @@ fn default_reference(values: &[Vec<f64>], objectives: &[usize], directions: &[St
             }
         })
         .collect()
-}
-
-/// The exact hypervolume dominated by `points` and bounded by `reference`,
-/// every objective minimized: the measure of the union of the boxes
-/// `[p, reference]`. Points not strictly better than the reference in
-/// every objective add nothing.
-///
-/// Two objectives take a sort and a sweep, O(n log n). More take the
-/// slicing of Zitzler's HSO: sweep the last objective, and measure each
-/// slab's cross-section one dimension down; exact, and quick for the fronts
-/// a study has (hundreds of points); issue 23 brings the fast algorithms
-/// for large fronts in many objectives.
-pub fn hypervolume(points: &[Vec<f64>], reference: &[f64]) -> f64 {
-    let inside: Vec<&[f64]> = points
-        .iter()
-        .map(Vec::as_slice)
-        .filter(|p| p.len() == reference.len() && p.iter().zip(reference).all(|(a, r)| a < r))
-        .collect();
-    slices(&inside, reference)
-}
-
-fn slices(points: &[&[f64]], reference: &[f64]) -> f64 {
-    let d = reference.len();
-    match d {
-        0 => 0.0,
-        1 => points.iter().map(|p| reference[0] - p[0]).fold(0.0, f64::max),
-        2 => {
-            let pairs: Vec<(f64, f64)> = points.iter().map(|p| (p[0], p[1])).collect();
-            hypervolume_2d(&pairs, (reference[0], reference[1]))
-        }
-        _ => {
-            let mut order: Vec<&[f64]> = points.to_vec();
-            order.sort_by(|a, b| a[d - 1].total_cmp(&b[d - 1]));
-            let mut volume = 0.0;
-            for k in 0..order.len() {
-                let top = order.get(k + 1).map_or(reference[d - 1], |p| p[d - 1]);
-                let depth = top - order[k][d - 1];
-                if depth > 0.0 {
-                    let below: Vec<&[f64]> = order[..=k].iter().map(|p| &p[..d - 1]).collect();
-                    volume += depth * slices(&below, &reference[..d - 1]);
-                }
-            }
-            volume
-        }
-    }
-}
-
-/// The hypervolume of two minimized objectives: sort by the first, sweep
-/// keeping the best second value seen.
-pub fn hypervolume_2d(points: &[(f64, f64)], reference: (f64, f64)) -> f64 {
-    let mut inside: Vec<(f64, f64)> =
-        points.iter().copied().filter(|&(a, b)| a < reference.0 && b < reference.1).collect();
-    inside.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
-    let mut volume = 0.0;
-    let mut best_second = reference.1;
-    for (a, b) in inside {
-        if b < best_second {
-            volume += (reference.0 - a) * (best_second - b);
-            best_second = b;
-        }
-    }
-    volume
 }

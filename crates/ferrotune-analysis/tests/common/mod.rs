@@ -360,6 +360,54 @@ pub fn cases() -> Vec<Case> {
     cases
 }
 
+/// Studies of several objectives judged without a target: PED-ANOVA picks
+/// the best trials by Pareto rank and hypervolume contribution, as Optuna
+/// 5's (the forests need a target, so these are PED-ANOVA's alone).
+pub fn pareto_cases() -> Vec<Case> {
+    let x = float(-2.0, 2.0);
+    let mut cases = Vec::new();
+    // Both objectives want x0 = 0; they pull x1 to -1 and to 1, so the
+    // front spans x1 in [-1, 1], half its range.
+    let mut case = Case::new(
+        "pareto_two_objectives",
+        study(31, 200, |d| {
+            let (x0, x1) = (d.float("x0", &x), d.float("x1", &x));
+            d.float("noise", &x);
+            vec![10.0 * x0 * x0 + (x1 + 1.0).powi(2), -(10.0 * x0 * x0 + (x1 - 1.0).powi(2))]
+        }),
+        "x0 > x1 > noise",
+    );
+    case.directions = vec![StudyDirection::Minimize, StudyDirection::Maximize];
+    cases.push(case);
+    // Three objectives: the front of 200 random trials is larger than the
+    // top 10%, so the hypervolume subset selection decides in 3-D.
+    let mut case = Case::new(
+        "pareto_three_objectives",
+        study(32, 200, |d| {
+            let (x0, x1) = (d.float("x0", &x), d.float("x1", &x));
+            d.float("noise", &x);
+            [-1.0, 0.0, 1.0].iter().map(|c| 10.0 * x0 * x0 + (x1 - c).powi(2)).collect()
+        }),
+        "x0 > x1 > noise",
+    );
+    case.directions = vec![StudyDirection::Minimize; 3];
+    cases.push(case);
+    // A wider region: the best half by Pareto rank, and the top 10% within.
+    let mut case = Case::new(
+        "pareto_region_half",
+        study(33, 200, |d| {
+            let (x0, x1) = (d.float("x0", &x), d.float("x1", &x));
+            d.float("noise", &x);
+            vec![10.0 * x0 * x0 + (x1 + 1.0).powi(2), 10.0 * x0 * x0 + (x1 - 1.0).powi(2)]
+        }),
+        "x0 > x1 | noise",
+    );
+    case.directions = vec![StudyDirection::Minimize, StudyDirection::Minimize];
+    case.region_quantile = 0.5;
+    cases.push(case);
+    cases
+}
+
 /// More cases, where the forest's view (variance explained over the
 /// search space) is what decides.
 pub fn forest_cases() -> Vec<Case> {

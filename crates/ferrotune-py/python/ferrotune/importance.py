@@ -24,8 +24,9 @@ Deliberate differences from Optuna:
 * the forest evaluators assess conditional parameters (absent in some
   trials), whose absence counts as one more value, where Optuna's leave them
   out;
-* a study of several objectives needs ``target`` for PED-ANOVA too (Optuna
-  picks the best trials by Pareto rank there).
+* a study of several objectives needs ``target`` for the forest evaluators
+  (as in Optuna); PED-ANOVA without one picks the best trials by Pareto rank
+  and hypervolume contribution, as Optuna 5 does.
 """
 
 from __future__ import annotations
