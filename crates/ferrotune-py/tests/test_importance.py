@@ -58,11 +58,16 @@ def test_the_same_trials_give_optunas_importances():
             assert math.isclose(got[name], value, rel_tol=1e-9, abs_tol=1e-12), (evaluator_args, name)
 
 
-def test_several_objectives_need_a_target():
+def test_several_objectives_by_pareto_rank_or_by_a_target():
     study = ferrotune.create_study(directions=["minimize", "maximize"], sampler=ferrotune.samplers.RandomSampler(seed=2))
-    study.optimize(lambda t: (t.suggest_float("a", 0, 1) ** 2, t.suggest_float("b", 0, 1)), n_trials=60)
-    with pytest.raises(ValueError, match="target"):
-        get_param_importances(study)
+    study.optimize(
+        lambda t: (t.suggest_float("a", 0, 1) ** 2, t.suggest_float("b", 0, 1) + 0 * t.suggest_float("c", 0, 1)),
+        n_trials=60,
+    )
+    # Without a target, PED-ANOVA judges by the Pareto front (low a, high b):
+    # both matter, c does not.
+    pareto = get_param_importances(study)
+    assert list(pareto)[-1] == "c" and math.isclose(sum(pareto.values()), 1.0)
     first = get_param_importances(study, target=lambda t: t.values[0])
     second = get_param_importances(study, target=lambda t: -t.values[1])
     assert list(first)[0] == "a" and list(second)[0] == "b"
