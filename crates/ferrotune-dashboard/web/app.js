@@ -138,7 +138,9 @@ function makeAxis({ min, max, log = false, labels = null }, pxFrom, pxTo) {
     const pad = (hi - lo) * 0.04; lo -= pad; hi += pad;
     const scale = (v) => pxFrom + ((Math.log10(v) - lo) / (hi - lo)) * (pxTo - pxFrom);
     const ticks = [];
-    for (let e = Math.ceil(lo); e <= Math.floor(hi); e++) ticks.push([Math.pow(10, e), fmt(Math.pow(10, e))]);
+    const power = (e) => (e >= -3 && e <= 5 ? fmt(+Math.pow(10, e).toPrecision(12)) : `1e${e}`);
+    const every = Math.max(1, Math.ceil((Math.floor(hi) - Math.ceil(lo) + 1) / 8));
+    for (let e = Math.ceil(lo); e <= Math.floor(hi); e += every) ticks.push([Math.pow(10, e), power(e)]);
     if (ticks.length < 2) ticks.push([Math.pow(10, lo), fmt(Math.pow(10, lo))], [Math.pow(10, hi), fmt(Math.pow(10, hi))]);
     return { scale, invert: (px) => Math.pow(10, lo + ((px - pxFrom) / (pxTo - pxFrom)) * (hi - lo)), ticks, log: true };
   }

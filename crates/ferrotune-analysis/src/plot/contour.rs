@@ -79,6 +79,15 @@ fn cells(axis: &ParamAxis, size: usize) -> (Vec<f64>, Box<dyn Fn(f64) -> usize>)
             let n = labels.len().max(1);
             ((0..n).map(|i| i as f64).collect(), Box::new(move |x: f64| (x.max(0.0) as usize).min(n - 1)))
         }
+        // An int parameter with fewer values than cells: a cell per value,
+        // so the grid does not invent values between integers.
+        ParamAxis::Numeric { min, max, log: false, int: true, .. } if max - min < size as f64 => {
+            let (lo, n) = (*min, (max - min) as usize + 1);
+            (
+                (0..n).map(|i| lo + i as f64).collect(),
+                Box::new(move |x: f64| ((x - lo).round().max(0.0) as usize).min(n - 1)),
+            )
+        }
         ParamAxis::Numeric { min, max, log, .. } => {
             let scale = move |x: f64| if *log { x.ln() } else { x };
             let unscale = move |u: f64| if *log { u.exp() } else { u };
