@@ -461,7 +461,7 @@ const painters = {
     for (const curve of order) {
       const isBest = curve.number === data.best_trial;
       if (curve.state === "pruned") pruned++;
-      ctx.strokeStyle = isBest ? "#dc2626" : curve.state === "pruned" ? "rgba(245,158,11,0.55)" : curve.state === "complete" ? "rgba(37,99,235,0.55)" : "rgba(22,163,74,0.7)";
+      ctx.strokeStyle = isBest ? "#dc2626" : (STATE_COLORS[curve.state] || "#6b7280") + "99";
       ctx.lineWidth = isBest ? 2.5 : 1;
       ctx.beginPath();
       curve.points.forEach(([s, v], i) => { const px = x.scale(s), py = y.scale(v); if (i === 0) ctx.moveTo(px, py); else ctx.lineTo(px, py); });
@@ -471,7 +471,7 @@ const painters = {
     }
     Object.assign(c.box.dataset, { kind: "intermediate", curves: data.curves.length, pruned, nTotal: data.n_total, best: data.best_trial ?? "" });
     root.append(thinnedNote(data.curves.length, data.n_total, "curves"),
-      el("div", { class: "note" }, "Blue: complete. Orange: pruned. Green: running. Red: the best trial."));
+      el("div", { class: "note" }, "Blue: complete. Orange: pruned. Red: failed. Green: running. Thick red: the best trial."));
   },
 
   pareto(data, root, opts) {
@@ -624,6 +624,8 @@ async function renderView(body, study, view) {
   body.append(root);
   painters[view](data, root, current.opts);
   root.dataset.renderMs = String(Math.round(performance.now() - started));
+  // Counted so tests can wait for a fresh render.
+  window.__renders = (window.__renders || 0) + 1;
 }
 
 // The table: a page of rows at a time from the server, sorted and filtered
