@@ -11,19 +11,9 @@ import matplotlib
 matplotlib.use("Agg")
 
 import ferrotune as optuna
-from ferrotune.visualization import (
-    plot_contour,
-    plot_edf,
-    plot_intermediate_values,
-    plot_optimization_history,
-    plot_parallel_coordinate,
-    plot_param_importances,
-    plot_rank,
-    plot_slice,
-    plot_timeline,
-)
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
+vis = optuna.visualization
 
 SEED = 42
 
@@ -64,44 +54,44 @@ assert pruned, "the median pruner should have stopped some trials"
 out = tempfile.mkdtemp()
 
 # The optimization history: every complete trial, and the best so far.
-fig = plot_optimization_history(study)
+fig = vis.plot_optimization_history(study)
 assert fig.layout.title.text == "Optimization History Plot"
 assert fig.data[0].name == "Objective Value" and len(fig.data[0].x) == len(complete)
 assert fig.data[1].name == "Best Value" and max(fig.data[1].y) == study.best_value
 fig.write_html(os.path.join(out, "history.html"))
 
 # The learning curves of every trial, pruned ones included.
-fig = plot_intermediate_values(study)
+fig = vis.plot_intermediate_values(study)
 assert len(fig.data) == len(complete) + len(pruned)
 
 # The parameters' high-dimensional relations.
-fig = plot_parallel_coordinate(study)
+fig = vis.plot_parallel_coordinate(study)
 assert fig.layout.title.text == "Parallel Coordinate Plot"
-fig = plot_parallel_coordinate(study, params=["lr", "dropout"])
+fig = vis.plot_parallel_coordinate(study, params=["lr", "dropout"])
 
 # The value over pairs of parameters: one panel for two, a matrix for more.
-fig = plot_contour(study, params=["lr", "n_units"])
+fig = vis.plot_contour(study, params=["lr", "n_units"])
 assert fig.layout.title.text == "Contour Plot"
 assert fig.layout.xaxis.type == "log"
-fig = plot_contour(study)
+fig = vis.plot_contour(study)
 fig.write_html(os.path.join(out, "contour.html"))
 
 # Each parameter on its own: a log axis for the log-scaled learning rate.
-fig = plot_slice(study, params=["lr"])
+fig = vis.plot_slice(study, params=["lr"])
 assert fig.layout.xaxis.type == "log"
-fig = plot_slice(study, params=["lr", "n_units", "optimizer"])
+fig = vis.plot_slice(study, params=["lr", "n_units", "optimizer"])
 
 # Which parameters matter.
-fig = plot_param_importances(study)
+fig = vis.plot_param_importances(study)
 assert fig.layout.title.text == "Hyperparameter Importances"
 assert set(fig.data[0].y) == {"lr", "n_units", "dropout", "optimizer"}
 importances = optuna.importance.get_param_importances(study)
 assert max(importances, key=importances.get) == fig.data[0].y[-1]  # the most important on top
 
 # The distribution of values, the ranks, when trials ran.
-plot_edf(study)
-plot_rank(study, params=["lr", "dropout"])
-fig = plot_timeline(study)
+vis.plot_edf(study)
+vis.plot_rank(study, params=["lr", "dropout"])
+fig = vis.plot_timeline(study)
 assert fig.layout.title.text == "Timeline Plot"
 
 # The same with matplotlib.

@@ -319,7 +319,7 @@ def plot_parallel_coordinate(
         elif _data.is_log(axis):
             logs = [math.log10(c) for c in coords]
             lo, hi = math.log10(axis["min"]), math.log10(axis["max"])
-            ticks = list(range(math.ceil(lo), math.floor(hi) + 1))
+            ticks: list[float] = [float(t) for t in range(math.ceil(lo), math.floor(hi) + 1)]
             ticks = ([lo] if lo not in ticks else []) + ticks + ([hi] if hi not in ticks else [])
             dimensions.append(
                 {

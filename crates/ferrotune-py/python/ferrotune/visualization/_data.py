@@ -218,16 +218,19 @@ def importances(
     else:
         names = metric_names(study) or [f"Objective {i}" for i in range(len(study.directions))]
         judged = [(names[i], _objective(i)) for i in range(len(study.directions))]
-    sets = []
+    sets: list[PlotDict] = []
     for name, judged_target in judged:
         values = get_param_importances(study, evaluator=evaluator, params=params, target=judged_target)
-        sets.append({"target_name": name, "importances": sorted(values.items(), key=lambda kv: -kv[1])})
+        ranked = sorted(values.items(), key=lambda kv: -kv[1])
+        sets.append({"target_name": name, "importances": [list(kv) for kv in ranked]})
     return {"kind": "param_importances", "sets": sets}
 
 
 def _objective(i: int) -> Callable[[FrozenTrial], float]:
     def value(t: FrozenTrial) -> float:
-        return float(t.values[i])
+        values = t.values
+        assert values is not None  # complete trials have values
+        return float(values[i])
 
     return value
 
@@ -252,9 +255,10 @@ def pareto_in_python(
     from ferrotune.study import StudyDirection
 
     trials = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-    rows = []
+    rows: list[tuple[int, list[float], bool]] = []
     for t in trials:
-        values = [float(v) for v in (targets(t) if targets is not None else t.values)]
+        raw = targets(t) if targets is not None else t.values
+        values = [float(v) for v in (raw if raw is not None else ())]
         if not all(math.isfinite(v) for v in values):
             continue
         if constraints_func is not None:
@@ -270,7 +274,7 @@ def pareto_in_python(
     else:
         signs = [1.0] * n
     feasible_rows = [r for r in rows if r[2]]
-    points = []
+    points: list[PlotDict] = []
     for number, values, feasible in rows:
         on_front = feasible and not any(dominates(o[1], values, signs) for o in feasible_rows)
         if on_front or include_dominated_trials:

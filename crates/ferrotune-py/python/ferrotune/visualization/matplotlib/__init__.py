@@ -252,8 +252,9 @@ def plot_parallel_coordinate(
     for k in range(len(columns)):
         ax.axvline(k, color="grey", linewidth=0.8)
         axis = axes[k - 1] if k > 0 else None
+        ticks: list[tuple[float, Optional[str]]]
         if axis is not None and _data.is_categorical(axis):
-            ticks = [(i, label) for i, label in enumerate(axis["labels"])]
+            ticks = [(float(i), str(label)) for i, label in enumerate(axis["labels"])]
         else:
             r = ranges[k]
             ticks = [(r[0], None), (r[1], None)]
