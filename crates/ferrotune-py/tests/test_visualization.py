@@ -269,10 +269,15 @@ def test_contour_matrix(study):
     contours = [t for t in fig.data if isinstance(t, go.Contour)]
     assert len(contours) == 6  # every ordered pair off the diagonal
     assert sum(bool(t.showscale) for t in contours) == 1
-    # the cell of column lr, row x shows lr across
-    assert fig.layout.xaxis.title.text is None or fig.layout.xaxis7.title.text == "x"
-    assert fig.layout.xaxis8.type == "log"  # column 2 (lr), row 3
-    assert fig.layout.yaxis4.type == "log" and fig.layout.yaxis4.title.text == "lr"  # row 2 (lr), column 1
+    # cells are numbered row by row: axis k is row (k-1)//3, column (k-1)%3
+    assert fig.layout.xaxis8.type == "log" and fig.layout.xaxis8.title.text == "lr"  # column lr, bottom row
+    assert fig.layout.xaxis7.title.text == "x" and fig.layout.xaxis9.title.text is None  # diagonal
+    assert fig.layout.xaxis6.title.text == "n"  # column n's lowest panel is row 2
+    assert fig.layout.yaxis4.type == "log" and fig.layout.yaxis4.title.text == "lr"  # row lr, first column
+    assert fig.layout.yaxis2.title.text == "x"  # row x's leftmost panel is column 2
+    # the panel of column x, row lr has the trials at (x, lr)
+    (points,) = [t for t in fig.data if t.name == "Feasible Trial" and t.xaxis == "x4"]
+    assert sorted(zip(points.x, points.y)) == sorted((t.params["x"], t.params["lr"]) for t in complete(study))
 
 
 def test_rank(study):
@@ -407,6 +412,27 @@ def test_hypervolume_history(multi):
     assert trace.y[0] == pytest.approx((1.5 - first.values[0]) * (2.5 - first.values[1]))
     with pytest.raises(ValueError):
         vis.plot_hypervolume_history(multi, reference_point=[1.0])
+
+
+def test_studies_without_trials_give_empty_figures(multi):
+    empty = ferrotune.create_study()
+    one = ferrotune.create_study()
+    one.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+    kinds = ["optimization_history", "intermediate_values", "parallel_coordinate", "slice", "contour", "rank", "edf"]
+    for s in (empty, one):
+        for kind in kinds + ["timeline", "param_importances"]:
+            fig = getattr(vis, "plot_" + kind)(s)
+            assert isinstance(fig, go.Figure)
+            getattr(vmpl, "plot_" + kind)(s)
+            plt.close("all")
+    for kind in kinds:
+        fig = getattr(vis, "plot_" + kind)(empty)
+        assert all(len(getattr(t, "x", None) or []) == 0 for t in fig.data), kind
+    assert vis.plot_contour(one).data == ()
+    assert len(vis.plot_slice(one).data[0].x) == 3
+    empty_multi = ferrotune.create_study(directions=["minimize", "maximize"])
+    assert all(len(t.x) == 0 for t in vis.plot_pareto_front(empty_multi).data)
+    assert len(vis.plot_hypervolume_history(empty_multi, [1.0, 0.0]).data[0].x) == 0
 
 
 # ---------------------------------------------------------------- matplotlib

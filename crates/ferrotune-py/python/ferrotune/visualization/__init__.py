@@ -462,7 +462,9 @@ def plot_contour(
     (a matrix of panels), with the trials and the best one marked."""
     go = _go()
     layout = go.Layout(title="Contour Plot")
-    data = _data.plot_data(study, "contour", target=target, target_name=target_name, params=params)
+    data = _data.contour_data(study, params, target, target_name)
+    if data is None:
+        return go.Figure(data=[], layout=layout)
     names = data["params"]
     reverse = _reverse_scale(data, target is not None)
     if len(names) == 2:
@@ -490,9 +492,9 @@ def plot_contour(
                 figure.add_trace(trace, **where)
             showscale = False
             x_update, y_update = _axis_update(panel["x"]), _axis_update(panel["y"])
-            if yi != n - 1:
+            if not _data.labels_x(xi, yi, n):
                 x_update.pop("title_text")
-            if xi != 0:
+            if not _data.labels_y(xi, yi):
                 y_update.pop("title_text")
             figure.update_xaxes(**x_update, **where)
             figure.update_yaxes(**y_update, **where)
@@ -578,9 +580,9 @@ def plot_rank(
             figure.add_trace(scatter(xi, yi, showscale), **where)
             showscale = False
             x_update, y_update = _axis_update(axes[xi]), _axis_update(axes[yi])
-            if yi != n - 1:
+            if not _data.labels_x(xi, yi, n):
                 x_update.pop("title_text")
-            if xi != 0:
+            if not _data.labels_y(xi, yi):
                 y_update.pop("title_text")
             figure.update_xaxes(**x_update, **where)
             figure.update_yaxes(**y_update, **where)

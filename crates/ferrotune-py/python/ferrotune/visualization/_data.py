@@ -15,12 +15,15 @@ import time
 from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 
 from ferrotune import _ferrotune
+from ferrotune import logging as _ft_logging
 from ferrotune.trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:
     from ferrotune.study import Study
 
 PlotDict = dict[str, Any]
+
+_logger = _ft_logging.get_logger("ferrotune.visualization")
 
 # Optuna's names of the trial states, for legends (the engine's are lowercase).
 STATE_NAMES = {
@@ -80,6 +83,24 @@ def plot_data(
     text = _ferrotune._plot_data(study, kind, json.dumps(options), target_values(study, target))
     data: PlotDict = json.loads(text)
     return data
+
+
+def contour_data(
+    study: "Study",
+    params: Optional[list[str]],
+    target: Optional[Callable[[FrozenTrial], float]],
+    target_name: str,
+) -> Optional[PlotDict]:
+    """The contour's data, or None (with Optuna's warning) where there is
+    nothing to draw: fewer than two parameters among the complete trials."""
+    if params is None or len(params) >= 2:
+        try:
+            return plot_data(study, "contour", target=target, target_name=target_name, params=params)
+        except ValueError as e:
+            if "two parameters or more" not in str(e):
+                raise
+    _logger.warning("Your study has only completed trials with less than 2 parameters: the contour plot is empty.")
+    return None
 
 
 _MULTI_OBJECTIVE_KINDS = {"pareto_front", "hypervolume_history", "timeline", "intermediate_values", "param_importances"}
@@ -144,6 +165,18 @@ def panel_for(panels: Sequence[PlotDict], x: str, y: str) -> tuple[Optional[Plot
         if panel["x"]["name"] == y and panel["y"]["name"] == x:
             return panel, True
     return None, False
+
+
+def labels_x(xi: int, yi: int, n: int) -> bool:
+    """Whether the cell in column ``xi``, row ``yi`` of an n x n matrix of
+    panels (empty diagonal) names its x axis: the lowest panel of each
+    column."""
+    return yi == (n - 2 if xi == n - 1 else n - 1)
+
+
+def labels_y(xi: int, yi: int) -> bool:
+    """Whether the cell names its y axis: the leftmost panel of each row."""
+    return xi == (1 if yi == 0 else 0)
 
 
 def swapped(panel: PlotDict) -> PlotDict:

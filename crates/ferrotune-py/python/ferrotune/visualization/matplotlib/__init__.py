@@ -353,7 +353,11 @@ def plot_contour(
     """The value over two parameters (one ``Axes``), or over every pair of
     more (an n x n array of ``Axes``), the trials and the best one marked."""
     plt = _plt()
-    data = _data.plot_data(study, "contour", target=target, target_name=target_name, params=params)
+    data = _data.contour_data(study, params, target, target_name)
+    if data is None:
+        _, ax = plt.subplots()
+        ax.set_title("Contour Plot")
+        return ax
     names = data["params"]
     reverse = _reverse_scale(data, target is not None)
     if len(names) == 2:
@@ -378,7 +382,7 @@ def plot_contour(
                 continue
             if swap:
                 panel = _data.swapped(panel)
-            m = _contour_panel(ax, panel, data, reverse, (yi == n - 1, xi == 0))
+            m = _contour_panel(ax, panel, data, reverse, (_data.labels_x(xi, yi, n), _data.labels_y(xi, yi)))
             mappable = mappable or m
     if mappable is not None:
         fig.colorbar(mappable, ax=axs).set_label(data["target_name"])
@@ -442,7 +446,7 @@ def plot_rank(
             if xi == yi:
                 ax.axis("off")
                 continue
-            sc = draw(ax, xi, yi, (yi == n - 1, xi == 0))
+            sc = draw(ax, xi, yi, (_data.labels_x(xi, yi, n), _data.labels_y(xi, yi)))
     if sc is not None:
         _rank_colorbar(fig, sc, axs, data["target_name"])
     return axs
@@ -593,6 +597,9 @@ def plot_timeline(study: "Study", n_recent_trials: Optional[int] = None) -> Any:
         ys = [position[_data.bar_label(b, several)] if several else b["numbers"][0] for b in selected]
         ax.barh(ys, widths, left=starts, color=_data.STATE_COLORS[name], label=name)
     ax.xaxis_date()
+    locator = mdates.AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     if several:
         ax.set_yticks(list(range(len(rows))))
         ax.set_yticklabels([str(r) for r in rows])
