@@ -181,6 +181,9 @@ def test_optimization_history_with_a_target(study, multi):
     fig = vis.plot_optimization_history(study, target=lambda t: t.params["x"], target_name="x")
     assert fig.layout.yaxis.title.text == "x" and fig.data[0].name == "x"
     assert list(fig.data[0].y) == [t.params["x"] for t in complete(study)]
+    assert len(fig.data) == 1  # as Optuna: no best value of a target, whose better side is unknown
+    fig = vis.plot_slice(study, params=["x"], target=lambda t: t.params["x"])
+    assert [t.name for t in fig.data] == ["Feasible Trial"]
     with pytest.raises(ValueError, match="target"):
         vis.plot_optimization_history(multi)
     fig = vis.plot_optimization_history(multi, target=lambda t: t.values[0])
@@ -521,3 +524,25 @@ def test_matplotlib_multi_objective_and_timeline(study, multi, multi3):
     assert ax.get_title() == "Timeline Plot" and ax.get_xlabel() == "Datetime"
     assert len(ax.patches) == 40
     assert sorted(t.get_text() for t in ax.get_legend().get_texts()) == ["COMPLETE", "PRUNED"]
+
+
+def test_param_importances_with_a_users_evaluator(study, multi):
+    class Fixed(ferrotune.importance.BaseImportanceEvaluator):
+        def __init__(self):
+            self.calls = []
+
+        def evaluate(self, study, params=None, *, target=None):
+            self.calls.append(None if target is None else [target(t) for t in complete(study)])
+            return {"x": 3.0, "y": 1.0}
+
+    evaluator = Fixed()
+    fig = vis.plot_param_importances(study, evaluator=evaluator)
+    assert list(fig.data[0].y) == ["y", "x"] and list(fig.data[0].x) == [0.25, 0.75]
+    assert evaluator.calls == [None]
+    # several objectives: one set per objective, each judged as a loss
+    evaluator = Fixed()
+    fig = vis.plot_param_importances(multi, evaluator=evaluator)
+    assert [t.name for t in fig.data] == ["Objective 0", "Objective 1"]
+    assert evaluator.calls == [[t.values[i] for t in complete(multi)] for i in range(2)]
+    ax = vmpl.plot_param_importances(multi, evaluator=Fixed())
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Objective 0", "Objective 1"]

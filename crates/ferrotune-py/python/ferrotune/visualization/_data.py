@@ -82,7 +82,21 @@ def plot_data(
         options["params"] = [str(p) for p in options["params"]]
     text = _ferrotune._plot_data(study, kind, json.dumps(options), target_values(study, target))
     data: PlotDict = json.loads(text)
+    if target is not None:
+        _forget_best(data)
     return data
+
+
+def _forget_best(data: PlotDict) -> None:
+    # As Optuna: no best value for a user's target, since which way it is
+    # better is unknown (it need not follow the study's direction).
+    if "best" in data and isinstance(data["best"], list):
+        data["best"] = []
+    if "best_trial" in data:
+        data["best_trial"] = None
+    for panel in data.get("panels", []):
+        if "best" in panel:
+            panel["best"] = None
 
 
 def contour_data(
@@ -250,7 +264,7 @@ def importances(
         judged: list[tuple[str, Optional[Callable[[FrozenTrial], float]]]] = [(target_name, target)]
     else:
         names = metric_names(study) or [f"Objective {i}" for i in range(len(study.directions))]
-        judged = [(names[i], _objective(i)) for i in range(len(study.directions))]
+        judged = [(names[i], _objective_loss(i, d)) for i, d in enumerate(study.directions)]
     sets: list[PlotDict] = []
     for name, judged_target in judged:
         values = get_param_importances(study, evaluator=evaluator, params=params, target=judged_target)
@@ -259,11 +273,17 @@ def importances(
     return {"kind": "param_importances", "sets": sets}
 
 
-def _objective(i: int) -> Callable[[FrozenTrial], float]:
+def _objective_loss(i: int, direction: Any) -> Callable[[FrozenTrial], float]:
+    """Objective ``i`` as a loss (lower better), how a target is judged
+    in a study of several objectives."""
+    from ferrotune.study import StudyDirection
+
+    sign = -1.0 if direction == StudyDirection.MAXIMIZE else 1.0
+
     def value(t: FrozenTrial) -> float:
         values = t.values
         assert values is not None  # complete trials have values
-        return float(values[i])
+        return sign * float(values[i])
 
     return value
 
