@@ -546,3 +546,37 @@ def test_param_importances_with_a_users_evaluator(study, multi):
     assert evaluator.calls == [[t.values[i] for t in complete(multi)] for i in range(2)]
     ax = vmpl.plot_param_importances(multi, evaluator=Fixed())
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Objective 0", "Objective 1"]
+
+
+def test_infeasible_trials_are_drawn_apart_and_never_best():
+    s = ferrotune.create_study(sampler=ferrotune.samplers.RandomSampler(seed=0))
+    for x in [0.9, 0.1, 0.6, 0.3, 0.55]:
+        s.enqueue_trial({"x": x})
+
+    def objective(trial: ferrotune.Trial) -> float:
+        x = trial.suggest_float("x", 0.0, 1.0)
+        trial.set_constraint("x_at_least_half", 0.5 - x)
+        return x
+
+    s.optimize(objective, n_trials=5)
+    fig = vis.plot_optimization_history(s)
+    values, best, infeasible = fig.data
+    assert list(values.x) == [0, 2, 4] and infeasible.name == "Infeasible Trial" and list(infeasible.x) == [1, 3]
+    # steps at each feasible improvement: 0.1 and 0.3 are better but infeasible
+    assert (list(best.x), list(best.y)) == ([0, 2, 4], [0.9, 0.6, 0.55])
+    ax = vmpl.plot_optimization_history(s)
+    assert n_offsets(ax) == 5
+
+    m = ferrotune.create_study(directions=["minimize", "minimize"], sampler=ferrotune.samplers.RandomSampler(seed=0))
+    for x in [0.9, 0.1, 0.6, 0.3]:
+        m.enqueue_trial({"x": x})
+
+    def two(trial: ferrotune.Trial) -> tuple[float, float]:
+        x = trial.suggest_float("x", 0.0, 1.0)
+        trial.set_constraint("x_at_least_half", 0.5 - x)
+        return x, 1 - x
+
+    m.optimize(two, n_trials=4)
+    fig = vis.plot_pareto_front(m)
+    infeasible, dominated, front = fig.data
+    assert sorted(infeasible.x) == [0.1, 0.3] and sorted(front.x) == [0.6, 0.9] and len(dominated.x) == 0
