@@ -97,7 +97,8 @@ fn options_from_json(json: &Value) -> PyResult<PlotOptions> {
             "max_points" => options.max_points = count()?,
             "grid_size" => options.grid_size = count()?,
             "evaluator" => {
-                options.evaluator = value.as_str().ok_or_else(|| wrong("a string"))?.parse::<ImportanceEvaluator>().py_err()?
+                options.evaluator =
+                    value.as_str().ok_or_else(|| wrong("a string"))?.parse::<ImportanceEvaluator>().py_err()?
             }
             "seed" => options.seed = Some(value.as_u64().ok_or_else(|| wrong("an int in [0, 2**64)"))?),
             "objectives" => {
