@@ -170,7 +170,14 @@ def test_optimization_history_of_several_studies_and_error_bars(study):
     other.optimize(single_objective, n_trials=20)
     fig = vis.plot_optimization_history([study, other])
     names = [t.name for t in fig.data]
-    assert names == ["Objective Value of single", "Best Value of single", "Objective Value of other", "Best Value of other"]
+    assert names == [
+        "Objective Value of single",
+        "Best Value of single",
+        "Infeasible Trial",
+        "Objective Value of other",
+        "Best Value of other",
+        "Infeasible Trial",
+    ]
     fig = vis.plot_optimization_history([study, other], error_bar=True)
     assert fig.data[0].error_y.array is not None and fig.data[1].name == "Best Value"
     # trial numbers both studies have: mean of two values
@@ -181,7 +188,8 @@ def test_optimization_history_with_a_target(study, multi):
     fig = vis.plot_optimization_history(study, target=lambda t: t.params["x"], target_name="x")
     assert fig.layout.yaxis.title.text == "x" and fig.data[0].name == "x"
     assert list(fig.data[0].y) == [t.params["x"] for t in complete(study)]
-    assert len(fig.data) == 1  # as Optuna: no best value of a target, whose better side is unknown
+    # as Optuna: no best value of a target, whose better side is unknown
+    assert [t.name for t in fig.data] == ["x", "Infeasible Trial"]
     fig = vis.plot_slice(study, params=["x"], target=lambda t: t.params["x"])
     assert [t.name for t in fig.data] == ["Feasible Trial"]
     with pytest.raises(ValueError, match="target"):
@@ -225,7 +233,7 @@ def test_parallel_coordinate(study):
     # the lines are drawn worst first, so the best is on top
     assert dims["Objective Value"].values[-1] == study.best_value
     fig = vis.plot_parallel_coordinate(study, params=["x", "n"])
-    assert [d.label for d in fig.data[0].dimensions] == ["Objective Value", "x", "n"]
+    assert [d.label for d in fig.data[0].dimensions] == ["Objective Value", "n", "x"]  # by name, as Optuna
 
 
 def test_slice(study):
@@ -252,17 +260,19 @@ def test_slice(study):
 def test_contour_of_two_parameters(study):
     fig = vis.plot_contour(study, params=["x", "lr"])
     assert fig.layout.title.text == "Contour Plot"
-    contour, points, best = fig.data
+    contour, points, infeasible, best = fig.data
     assert isinstance(contour, go.Contour) and contour.colorbar.title.text == "Objective Value"
-    assert len(points.x) == 30
+    assert points.name == "Feasible Trial" and len(points.x) == 30
+    assert infeasible.name == "Infeasible Trial" and len(infeasible.x) == 0
     z = np.array(contour.z, dtype=float)
     assert z.shape == (len(contour.y), len(contour.x)) and np.isfinite(z).all()
-    assert fig.layout.xaxis.title.text == "x" and fig.layout.xaxis.type in (None, "-", "linear")
-    assert fig.layout.yaxis.title.text == "lr" and fig.layout.yaxis.type == "log"
+    # parameters by name, as Optuna: lr across (log), x up
+    assert fig.layout.xaxis.title.text == "lr" and fig.layout.xaxis.type == "log"
+    assert fig.layout.yaxis.title.text == "x" and fig.layout.yaxis.type in (None, "-", "linear")
     xs = [t.params["x"] for t in complete(study)]
-    assert fig.layout.xaxis.range[0] < min(xs) and fig.layout.xaxis.range[1] > max(xs)
+    assert fig.layout.yaxis.range[0] < min(xs) and fig.layout.yaxis.range[1] > max(xs)
     assert best.name == "Best Trial"
-    assert (best.x[0], best.y[0]) == (study.best_params["x"], study.best_params["lr"])
+    assert (best.x[0], best.y[0]) == (study.best_params["lr"], study.best_params["x"])
     fig = vis.plot_contour(study, params=["c", "n"])
     assert fig.layout.xaxis.type == "category" and set(fig.data[1].x) <= {"a", "b", "c"}
 
@@ -272,14 +282,18 @@ def test_contour_matrix(study):
     contours = [t for t in fig.data if isinstance(t, go.Contour)]
     assert len(contours) == 6  # every ordered pair off the diagonal
     assert sum(bool(t.showscale) for t in contours) == 1
-    # cells are numbered row by row: axis k is row (k-1)//3, column (k-1)%3
-    assert fig.layout.xaxis8.type == "log" and fig.layout.xaxis8.title.text == "lr"  # column lr, bottom row
-    assert fig.layout.xaxis7.title.text == "x" and fig.layout.xaxis9.title.text is None  # diagonal
-    assert fig.layout.xaxis6.title.text == "n"  # column n's lowest panel is row 2
-    assert fig.layout.yaxis4.type == "log" and fig.layout.yaxis4.title.text == "lr"  # row lr, first column
-    assert fig.layout.yaxis2.title.text == "x"  # row x's leftmost panel is column 2
+    # by name, as Optuna: lr, n, x; cells are numbered row by row, axis k
+    # in row (k-1)//3, column (k-1)%3
+    # as Optuna's: x titles on the bottom row, y titles on the first column,
+    # each column's and row's scale on every cell, the diagonal's too
+    assert [getattr(fig.layout, f"xaxis{k}").title.text for k in (7, 8, 9)] == ["lr", "n", "x"]
+    assert [getattr(fig.layout, f"yaxis{k}").title.text for k in ("", 4, 7)] == ["lr", "n", "x"]
+    assert fig.layout.xaxis5.title.text is None and fig.layout.yaxis5.title.text is None
+    assert [getattr(fig.layout, f"xaxis{k}").type for k in ("", 4, 7)] == ["log"] * 3
+    assert [getattr(fig.layout, f"yaxis{k}").type for k in ("", 2, 3)] == ["log"] * 3
+    assert fig.layout.xaxis2.type != "log" and fig.layout.yaxis4.type != "log"
     # the panel of column x, row lr has the trials at (x, lr)
-    (points,) = [t for t in fig.data if t.name == "Feasible Trial" and t.xaxis == "x4"]
+    (points,) = [t for t in fig.data if t.name == "Feasible Trial" and t.xaxis == "x3"]
     assert sorted(zip(points.x, points.y)) == sorted((t.params["x"], t.params["lr"]) for t in complete(study))
 
 
@@ -485,11 +499,11 @@ def test_matplotlib_slice(study):
 def test_matplotlib_contour_and_rank(study):
     ax = vmpl.plot_contour(study, params=["x", "lr"])
     assert isinstance(ax, mpl.axes.Axes) and ax.get_title() == "Contour Plot"
-    assert ax.get_yscale() == "log" and ax.get_xlabel() == "x" and ax.get_ylabel() == "lr"
+    assert ax.get_xscale() == "log" and ax.get_xlabel() == "lr" and ax.get_ylabel() == "x"
     points = [c for c in ax.collections if c.get_label() == "Feasible Trial"]
     assert len(points[0].get_offsets()) == 30
     axs = vmpl.plot_contour(study, params=["x", "lr", "n"])
-    assert axs.shape == (3, 3) and axs[0, 1].get_xscale() == "log"
+    assert axs.shape == (3, 3) and axs[1, 0].get_xscale() == "log" and axs[0, 1].get_xscale() == "linear"
     ax = vmpl.plot_rank(study, params=["lr", "x"])
     assert ax.get_title() == "Rank (Objective Value)" and ax.get_xscale() == "log"
     assert len(ax.collections[0].get_offsets()) == 30
@@ -563,9 +577,15 @@ def test_infeasible_trials_are_drawn_apart_and_never_best():
     values, best, infeasible = fig.data
     assert list(values.x) == [0, 2, 4] and infeasible.name == "Infeasible Trial" and list(infeasible.x) == [1, 3]
     # steps at each feasible improvement: 0.1 and 0.3 are better but infeasible
-    assert (list(best.x), list(best.y)) == ([0, 2, 4], [0.9, 0.6, 0.55])
+    assert (list(best.x), list(best.y)) == ([0, 1, 2, 3, 4], [0.9, 0.9, 0.6, 0.6, 0.55])  # at each trial, as Optuna
     ax = vmpl.plot_optimization_history(s)
     assert n_offsets(ax) == 5
+    fig = vis.plot_slice(s)
+    assert [t.name for t in fig.data] == ["Feasible Trial", "Infeasible Trial", "Best Trial"]
+    assert sorted(fig.data[0].x) == [0.55, 0.6, 0.9] and sorted(fig.data[1].x) == [0.1, 0.3]
+    assert fig.data[2].x[0] == 0.55
+    ax = vmpl.plot_slice(s)
+    assert [c.get_label() for c in ax.collections] == ["Infeasible Trial", "Feasible Trial", "Best Trial"]
 
     m = ferrotune.create_study(directions=["minimize", "minimize"], sampler=ferrotune.samplers.RandomSampler(seed=0))
     for x in [0.9, 0.1, 0.6, 0.3]:

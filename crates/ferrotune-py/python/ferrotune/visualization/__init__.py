@@ -132,7 +132,7 @@ def plot_optimization_history(
     layout = go.Layout(title="Optimization History Plot", xaxis={"title": "Trial"}, yaxis={"title": target_name})
     datas = [_data.plot_data(s, "optimization_history", target=target, target_name=target_name) for s in studies]
     figure = go.Figure(layout=layout)
-    if error_bar and len(studies) > 1:
+    if error_bar:
         _history_error_bar(go, figure, datas, target_name)
         return figure
     several = len(studies) > 1
@@ -148,34 +148,28 @@ def plot_optimization_history(
                 name=target_name + suffix,
             )
         )
-        if data["best"]:
+        best = _data.best_so_far(data)
+        if best:
             figure.add_trace(
-                go.Scatter(
-                    x=[p["number"] for p in data["best"]],
-                    y=[p["value"] for p in data["best"]],
-                    mode="lines",
-                    line_shape="hv",
-                    name="Best Value" + suffix,
-                )
+                go.Scatter(x=[n for n, _ in best], y=[v for _, v in best], mode="lines", name="Best Value" + suffix)
             )
-        if infeasible:
-            figure.add_trace(
-                go.Scatter(
-                    x=[p["number"] for p in infeasible],
-                    y=[p["value"] for p in infeasible],
-                    mode="markers",
-                    name="Infeasible Trial" + suffix,
-                    marker={"color": "#cccccc"},
-                    showlegend=False,
-                )
+        figure.add_trace(
+            go.Scatter(
+                x=[p["number"] for p in infeasible],
+                y=[p["value"] for p in infeasible],
+                mode="markers",
+                name="Infeasible Trial",
+                marker={"color": "#cccccc"},
+                showlegend=False,
             )
+        )
     figure.update_layout(showlegend=True)
     return figure
 
 
 def _history_error_bar(go: Any, figure: Any, datas: list[PlotDict], target_name: str) -> None:
     values = _data.history_by_number(datas)
-    numbers = sorted(values)
+    numbers = sorted(n for n in values if values[n][0])
     means = [_mean(values[n][0]) for n in numbers]
     stds = [_std(values[n][0]) for n in numbers]
     figure.add_trace(
@@ -187,7 +181,7 @@ def _history_error_bar(go: Any, figure: Any, datas: list[PlotDict], target_name:
             name=target_name,
         )
     )
-    best_numbers = [n for n in numbers if values[n][1]]
+    best_numbers = sorted(n for n in values if values[n][1])
     if best_numbers:
         best_means = [_mean(values[n][1]) for n in best_numbers]
         best_stds = [_std(values[n][1]) for n in best_numbers]
@@ -296,7 +290,7 @@ def plot_parallel_coordinate(
     """One line per complete trial across an axis per parameter, coloured by
     its value (the first axis)."""
     go = _go()
-    data = _data.plot_data(study, "parallel_coordinate", target=target, target_name=target_name, params=params)
+    data = _data.plot_data(study, "parallel_coordinate", target=target, target_name=target_name, params=_data.sorted_params(params))
     layout = go.Layout(title="Parallel Coordinate Plot")
     lines = data["lines"]
     if not lines:
@@ -357,12 +351,13 @@ def plot_slice(
     """The value against each parameter, a panel per parameter, points
     coloured by trial number; the best trial starred."""
     go = _go()
-    data = _data.plot_data(study, "slice", target=target, target_name=target_name, params=params)
+    data = _data.plot_data(study, "slice", target=target, target_name=target_name, params=_data.sorted_params(params))
     layout = go.Layout(title="Slice Plot")
     panels = data["panels"]
     if not panels:
         return go.Figure(data=[], layout=layout)
     best = data.get("best_trial")
+    infeasible = _data.infeasible_numbers(study)
     if len(panels) == 1:
         figure = go.Figure(layout=layout)
     else:
@@ -370,7 +365,7 @@ def plot_slice(
         figure.update_layout(layout)
     for i, panel in enumerate(panels):
         axis = panel["axis"]
-        points = panel["points"]
+        points = [p for p in panel["points"] if p["number"] not in infeasible]
         where = {} if len(panels) == 1 else {"row": 1, "col": i + 1}
         figure.add_trace(
             go.Scatter(
@@ -389,6 +384,19 @@ def plot_slice(
             ),
             **where,
         )
+        rejected = [p for p in panel["points"] if p["number"] in infeasible]
+        if rejected:
+            figure.add_trace(
+                go.Scatter(
+                    x=_data.axis_values(axis, [p["x"] for p in rejected]),
+                    y=[p["value"] for p in rejected],
+                    mode="markers",
+                    name="Infeasible Trial",
+                    marker={"color": "#cccccc"},
+                    showlegend=False,
+                ),
+                **where,
+            )
         best_points = [p for p in points if p["number"] == best]
         if best_points:
             figure.add_trace(
@@ -408,7 +416,9 @@ def plot_slice(
     return figure
 
 
-def _contour_traces(go: Any, panel: PlotDict, data: PlotDict, reverse: bool, showscale: bool) -> list[Any]:
+def _contour_traces(
+    go: Any, panel: PlotDict, data: PlotDict, reverse: bool, showscale: bool, infeasible: set[int]
+) -> list[Any]:
     x_axis, y_axis = panel["x"], panel["y"]
     rows = _data.grid_matrix(panel)
     contour = go.Contour(
@@ -426,16 +436,19 @@ def _contour_traces(go: Any, panel: PlotDict, data: PlotDict, reverse: bool, sho
         zmax=data["value_range"][1],
         showscale=showscale,
     )
-    points = panel["points"]
-    scatter = go.Scatter(
-        x=_data.axis_values(x_axis, [p["x"] for p in points]),
-        y=_data.axis_values(y_axis, [p["y"] for p in points]),
-        marker={"line": {"width": 2.0, "color": "Grey"}, "color": "black"},
-        mode="markers",
-        name="Feasible Trial",
-        showlegend=False,
-    )
-    traces = [contour, scatter]
+    traces = [contour]
+    for name, color in (("Feasible Trial", "black"), ("Infeasible Trial", "#cccccc")):
+        points = [p for p in panel["points"] if (p["number"] in infeasible) == (name == "Infeasible Trial")]
+        traces.append(
+            go.Scatter(
+                x=_data.axis_values(x_axis, [p["x"] for p in points]),
+                y=_data.axis_values(y_axis, [p["y"] for p in points]),
+                marker={"line": {"width": 2.0, "color": "Grey"}, "color": color},
+                mode="markers",
+                name=name,
+                showlegend=False,
+            )
+        )
     best = panel.get("best")
     if best is not None:
         traces.append(
@@ -467,38 +480,49 @@ def plot_contour(
         return go.Figure(data=[], layout=layout)
     names = data["params"]
     reverse = _reverse_scale(data, target is not None)
+    infeasible = _data.infeasible_numbers(study)
     if len(names) == 2:
         panel = data["panels"][0]
-        figure = go.Figure(data=_contour_traces(go, panel, data, reverse, True), layout=layout)
+        figure = go.Figure(data=_contour_traces(go, panel, data, reverse, True, infeasible), layout=layout)
         figure.update_xaxes(**_axis_update(panel["x"]))
         figure.update_yaxes(**_axis_update(panel["y"]))
         return figure
     n = len(names)
     figure = _make_subplots(rows=n, cols=n, shared_xaxes=True, shared_yaxes=True)
     figure.update_layout(layout)
+    axis_of = {a["name"]: a for panel in data["panels"] for a in (panel["x"], panel["y"])}
     showscale = True
     for xi, x_name in enumerate(names):
         for yi, y_name in enumerate(names):
             where = {"row": yi + 1, "col": xi + 1}
-            if xi == yi:
-                figure.add_trace(go.Scatter(), **where)
-                continue
             panel, swap = _data.panel_for(data["panels"], x_name, y_name)
-            if panel is None:
-                continue
-            if swap:
-                panel = _data.swapped(panel)
-            for trace in _contour_traces(go, panel, data, reverse, showscale):
-                figure.add_trace(trace, **where)
-            showscale = False
-            x_update, y_update = _axis_update(panel["x"]), _axis_update(panel["y"])
-            if not _data.labels_x(xi, yi, n):
-                x_update.pop("title_text")
-            if not _data.labels_y(xi, yi):
-                y_update.pop("title_text")
-            figure.update_xaxes(**x_update, **where)
-            figure.update_yaxes(**y_update, **where)
+            if xi == yi or panel is None:
+                figure.add_trace(go.Scatter(), **where)
+            else:
+                if swap:
+                    panel = _data.swapped(panel)
+                for trace in _contour_traces(go, panel, data, reverse, showscale, infeasible):
+                    figure.add_trace(trace, **where)
+                showscale = False
+            _matrix_axes(figure, axis_of.get(x_name), axis_of.get(y_name), xi, yi, n)
     return figure
+
+
+def _matrix_axes(figure: Any, x_axis: Optional[PlotDict], y_axis: Optional[PlotDict], xi: int, yi: int, n: int) -> None:
+    """A matrix cell's axes as Optuna sets them: every cell (the diagonal's
+    too) gets its column's and row's scale and range, the bottom row the
+    x titles, the first column the y titles."""
+    where = {"row": yi + 1, "col": xi + 1}
+    if x_axis is not None:
+        x_update = _axis_update(x_axis)
+        if yi != n - 1:
+            x_update.pop("title_text")
+        figure.update_xaxes(**x_update, **where)
+    if y_axis is not None:
+        y_update = _axis_update(y_axis)
+        if xi != 0:
+            y_update.pop("title_text")
+        figure.update_yaxes(**y_update, **where)
 
 
 def _rank_colorscale() -> list[list[Any]]:
@@ -576,16 +600,10 @@ def plot_rank(
             where = {"row": yi + 1, "col": xi + 1}
             if xi == yi:
                 figure.add_trace(go.Scatter(), **where)
-                continue
-            figure.add_trace(scatter(xi, yi, showscale), **where)
-            showscale = False
-            x_update, y_update = _axis_update(axes[xi]), _axis_update(axes[yi])
-            if not _data.labels_x(xi, yi, n):
-                x_update.pop("title_text")
-            if not _data.labels_y(xi, yi):
-                y_update.pop("title_text")
-            figure.update_xaxes(**x_update, **where)
-            figure.update_yaxes(**y_update, **where)
+            else:
+                figure.add_trace(scatter(xi, yi, showscale), **where)
+                showscale = False
+            _matrix_axes(figure, axes[xi], axes[yi], xi, yi, n)
     return figure
 
 

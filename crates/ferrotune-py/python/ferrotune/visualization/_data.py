@@ -99,6 +99,20 @@ def _forget_best(data: PlotDict) -> None:
             panel["best"] = None
 
 
+def sorted_params(params: Optional[Sequence[str]]) -> Optional[list[str]]:
+    """The parameters asked for, by name, as Optuna's slice, contour and
+    parallel-coordinate plots order them (its rank plot keeps the order
+    given)."""
+    return None if params is None else sorted(set(params))
+
+
+def infeasible_numbers(study: "Study") -> set[int]:
+    """The complete trials that violate a constraint (the engine's slice
+    and contour points do not say)."""
+    complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    return {t.number for t in complete if any(c > 0.0 for c in t.constraints.values())}
+
+
 def contour_data(
     study: "Study",
     params: Optional[list[str]],
@@ -109,7 +123,7 @@ def contour_data(
     nothing to draw: fewer than two parameters among the complete trials."""
     if params is None or len(params) >= 2:
         try:
-            return plot_data(study, "contour", target=target, target_name=target_name, params=params)
+            return plot_data(study, "contour", target=target, target_name=target_name, params=sorted_params(params))
         except ValueError as e:
             if "two parameters or more" not in str(e):
                 raise
@@ -388,9 +402,29 @@ def history_by_number(datas: Sequence[PlotDict]) -> dict[int, tuple[list[float],
                 best = best_line[k][1]
                 k += 1
             values, bests = out.setdefault(p["number"], ([], []))
-            values.append(p["value"])
+            if p["feasible"]:
+                values.append(p["value"])
             if best is not None:
                 bests.append(best)
+    return out
+
+
+def best_so_far(data: PlotDict) -> list[tuple[int, float]]:
+    """The optimization history's best value at each trial shown, from the
+    first feasible one on (the engine gives the line's corners: each
+    improvement and the last trial)."""
+    corners = sorted((p["number"], p["value"]) for p in data["best"])
+    if not corners:
+        return []
+    numbers = sorted({p["number"] for p in data["points"]} | {n for n, _ in corners})
+    out: list[tuple[int, float]] = []
+    k, best = 0, None
+    for n in numbers:
+        while k < len(corners) and corners[k][0] <= n:
+            best = corners[k][1]
+            k += 1
+        if best is not None:
+            out.append((n, best))
     return out
 
 

@@ -118,14 +118,14 @@ def plot_optimization_history(
     ax.set_title("Optimization History Plot")
     ax.set_xlabel("Trial")
     ax.set_ylabel(target_name)
-    if error_bar and len(studies) > 1:
+    if error_bar:
         values = _data.history_by_number(datas)
-        numbers = sorted(values)
+        numbers = sorted(n for n in values if values[n][0])
         np = _np()
         means = [float(np.mean(values[n][0])) for n in numbers]
         stds = [float(np.std(values[n][0])) for n in numbers]
         ax.errorbar(numbers, means, yerr=stds, fmt="o", capsize=2, label=target_name)
-        best_numbers = [n for n in numbers if values[n][1]]
+        best_numbers = sorted(n for n in values if values[n][1])
         if best_numbers:
             best_means = np.array([np.mean(values[n][1]) for n in best_numbers])
             best_stds = np.array([np.std(values[n][1]) for n in best_numbers])
@@ -139,11 +139,11 @@ def plot_optimization_history(
         feasible = [p for p in data["points"] if p["feasible"]]
         infeasible = [p for p in data["points"] if not p["feasible"]]
         ax.scatter([p["number"] for p in feasible], [p["value"] for p in feasible], label=target_name + suffix)
-        if data["best"]:
-            ax.step(
-                [p["number"] for p in data["best"]],
-                [p["value"] for p in data["best"]],
-                where="post",
+        best = _data.best_so_far(data)
+        if best:
+            ax.plot(
+                [n for n, _ in best],
+                [v for _, v in best],
                 label="Best Value" + suffix,
                 color=None if several else "tab:red",
             )
@@ -212,7 +212,7 @@ def plot_parallel_coordinate(
     plt = _plt()
     from matplotlib.collections import LineCollection
 
-    data = _data.plot_data(study, "parallel_coordinate", target=target, target_name=target_name, params=params)
+    data = _data.plot_data(study, "parallel_coordinate", target=target, target_name=target_name, params=_data.sorted_params(params))
     _, ax = plt.subplots()
     ax.set_title("Parallel Coordinate Plot")
     lines = data["lines"]
@@ -274,7 +274,7 @@ def plot_slice(
     """The value against each parameter, a panel per parameter, points
     coloured by trial number; the best trial starred."""
     plt = _plt()
-    data = _data.plot_data(study, "slice", target=target, target_name=target_name, params=params)
+    data = _data.plot_data(study, "slice", target=target, target_name=target_name, params=_data.sorted_params(params))
     panels = data["panels"]
     if len(panels) <= 1:
         fig, ax = plt.subplots()
@@ -285,11 +285,15 @@ def plot_slice(
         axs = list(axs_array)
         fig.suptitle("Slice Plot")
     best = data.get("best_trial")
+    infeasible = _data.infeasible_numbers(study)
     scatter = None
     for i, panel in enumerate(panels):
         ax = axs[i]
         axis = panel["axis"]
-        points = panel["points"]
+        points = [p for p in panel["points"] if p["number"] not in infeasible]
+        rejected = [p for p in panel["points"] if p["number"] in infeasible]
+        if rejected:
+            ax.scatter([p["x"] for p in rejected], [p["value"] for p in rejected], color="#cccccc", label="Infeasible Trial")
         scatter = ax.scatter(
             _coords(axis, [p["x"] for p in points]),
             [p["value"] for p in points],
@@ -313,7 +317,9 @@ def plot_slice(
     return axs_array
 
 
-def _contour_panel(ax: Any, panel: PlotDict, data: PlotDict, reverse: bool, labels: tuple[bool, bool]) -> Any:
+def _contour_panel(
+    ax: Any, panel: PlotDict, data: PlotDict, reverse: bool, labels: tuple[bool, bool], infeasible: set[int]
+) -> Any:
     np = _np()
     x_axis, y_axis = panel["x"], panel["y"]
     rows = _data.grid_matrix(panel)
@@ -325,16 +331,18 @@ def _contour_panel(ax: Any, panel: PlotDict, data: PlotDict, reverse: bool, labe
         if levels[0] == levels[-1]:
             levels = None
         mappable = ax.contourf(panel["grid_x"], panel["grid_y"], z, levels=levels, cmap=cmap, extend="both")
-    points = panel["points"]
-    ax.scatter(
-        [p["x"] for p in points],
-        [p["y"] for p in points],
-        color="black",
-        edgecolors="grey",
-        linewidths=0.5,
-        s=12,
-        label="Feasible Trial",
-    )
+    for name, color in (("Feasible Trial", "black"), ("Infeasible Trial", "#cccccc")):
+        points = [p for p in panel["points"] if (p["number"] in infeasible) == (name == "Infeasible Trial")]
+        if points or name == "Feasible Trial":
+            ax.scatter(
+                [p["x"] for p in points],
+                [p["y"] for p in points],
+                color=color,
+                edgecolors="grey",
+                linewidths=0.5,
+                s=12,
+                label=name,
+            )
     best = panel.get("best")
     if best is not None:
         ax.scatter([best["x"]], [best["y"]], marker="*", s=200, color="red", edgecolors="black", label="Best Trial")
@@ -360,10 +368,11 @@ def plot_contour(
         return ax
     names = data["params"]
     reverse = _reverse_scale(data, target is not None)
+    infeasible = _data.infeasible_numbers(study)
     if len(names) == 2:
         fig, ax = plt.subplots()
         ax.set_title("Contour Plot")
-        mappable = _contour_panel(ax, data["panels"][0], data, reverse, (True, True))
+        mappable = _contour_panel(ax, data["panels"][0], data, reverse, (True, True), infeasible)
         if mappable is not None:
             fig.colorbar(mappable, ax=ax).set_label(data["target_name"])
         return ax
@@ -382,7 +391,7 @@ def plot_contour(
                 continue
             if swap:
                 panel = _data.swapped(panel)
-            m = _contour_panel(ax, panel, data, reverse, (_data.labels_x(xi, yi, n), _data.labels_y(xi, yi)))
+            m = _contour_panel(ax, panel, data, reverse, (_data.labels_x(xi, yi, n), _data.labels_y(xi, yi)), infeasible)
             mappable = mappable or m
     if mappable is not None:
         fig.colorbar(mappable, ax=axs).set_label(data["target_name"])
