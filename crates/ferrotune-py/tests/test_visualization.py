@@ -211,7 +211,8 @@ def test_intermediate_values(study):
         assert list(by_name[f"Trial{t.number}"].x) == [0, 1, 2]
         assert by_name[f"Trial{t.number}"].line.dash == "dot"
     best = by_name[f"Trial{study.best_trial.number}"]
-    assert best.line.width == 3 and fig.data[-1] is best
+    assert best.line.width == 3 and all(t.line.width is None for t in fig.data if t is not best)
+    assert [t.name for t in fig.data] == [f"Trial{n}" for n in range(40)]  # by number, as Optuna
     assert list(best.y) == [study.best_trial.intermediate_values[s] for s in range(5)]
 
 
@@ -340,7 +341,7 @@ def test_param_importances_with_an_evaluator_and_params(study):
 
 def test_param_importances_of_several_objectives(multi):
     fig = vis.plot_param_importances(multi, evaluator=ferrotune.importance.FanovaImportanceEvaluator(seed=0))
-    assert [t.name for t in fig.data] == ["Objective 0", "Objective 1"]
+    assert [t.name for t in fig.data] == ["Objective Value 0", "Objective Value 1"]
     fig = vis.plot_param_importances(multi, target=lambda t: t.values[1], target_name="second")
     assert [t.name for t in fig.data] == ["second"]
 
@@ -474,8 +475,9 @@ def test_matplotlib_optimization_history(study):
 def test_matplotlib_intermediate_values_and_edf(study):
     ax = vmpl.plot_intermediate_values(study)
     assert ax.get_title() == "Intermediate Values Plot" and len(ax.get_lines()) == 40
-    assert ax.get_lines()[-1].get_label() == f"Trial{study.best_trial.number}"
-    assert ax.get_lines()[-1].get_linewidth() == 3
+    (best,) = [line for line in ax.get_lines() if line.get_label() == f"Trial{study.best_trial.number}"]
+    assert best.get_linewidth() == 3 and best.get_linestyle() == "-"
+    assert sum(line.get_linestyle() == ":" for line in ax.get_lines()) == 10  # the pruned trials
     ax = vmpl.plot_edf(study)
     assert ax.get_title() == "Empirical Distribution Function Plot"
     (line,) = ax.get_lines()
@@ -556,10 +558,10 @@ def test_param_importances_with_a_users_evaluator(study, multi):
     # several objectives: one set per objective, each judged as a loss
     evaluator = Fixed()
     fig = vis.plot_param_importances(multi, evaluator=evaluator)
-    assert [t.name for t in fig.data] == ["Objective 0", "Objective 1"]
+    assert [t.name for t in fig.data] == ["Objective Value 0", "Objective Value 1"]
     assert evaluator.calls == [[t.values[i] for t in complete(multi)] for i in range(2)]
     ax = vmpl.plot_param_importances(multi, evaluator=Fixed())
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Objective 0", "Objective 1"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Objective Value 0", "Objective Value 1"]
 
 
 def test_infeasible_trials_are_drawn_apart_and_never_best():
@@ -600,3 +602,102 @@ def test_infeasible_trials_are_drawn_apart_and_never_best():
     fig = vis.plot_pareto_front(m)
     infeasible, dominated, front = fig.data
     assert sorted(infeasible.x) == [0.1, 0.3] and sorted(front.x) == [0.6, 0.9] and len(dominated.x) == 0
+
+
+# ---------------------------------------------------------------- against Optuna's figures
+
+
+def as_optuna_study(ft_study: ferrotune.Study, optuna):
+    """The same trials in an Optuna study."""
+    from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+
+    def distribution(d):
+        if isinstance(d, ferrotune.distributions.FloatDistribution):
+            return FloatDistribution(d.low, d.high, log=d.log, step=d.step)
+        if isinstance(d, ferrotune.distributions.IntDistribution):
+            return IntDistribution(d.low, d.high, log=d.log, step=d.step)
+        return CategoricalDistribution(d.choices)
+
+    directions = [d.name.lower() for d in ft_study.directions]
+    op_study = optuna.create_study(study_name=ft_study.study_name, directions=directions)
+    for t in ft_study.trials:
+        complete = t.state == TrialState.COMPLETE
+        op_study.add_trial(
+            optuna.trial.create_trial(
+                params=t.params,
+                distributions={k: distribution(d) for k, d in t.distributions.items()},
+                values=t.values if complete else None,
+                state=optuna.trial.TrialState[t.state.name],
+                intermediate_values=t.intermediate_values,
+            )
+        )
+    return op_study
+
+
+def layout_of(fig) -> tuple:
+    """What code that pokes at a figure reads: the title, each axis's
+    title and type, and the traces' kinds and names (without ferrotune's
+    extra "Best Trial" markers)."""
+    axes = {
+        k: (v.get("title", {}).get("text"), v.get("type"))
+        for k, v in fig.layout.to_plotly_json().items()
+        if k.startswith(("xaxis", "yaxis"))
+    }
+    traces = [(type(t).__name__, t.name) for t in fig.data if t.name != "Best Trial"]
+    return fig.layout.title.text, axes, traces
+
+
+@pytest.mark.parametrize(
+    "kind, kwargs",
+    [
+        ("optimization_history", {}),
+        ("intermediate_values", {}),
+        ("slice", {}),
+        ("slice", {"params": ["lr"]}),
+        ("contour", {"params": ["x", "lr"]}),
+        ("contour", {"params": ["c", "n"]}),
+        ("param_importances", {}),
+        ("edf", {}),
+        ("timeline", {}),
+    ],
+)
+def test_figures_are_laid_out_as_optunas(study, kind, kwargs):
+    optuna = pytest.importorskip("optuna")
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    ours = getattr(vis, "plot_" + kind)(study, **kwargs)
+    theirs = getattr(optuna.visualization, "plot_" + kind)(as_optuna_study(study, optuna), **kwargs)
+    assert layout_of(ours) == layout_of(theirs)
+
+
+@pytest.mark.parametrize("kind", ["contour", "rank", "parallel_coordinate"])
+def test_matrices_and_parallel_coordinates_have_optunas_titles_and_axes(study, kind):
+    optuna = pytest.importorskip("optuna")
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    ours = layout_of(getattr(vis, "plot_" + kind)(study))
+    theirs = layout_of(getattr(optuna.visualization, "plot_" + kind)(as_optuna_study(study, optuna)))
+    assert ours[0] == theirs[0]
+    if kind != "parallel_coordinate":  # one Parcoords trace where Optuna 5 draws lines on axes
+        assert ours[1] == theirs[1]
+
+
+def test_multi_objective_figures_are_laid_out_as_optunas(multi):
+    optuna = pytest.importorskip("optuna")
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    theirs_study = as_optuna_study(multi, optuna)
+    for kind, kwargs in [
+        ("pareto_front", {}),
+        ("pareto_front", {"include_dominated_trials": False}),
+        ("param_importances", {}),
+        ("hypervolume_history", {"reference_point": [1.5, 2.5]}),
+        ("optimization_history", {"target": lambda t: t.values[0]}),
+    ]:
+        ours = getattr(vis, "plot_" + kind)(multi, **kwargs)
+        theirs = getattr(optuna.visualization, "plot_" + kind)(theirs_study, **kwargs)
+        assert layout_of(ours)[:2] == layout_of(theirs)[:2], kind
+        assert [len(t.x) for t in ours.data if kind == "pareto_front"] == [
+            len(t.x) for t in theirs.data if kind == "pareto_front"
+        ]
+        if kind == "hypervolume_history":
+            assert ours.data[0].y[-1] == pytest.approx(theirs.data[0].y[-1])
+        if kind == "param_importances":
+            assert [t.name for t in ours.data] == [t.name for t in theirs.data]

@@ -256,7 +256,7 @@ def plot_intermediate_values(study: "Study") -> Any:
         showlegend=False,
     )
     best = data.get("best_trial")
-    curves = sorted(data["curves"], key=lambda c: c["number"] == best)  # the best drawn last, on top
+    curves = sorted(data["curves"], key=lambda c: c["number"])  # Optuna's order: fig.data[i] is a trial's
     traces = []
     for curve in curves:
         line: dict[str, Any] = {}

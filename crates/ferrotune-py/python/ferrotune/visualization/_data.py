@@ -269,15 +269,19 @@ def importances(
     """Importance sets in the engine's shape (``{"sets": [{"target_name",
     "importances": [[name, value], ...]}]}``), from the engine's plot data,
     or from ``get_param_importances`` with the user's evaluator."""
+    n = len(study.directions)
+    # Optuna's names: each objective's metric name, or "Objective Value 0", ...
+    names = metric_names(study) or [f"{target_name} {i}" for i in range(n)]
     options = importance_options(evaluator)
     if options is not None:
+        if target is None and n > 1:
+            options["objective_names"] = names
         return plot_data(study, "param_importances", target=target, target_name=target_name, params=params, **options)
     from ferrotune.importance import get_param_importances
 
-    if target is not None or len(study.directions) == 1:
+    if target is not None or n == 1:
         judged: list[tuple[str, Optional[Callable[[FrozenTrial], float]]]] = [(target_name, target)]
     else:
-        names = metric_names(study) or [f"Objective {i}" for i in range(len(study.directions))]
         judged = [(names[i], _objective_loss(i, d)) for i, d in enumerate(study.directions)]
     sets: list[PlotDict] = []
     for name, judged_target in judged:

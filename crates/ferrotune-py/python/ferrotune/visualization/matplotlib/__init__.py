@@ -184,7 +184,7 @@ def plot_intermediate_values(study: "Study") -> Any:
     ax.set_xlabel("Step")
     ax.set_ylabel("Intermediate Value")
     best = data.get("best_trial")
-    for curve in sorted(data["curves"], key=lambda c: c["number"] == best):
+    for curve in sorted(data["curves"], key=lambda c: c["number"]):
         ax.plot(
             [p[0] for p in curve["points"]],
             [p[1] for p in curve["points"]],
