@@ -12,19 +12,27 @@ trials stays small. plotly is imported only when a plot is drawn::
     pip install plotly
 
 The figures follow Optuna's layout (titles, trace names such as
-"Objective Value" and "Best Value", log axes for log-scaled parameters,
-category axes for categorical ones), so code that reads or restyles
-Optuna's figures keeps working. Deliberate differences:
+"Objective Value", "Best Value" and "Infeasible Trial", parameters in name
+order, log axes for log-scaled parameters, category axes for categorical
+ones, the cells of a contour matrix), so code that reads or restyles
+Optuna's figures keeps working; a test compares them with Optuna's on the
+same trials. Deliberate differences:
 
-* ``plot_parallel_coordinate`` draws one ``go.Parcoords`` trace (Optuna
-  before 5.0; Optuna 5 draws one line trace per trial);
+* ``plot_parallel_coordinate`` draws one ``go.Parcoords`` trace (as Optuna
+  before 5.0; Optuna 5 draws a line trace per trial);
 * ``plot_contour`` fills its grid with binned means of the trials (the
-  engine's, cheap at any study size) rather than scipy's interpolation;
-* ``plot_slice`` and ``plot_contour`` add a "Best Trial" marker trace, and
-  ``plot_intermediate_values`` draws the best trial's curve wider and pruned
-  trials' curves dotted;
-* the best-value lines and the hypervolume history are step lines through
-  the trials where they change.
+  engine's, cheap at any study size) rather than Optuna's interpolation;
+* ``plot_slice`` and ``plot_contour`` add a "Best Trial" marker trace (none
+  for a user's ``target``), and ``plot_intermediate_values`` draws the best
+  trial's curve wider and pruned trials' curves dotted;
+* ``plot_edf`` steps at each value (Optuna samples 100 points), and
+  ``plot_hypervolume_history`` steps through the trials that changed it;
+* ``plot_param_importances`` of several objectives judges each in its own
+  direction (Optuna ranks every objective as if minimized);
+* ``plot_rank`` carries its colour bar on the points' trace;
+* ``plot_pareto_front`` with ``targets`` or ``constraints_func`` computes
+  the front here, in Python (not thinned); it also takes ``axis_order``
+  (Optuna before 5.0).
 """
 
 from __future__ import annotations
