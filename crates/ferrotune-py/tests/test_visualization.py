@@ -519,7 +519,7 @@ def test_matplotlib_parallel_coordinate_and_importances(study):
     assert [t.get_text() for t in ax.get_xticklabels()] == ["Objective Value"] + PARAMS
     assert len(ax.collections[0].get_segments()) == 30
     ax = vmpl.plot_param_importances(study)
-    assert ax.get_title() == "Hyperparameter Importances"
+    assert ax.get_title(loc="left") == "Hyperparameter Importances"
     assert ax.get_xlabel() == "Hyperparameter Importance"
     expected = ferrotune.importance.get_param_importances(study)
     assert [t.get_text() for t in ax.get_yticklabels()] == list(reversed(list(expected)))
@@ -701,3 +701,51 @@ def test_multi_objective_figures_are_laid_out_as_optunas(multi):
             assert ours.data[0].y[-1] == pytest.approx(theirs.data[0].y[-1])
         if kind == "param_importances":
             assert [t.name for t in ours.data] == [t.name for t in theirs.data]
+
+
+def axes_of(result) -> tuple:
+    """What code that pokes at Optuna's matplotlib plots reads: the kind
+    of result, titles, axis labels and scales, the legend."""
+    if isinstance(result, np.ndarray):
+        fig = result.flat[0].figure
+        suptitle = fig._suptitle.get_text() if fig._suptitle else None
+        return ("array", result.shape, suptitle, [a.get_xlabel() for a in result.flat], [a.get_ylabel() for a in result.flat])
+    legend = result.get_legend()
+    return (
+        "axes",
+        result.get_title(),
+        result.get_title(loc="left"),
+        result.get_xlabel(),
+        result.get_ylabel(),
+        result.get_xscale(),
+        result.get_yscale(),
+        [t.get_text() for t in legend.get_texts()] if legend else None,
+    )
+
+
+def test_matplotlib_plots_are_laid_out_as_optunas(study, multi):
+    optuna = pytest.importorskip("optuna")
+    pytest.importorskip("scipy")  # Optuna's matplotlib contour interpolates with it
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    cases = [
+        (study, "optimization_history", {}),
+        (study, "intermediate_values", {}),
+        (study, "slice", {}),
+        (study, "slice", {"params": ["lr"]}),
+        (study, "contour", {"params": ["x", "lr"]}),
+        (study, "contour", {}),
+        (study, "rank", {"params": ["x", "lr"]}),
+        (study, "rank", {}),
+        (study, "param_importances", {}),
+        (study, "edf", {}),
+        (study, "timeline", {}),
+        (study, "parallel_coordinate", {}),
+        (multi, "pareto_front", {}),
+        (multi, "hypervolume_history", {"reference_point": [1.5, 2.5]}),
+    ]
+    theirs_of = {id(study): as_optuna_study(study, optuna), id(multi): as_optuna_study(multi, optuna)}
+    for s, kind, kwargs in cases:
+        ours = axes_of(getattr(vmpl, "plot_" + kind)(s, **kwargs))
+        theirs = axes_of(getattr(optuna.visualization.matplotlib, "plot_" + kind)(theirs_of[id(s)], **kwargs))
+        assert ours == theirs, (kind, kwargs)
+        plt.close("all")

@@ -195,18 +195,6 @@ def panel_for(panels: Sequence[PlotDict], x: str, y: str) -> tuple[Optional[Plot
     return None, False
 
 
-def labels_x(xi: int, yi: int, n: int) -> bool:
-    """Whether the cell in column ``xi``, row ``yi`` of an n x n matrix of
-    panels (empty diagonal) names its x axis: the lowest panel of each
-    column."""
-    return yi == (n - 2 if xi == n - 1 else n - 1)
-
-
-def labels_y(xi: int, yi: int) -> bool:
-    """Whether the cell names its y axis: the leftmost panel of each row."""
-    return xi == (1 if yi == 0 else 0)
-
-
 def swapped(panel: PlotDict) -> PlotDict:
     """A contour panel with its axes exchanged (grid transposed)."""
     rows = grid_matrix(panel)

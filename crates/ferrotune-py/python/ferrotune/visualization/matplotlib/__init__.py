@@ -167,10 +167,12 @@ def plot_edf(
     ax.set_xlabel(target_name)
     ax.set_ylabel("Cumulative Probability")
     ax.set_ylim(0, 1)
-    for s in _data.studies_of(study):
+    studies = _data.studies_of(study)
+    for s in studies:
         data = _data.plot_data(s, "edf", target=target, target_name=target_name)
         ax.step([p[0] for p in data["points"]], [p[1] for p in data["points"]], where="post", label=s.study_name)
-    ax.legend()
+    if len(studies) >= 2:
+        ax.legend()
     return ax
 
 
@@ -194,6 +196,8 @@ def plot_intermediate_values(study: "Study") -> Any:
             alpha=1.0 if curve["number"] == best else 0.6,
             label=f"Trial{curve['number']}",
         )
+    if len(data["curves"]) >= 2:
+        ax.legend(bbox_to_anchor=(1.05, 1), loc="upper left", borderaxespad=0.0)
     return ax
 
 
@@ -384,6 +388,8 @@ def plot_contour(
         for yi, y_name in enumerate(names):
             ax = axs[yi, xi]
             if xi == yi:
+                ax.set_xlabel(x_name)
+                ax.set_ylabel(y_name)
                 ax.axis("off")
                 continue
             panel, swap = _data.panel_for(data["panels"], x_name, y_name)
@@ -391,7 +397,7 @@ def plot_contour(
                 continue
             if swap:
                 panel = _data.swapped(panel)
-            m = _contour_panel(ax, panel, data, reverse, (_data.labels_x(xi, yi, n), _data.labels_y(xi, yi)), infeasible)
+            m = _contour_panel(ax, panel, data, reverse, (True, True), infeasible)  # Optuna labels every cell
             mappable = mappable or m
     if mappable is not None:
         fig.colorbar(mappable, ax=axs).set_label(data["target_name"])
@@ -453,9 +459,11 @@ def plot_rank(
         for yi in range(n):
             ax = axs[yi, xi]
             if xi == yi:
+                ax.set_xlabel(axes[xi]["name"] if yi == n - 1 else "")
+                ax.set_ylabel(axes[yi]["name"] if xi == 0 else "")
                 ax.axis("off")
                 continue
-            sc = draw(ax, xi, yi, (_data.labels_x(xi, yi, n), _data.labels_y(xi, yi)))
+            sc = draw(ax, xi, yi, (yi == n - 1, xi == 0))
     if sc is not None:
         _rank_colorbar(fig, sc, axs, data["target_name"])
     return axs
@@ -486,7 +494,7 @@ def plot_param_importances(
     plt = _plt()
     data = _data.importances(study, evaluator, params, target, target_name)
     _, ax = plt.subplots()
-    ax.set_title("Hyperparameter Importances")
+    ax.set_title("Hyperparameter Importances", loc="left")
     ax.set_xlabel("Hyperparameter Importance")
     ax.set_ylabel("Hyperparameter")
     sets = data["sets"]
@@ -502,8 +510,7 @@ def plot_param_importances(
         ax.bar_label(bars, labels=[f"{v:.2f}" if v >= 0.01 else "<0.01" for v in xs], padding=2, fontsize=8)
     ax.set_yticks(list(range(len(order))))
     ax.set_yticklabels(order)
-    if len(sets) > 1:
-        ax.legend()
+    ax.legend(loc="best")
     return ax
 
 
