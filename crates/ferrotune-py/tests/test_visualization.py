@@ -324,6 +324,15 @@ def test_param_importances(study):
     assert sum(bars.x) == pytest.approx(1.0)
 
 
+def test_param_importances_with_a_target_judge_it_as_get_param_importances_does():
+    s = ferrotune.create_study(direction="maximize", sampler=ferrotune.samplers.RandomSampler(seed=0))
+    s.optimize(lambda t: -((t.suggest_float("x", 0, 1) - 0.2) ** 2) - 0.01 * t.suggest_float("y", 0, 1), n_trials=60)
+    for target in (None, lambda t: t.value, lambda t: -t.value):
+        fig = vis.plot_param_importances(s, target=target)
+        expected = ferrotune.importance.get_param_importances(s, target=target)
+        assert dict(zip(fig.data[0].y, fig.data[0].x)) == pytest.approx(expected)
+
+
 def test_param_importances_with_an_evaluator_and_params(study):
     evaluator = ferrotune.importance.FanovaImportanceEvaluator(seed=0)
     fig = vis.plot_param_importances(study, evaluator=evaluator, params=["x", "lr"])

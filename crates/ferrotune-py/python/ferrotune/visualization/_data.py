@@ -264,6 +264,10 @@ def importances(
     if options is not None:
         if target is None and n > 1:
             options["objective_names"] = names
+        if target is not None:
+            # A target is judged as get_param_importances judges it: lower is
+            # better, whatever the study's direction (as Optuna's).
+            options["target_direction"] = "minimize"
         return plot_data(study, "param_importances", target=target, target_name=target_name, params=params, **options)
     from ferrotune.importance import get_param_importances
 
