@@ -718,7 +718,13 @@ def axes_of(result) -> tuple:
     if isinstance(result, np.ndarray):
         fig = result.flat[0].figure
         suptitle = fig._suptitle.get_text() if fig._suptitle else None
-        return ("array", result.shape, suptitle, [a.get_xlabel() for a in result.flat], [a.get_ylabel() for a in result.flat])
+        return (
+            "array",
+            result.shape,
+            suptitle,
+            [a.get_xlabel() for a in result.flat],
+            [a.get_ylabel() for a in result.flat],
+        )
     legend = result.get_legend()
     return (
         "axes",

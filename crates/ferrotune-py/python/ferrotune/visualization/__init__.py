@@ -298,7 +298,9 @@ def plot_parallel_coordinate(
     """One line per complete trial across an axis per parameter, coloured by
     its value (the first axis)."""
     go = _go()
-    data = _data.plot_data(study, "parallel_coordinate", target=target, target_name=target_name, params=_data.sorted_params(params))
+    data = _data.plot_data(
+        study, "parallel_coordinate", target=target, target_name=target_name, params=_data.sorted_params(params)
+    )
     layout = go.Layout(title="Parallel Coordinate Plot")
     lines = data["lines"]
     if not lines:
@@ -329,7 +331,7 @@ def plot_parallel_coordinate(
                     "values": logs,
                     "range": (lo, hi),
                     "tickvals": ticks,
-                    "ticktext": [f"{10 ** t:.3g}" for t in ticks],
+                    "ticktext": [f"{10**t:.3g}" for t in ticks],
                 }
             )
         else:
@@ -583,7 +585,11 @@ def plot_rank(
                 "cmax": 1.0,
                 "line": {"width": 0.5, "color": "Grey"},
                 "showscale": showscale,
-                "colorbar": {"title": data["target_name"], "tickvals": [0, 0.5, 1], "ticktext": ["best", "median", "worst"]},
+                "colorbar": {
+                    "title": data["target_name"],
+                    "tickvals": [0, 0.5, 1],
+                    "ticktext": ["best", "median", "worst"],
+                },
             },
             text=[f"Trial #{p['number']}: {p['value']:.6g}" for p in have],
             hovertemplate="%{text}<extra></extra>",

@@ -42,9 +42,7 @@ STATE_COLORS = {
 }
 
 
-def target_values(
-    study: "Study", target: Optional[Callable[[FrozenTrial], float]]
-) -> Optional[dict[int, float]]:
+def target_values(study: "Study", target: Optional[Callable[[FrozenTrial], float]]) -> Optional[dict[int, float]]:
     """The user's ``target`` evaluated here, once per complete trial, so the
     engine needs no callback into Python."""
     if target is None:
@@ -71,9 +69,7 @@ def plot_data(
     """The engine's data for one plot of ``study``; ``options`` as the
     engine's ``PlotOptions`` (``params``, ``objectives``, ...)."""
     if target is None and len(study.directions) > 1 and kind not in _MULTI_OBJECTIVE_KINDS:
-        raise ValueError(
-            "If the `study` is being used for multi-objective optimization, please specify the `target`."
-        )
+        raise ValueError("If the `study` is being used for multi-objective optimization, please specify the `target`.")
     if target_name is not None:
         options["target_name"] = target_name
     if "objective_names" not in options:

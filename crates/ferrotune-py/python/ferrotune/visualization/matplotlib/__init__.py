@@ -216,7 +216,9 @@ def plot_parallel_coordinate(
     plt = _plt()
     from matplotlib.collections import LineCollection
 
-    data = _data.plot_data(study, "parallel_coordinate", target=target, target_name=target_name, params=_data.sorted_params(params))
+    data = _data.plot_data(
+        study, "parallel_coordinate", target=target, target_name=target_name, params=_data.sorted_params(params)
+    )
     _, ax = plt.subplots()
     ax.set_title("Parallel Coordinate Plot")
     lines = data["lines"]
@@ -263,7 +265,9 @@ def plot_parallel_coordinate(
             r = ranges[k]
             ticks = [(r[0], None), (r[1], None)]
         for pos, label in ticks:
-            text = label if label is not None else f"{(10 ** pos) if axis is not None and _data.is_log(axis) else pos:.3g}"
+            text = (
+                label if label is not None else f"{(10**pos) if axis is not None and _data.is_log(axis) else pos:.3g}"
+            )
             ax.text(k, norm(pos, ranges[k]), text, fontsize=8, ha="left", va="center")
     return ax
 
@@ -297,7 +301,9 @@ def plot_slice(
         points = [p for p in panel["points"] if p["number"] not in infeasible]
         rejected = [p for p in panel["points"] if p["number"] in infeasible]
         if rejected:
-            ax.scatter([p["x"] for p in rejected], [p["value"] for p in rejected], color="#cccccc", label="Infeasible Trial")
+            ax.scatter(
+                [p["x"] for p in rejected], [p["value"] for p in rejected], color="#cccccc", label="Infeasible Trial"
+            )
         scatter = ax.scatter(
             _coords(axis, [p["x"] for p in points]),
             [p["value"] for p in points],
@@ -309,7 +315,9 @@ def plot_slice(
         )
         for p in points:
             if p["number"] == best:
-                ax.scatter([p["x"]], [p["value"]], marker="*", s=200, color="red", edgecolors="black", label="Best Trial")
+                ax.scatter(
+                    [p["x"]], [p["value"]], marker="*", s=200, color="red", edgecolors="black", label="Best Trial"
+                )
         _set_axis(ax, axis, "x")
         if i == 0:
             ax.set_ylabel(data["target_name"])
@@ -421,11 +429,7 @@ def plot_rank(
     title = f"Rank ({data['target_name']})"
 
     def draw(ax: Any, xi: int, yi: Optional[int], labels: tuple[bool, bool]) -> Any:
-        have = [
-            p
-            for p in points
-            if _present(p["coords"][xi]) and (yi is None or _present(p["coords"][yi]))
-        ]
+        have = [p for p in points if _present(p["coords"][xi]) and (yi is None or _present(p["coords"][yi]))]
         ys = [p["value"] for p in have] if yi is None else [p["coords"][yi] for p in have]
         sc = ax.scatter(
             [p["coords"][xi] for p in have],
