@@ -125,7 +125,11 @@ def test_large_studies_are_thinned_by_the_engine_keeping_the_best():
     fig = vis.plot_optimization_history(s)
     assert len(fig.data[0].x) <= 2000
     assert 1777 in fig.data[0].x
-    assert min(fig.data[1].y) == -1.0 + s.trials[1777].params["x"] ** 2
+    assert min(fig.data[1].y) == s.trials[1777].value == s.best_value
+    fig = vis.plot_parallel_coordinate(s)
+    assert len(fig.data[0].dimensions[0].values) <= 2000 and s.best_value in fig.data[0].dimensions[0].values
+    fig = vis.plot_slice(s)
+    assert len(fig.data[0].x) <= 2000 and fig.data[1].name == "Best Trial" and fig.data[1].y[0] == s.best_value
     data = json.loads(_ferrotune._plot_data(s, "slice", {"max_points": 100}))
     assert data["panels"][0]["n_total"] == 2600 and len(data["panels"][0]["points"]) <= 100
 
