@@ -3,7 +3,7 @@ figures; ``ferrotune.visualization.matplotlib`` draws the same plots with
 matplotlib.
 
 The numbers come from the engine (``ferrotune::plot``, the same data the
-``ferrotune plot`` command draws): which trials count, best values, Pareto
+command line's plots and the dashboard draw): which trials count, best values, Pareto
 fronts, contour grids, ranks and importances. Large studies are thinned
 there to at most 2,000 points per plot (keeping the best trial, every
 improvement, the front and each stretch's extremes), so a figure of 100,000
