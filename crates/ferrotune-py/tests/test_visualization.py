@@ -660,6 +660,7 @@ def layout_of(fig) -> tuple:
     return fig.layout.title.text, axes, traces
 
 
+@pytest.mark.filterwarnings("ignore")  # Optuna's experimental-feature and target warnings
 @pytest.mark.parametrize(
     "kind, kwargs",
     [
@@ -682,6 +683,7 @@ def test_figures_are_laid_out_as_optunas(study, kind, kwargs):
     assert layout_of(ours) == layout_of(theirs)
 
 
+@pytest.mark.filterwarnings("ignore")  # Optuna's experimental-feature and target warnings
 @pytest.mark.parametrize("kind", ["contour", "rank", "parallel_coordinate"])
 def test_matrices_and_parallel_coordinates_have_optunas_titles_and_axes(study, kind):
     optuna = pytest.importorskip("optuna")
@@ -693,6 +695,7 @@ def test_matrices_and_parallel_coordinates_have_optunas_titles_and_axes(study, k
         assert ours[1] == theirs[1]
 
 
+@pytest.mark.filterwarnings("ignore")  # Optuna's experimental-feature and target warnings
 def test_multi_objective_figures_are_laid_out_as_optunas(multi):
     optuna = pytest.importorskip("optuna")
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -742,6 +745,7 @@ def axes_of(result) -> tuple:
     )
 
 
+@pytest.mark.filterwarnings("ignore")  # Optuna's experimental-feature and target warnings
 def test_matplotlib_plots_are_laid_out_as_optunas(study, multi):
     optuna = pytest.importorskip("optuna")
     pytest.importorskip("scipy")  # Optuna's matplotlib contour interpolates with it
