@@ -88,6 +88,10 @@ assert set(fig.data[0].y) == {"lr", "n_units", "dropout", "optimizer"}
 importances = optuna.importance.get_param_importances(study)
 assert max(importances, key=importances.get) == fig.data[0].y[-1]  # the most important on top
 
+# Which parameters the trials' duration depends on: any number per trial.
+fig = vis.plot_param_importances(study, target=lambda t: t.duration.total_seconds(), target_name="duration")
+assert fig.data[0].name == "duration"
+
 # The distribution of values, the ranks, when trials ran.
 vis.plot_edf(study)
 vis.plot_rank(study, params=["lr", "dropout"])
