@@ -33,6 +33,11 @@ pub struct NewTrial {
     /// that were not enqueued. Checked in the same transaction that numbers
     /// the trial, so concurrent workers cannot overshoot it.
     pub max_sampled_trials: Option<u64>,
+    /// Stamp a running trial's first heartbeat in the write that creates
+    /// it, so that a worker killed before its heartbeat thread starts still
+    /// leaves a trial that goes stale (one without any heartbeat never
+    /// does).
+    pub heartbeat: bool,
 }
 
 /// Trials that changed since a cursor, and the cursor to pass next time.
@@ -93,6 +98,17 @@ pub trait Storage: Send + Sync {
     fn create_trial(&self, study_id: i64, new: NewTrial) -> Result<Option<FrozenTrial>>;
     /// Atomically move the oldest waiting trial to Running and return it.
     fn claim_waiting_trial(&self, study_id: i64) -> Result<Option<FrozenTrial>>;
+    /// [`claim_waiting_trial`](Storage::claim_waiting_trial), stamping the
+    /// claimed trial's first heartbeat in the same write (see
+    /// [`NewTrial::heartbeat`]). The default claims, then stamps: backends
+    /// shared by several processes do both at once.
+    fn claim_waiting_trial_with_heartbeat(&self, study_id: i64) -> Result<Option<FrozenTrial>> {
+        let claimed = self.claim_waiting_trial(study_id)?;
+        if let Some(trial) = &claimed {
+            self.record_heartbeat(trial.trial_id)?;
+        }
+        Ok(claimed)
+    }
     /// Record a suggested parameter of a running trial.
     fn set_trial_param(&self, trial_id: i64, name: &str, param: &TrialParam) -> Result<()>;
     /// Record an intermediate value of a running trial (overwrites the step).

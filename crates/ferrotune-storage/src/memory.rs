@@ -193,6 +193,9 @@ impl Storage for InMemoryStorage {
         study.trial_seq.push(0);
         study.touch(number);
         inner.trial_index.push((study_id, number));
+        if new.heartbeat && !new.waiting {
+            inner.heartbeats.insert(trial_id, now_us());
+        }
         Ok(Some(trial))
     }
 
