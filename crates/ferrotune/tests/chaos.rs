@@ -38,7 +38,7 @@ const STEPS: u64 = 20;
 const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(1);
 const GRACE_PERIOD: Duration = Duration::from_secs(3);
 /// Kill a worker every this long, give or take half.
-const KILL_EVERY: Duration = Duration::from_millis(2500);
+const KILL_EVERY: Duration = Duration::from_millis(1500);
 /// Stop killing once this many trials are complete, so the run ends.
 const KILL_UNTIL_COMPLETE: usize = 330;
 /// Whatever happens, the driver gives up after this long.
@@ -71,7 +71,7 @@ fn worker_process() {
         for step in 0..STEPS {
             value = x * x + n as f64 / (step + 1) as f64;
             trial.report(step, value)?;
-            std::thread::sleep(Duration::from_millis(3));
+            std::thread::sleep(Duration::from_millis(15));
         }
         Ok(value)
     });
