@@ -514,3 +514,150 @@ fn an_unreachable_server_fails_after_the_reconnect_timeout() {
     };
     assert!(m.contains("reconnect_timeout") && m.contains("soon"), "{m}");
 }
+
+/// A TCP relay in front of the test server that can be taken down (its
+/// port refuses connections and every relayed connection is cut, as when
+/// the server restarts or the network fails) and brought back up on the
+/// same port.
+struct Relay {
+    port: u16,
+    up: Arc<AtomicBool>,
+    /// Bumped when the relay goes down: relayed connections of an older
+    /// generation stop.
+    generation: Arc<AtomicU64>,
+    target: String,
+    accept: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Relay {
+    fn new(target: &str) -> Relay {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mut relay = Relay {
+            port,
+            up: Arc::new(AtomicBool::new(false)),
+            generation: Arc::new(AtomicU64::new(0)),
+            target: target.to_owned(),
+            accept: None,
+        };
+        relay.start(listener);
+        relay
+    }
+
+    fn start(&mut self, listener: std::net::TcpListener) {
+        listener.set_nonblocking(true).unwrap();
+        self.up.store(true, Ordering::SeqCst);
+        let (up, generation, target) = (self.up.clone(), self.generation.clone(), self.target.clone());
+        let mine = generation.load(Ordering::SeqCst);
+        self.accept = Some(std::thread::spawn(move || {
+            while up.load(Ordering::SeqCst) {
+                let Ok((client, _)) = listener.accept() else {
+                    std::thread::sleep(Duration::from_millis(5));
+                    continue;
+                };
+                let Ok(server) = std::net::TcpStream::connect(&target) else { continue };
+                client.set_nonblocking(false).unwrap();
+                for (from, to) in [(client.try_clone().unwrap(), server.try_clone().unwrap()), (server, client)] {
+                    let generation = generation.clone();
+                    std::thread::spawn(move || pump(from, to, &generation, mine));
+                }
+            }
+            // Dropping the listener: the port now refuses connections.
+        }));
+    }
+
+    /// Refuse new connections and cut every relayed one.
+    fn down(&mut self) {
+        self.up.store(false, Ordering::SeqCst);
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        if let Some(accept) = self.accept.take() {
+            accept.join().unwrap();
+        }
+    }
+
+    /// Listen again on the same port.
+    fn up(&mut self) {
+        let listener = std::net::TcpListener::bind(("127.0.0.1", self.port)).unwrap();
+        self.start(listener);
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.down();
+    }
+}
+
+/// Copy bytes one way until either side closes or the relay's generation
+/// moves on; then cut both directions.
+fn pump(mut from: std::net::TcpStream, mut to: std::net::TcpStream, generation: &AtomicU64, mine: u64) {
+    use std::io::Read;
+    from.set_read_timeout(Some(Duration::from_millis(20))).unwrap();
+    let mut buffer = [0u8; 16 * 1024];
+    while generation.load(Ordering::SeqCst) == mine {
+        match from.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => {
+                if to.write_all(&buffer[..n]).is_err() {
+                    break;
+                }
+            }
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+            Err(_) => break,
+        }
+    }
+    let _ = from.shutdown(std::net::Shutdown::Both);
+    let _ = to.shutdown(std::net::Shutdown::Both);
+}
+
+/// The server goes away for a while (its port refuses connections, open
+/// ones are cut) and comes back: a write in flight waits, reconnects and
+/// completes, once. Gone for longer than `reconnect_timeout`, a write fails
+/// with an error that says how long it tried.
+#[test]
+fn a_server_that_goes_away_and_comes_back_is_waited_for() {
+    let Some(schema) = Schema::new() else { return };
+    let config = postgres::Config::from_str(&schema.server).unwrap();
+    let postgres::config::Host::Tcp(host) = &config.get_hosts()[0] else { return };
+    let mut relay = Relay::new(&format!("{host}:{}", config.get_ports().first().copied().unwrap_or(5432)));
+    let url =
+        schema.url.replacen(&format!("{host}:{}", config.get_ports()[0]), &format!("127.0.0.1:{}", relay.port), 1);
+    assert!(url.contains(&relay.port.to_string()), "{url}");
+    let storage = PostgresStorage::open(&format!("{url}&reconnect_timeout=20")).unwrap();
+    let study = storage.create_study("s", &[StudyDirection::Minimize]).unwrap().study_id;
+    let t = storage.create_trial(study, NewTrial::default()).unwrap().unwrap();
+
+    // Down for 1.5 s while trials are written.
+    relay.down();
+    let started = std::time::Instant::now();
+    std::thread::scope(|s| {
+        let writer = s.spawn(|| {
+            storage.set_trial_param(t.trial_id, "x", &float_param(0.5)).unwrap();
+            storage.finish_trial(t.trial_id, TrialState::Complete, Some(&[0.5])).unwrap();
+            let t = storage.create_trial(study, NewTrial::default()).unwrap().unwrap();
+            storage.finish_trial(t.trial_id, TrialState::Complete, Some(&[1.0])).unwrap();
+        });
+        std::thread::sleep(Duration::from_millis(1500));
+        relay.up();
+        writer.join().unwrap();
+    });
+    assert!(started.elapsed() >= Duration::from_millis(1500));
+    let trials = storage.all_trials(study).unwrap();
+    assert_eq!(trials.len(), 2);
+    assert!(trials.iter().all(|t| t.state == TrialState::Complete));
+
+    // Down for good: the write fails after the timeout, saying so.
+    storage.backend().set_reconnect_timeout(Duration::from_millis(1200));
+    relay.down();
+    let started = std::time::Instant::now();
+    let Err(Error::Storage(m)) = storage.create_trial(study, NewTrial::default()) else {
+        panic!("with the server gone, a write must fail")
+    };
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_millis(1200) && waited < Duration::from_secs(8), "{waited:?}");
+    assert!(m.contains("gave up after trying for 1.") && m.contains("reconnect_timeout"), "{m}");
+    assert!(m.contains(&format!("127.0.0.1:{}", relay.port)), "{m}");
+    // And once it is back, the next write goes through.
+    relay.up();
+    assert_eq!(storage.create_trial(study, NewTrial::default()).unwrap().unwrap().number, 2);
+}
