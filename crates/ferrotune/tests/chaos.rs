@@ -29,6 +29,7 @@ use std::time::{Duration, Instant};
 
 use ferrotune::core::FAIL_REASON_ATTR;
 use ferrotune::samplers::RandomSampler;
+use ferrotune::storage::PostgresStorage;
 use ferrotune::{AttrValue, FrozenTrial, Optimize, Study, TrialState, RETRY_HISTORY_ATTR, RETRY_OF_ATTR};
 
 const STUDY: &str = "chaos";
@@ -51,9 +52,16 @@ const DEADLINE: Duration = Duration::from_secs(240);
 fn worker_process() {
     let url = std::env::var("FERROTUNE_CHAOS_URL").expect("started by a test in this file");
     let seed: u64 = std::env::var("FERROTUNE_CHAOS_SEED").unwrap().parse().unwrap();
-    let study = Study::builder()
+    // On PostgreSQL, the storage by hand, to report its reconnects.
+    let postgres = url.starts_with("postgresql://").then(|| {
+        Arc::new(PostgresStorage::open(&url).unwrap_or_else(|e| fail(&format!("cannot open the storage: {e}"))))
+    });
+    let builder = match &postgres {
+        Some(storage) => Study::builder().storage(storage.clone()),
+        None => Study::builder().storage_url(&url),
+    };
+    let study = builder
         .name(STUDY)
-        .storage_url(&url)
         .load_if_exists(true)
         .sampler(RandomSampler::with_seed(seed))
         .heartbeat_interval(HEARTBEAT_INTERVAL)
@@ -77,6 +85,9 @@ fn worker_process() {
     });
     if let Err(e) = result {
         fail(&format!("optimize: {e}"));
+    }
+    if let Some(storage) = postgres {
+        say(&format!("reconnects {}", storage.backend().reconnects()));
     }
 }
 
@@ -171,6 +182,8 @@ struct Run {
     killed_trials: Vec<(u64, i64)>,
     /// Server processes ended by `pg_terminate_backend`.
     connections_dropped: i64,
+    /// Reconnects the workers that were not killed report.
+    reconnects: u64,
     elapsed: Duration,
 }
 
@@ -227,7 +240,9 @@ fn chaos(url: &str, drop_connections: Option<&dyn Fn() -> i64>) -> Run {
     run.elapsed = started.elapsed();
 
     // Nobody who was not killed saw an error.
-    for (success, _, stderr) in &finished {
+    for (success, lines, stderr) in &finished {
+        let reconnects = lines.iter().filter_map(|l| l.strip_prefix("reconnects ")?.parse::<u64>().ok()).sum::<u64>();
+        run.reconnects += reconnects;
         for bad in ["database is locked", "serializ", "deadlock", "worker error", "panicked"] {
             assert!(!stderr.contains(bad), "a worker's stderr has '{bad}':\n{stderr}");
         }
@@ -288,7 +303,7 @@ fn check_study(study: &Study, run: &Run) {
     assert!(run.killed_trials.len() > told_first, "some worker was killed mid-trial");
     println!(
         "chaos: {} trials ({} complete, {} failed by heartbeat and retried), {} workers killed ({} mid-trial, \
-         {} of them just after telling it), {} connections dropped, {:.1} s",
+         {} of them just after telling it), {} connections dropped, {} reconnects (by the workers that lived), {:.1} s",
         trials.len(),
         N_TRIALS,
         failed.len(),
@@ -296,6 +311,7 @@ fn check_study(study: &Study, run: &Run) {
         run.killed_trials.len(),
         told_first,
         run.connections_dropped,
+        run.reconnects,
         run.elapsed.as_secs_f64()
     );
 }

@@ -80,6 +80,8 @@ pub struct PostgresBackend {
     reconnect_timeout_ms: AtomicU64,
     /// Test hook: this many next commits lose their reply.
     lose_commit_replies: AtomicU32,
+    /// Tries made again after a lost connection or an unreachable server.
+    reconnects: AtomicU64,
 }
 
 /// One connection and its prepared statements.
@@ -235,6 +237,7 @@ impl PostgresBackend {
             idle: Mutex::new(Vec::new()),
             reconnect_timeout_ms: AtomicU64::new(reconnect_timeout.as_millis() as u64),
             lose_commit_replies: AtomicU32::new(0),
+            reconnects: AtomicU64::new(0),
         })
     }
 
@@ -247,6 +250,13 @@ impl PostgresBackend {
     /// Change how long a lost connection is retried.
     pub fn set_reconnect_timeout(&self, timeout: Duration) {
         self.reconnect_timeout_ms.store(timeout.as_millis().min(u128::from(u64::MAX)) as u64, Ordering::Relaxed);
+    }
+
+    /// How many times an operation of this storage lost its connection (or
+    /// found the server unreachable) and tried again: a figure for
+    /// monitoring, since the storage prints nothing when it reconnects.
+    pub fn reconnects(&self) -> u64 {
+        self.reconnects.load(Ordering::Relaxed)
     }
 
     /// Fault injection for tests: the next `n` commits succeed on the
@@ -414,6 +424,7 @@ impl Reconnect {
             )));
         }
         backend.drop_idle();
+        backend.reconnects.fetch_add(1, Ordering::Relaxed);
         // Exponential, capped, with full jitter over its upper half: workers
         // that lost the server together do not all knock at once.
         let ceiling = FIRST_RECONNECT_PAUSE.saturating_mul(1 << self.tries.min(6)).min(MAX_RECONNECT_PAUSE);
@@ -582,6 +593,8 @@ impl SqlBackend for PostgresBackend {
                     // a loss in the middle of things waits for the server.
                     if !pooled_at_begin || reconnect.since.is_some() {
                         reconnect.wait(self, error)?;
+                    } else {
+                        self.reconnects.fetch_add(1, Ordering::Relaxed);
                     }
                     self.drop_idle();
                     fresh = true;
