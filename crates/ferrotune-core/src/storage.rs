@@ -138,6 +138,25 @@ pub trait Storage: Send + Sync {
     /// that one (which may then retry it). Trials that never had a heartbeat
     /// (heartbeats off) are never failed.
     fn fail_stale_trials(&self, study_id: i64, grace_period: Duration) -> Result<Vec<Arc<FrozenTrial>>>;
+    /// [`fail_stale_trials`](Storage::fail_stale_trials), enqueueing for
+    /// each failed trial the trial `retry` makes of it (if any) in the same
+    /// write, so that a worker dying between the two cannot leave a failed
+    /// trial that nobody retries. The default fails, then creates: backends
+    /// shared by several processes do both at once.
+    fn fail_stale_trials_and_retry(
+        &self,
+        study_id: i64,
+        grace_period: Duration,
+        retry: &dyn Fn(&FrozenTrial) -> Option<NewTrial>,
+    ) -> Result<Vec<Arc<FrozenTrial>>> {
+        let failed = self.fail_stale_trials(study_id, grace_period)?;
+        for trial in &failed {
+            if let Some(new) = retry(trial) {
+                self.create_trial(study_id, new)?;
+            }
+        }
+        Ok(failed)
+    }
 
     /// One trial by id.
     fn trial(&self, trial_id: i64) -> Result<FrozenTrial>;

@@ -630,15 +630,15 @@ impl Study {
     /// Optuna's `fail_stale_trials`).
     pub fn fail_stale_trials(&self) -> Result<Vec<Arc<FrozenTrial>>> {
         let Some(settings) = self.inner.heartbeat else { return Ok(Vec::new()) };
-        let failed = self.inner.storage.fail_stale_trials(self.id(), settings.grace_period)?;
-        if let Some(max_retries) = settings.max_retries {
-            for trial in &failed {
-                if let Some(retry) = heartbeat::retry_of(trial, max_retries, settings.inherit_intermediate_values) {
-                    self.inner.storage.create_trial(self.id(), retry)?;
-                }
-            }
+        let storage = &self.inner.storage;
+        match settings.max_retries {
+            // Failed and retried in one write: a worker dying in between
+            // would leave a failed trial nobody retries.
+            Some(max_retries) => storage.fail_stale_trials_and_retry(self.id(), settings.grace_period, &|trial| {
+                heartbeat::retry_of(trial, max_retries, settings.inherit_intermediate_values)
+            }),
+            None => storage.fail_stale_trials(self.id(), settings.grace_period),
         }
-        Ok(failed)
     }
 
     /// Ask running `optimize` loops to start no new trial.

@@ -37,9 +37,11 @@
 //!   they change with the call's token (`trials.write_token`); a re-run first
 //!   takes back the trials it already holds: the running trial it claimed
 //!   (otherwise it would claim a second and leave the first running with
-//!   nobody working on it), the trials it failed (otherwise their retries
-//!   would never be enqueued, since the failer enqueues them). A claim's
-//!   token is overwritten only by a failer, which then owns the trial.
+//!   nobody working on it), the trials it failed (returned to the caller as
+//!   the first run would have; their retries, enqueued in the same
+//!   transaction by `fail_stale_trials_and_retry`, committed with them and
+//!   are not enqueued again). A claim's token is overwritten only by a
+//!   failer, which then owns the trial.
 //! - **`finish_trial`** on a re-run that finds the trial already finished
 //!   in the state it asks for, with the same values (bit for bit, NaN
 //!   equal to NaN), returns it: the first run committed. A different
@@ -284,6 +286,10 @@ fn write_token() -> String {
     };
     format!("{:016x}{:016x}", half(1), half(2))
 }
+
+/// What makes the retry of a trial failed as stale (see
+/// [`Storage::fail_stale_trials_and_retry`]).
+type MakeRetry<'a> = &'a dyn Fn(&FrozenTrial) -> Option<NewTrial>;
 
 /// Counts the runs of a transaction's body: true from the second on.
 #[derive(Default)]
@@ -592,6 +598,139 @@ impl<B: SqlBackend> SqlStorage<B> {
         Self::load_trials(tx, "t.trial_id = $1", &[trial_id.into()])?.pop().ok_or(Error::TrialNotFound(trial_id))
     }
 
+    /// Insert a trial numbered `number` (the study locked by `lock`, and
+    /// `number` its next free number), counting it in the study's totals.
+    fn insert_trial(
+        tx: &mut dyn SqlTx,
+        study_id: i64,
+        lock: &StudyLock,
+        number: i64,
+        new: &NewTrial,
+        token: Option<&str>,
+    ) -> Result<FrozenTrial> {
+        let enqueued = new.fixed_params.is_some();
+        tx.execute(
+            "UPDATE studies SET n_trials = n_trials + 1, n_sampled = n_sampled + $2 WHERE study_id = $1",
+            &[study_id.into(), i64::from(!enqueued).into()],
+        )?;
+        let state = if new.waiting { TrialState::Waiting } else { TrialState::Running };
+        let started_at = (!new.waiting).then(now_us);
+        let beat = if new.heartbeat && !new.waiting { B::NOW_US } else { "NULL" };
+        let rows = tx.query(
+            &format!(
+                "INSERT INTO trials (study_id, number, state, fixed_params, started_at, change_seq, heartbeat_at,
+                 create_token) VALUES ($1, $2, $3, $4, $5, $6, {beat}, $7) RETURNING trial_id"
+            ),
+            &[
+                study_id.into(),
+                number.into(),
+                state.as_str().into(),
+                new.fixed_params.as_ref().map(to_json).into(),
+                started_at.into(),
+                lock.change_seq.into(),
+                token.into(),
+            ],
+        )?;
+        let trial_id = rows[0][0].int()?;
+        for (key, value) in &new.user_attrs {
+            Self::put_trial_attr(tx, trial_id, AttrScope::User, key, value)?;
+        }
+        for (key, value) in &new.system_attrs {
+            Self::put_trial_attr(tx, trial_id, AttrScope::System, key, value)?;
+        }
+        for (&step, &value) in &new.intermediate_values {
+            Self::put_intermediate_value(tx, trial_id, step, value)?;
+        }
+        Ok(FrozenTrial {
+            trial_id,
+            number: number as u64,
+            state,
+            values: None,
+            params: BTreeMap::new(),
+            intermediate_values: new.intermediate_values.clone(),
+            intermediate_vectors: Default::default(),
+            user_attrs: new.user_attrs.clone(),
+            system_attrs: new.system_attrs.clone(),
+            fixed_params: new.fixed_params.clone(),
+            started_at_us: started_at,
+            finished_at_us: None,
+        })
+    }
+
+    /// Fail the study's stale trials and, with `retry`, enqueue each one's
+    /// retry in the same transaction.
+    fn fail_stale(
+        &self,
+        study_id: i64,
+        grace_period: Duration,
+        retry: Option<MakeRetry<'_>>,
+    ) -> Result<Vec<Arc<FrozenTrial>>> {
+        let grace_us = i64::try_from(grace_period.as_micros()).unwrap_or(i64::MAX);
+        let now_sql = format!("SELECT {}", B::NOW_US);
+        let stale_sql = "SELECT trial_id, heartbeat_at FROM trials
+             WHERE study_id = $1 AND state = 'running' AND heartbeat_at < $2 ORDER BY number";
+        // Cheap check first, without the write lock: nearly every ask
+        // finds nothing stale.
+        let any_stale = self.backend.transaction(false, &mut |tx| {
+            let now = tx.query(&now_sql, &[])?[0][0].int()?;
+            Ok(!tx.query(stale_sql, &[study_id.into(), now.saturating_sub(grace_us).into()])?.is_empty())
+        })?;
+        if !any_stale {
+            return Ok(Vec::new());
+        }
+        let token = write_token();
+        let mut runs = Runs::default();
+        self.backend.transaction(true, &mut |tx| {
+            // The study's lock serializes workers failing stale trials: the
+            // second finds them no longer running.
+            let lock = Self::lock_study(tx, study_id)?;
+            let now = tx.query(&now_sql, &[])?[0][0].int()?;
+            let threshold = now.saturating_sub(grace_us);
+            let mut failed = Vec::new();
+            if runs.rerun() {
+                // What the first run failed, if it committed: this caller
+                // returns them (and their retries, enqueued by that same
+                // commit, stand), nobody else will.
+                let rows = tx.query(
+                    "SELECT trial_id FROM trials WHERE study_id = $1 AND write_token = $2 ORDER BY number",
+                    &[study_id.into(), token.as_str().into()],
+                )?;
+                for row in rows {
+                    failed.push(Arc::new(Self::load_trial(tx, row[0].int()?)?));
+                }
+            }
+            let mut next_number = lock.n_trials;
+            for row in tx.query(stale_sql, &[study_id.into(), threshold.into()])? {
+                let trial_id = row[0].int()?;
+                // Heartbeats do not take the study's lock: the condition is
+                // checked again on the row, so a trial that beat since the
+                // query above stays running.
+                let changed = tx.execute(
+                    "UPDATE trials SET state = 'failed', finished_at = $2, change_seq = $3, write_token = $5
+                     WHERE trial_id = $1 AND state = 'running' AND heartbeat_at < $4",
+                    &[
+                        trial_id.into(),
+                        now_us().into(),
+                        lock.change_seq.into(),
+                        threshold.into(),
+                        token.as_str().into(),
+                    ],
+                )?;
+                if changed == 1 {
+                    let reason = stale_heartbeat_reason(now - row[1].int()?, grace_period);
+                    Self::put_trial_attr(tx, trial_id, AttrScope::System, FAIL_REASON_ATTR, &AttrValue::from(reason))?;
+                    let trial = Self::load_trial(tx, trial_id)?;
+                    if let Some(new) = retry.and_then(|retry| retry(&trial)) {
+                        Self::insert_trial(tx, study_id, &lock, next_number, &new, None)?;
+                        next_number += 1;
+                    }
+                    failed.push(Arc::new(trial));
+                }
+            }
+            Ok(failed)
+        })
+    }
+
     /// Claim the oldest waiting trial, stamping its first heartbeat if asked.
     fn claim(&self, study_id: i64, heartbeat: bool) -> Result<Option<FrozenTrial>> {
         // Cheap check first, without the write lock: most asks find nothing.
@@ -734,14 +873,7 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
     }
 
     fn create_trial(&self, study_id: i64, new: NewTrial) -> Result<Option<FrozenTrial>> {
-        let enqueued = new.fixed_params.is_some();
-        let fixed_json = new.fixed_params.as_ref().map(to_json);
         let token = write_token();
-        let beat = if new.heartbeat && !new.waiting { B::NOW_US } else { "NULL" };
-        let insert = format!(
-            "INSERT INTO trials (study_id, number, state, fixed_params, started_at, change_seq, heartbeat_at, create_token)
-             VALUES ($1, $2, $3, $4, $5, $6, {beat}, $7) RETURNING trial_id"
-        );
         let mut runs = Runs::default();
         self.backend.transaction(true, &mut |tx| {
             let lock = Self::lock_study(tx, study_id)?;
@@ -755,53 +887,12 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
                     return Self::load_trial(tx, row[0].int()?).map(Some);
                 }
             }
-            if let (false, Some(max)) = (enqueued, new.max_sampled_trials) {
+            if let (None, Some(max)) = (&new.fixed_params, new.max_sampled_trials) {
                 if lock.n_sampled as u64 >= max {
                     return Ok(None);
                 }
             }
-            tx.execute(
-                "UPDATE studies SET n_trials = n_trials + 1, n_sampled = n_sampled + $2 WHERE study_id = $1",
-                &[study_id.into(), i64::from(!enqueued).into()],
-            )?;
-            let state = if new.waiting { TrialState::Waiting } else { TrialState::Running };
-            let started_at = (!new.waiting).then(now_us);
-            let rows = tx.query(
-                &insert,
-                &[
-                    study_id.into(),
-                    lock.n_trials.into(),
-                    state.as_str().into(),
-                    fixed_json.clone().into(),
-                    started_at.into(),
-                    lock.change_seq.into(),
-                    token.as_str().into(),
-                ],
-            )?;
-            let trial_id = rows[0][0].int()?;
-            for (key, value) in &new.user_attrs {
-                Self::put_trial_attr(tx, trial_id, AttrScope::User, key, value)?;
-            }
-            for (key, value) in &new.system_attrs {
-                Self::put_trial_attr(tx, trial_id, AttrScope::System, key, value)?;
-            }
-            for (&step, &value) in &new.intermediate_values {
-                Self::put_intermediate_value(tx, trial_id, step, value)?;
-            }
-            Ok(Some(FrozenTrial {
-                trial_id,
-                number: lock.n_trials as u64,
-                state,
-                values: None,
-                params: BTreeMap::new(),
-                intermediate_values: new.intermediate_values.clone(),
-                intermediate_vectors: Default::default(),
-                user_attrs: new.user_attrs.clone(),
-                system_attrs: new.system_attrs.clone(),
-                fixed_params: new.fixed_params.clone(),
-                started_at_us: started_at,
-                finished_at_us: None,
-            }))
+            Self::insert_trial(tx, study_id, &lock, lock.n_trials, &new, Some(&token)).map(Some)
         })
     }
 
@@ -907,63 +998,16 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
     }
 
     fn fail_stale_trials(&self, study_id: i64, grace_period: Duration) -> Result<Vec<Arc<FrozenTrial>>> {
-        let grace_us = i64::try_from(grace_period.as_micros()).unwrap_or(i64::MAX);
-        let now_sql = format!("SELECT {}", B::NOW_US);
-        let stale_sql = "SELECT trial_id, heartbeat_at FROM trials
-             WHERE study_id = $1 AND state = 'running' AND heartbeat_at < $2 ORDER BY number";
-        // Cheap check first, without the write lock: nearly every ask
-        // finds nothing stale.
-        let any_stale = self.backend.transaction(false, &mut |tx| {
-            let now = tx.query(&now_sql, &[])?[0][0].int()?;
-            Ok(!tx.query(stale_sql, &[study_id.into(), now.saturating_sub(grace_us).into()])?.is_empty())
-        })?;
-        if !any_stale {
-            return Ok(Vec::new());
-        }
-        let token = write_token();
-        let mut runs = Runs::default();
-        self.backend.transaction(true, &mut |tx| {
-            // The study's lock serializes workers failing stale trials: the
-            // second finds them no longer running.
-            let lock = Self::lock_study(tx, study_id)?;
-            let now = tx.query(&now_sql, &[])?[0][0].int()?;
-            let threshold = now.saturating_sub(grace_us);
-            let mut failed = Vec::new();
-            if runs.rerun() {
-                // What the first run failed, if it committed: this caller
-                // enqueues their retries, nobody else will.
-                let rows = tx.query(
-                    "SELECT trial_id FROM trials WHERE study_id = $1 AND write_token = $2 ORDER BY number",
-                    &[study_id.into(), token.as_str().into()],
-                )?;
-                for row in rows {
-                    failed.push(Arc::new(Self::load_trial(tx, row[0].int()?)?));
-                }
-            }
-            for row in tx.query(stale_sql, &[study_id.into(), threshold.into()])? {
-                let trial_id = row[0].int()?;
-                // Heartbeats do not take the study's lock: the condition is
-                // checked again on the row, so a trial that beat since the
-                // query above stays running.
-                let changed = tx.execute(
-                    "UPDATE trials SET state = 'failed', finished_at = $2, change_seq = $3, write_token = $5
-                     WHERE trial_id = $1 AND state = 'running' AND heartbeat_at < $4",
-                    &[
-                        trial_id.into(),
-                        now_us().into(),
-                        lock.change_seq.into(),
-                        threshold.into(),
-                        token.as_str().into(),
-                    ],
-                )?;
-                if changed == 1 {
-                    let reason = stale_heartbeat_reason(now - row[1].int()?, grace_period);
-                    Self::put_trial_attr(tx, trial_id, AttrScope::System, FAIL_REASON_ATTR, &AttrValue::from(reason))?;
-                    failed.push(Arc::new(Self::load_trial(tx, trial_id)?));
-                }
-            }
-            Ok(failed)
-        })
+        self.fail_stale(study_id, grace_period, None)
+    }
+
+    fn fail_stale_trials_and_retry(
+        &self,
+        study_id: i64,
+        grace_period: Duration,
+        retry: &dyn Fn(&FrozenTrial) -> Option<NewTrial>,
+    ) -> Result<Vec<Arc<FrozenTrial>>> {
+        self.fail_stale(study_id, grace_period, Some(retry))
     }
 
     fn trial(&self, trial_id: i64) -> Result<FrozenTrial> {
