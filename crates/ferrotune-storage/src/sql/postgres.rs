@@ -108,16 +108,16 @@ impl PostgresStorage {
         // the transactions of `SqlStorage::new` do not use.
         let mut reconnect = Reconnect::default();
         let mut guard = loop {
-            let locked = backend.connect_raw().and_then(|mut conn| {
-                conn.client.execute("SELECT pg_advisory_lock($1)", &[&SCHEMA_LOCK])?;
-                Ok(conn)
-            });
-            match locked {
-                Ok(conn) => break conn,
-                Err(e) if is_connection_loss(&e) => {
-                    reconnect.wait(&backend, backend.connect_error(&e, "taking the schema lock"))?
-                }
-                Err(e) => return Err(backend.connect_error(&e, "taking the schema lock")),
+            let error = match backend.connect_raw() {
+                Ok(mut conn) => match conn.client.execute("SELECT pg_advisory_lock($1)", &[&SCHEMA_LOCK]) {
+                    Ok(_) => break conn,
+                    Err(e) => (is_connection_loss(&e), backend.error(&e, "taking the schema lock")),
+                },
+                Err(e) => (is_connection_loss(&e), backend.connect_error(&e, "connecting")),
+            };
+            match error {
+                (true, error) => reconnect.wait(&backend, error)?,
+                (false, error) => return Err(error),
             }
         };
         let storage = SqlStorage::new(backend)?;
