@@ -138,6 +138,15 @@ pub trait Storage: Send + Sync {
     /// that one (which may then retry it). Trials that never had a heartbeat
     /// (heartbeats off) are never failed.
     fn fail_stale_trials(&self, study_id: i64, grace_period: Duration) -> Result<Vec<Arc<FrozenTrial>>>;
+    /// How many of the study's running trials have a heartbeat: each ends
+    /// by being finished or by going stale, unlike a running trial without
+    /// one, which nobody but its worker ever ends. A worker that has
+    /// reached the study's total waits for these before it stops, in case
+    /// one needs a retry. The default says none (it never waits).
+    fn count_beating_trials(&self, study_id: i64) -> Result<u64> {
+        let _ = study_id;
+        Ok(0)
+    }
     /// [`fail_stale_trials`](Storage::fail_stale_trials), enqueueing for
     /// each failed trial the trial `retry` makes of it (if any) in the same
     /// write, so that a worker dying between the two cannot leave a failed

@@ -507,6 +507,7 @@ pub fn new_trials_start_with_the_given_intermediate_values(storage: Arc<dyn Stor
 /// `claim_waiting_trial_with_heartbeat`) goes stale without any later beat,
 /// as when its worker dies before its heartbeat thread starts; one created
 /// without does not. A waiting trial has no heartbeat until claimed.
+/// `count_beating_trials` counts the running trials that have one.
 pub fn trials_can_start_with_a_heartbeat(storage: Arc<dyn Storage>) {
     let study = storage.create_study("s", &[Minimize]).unwrap().study_id;
     let beating = NewTrial { heartbeat: true, ..Default::default() };
@@ -515,12 +516,15 @@ pub fn trials_can_start_with_a_heartbeat(storage: Arc<dyn Storage>) {
     let waiting =
         NewTrial { waiting: true, fixed_params: Some(BTreeMap::new()), heartbeat: true, ..Default::default() };
     let enqueued = storage.create_trial(study, waiting).unwrap().unwrap();
+    assert_eq!(storage.count_beating_trials(study).unwrap(), 1);
     std::thread::sleep(Duration::from_millis(30));
     let failed = storage.fail_stale_trials(study, Duration::from_millis(10)).unwrap();
     assert_eq!(failed.iter().map(|t| t.number).collect::<Vec<_>>(), vec![created.number]);
+    assert_eq!(storage.count_beating_trials(study).unwrap(), 0);
     assert_eq!(storage.trial(enqueued.trial_id).unwrap().state, TrialState::Waiting);
     let claimed = storage.claim_waiting_trial_with_heartbeat(study).unwrap().unwrap();
     assert_eq!((claimed.number, claimed.state), (enqueued.number, TrialState::Running));
+    assert_eq!(storage.count_beating_trials(study).unwrap(), 1);
     std::thread::sleep(Duration::from_millis(30));
     let failed = storage.fail_stale_trials(study, Duration::from_millis(10)).unwrap();
     assert_eq!(failed.iter().map(|t| t.number).collect::<Vec<_>>(), vec![claimed.number]);

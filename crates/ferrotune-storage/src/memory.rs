@@ -272,6 +272,14 @@ impl Storage for InMemoryStorage {
         Ok(())
     }
 
+    fn count_beating_trials(&self, study_id: i64) -> Result<u64> {
+        let mut inner = self.lock();
+        let Inner { studies, heartbeats, .. } = &mut *inner;
+        let study = studies.get(&study_id).ok_or_else(|| Error::StudyNotFound(format!("id {study_id}")))?;
+        let running = study.trials.iter().filter(|t| t.state == TrialState::Running);
+        Ok(running.filter(|t| heartbeats.contains_key(&t.trial_id)).count() as u64)
+    }
+
     fn fail_stale_trials(&self, study_id: i64, grace_period: Duration) -> Result<Vec<Arc<FrozenTrial>>> {
         let mut inner = self.lock();
         let now = now_us();

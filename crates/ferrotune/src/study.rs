@@ -352,8 +352,9 @@ impl Optimize {
     /// overshoot it. Enqueued trials (hand-picked ones, retries) still run
     /// and do not count. With heartbeats and
     /// [`max_retries`](StudyBuilder::max_retries), a worker that finds the
-    /// total reached waits while any trial of the study is still running
-    /// (checking again every heartbeat interval, 1 s at most), because
+    /// total reached waits while any trial of the study with a heartbeat
+    /// is still running (checking again every heartbeat interval, 1 s at
+    /// most), because
     /// should that trial's worker die its retry needs a worker: so every
     /// sampled configuration ends up finished once, with `n` complete
     /// trials when the objective never fails.
@@ -762,13 +763,16 @@ impl Study {
     /// heartbeats and retries on, a trial running on another worker (or
     /// thread) is retried if that worker dies, and someone must run the
     /// retry for the study to reach its total of finished trials: so a
-    /// worker stops only once no trial is running or waiting. A trial still
-    /// running ends by being told or by going stale; either way the wait
-    /// ends.
+    /// worker stops only once no trial is waiting and none with a
+    /// heartbeat is running. Such a trial ends by being told or by going
+    /// stale, so the wait ends; a trial running without a heartbeat (a
+    /// worker with heartbeats off, `ferrotune ask` never told) is not
+    /// waited for, since nothing would ever end it.
     fn retry_may_come(&self) -> Result<Option<Duration>> {
         let Some(settings) = self.inner.heartbeat.filter(|s| s.max_retries.is_some()) else { return Ok(None) };
         let snapshot = self.inner.refresh()?;
-        let pending = snapshot.iter().any(|t| matches!(t.state, TrialState::Running | TrialState::Waiting));
+        let pending = snapshot.iter().any(|t| t.state == TrialState::Waiting)
+            || self.inner.storage.count_beating_trials(self.id())? > 0;
         Ok(pending.then(|| settings.interval.min(Duration::from_secs(1))))
     }
 

@@ -206,9 +206,12 @@ fn the_total_reached_a_worker_waits_to_run_a_dead_workers_retry() {
     let (storage, _dir) = sqlite();
     let study = worker(&storage, 5).max_retries(3).create().unwrap();
     let dead = die_mid_trial(&study);
+    // A trial left running without a heartbeat is not waited for: nothing
+    // would ever end it.
+    let quiet = storage.create_trial(study.id(), Default::default()).unwrap().unwrap();
     let started = std::time::Instant::now();
     study
-        .optimize_with(Optimize::new().max_sampled_trials(4), |trial| {
+        .optimize_with(Optimize::new().max_sampled_trials(5), |trial| {
             let x = trial.suggest_float("x", -10.0, 10.0)?;
             trial.suggest_int("n", 1, 100)?;
             Ok(x)
@@ -216,8 +219,9 @@ fn the_total_reached_a_worker_waits_to_run_a_dead_workers_retry() {
         .unwrap();
     assert!(started.elapsed() >= GRACE, "it waited for the dead worker's trial to go stale");
     let trials = study.trials().unwrap();
-    assert_eq!(trials.len(), 5);
+    assert_eq!(trials.len(), 6);
     assert_eq!(trials[dead as usize].state, TrialState::Failed);
+    assert_eq!(trials[quiet.number as usize].state, TrialState::Running);
     let retry = trials.iter().find(|t| t.system_attrs.contains_key(RETRY_OF_ATTR)).unwrap();
     assert_eq!(retry.state, TrialState::Complete);
     assert_eq!(retry.param_values(), trials[dead as usize].param_values());

@@ -1001,6 +1001,16 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
         self.fail_stale(study_id, grace_period, None)
     }
 
+    fn count_beating_trials(&self, study_id: i64) -> Result<u64> {
+        self.backend.transaction(false, &mut |tx| {
+            let rows = tx.query(
+                "SELECT count(*) FROM trials WHERE study_id = $1 AND state = 'running' AND heartbeat_at IS NOT NULL",
+                &[study_id.into()],
+            )?;
+            Ok(rows[0][0].int()? as u64)
+        })
+    }
+
     fn fail_stale_trials_and_retry(
         &self,
         study_id: i64,
