@@ -338,7 +338,10 @@ fn operations_carry_on_when_connections_are_killed() {
     let killed = std::thread::scope(|s| {
         let waiting = s.spawn(|| storage.create_trial(study, NewTrial::default()));
         let mut killed = 0;
-        while killed == 0 {
+        for _ in 0..200 {
+            if killed > 0 {
+                break;
+            }
             std::thread::sleep(Duration::from_millis(50));
             let waits: i64 = admin
                 .query_one(
@@ -351,6 +354,7 @@ fn operations_carry_on_when_connections_are_killed() {
                 killed = schema.kill_connections(&mut admin);
             }
         }
+        assert!(killed > 0, "the write never waited for the lock");
         lock.rollback().unwrap();
         let t = waiting.join().unwrap().expect("the waiting write goes on on a new connection").unwrap();
         assert_eq!(t.number, 1);
