@@ -49,6 +49,15 @@
 //!   `TrialNotRunning`, as on a first run.
 //! - **`delete_study`** on a re-run that finds no study has done its work.
 //!
+//! A re-run sees what its first run committed even when that commit was
+//! still in flight on the server (the old connection's process finishing
+//! it) when the re-run began: every write but `create_study` and
+//! `record_heartbeat` starts by taking the study row's lock, which the
+//! first run holds until its commit ends, and each later statement takes a
+//! fresh snapshot (PostgreSQL's READ COMMITTED; SQLite serializes writes
+//! outright). `create_study` looks again after its insert, which waits on
+//! the name's unique index the same way; a heartbeat is idempotent anyway.
+//!
 //! Reads have no effects and need nothing. What the storage cannot do is
 //! finish a write after the backend gave up (PostgreSQL's reconnect
 //! timeout): the error reaches the worker, its trial stops beating, and with
@@ -788,38 +797,45 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
         let directions_json = to_json(&directions);
         let token = write_token();
         let mut runs = Runs::default();
+        let study = |study_id: i64| StudyInfo {
+            study_id,
+            name: name.to_owned(),
+            directions: directions.to_vec(),
+            user_attrs: BTreeMap::new(),
+            system_attrs: BTreeMap::new(),
+        };
         self.backend.transaction(true, &mut |tx| {
             let rerun = runs.rerun();
-            let found = tx.query("SELECT study_id, create_token FROM studies WHERE name = $1", &[name.into()])?;
-            if let Some(row) = found.first() {
-                // A re-run finding the study its first run created.
-                if rerun && row[1].opt_text()? == Some(token.as_str()) {
-                    return Ok(StudyInfo {
-                        study_id: row[0].int()?,
-                        name: name.to_owned(),
-                        directions: directions.to_vec(),
-                        user_attrs: BTreeMap::new(),
-                        system_attrs: BTreeMap::new(),
-                    });
+            // A re-run may find the study its first run created: that one
+            // is this call's, not a duplicate.
+            let mine = |tx: &mut dyn SqlTx| -> Result<Option<i64>> {
+                let found = tx.query("SELECT study_id, create_token FROM studies WHERE name = $1", &[name.into()])?;
+                match found.first() {
+                    Some(row) if rerun && row[1].opt_text()? == Some(token.as_str()) => Ok(Some(row[0].int()?)),
+                    Some(_) => Err(Error::DuplicateStudy(name.to_owned())),
+                    None => Ok(None),
                 }
-                return Err(Error::DuplicateStudy(name.to_owned()));
+            };
+            if let Some(study_id) = mine(tx)? {
+                return Ok(study(study_id));
             }
             // Two processes creating the same name at once both pass the
             // check above on PostgreSQL (SQLite serializes them): the second
-            // insert then waits for the first and inserts nothing.
+            // insert then waits for the first and inserts nothing. So does
+            // a re-run whose first run's commit was still in flight when
+            // it looked: then its second look, a fresh snapshot, finds it.
             let rows = tx.query(
                 "INSERT INTO studies (name, directions, change_seq, n_trials, n_sampled, created_at, create_token)
                  VALUES ($1, $2, 0, 0, 0, $3, $4) ON CONFLICT (name) DO NOTHING RETURNING study_id",
                 &[name.into(), directions_json.clone().into(), now_us().into(), token.as_str().into()],
             )?;
-            let row = rows.first().ok_or_else(|| Error::DuplicateStudy(name.to_owned()))?;
-            Ok(StudyInfo {
-                study_id: row[0].int()?,
-                name: name.to_owned(),
-                directions: directions.to_vec(),
-                user_attrs: BTreeMap::new(),
-                system_attrs: BTreeMap::new(),
-            })
+            match rows.first() {
+                Some(row) => Ok(study(row[0].int()?)),
+                None => match mine(tx)? {
+                    Some(study_id) => Ok(study(study_id)),
+                    None => Err(Error::DuplicateStudy(name.to_owned())),
+                },
+            }
         })
     }
 
