@@ -130,6 +130,22 @@ mod conformance {
     ferrotune_storage::storage_conformance_tests!(fresh);
 }
 
+/// The whole contract again, with every write's first commit losing its
+/// reply: each write commits, then runs again on a new connection not
+/// knowing it did, and must record nothing twice.
+mod conformance_every_write_run_twice {
+    use super::*;
+
+    fn fresh_losing_replies() -> Option<(Arc<dyn Storage>, Schema)> {
+        let schema = Schema::new()?;
+        let storage = PostgresStorage::open(&schema.url).expect("opening the test schema");
+        storage.backend().lose_every_first_commit_reply(true);
+        Some((Arc::new(storage), schema))
+    }
+
+    ferrotune_storage::storage_conformance_tests!(fresh_losing_replies);
+}
+
 /// Two storages (as two worker processes would have) open a new database
 /// at once, share one study, and between them run exactly the sampled
 /// trials asked for, numbered densely, enqueued ones included.

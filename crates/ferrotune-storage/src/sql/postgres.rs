@@ -30,7 +30,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 use std::str::FromStr;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -78,8 +78,10 @@ pub struct PostgresBackend {
     idle: Mutex<Vec<Conn>>,
     /// How long to keep trying after a connection is lost, in milliseconds.
     reconnect_timeout_ms: AtomicU64,
-    /// Test hook: this many next commits lose their reply.
+    /// Test hooks: this many next commits lose their reply; every write's
+    /// first commit loses its reply.
     lose_commit_replies: AtomicU32,
+    lose_first_commit_replies: AtomicBool,
     /// Tries made again after a lost connection or an unreachable server.
     reconnects: AtomicU64,
 }
@@ -237,6 +239,7 @@ impl PostgresBackend {
             idle: Mutex::new(Vec::new()),
             reconnect_timeout_ms: AtomicU64::new(reconnect_timeout.as_millis() as u64),
             lose_commit_replies: AtomicU32::new(0),
+            lose_first_commit_replies: AtomicBool::new(false),
             reconnects: AtomicU64::new(0),
         })
     }
@@ -266,6 +269,15 @@ impl PostgresBackend {
     #[doc(hidden)]
     pub fn lose_next_commit_replies(&self, n: u32) {
         self.lose_commit_replies.store(n, Ordering::SeqCst);
+    }
+
+    /// Fault injection for tests: from now on (or no longer), the first
+    /// commit of every write transaction succeeds on the server but loses
+    /// its reply, so every write is run a second time on a new connection
+    /// after a first run that committed.
+    #[doc(hidden)]
+    pub fn lose_every_first_commit_reply(&self, on: bool) {
+        self.lose_first_commit_replies.store(on, Ordering::SeqCst);
     }
 
     /// Forget the idle connections: after one was lost, the others most
@@ -366,10 +378,11 @@ enum Failed {
     /// The transaction may be run again at once, or after a short pause: a
     /// conflict (40001, 40P01).
     Retry(Error),
-    /// The connection was lost. `pooled_at_begin`: a pooled connection
-    /// the server had closed while it sat idle, found out at `BEGIN`
-    /// before anything was done, so a new one is tried at once.
-    Lost { error: Error, pooled_at_begin: bool },
+    /// The connection was lost. `at_once`: try a new one without a pause,
+    /// for a pooled connection the server had closed while it sat idle
+    /// (found out at `BEGIN`, before anything was done; a restart, an idle
+    /// timeout), and for the losses the test hooks make.
+    Lost { error: Error, at_once: bool },
     /// Give up with this error.
     Fatal(Error),
 }
@@ -496,6 +509,7 @@ impl PostgresBackend {
         &self,
         conn: &mut Conn,
         fresh: bool,
+        first_write: bool,
         begin: &str,
         body: &mut dyn FnMut(&mut dyn SqlTx) -> Result<T>,
     ) -> std::result::Result<T, Failed> {
@@ -503,7 +517,7 @@ impl PostgresBackend {
             let error = self.error(&e, "starting a transaction");
             return Err(if is_connection_loss(&e) {
                 conn.lost = true;
-                Failed::Lost { error, pooled_at_begin: !fresh }
+                Failed::Lost { error, at_once: !fresh }
             } else {
                 Failed::Fatal(error)
             });
@@ -511,28 +525,28 @@ impl PostgresBackend {
         let mut tx = PostgresTx { conn, name: &self.name, failed: None };
         let outcome = match body(&mut tx) {
             Ok(value) => match tx.conn.client.batch_execute("COMMIT") {
-                Ok(()) if self.take_lost_commit_reply() => {
+                Ok(()) if self.take_lost_commit_reply(first_write) => {
                     // The test hook: committed, but as if the reply never came.
                     tx.conn.lost = true;
                     let error = Error::Storage(format!(
                         "PostgreSQL database {}: connection closed after COMMIT was sent (injected)",
                         self.name
                     ));
-                    return Err(Failed::Lost { error, pooled_at_begin: false });
+                    return Err(Failed::Lost { error, at_once: true });
                 }
                 Ok(()) => return Ok(value),
                 Err(e) if is_transient(&e) => Err(Failed::Retry(self.error(&e, "committing"))),
                 // Committed or not, nobody can tell: the caller runs the
                 // transaction again, which every write of `SqlStorage` allows.
                 Err(e) if is_connection_loss(&e) => {
-                    Err(Failed::Lost { error: self.error(&e, "committing"), pooled_at_begin: false })
+                    Err(Failed::Lost { error: self.error(&e, "committing"), at_once: false })
                 }
                 Err(e) => Err(Failed::Fatal(self.error(&e, "committing"))),
             },
             Err(e) => Err(match (tx.failed, e) {
                 (Some(Fault::Conflict), e) => Failed::Retry(e),
                 // The server rolls back what a lost connection had begun.
-                (Some(Fault::Lost), error) => Failed::Lost { error, pooled_at_begin: false },
+                (Some(Fault::Lost), error) => Failed::Lost { error, at_once: false },
                 // An error of the storage logic itself (unexpected data,
                 // say), not of a statement: name the database here.
                 (None, Error::Storage(m)) => {
@@ -554,8 +568,9 @@ impl PostgresBackend {
         outcome
     }
 
-    fn take_lost_commit_reply(&self) -> bool {
-        self.lose_commit_replies.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok()
+    fn take_lost_commit_reply(&self, first_write: bool) -> bool {
+        (first_write && self.lose_first_commit_replies.load(Ordering::Relaxed))
+            || self.lose_commit_replies.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok()
     }
 }
 
@@ -583,15 +598,16 @@ impl SqlBackend for PostgresBackend {
                 }
                 Err(e) => return Err(self.connect_error(&e, "connecting")),
             };
-            let outcome = self.attempt(&mut conn, fresh, begin, body);
+            let first_write = write && conflicts == 0 && reconnect.since.is_none() && !fresh;
+            let outcome = self.attempt(&mut conn, fresh, first_write, begin, body);
             self.check_in(conn);
             match outcome {
                 Ok(value) => return Ok(value),
                 Err(Failed::Fatal(e)) => return Err(e),
-                Err(Failed::Lost { error, pooled_at_begin }) => {
+                Err(Failed::Lost { error, at_once }) => {
                     // A pooled connection that died idle costs no pause;
                     // a loss in the middle of things waits for the server.
-                    if !pooled_at_begin || reconnect.since.is_some() {
+                    if !at_once || reconnect.since.is_some() {
                         reconnect.wait(self, error)?;
                     } else {
                         self.reconnects.fetch_add(1, Ordering::Relaxed);
