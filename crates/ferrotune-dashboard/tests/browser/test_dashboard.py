@@ -247,6 +247,10 @@ def test_live_updates_while_a_run_writes_the_same_file(browser, tmp_path):
         assert max(lag) < 2.0, lag
         time.sleep(1.5)
         assert browser.find_element(By.ID, "n-trials").text == "40"
+        # A trial's page shows the last lines of the log the CLI kept of it.
+        browser.get(url + "#/study/1/trial/7")
+        log = WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.ID, "log"))[0]
+        assert "loss=" in log.text
         assert "locked" not in proc.stderr.read1().decode(errors="replace") if hasattr(proc.stderr, "read1") else True
     finally:
         proc.terminate()
