@@ -87,11 +87,6 @@ impl Scale {
         (self.r1 - self.r0).abs()
     }
 
-    /// The pixel range, start to end.
-    pub fn range(&self) -> (f64, f64) {
-        (self.r0, self.r1)
-    }
-
     /// Ticks: (value, label), about one per `spacing` pixels, at nice steps
     /// (1, 2 or 5 times a power of ten; powers of ten on a log scale).
     pub fn ticks(&self, spacing: f64) -> Vec<(f64, String)> {
