@@ -206,7 +206,12 @@ fn every_single_objective_kind_is_drawn_with_its_marks() {
     let svg = s.svg("contour", "single", &[]);
     assert_eq!(marks(&svg, "panel").len(), 6);
     assert_eq!(marks(&svg, "point").len(), 6 * n_complete);
-    assert_eq!(texts(&svg, "diagonal").len(), 4);
+    // The bottom row's and left column's axis titles name every parameter.
+    let mut titled: Vec<String> = texts(&svg, "axis-title x-title");
+    titled.extend(texts(&svg, "axis-title y-title"));
+    titled.sort();
+    titled.dedup();
+    assert_eq!(titled, ["dropout", "layers", "lr", "optimizer"]);
 
     // Importances: a bar per parameter, the categorical one on top.
     let svg = s.svg("param-importances", "single", &[]);

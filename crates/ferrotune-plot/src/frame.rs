@@ -144,7 +144,7 @@ impl<'a> AxisTitles<'a> {
 
 /// A plot's frame, grid lines, ticks with labels, and axis titles.
 pub fn axes(svg: &mut Svg, plot: Rect, xs: &Scale, ys: &Scale, titles: AxisTitles<'_>) {
-    let xticks = xs.ticks(80.0);
+    let xticks = xs.ticks(70.0);
     let yticks = ys.ticks(45.0);
     svg.open("g", Attrs::new().class("axes").s("stroke-width", "1"));
     if titles.grid {
@@ -172,13 +172,16 @@ pub fn axes(svg: &mut Svg, plot: Rect, xs: &Scale, ys: &Scale, titles: AxisTitle
             Attrs::new().class("tick x-tick").s("text-anchor", "middle").s("data-value", label),
         );
     }
+    let mut label_width: f64 = 0.0;
     for (v, label) in &yticks {
         let y = ys.map(*v);
+        let shown = fit(label, titles.y_tick_width);
+        label_width = label_width.max(shown.chars().count() as f64 * 6.5);
         svg.line((plot.x - 4.0, y), (plot.x, y), "#888", Attrs::new());
         svg.text(
             plot.x - 6.0,
             y + 4.0,
-            &fit(label, titles.y_tick_width),
+            &shown,
             Attrs::new().class("tick y-tick").s("text-anchor", "end").s("data-value", label),
         );
     }
@@ -191,7 +194,7 @@ pub fn axes(svg: &mut Svg, plot: Rect, xs: &Scale, ys: &Scale, titles: AxisTitle
         );
     }
     if let Some(title) = titles.y {
-        let (x, y) = (plot.x - 50.0, plot.y + plot.h / 2.0);
+        let (x, y) = (plot.x - label_width - 14.0, plot.y + plot.h / 2.0);
         svg.text(
             x,
             y,
@@ -236,16 +239,7 @@ pub fn color_bar(svg: &mut Svg, rect: Rect, colors: &ColorScale, title: &str, en
     };
     svg.text(rect.right() + 4.0, rect.y + 8.0, &high, Attrs::new().class("legend-label"));
     svg.text(rect.right() + 4.0, rect.bottom(), &low, Attrs::new().class("legend-label"));
-    let (x, y) = (rect.x - 6.0, rect.y + rect.h / 2.0);
-    svg.text(
-        x,
-        y,
-        &fit(title, rect.h),
-        Attrs::new()
-            .class("legend-title")
-            .s("text-anchor", "middle")
-            .s("transform", &format!("rotate(-90 {} {})", crate::svg::num(x), crate::svg::num(y))),
-    );
+    svg.text(rect.x + rect.w / 2.0, rect.y - 8.0, &fit(title, 90.0), Attrs::new().class("legend-title").s("text-anchor", "middle"));
     svg.close("g");
 }
 

@@ -123,6 +123,14 @@ pub fn nice_step(raw: f64) -> f64 {
 
 fn linear_ticks(d0: f64, d1: f64, target: f64, int: bool) -> Vec<(f64, String)> {
     let mut step = nice_step((d1 - d0) / target);
+    // At least two ticks where a smaller nice step gives them (1, 2, 3 on
+    // an axis of 0.9 to 3.1, not 2 alone).
+    while step > 0.0 && ((d1 / step).floor() - (d0 / step).ceil()) < 1.0 && !(int && step <= 1.0) {
+        step = nice_step(step / 2.5);
+        if step < (d1 - d0).abs() * 1e-6 {
+            break;
+        }
+    }
     if int {
         step = step.max(1.0);
     }
@@ -289,8 +297,9 @@ pub fn viridis(t: f64) -> String {
     format!("#{:02x}{:02x}{:02x}", mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
 }
 
-/// A colour for a value in `[lo, hi]`; better values (by `better_high`)
-/// brighter, on a log scale when asked and possible.
+/// A colour for a value in `[lo, hi]`, on a log scale when asked and
+/// possible: the end that matters (better values, later trials) dark, so
+/// it stands out on white.
 #[derive(Debug, Clone, Copy)]
 pub struct ColorScale {
     /// The range's ends.
@@ -299,15 +308,15 @@ pub struct ColorScale {
     pub hi: f64,
     /// Whether the colour follows the logarithm of the value.
     pub log: bool,
-    /// Whether higher values are brighter (else lower ones are).
-    pub high_bright: bool,
+    /// Whether higher values are darker (else lower ones are).
+    pub high_dark: bool,
 }
 
 impl ColorScale {
     /// Over `[lo, hi]`; log only when the range is positive.
-    pub fn new(lo: f64, hi: f64, log: bool, high_bright: bool) -> ColorScale {
+    pub fn new(lo: f64, hi: f64, log: bool, high_dark: bool) -> ColorScale {
         let log = log && lo > 0.0 && hi > 0.0;
-        ColorScale { lo, hi, log, high_bright }
+        ColorScale { lo, hi, log, high_dark }
     }
 
     /// The position of `v` on the scale, 0 at `lo`, 1 at `hi`.
@@ -323,7 +332,7 @@ impl ColorScale {
     /// The colour of `v`.
     pub fn color(&self, v: f64) -> String {
         let t = self.position(v);
-        viridis(if self.high_bright { t } else { 1.0 - t })
+        viridis(if self.high_dark { 1.0 - t } else { t })
     }
 }
 

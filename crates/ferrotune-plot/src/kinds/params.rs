@@ -163,51 +163,40 @@ pub fn slice(data: &Slice, options: &RenderOptions) -> Result<String, Error> {
     Ok(svg.finish())
 }
 
-/// Panels for pairs of `n` parameters: one filling `area` when `n` is 2,
-/// else the lower triangle of an n×n matrix (x = column, y = row), with
-/// each parameter's name on the diagonal. Returns the rectangle of the
-/// pair (i, j), i < j, or None for a pair outside the matrix.
+/// Panels for pairs of `n` parameters: one filling the area for two,
+/// else the lower triangle of an (n-1)×(n-1) grid: the pair (i, j), i < j,
+/// at column i and row j - 1, so the bottom row's x axes and the left
+/// column's y axes name every parameter.
 struct Matrix {
     n: usize,
     cells: Vec<Rect>,
 }
 
 impl Matrix {
-    fn new(svg: &mut Svg, area: Rect, names: &[String]) -> Matrix {
-        let n = names.len();
+    fn new(area: Rect, n: usize) -> Matrix {
         if n <= 2 {
             return Matrix { n, cells: vec![area] };
         }
-        let cells = grid(area, n * n, n, 6.0);
-        for (i, name) in names.iter().enumerate() {
-            if let Some(cell) = cells.get(i * n + i) {
-                svg.text(
-                    cell.x + cell.w / 2.0,
-                    cell.y + cell.h / 2.0,
-                    &fit(name, cell.w),
-                    Attrs::new().class("diagonal").s("text-anchor", "middle").n("font-size", 12.0),
-                );
-            }
-        }
-        Matrix { n, cells }
+        Matrix { n, cells: grid(area, (n - 1) * (n - 1), n - 1, 4.0) }
     }
 
-    /// The panel of x = parameter `i`, y = parameter `j`, and whether it is
-    /// at the left edge and the bottom edge (where axis titles go).
+    /// The panel of x = parameter `i`, y = parameter `j` (i < j), and
+    /// whether it is in the left column and the bottom row (where axis
+    /// titles go).
     fn panel(&self, i: usize, j: usize) -> Option<(Rect, bool, bool)> {
         if self.n <= 2 {
             return self.cells.first().map(|r| (*r, true, true));
         }
-        let (col, row) = (i.min(j), i.max(j));
-        self.cells.get(row * self.n + col).map(|r| (*r, col == 0, row == self.n - 1))
+        let (col, row) = (i.min(j), i.max(j).checked_sub(1)?);
+        self.cells.get(row * (self.n - 1) + col).map(|r| (*r, col == 0, row == self.n - 2))
     }
 
     /// The plot inside a panel, less room for ticks and titles.
     fn plot(&self, panel: Rect) -> Rect {
         if self.n <= 2 {
-            panel.inset(70.0, 6.0, 10.0, 40.0)
+            panel.inset(76.0, 6.0, 10.0, 40.0)
         } else {
-            panel.inset(48.0, 2.0, 2.0, 34.0)
+            panel.inset(66.0, 4.0, 4.0, 36.0)
         }
     }
 }
@@ -221,7 +210,7 @@ pub fn contour(data: &Contour, options: &RenderOptions) -> Result<String, Error>
     let total: usize = data.panels.iter().map(|p| p.n_total).max().unwrap_or(0);
     let (mut svg, area) = begin(options, TITLE_CONTOUR, &[frame::showing(shown, total, "trials")]);
     let colors = value_colors(data.value_range, options.log_value_axis, data.direction)?;
-    let matrix = Matrix::new(&mut svg, area.inset(0.0, 0.0, BAR_ROOM, 0.0), &data.params);
+    let matrix = Matrix::new(area.inset(0.0, 0.0, BAR_ROOM, 0.0), data.params.len());
     let index = |name: &str| data.params.iter().position(|p| p == name);
     for panel in &data.panels {
         let (i, j) = (index(panel.x.name()).unwrap_or(0), index(panel.y.name()).unwrap_or(1));
@@ -315,7 +304,6 @@ pub fn rank(data: &Rank, options: &RenderOptions) -> Result<String, Error> {
     let (mut svg, area) = begin(options, &title, &[frame::showing(data.points.len(), data.n_total, "trials")]);
     let colors = ColorScale::new(0.0, 1.0, false, false);
     let best = data.points.iter().reduce(|a, b| if b.rank < a.rank { b } else { a });
-    let names: Vec<String> = data.axes.iter().map(|a| a.name().to_owned()).collect();
     let panels_area = area.inset(0.0, 0.0, BAR_ROOM, 0.0);
     let draw = |svg: &mut Svg, xs: &Scale, ys: &Scale, coord: &dyn Fn(&ferrotune_analysis::plot::RankPoint) -> Option<(f64, f64)>| {
         svg.open("g", Attrs::new().class("panel").s("stroke", "white").n("stroke-width", 0.5));
@@ -341,7 +329,7 @@ pub fn rank(data: &Rank, options: &RenderOptions) -> Result<String, Error> {
         axes(&mut svg, plot, &xs, &ys, AxisTitles::new(Some(axis.name()), Some(&data.target_name)));
         draw(&mut svg, &xs, &ys, &|p| finite(p.coords.first().copied().unwrap_or(f64::NAN), p.value));
     } else {
-        let matrix = Matrix::new(&mut svg, panels_area, &names);
+        let matrix = Matrix::new(panels_area, data.axes.len());
         for i in 0..data.axes.len() {
             for j in (i + 1)..data.axes.len() {
                 let (Some(ax), Some(ay)) = (data.axes.get(i), data.axes.get(j)) else { continue };
