@@ -197,7 +197,7 @@ enum Cmd {
     #[command(
         after_help = "Examples:\n  ferrotune plot optimization-history -c tune.toml -o history.svg\n  ferrotune plot contour -c tune.toml --params lr,batch_size -o contour.png\n  ferrotune plot pareto-front --storage sqlite:///tune.db --study mo -o front.html\n  ferrotune plot slice -c tune.toml --target-objective 1 -o - > slice.svg\n\nKinds: optimization-history, parallel-coordinate, slice, contour, param-importances, intermediate-values, pareto-front, timeline, edf, rank, hypervolume-history."
     )]
-    Plot(plot::PlotArgs),
+    Plot(Box<plot::PlotArgs>),
     /// (internal) Stops the trials of a `ferrotune run` that died.
     #[command(name = "__guard", hide = true)]
     Guard {
@@ -292,6 +292,6 @@ fn dispatch(command: Cmd) -> Result<ExitCode, CliError> {
         Cmd::Export { target, format, output } => commands::export(target, format, output),
         Cmd::Guard { grace } => Ok(process::guardian_main(&grace)),
         Cmd::Delete { target, yes, force } => commands::delete(target, yes, force),
-        Cmd::Plot(args) => plot::plot(args),
+        Cmd::Plot(args) => plot::plot(*args),
     }
 }

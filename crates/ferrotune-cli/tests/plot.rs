@@ -66,7 +66,8 @@ fn multi_study(url: &str, name: &str, n_objectives: usize, n: u64) {
         let mut trial = study.ask().unwrap();
         let x = trial.suggest_float("x", 0.0, 1.0).unwrap();
         let y = trial.suggest_float("y", 0.0, 1.0).unwrap();
-        let values: Vec<f64> = [x, 1.0 - x * x + 0.3 * y, 0.5 * (x - 0.5).abs() + y].into_iter().take(n_objectives).collect();
+        let values: Vec<f64> =
+            [x, 1.0 - x * x + 0.3 * y, 0.5 * (x - 0.5).abs() + y].into_iter().take(n_objectives).collect();
         study.tell(trial, values).unwrap();
     }
 }
@@ -134,7 +135,11 @@ fn ticks(svg: &str, axis: &str) -> Vec<f64> {
 
 fn texts(svg: &str, class: &str) -> Vec<String> {
     let doc = roxmltree::Document::parse(svg).unwrap();
-    doc.descendants().filter(|n| n.attribute("class") == Some(class)).filter_map(|n| n.text()).map(str::to_owned).collect()
+    doc.descendants()
+        .filter(|n| n.attribute("class") == Some(class))
+        .filter_map(|n| n.text())
+        .map(str::to_owned)
+        .collect()
 }
 
 fn complete(trials: &[Arc<FrozenTrial>]) -> Vec<&Arc<FrozenTrial>> {

@@ -31,7 +31,12 @@ impl Rect {
 
     /// The rectangle less margins (never narrower than a few pixels).
     pub fn inset(&self, left: f64, top: f64, right: f64, bottom: f64) -> Rect {
-        Rect { x: self.x + left, y: self.y + top, w: (self.w - left - right).max(4.0), h: (self.h - top - bottom).max(4.0) }
+        Rect {
+            x: self.x + left,
+            y: self.y + top,
+            w: (self.w - left - right).max(4.0),
+            h: (self.h - top - bottom).max(4.0),
+        }
     }
 
     /// The horizontal pixel range, for an x scale.
@@ -159,7 +164,13 @@ pub fn axes(svg: &mut Svg, plot: Rect, xs: &Scale, ys: &Scale, titles: AxisTitle
     }
     svg.leaf(
         "rect",
-        Attrs::new().n("x", plot.x).n("y", plot.y).n("width", plot.w).n("height", plot.h).s("fill", "none").s("stroke", "#888"),
+        Attrs::new()
+            .n("x", plot.x)
+            .n("y", plot.y)
+            .n("width", plot.w)
+            .n("height", plot.h)
+            .s("fill", "none")
+            .s("stroke", "#888"),
     );
     let spacing = if xticks.len() > 1 { plot.w / xticks.len() as f64 } else { plot.w };
     for (v, label) in &xticks {
@@ -239,7 +250,12 @@ pub fn color_bar(svg: &mut Svg, rect: Rect, colors: &ColorScale, title: &str, en
     };
     svg.text(rect.right() + 4.0, rect.y + 8.0, &high, Attrs::new().class("legend-label"));
     svg.text(rect.right() + 4.0, rect.bottom(), &low, Attrs::new().class("legend-label"));
-    svg.text(rect.x + rect.w / 2.0, rect.y - 8.0, &fit(title, 90.0), Attrs::new().class("legend-title").s("text-anchor", "middle"));
+    svg.text(
+        rect.x + rect.w / 2.0,
+        rect.y - 8.0,
+        &fit(title, 90.0),
+        Attrs::new().class("legend-title").s("text-anchor", "middle"),
+    );
     svg.close("g");
 }
 

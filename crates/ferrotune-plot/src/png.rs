@@ -30,7 +30,7 @@ fn fonts() -> &'static Arc<fontdb::Database> {
 
 /// `Some(why)` when no font was found, so a PNG would have no text.
 pub fn font_warning() -> Option<String> {
-    (fonts().len() == 0).then(|| {
+    fonts().is_empty().then(|| {
         "no system font found: the PNG has its shapes but no text; install a font (e.g. the \
          fonts-dejavu-core package) or write SVG or HTML"
             .to_owned()

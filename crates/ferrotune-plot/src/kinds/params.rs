@@ -141,13 +141,27 @@ pub fn slice(data: &Slice, options: &RenderOptions) -> Result<String, Error> {
         let xs = Scale::for_axis(&panel.axis, plot.xs(), 0.05);
         let ys = value_scale(v0, v1, options.log_value_axis, plot.ys(), 0.05)?;
         let y_title = first_column.then_some(data.target_name.as_str());
-        axes(&mut svg, plot, &xs, &ys, AxisTitles { y_tick_width: 40.0, ..AxisTitles::new(Some(panel.axis.name()), y_title) });
+        axes(
+            &mut svg,
+            plot,
+            &xs,
+            &ys,
+            AxisTitles { y_tick_width: 40.0, ..AxisTitles::new(Some(panel.axis.name()), y_title) },
+        );
         svg.open(
             "g",
             Attrs::new().class("panel").s("data-param", panel.axis.name()).s("stroke", "white").n("stroke-width", 0.5),
         );
         for p in &panel.points {
-            dot(&mut svg, (xs.map(p.x), ys.map(p.value)), 3.5, &colors.color(p.number as f64), p.number, p.value, Attrs::new());
+            dot(
+                &mut svg,
+                (xs.map(p.x), ys.map(p.value)),
+                3.5,
+                &colors.color(p.number as f64),
+                p.number,
+                p.value,
+                Attrs::new(),
+            );
         }
         svg.close("g");
         if let Some(best) = panel.points.iter().find(|p| Some(p.number) == data.best_trial) {
@@ -239,7 +253,14 @@ fn edges(centres: &[f64], bounds: (f64, f64)) -> Vec<f64> {
     out
 }
 
-fn contour_panel(svg: &mut Svg, panel: &ContourPanel, plot: Rect, (left, bottom): (bool, bool), colors: &ColorScale, value_name: &str) {
+fn contour_panel(
+    svg: &mut Svg,
+    panel: &ContourPanel,
+    plot: Rect,
+    (left, bottom): (bool, bool),
+    colors: &ColorScale,
+    value_name: &str,
+) {
     let xs = Scale::for_axis(&panel.x, plot.xs(), 0.0);
     let ys = Scale::for_axis(&panel.y, plot.ys(), 0.0);
     let x_edges = edges(&panel.grid_x.iter().map(|v| xs.map(*v)).collect::<Vec<_>>(), plot.xs());
@@ -305,16 +326,32 @@ pub fn rank(data: &Rank, options: &RenderOptions) -> Result<String, Error> {
     let colors = ColorScale::new(0.0, 1.0, false, false);
     let best = data.points.iter().reduce(|a, b| if b.rank < a.rank { b } else { a });
     let panels_area = area.inset(0.0, 0.0, BAR_ROOM, 0.0);
-    let draw = |svg: &mut Svg, xs: &Scale, ys: &Scale, coord: &dyn Fn(&ferrotune_analysis::plot::RankPoint) -> Option<(f64, f64)>| {
+    let draw = |svg: &mut Svg,
+                xs: &Scale,
+                ys: &Scale,
+                coord: &dyn Fn(&ferrotune_analysis::plot::RankPoint) -> Option<(f64, f64)>| {
         svg.open("g", Attrs::new().class("panel").s("stroke", "white").n("stroke-width", 0.5));
         for p in &data.points {
             let Some((x, y)) = coord(p) else { continue };
-            dot(svg, (xs.map(x), ys.map(y)), 3.0, &colors.color(p.rank), p.number, p.value, Attrs::new().s("data-rank", &format!("{:.4}", p.rank)));
+            dot(
+                svg,
+                (xs.map(x), ys.map(y)),
+                3.0,
+                &colors.color(p.rank),
+                p.number,
+                p.value,
+                Attrs::new().s("data-rank", &format!("{:.4}", p.rank)),
+            );
         }
         svg.close("g");
         if let Some(b) = best {
             if let Some((x, y)) = coord(b) {
-                best_ring(svg, (xs.map(x), ys.map(y)), b.number, &format!("Best trial {}: {}", b.number, value_label(b.value)));
+                best_ring(
+                    svg,
+                    (xs.map(x), ys.map(y)),
+                    b.number,
+                    &format!("Best trial {}: {}", b.number, value_label(b.value)),
+                );
             }
         }
     };
@@ -337,7 +374,10 @@ pub fn rank(data: &Rank, options: &RenderOptions) -> Result<String, Error> {
                 let plot = matrix.plot(rect);
                 let xs = Scale::for_axis(ax, plot.xs(), 0.05);
                 let ys = Scale::for_axis(ay, plot.ys(), 0.05);
-                let titles = AxisTitles { y_tick_width: 40.0, ..AxisTitles::new(bottom.then_some(ax.name()), left.then_some(ay.name())) };
+                let titles = AxisTitles {
+                    y_tick_width: 40.0,
+                    ..AxisTitles::new(bottom.then_some(ax.name()), left.then_some(ay.name()))
+                };
                 axes(&mut svg, plot, &xs, &ys, titles);
                 draw(&mut svg, &xs, &ys, &|p| {
                     finite(p.coords.get(i).copied().unwrap_or(f64::NAN), p.coords.get(j).copied().unwrap_or(f64::NAN))
@@ -373,12 +413,7 @@ pub fn importances(data: &Importances, options: &RenderOptions) -> Result<String
         let name_px = (longest * 6.5).clamp(40.0, (rect.w * 0.35).max(40.0));
         let plot = rect.inset(name_px + 14.0, if several { 20.0 } else { 4.0 }, 60.0, 40.0);
         if several {
-            svg.text(
-                plot.x,
-                rect.y + 12.0,
-                &set.target_name,
-                Attrs::new().class("set-title").n("font-size", 12.0),
-            );
+            svg.text(plot.x, rect.y + 12.0, &set.target_name, Attrs::new().class("set-title").n("font-size", 12.0));
         }
         let max = set.importances.iter().map(|(_, v)| *v).fold(0.0f64, f64::max).max(1e-12);
         let xs = Scale::numeric(0.0, max * 1.05, false, false, plot.xs(), 0.0);
@@ -390,7 +425,8 @@ pub fn importances(data: &Importances, options: &RenderOptions) -> Result<String
         for (k, (name, importance)) in set.importances.iter().enumerate() {
             let y = ys.map(k as f64) - band * 0.35;
             let w = (xs.map(*importance) - plot.x).max(0.0);
-            let label = if *importance > 0.0 && *importance < 0.01 { "<0.01".to_owned() } else { format!("{importance:.2}") };
+            let label =
+                if *importance > 0.0 && *importance < 0.01 { "<0.01".to_owned() } else { format!("{importance:.2}") };
             svg.titled(
                 "rect",
                 Attrs::new()

@@ -42,13 +42,15 @@ pub fn intermediate(data: &IntermediateValues, options: &RenderOptions) -> Resul
     let (Some((s0, s1)), Some((v0, v1))) = (extent(all().map(|p| p.0 as f64)), extent(all().map(|p| p.1))) else {
         return Ok(frame::empty(options, TITLE_INTERMEDIATE, "no trial reported intermediate values"));
     };
-    let (mut svg, area) = begin(options, TITLE_INTERMEDIATE, &[frame::showing(data.curves.len(), data.n_total, "trials")]);
+    let (mut svg, area) =
+        begin(options, TITLE_INTERMEDIATE, &[frame::showing(data.curves.len(), data.n_total, "trials")]);
     let plot = area.inset(64.0, 6.0, 140.0, 40.0);
     let xs = Scale::numeric(s0, s1, false, true, plot.xs(), 0.02);
     let ys = value_scale(v0, v1, options.log_value_axis, plot.ys(), 0.05)?;
     axes(&mut svg, plot, &xs, &ys, AxisTitles::new(Some("Step"), Some("Intermediate Value")));
     let opacity = if data.curves.len() > 300 { 0.4 } else { 0.8 };
-    let curve_points = |c: &ferrotune_analysis::plot::Curve| points(c.points.iter().map(|&(s, v)| (xs.map(s as f64), ys.map(v))));
+    let curve_points =
+        |c: &ferrotune_analysis::plot::Curve| points(c.points.iter().map(|&(s, v)| (xs.map(s as f64), ys.map(v))));
     svg.open("g", Attrs::new().class("curves").s("fill", "none").n("stroke-opacity", opacity).n("stroke-width", 1.2));
     // Complete curves under pruned ones under the rest, so the few stand out.
     let mut order: Vec<&ferrotune_analysis::plot::Curve> = data.curves.iter().collect();
@@ -114,17 +116,17 @@ pub fn pareto(data: &ParetoFront, options: &RenderOptions) -> Result<String, Err
     if data.points.is_empty() || dims < 2 {
         return Ok(frame::empty(options, TITLE_PARETO, "no complete trials"));
     }
-    let subtitle = format!(
-        "{} on the front; {}",
-        count(data.n_front),
-        frame::showing(data.points.len(), data.n_total, "trials")
-    );
+    let subtitle =
+        format!("{} on the front; {}", count(data.n_front), frame::showing(data.points.len(), data.n_total, "trials"));
     let (mut svg, area) = begin(options, TITLE_PARETO, &[subtitle]);
     let pairs: Vec<(usize, usize)> = if dims == 2 { vec![(0, 1)] } else { vec![(0, 1), (0, 2), (1, 2)] };
     let panels_area = area.inset(0.0, 0.0, 150.0, 0.0);
     let rects = grid(panels_area, pairs.len(), pairs.len(), 16.0);
     let name = |k: usize| {
-        data.objective_names.get(k).cloned().unwrap_or_else(|| format!("Objective {}", data.objectives.get(k).copied().unwrap_or(k)))
+        data.objective_names
+            .get(k)
+            .cloned()
+            .unwrap_or_else(|| format!("Objective {}", data.objectives.get(k).copied().unwrap_or(k)))
     };
     // Dominated first, the front on top.
     let mut order: Vec<&ParetoPoint> = data.points.iter().collect();
@@ -145,7 +147,15 @@ pub fn pareto(data: &ParetoFront, options: &RenderOptions) -> Result<String, Err
         if dims == 2 {
             front_line(&mut svg, data, &xs, &ys);
         }
-        svg.open("g", Attrs::new().class("panel").s("data-x", &xname).s("data-y", &yname).s("stroke", "white").n("stroke-width", 0.5));
+        svg.open(
+            "g",
+            Attrs::new()
+                .class("panel")
+                .s("data-x", &xname)
+                .s("data-y", &yname)
+                .s("stroke", "white")
+                .n("stroke-width", 0.5),
+        );
         for p in &order {
             let (x, y) = (value(p, a), value(p, b));
             if !(x.is_finite() && y.is_finite()) {
@@ -177,7 +187,10 @@ pub fn pareto(data: &ParetoFront, options: &RenderOptions) -> Result<String, Err
         }
         svg.close("g");
     }
-    let mut entries = vec![("Trial".to_owned(), MAIN_COLOR, Swatch::Point), ("Best Trial (front)".to_owned(), BEST_COLOR, Swatch::Point)];
+    let mut entries = vec![
+        ("Trial".to_owned(), MAIN_COLOR, Swatch::Point),
+        ("Best Trial (front)".to_owned(), BEST_COLOR, Swatch::Point),
+    ];
     if any_infeasible {
         entries.push(("Infeasible Trial".to_owned(), INFEASIBLE_COLOR, Swatch::Point));
     }
@@ -234,11 +247,8 @@ pub fn timeline(data: &Timeline, options: &RenderOptions) -> Result<String, Erro
         return Ok(frame::empty(options, TITLE_TIMELINE, "no trial has started"));
     };
     let cost = &data.cost;
-    let mut by_state: Vec<String> = cost
-        .compute_secs_by_state
-        .iter()
-        .map(|(state, secs)| format!("{state} {}", duration(*secs)))
-        .collect();
+    let mut by_state: Vec<String> =
+        cost.compute_secs_by_state.iter().map(|(state, secs)| format!("{state} {}", duration(*secs))).collect();
     by_state.sort();
     let mut cost_line = format!("compute {}", duration(cost.compute_secs));
     if !by_state.is_empty() {
@@ -250,7 +260,8 @@ pub fn timeline(data: &Timeline, options: &RenderOptions) -> Result<String, Erro
             cost_line.push_str(&format!(" ({} steps)", count(steps.round().max(0.0) as usize)));
         }
     }
-    let (mut svg, area) = begin(options, TITLE_TIMELINE, &[frame::showing(data.n_rows, data.n_total, "trials"), cost_line]);
+    let (mut svg, area) =
+        begin(options, TITLE_TIMELINE, &[frame::showing(data.n_rows, data.n_total, "trials"), cost_line]);
     let plot = area.inset(64.0, 6.0, 120.0, 40.0);
     let span_secs = ((end - start) as f64 / 1e6).max(1e-6);
     let (unit, divisor) = if span_secs < 120.0 {

@@ -4,7 +4,9 @@
 use ferrotune_analysis::plot::{Edf, History, HypervolumeHistory};
 
 use super::{dot, extent, value_scale};
-use crate::frame::{self, axes, begin, best_ring, legend, AxisTitles, Swatch, BEST_COLOR, INFEASIBLE_COLOR, MAIN_COLOR};
+use crate::frame::{
+    self, axes, begin, best_ring, legend, AxisTitles, Swatch, BEST_COLOR, INFEASIBLE_COLOR, MAIN_COLOR,
+};
 use crate::scale::{count, value_label, Scale};
 use crate::svg::{points, Attrs};
 use crate::{Error, RenderOptions};
@@ -136,7 +138,12 @@ pub fn hypervolume(data: &HypervolumeHistory, options: &RenderOptions) -> Result
     }
     svg.leaf(
         "polyline",
-        Attrs::new().class("line").s("points", &points(line)).s("fill", "none").s("stroke", MAIN_COLOR).n("stroke-width", 1.5),
+        Attrs::new()
+            .class("line")
+            .s("points", &points(line))
+            .s("fill", "none")
+            .s("stroke", MAIN_COLOR)
+            .n("stroke-width", 1.5),
     );
     svg.open("g", Attrs::new().class("points"));
     for &(number, hv) in &data.points {
