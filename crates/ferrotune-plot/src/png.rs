@@ -39,11 +39,31 @@ pub fn font_warning() -> Option<String> {
 
 /// The PNG of an SVG document, at the document's size.
 pub fn rasterize(svg: &str) -> Result<Vec<u8>, Error> {
-    let options = usvg::Options { fontdb: Arc::clone(fonts()), font_family: "sans-serif".into(), ..Default::default() };
+    rasterize_with(svg, Arc::clone(fonts()))
+}
+
+fn rasterize_with(svg: &str, fontdb: Arc<fontdb::Database>) -> Result<Vec<u8>, Error> {
+    let options = usvg::Options { fontdb, font_family: "sans-serif".into(), ..Default::default() };
     let tree = usvg::Tree::from_str(svg, &options).map_err(|e| Error::Png(e.to_string()))?;
     let size = tree.size().to_int_size();
     let mut pixmap = tiny_skia::Pixmap::new(size.width(), size.height())
         .ok_or_else(|| Error::Png(format!("cannot make a {}x{} image", size.width(), size.height())))?;
     resvg::render(&tree, tiny_skia::Transform::default(), &mut pixmap.as_mut());
     pixmap.encode_png().map_err(|e| Error::Png(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Without any font the shapes are still drawn (the text is left out).
+    #[test]
+    fn shapes_render_without_fonts() {
+        let svg = r##"<svg xmlns="http://www.w3.org/2000/svg" width="20" height="10"><rect width="20" height="10" fill="white"/><rect x="0" y="0" width="10" height="10" fill="#ff0000"/><text x="12" y="8">hi</text></svg>"##;
+        let png = rasterize_with(svg, Arc::new(fontdb::Database::new())).unwrap();
+        let pixmap = tiny_skia::Pixmap::decode_png(&png).unwrap();
+        assert_eq!((pixmap.width(), pixmap.height()), (20, 10));
+        let red = pixmap.pixel(5, 5).unwrap();
+        assert_eq!((red.red(), red.green(), red.blue()), (255, 0, 0));
+    }
 }
