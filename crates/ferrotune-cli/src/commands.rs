@@ -7,7 +7,9 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
+use ferrotune::cost::{self, CostSummary};
 use ferrotune::{FrozenTrial, ParamValue, Study, TrialOutcome, TrialState};
 
 use crate::config::TuneConfig;
@@ -96,9 +98,15 @@ pub fn trials(target: Target, state: Vec<String>, format: Format) -> Result<Exit
         .map(|s| s.parse())
         .collect::<Result<_, _>>()
         .map_err(|e: ferrotune::Error| CliError::Usage(e.to_string()))?;
+    let all = study.trials()?;
     let trials: Vec<Arc<FrozenTrial>> =
-        study.trials()?.into_iter().filter(|t| states.is_empty() || states.contains(&t.state)).collect();
+        all.iter().filter(|t| states.is_empty() || states.contains(&t.state)).cloned().collect();
     output::to_stdout(|out| write_trials(out, &trials, format)).map_err(|e| CliError::Runtime(e.to_string()))?;
+    if matches!(format, Format::Table) {
+        // The whole study, whatever `--state` shows: the saving is
+        // estimated from the complete trials.
+        cost_footer(&all);
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -117,13 +125,80 @@ pub fn best(target: Target, json: bool) -> Result<ExitCode, CliError> {
         for t in best {
             let values =
                 t.values.as_deref().unwrap_or_default().iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ");
-            outln!("trial {}: value {values}", t.number);
+            let duration = t.duration_secs().map_or(String::new(), |d| format!(" ({})", format_secs(d)));
+            outln!("trial {}: value {values}{duration}", t.number);
             for (name, value) in t.param_values() {
                 outln!("  {name} = {value}");
             }
         }
+        cost_footer(&study.trials()?);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The study's cost in one line after a listing for people (`trials`,
+/// `best`): trials by state, compute time, what pruning saved.
+///
+/// On standard error, so standard output stays the listing alone (scripts
+/// count and cut its lines), and not at all when the listing did not reach
+/// its reader (`ferrotune trials | head`).
+fn cost_footer(trials: &[Arc<FrozenTrial>]) {
+    if !output::stdout_delivered() {
+        return;
+    }
+    let now_us = SystemTime::now().duration_since(UNIX_EPOCH).ok().and_then(|d| i64::try_from(d.as_micros()).ok());
+    errln!("{}", cost_line(&cost::summarize(trials, now_us)));
+}
+
+/// `42 trials (30 complete, 10 pruned, 2 failed) · compute 1h 02m ·
+/// pruning saved ~25m 00s (~310 steps)`, leaving out what is unknown.
+fn cost_line(summary: &CostSummary) -> String {
+    let noun = if summary.n_trials == 1 { "trial" } else { "trials" };
+    let mut head = format!("{} {noun}", summary.n_trials);
+    let order =
+        [TrialState::Complete, TrialState::Pruned, TrialState::Failed, TrialState::Running, TrialState::Waiting];
+    let by_state: Vec<String> =
+        order.iter().filter_map(|s| summary.n_by_state.get(s.as_str()).map(|n| format!("{n} {s}"))).collect();
+    if !by_state.is_empty() {
+        head.push_str(&format!(" ({})", by_state.join(", ")));
+    }
+    let mut parts = vec![head];
+    if !summary.compute_secs_by_state.is_empty() {
+        parts.push(format!("compute {}", format_secs(summary.compute_secs)));
+    }
+    let steps = summary.pruning_saved_steps.map(|n| {
+        let n = n.round();
+        format!("~{n:.0} {}", if n == 1.0 { "step" } else { "steps" })
+    });
+    match (summary.pruning_saved_secs, steps) {
+        (Some(secs), Some(steps)) => parts.push(format!("pruning saved ~{} ({steps})", format_secs(secs))),
+        (Some(secs), None) => parts.push(format!("pruning saved ~{}", format_secs(secs))),
+        (None, Some(steps)) => parts.push(format!("pruning saved {steps}")),
+        (None, None) => {}
+    }
+    parts.join(" · ")
+}
+
+/// Seconds for people, compactly: `850ms`, `12.4s`, `3m 05s`, `1h 02m`.
+fn format_secs(secs: f64) -> String {
+    if !secs.is_finite() || secs < 0.0 {
+        return "-".into();
+    }
+    // Each unit is chosen after rounding, so 59.96 s is `1m 00s`, not `60.0s`.
+    let millis = (secs * 1e3).round();
+    if millis < 1e3 {
+        return format!("{millis:.0}ms");
+    }
+    let tenths = (secs * 10.0).round();
+    if tenths < 600.0 {
+        return format!("{:.1}s", tenths / 10.0);
+    }
+    let whole = secs.round() as u64;
+    if whole < 3600 {
+        return format!("{}m {:02}s", whole / 60, whole % 60);
+    }
+    let minutes = (secs / 60.0).round() as u64;
+    format!("{}h {:02}m", minutes / 60, minutes % 60)
 }
 
 /// Queue a hand-picked configuration.
@@ -481,5 +556,57 @@ fn write_trials(out: &mut dyn Write, trials: &[Arc<FrozenTrial>], format: Format
                 .collect();
             write_table(out, &["number", "state", "value", "duration", "params"], &rows)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{cost_line, format_secs, CostSummary};
+
+    #[test]
+    fn durations_are_compact_and_round_into_the_next_unit() {
+        assert_eq!(format_secs(0.85), "850ms");
+        assert_eq!(format_secs(0.9996), "1.0s");
+        assert_eq!(format_secs(12.44), "12.4s");
+        assert_eq!(format_secs(59.96), "1m 00s");
+        assert_eq!(format_secs(185.0), "3m 05s");
+        assert_eq!(format_secs(3599.6), "1h 00m");
+        assert_eq!(format_secs(3720.0), "1h 02m");
+        assert_eq!(format_secs(f64::NAN), "-");
+    }
+
+    fn summary(n_by_state: &[(&str, usize)], compute: Option<f64>) -> CostSummary {
+        CostSummary {
+            n_trials: n_by_state.iter().map(|(_, n)| n).sum(),
+            n_by_state: n_by_state.iter().map(|(k, n)| (k.to_string(), *n)).collect(),
+            compute_secs: compute.unwrap_or(0.0),
+            compute_secs_by_state: compute.map(|c| ("complete".to_string(), c)).into_iter().collect(),
+            mean_complete_secs: None,
+            pruning_saved_secs: None,
+            pruning_saved_steps: None,
+            first_start_us: None,
+            last_end_us: None,
+        }
+    }
+
+    #[test]
+    fn the_cost_line_leaves_out_what_is_unknown() {
+        let mut s = summary(&[("failed", 2), ("pruned", 10), ("complete", 30)], Some(3720.0));
+        s.pruning_saved_secs = Some(1500.0);
+        s.pruning_saved_steps = Some(310.4);
+        assert_eq!(
+            cost_line(&s),
+            "42 trials (30 complete, 10 pruned, 2 failed) · compute 1h 02m · pruning saved ~25m 00s (~310 steps)"
+        );
+        s.pruning_saved_steps = None;
+        assert_eq!(
+            cost_line(&s),
+            "42 trials (30 complete, 10 pruned, 2 failed) · compute 1h 02m · pruning saved ~25m 00s"
+        );
+        s.pruning_saved_secs = None;
+        s.pruning_saved_steps = Some(1.0);
+        assert!(cost_line(&s).ends_with(" · pruning saved ~1 step"), "{}", cost_line(&s));
+        assert_eq!(cost_line(&summary(&[("waiting", 1)], None)), "1 trial (1 waiting)");
+        assert_eq!(cost_line(&summary(&[], None)), "0 trials");
     }
 }

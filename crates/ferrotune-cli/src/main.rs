@@ -26,6 +26,7 @@
 
 mod commands;
 mod config;
+mod dashboard;
 mod metrics;
 mod options;
 mod output;
@@ -198,6 +199,27 @@ enum Cmd {
         after_help = "Examples:\n  ferrotune plot optimization-history -c tune.toml -o history.svg\n  ferrotune plot contour -c tune.toml --params lr,batch_size -o contour.png\n  ferrotune plot pareto-front --storage sqlite:///tune.db --study mo -o front.html\n  ferrotune plot slice -c tune.toml --target-objective 1 -o - > slice.svg\n\nKinds: optimization-history, parallel-coordinate, slice, contour, param-importances, intermediate-values, pareto-front, timeline, edf, rank, hypervolume-history."
     )]
     Plot(Box<plot::PlotArgs>),
+    /// Watch and explore studies in the browser, live.
+    #[command(
+        after_help = "Examples:\n  ferrotune dashboard -c tune.toml\n  ferrotune dashboard --storage sqlite:///tune.db --port 8081\n  FERROTUNE_DASHBOARD_TOKEN=secret ferrotune dashboard --storage postgresql://me@db/studies --host 0.0.0.0\n\nThe dashboard only reads the storage (SQLite read-only), so it never slows or locks a running study. Bound to another address than 127.0.0.1, every request must carry a token (--token, the environment variable, or one made up and printed)."
+    )]
+    Dashboard {
+        /// Tuning config whose storage to show.
+        #[arg(short, long, value_name = "TUNE.TOML")]
+        config: Option<PathBuf>,
+        /// Storage URL, e.g. sqlite:///tune.db (instead of --config).
+        #[arg(long, value_name = "URL")]
+        storage: Option<String>,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// Port to listen on (0: any free one).
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Token every request must carry (or FERROTUNE_DASHBOARD_TOKEN).
+        #[arg(long)]
+        token: Option<String>,
+    },
     /// (internal) Stops the trials of a `ferrotune run` that died.
     #[command(name = "__guard", hide = true)]
     Guard {
@@ -293,5 +315,8 @@ fn dispatch(command: Cmd) -> Result<ExitCode, CliError> {
         Cmd::Guard { grace } => Ok(process::guardian_main(&grace)),
         Cmd::Delete { target, yes, force } => commands::delete(target, yes, force),
         Cmd::Plot(args) => plot::plot(*args),
+        Cmd::Dashboard { config, storage, host, port, token } => {
+            dashboard::dashboard(config, storage, host, port, token)
+        }
     }
 }

@@ -33,22 +33,19 @@ pub(crate) fn contour(
     let mut range = (f64::INFINITY, f64::NEG_INFINITY);
     for (i, x_name) in params.iter().enumerate() {
         for y_name in &params[i + 1..] {
-            let having: Vec<&FrozenTrial> = complete
+            let having: Vec<(&FrozenTrial, f64)> = valued
                 .iter()
                 .copied()
-                .filter(|t| t.params.contains_key(x_name) && t.params.contains_key(y_name))
+                .filter(|(t, _)| t.params.contains_key(x_name) && t.params.contains_key(y_name))
                 .collect();
-            let (x_axis, x_coords) = param_axis(x_name, &having);
-            let (y_axis, y_coords) = param_axis(y_name, &having);
-            let points: Vec<ParamPoint> = valued
+            let having_trials: Vec<&FrozenTrial> = having.iter().map(|(t, _)| *t).collect();
+            let (x_axis, x_coords) = param_axis(x_name, &having_trials);
+            let (y_axis, y_coords) = param_axis(y_name, &having_trials);
+            let points: Vec<ParamPoint> = having
                 .iter()
-                .filter_map(|(t, value)| {
-                    Some(ParamPoint {
-                        number: t.number,
-                        x: *x_coords.get(&t.number)?,
-                        y: *y_coords.get(&t.number)?,
-                        value: *value,
-                    })
+                .zip(x_coords.iter().zip(&y_coords))
+                .filter_map(|((t, value), (x, y))| {
+                    Some(ParamPoint { number: t.number, x: (*x)?, y: (*y)?, value: *value })
                 })
                 .collect();
             let (grid_x, grid_y, z) = grid(&x_axis, &y_axis, &points, options.grid_size);
@@ -78,6 +75,15 @@ fn cells(axis: &ParamAxis, size: usize) -> (Vec<f64>, Box<dyn Fn(f64) -> usize>)
         ParamAxis::Categorical { labels, .. } => {
             let n = labels.len().max(1);
             ((0..n).map(|i| i as f64).collect(), Box::new(move |x: f64| (x.max(0.0) as usize).min(n - 1)))
+        }
+        // An int parameter with fewer values than cells: a cell per value,
+        // so the grid does not invent values between integers.
+        ParamAxis::Numeric { min, max, log: false, int: true, .. } if max - min < size as f64 => {
+            let (lo, n) = (*min, (max - min) as usize + 1);
+            (
+                (0..n).map(|i| lo + i as f64).collect(),
+                Box::new(move |x: f64| ((x - lo).round().max(0.0) as usize).min(n - 1)),
+            )
         }
         ParamAxis::Numeric { min, max, log, .. } => {
             let scale = move |x: f64| if *log { x.ln() } else { x };

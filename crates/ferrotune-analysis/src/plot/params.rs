@@ -55,7 +55,7 @@ pub(crate) fn parallel_coordinate(
         .rev()
         .map(|r| {
             let (t, value) = full[by_rank[r]];
-            let coords = axes_coords.iter().map(|(_, c)| c.get(&t.number).copied().unwrap_or(f64::NAN)).collect();
+            let coords = axes_coords.iter().map(|(_, c)| c[by_rank[r]].unwrap_or(f64::NAN)).collect();
             Line { number: t.number, value, coords }
         })
         .collect();
@@ -84,13 +84,11 @@ pub(crate) fn slice(
     let panels = names
         .iter()
         .map(|name| {
-            let having: Vec<&FrozenTrial> = complete.iter().copied().filter(|t| t.params.contains_key(name)).collect();
-            let (axis, coords) = param_axis(name, &having);
+            let (axis, coords) = param_axis(name, &complete);
             let points: Vec<ParamPoint> = valued
                 .iter()
-                .filter_map(|(t, v)| {
-                    coords.get(&t.number).map(|&x| ParamPoint { number: t.number, x, y: 0.0, value: *v })
-                })
+                .zip(&coords)
+                .filter_map(|((t, v), x)| x.map(|x| ParamPoint { number: t.number, x, y: 0.0, value: *v }))
                 .collect();
             let keep: Vec<usize> = best.and_then(|b| points.iter().position(|p| p.number == b)).into_iter().collect();
             let n_total = points.len();
@@ -116,7 +114,7 @@ pub(crate) fn rank(trials: &[Arc<FrozenTrial>], directions: &[StudyDirection], o
         .into_iter()
         .map(|i| {
             let (t, value) = valued[i];
-            let coords = axes_coords.iter().map(|(_, c)| c.get(&t.number).copied().unwrap_or(f64::NAN)).collect();
+            let coords = axes_coords.iter().map(|(_, c)| c[i].unwrap_or(f64::NAN)).collect();
             RankPoint { number: t.number, coords, value, rank: rank[i] as f64 / denominator }
         })
         .collect();

@@ -279,6 +279,10 @@ fn contour_cells_hold_their_trials_mean_and_fill_between() {
         panic!()
     };
     assert_eq!(c.panels.len(), 6);
+    // An int parameter with fewer values than cells gets a cell per value.
+    assert_eq!(c.panels[0].x.name(), "layers");
+    assert_eq!(c.panels[0].grid_x, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]);
+    assert_eq!(c.panels[0].grid_y.len(), 40);
     assert!(c.panels.iter().all(|p| p.z.iter().all(|z| z.is_some()) && p.points.len() == 40));
     let one = PlotOptions { params: Some(vec!["x".into()]), ..PlotOptions::default() };
     assert!(plot_data(PlotKind::Contour, &study(), &[Minimize], &one)
