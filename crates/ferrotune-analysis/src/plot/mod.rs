@@ -749,14 +749,13 @@ pub(crate) fn param_axis(name: &str, trials: &[&FrozenTrial]) -> (ParamAxis, Vec
         // Each distinct list of choices is mapped to label indices once.
         let mut labels: Vec<ParamValue> = Vec::new();
         let mut mappings: Vec<(&[ParamValue], Vec<usize>)> = Vec::new();
-        let index_of =
-            |labels: &mut Vec<ParamValue>, value: &ParamValue| match labels.iter().position(|l| l == value) {
-                Some(i) => i,
-                None => {
-                    labels.push(value.clone());
-                    labels.len() - 1
-                }
-            };
+        let index_of = |labels: &mut Vec<ParamValue>, value: &ParamValue| match labels.iter().position(|l| l == value) {
+            Some(i) => i,
+            None => {
+                labels.push(value.clone());
+                labels.len() - 1
+            }
+        };
         let coords = params
             .iter()
             .map(|p| {
