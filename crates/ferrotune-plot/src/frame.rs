@@ -250,12 +250,8 @@ pub fn color_bar(svg: &mut Svg, rect: Rect, colors: &ColorScale, title: &str, en
     };
     svg.text(rect.right() + 4.0, rect.y + 8.0, &high, Attrs::new().class("legend-label"));
     svg.text(rect.right() + 4.0, rect.bottom(), &low, Attrs::new().class("legend-label"));
-    svg.text(
-        rect.x + rect.w / 2.0,
-        rect.y - 8.0,
-        &fit(title, 90.0),
-        Attrs::new().class("legend-title").s("text-anchor", "middle"),
-    );
+    // Above the bar, starting at it: the room right of the plot.
+    svg.text(rect.x - 4.0, rect.y - 8.0, &fit(title, 76.0), Attrs::new().class("legend-title"));
     svg.close("g");
 }
 

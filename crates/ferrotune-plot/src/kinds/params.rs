@@ -44,7 +44,7 @@ pub fn parallel(data: &ParallelCoordinate, options: &RenderOptions) -> Result<St
     }
     let log = options.log_value_axis;
     let (mut svg, area) = begin(options, TITLE_PARALLEL, &[frame::showing(data.lines.len(), data.n_total, "trials")]);
-    let plot = area.inset(60.0, 24.0, BAR_ROOM, 20.0);
+    let plot = area.inset(60.0, 24.0, BAR_ROOM + 30.0, 20.0);
     let n_axes = data.axes.len() + 1;
     let x_at = |i: usize| {
         if n_axes == 1 {
@@ -102,14 +102,26 @@ pub fn parallel(data: &ParallelCoordinate, options: &RenderOptions) -> Result<St
                 x - 5.0,
                 y + 4.0,
                 &fit(&label, (spacing - 10.0).clamp(30.0, 80.0)),
-                Attrs::new().class("tick").s("text-anchor", "end").s("data-value", &label),
+                Attrs::new()
+                    .class("tick")
+                    .s("text-anchor", "end")
+                    .s("data-value", &label)
+                    .s("stroke", "white")
+                    .n("stroke-width", 3.0)
+                    .s("paint-order", "stroke"),
             );
         }
         svg.text(
             x,
             plot.y - 10.0,
             &fit(name, spacing.max(40.0)),
-            Attrs::new().class("axis-title").s("text-anchor", "middle").n("font-size", 12.0),
+            Attrs::new()
+                .class("axis-title")
+                .s("text-anchor", "middle")
+                .n("font-size", 12.0)
+                .s("stroke", "white")
+                .n("stroke-width", 3.0)
+                .s("paint-order", "stroke"),
         );
         svg.close("g");
     };
