@@ -3,6 +3,7 @@
 //! (marks counted by class, the best trial's number, axis labels, the
 //! thinning note), not only that a file appears.
 
+use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::Arc;
 
@@ -479,4 +480,94 @@ fn large_studies_are_thinned_and_say_so() {
     let svg = s.svg("parallel-coordinate", "big", &["--max-points", "200"]);
     assert!(marks(&svg, "line").len() <= 200);
     assert!(svg.len() < 400_000, "{} bytes", svg.len());
+}
+
+/// The bundled digits-mlp config as it is (maximize val_accuracy, TPE,
+/// median pruning, log ints, conditional layers, categorical batch sizes),
+/// with a stand-in for the network that prints 20 epochs in a moment:
+/// every kind from `-c tune.toml`, as a user of the example would.
+#[test]
+fn digits_mlp_config_every_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    let original =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/digits-mlp/tune.toml"))
+            .unwrap();
+    let run_line = original.lines().find(|l| l.starts_with("run = ")).expect("the example's run line");
+    let config = original.replace(run_line, r#"run = ["sh", "fake-mlp.sh"]"#);
+    std::fs::write(dir.path().join("tune.toml"), config).unwrap();
+    std::fs::write(
+        dir.path().join("fake-mlp.sh"),
+        r#"#!/bin/sh
+awk -v lr="$FERROTUNE_PARAM_LR" -v layers="$FERROTUNE_PARAM_N_LAYERS" -v drop="$FERROTUNE_PARAM_DROPOUT" -v opt="$FERROTUNE_PARAM_OPTIMIZER" 'BEGIN {
+  top = 0.98 - 0.05 * (log(lr) / log(10) + 2) ^ 2 - 0.02 * drop - (opt == "sgd" ? 0.03 : 0) - 0.01 * layers;
+  for (e = 0; e < 20; e++) { printf "epoch=%d val_accuracy=%.5f\n", e, top * (1 - exp(-(e + 1) / 4)); fflush(); system("sleep 0.01") }
+}'
+"#,
+    )
+    .unwrap();
+    let run = |args: &[&str]| Command::new(bin()).args(args).current_dir(dir.path()).output().unwrap();
+    let output = run(&["run", "tune.toml", "--n-trials", "16", "--quiet"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+
+    let url = format!("sqlite:///{}", dir.path().join("digits-mlp.db").display());
+    let trials = Study::builder().name("digits-mlp").storage_url(&url).load().unwrap().trials().unwrap();
+    let complete_trials = complete(&trials);
+    let best = complete_trials
+        .iter()
+        .max_by(|a, b| a.values.as_ref().unwrap()[0].total_cmp(&b.values.as_ref().unwrap()[0]))
+        .unwrap()
+        .number;
+    let params: std::collections::BTreeSet<&str> =
+        complete_trials.iter().flat_map(|t| t.params.keys().map(String::as_str)).collect();
+    let with = |p: &str| complete_trials.iter().filter(|t| t.params.contains_key(p)).count();
+
+    let plot = |kind: &str, file: &str, extra: &[&str]| -> String {
+        let mut args = vec!["plot", kind, "-c", "tune.toml", "-o", file];
+        args.extend_from_slice(extra);
+        let output = run(&args);
+        assert!(output.status.success(), "{kind}: {}", text(&output.stderr));
+        let bytes = std::fs::read(dir.path().join(file)).unwrap();
+        if file.ends_with(".png") {
+            assert_eq!(&bytes[..4], b"\x89PNG");
+            return String::new();
+        }
+        let svg = text(&bytes);
+        if file.ends_with(".html") {
+            assert!(svg.starts_with("<!DOCTYPE html>") && svg.contains("<svg xmlns="));
+            return svg;
+        }
+        roxmltree::Document::parse(&svg).unwrap();
+        svg
+    };
+    // Maximized: the best is the highest, and the metric names the axis.
+    let svg = plot("optimization-history", "history.svg", &[]);
+    assert_eq!(marks(&svg, "point").len(), complete_trials.len());
+    assert_eq!(numbers(&svg, "best"), [best]);
+    assert!(texts(&svg, "axis-title y-title").contains(&"val_accuracy".to_owned()));
+    let svg = plot("slice", "slice.svg", &[]);
+    assert_eq!(marks(&svg, "point").len(), params.iter().map(|p| with(p)).sum::<usize>());
+    let svg = plot("contour", "contour.svg", &["--params", "lr,dropout"]);
+    assert_eq!(marks(&svg, "point").len(), complete_trials.len());
+    assert_eq!(numbers(&svg, "best"), [best]);
+    let svg = plot("param-importances", "importances.svg", &[]);
+    assert!(!marks(&svg, "bar").is_empty());
+    let svg = plot("intermediate-values", "curves.svg", &[]);
+    let pruned = trials.iter().filter(|t| t.state == TrialState::Pruned).count();
+    eprintln!("{} trials: {} complete, {pruned} pruned", trials.len(), complete_trials.len());
+    assert_eq!(marks(&svg, "curve").iter().filter(|c| c["data-state"] == "pruned").count(), pruned);
+    let reported = trials.iter().filter(|t| !t.intermediate_values.is_empty()).count();
+    assert_eq!(marks(&svg, "curve").len(), reported);
+    let svg = plot("timeline", "timeline.svg", &[]);
+    assert_eq!(marks(&svg, "bar").len(), trials.len());
+    let svg = plot("edf", "edf.svg", &[]);
+    assert_eq!(marks(&svg, "line")[0]["data-points"], complete_trials.len().to_string());
+    let svg = plot("rank", "rank.svg", &["--params", "lr,n_layers"]);
+    assert_eq!(numbers(&svg, "best"), [best]);
+    let svg = plot("parallel-coordinate", "parallel.svg", &["--params", "lr,batch_size,dropout,optimizer"]);
+    assert_eq!(marks(&svg, "line").len(), complete_trials.len());
+    assert_eq!(numbers(&svg, "best"), [best]);
+    if cfg!(feature = "png") {
+        plot("contour", "contour.png", &[]);
+    }
+    plot("slice", "slice.html", &[]);
 }
