@@ -37,7 +37,7 @@ struct StudyCache {
 pub struct Cache {
     storage: Arc<dyn Storage>,
     min_interval: Duration,
-    studies: Mutex<HashMap<i64, Arc<Mutex<StudyCache>>>>,
+    studies: Mutex<HashMap<i64, Arc<Mutex<Option<StudyCache>>>>>,
 }
 
 impl Cache {
@@ -54,49 +54,63 @@ impl Cache {
 
     /// The study's trials as of now (or as of at most the interval ago).
     pub fn snapshot(&self, study_id: i64) -> Result<Arc<Snapshot>> {
+        // The entry is made under the map's lock and filled under its own,
+        // so requests that arrive while a large study is first read wait
+        // for that read instead of each starting another.
         let entry = {
-            let studies = self.studies.lock().unwrap_or_else(PoisonError::into_inner);
-            studies.get(&study_id).cloned()
+            let mut studies = self.studies.lock().unwrap_or_else(PoisonError::into_inner);
+            Arc::clone(studies.entry(study_id).or_insert_with(|| Arc::new(Mutex::new(None))))
         };
-        let entry = match entry {
-            Some(entry) => entry,
-            None => {
-                let info = self
-                    .storage
-                    .list_studies()?
-                    .into_iter()
-                    .find(|s| s.study_id == study_id)
-                    .ok_or_else(|| Error::StudyNotFound(format!("no study has id {study_id}")))?;
-                let changes = self.storage.trials_changed_since(study_id, 0)?;
-                let by_number: BTreeMap<u64, Arc<FrozenTrial>> =
-                    changes.trials.into_iter().map(|t| (t.number, t)).collect();
-                let snapshot = Arc::new(Snapshot { info, trials: by_number.values().cloned().collect(), version: 1 });
-                let entry = Arc::new(Mutex::new(StudyCache {
-                    by_number,
-                    cursor: changes.cursor,
-                    snapshot,
-                    checked: Instant::now(),
-                }));
-                let mut studies = self.studies.lock().unwrap_or_else(PoisonError::into_inner);
-                return Ok(Arc::clone(
-                    &studies.entry(study_id).or_insert(entry).lock().unwrap_or_else(PoisonError::into_inner).snapshot,
-                ));
-            }
-        };
-        let mut cache = entry.lock().unwrap_or_else(PoisonError::into_inner);
-        if cache.checked.elapsed() >= self.min_interval {
-            let changes = match self.storage.trials_changed_since(study_id, cache.cursor) {
-                Ok(changes) => changes,
+        let mut slot = entry.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(cache) = slot.as_mut() else {
+            return match self.load(study_id) {
+                Ok(loaded) => {
+                    let snapshot = Arc::clone(&loaded.snapshot);
+                    *slot = Some(loaded);
+                    Ok(snapshot)
+                }
                 Err(e) => {
-                    // A study deleted while watched is gone for good; any
-                    // other error leaves the last snapshot for next time.
-                    if matches!(e, Error::StudyNotFound(_)) {
-                        drop(cache);
-                        self.studies.lock().unwrap_or_else(PoisonError::into_inner).remove(&study_id);
-                    }
-                    return Err(e);
+                    drop(slot);
+                    self.studies.lock().unwrap_or_else(PoisonError::into_inner).remove(&study_id);
+                    Err(e)
                 }
             };
+        };
+        Self::refresh(&self.storage, self.min_interval, study_id, cache).map_err(|e| {
+            // A study deleted while watched is gone for good; any other
+            // error leaves the last snapshot for next time.
+            if matches!(e, Error::StudyNotFound(_)) {
+                drop(slot);
+                self.studies.lock().unwrap_or_else(PoisonError::into_inner).remove(&study_id);
+            }
+            e
+        })
+    }
+
+    /// The first read of a study: every trial.
+    fn load(&self, study_id: i64) -> Result<StudyCache> {
+        let info = self
+            .storage
+            .list_studies()?
+            .into_iter()
+            .find(|s| s.study_id == study_id)
+            .ok_or_else(|| Error::StudyNotFound(format!("no study has id {study_id}")))?;
+        let changes = self.storage.trials_changed_since(study_id, 0)?;
+        let by_number: BTreeMap<u64, Arc<FrozenTrial>> = changes.trials.into_iter().map(|t| (t.number, t)).collect();
+        let snapshot = Arc::new(Snapshot { info, trials: by_number.values().cloned().collect(), version: 1 });
+        Ok(StudyCache { by_number, cursor: changes.cursor, snapshot, checked: Instant::now() })
+    }
+
+    /// A later read: only what changed since the cursor, at most once per
+    /// interval.
+    fn refresh(
+        storage: &Arc<dyn Storage>,
+        min_interval: Duration,
+        study_id: i64,
+        cache: &mut StudyCache,
+    ) -> Result<Arc<Snapshot>> {
+        if cache.checked.elapsed() >= min_interval {
+            let changes = storage.trials_changed_since(study_id, cache.cursor)?;
             cache.checked = Instant::now();
             cache.cursor = changes.cursor;
             if !changes.trials.is_empty() {

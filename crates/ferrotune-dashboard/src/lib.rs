@@ -140,6 +140,19 @@ impl Dashboard {
             plots: Arc::new(PlotCache(Mutex::new(HashMap::new()))),
             token: options.token.as_deref().map(Arc::from),
         };
+        // Read every study once now, in the background, so the first page
+        // a user opens does not wait for a large study's first read.
+        let warm = Arc::clone(&state.cache);
+        std::thread::Builder::new()
+            .name("ferrotune-dashboard-warm".into())
+            .spawn(move || {
+                if let Ok(studies) = warm.list_studies() {
+                    for study in studies {
+                        let _ = warm.snapshot(study.study_id);
+                    }
+                }
+            })
+            .map_err(|e| Error::Storage(format!("cannot start the dashboard's thread: {e}")))?;
         let app = router(state);
         let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::Builder::new()

@@ -23,6 +23,7 @@ mod samplers;
 mod storages;
 mod study;
 mod trial;
+mod visualization;
 
 /// The native module. Python code imports it through the `ferrotune`
 /// package, never directly.
@@ -36,5 +37,6 @@ fn _ferrotune(m: &Bound<'_, PyModule>) -> PyResult<()> {
     trial::register(m)?;
     study::register(m)?;
     importance::register(m)?;
+    visualization::register(m)?;
     Ok(())
 }

@@ -34,6 +34,12 @@ def main() -> float:
     best: FrozenTrial = study.best_trial
     values: list[float] | None = best.values
     assert values is not None
+    if ferrotune.visualization.is_available():
+        figure = ferrotune.visualization.plot_optimization_history([study], target_name="loss", error_bar=False)
+        figure.update_layout(title="history")
+        ferrotune.visualization.plot_contour(study, params=["lr", "depth"], target=lambda t: t.number)
+    if ferrotune.visualization.matplotlib.is_available():
+        ferrotune.visualization.matplotlib.plot_param_importances(study, params=["lr"]).set_xlabel("importance")
     return study.best_value
 
 

@@ -16,7 +16,18 @@ Studies live in memory or in a SQLite file (``storage="sqlite:///study.db"``)
 that the ``ferrotune`` command-line tool and other processes share.
 """
 
-from ferrotune import distributions, exceptions, importance, logging, pruners, samplers, storages, study, trial
+from ferrotune import (
+    distributions,
+    exceptions,
+    importance,
+    logging,
+    pruners,
+    samplers,
+    storages,
+    study,
+    trial,
+    visualization,
+)
 from ferrotune._ferrotune import __version__
 from ferrotune.exceptions import TrialPruned
 from ferrotune.study import (
@@ -49,4 +60,5 @@ __all__ = [
     "storages",
     "study",
     "trial",
+    "visualization",
 ]

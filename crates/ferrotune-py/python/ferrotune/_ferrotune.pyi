@@ -43,6 +43,7 @@ __all__ = [
     "_delete_study",
     "_forest_importance",
     "_ped_anova",
+    "_plot_data",
     "_pruner_options",
     "_resolve_storage",
     "_sampler_options",
@@ -442,6 +443,12 @@ def _forest_importance(
     target_values: Optional[dict[int, float]],
     normalize: bool,
 ) -> list[tuple[str, float]]: ...
+def _plot_data(
+    study: Study,
+    kind: str,
+    options: Union[str, dict[str, Any], None] = None,
+    target_values: Optional[dict[int, float]] = None,
+) -> str: ...
 def _study_names(storage: BaseStorage) -> list[str]: ...
 def _delete_study(storage: BaseStorage, study_name: str) -> None: ...
 def _sampler_options() -> dict[str, list[tuple[str, str, str, Optional[str], str]]]: ...
