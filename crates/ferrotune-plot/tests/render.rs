@@ -393,3 +393,40 @@ fn formats() {
     assert_eq!("HTM".parse::<OutputFormat>().unwrap(), OutputFormat::Html);
     assert_eq!(OutputFormat::from_path(std::path::Path::new("a/b.png")), Some(OutputFormat::Png));
 }
+
+/// The front's staircase turns at (next x, previous y) when x is
+/// minimized, at (previous x, next y) when it is maximized.
+#[test]
+fn front_staircase_follows_the_directions() {
+    let point = |number: u64, values: Vec<f64>| ParetoPoint { number, values, on_front: true, feasible: true };
+    let front = |directions: Vec<StudyDirection>, points: Vec<ParetoPoint>| {
+        let data = ParetoFront {
+            objectives: vec![0, 1],
+            objective_names: vec!["x".into(), "y".into()],
+            directions,
+            n_total: points.len(),
+            n_front: points.len(),
+            points,
+        };
+        let svg = draw(&PlotData::ParetoFront(data));
+        let line = marks(&svg, "front").remove(0)["points"].clone();
+        let dots: Vec<(f64, f64)> =
+            marks(&svg, "point").iter().map(|p| (p["cx"].parse().unwrap(), p["cy"].parse().unwrap())).collect();
+        let corners: Vec<(f64, f64)> = line
+            .split(' ')
+            .map(|xy| {
+                let (x, y) = xy.split_once(',').unwrap();
+                (x.parse().unwrap(), y.parse().unwrap())
+            })
+            .collect();
+        (dots, corners)
+    };
+    // Minimize both: (0, 1) then (1, 0); the corner at (1, 1).
+    let (dots, corners) =
+        front(vec![StudyDirection::Minimize; 2], vec![point(0, vec![0.0, 1.0]), point(1, vec![1.0, 0.0])]);
+    assert_eq!(corners, [dots[0], (dots[1].0, dots[0].1), dots[1]]);
+    // Maximize both: the corner at (0, 0).
+    let (dots, corners) =
+        front(vec![StudyDirection::Maximize; 2], vec![point(0, vec![0.0, 1.0]), point(1, vec![1.0, 0.0])]);
+    assert_eq!(corners, [dots[0], (dots[0].0, dots[1].1), dots[1]]);
+}

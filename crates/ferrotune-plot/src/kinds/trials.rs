@@ -208,7 +208,9 @@ pub fn pareto(data: &ParetoFront, options: &RenderOptions) -> Result<String, Err
     Ok(svg.finish())
 }
 
-/// The two-objective front as a staircase through its points.
+/// The two-objective front as a staircase through its points: the edge
+/// of what the front dominates, so its corners point away from the
+/// dominated trials whichever way each objective goes.
 fn front_line(svg: &mut crate::svg::Svg, data: &ParetoFront, xs: &Scale, ys: &Scale) {
     let mut front: Vec<(f64, f64)> = data
         .points
@@ -221,10 +223,14 @@ fn front_line(svg: &mut crate::svg::Svg, data: &ParetoFront, xs: &Scale, ys: &Sc
         return;
     }
     front.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let x_minimized = data.directions.first() != Some(&StudyDirection::Maximize);
     let mut line = Vec::with_capacity(front.len() * 2);
     for (k, &(x, y)) in front.iter().enumerate() {
-        if let Some(&(_, previous_y)) = k.checked_sub(1).and_then(|j| front.get(j)) {
-            line.push((xs.map(x), ys.map(previous_y)));
+        if let Some(&(previous_x, previous_y)) = k.checked_sub(1).and_then(|j| front.get(j)) {
+            // Minimizing x, a point's reach runs right until the next
+            // point; maximizing it, left from the point.
+            let corner = if x_minimized { (x, previous_y) } else { (previous_x, y) };
+            line.push((xs.map(corner.0), ys.map(corner.1)));
         }
         line.push((xs.map(x), ys.map(y)));
     }
