@@ -33,6 +33,11 @@ pub struct NewTrial {
     /// that were not enqueued. Checked in the same transaction that numbers
     /// the trial, so concurrent workers cannot overshoot it.
     pub max_sampled_trials: Option<u64>,
+    /// Stamp a running trial's first heartbeat in the write that creates
+    /// it, so that a worker killed before its heartbeat thread starts still
+    /// leaves a trial that goes stale (one without any heartbeat never
+    /// does).
+    pub heartbeat: bool,
 }
 
 /// Trials that changed since a cursor, and the cursor to pass next time.
@@ -93,6 +98,17 @@ pub trait Storage: Send + Sync {
     fn create_trial(&self, study_id: i64, new: NewTrial) -> Result<Option<FrozenTrial>>;
     /// Atomically move the oldest waiting trial to Running and return it.
     fn claim_waiting_trial(&self, study_id: i64) -> Result<Option<FrozenTrial>>;
+    /// [`claim_waiting_trial`](Storage::claim_waiting_trial), stamping the
+    /// claimed trial's first heartbeat in the same write (see
+    /// [`NewTrial::heartbeat`]). The default claims, then stamps: backends
+    /// shared by several processes do both at once.
+    fn claim_waiting_trial_with_heartbeat(&self, study_id: i64) -> Result<Option<FrozenTrial>> {
+        let claimed = self.claim_waiting_trial(study_id)?;
+        if let Some(trial) = &claimed {
+            self.record_heartbeat(trial.trial_id)?;
+        }
+        Ok(claimed)
+    }
     /// Record a suggested parameter of a running trial.
     fn set_trial_param(&self, trial_id: i64, name: &str, param: &TrialParam) -> Result<()>;
     /// Record an intermediate value of a running trial (overwrites the step).
@@ -122,6 +138,34 @@ pub trait Storage: Send + Sync {
     /// that one (which may then retry it). Trials that never had a heartbeat
     /// (heartbeats off) are never failed.
     fn fail_stale_trials(&self, study_id: i64, grace_period: Duration) -> Result<Vec<Arc<FrozenTrial>>>;
+    /// How many of the study's running trials have a heartbeat: each ends
+    /// by being finished or by going stale, unlike a running trial without
+    /// one, which nobody but its worker ever ends. A worker that has
+    /// reached the study's total waits for these before it stops, in case
+    /// one needs a retry. The default says none (it never waits).
+    fn count_beating_trials(&self, study_id: i64) -> Result<u64> {
+        let _ = study_id;
+        Ok(0)
+    }
+    /// [`fail_stale_trials`](Storage::fail_stale_trials), enqueueing for
+    /// each failed trial the trial `retry` makes of it (if any) in the same
+    /// write, so that a worker dying between the two cannot leave a failed
+    /// trial that nobody retries. The default fails, then creates: backends
+    /// shared by several processes do both at once.
+    fn fail_stale_trials_and_retry(
+        &self,
+        study_id: i64,
+        grace_period: Duration,
+        retry: &dyn Fn(&FrozenTrial) -> Option<NewTrial>,
+    ) -> Result<Vec<Arc<FrozenTrial>>> {
+        let failed = self.fail_stale_trials(study_id, grace_period)?;
+        for trial in &failed {
+            if let Some(new) = retry(trial) {
+                self.create_trial(study_id, new)?;
+            }
+        }
+        Ok(failed)
+    }
 
     /// One trial by id.
     fn trial(&self, trial_id: i64) -> Result<FrozenTrial>;

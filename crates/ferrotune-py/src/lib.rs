@@ -15,6 +15,7 @@
 use pyo3::prelude::*;
 
 mod convert;
+mod dashboard;
 mod errors;
 mod importance;
 mod options;
@@ -38,5 +39,6 @@ fn _ferrotune(m: &Bound<'_, PyModule>) -> PyResult<()> {
     study::register(m)?;
     importance::register(m)?;
     visualization::register(m)?;
+    dashboard::register(m)?;
     Ok(())
 }

@@ -31,7 +31,8 @@ macro_rules! storage_conformance_tests {
             incremental_reads_rebuild_the_study, returned_trials_are_snapshots, unknown_ids_are_errors,
             heartbeats_keep_trials_alive, stale_trials_are_failed_with_a_reason,
             trials_without_heartbeat_are_never_stale, concurrent_stale_checks_fail_each_trial_once,
-            new_trials_start_with_the_given_intermediate_values);
+            new_trials_start_with_the_given_intermediate_values, trials_can_start_with_a_heartbeat,
+            stale_trials_are_failed_and_retried_in_one_write);
     };
     (@each $make:expr; $($check:ident),*) => {
         $(
@@ -500,4 +501,70 @@ pub fn new_trials_start_with_the_given_intermediate_values(storage: Arc<dyn Stor
     assert_eq!(finished.intermediate_values[&3], 0.25);
     let running = storage.create_trial(study, NewTrial::default()).unwrap().unwrap();
     assert!(storage.trial(running.trial_id).unwrap().intermediate_values.is_empty());
+}
+
+/// A trial created or claimed with its first heartbeat (`NewTrial::heartbeat`,
+/// `claim_waiting_trial_with_heartbeat`) goes stale without any later beat,
+/// as when its worker dies before its heartbeat thread starts; one created
+/// without does not. A waiting trial has no heartbeat until claimed.
+/// `count_beating_trials` counts the running trials that have one.
+pub fn trials_can_start_with_a_heartbeat(storage: Arc<dyn Storage>) {
+    let study = storage.create_study("s", &[Minimize]).unwrap().study_id;
+    let beating = NewTrial { heartbeat: true, ..Default::default() };
+    let created = storage.create_trial(study, beating).unwrap().unwrap();
+    let quiet = running(&*storage, study);
+    let waiting =
+        NewTrial { waiting: true, fixed_params: Some(BTreeMap::new()), heartbeat: true, ..Default::default() };
+    let enqueued = storage.create_trial(study, waiting).unwrap().unwrap();
+    assert_eq!(storage.count_beating_trials(study).unwrap(), 1);
+    std::thread::sleep(Duration::from_millis(30));
+    let failed = storage.fail_stale_trials(study, Duration::from_millis(10)).unwrap();
+    assert_eq!(failed.iter().map(|t| t.number).collect::<Vec<_>>(), vec![created.number]);
+    assert_eq!(storage.count_beating_trials(study).unwrap(), 0);
+    assert_eq!(storage.trial(enqueued.trial_id).unwrap().state, TrialState::Waiting);
+    let claimed = storage.claim_waiting_trial_with_heartbeat(study).unwrap().unwrap();
+    assert_eq!((claimed.number, claimed.state), (enqueued.number, TrialState::Running));
+    assert_eq!(storage.count_beating_trials(study).unwrap(), 1);
+    std::thread::sleep(Duration::from_millis(30));
+    let failed = storage.fail_stale_trials(study, Duration::from_millis(10)).unwrap();
+    assert_eq!(failed.iter().map(|t| t.number).collect::<Vec<_>>(), vec![claimed.number]);
+    assert_eq!(storage.trial(quiet.trial_id).unwrap().state, TrialState::Running);
+}
+
+/// `fail_stale_trials_and_retry` fails each stale trial once and enqueues
+/// the retry the closure makes of it, numbered after the trials already
+/// there; a trial the closure declines is failed without one.
+pub fn stale_trials_are_failed_and_retried_in_one_write(storage: Arc<dyn Storage>) {
+    let study = storage.create_study("s", &[Minimize]).unwrap().study_id;
+    let (a, b) = (running(&*storage, study), running(&*storage, study));
+    let x = float_param(0.0, 1.0, false, 0.25);
+    storage.set_trial_param(a.trial_id, "x", &x).unwrap();
+    for t in [&a, &b] {
+        storage.record_heartbeat(t.trial_id).unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(30));
+    let retry = |t: &FrozenTrial| {
+        (t.number == a.number).then(|| NewTrial {
+            waiting: true,
+            fixed_params: Some(t.param_values()),
+            system_attrs: BTreeMap::from([("retry_of".to_owned(), t.number.into())]),
+            ..Default::default()
+        })
+    };
+    let failed = storage.fail_stale_trials_and_retry(study, Duration::from_millis(10), &retry).unwrap();
+    assert_eq!(failed.iter().map(|t| t.number).collect::<Vec<_>>(), vec![a.number, b.number]);
+    assert!(failed.iter().all(|t| t.state == TrialState::Failed && t.fail_reason().is_some()));
+    let all = storage.trials_changed_since(study, 0).unwrap().trials;
+    assert_eq!(all.len(), 3, "one retry");
+    let copy = all.iter().find(|t| t.number == 2).unwrap();
+    assert_eq!(copy.state, TrialState::Waiting);
+    assert_eq!(copy.fixed_params, Some(BTreeMap::from([("x".to_owned(), ParamValue::Float(0.25))])));
+    assert_eq!(copy.system_attrs["retry_of"].as_u64(), Some(a.number));
+    // Nothing is stale now: nothing failed, nothing created.
+    assert!(storage.fail_stale_trials_and_retry(study, Duration::ZERO, &retry).unwrap().is_empty());
+    assert_eq!(storage.trials_changed_since(study, 0).unwrap().trials.len(), 3);
+    // The retry is an enqueued trial: claimed first, not counted as sampled.
+    let new = NewTrial { max_sampled_trials: Some(2), ..Default::default() };
+    assert!(storage.create_trial(study, new).unwrap().is_none());
+    assert_eq!(storage.claim_waiting_trial(study).unwrap().unwrap().number, 2);
 }

@@ -193,6 +193,9 @@ impl Storage for InMemoryStorage {
         study.trial_seq.push(0);
         study.touch(number);
         inner.trial_index.push((study_id, number));
+        if new.heartbeat && !new.waiting {
+            inner.heartbeats.insert(trial_id, now_us());
+        }
         Ok(Some(trial))
     }
 
@@ -267,6 +270,14 @@ impl Storage for InMemoryStorage {
         inner.running_trial(trial_id)?;
         inner.heartbeats.insert(trial_id, now_us());
         Ok(())
+    }
+
+    fn count_beating_trials(&self, study_id: i64) -> Result<u64> {
+        let mut inner = self.lock();
+        let Inner { studies, heartbeats, .. } = &mut *inner;
+        let study = studies.get(&study_id).ok_or_else(|| Error::StudyNotFound(format!("id {study_id}")))?;
+        let running = study.trials.iter().filter(|t| t.state == TrialState::Running);
+        Ok(running.filter(|t| heartbeats.contains_key(&t.trial_id)).count() as u64)
     }
 
     fn fail_stale_trials(&self, study_id: i64, grace_period: Duration) -> Result<Vec<Arc<FrozenTrial>>> {

@@ -37,6 +37,8 @@ fn a_version_1_database_is_upgraded_and_keeps_its_trials() {
     let db = rusqlite::Connection::open(&path).unwrap();
     db.execute_batch(
         "DROP TABLE trial_intermediate_vectors; ALTER TABLE trials DROP COLUMN heartbeat_at;
+         ALTER TABLE trials DROP COLUMN create_token; ALTER TABLE trials DROP COLUMN write_token;
+         ALTER TABLE studies DROP COLUMN create_token;
          UPDATE ferrotune_schema SET version = 1;",
     )
     .unwrap();

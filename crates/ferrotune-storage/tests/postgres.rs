@@ -130,6 +130,22 @@ mod conformance {
     ferrotune_storage::storage_conformance_tests!(fresh);
 }
 
+/// The whole contract again, with every write's first commit losing its
+/// reply: each write commits, then runs again on a new connection not
+/// knowing it did, and must record nothing twice.
+mod conformance_every_write_run_twice {
+    use super::*;
+
+    fn fresh_losing_replies() -> Option<(Arc<dyn Storage>, Schema)> {
+        let schema = Schema::new()?;
+        let storage = PostgresStorage::open(&schema.url).expect("opening the test schema");
+        storage.backend().lose_every_first_commit_reply(true);
+        Some((Arc::new(storage), schema))
+    }
+
+    ferrotune_storage::storage_conformance_tests!(fresh_losing_replies);
+}
+
 /// Two storages (as two worker processes would have) open a new database
 /// at once, share one study, and between them run exactly the sampled
 /// trials asked for, numbered densely, enqueued ones included.
@@ -215,7 +231,9 @@ fn open_takes_postgresql_and_postgres_urls() {
 #[test]
 fn errors_name_the_database_without_the_password() {
     // No server listens on port 1: this needs none.
-    let Err(Error::Storage(m)) = ferrotune_storage::open("postgresql://bob:hunter2@127.0.0.1:1/studies") else {
+    let Err(Error::Storage(m)) =
+        ferrotune_storage::open("postgresql://bob:hunter2@127.0.0.1:1/studies?reconnect_timeout=0")
+    else {
         panic!("a closed port must fail")
     };
     assert!(m.contains("postgresql://bob@127.0.0.1:1/studies") && m.contains("cannot connect"), "{m}");
@@ -260,6 +278,8 @@ fn old_schemas_are_upgraded_and_newer_ones_refused() {
     client
         .batch_execute(
             "DROP TABLE trial_intermediate_vectors; ALTER TABLE trials DROP COLUMN heartbeat_at;
+             ALTER TABLE trials DROP COLUMN create_token; ALTER TABLE trials DROP COLUMN write_token;
+             ALTER TABLE studies DROP COLUMN create_token;
              UPDATE ferrotune_schema SET version = 1",
         )
         .unwrap();
@@ -278,4 +298,386 @@ fn old_schemas_are_upgraded_and_newer_ones_refused() {
     client.batch_execute("UPDATE ferrotune_schema SET version = 99").unwrap();
     let Err(Error::Storage(m)) = PostgresStorage::open(&schema.url) else { panic!("a newer schema must be refused") };
     assert!(m.contains("newer") && m.contains("postgresql://"), "{m}");
+}
+
+// ------------------------------------------------------- connection loss
+
+impl Schema {
+    /// The schema's URL with an `application_name` of this test's own
+    /// (the schema's name), so that its connections can be found and
+    /// killed in `pg_stat_activity` without touching anyone else's.
+    fn url_named(&self, extra: &str) -> String {
+        format!("{}&application_name={}{extra}", self.url, self.name)
+    }
+
+    /// Terminate every server process of this test's storages, as a
+    /// server restart or a network failure would; how many there were.
+    fn kill_connections(&self, admin: &mut postgres::Client) -> i64 {
+        admin
+            .query_one(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1",
+                &[&self.name],
+            )
+            .expect("terminating the test's connections")
+            .get(0)
+    }
+}
+
+fn float_param(value: f64) -> TrialParam {
+    let x = Distribution::Float(FloatDistribution::new(0.0, 1.0, false, None).unwrap());
+    TrialParam { distribution: x, internal: value }
+}
+
+/// Connections killed between operations and while they run (by a thread
+/// terminating the storage's server processes every few milliseconds):
+/// every operation still succeeds, and the study ends exactly as without
+/// the kills, each trial recorded once.
+#[test]
+fn operations_carry_on_when_connections_are_killed() {
+    let Some(schema) = Schema::new() else { return };
+    let storage = PostgresStorage::open(&schema.url_named("&reconnect_timeout=30")).unwrap();
+    let study = storage.create_study("s", &[StudyDirection::Minimize]).unwrap().study_id;
+    let mut admin = schema.client();
+
+    // Between operations: every pooled connection dies while idle.
+    let t = storage.create_trial(study, NewTrial::default()).unwrap().unwrap();
+    assert!(schema.kill_connections(&mut admin) > 0);
+    storage.set_trial_param(t.trial_id, "x", &float_param(0.5)).unwrap();
+    assert!(schema.kill_connections(&mut admin) > 0);
+    storage.finish_trial(t.trial_id, TrialState::Complete, Some(&[0.5])).unwrap();
+
+    // During one: a write waits for the study's row lock, held by another
+    // session, and its connection is killed while it waits.
+    let mut blocker = schema.client();
+    let mut lock = blocker.transaction().unwrap();
+    lock.execute("UPDATE studies SET change_seq = change_seq WHERE study_id = $1", &[&study]).unwrap();
+    let killed = std::thread::scope(|s| {
+        let waiting = s.spawn(|| storage.create_trial(study, NewTrial::default()));
+        let mut killed = 0;
+        for _ in 0..200 {
+            if killed > 0 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+            let waits: i64 = admin
+                .query_one(
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'",
+                    &[&schema.name],
+                )
+                .unwrap()
+                .get(0);
+            if waits > 0 {
+                killed = schema.kill_connections(&mut admin);
+            }
+        }
+        lock.rollback().unwrap();
+        assert!(killed > 0, "the write never waited for the lock");
+        let t = waiting.join().unwrap().expect("the waiting write goes on on a new connection").unwrap();
+        assert_eq!(t.number, 1);
+        killed
+    });
+    assert!(killed > 0);
+
+    // Under fire: a thread kills the storage's connections every few
+    // milliseconds while another runs trials.
+    const N_TRIALS: u64 = 40;
+    let done = AtomicBool::new(false);
+    let kills = std::thread::scope(|s| {
+        let killer = s.spawn(|| {
+            let mut admin = schema.client();
+            let mut kills = 0;
+            while !done.load(Ordering::SeqCst) {
+                kills += schema.kill_connections(&mut admin);
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            kills
+        });
+        for i in 0..N_TRIALS {
+            let value = i as f64 / N_TRIALS as f64;
+            let new = NewTrial { max_sampled_trials: Some(N_TRIALS + 2), ..Default::default() };
+            let t = storage.create_trial(study, new).unwrap().expect("under the limit");
+            storage.set_trial_param(t.trial_id, "x", &float_param(value)).unwrap();
+            storage.set_trial_intermediate_value(t.trial_id, 0, value).unwrap();
+            storage.set_trial_attr(t.trial_id, ferrotune_core::AttrScope::User, "i", &i.into()).unwrap();
+            storage.record_heartbeat(t.trial_id).unwrap();
+            storage.finish_trial(t.trial_id, TrialState::Complete, Some(&[value])).unwrap();
+            assert!(storage.trial(t.trial_id).unwrap().state == TrialState::Complete);
+        }
+        done.store(true, Ordering::SeqCst);
+        killer.join().unwrap()
+    });
+    assert!(kills > 5, "the killer found connections to kill ({kills})");
+
+    // Trial 1 is still running (the one created under the lock).
+    let trials = storage.all_trials(study).unwrap();
+    assert_eq!(trials.iter().map(|t| t.number).collect::<Vec<_>>(), (0..N_TRIALS + 2).collect::<Vec<_>>());
+    assert_eq!(trials.iter().filter(|t| t.state == TrialState::Complete).count() as u64, N_TRIALS + 1);
+    for t in trials.iter().skip(2) {
+        let i = t.user_attrs["i"].as_u64().unwrap();
+        assert_eq!(t.number, i + 2);
+        assert_eq!(t.values.as_deref(), Some(&[i as f64 / N_TRIALS as f64][..]));
+        assert_eq!(t.params.len(), 1);
+        assert_eq!(t.intermediate_values.len(), 1);
+    }
+}
+
+/// A connection lost right after `COMMIT` was sent leaves the storage not
+/// knowing whether the write committed; it runs the write again, and each
+/// kind of write, re-run after a first run that did commit, records
+/// nothing twice and returns what the first run would have.
+#[test]
+fn writes_rerun_after_an_ambiguous_commit_record_nothing_twice() {
+    let Some(schema) = Schema::new() else { return };
+    let storage = PostgresStorage::open(&schema.url).unwrap();
+    let lose_reply = || storage.backend().lose_next_commit_replies(1);
+
+    lose_reply();
+    let study = storage.create_study("s", &[StudyDirection::Minimize]).unwrap().study_id;
+    assert_eq!(storage.list_studies().unwrap().len(), 1);
+    // A name taken by an earlier call is still a duplicate on a re-run.
+    lose_reply();
+    assert!(matches!(storage.create_study("s", &[StudyDirection::Minimize]), Err(Error::DuplicateStudy(_))));
+
+    // create_trial: one trial, the one the first run created.
+    lose_reply();
+    let new = NewTrial { max_sampled_trials: Some(1), heartbeat: true, ..Default::default() };
+    let t = storage.create_trial(study, new).unwrap().expect("the first run's trial, found by its token");
+    assert_eq!(t.number, 0);
+    assert_eq!(t.state, TrialState::Running);
+    assert_eq!(storage.all_trials(study).unwrap().len(), 1);
+
+    // Upserts and a heartbeat.
+    for write in 0..4 {
+        lose_reply();
+        match write {
+            0 => storage.set_trial_param(t.trial_id, "x", &float_param(0.25)).unwrap(),
+            1 => storage.set_trial_intermediate_value(t.trial_id, 3, 0.5).unwrap(),
+            2 => storage.set_trial_attr(t.trial_id, ferrotune_core::AttrScope::User, "k", &"v".into()).unwrap(),
+            _ => storage.record_heartbeat(t.trial_id).unwrap(),
+        }
+    }
+    // finish_trial: finished once, and the re-run reports success.
+    lose_reply();
+    let finished = storage.finish_trial(t.trial_id, TrialState::Complete, Some(&[0.25])).unwrap();
+    assert_eq!((finished.state, finished.values.as_deref()), (TrialState::Complete, Some(&[0.25][..])));
+    assert_eq!(finished.params.len(), 1);
+    assert_eq!(finished.intermediate_values.len(), 1);
+    // Finishing it again is still refused (no lost reply: a first run).
+    assert!(matches!(
+        storage.finish_trial(t.trial_id, TrialState::Complete, Some(&[0.25])),
+        Err(Error::TrialNotRunning { .. })
+    ));
+
+    // claim_waiting_trial: one claimed, the other still waiting.
+    for i in 0..2 {
+        let fixed = BTreeMap::from([("x".to_string(), ParamValue::Float(i as f64))]);
+        lose_reply();
+        let new = NewTrial { waiting: true, fixed_params: Some(fixed), ..Default::default() };
+        storage.create_trial(study, new).unwrap().unwrap();
+    }
+    assert_eq!(storage.all_trials(study).unwrap().len(), 3, "each enqueued once");
+    lose_reply();
+    let claimed = storage.claim_waiting_trial_with_heartbeat(study).unwrap().unwrap();
+    assert_eq!(claimed.number, 1);
+    let states: Vec<TrialState> = storage.all_trials(study).unwrap().iter().map(|t| t.state).collect();
+    assert_eq!(states, [TrialState::Complete, TrialState::Running, TrialState::Waiting]);
+
+    // fail_stale_trials: the re-run returns the trial the first run failed,
+    // so its caller enqueues the retry.
+    std::thread::sleep(Duration::from_millis(30));
+    lose_reply();
+    let failed = storage.fail_stale_trials(study, Duration::from_millis(10)).unwrap();
+    assert_eq!(failed.iter().map(|t| t.number).collect::<Vec<_>>(), [1]);
+    assert_eq!(failed[0].state, TrialState::Failed);
+    assert!(failed[0].system_attrs.contains_key(ferrotune_core::FAIL_REASON_ATTR));
+
+    // A trial failed meanwhile by someone else is not "finished as asked".
+    let t = storage.claim_waiting_trial(study).unwrap().unwrap();
+    storage.record_heartbeat(t.trial_id).unwrap();
+    std::thread::sleep(Duration::from_millis(30));
+    storage.fail_stale_trials(study, Duration::from_millis(10)).unwrap();
+    assert!(matches!(
+        storage.finish_trial(t.trial_id, TrialState::Complete, Some(&[1.0])),
+        Err(Error::TrialNotRunning { state: TrialState::Failed, .. })
+    ));
+
+    // delete_study: deleted, and the re-run does not call it missing.
+    lose_reply();
+    storage.delete_study(study).unwrap();
+    assert!(storage.list_studies().unwrap().is_empty());
+}
+
+/// A server that does not answer (nothing listens on the port) is retried
+/// for the URL's `reconnect_timeout`, and then the error says so.
+#[test]
+fn an_unreachable_server_fails_after_the_reconnect_timeout() {
+    // Needs no server.
+    let started = std::time::Instant::now();
+    let Err(Error::Storage(m)) =
+        ferrotune_storage::open("postgresql://postgres@127.0.0.1:1/test?reconnect_timeout=1.5")
+    else {
+        panic!("a closed port must fail")
+    };
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_millis(1500) && waited < Duration::from_secs(10), "{waited:?}");
+    assert!(m.contains("cannot connect") && m.contains("postgresql://postgres@127.0.0.1:1/test"), "{m}");
+    assert!(m.contains("gave up after trying for 1.") && m.contains("reconnect_timeout=SECONDS"), "{m}");
+    // Zero: no retry at all.
+    let started = std::time::Instant::now();
+    assert!(ferrotune_storage::open("postgresql://postgres@127.0.0.1:1/test?reconnect_timeout=0").is_err());
+    assert!(started.elapsed() < Duration::from_secs(1));
+    // A bad value is refused, naming the parameter.
+    let Err(Error::InvalidArgument(m)) =
+        ferrotune_storage::open("postgresql://postgres@127.0.0.1:1/test?reconnect_timeout=soon")
+    else {
+        panic!("a bad timeout must be refused")
+    };
+    assert!(m.contains("reconnect_timeout") && m.contains("soon"), "{m}");
+}
+
+/// A TCP relay in front of the test server that can be taken down (its
+/// port refuses connections and every relayed connection is cut, as when
+/// the server restarts or the network fails) and brought back up on the
+/// same port.
+struct Relay {
+    port: u16,
+    up: Arc<AtomicBool>,
+    /// Bumped when the relay goes down: relayed connections of an older
+    /// generation stop.
+    generation: Arc<AtomicU64>,
+    target: String,
+    accept: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Relay {
+    fn new(target: &str) -> Relay {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mut relay = Relay {
+            port,
+            up: Arc::new(AtomicBool::new(false)),
+            generation: Arc::new(AtomicU64::new(0)),
+            target: target.to_owned(),
+            accept: None,
+        };
+        relay.start(listener);
+        relay
+    }
+
+    fn start(&mut self, listener: std::net::TcpListener) {
+        listener.set_nonblocking(true).unwrap();
+        self.up.store(true, Ordering::SeqCst);
+        let (up, generation, target) = (self.up.clone(), self.generation.clone(), self.target.clone());
+        let mine = generation.load(Ordering::SeqCst);
+        self.accept = Some(std::thread::spawn(move || {
+            while up.load(Ordering::SeqCst) {
+                let Ok((client, _)) = listener.accept() else {
+                    std::thread::sleep(Duration::from_millis(5));
+                    continue;
+                };
+                let Ok(server) = std::net::TcpStream::connect(&target) else { continue };
+                client.set_nonblocking(false).unwrap();
+                for (from, to) in [(client.try_clone().unwrap(), server.try_clone().unwrap()), (server, client)] {
+                    let generation = generation.clone();
+                    std::thread::spawn(move || pump(from, to, &generation, mine));
+                }
+            }
+            // Dropping the listener: the port now refuses connections.
+        }));
+    }
+
+    /// Refuse new connections and cut every relayed one.
+    fn down(&mut self) {
+        self.up.store(false, Ordering::SeqCst);
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        if let Some(accept) = self.accept.take() {
+            accept.join().unwrap();
+        }
+    }
+
+    /// Listen again on the same port.
+    fn up(&mut self) {
+        let listener = std::net::TcpListener::bind(("127.0.0.1", self.port)).unwrap();
+        self.start(listener);
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.down();
+    }
+}
+
+/// Copy bytes one way until either side closes or the relay's generation
+/// moves on; then cut both directions.
+fn pump(mut from: std::net::TcpStream, mut to: std::net::TcpStream, generation: &AtomicU64, mine: u64) {
+    use std::io::Read;
+    from.set_read_timeout(Some(Duration::from_millis(20))).unwrap();
+    let mut buffer = [0u8; 16 * 1024];
+    while generation.load(Ordering::SeqCst) == mine {
+        match from.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => {
+                if to.write_all(&buffer[..n]).is_err() {
+                    break;
+                }
+            }
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+            Err(_) => break,
+        }
+    }
+    let _ = from.shutdown(std::net::Shutdown::Both);
+    let _ = to.shutdown(std::net::Shutdown::Both);
+}
+
+/// The server goes away for a while (its port refuses connections, open
+/// ones are cut) and comes back: a write in flight waits, reconnects and
+/// completes, once. Gone for longer than `reconnect_timeout`, a write fails
+/// with an error that says how long it tried.
+#[test]
+fn a_server_that_goes_away_and_comes_back_is_waited_for() {
+    let Some(schema) = Schema::new() else { return };
+    let config = postgres::Config::from_str(&schema.server).unwrap();
+    let postgres::config::Host::Tcp(host) = &config.get_hosts()[0] else { return };
+    let mut relay = Relay::new(&format!("{host}:{}", config.get_ports().first().copied().unwrap_or(5432)));
+    let url =
+        schema.url.replacen(&format!("{host}:{}", config.get_ports()[0]), &format!("127.0.0.1:{}", relay.port), 1);
+    assert!(url.contains(&relay.port.to_string()), "{url}");
+    let storage = PostgresStorage::open(&format!("{url}&reconnect_timeout=20")).unwrap();
+    let study = storage.create_study("s", &[StudyDirection::Minimize]).unwrap().study_id;
+    let t = storage.create_trial(study, NewTrial::default()).unwrap().unwrap();
+
+    // Down for 1.5 s while trials are written.
+    relay.down();
+    let started = std::time::Instant::now();
+    std::thread::scope(|s| {
+        let writer = s.spawn(|| {
+            storage.set_trial_param(t.trial_id, "x", &float_param(0.5)).unwrap();
+            storage.finish_trial(t.trial_id, TrialState::Complete, Some(&[0.5])).unwrap();
+            let t = storage.create_trial(study, NewTrial::default()).unwrap().unwrap();
+            storage.finish_trial(t.trial_id, TrialState::Complete, Some(&[1.0])).unwrap();
+        });
+        std::thread::sleep(Duration::from_millis(1500));
+        relay.up();
+        writer.join().unwrap();
+    });
+    assert!(started.elapsed() >= Duration::from_millis(1500));
+    let trials = storage.all_trials(study).unwrap();
+    assert_eq!(trials.len(), 2);
+    assert!(trials.iter().all(|t| t.state == TrialState::Complete));
+
+    // Down for good: the write fails after the timeout, saying so.
+    storage.backend().set_reconnect_timeout(Duration::from_millis(1200));
+    relay.down();
+    let started = std::time::Instant::now();
+    let Err(Error::Storage(m)) = storage.create_trial(study, NewTrial::default()) else {
+        panic!("with the server gone, a write must fail")
+    };
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_millis(1200) && waited < Duration::from_secs(8), "{waited:?}");
+    assert!(m.contains("gave up after trying for 1.") && m.contains("reconnect_timeout"), "{m}");
+    assert!(m.contains(&format!("127.0.0.1:{}", relay.port)), "{m}");
+    // And once it is back, the next write goes through.
+    relay.up();
+    assert_eq!(storage.create_trial(study, NewTrial::default()).unwrap().unwrap().number, 2);
 }

@@ -157,5 +157,6 @@ pub(crate) fn retry_of(trial: &FrozenTrial, max_retries: u64, inherit_intermedia
             BTreeMap::new()
         },
         max_sampled_trials: None,
+        heartbeat: false,
     })
 }

@@ -93,5 +93,5 @@ pub mod cost {
 /// Storages: where studies live.
 pub mod storage {
     pub use ferrotune_storage::sql::sqlite::Synchronous;
-    pub use ferrotune_storage::{open, InMemoryStorage, SqliteStorage};
+    pub use ferrotune_storage::{open, InMemoryStorage, PostgresStorage, SqliteStorage};
 }

@@ -350,7 +350,14 @@ impl Optimize {
     /// counting every worker and process on the storage. Enforced by the
     /// storage when it creates a trial, so concurrent workers cannot
     /// overshoot it. Enqueued trials (hand-picked ones, retries) still run
-    /// and do not count.
+    /// and do not count. With heartbeats and
+    /// [`max_retries`](StudyBuilder::max_retries), a worker that finds the
+    /// total reached waits while any trial of the study with a heartbeat
+    /// is still running (checking again every heartbeat interval, 1 s at
+    /// most), because
+    /// should that trial's worker die its retry needs a worker: so every
+    /// sampled configuration ends up finished once, with `n` complete
+    /// trials when the objective never fails.
     pub fn max_sampled_trials(mut self, n: u64) -> Self {
         self.max_sampled_trials = Some(n);
         self
@@ -444,14 +451,23 @@ impl Study {
         // so their retries are the next ones claimed.
         self.fail_stale_trials()?;
         let _asking = inner.ask_lock.lock().unwrap_or_else(|p| p.into_inner());
-        let mut frozen = match inner.storage.claim_waiting_trial(study_id)? {
+        // With heartbeats, the trial is created (or claimed) with its first
+        // heartbeat: a worker killed before its heartbeat thread starts
+        // still leaves a trial that goes stale and is retried.
+        let heartbeat = inner.heartbeat.is_some();
+        let claimed = if heartbeat {
+            inner.storage.claim_waiting_trial_with_heartbeat(study_id)?
+        } else {
+            inner.storage.claim_waiting_trial(study_id)?
+        };
+        let mut frozen = match claimed {
             Some(t) => t,
             None => {
                 let limit = match (inner.sampler.max_trials(), cap) {
                     (Some(a), Some(b)) => Some(a.min(b)),
                     (a, b) => a.or(b),
                 };
-                let new = NewTrial { max_sampled_trials: limit, ..Default::default() };
+                let new = NewTrial { max_sampled_trials: limit, heartbeat, ..Default::default() };
                 inner.storage.create_trial(study_id, new)?.ok_or(Error::SearchSpaceExhausted)?
             }
         };
@@ -615,15 +631,15 @@ impl Study {
     /// Optuna's `fail_stale_trials`).
     pub fn fail_stale_trials(&self) -> Result<Vec<Arc<FrozenTrial>>> {
         let Some(settings) = self.inner.heartbeat else { return Ok(Vec::new()) };
-        let failed = self.inner.storage.fail_stale_trials(self.id(), settings.grace_period)?;
-        if let Some(max_retries) = settings.max_retries {
-            for trial in &failed {
-                if let Some(retry) = heartbeat::retry_of(trial, max_retries, settings.inherit_intermediate_values) {
-                    self.inner.storage.create_trial(self.id(), retry)?;
-                }
-            }
+        let storage = &self.inner.storage;
+        match settings.max_retries {
+            // Failed and retried in one write: a worker dying in between
+            // would leave a failed trial nobody retries.
+            Some(max_retries) => storage.fail_stale_trials_and_retry(self.id(), settings.grace_period, &|trial| {
+                heartbeat::retry_of(trial, max_retries, settings.inherit_intermediate_values)
+            }),
+            None => storage.fail_stale_trials(self.id(), settings.grace_period),
         }
-        Ok(failed)
     }
 
     /// Ask running `optimize` loops to start no new trial.
@@ -703,9 +719,19 @@ impl Study {
                         callback(self, &frozen);
                     }
                 }
-                Err(Error::SearchSpaceExhausted) => {
-                    stop_here.store(true, Ordering::SeqCst);
-                }
+                Err(Error::SearchSpaceExhausted) => match self.retry_may_come() {
+                    Ok(Some(pause)) => {
+                        if options.n_trials.is_some() {
+                            launched.fetch_sub(1, Ordering::SeqCst);
+                        }
+                        std::thread::sleep(pause);
+                    }
+                    Ok(None) => stop_here.store(true, Ordering::SeqCst),
+                    Err(e) => {
+                        stop_here.store(true, Ordering::SeqCst);
+                        abort.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(e);
+                    }
+                },
                 // Someone else finished the trial while the objective ran
                 // (`ferrotune tell --force`, another process recovering it):
                 // their outcome stands and the loop goes on.
@@ -730,6 +756,24 @@ impl Study {
             Some(e) => Err(e),
             None => Ok(()),
         }
+    }
+
+    /// When the study's trial total is reached, whether a retry may still
+    /// need running, and how long to wait before asking again. With
+    /// heartbeats and retries on, a trial running on another worker (or
+    /// thread) is retried if that worker dies, and someone must run the
+    /// retry for the study to reach its total of finished trials: so a
+    /// worker stops only once no trial is waiting and none with a
+    /// heartbeat is running. Such a trial ends by being told or by going
+    /// stale, so the wait ends; a trial running without a heartbeat (a
+    /// worker with heartbeats off, `ferrotune ask` never told) is not
+    /// waited for, since nothing would ever end it.
+    fn retry_may_come(&self) -> Result<Option<Duration>> {
+        let Some(settings) = self.inner.heartbeat.filter(|s| s.max_retries.is_some()) else { return Ok(None) };
+        let snapshot = self.inner.refresh()?;
+        let pending = snapshot.iter().any(|t| t.state == TrialState::Waiting)
+            || self.inner.storage.count_beating_trials(self.id())? > 0;
+        Ok(pending.then(|| settings.interval.min(Duration::from_secs(1))))
     }
 
     /// Every trial, in number order, as of now.

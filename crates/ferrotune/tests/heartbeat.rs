@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use ferrotune::core::Storage;
 use ferrotune::samplers::RandomSampler;
-use ferrotune::{Error, Study, StudyBuilder, TrialState, RETRY_COUNT_ATTR, RETRY_HISTORY_ATTR, RETRY_OF_ATTR};
+use ferrotune::{
+    Error, Optimize, Study, StudyBuilder, TrialState, RETRY_COUNT_ATTR, RETRY_HISTORY_ATTR, RETRY_OF_ATTR,
+};
 
 const INTERVAL: Duration = Duration::from_millis(40);
 const GRACE: Duration = Duration::from_millis(200);
@@ -193,4 +195,46 @@ fn heartbeat_settings_are_checked() {
         Study::builder().heartbeat_interval(INTERVAL).create().is_ok(),
         "grace_period defaults to twice the interval"
     );
+}
+
+/// With retries on, a worker that reaches the study's total of sampled
+/// trials does not stop while another worker's trial still runs: that
+/// worker dies, its trial goes stale, and the survivor runs the retry, so
+/// the study ends with every sampled configuration complete once.
+#[test]
+fn the_total_reached_a_worker_waits_to_run_a_dead_workers_retry() {
+    let (storage, _dir) = sqlite();
+    let study = worker(&storage, 5).max_retries(3).create().unwrap();
+    let dead = die_mid_trial(&study);
+    // A trial left running without a heartbeat is not waited for: nothing
+    // would ever end it.
+    let quiet = storage.create_trial(study.id(), Default::default()).unwrap().unwrap();
+    let started = std::time::Instant::now();
+    study
+        .optimize_with(Optimize::new().max_sampled_trials(5), |trial| {
+            let x = trial.suggest_float("x", -10.0, 10.0)?;
+            trial.suggest_int("n", 1, 100)?;
+            Ok(x)
+        })
+        .unwrap();
+    assert!(started.elapsed() >= GRACE, "it waited for the dead worker's trial to go stale");
+    let trials = study.trials().unwrap();
+    assert_eq!(trials.len(), 6);
+    assert_eq!(trials[dead as usize].state, TrialState::Failed);
+    assert_eq!(trials[quiet.number as usize].state, TrialState::Running);
+    let retry = trials.iter().find(|t| t.system_attrs.contains_key(RETRY_OF_ATTR)).unwrap();
+    assert_eq!(retry.state, TrialState::Complete);
+    assert_eq!(retry.param_values(), trials[dead as usize].param_values());
+    assert_eq!(trials.iter().filter(|t| t.state == TrialState::Complete).count(), 4);
+
+    // Without retries nobody would run one: the worker stops at once.
+    let (storage, _dir) = sqlite();
+    let study = worker(&storage, 6).create().unwrap();
+    die_mid_trial(&study);
+    let started = std::time::Instant::now();
+    study
+        .optimize_with(Optimize::new().max_sampled_trials(2), |trial| Ok(trial.suggest_float("x", 0.0, 1.0)?))
+        .unwrap();
+    assert!(started.elapsed() < GRACE);
+    assert_eq!(study.trials().unwrap().iter().filter(|t| t.state == TrialState::Running).count(), 1);
 }

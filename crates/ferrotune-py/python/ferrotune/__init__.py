@@ -17,6 +17,7 @@ that the ``ferrotune`` command-line tool and other processes share.
 """
 
 from ferrotune import (
+    dashboard,
     distributions,
     exceptions,
     importance,
@@ -49,6 +50,7 @@ __all__ = [
     "TrialState",
     "__version__",
     "create_study",
+    "dashboard",
     "delete_study",
     "distributions",
     "exceptions",

@@ -15,6 +15,7 @@ __all__ = [
     "BaseSampler",
     "BaseStorage",
     "CmaEsSampler",
+    "DashboardServer",
     "DuplicatedStudyError",
     "FerrotuneError",
     "FrozenTrial",
@@ -47,6 +48,7 @@ __all__ = [
     "_pruner_options",
     "_resolve_storage",
     "_sampler_options",
+    "_start_dashboard",
     "_study_names",
 ]
 
@@ -450,6 +452,15 @@ def _plot_data(
     target_values: Optional[dict[int, float]] = None,
 ) -> str: ...
 def _study_names(storage: BaseStorage) -> list[str]: ...
+
+class DashboardServer:
+    @property
+    def url(self) -> str: ...
+    def stop(self) -> None: ...
+
+def _start_dashboard(
+    storage: Union[str, BaseStorage], host: str, port: int, token: Optional[str]
+) -> DashboardServer: ...
 def _delete_study(storage: BaseStorage, study_name: str) -> None: ...
 def _sampler_options() -> dict[str, list[tuple[str, str, str, Optional[str], str]]]: ...
 def _pruner_options() -> dict[str, list[tuple[str, str, str, Optional[str], str]]]: ...

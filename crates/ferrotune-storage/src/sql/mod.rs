@@ -8,6 +8,61 @@
 //! each written trial is stamped with the new `change_seq`, which makes
 //! "every trial changed since sequence N" an indexed range scan: a reader
 //! polling a study of 10,000 trials reads only what changed.
+//!
+//! # Re-running a write
+//!
+//! A backend runs a transaction's body again after a conflict, and the
+//! PostgreSQL backend after a lost connection too. A connection lost after
+//! `COMMIT` was sent leaves it unknown whether the first run committed, so
+//! every write here is written so that running it a second time, after a
+//! first run that did commit, records nothing twice and returns what the
+//! first run would have (a body knows it is being re-run by counting its
+//! runs; only a re-run pays for the checks below, so the common path is
+//! unchanged):
+//!
+//! - **Upserts** are idempotent as they stand: `set_trial_param`,
+//!   `set_trial_attr`, `set_trial_intermediate_value(s)` (the latter deletes
+//!   and rewrites the step's vector), `set_study_attr`, `record_heartbeat`
+//!   (a later stamp), and the schema migration (it re-reads the version).
+//!   If the trial was finished in between (failed as stale by another
+//!   worker), the re-run fails with `TrialNotRunning`, as any write to it
+//!   would.
+//! - **`create_trial`** stores a token drawn once per call (128 random
+//!   bits) with the trial (`trials.create_token`); a re-run that finds a
+//!   trial of the study with its token returns that trial instead of
+//!   numbering another. The token is looked for before the sampled-trial
+//!   limit is checked, so a trial that took the last place is still found.
+//!   `create_study` does the same with `studies.create_token`.
+//! - **`claim_waiting_trial`** and **`fail_stale_trials`** stamp the trials
+//!   they change with the call's token (`trials.write_token`); a re-run first
+//!   takes back the trials it already holds: the running trial it claimed
+//!   (otherwise it would claim a second and leave the first running with
+//!   nobody working on it), the trials it failed (returned to the caller as
+//!   the first run would have; their retries, enqueued in the same
+//!   transaction by `fail_stale_trials_and_retry`, committed with them and
+//!   are not enqueued again). A claim's token is overwritten only by a
+//!   failer, which then owns the trial.
+//! - **`finish_trial`** on a re-run that finds the trial already finished
+//!   in the state it asks for, with the same values (bit for bit, NaN
+//!   equal to NaN), returns it: the first run committed. A different
+//!   outcome (another worker failed it as stale meanwhile) is
+//!   `TrialNotRunning`, as on a first run.
+//! - **`delete_study`** on a re-run that finds no study has done its work.
+//!
+//! A re-run sees what its first run committed even when that commit was
+//! still in flight on the server (the old connection's process finishing
+//! it) when the re-run began: every write but `create_study` and
+//! `record_heartbeat` starts by taking the study row's lock, which the
+//! first run holds until its commit ends, and each later statement takes a
+//! fresh snapshot (PostgreSQL's READ COMMITTED; SQLite serializes writes
+//! outright). `create_study` looks again after its insert, which waits on
+//! the name's unique index the same way; a heartbeat is idempotent anyway.
+//!
+//! Reads have no effects and need nothing. What the storage cannot do is
+//! finish a write after the backend gave up (PostgreSQL's reconnect
+//! timeout): the error reaches the worker, its trial stops beating, and with
+//! heartbeats on another worker fails it as stale and, with retries,
+//! enqueues it again, so its outcome is lost but never recorded twice.
 
 pub mod postgres;
 pub mod sqlite;
@@ -208,10 +263,64 @@ const MIGRATIONS: &[&[&str]] = &[
         // NULL for trials whose worker sends none.
         "ALTER TABLE trials ADD COLUMN heartbeat_at BIGINT",
     ],
+    &[
+        // 4: idempotency tokens, so a write re-run after a commit whose
+        // outcome was unknown (a connection lost after COMMIT) finds what
+        // it wrote (see "Re-running a write" above). Looked up only by
+        // re-runs, so not indexed.
+        "ALTER TABLE studies ADD COLUMN create_token TEXT",
+        "ALTER TABLE trials ADD COLUMN create_token TEXT",
+        "ALTER TABLE trials ADD COLUMN write_token TEXT",
+    ],
 ];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// A token naming one call of a write (128 random bits, in hex), drawn
+/// before its first run so that every re-run carries the same one.
+fn write_token() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let half = |salt: u64| {
+        // A fresh `RandomState` has keys of its own, from the OS's
+        // randomness once per thread and then stepped.
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u64(salt);
+        hasher.write_u32(std::process::id());
+        hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+        hasher.write_u128(now_us() as u128);
+        hasher.finish()
+    };
+    format!("{:016x}{:016x}", half(1), half(2))
+}
+
+/// What makes the retry of a trial failed as stale (see
+/// [`Storage::fail_stale_trials_and_retry`]).
+type MakeRetry<'a> = &'a dyn Fn(&FrozenTrial) -> Option<NewTrial>;
+
+/// Counts the runs of a transaction's body: true from the second on.
+#[derive(Default)]
+struct Runs(u32);
+
+impl Runs {
+    fn rerun(&mut self) -> bool {
+        self.0 += 1;
+        self.0 > 1
+    }
+}
+
+/// Whether two value lists are the same, bit for bit (NaN equals NaN).
+fn same_values(a: Option<&[f64]>, b: Option<&[f64]>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()))
+        }
+        _ => false,
+    }
+}
 
 fn corrupt(msg: String) -> Error {
     Error::Storage(format!("unexpected data in the database: {msg}"))
@@ -498,6 +607,180 @@ impl<B: SqlBackend> SqlStorage<B> {
         Self::load_trials(tx, "t.trial_id = $1", &[trial_id.into()])?.pop().ok_or(Error::TrialNotFound(trial_id))
     }
 
+    /// Insert a trial numbered `number` (the study locked by `lock`, and
+    /// `number` its next free number), counting it in the study's totals.
+    fn insert_trial(
+        tx: &mut dyn SqlTx,
+        study_id: i64,
+        lock: &StudyLock,
+        number: i64,
+        new: &NewTrial,
+        token: Option<&str>,
+    ) -> Result<FrozenTrial> {
+        let enqueued = new.fixed_params.is_some();
+        tx.execute(
+            "UPDATE studies SET n_trials = n_trials + 1, n_sampled = n_sampled + $2 WHERE study_id = $1",
+            &[study_id.into(), i64::from(!enqueued).into()],
+        )?;
+        let state = if new.waiting { TrialState::Waiting } else { TrialState::Running };
+        let started_at = (!new.waiting).then(now_us);
+        let beat = if new.heartbeat && !new.waiting { B::NOW_US } else { "NULL" };
+        let rows = tx.query(
+            &format!(
+                "INSERT INTO trials (study_id, number, state, fixed_params, started_at, change_seq, heartbeat_at,
+                 create_token) VALUES ($1, $2, $3, $4, $5, $6, {beat}, $7) RETURNING trial_id"
+            ),
+            &[
+                study_id.into(),
+                number.into(),
+                state.as_str().into(),
+                new.fixed_params.as_ref().map(to_json).into(),
+                started_at.into(),
+                lock.change_seq.into(),
+                token.into(),
+            ],
+        )?;
+        let trial_id = rows[0][0].int()?;
+        for (key, value) in &new.user_attrs {
+            Self::put_trial_attr(tx, trial_id, AttrScope::User, key, value)?;
+        }
+        for (key, value) in &new.system_attrs {
+            Self::put_trial_attr(tx, trial_id, AttrScope::System, key, value)?;
+        }
+        for (&step, &value) in &new.intermediate_values {
+            Self::put_intermediate_value(tx, trial_id, step, value)?;
+        }
+        Ok(FrozenTrial {
+            trial_id,
+            number: number as u64,
+            state,
+            values: None,
+            params: BTreeMap::new(),
+            intermediate_values: new.intermediate_values.clone(),
+            intermediate_vectors: Default::default(),
+            user_attrs: new.user_attrs.clone(),
+            system_attrs: new.system_attrs.clone(),
+            fixed_params: new.fixed_params.clone(),
+            started_at_us: started_at,
+            finished_at_us: None,
+        })
+    }
+
+    /// Fail the study's stale trials and, with `retry`, enqueue each one's
+    /// retry in the same transaction.
+    fn fail_stale(
+        &self,
+        study_id: i64,
+        grace_period: Duration,
+        retry: Option<MakeRetry<'_>>,
+    ) -> Result<Vec<Arc<FrozenTrial>>> {
+        let grace_us = i64::try_from(grace_period.as_micros()).unwrap_or(i64::MAX);
+        let now_sql = format!("SELECT {}", B::NOW_US);
+        let stale_sql = "SELECT trial_id, heartbeat_at FROM trials
+             WHERE study_id = $1 AND state = 'running' AND heartbeat_at < $2 ORDER BY number";
+        // Cheap check first, without the write lock: nearly every ask
+        // finds nothing stale.
+        let any_stale = self.backend.transaction(false, &mut |tx| {
+            let now = tx.query(&now_sql, &[])?[0][0].int()?;
+            Ok(!tx.query(stale_sql, &[study_id.into(), now.saturating_sub(grace_us).into()])?.is_empty())
+        })?;
+        if !any_stale {
+            return Ok(Vec::new());
+        }
+        let token = write_token();
+        let mut runs = Runs::default();
+        self.backend.transaction(true, &mut |tx| {
+            // The study's lock serializes workers failing stale trials: the
+            // second finds them no longer running.
+            let lock = Self::lock_study(tx, study_id)?;
+            let now = tx.query(&now_sql, &[])?[0][0].int()?;
+            let threshold = now.saturating_sub(grace_us);
+            let mut failed = Vec::new();
+            if runs.rerun() {
+                // What the first run failed, if it committed: this caller
+                // returns them (and their retries, enqueued by that same
+                // commit, stand), nobody else will.
+                let rows = tx.query(
+                    "SELECT trial_id FROM trials WHERE study_id = $1 AND write_token = $2 ORDER BY number",
+                    &[study_id.into(), token.as_str().into()],
+                )?;
+                for row in rows {
+                    failed.push(Arc::new(Self::load_trial(tx, row[0].int()?)?));
+                }
+            }
+            let mut next_number = lock.n_trials;
+            for row in tx.query(stale_sql, &[study_id.into(), threshold.into()])? {
+                let trial_id = row[0].int()?;
+                // Heartbeats do not take the study's lock: the condition is
+                // checked again on the row, so a trial that beat since the
+                // query above stays running.
+                let changed = tx.execute(
+                    "UPDATE trials SET state = 'failed', finished_at = $2, change_seq = $3, write_token = $5
+                     WHERE trial_id = $1 AND state = 'running' AND heartbeat_at < $4",
+                    &[
+                        trial_id.into(),
+                        now_us().into(),
+                        lock.change_seq.into(),
+                        threshold.into(),
+                        token.as_str().into(),
+                    ],
+                )?;
+                if changed == 1 {
+                    let reason = stale_heartbeat_reason(now - row[1].int()?, grace_period);
+                    Self::put_trial_attr(tx, trial_id, AttrScope::System, FAIL_REASON_ATTR, &AttrValue::from(reason))?;
+                    let trial = Self::load_trial(tx, trial_id)?;
+                    if let Some(new) = retry.and_then(|retry| retry(&trial)) {
+                        Self::insert_trial(tx, study_id, &lock, next_number, &new, None)?;
+                        next_number += 1;
+                    }
+                    failed.push(Arc::new(trial));
+                }
+            }
+            Ok(failed)
+        })
+    }
+
+    /// Claim the oldest waiting trial, stamping its first heartbeat if asked.
+    fn claim(&self, study_id: i64, heartbeat: bool) -> Result<Option<FrozenTrial>> {
+        // Cheap check first, without the write lock: most asks find nothing.
+        let any_waiting = self.backend.transaction(false, &mut |tx| {
+            let rows =
+                tx.query("SELECT 1 FROM trials WHERE study_id = $1 AND state = 'waiting' LIMIT 1", &[study_id.into()])?;
+            Ok(!rows.is_empty())
+        })?;
+        if !any_waiting {
+            return Ok(None);
+        }
+        let token = write_token();
+        let beat = if heartbeat { B::NOW_US } else { "heartbeat_at" };
+        let claim = format!(
+            "UPDATE trials SET state = 'running', started_at = $2, change_seq = $3, write_token = $4,
+             heartbeat_at = {beat} WHERE trial_id = $1"
+        );
+        let mut runs = Runs::default();
+        self.backend.transaction(true, &mut |tx| {
+            let lock = Self::lock_study(tx, study_id)?;
+            if runs.rerun() {
+                // The trial the first run claimed, if it committed.
+                let rows = tx.query(
+                    "SELECT trial_id FROM trials WHERE study_id = $1 AND write_token = $2 AND state = 'running'",
+                    &[study_id.into(), token.as_str().into()],
+                )?;
+                if let Some(row) = rows.first() {
+                    return Self::load_trial(tx, row[0].int()?).map(Some);
+                }
+            }
+            let rows = tx.query(
+                "SELECT trial_id FROM trials WHERE study_id = $1 AND state = 'waiting' ORDER BY number LIMIT 1",
+                &[study_id.into()],
+            )?;
+            let Some(row) = rows.first() else { return Ok(None) };
+            let trial_id = row[0].int()?;
+            tx.execute(&claim, &[trial_id.into(), now_us().into(), lock.change_seq.into(), token.as_str().into()])?;
+            Self::load_trial(tx, trial_id).map(Some)
+        })
+    }
+
     fn put_trial_attr(tx: &mut dyn SqlTx, trial_id: i64, scope: AttrScope, key: &str, value: &AttrValue) -> Result<()> {
         tx.execute(
             "INSERT INTO trial_attrs (trial_id, scope, key, value) VALUES ($1, $2, $3, $4)
@@ -512,26 +795,47 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
     fn create_study(&self, name: &str, directions: &[StudyDirection]) -> Result<StudyInfo> {
         check_new_study(name, directions)?;
         let directions_json = to_json(&directions);
+        let token = write_token();
+        let mut runs = Runs::default();
+        let study = |study_id: i64| StudyInfo {
+            study_id,
+            name: name.to_owned(),
+            directions: directions.to_vec(),
+            user_attrs: BTreeMap::new(),
+            system_attrs: BTreeMap::new(),
+        };
         self.backend.transaction(true, &mut |tx| {
-            if !tx.query("SELECT study_id FROM studies WHERE name = $1", &[name.into()])?.is_empty() {
-                return Err(Error::DuplicateStudy(name.to_owned()));
+            let rerun = runs.rerun();
+            // A re-run may find the study its first run created: that one
+            // is this call's, not a duplicate.
+            let mine = |tx: &mut dyn SqlTx| -> Result<Option<i64>> {
+                let found = tx.query("SELECT study_id, create_token FROM studies WHERE name = $1", &[name.into()])?;
+                match found.first() {
+                    Some(row) if rerun && row[1].opt_text()? == Some(token.as_str()) => Ok(Some(row[0].int()?)),
+                    Some(_) => Err(Error::DuplicateStudy(name.to_owned())),
+                    None => Ok(None),
+                }
+            };
+            if let Some(study_id) = mine(tx)? {
+                return Ok(study(study_id));
             }
             // Two processes creating the same name at once both pass the
             // check above on PostgreSQL (SQLite serializes them): the second
-            // insert then waits for the first and inserts nothing.
+            // insert then waits for the first and inserts nothing. So does
+            // a re-run whose first run's commit was still in flight when
+            // it looked: then its second look, a fresh snapshot, finds it.
             let rows = tx.query(
-                "INSERT INTO studies (name, directions, change_seq, n_trials, n_sampled, created_at)
-                 VALUES ($1, $2, 0, 0, 0, $3) ON CONFLICT (name) DO NOTHING RETURNING study_id",
-                &[name.into(), directions_json.clone().into(), now_us().into()],
+                "INSERT INTO studies (name, directions, change_seq, n_trials, n_sampled, created_at, create_token)
+                 VALUES ($1, $2, 0, 0, 0, $3, $4) ON CONFLICT (name) DO NOTHING RETURNING study_id",
+                &[name.into(), directions_json.clone().into(), now_us().into(), token.as_str().into()],
             )?;
-            let row = rows.first().ok_or_else(|| Error::DuplicateStudy(name.to_owned()))?;
-            Ok(StudyInfo {
-                study_id: row[0].int()?,
-                name: name.to_owned(),
-                directions: directions.to_vec(),
-                user_attrs: BTreeMap::new(),
-                system_attrs: BTreeMap::new(),
-            })
+            match rows.first() {
+                Some(row) => Ok(study(row[0].int()?)),
+                None => match mine(tx)? {
+                    Some(study_id) => Ok(study(study_id)),
+                    None => Err(Error::DuplicateStudy(name.to_owned())),
+                },
+            }
         })
     }
 
@@ -544,8 +848,14 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
     }
 
     fn delete_study(&self, study_id: i64) -> Result<()> {
+        let mut runs = Runs::default();
         self.backend.transaction(true, &mut |tx| {
-            Self::lock_study(tx, study_id)?;
+            let rerun = runs.rerun();
+            match Self::lock_study(tx, study_id) {
+                // The first run deleted it.
+                Err(Error::StudyNotFound(_)) if rerun => return Ok(()),
+                locked => locked?,
+            };
             let id = [SqlValue::Int(study_id)];
             for table in [
                 "trial_params",
@@ -579,84 +889,35 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
     }
 
     fn create_trial(&self, study_id: i64, new: NewTrial) -> Result<Option<FrozenTrial>> {
-        let enqueued = new.fixed_params.is_some();
-        let fixed_json = new.fixed_params.as_ref().map(to_json);
+        let token = write_token();
+        let mut runs = Runs::default();
         self.backend.transaction(true, &mut |tx| {
             let lock = Self::lock_study(tx, study_id)?;
-            if let (false, Some(max)) = (enqueued, new.max_sampled_trials) {
+            if runs.rerun() {
+                // The first run may have committed: then its trial is the one.
+                let rows = tx.query(
+                    "SELECT trial_id FROM trials WHERE study_id = $1 AND create_token = $2",
+                    &[study_id.into(), token.as_str().into()],
+                )?;
+                if let Some(row) = rows.first() {
+                    return Self::load_trial(tx, row[0].int()?).map(Some);
+                }
+            }
+            if let (None, Some(max)) = (&new.fixed_params, new.max_sampled_trials) {
                 if lock.n_sampled as u64 >= max {
                     return Ok(None);
                 }
             }
-            tx.execute(
-                "UPDATE studies SET n_trials = n_trials + 1, n_sampled = n_sampled + $2 WHERE study_id = $1",
-                &[study_id.into(), i64::from(!enqueued).into()],
-            )?;
-            let state = if new.waiting { TrialState::Waiting } else { TrialState::Running };
-            let started_at = (!new.waiting).then(now_us);
-            let rows = tx.query(
-                "INSERT INTO trials (study_id, number, state, fixed_params, started_at, change_seq)
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING trial_id",
-                &[
-                    study_id.into(),
-                    lock.n_trials.into(),
-                    state.as_str().into(),
-                    fixed_json.clone().into(),
-                    started_at.into(),
-                    lock.change_seq.into(),
-                ],
-            )?;
-            let trial_id = rows[0][0].int()?;
-            for (key, value) in &new.user_attrs {
-                Self::put_trial_attr(tx, trial_id, AttrScope::User, key, value)?;
-            }
-            for (key, value) in &new.system_attrs {
-                Self::put_trial_attr(tx, trial_id, AttrScope::System, key, value)?;
-            }
-            for (&step, &value) in &new.intermediate_values {
-                Self::put_intermediate_value(tx, trial_id, step, value)?;
-            }
-            Ok(Some(FrozenTrial {
-                trial_id,
-                number: lock.n_trials as u64,
-                state,
-                values: None,
-                params: BTreeMap::new(),
-                intermediate_values: new.intermediate_values.clone(),
-                intermediate_vectors: Default::default(),
-                user_attrs: new.user_attrs.clone(),
-                system_attrs: new.system_attrs.clone(),
-                fixed_params: new.fixed_params.clone(),
-                started_at_us: started_at,
-                finished_at_us: None,
-            }))
+            Self::insert_trial(tx, study_id, &lock, lock.n_trials, &new, Some(&token)).map(Some)
         })
     }
 
     fn claim_waiting_trial(&self, study_id: i64) -> Result<Option<FrozenTrial>> {
-        // Cheap check first, without the write lock: most asks find nothing.
-        let any_waiting = self.backend.transaction(false, &mut |tx| {
-            let rows =
-                tx.query("SELECT 1 FROM trials WHERE study_id = $1 AND state = 'waiting' LIMIT 1", &[study_id.into()])?;
-            Ok(!rows.is_empty())
-        })?;
-        if !any_waiting {
-            return Ok(None);
-        }
-        self.backend.transaction(true, &mut |tx| {
-            let lock = Self::lock_study(tx, study_id)?;
-            let rows = tx.query(
-                "SELECT trial_id FROM trials WHERE study_id = $1 AND state = 'waiting' ORDER BY number LIMIT 1",
-                &[study_id.into()],
-            )?;
-            let Some(row) = rows.first() else { return Ok(None) };
-            let trial_id = row[0].int()?;
-            tx.execute(
-                "UPDATE trials SET state = 'running', started_at = $2, change_seq = $3 WHERE trial_id = $1",
-                &[trial_id.into(), now_us().into(), lock.change_seq.into()],
-            )?;
-            Self::load_trial(tx, trial_id).map(Some)
-        })
+        self.claim(study_id, false)
+    }
+
+    fn claim_waiting_trial_with_heartbeat(&self, study_id: i64) -> Result<Option<FrozenTrial>> {
+        self.claim(study_id, true)
     }
 
     fn set_trial_param(&self, trial_id: i64, name: &str, param: &TrialParam) -> Result<()> {
@@ -706,8 +967,20 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
     }
 
     fn finish_trial(&self, trial_id: i64, state: TrialState, values: Option<&[f64]>) -> Result<Arc<FrozenTrial>> {
+        let mut runs = Runs::default();
         self.backend.transaction(true, &mut |tx| {
-            let lock = Self::lock_running_trial(tx, trial_id)?;
+            let rerun = runs.rerun();
+            let lock = match Self::lock_running_trial(tx, trial_id) {
+                Err(Error::TrialNotRunning { number, state: found }) if rerun && found == state => {
+                    // Finished as asked, values included: the first run committed.
+                    let trial = Self::load_trial(tx, trial_id)?;
+                    if same_values(trial.values.as_deref(), values) {
+                        return Ok(Arc::new(trial));
+                    }
+                    return Err(Error::TrialNotRunning { number, state: found });
+                }
+                locked => locked?,
+            };
             check_finish(state, values, lock.n_objectives)?;
             tx.execute(
                 "UPDATE trials SET state = $2, finished_at = $3 WHERE trial_id = $1",
@@ -741,44 +1014,26 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
     }
 
     fn fail_stale_trials(&self, study_id: i64, grace_period: Duration) -> Result<Vec<Arc<FrozenTrial>>> {
-        let grace_us = i64::try_from(grace_period.as_micros()).unwrap_or(i64::MAX);
-        let now_sql = format!("SELECT {}", B::NOW_US);
-        let stale_sql = "SELECT trial_id, heartbeat_at FROM trials
-             WHERE study_id = $1 AND state = 'running' AND heartbeat_at < $2 ORDER BY number";
-        // Cheap check first, without the write lock: nearly every ask
-        // finds nothing stale.
-        let any_stale = self.backend.transaction(false, &mut |tx| {
-            let now = tx.query(&now_sql, &[])?[0][0].int()?;
-            Ok(!tx.query(stale_sql, &[study_id.into(), now.saturating_sub(grace_us).into()])?.is_empty())
-        })?;
-        if !any_stale {
-            return Ok(Vec::new());
-        }
-        self.backend.transaction(true, &mut |tx| {
-            // The study's lock serializes workers failing stale trials: the
-            // second finds them no longer running.
-            let lock = Self::lock_study(tx, study_id)?;
-            let now = tx.query(&now_sql, &[])?[0][0].int()?;
-            let threshold = now.saturating_sub(grace_us);
-            let mut failed = Vec::new();
-            for row in tx.query(stale_sql, &[study_id.into(), threshold.into()])? {
-                let trial_id = row[0].int()?;
-                // Heartbeats do not take the study's lock: the condition is
-                // checked again on the row, so a trial that beat since the
-                // query above stays running.
-                let changed = tx.execute(
-                    "UPDATE trials SET state = 'failed', finished_at = $2, change_seq = $3
-                     WHERE trial_id = $1 AND state = 'running' AND heartbeat_at < $4",
-                    &[trial_id.into(), now_us().into(), lock.change_seq.into(), threshold.into()],
-                )?;
-                if changed == 1 {
-                    let reason = stale_heartbeat_reason(now - row[1].int()?, grace_period);
-                    Self::put_trial_attr(tx, trial_id, AttrScope::System, FAIL_REASON_ATTR, &AttrValue::from(reason))?;
-                    failed.push(Arc::new(Self::load_trial(tx, trial_id)?));
-                }
-            }
-            Ok(failed)
+        self.fail_stale(study_id, grace_period, None)
+    }
+
+    fn count_beating_trials(&self, study_id: i64) -> Result<u64> {
+        self.backend.transaction(false, &mut |tx| {
+            let rows = tx.query(
+                "SELECT count(*) FROM trials WHERE study_id = $1 AND state = 'running' AND heartbeat_at IS NOT NULL",
+                &[study_id.into()],
+            )?;
+            Ok(rows[0][0].int()? as u64)
         })
+    }
+
+    fn fail_stale_trials_and_retry(
+        &self,
+        study_id: i64,
+        grace_period: Duration,
+        retry: &dyn Fn(&FrozenTrial) -> Option<NewTrial>,
+    ) -> Result<Vec<Arc<FrozenTrial>>> {
+        self.fail_stale(study_id, grace_period, Some(retry))
     }
 
     fn trial(&self, trial_id: i64) -> Result<FrozenTrial> {

@@ -28,9 +28,11 @@
 //!   never the password).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use ferrotune_core::{Error, Result};
@@ -54,6 +56,16 @@ const MAX_ATTEMPTS: u32 = 20;
 /// How long opening a connection may take unless the URL says
 /// (`connect_timeout=`).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a lost connection is retried unless the URL says
+/// (`reconnect_timeout=SECONDS`).
+pub const DEFAULT_RECONNECT_TIMEOUT: Duration = Duration::from_secs(60);
+/// The first pause after a lost connection; each next one doubles, up to
+/// [`MAX_RECONNECT_PAUSE`].
+const FIRST_RECONNECT_PAUSE: Duration = Duration::from_millis(50);
+const MAX_RECONNECT_PAUSE: Duration = Duration::from_secs(2);
+/// The URL query parameter that sets the reconnect timeout (ours, not
+/// libpq's: removed before the URL reaches the client).
+const RECONNECT_TIMEOUT_PARAM: &str = "reconnect_timeout";
 /// The advisory lock (`pg_advisory_lock`) held while a process checks and
 /// migrates the schema: "ferrotune" in ASCII.
 const SCHEMA_LOCK: i64 = 0x6665_7272_6f74_756e;
@@ -64,37 +76,60 @@ pub struct PostgresBackend {
     /// The server and database, for messages: no password.
     name: String,
     idle: Mutex<Vec<Conn>>,
+    /// How long to keep trying after a connection is lost, in milliseconds.
+    reconnect_timeout_ms: AtomicU64,
+    /// Test hooks: this many next commits lose their reply; every write's
+    /// first commit loses its reply.
+    lose_commit_replies: AtomicU32,
+    lose_first_commit_replies: AtomicBool,
+    /// Tries made again after a lost connection or an unreachable server.
+    reconnects: AtomicU64,
 }
 
 /// One connection and its prepared statements.
 struct Conn {
     client: Client,
     statements: HashMap<String, Statement>,
+    /// Lost (or given up on): never returned to the pool.
+    lost: bool,
 }
 
 impl PostgresStorage {
     /// Connect to the database of a `postgresql://` (or `postgres://`)
     /// URL, creating or upgrading the schema. `options=-csearch_path=NAME`
     /// in the URL's query keeps the tables in schema `NAME` (which must
-    /// exist); other parameters are libpq's (`connect_timeout`, `sslmode`...).
+    /// exist); `reconnect_timeout=SECONDS` is how long a lost connection is
+    /// retried (60 s by default; also how long opening waits for a server
+    /// that does not answer); other parameters are libpq's
+    /// (`connect_timeout`, `sslmode`, `application_name`...).
     pub fn open(url: &str) -> Result<Self> {
         let backend = PostgresBackend::new(url)?;
         // Workers starting together on a new database must not all create
         // the tables: the first takes this lock, the others wait for it and
         // find the schema current. Held on a connection of its own, which
         // the transactions of `SqlStorage::new` do not use.
-        let mut guard = backend.connect()?;
-        guard
-            .client
-            .execute("SELECT pg_advisory_lock($1)", &[&SCHEMA_LOCK])
-            .map_err(|e| backend.error(&e, "taking the schema lock"))?;
+        let mut reconnect = Reconnect::default();
+        let mut guard = loop {
+            let error = match backend.connect_raw() {
+                Ok(mut conn) => match conn.client.execute("SELECT pg_advisory_lock($1)", &[&SCHEMA_LOCK]) {
+                    Ok(_) => break conn,
+                    Err(e) => (is_connection_loss(&e), backend.error(&e, "taking the schema lock")),
+                },
+                Err(e) => (is_connection_loss(&e), backend.connect_error(&e, "connecting")),
+            };
+            match error {
+                (true, error) => reconnect.wait(&backend, error)?,
+                (false, error) => return Err(error),
+            }
+        };
         let storage = SqlStorage::new(backend)?;
         let backend = storage.backend();
-        guard
-            .client
-            .execute("SELECT pg_advisory_unlock($1)", &[&SCHEMA_LOCK])
-            .map_err(|e| backend.error(&e, "releasing the schema lock"))?;
-        backend.check_in(guard);
+        match guard.client.execute("SELECT pg_advisory_unlock($1)", &[&SCHEMA_LOCK]) {
+            Ok(_) => backend.check_in(guard),
+            // The lock went with the session.
+            Err(e) if is_connection_loss(&e) => {}
+            Err(e) => return Err(backend.error(&e, "releasing the schema lock")),
+        }
         Ok(storage)
     }
 
@@ -145,9 +180,37 @@ fn describe(config: &Config) -> String {
     format!("postgresql://{user}{at}{hosts}/{db}{}", schema.unwrap_or_default())
 }
 
+/// `url` without our `reconnect_timeout=SECONDS` query parameter, and the
+/// timeout it gave.
+fn take_reconnect_timeout(url: &str) -> Result<(String, Option<Duration>)> {
+    let Some((base, query)) = url.split_once('?') else { return Ok((url.to_owned(), None)) };
+    let mut timeout = None;
+    let mut kept = Vec::new();
+    for pair in query.split('&') {
+        match pair.split_once('=') {
+            Some((RECONNECT_TIMEOUT_PARAM, value)) => {
+                let seconds = value.parse::<f64>().ok().filter(|s| s.is_finite() && *s >= 0.0).ok_or_else(|| {
+                    Error::InvalidArgument(format!(
+                        "PostgreSQL URL '{}': {RECONNECT_TIMEOUT_PARAM} must be a number of seconds (0 or more), \
+                         not '{value}'",
+                        redact(url)
+                    ))
+                })?;
+                timeout = Some(Duration::from_secs_f64(seconds.min(1e9)));
+            }
+            _ if pair.is_empty() => {}
+            _ => kept.push(pair),
+        }
+    }
+    let url = if kept.is_empty() { base.to_owned() } else { format!("{base}?{}", kept.join("&")) };
+    Ok((url, timeout))
+}
+
 impl PostgresBackend {
     /// Parse the URL; connects nothing yet.
     fn new(url: &str) -> Result<Self> {
+        let (url, reconnect_timeout) = take_reconnect_timeout(url)?;
+        let url = url.as_str();
         let mut config = Config::from_str(url).map_err(|e| {
             Error::InvalidArgument(format!(
                 "PostgreSQL URL '{}' cannot be read: {e}; the form is postgresql://user[:password]@host[:port]/database",
@@ -161,13 +224,66 @@ impl PostgresBackend {
                  reach the server over a private network, a Unix socket or an SSH tunnel"
             )));
         }
+        let reconnect_timeout = reconnect_timeout.unwrap_or(DEFAULT_RECONNECT_TIMEOUT);
         if config.get_connect_timeout().is_none() {
-            config.connect_timeout(CONNECT_TIMEOUT);
+            // One attempt need not outlast the whole reconnect budget
+            // (libpq's connect_timeout counts whole seconds, 2 at least).
+            config.connect_timeout(CONNECT_TIMEOUT.min(reconnect_timeout.max(Duration::from_secs(2))));
         }
         if config.get_application_name().is_none() {
             config.application_name("ferrotune");
         }
-        Ok(PostgresBackend { config, name, idle: Mutex::new(Vec::new()) })
+        Ok(PostgresBackend {
+            config,
+            name,
+            idle: Mutex::new(Vec::new()),
+            reconnect_timeout_ms: AtomicU64::new(reconnect_timeout.as_millis() as u64),
+            lose_commit_replies: AtomicU32::new(0),
+            lose_first_commit_replies: AtomicBool::new(false),
+            reconnects: AtomicU64::new(0),
+        })
+    }
+
+    /// How long a lost connection is retried before an operation fails
+    /// (the URL's `reconnect_timeout`, 60 s by default; zero: not at all).
+    pub fn reconnect_timeout(&self) -> Duration {
+        Duration::from_millis(self.reconnect_timeout_ms.load(Ordering::Relaxed))
+    }
+
+    /// Change how long a lost connection is retried.
+    pub fn set_reconnect_timeout(&self, timeout: Duration) {
+        self.reconnect_timeout_ms.store(timeout.as_millis().min(u128::from(u64::MAX)) as u64, Ordering::Relaxed);
+    }
+
+    /// How many times an operation of this storage lost its connection (or
+    /// found the server unreachable) and tried again: a figure for
+    /// monitoring, since the storage prints nothing when it reconnects.
+    pub fn reconnects(&self) -> u64 {
+        self.reconnects.load(Ordering::Relaxed)
+    }
+
+    /// Fault injection for tests: the next `n` commits succeed on the
+    /// server, but their connection is dropped before the reply is read,
+    /// as when a network fails right after `COMMIT` was sent. The storage
+    /// then cannot know whether they committed and runs them again.
+    #[doc(hidden)]
+    pub fn lose_next_commit_replies(&self, n: u32) {
+        self.lose_commit_replies.store(n, Ordering::SeqCst);
+    }
+
+    /// Fault injection for tests: from now on (or no longer), the first
+    /// commit of every write transaction succeeds on the server but loses
+    /// its reply, so every write is run a second time on a new connection
+    /// after a first run that committed.
+    #[doc(hidden)]
+    pub fn lose_every_first_commit_reply(&self, on: bool) {
+        self.lose_first_commit_replies.store(on, Ordering::SeqCst);
+    }
+
+    /// Forget the idle connections: after one was lost, the others most
+    /// likely were too (a restart ends them all).
+    fn drop_idle(&self) {
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner).clear();
     }
 
     /// A failed operation's error, naming the database.
@@ -176,31 +292,34 @@ impl PostgresBackend {
     }
 
     /// A new connection.
-    fn connect(&self) -> Result<Conn> {
-        let client = self.config.connect(NoTls).map_err(|e| {
-            let mut why = message(&e, "connecting");
-            if let Some(source) = std::error::Error::source(&e) {
-                if !why.contains(&source.to_string()) {
-                    why = format!("{why}: {source}");
-                }
+    fn connect_raw(&self) -> std::result::Result<Conn, postgres::Error> {
+        let client = self.config.connect(NoTls)?;
+        Ok(Conn { client, statements: HashMap::new(), lost: false })
+    }
+
+    /// The error of a failed connection attempt.
+    fn connect_error(&self, e: &postgres::Error, doing: &str) -> Error {
+        let mut why = message(e, doing);
+        if let Some(source) = std::error::Error::source(e) {
+            if !why.contains(&source.to_string()) {
+                why = format!("{why}: {source}");
             }
-            Error::Storage(format!("PostgreSQL database {}: cannot connect: {why}", self.name))
-        })?;
-        Ok(Conn { client, statements: HashMap::new() })
+        }
+        Error::Storage(format!("PostgreSQL database {}: cannot connect: {why}", self.name))
     }
 
     /// An idle connection, or a new one.
-    fn check_out(&self) -> Result<Conn> {
+    fn check_out(&self) -> std::result::Result<Conn, postgres::Error> {
         let idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
         match idle {
             Some(conn) if !conn.client.is_closed() => Ok(conn),
-            _ => self.connect(),
+            _ => self.connect_raw(),
         }
     }
 
     /// Return a connection to the pool, unless it is broken or the pool is full.
     fn check_in(&self, conn: Conn) {
-        if conn.client.is_closed() {
+        if conn.lost || conn.client.is_closed() {
             return;
         }
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
@@ -229,20 +348,119 @@ fn is_transient(e: &postgres::Error) -> bool {
     matches!(e.code(), Some(c) if *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED)
 }
 
+/// Whether the error means the connection is gone, or the server cannot be
+/// reached for now: the client found the connection closed, an I/O error
+/// (reset, refused, broken pipe, a timeout), SQLSTATE class 08 (connection
+/// exception) or 57P01-57P03 (the server shutting down, crashed, or not
+/// accepting connections yet). A wrong password, a missing database or a
+/// bad statement are not: trying again would fail the same way.
+fn is_connection_loss(e: &postgres::Error) -> bool {
+    if e.is_closed() {
+        return true;
+    }
+    if let Some(code) = e.code() {
+        let code = code.code();
+        return code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03");
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        if cause.is::<std::io::Error>() {
+            return true;
+        }
+        source = cause.source();
+    }
+    // The client's connect timeout carries no cause.
+    e.to_string().starts_with("timeout waiting for server")
+}
+
 /// How a failed attempt ended.
 enum Failed {
-    /// The transaction may be run again: a conflict (40001, 40P01), or a
-    /// pooled connection found closed before anything was sent in it.
+    /// The transaction may be run again at once, or after a short pause: a
+    /// conflict (40001, 40P01).
     Retry(Error),
+    /// The connection was lost. `at_once`: try a new one without a pause,
+    /// for a pooled connection the server had closed while it sat idle
+    /// (found out at `BEGIN`, before anything was done; a restart, an idle
+    /// timeout), and for the losses the test hooks make.
+    Lost { error: Error, at_once: bool },
     /// Give up with this error.
     Fatal(Error),
+}
+
+/// How a statement failed.
+#[derive(Clone, Copy, PartialEq)]
+enum Fault {
+    Conflict,
+    Lost,
+    Other,
+}
+
+impl Fault {
+    fn of(e: &postgres::Error) -> Fault {
+        if is_transient(e) {
+            Fault::Conflict
+        } else if is_connection_loss(e) {
+            Fault::Lost
+        } else {
+            Fault::Other
+        }
+    }
+}
+
+/// The time spent reconnecting during one operation, and the pause before
+/// the next try.
+#[derive(Default)]
+struct Reconnect {
+    since: Option<Instant>,
+    tries: u32,
+}
+
+impl Reconnect {
+    /// Sleep before the next try, or give up with `error` once the
+    /// backend's reconnect timeout has passed since the first loss.
+    fn wait(&mut self, backend: &PostgresBackend, error: Error) -> Result<()> {
+        let since = *self.since.get_or_insert_with(Instant::now);
+        self.tries += 1;
+        let timeout = backend.reconnect_timeout();
+        let elapsed = since.elapsed();
+        if elapsed >= timeout {
+            let message = match error {
+                Error::Storage(m) => m,
+                other => other.to_string(),
+            };
+            return Err(Error::Storage(format!(
+                "{message}; gave up after trying for {:.1} s ({} attempts; the URL's {RECONNECT_TIMEOUT_PARAM}=SECONDS \
+                 sets how long, now {} s)",
+                elapsed.as_secs_f64(),
+                self.tries,
+                timeout.as_secs_f64()
+            )));
+        }
+        backend.drop_idle();
+        backend.reconnects.fetch_add(1, Ordering::Relaxed);
+        // Exponential, capped, with full jitter over its upper half: workers
+        // that lost the server together do not all knock at once.
+        let ceiling = FIRST_RECONNECT_PAUSE.saturating_mul(1 << self.tries.min(6)).min(MAX_RECONNECT_PAUSE);
+        let pause = ceiling.mul_f64(0.5 + 0.5 * jitter()).min(timeout - elapsed);
+        std::thread::sleep(pause);
+        Ok(())
+    }
+}
+
+/// A number in [0, 1), different in each call and process.
+fn jitter() -> f64 {
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u32(std::process::id());
+    hasher
+        .write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
+    (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
 struct PostgresTx<'c> {
     conn: &'c mut Conn,
     name: &'c str,
-    /// Set when a statement failed: the error, and whether it was transient.
-    failed: Option<bool>,
+    /// Set when a statement failed: how.
+    failed: Option<Fault>,
 }
 
 impl PostgresTx<'_> {
@@ -259,7 +477,7 @@ impl PostgresTx<'_> {
     }
 
     fn fail(&mut self, e: &postgres::Error, sql: &str) -> Error {
-        self.failed = Some(is_transient(e));
+        self.failed = Some(Fault::of(e));
         let statement: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
         let doing = format!("running `{statement}`");
         Error::Storage(format!("PostgreSQL database {}: {}", self.name, message(e, &doing)))
@@ -291,24 +509,44 @@ impl PostgresBackend {
         &self,
         conn: &mut Conn,
         fresh: bool,
+        first_write: bool,
         begin: &str,
         body: &mut dyn FnMut(&mut dyn SqlTx) -> Result<T>,
     ) -> std::result::Result<T, Failed> {
         if let Err(e) = conn.client.batch_execute(begin) {
             let error = self.error(&e, "starting a transaction");
-            // A pooled connection the server closed while it sat idle (a
-            // restart, an idle timeout): nothing was done, so take another.
-            return Err(if !fresh && conn.client.is_closed() { Failed::Retry(error) } else { Failed::Fatal(error) });
+            return Err(if is_connection_loss(&e) {
+                conn.lost = true;
+                Failed::Lost { error, at_once: !fresh }
+            } else {
+                Failed::Fatal(error)
+            });
         }
         let mut tx = PostgresTx { conn, name: &self.name, failed: None };
         let outcome = match body(&mut tx) {
             Ok(value) => match tx.conn.client.batch_execute("COMMIT") {
+                Ok(()) if self.take_lost_commit_reply(first_write) => {
+                    // The test hook: committed, but as if the reply never came.
+                    tx.conn.lost = true;
+                    let error = Error::Storage(format!(
+                        "PostgreSQL database {}: connection closed after COMMIT was sent (injected)",
+                        self.name
+                    ));
+                    return Err(Failed::Lost { error, at_once: true });
+                }
                 Ok(()) => return Ok(value),
                 Err(e) if is_transient(&e) => Err(Failed::Retry(self.error(&e, "committing"))),
+                // Committed or not, nobody can tell: the caller runs the
+                // transaction again, which every write of `SqlStorage` allows.
+                Err(e) if is_connection_loss(&e) => {
+                    Err(Failed::Lost { error: self.error(&e, "committing"), at_once: false })
+                }
                 Err(e) => Err(Failed::Fatal(self.error(&e, "committing"))),
             },
             Err(e) => Err(match (tx.failed, e) {
-                (Some(true), e) => Failed::Retry(e),
+                (Some(Fault::Conflict), e) => Failed::Retry(e),
+                // The server rolls back what a lost connection had begun.
+                (Some(Fault::Lost), error) => Failed::Lost { error, at_once: false },
                 // An error of the storage logic itself (unexpected data,
                 // say), not of a statement: name the database here.
                 (None, Error::Storage(m)) => {
@@ -317,14 +555,22 @@ impl PostgresBackend {
                 (_, e) => Failed::Fatal(e),
             }),
         };
-        if !conn.client.is_closed() {
+        if let Err(Failed::Lost { .. }) = outcome {
+            conn.lost = true;
+        } else if !conn.client.is_closed() {
             // Whatever failed, leave the connection outside a transaction;
             // if even that fails, the connection is not reused.
             if conn.client.batch_execute("ROLLBACK").is_err() {
                 conn.statements.clear();
+                conn.lost = true;
             }
         }
         outcome
+    }
+
+    fn take_lost_commit_reply(&self, first_write: bool) -> bool {
+        (first_write && self.lose_first_commit_replies.load(Ordering::Relaxed))
+            || self.lose_commit_replies.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok()
     }
 }
 
@@ -338,29 +584,46 @@ impl SqlBackend for PostgresBackend {
         } else {
             "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
         };
-        let mut attempt = 0;
+        let mut conflicts = 0;
         let mut fresh = false;
+        let mut reconnect = Reconnect::default();
         loop {
-            attempt += 1;
-            let mut conn = if fresh { self.connect()? } else { self.check_out()? };
-            let outcome = self.attempt(&mut conn, fresh, begin, body);
-            let healthy = !conn.client.is_closed();
-            if healthy {
-                self.check_in(conn);
-            }
+            let checked_out = if fresh { self.connect_raw() } else { self.check_out() };
+            let mut conn = match checked_out {
+                Ok(conn) => conn,
+                Err(e) if is_connection_loss(&e) => {
+                    reconnect.wait(self, self.connect_error(&e, "connecting"))?;
+                    fresh = true;
+                    continue;
+                }
+                Err(e) => return Err(self.connect_error(&e, "connecting")),
+            };
+            let first_write = write && conflicts == 0 && reconnect.since.is_none() && !fresh;
+            let outcome = self.attempt(&mut conn, fresh, first_write, begin, body);
+            self.check_in(conn);
             match outcome {
                 Ok(value) => return Ok(value),
                 Err(Failed::Fatal(e)) => return Err(e),
-                Err(Failed::Retry(e)) if attempt >= MAX_ATTEMPTS => return Err(e),
-                Err(Failed::Retry(_)) => {
-                    // A closed connection is replaced at once; a conflict
-                    // backs off a little, more each time, so the
-                    // transactions that collided do not collide again.
-                    fresh = !healthy;
-                    if healthy {
-                        let jitter = u64::from(std::process::id() % 7 + attempt % 3);
-                        std::thread::sleep(Duration::from_millis(2 * u64::from(attempt) + jitter));
+                Err(Failed::Lost { error, at_once }) => {
+                    // A pooled connection that died idle costs no pause;
+                    // a loss in the middle of things waits for the server.
+                    if !at_once || reconnect.since.is_some() {
+                        reconnect.wait(self, error)?;
+                    } else {
+                        self.reconnects.fetch_add(1, Ordering::Relaxed);
                     }
+                    self.drop_idle();
+                    fresh = true;
+                }
+                Err(Failed::Retry(e)) => {
+                    conflicts += 1;
+                    if conflicts >= MAX_ATTEMPTS {
+                        return Err(e);
+                    }
+                    // A conflict backs off a little, more each time, so the
+                    // transactions that collided do not collide again.
+                    let jitter = u64::from(std::process::id() % 7 + conflicts % 3);
+                    std::thread::sleep(Duration::from_millis(2 * u64::from(conflicts) + jitter));
                 }
             }
         }

@@ -712,6 +712,44 @@ impl SqlBackend for SqliteBackend {
     }
 }
 
+/// Every write run twice, as the PostgreSQL backend does when a connection
+/// is lost after `COMMIT` was sent and the first run did commit: the
+/// storage contract holds as if each had run once (see "Re-running a
+/// write" in [`super`]), which the whole conformance suite checks.
+#[cfg(test)]
+mod every_write_twice {
+    use std::sync::Arc;
+
+    use ferrotune_core::{Result, Storage};
+
+    use super::{SqliteBackend, Synchronous};
+    use crate::sql::{SqlBackend, SqlStorage, SqlTx};
+
+    /// Commits each write, then runs it again in a second transaction and
+    /// returns what the second run returns.
+    struct Twice(SqliteBackend);
+
+    impl SqlBackend for Twice {
+        const ID_PRIMARY_KEY: &'static str = SqliteBackend::ID_PRIMARY_KEY;
+        const NOW_US: &'static str = SqliteBackend::NOW_US;
+
+        fn transaction<T>(&self, write: bool, body: &mut dyn FnMut(&mut dyn SqlTx) -> Result<T>) -> Result<T> {
+            if write {
+                self.0.transaction(true, body)?;
+            }
+            self.0.transaction(write, body)
+        }
+    }
+
+    fn fresh() -> (Arc<dyn Storage>, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let backend = SqliteBackend::open(&dir.path().join("twice.db"), Synchronous::Normal).unwrap();
+        (Arc::new(SqlStorage::new(Twice(backend)).unwrap()), dir)
+    }
+
+    crate::storage_conformance_tests!(fresh);
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
