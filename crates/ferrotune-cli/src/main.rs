@@ -30,6 +30,7 @@ mod dashboard;
 mod metrics;
 mod options;
 mod output;
+mod plot;
 mod process;
 mod progress;
 #[cfg(test)]
@@ -193,6 +194,11 @@ enum Cmd {
         #[arg(long)]
         force: bool,
     },
+    /// Draw a plot of a study as an SVG, PNG or HTML file.
+    #[command(
+        after_help = "Examples:\n  ferrotune plot optimization-history -c tune.toml -o history.svg\n  ferrotune plot contour -c tune.toml --params lr,batch_size -o contour.png\n  ferrotune plot pareto-front --storage sqlite:///tune.db --study mo -o front.html\n  ferrotune plot slice -c tune.toml --target-objective 1 -o - > slice.svg\n\nKinds: optimization-history, parallel-coordinate, slice, contour, param-importances, intermediate-values, pareto-front, timeline, edf, rank, hypervolume-history."
+    )]
+    Plot(Box<plot::PlotArgs>),
     /// Watch and explore studies in the browser, live.
     #[command(
         after_help = "Examples:\n  ferrotune dashboard -c tune.toml\n  ferrotune dashboard --storage sqlite:///tune.db --port 8081\n  FERROTUNE_DASHBOARD_TOKEN=secret ferrotune dashboard --storage postgresql://me@db/studies --host 0.0.0.0\n\nThe dashboard only reads the storage (SQLite read-only), so it never slows or locks a running study. Bound to another address than 127.0.0.1, every request must carry a token (--token, the environment variable, or one made up and printed)."
@@ -308,6 +314,7 @@ fn dispatch(command: Cmd) -> Result<ExitCode, CliError> {
         Cmd::Export { target, format, output } => commands::export(target, format, output),
         Cmd::Guard { grace } => Ok(process::guardian_main(&grace)),
         Cmd::Delete { target, yes, force } => commands::delete(target, yes, force),
+        Cmd::Plot(args) => plot::plot(*args),
         Cmd::Dashboard { config, storage, host, port, token } => {
             dashboard::dashboard(config, storage, host, port, token)
         }
