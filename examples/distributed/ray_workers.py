@@ -55,6 +55,7 @@ def open_study(url: str, study_name: str) -> ferrotune.Study:
 @ray.remote
 def worker(url: str, study_name: str, n_trials: int, index: int) -> dict:
     """One Ray task: join the study and run ``n_trials`` trials of it."""
+    ferrotune.logging.set_verbosity(ferrotune.logging.WARNING)  # no line per trial in Ray's log
     study = open_study(url, study_name)
     me = f"{socket.gethostname()}:{os.getpid()}"
 

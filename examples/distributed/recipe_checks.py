@@ -1,9 +1,11 @@
 """Helpers of test_recipes.sh (standard library, plus PyYAML for the manifest).
 
-    recipe_checks.py study FERROTUNE URL STUDY N_TRIALS
+    recipe_checks.py study FERROTUNE URL STUDY N_TRIALS [KILLED]
         The study after a recipe ran: exactly N_TRIALS complete, numbers
         0..n-1 each once, nothing running or waiting, no parameters twice
-        (read with `ferrotune trials --format json`).
+        (read with `ferrotune trials --format json`). With KILLED (workers
+        killed mid-trial): exactly that many trials failed by heartbeat, each
+        re-run to completion with the same parameters; none failed otherwise.
     recipe_checks.py workers N_TRIALS LOG...
         The workers' summaries (`this run: N complete, ...` in each log of
         a `ferrotune run`): they add up to N_TRIALS, and the trials were
@@ -30,7 +32,7 @@ def fail(message: str) -> None:
     sys.exit(1)
 
 
-def check_study(ferrotune: str, url: str, study: str, n_trials: int) -> None:
+def check_study(ferrotune: str, url: str, study: str, n_trials: int, killed: int = 0) -> None:
     out = subprocess.run(
         [ferrotune, "trials", "--storage", url, "--study", study, "--format", "json"],
         capture_output=True, text=True, timeout=60,
@@ -50,14 +52,20 @@ def check_study(ferrotune: str, url: str, study: str, n_trials: int) -> None:
     left = [t["number"] for t in trials if t["state"] in ("running", "waiting")]
     if left:
         fail(f"trials left running or waiting: {left}")
-    failed = [(t["number"], t.get("fail_reason")) for t in trials if t["state"] == "fail"]
-    if failed:
-        fail(f"failed trials in a run where nothing was killed: {failed}")
-    params = {json.dumps(t["params"], sort_keys=True) for t in complete}
-    if len(params) != len(complete):
-        fail(f"{len(complete) - len(params)} complete trials repeat another's parameters")
+    failed = [t for t in trials if t["state"] == "failed"]
+    by_heartbeat = [t for t in failed if (t.get("fail_reason") or "").startswith("heartbeat: no heartbeat for ")]
+    if len(failed) != killed or len(by_heartbeat) != killed:
+        fail(f"expected {killed} trial(s) failed by heartbeat and no other failure, got "
+             f"{[(t['number'], t.get('fail_reason')) for t in failed]}")
+    complete_params = [json.dumps(t["params"], sort_keys=True) for t in complete]
+    for t in by_heartbeat:
+        if json.dumps(t["params"], sort_keys=True) not in complete_params:
+            fail(f"trial {t['number']} failed by heartbeat, but no complete trial re-ran its parameters {t['params']}")
+    if len(set(complete_params)) != len(complete):
+        fail(f"{len(complete) - len(set(complete_params))} complete trials repeat another's parameters")
+    retried = f", {killed} killed worker's trial failed by heartbeat and re-run with its parameters" if killed else ""
     print(f"  study '{study}': {len(complete)} complete, numbers 0..{len(trials) - 1} dense and unique, "
-          f"no parameters twice, nothing left running")
+          f"no parameters twice, nothing left running{retried}")
 
 
 def check_workers(n_trials: int, logs: list[str]) -> None:
@@ -166,8 +174,8 @@ def k8s(manifest: str, workdir: str, url: str) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 6 and sys.argv[1] == "study":
-        check_study(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
+    if len(sys.argv) in (6, 7) and sys.argv[1] == "study":
+        check_study(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6]) if len(sys.argv) == 7 else 0)
     elif len(sys.argv) >= 4 and sys.argv[1] == "workers":
         check_workers(int(sys.argv[2]), sys.argv[3:])
     elif len(sys.argv) == 5 and sys.argv[1] == "k8s":

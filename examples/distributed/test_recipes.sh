@@ -98,6 +98,35 @@ several_runs() {
   "$python" "$recipes/recipe_checks.py" study "$ferrotune" "$url" "$study" "$n_trials"
 }
 
+# (a') several-runs.sh again, one worker SIGKILLed mid-trial (a node lost):
+# another fails its trial by heartbeat after grace_period and re-runs it.
+several_runs_one_killed() {
+  local url dir runs victim="" trial="" i
+  url=$(fresh_database killed) || return 1
+  dir=$(workspace killed "$url")
+  timeout 120 "$recipes/several-runs.sh" "$dir/tune.toml" 4 &
+  runs=$!
+  # A worker (`ferrotune run` on this config) in the middle of a trial (its
+  # objective, `sh objective.sh`, a child of the worker).
+  for i in $(seq 200); do
+    for victim in $(pgrep -f -x "ferrotune run $dir/tune.toml"); do
+      trial=$(pgrep -P "$victim" -x sh | head -n 1)
+      [[ -n "$trial" ]] && break 2
+    done
+    sleep 0.05
+  done
+  [[ -n "$trial" ]] || { echo "no worker was running a trial"; wait "$runs"; return 1; }
+  sleep 1
+  kill -KILL "$victim"
+  echo "  SIGKILLed worker $victim mid-trial"
+  # The script reports the killed worker; the others must finish the study.
+  wait "$runs" && { echo "several-runs.sh did not report the killed worker"; return 1; }
+  local finished
+  finished=$(grep -l 'this run: ' "$dir"/worker-*.log | wc -l)
+  [[ $finished == 3 ]] || { echo "$finished workers finished, expected 3"; show_logs "$dir"/worker-*.log; return 1; }
+  "$python" "$recipes/recipe_checks.py" study "$ferrotune" "$url" "$study" "$n_trials" 1
+}
+
 # (b) slurm-array.sbatch as 4 array tasks on this machine (no sbatch here):
 # each a background bash with the variables Slurm sets, its output where
 # the script's --output line says.
@@ -140,18 +169,20 @@ k8s_job() {
 ray_tasks() {
   local url venv=${RAY_VENV:-/tmp/ferrotune-ray-venv} wheel=${FERROTUNE_WHEEL:-}
   if [[ ! -x "$venv/bin/python" ]]; then
-    python3 -m venv "$venv"
+    python3 -m venv "$venv" || return 1
   fi
   if ! "$venv/bin/python" -c 'import ray' 2>/dev/null; then
-    "$venv/bin/pip" install --quiet --disable-pip-version-check ray
+    "$venv/bin/pip" install --quiet --disable-pip-version-check ray==2.60.0 || return 1   # the version tested
   fi
-  if ! "$venv/bin/python" -c 'import ferrotune' 2>/dev/null; then
-    if [[ -z "$wheel" ]]; then
-      "$venv/bin/pip" install --quiet --disable-pip-version-check maturin==1.16.0
-      "$venv/bin/maturin" build --quiet --release -m crates/ferrotune-py/Cargo.toml -o /tmp/ferrotune-wheels
-      wheel=$(ls -t /tmp/ferrotune-wheels/ferrotune-*.whl | head -n 1)
-    fi
-    "$venv/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps "$wheel"
+  # The wheel: $FERROTUNE_WHEEL, else the one already in the virtualenv,
+  # else one built now with maturin (slow: a release build of the package).
+  if [[ -z "$wheel" ]] && ! "$venv/bin/python" -c 'import ferrotune' 2>/dev/null; then
+    "$venv/bin/pip" install --quiet --disable-pip-version-check maturin==1.16.0 || return 1
+    "$venv/bin/maturin" build --quiet --release -m crates/ferrotune-py/Cargo.toml -o /tmp/ferrotune-wheels || return 1
+    wheel=$(ls -t /tmp/ferrotune-wheels/ferrotune-*.whl | head -n 1)
+  fi
+  if [[ -n "$wheel" ]]; then
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps "$wheel" || return 1
   fi
   url=$(fresh_database ray) || return 1
   timeout 300 "$venv/bin/python" "$recipes/ray_workers.py" --storage "$url" --study ray-quadratic \
@@ -161,13 +192,14 @@ ray_tasks() {
 
 if $core; then
   part "(a) several-runs.sh: 4 ferrotune run processes, one PostgreSQL study" several_runs
+  part "(a') several-runs.sh, one worker SIGKILLed mid-trial" several_runs_one_killed
   part "(b) slurm-array.sbatch: 4 array tasks as local bash processes (no sbatch here)" slurm_array
   part "(c) k8s-job.yaml: manifest checked, its containers run as 4 local pods" k8s_job
 fi
 if $ray; then
   part "(d) ray_workers.py: 4 Ray tasks on a local Ray cluster" ray_tasks
 fi
-for db in runs slurm k8s ray; do
+for db in runs killed slurm k8s ray; do
   psql "$server/postgres" -qAt -c "DROP DATABASE IF EXISTS ferrotune_recipe_$db WITH (FORCE)" >/dev/null || true
 done
 echo "recipes: $passed passed, $failed failed"
