@@ -14,6 +14,7 @@
 #   RECIPES_POSTGRES  the server, as a URL without a database (default: postgresql://postgres@127.0.0.1:5432);
 #                     the script creates and drops databases ferrotune_recipe_* there
 #   FERROTUNE_REQUIRE_POSTGRES=1  fail, rather than skip, when no server answers
+#   RECIPES_PARTS     which parts to run (default: "runs killed slurm k8s"; --ray adds ray)
 #   RAY_VENV          for --ray: a virtualenv to use or create with ray and the ferrotune wheel
 #                     (default: /tmp/ferrotune-ray-venv; kept, so later runs reuse it)
 #   FERROTUNE_WHEEL   for --ray: a ferrotune wheel to install (default: built with maturin into /tmp/ferrotune-wheels)
@@ -24,11 +25,10 @@ recipes=examples/distributed
 ferrotune=$(realpath "${FERROTUNE:-target/release/ferrotune}")
 python=${PYTHON:-python3}
 server=${RECIPES_POSTGRES:-postgresql://postgres@127.0.0.1:5432}
-ray=false
-core=true
+parts=${RECIPES_PARTS:-runs killed slurm k8s}
 case "${1:-}" in
-  --ray) ray=true ;;
-  --only-ray) ray=true; core=false ;;
+  --ray) parts="$parts ray" ;;
+  --only-ray) parts=ray ;;
   "") ;;
   *) echo "usage: $0 [--ray | --only-ray]" >&2; exit 2 ;;
 esac
@@ -43,15 +43,16 @@ if ! psql "$server/postgres" -qAtc 'select 1' >/dev/null 2>&1; then
 fi
 
 export PGOPTIONS="-c client_min_messages=warning"
+passed=0
+failed=0
 scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
+# Kept when a part fails (with its databases), to look at.
+trap '[[ $failed == 0 ]] && rm -rf "$scratch"' EXIT
 # The recipes call `ferrotune` by name, as on a cluster.
 mkdir "$scratch/bin"
 ln -s "$ferrotune" "$scratch/bin/ferrotune"
 export PATH="$scratch/bin:$PATH"
 
-passed=0
-failed=0
 # A fresh database for one recipe; prints its URL.
 fresh_database() {
   psql "$server/postgres" -qAt -c "DROP DATABASE IF EXISTS ferrotune_recipe_$1 WITH (FORCE)" \
@@ -101,24 +102,28 @@ several_runs() {
 # (a') several-runs.sh again, one worker SIGKILLed mid-trial (a node lost):
 # another fails its trial by heartbeat after grace_period and re-runs it.
 several_runs_one_killed() {
-  local url dir runs victim="" trial="" i
+  local url dir runs victim="" trial="" i started=$SECONDS
   url=$(fresh_database killed) || return 1
   dir=$(workspace killed "$url")
-  timeout 120 "$recipes/several-runs.sh" "$dir/tune.toml" 4 &
+  started=$SECONDS
+  timeout 120 "$recipes/several-runs.sh" "$dir/tune.toml" 4 2>/dev/null &
   runs=$!
   # A worker (`ferrotune run` on this config) in the middle of a trial (its
-  # objective, `sh objective.sh`, a child of the worker).
+  # objective, `sh objective.sh`, a child of the worker), after its first
+  # trials: killed at once.
+  sleep 2
   for i in $(seq 200); do
     for victim in $(pgrep -f -x "ferrotune run $dir/tune.toml"); do
       trial=$(pgrep -P "$victim" -x sh | head -n 1)
-      [[ -n "$trial" ]] && break 2
+      if [[ -n "$trial" ]]; then
+        kill -KILL "$victim"
+        break 2
+      fi
     done
-    sleep 0.05
+    sleep 0.02
   done
   [[ -n "$trial" ]] || { echo "no worker was running a trial"; wait "$runs"; return 1; }
-  sleep 1
-  kill -KILL "$victim"
-  echo "  SIGKILLed worker $victim mid-trial"
+  echo "  SIGKILLed worker $victim in the middle of a trial, $((SECONDS - started)) s after the start"
   # The script reports the killed worker; the others must finish the study.
   wait "$runs" && { echo "several-runs.sh did not report the killed worker"; return 1; }
   local finished
@@ -190,17 +195,18 @@ ray_tasks() {
   "$python" "$recipes/recipe_checks.py" study "$ferrotune" "$url" ray-quadratic "$n_trials"
 }
 
-if $core; then
-  part "(a) several-runs.sh: 4 ferrotune run processes, one PostgreSQL study" several_runs
-  part "(a') several-runs.sh, one worker SIGKILLed mid-trial" several_runs_one_killed
-  part "(b) slurm-array.sbatch: 4 array tasks as local bash processes (no sbatch here)" slurm_array
-  part "(c) k8s-job.yaml: manifest checked, its containers run as 4 local pods" k8s_job
+want() { [[ " $parts " == *" $1 "* ]]; }
+want runs && part "(a) several-runs.sh: 4 ferrotune run processes, one PostgreSQL study" several_runs
+want killed && part "(a') several-runs.sh, one worker SIGKILLed mid-trial" several_runs_one_killed
+want slurm && part "(b) slurm-array.sbatch: 4 array tasks as local bash processes (no sbatch here)" slurm_array
+want k8s && part "(c) k8s-job.yaml: manifest checked, its containers run as 4 local pods" k8s_job
+want ray && part "(d) ray_workers.py: 4 Ray tasks on a local Ray cluster" ray_tasks
+if [[ $failed == 0 ]]; then
+  for db in runs killed slurm k8s ray; do
+    psql "$server/postgres" -qAt -c "DROP DATABASE IF EXISTS ferrotune_recipe_$db WITH (FORCE)" >/dev/null || true
+  done
+else
+  echo "kept for a look: $scratch and the databases ferrotune_recipe_* at $server"
 fi
-if $ray; then
-  part "(d) ray_workers.py: 4 Ray tasks on a local Ray cluster" ray_tasks
-fi
-for db in runs killed slurm k8s ray; do
-  psql "$server/postgres" -qAt -c "DROP DATABASE IF EXISTS ferrotune_recipe_$db WITH (FORCE)" >/dev/null || true
-done
 echo "recipes: $passed passed, $failed failed"
 [[ $failed == 0 ]]
