@@ -110,8 +110,19 @@ def k8s(manifest: str, workdir: str, url: str) -> None:
     for v in volumes.values():
         if "configMap" in v and v["configMap"]["name"] != config_map["metadata"]["name"]:
             fail(f"volume {v['name']} names ConfigMap {v['configMap']['name']}")
-    if "tune.toml" not in config_map["data"]:
-        fail("the ConfigMap has no tune.toml")
+    # The ConfigMap carries the recipes' tune.toml (its storage line left to
+    # the Secret) and objective.sh, as they are beside the manifest.
+    here = os.path.dirname(os.path.abspath(manifest))
+    for name in ("tune.toml", "objective.sh"):
+        if name not in config_map["data"]:
+            fail(f"the ConfigMap has no {name}")
+        with open(os.path.join(here, name)) as f:
+            beside = [l for l in f.read().splitlines() if not l.startswith("storage = ")]
+        inside = [l for l in config_map["data"][name].splitlines() if not l.startswith("storage = ")]
+        if beside != inside:
+            fail(f"the ConfigMap's {name} differs from {name} beside the manifest (other than the storage line)")
+    if 'storage = "${FERROTUNE_STORAGE}"' not in config_map["data"]["tune.toml"]:
+        fail("the ConfigMap's tune.toml does not leave its storage to ${FERROTUNE_STORAGE}")
     # The Secret's URL reaches a container as an environment variable.
     secret_vars = {}
     for c in containers:
