@@ -22,7 +22,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo"
 recipes=examples/distributed
-ferrotune=$(realpath "${FERROTUNE:-target/release/ferrotune}")
+ferrotune=${FERROTUNE:-target/release/ferrotune}
 python=${PYTHON:-python3}
 server=${RECIPES_POSTGRES:-postgresql://postgres@127.0.0.1:5432}
 parts=${RECIPES_PARTS:-runs killed slurm k8s}
@@ -33,7 +33,9 @@ case "${1:-}" in
   *) echo "usage: $0 [--ray | --only-ray]" >&2; exit 2 ;;
 esac
 
-[[ -x "$ferrotune" ]] || { echo "no ferrotune binary at $ferrotune: cargo build --release -p ferrotune-cli, or set FERROTUNE" >&2; exit 2; }
+[[ -x "$ferrotune" ]] || { echo "FAIL: no ferrotune binary at $ferrotune: cargo build --release -p ferrotune-cli, or set FERROTUNE" >&2; exit 2; }
+ferrotune=$(realpath "$ferrotune")
+"$python" -c 'import yaml' 2>/dev/null || { echo "FAIL: $python has no PyYAML (pip install pyyaml), needed for the manifest; set PYTHON" >&2; exit 2; }
 if ! psql "$server/postgres" -qAtc 'select 1' >/dev/null 2>&1; then
   if [[ "${FERROTUNE_REQUIRE_POSTGRES:-}" == 1 ]]; then
     echo "FAIL: no PostgreSQL server answers at $server" >&2; exit 1
