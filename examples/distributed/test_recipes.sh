@@ -4,8 +4,10 @@
 # n_trials complete, trial numbers 0..n-1 each once, no parameters twice,
 # nothing left running.
 #
-#   examples/distributed/test_recipes.sh            several runs, Slurm, Kubernetes (CI; well under 2 minutes)
-#   examples/distributed/test_recipes.sh --ray      the same, then the Ray recipe (minutes: a virtualenv with ray)
+#   examples/distributed/test_recipes.sh            several runs, one with a worker killed, Slurm, Kubernetes
+#                                                   (CI: 30 s to a minute on a 2-core machine)
+#   examples/distributed/test_recipes.sh --ray      the same, then the Ray recipe (15 s with the virtualenv
+#                                                   ready; the first time, pip install ray and a wheel build)
 #   examples/distributed/test_recipes.sh --only-ray just the Ray recipe
 #
 # Environment:
