@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use ferrotune::{FrozenTrial, Study, TrialState};
+use ferrotune::{FrozenTrial, Study, TrialState, RETRY_OF_ATTR};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::config::TuneConfig;
@@ -271,8 +271,12 @@ impl Progress {
                 Err(ferrotune::Error::NoCompletedTrials(_)) => outln!("no trial has completed yet"),
                 Err(e) => outln!("no best trial: {e}"),
             }
-            // Hand-picked trials are the baseline tuning is measured against.
-            for t in trials.iter().filter(|t| t.is_enqueued() && t.state == TrialState::Complete).take(3) {
+            // Hand-picked trials are the baseline tuning is measured against
+            // (a dead worker's retry is enqueued too, but picked by no one).
+            let hand_picked = |t: &&std::sync::Arc<FrozenTrial>| {
+                t.is_enqueued() && !t.system_attrs.contains_key(RETRY_OF_ATTR) && t.state == TrialState::Complete
+            };
+            for t in trials.iter().filter(hand_picked).take(3) {
                 outln!(
                     "hand-picked trial {}: {} = {}  {}",
                     t.number,
