@@ -205,11 +205,14 @@ fn heartbeat_settings_are_checked() {
 fn the_total_reached_a_worker_waits_to_run_a_dead_workers_retry() {
     let (storage, _dir) = sqlite();
     let study = worker(&storage, 5).max_retries(3).create().unwrap();
+    // The clock starts before the dead worker's last heartbeat, so however
+    // slow the set-up on a loaded machine, finishing before the trial went
+    // stale would show as less than the grace period.
+    let started = std::time::Instant::now();
     let dead = die_mid_trial(&study);
     // A trial left running without a heartbeat is not waited for: nothing
     // would ever end it.
     let quiet = storage.create_trial(study.id(), Default::default()).unwrap().unwrap();
-    let started = std::time::Instant::now();
     study
         .optimize_with(Optimize::new().max_sampled_trials(5), |trial| {
             let x = trial.suggest_float("x", -10.0, 10.0)?;
@@ -231,10 +234,11 @@ fn the_total_reached_a_worker_waits_to_run_a_dead_workers_retry() {
     let (storage, _dir) = sqlite();
     let study = worker(&storage, 6).create().unwrap();
     die_mid_trial(&study);
-    let started = std::time::Instant::now();
     study
         .optimize_with(Optimize::new().max_sampled_trials(2), |trial| Ok(trial.suggest_float("x", 0.0, 1.0)?))
         .unwrap();
-    assert!(started.elapsed() < GRACE);
+    // It did not wait for the dead trial to go stale: had it waited, it
+    // would have failed that trial (a timing bound would be flaky on a
+    // loaded machine; the state is not).
     assert_eq!(study.trials().unwrap().iter().filter(|t| t.state == TrialState::Running).count(), 1);
 }
