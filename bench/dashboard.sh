@@ -13,7 +13,9 @@
 # same trials in an Optuna storage) are kept in $FERROTUNE_DASH_CACHE
 # (default bench/results/dashboard-studies) so a rerun does not write them
 # again. Every wait is bounded by $FERROTUNE_DASH_CAP seconds (default 180);
-# a dashboard that misses it is reported as failed. Raw results and the
+# a dashboard that misses it is reported as failed, and a server is stopped
+# when the machine's available memory falls under $FERROTUNE_DASH_MIN_FREE_GB
+# (default 4; optuna-dashboard passes 15 GB at 100,000 trials). Raw results and the
 # servers' logs go to bench/results/dashboard-*.json, the markdown report to
 # stdout.
 set -euo pipefail

@@ -293,6 +293,28 @@ class Server:
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE if url is None else self.log,
                                      stderr=self.log, text=True)
         self.url = url
+        self.killed: str | None = None
+        self.peak_rss = 0
+        threading.Thread(target=self._guard, daemon=True).start()
+
+    def _guard(self) -> None:
+        """Stop the server if the machine runs short of memory (optuna-dashboard
+        grows past 15 GB at 100,000 trials): the machine is shared."""
+        floor = float(os.environ.get("FERROTUNE_DASH_MIN_FREE_GB", 4)) * 2**30
+        while self.proc.poll() is None:
+            try:
+                avail = next(int(line.split()[1]) * 1024 for line in Path("/proc/meminfo").read_text().splitlines()
+                             if line.startswith("MemAvailable:"))
+            except (OSError, StopIteration):
+                return
+            self.peak_rss = max(self.peak_rss, self.memory().get("VmHWM", 0))
+            if avail < floor:
+                self.killed = (f"stopped by the benchmark when the machine's available memory fell to "
+                               f"{avail / 2**30:.1f} GB (server peak RSS {self.peak_rss / 2**30:.1f} GB)")
+                log(f"  {self.name}: {self.killed}")
+                self.proc.kill()
+                return
+            time.sleep(1)
 
     def wait_url_line(self, cap: float) -> None:
         """ferrotune prints its URL on its first line of output."""
@@ -430,9 +452,6 @@ class Browser:
     def start(self) -> None:
         from selenium import webdriver
 
-        # Selenium's client waits 120 s for chromedriver by default; a page
-        # whose main thread is busy can hold a command longer than that.
-        socket.setdefaulttimeout(self.cap + 60)
         options = webdriver.ChromeOptions()
         for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     "--window-size=1400,1000", "--disable-background-timer-throttling",
@@ -443,6 +462,9 @@ class Browser:
             options.binary_location = binary
         service = webdriver.ChromeService(executable_path=os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
         self.driver = webdriver.Chrome(options=options, service=service)
+        # Selenium's client waits 120 s for chromedriver by default; a page
+        # whose main thread is busy holds a command longer than that.
+        self.driver.command_executor.client_config.timeout = self.cap + 60
         self.driver.set_page_load_timeout(self.cap)
         self.driver.set_script_timeout(self.cap)
         self.driver.execute_cdp_cmd("Network.enable", {})
@@ -503,11 +525,13 @@ class Browser:
 
 
 def measure_dashboard(kind: str, server: Server, browser: Browser, study_id: int, n_loads: int,
-                      cap: float, api_repeats: int) -> dict:
+                      cap: float, api_repeats: int, pages: list[str] | None = None) -> dict:
     out: dict = {"base_url": server.url, "pages": {}, "api": {}, "errors": []}
     browser.observe(CONDITIONS[kind])
     failed = False
     for page, (path, wait_for) in PAGES[kind].items():
+        if pages and page not in pages:
+            continue
         url = server.url + path.format(id=study_id)
         loads = []
         for i in range(n_loads + 1):  # the first: right after the server started
@@ -551,7 +575,9 @@ def measure_dashboard(kind: str, server: Server, browser: Browser, study_id: int
             "median_ms": round(statistics.median(timings[1:]) * 1000, 1) if len(timings) > 1 else None,
             "error": error,
         }
-    out["memory"] = server.memory()
+    out["memory"] = server.memory() or {"VmHWM": server.peak_rss}
+    if server.killed:
+        out["errors"].append(server.killed)
     return out
 
 
@@ -619,7 +645,7 @@ def run(args: argparse.Namespace) -> None:
                         study_id = next(s._study_id for s in _o.get_all_study_summaries(f"sqlite:///{op_db}")
                                         if s.study_name == study_name(n))
                         entry_od |= measure_dashboard("optuna-dashboard", server, browser, study_id, n_loads_anchor, cap,
-                                                      args.api_repeats)
+                                                      args.api_repeats, args.anchor_pages)
                     except Exception as e:  # noqa: BLE001
                         entry_od = {"errors": [f"{type(e).__name__}: {e}"]}
                     finally:
@@ -777,6 +803,8 @@ def main() -> None:
     p.add_argument("--api-repeats", type=int, default=5)
     p.add_argument("--cap", type=float, default=float(os.environ.get("FERROTUNE_DASH_CAP", 180)),
                    help="bound on every wait, seconds")
+    p.add_argument("--anchor-pages", nargs="*", default=None, choices=["study", "parallel"],
+                   help="optuna-dashboard's pages to measure (default: both)")
     q = sub.add_parser("report")
     q.add_argument("results")
     args = parser.parse_args()
