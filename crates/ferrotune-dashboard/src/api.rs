@@ -138,29 +138,42 @@ pub async fn study(State(state): State<AppState>, Path(id): Path<String>) -> Api
     let id = study_id(&id)?;
     let body = blocking(move || {
         let snapshot = state.cache.snapshot(id)?;
-        let mut params: BTreeMap<&str, Value> = BTreeMap::new();
-        for t in &snapshot.trials {
-            for (name, p) in &t.params {
-                params.entry(name.as_str()).or_insert_with(|| json!(p.distribution));
+        // The parameters and the front change only with the trials: kept
+        // by version (the rest depends on the clock for running trials).
+        let key = format!("{id}/{}/study", snapshot.version);
+        let fixed: Value = match state.plots.get(&key).and_then(|hit| serde_json::from_str(&hit).ok()) {
+            Some(fixed) => fixed,
+            None => {
+                let mut params: BTreeMap<&str, Value> = BTreeMap::new();
+                for t in &snapshot.trials {
+                    for (name, p) in &t.params {
+                        if !params.contains_key(name.as_str()) {
+                            params.insert(name.as_str(), json!(p.distribution));
+                        }
+                    }
+                }
+                let params: Vec<Value> =
+                    params.into_iter().map(|(name, d)| json!({ "name": name, "distribution": d })).collect();
+                let front: Vec<u64> = if snapshot.info.directions.len() > 1 {
+                    ferrotune::core::pareto_front(
+                        snapshot.trials.iter().map(|t| t.as_ref()).filter(|t| t.is_feasible()),
+                        &snapshot.info.directions,
+                    )
+                    .iter()
+                    .map(|t| t.number)
+                    .collect()
+                } else {
+                    Vec::new()
+                };
+                let fixed = json!({ "params": params, "pareto_front": front });
+                state.plots.put(key, Arc::new(fixed.to_string()));
+                fixed
             }
-        }
-        let params: Vec<Value> =
-            params.into_iter().map(|(name, d)| json!({ "name": name, "distribution": d })).collect();
-        let front: Vec<u64> = if snapshot.info.directions.len() > 1 {
-            ferrotune::core::pareto_front(
-                snapshot.trials.iter().map(|t| t.as_ref()).filter(|t| t.is_feasible()),
-                &snapshot.info.directions,
-            )
-            .iter()
-            .map(|t| t.number)
-            .collect()
-        } else {
-            Vec::new()
         };
         let mut body = summary(&snapshot);
-        body["params"] = json!(params);
+        body["params"] = fixed["params"].clone();
+        body["pareto_front"] = fixed["pareto_front"].clone();
         body["cost"] = json!(ferrotune::cost::summarize(&snapshot.trials, Some(now_us())));
-        body["pareto_front"] = json!(front);
         Ok(body)
     })
     .await?;
@@ -192,31 +205,39 @@ pub async fn plot(
 ) -> ApiResult {
     let id = study_id(&id)?;
     let kind: PlotKind = kind.parse().map_err(|e: Error| ApiError(StatusCode::NOT_FOUND, e.to_string()))?;
-    let filter = Filter::parse(&pairs)?;
-    let body = blocking(move || {
-        let snapshot = state.cache.snapshot(id)?;
-        let key = format!("{id}/{}/{kind}/{pairs:?}", snapshot.version);
-        if let Some(hit) = state.plots.get(&key) {
-            return Ok(hit);
-        }
-        let options = plot_options(&pairs, snapshot.info.directions.len(), &metric_names(&snapshot))?;
-        let options = if stored_metric_names(&snapshot).is_none() && snapshot.info.directions.len() == 1 {
-            ferrotune::plot::PlotOptions { objective_names: None, ..options }
-        } else {
-            options
-        };
-        let options = ferrotune::plot::PlotOptions { now_us: Some(now_us()), ..options };
-        let trials = filter.apply(&snapshot.trials);
-        let data = plot_data(kind, &trials, &snapshot.info.directions, &options)?;
-        let json = Arc::new(serde_json::to_string(&data).map_err(|e| Error::Storage(e.to_string()))?);
-        // The timeline depends on the clock for running trials: not cached.
-        if kind != PlotKind::Timeline {
-            state.plots.put(key, Arc::clone(&json));
-        }
-        Ok(json)
-    })
-    .await?;
+    let body = blocking(move || plot_json(&state, id, kind, &pairs)).await?;
     Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], body.as_ref().clone()).into_response())
+}
+
+/// A plot's JSON for `pairs` (filter and options), from the cache when
+/// the study has not changed since it was computed.
+pub(crate) fn plot_json(
+    state: &AppState,
+    id: i64,
+    kind: PlotKind,
+    pairs: &[(String, String)],
+) -> Result<Arc<String>, ApiError> {
+    let filter = Filter::parse(pairs)?;
+    let snapshot = state.cache.snapshot(id)?;
+    let key = format!("{id}/{}/{kind}/{pairs:?}", snapshot.version);
+    if let Some(hit) = state.plots.get(&key) {
+        return Ok(hit);
+    }
+    let options = plot_options(pairs, snapshot.info.directions.len(), &metric_names(&snapshot))?;
+    let options = if stored_metric_names(&snapshot).is_none() && snapshot.info.directions.len() == 1 {
+        ferrotune::plot::PlotOptions { objective_names: None, ..options }
+    } else {
+        options
+    };
+    let options = ferrotune::plot::PlotOptions { now_us: Some(now_us()), ..options };
+    let trials = filter.apply(&snapshot.trials);
+    let data = plot_data(kind, &trials, &snapshot.info.directions, &options)?;
+    let json = Arc::new(serde_json::to_string(&data).map_err(|e| Error::Storage(e.to_string()))?);
+    // The timeline depends on the clock for running trials: not cached.
+    if kind != PlotKind::Timeline {
+        state.plots.put(key, Arc::clone(&json));
+    }
+    Ok(json)
 }
 
 fn sort_value(t: &FrozenTrial, key: &SortKey) -> (u8, f64, String) {

@@ -35,6 +35,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use ferrotune::core::Storage;
+use ferrotune::plot::PlotKind;
 use ferrotune::{Error, Result};
 
 use cache::Cache;
@@ -140,15 +141,20 @@ impl Dashboard {
             plots: Arc::new(PlotCache(Mutex::new(HashMap::new()))),
             token: options.token.as_deref().map(Arc::from),
         };
-        // Read every study once now, in the background, so the first page
-        // a user opens does not wait for a large study's first read.
-        let warm = Arc::clone(&state.cache);
+        // Read every study once now, in the background, and compute the
+        // views a study page opens with, so the first page a user opens
+        // waits for neither a large study's first read nor its first plots.
+        let warm = state.clone();
         std::thread::Builder::new()
             .name("ferrotune-dashboard-warm".into())
             .spawn(move || {
-                if let Ok(studies) = warm.list_studies() {
+                if let Ok(studies) = warm.cache.list_studies() {
                     for study in studies {
-                        let _ = warm.snapshot(study.study_id);
+                        if warm.cache.snapshot(study.study_id).is_ok() && study.directions.len() == 1 {
+                            for kind in [PlotKind::OptimizationHistory, PlotKind::ParallelCoordinate] {
+                                let _ = api::plot_json(&warm, study.study_id, kind, &[]);
+                            }
+                        }
                     }
                 }
             })
