@@ -5,16 +5,18 @@
 # on 16 workers), and ferrotune's SQLite per-trial cost (see bench/README.md).
 #
 #   bench/storage.sh            full mode (about 40 minutes on the 2-core machine, most of it Optuna)
-#   bench/storage.sh --quick    smoke mode for CI (well under 2 minutes; not a measurement)
+#   bench/storage.sh --quick    smoke mode for CI (about a minute; 1 and 4 workers, not a measurement)
 #
 # Needs PostgreSQL on 127.0.0.1:5432 with trust auth for user postgres (or
 # $FERROTUNE_BENCH_PG, e.g. postgresql://postgres@127.0.0.1:5432); each
 # measurement drops and re-creates the databases bench_storage_ferrotune and
 # bench_storage_optuna. Creates its own virtualenv (bench/.venv, or
 # $FERROTUNE_BENCH_VENV) with the pinned Optuna and psycopg2. Optuna's latency
-# run stops after $FERROTUNE_OPTUNA_CAP seconds (1800 by default). Raw results
-# go to bench/reports/storage/storage-*.jsonl, the markdown report to
-# bench/reports/storage/storage-*.md and stdout.
+# fill stops after $FERROTUNE_OPTUNA_CAP seconds (1800 by default), its
+# throughput runs after $FERROTUNE_BENCH_OPTUNA_TRIALS trials (default: all
+# 10,000); TPE runs $FERROTUNE_BENCH_TPE_TRIALS trials (1000). Raw results go
+# to bench/reports/storage/storage-full-*.jsonl, the markdown report beside
+# them (.md) and to stdout; --quick writes to bench/results/storage/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,7 +36,9 @@ fi
 cargo build --quiet --release -p ferrotune-bench --bin storage_bench
 bin="${CARGO_TARGET_DIR:-target}/release/storage_bench"
 
+# Full runs are kept (bench/reports/storage/); smoke runs are not (bench/results/, ignored by git).
 outdir=bench/reports/storage
+[[ "$tag" == quick ]] && outdir=bench/results/storage
 mkdir -p "$outdir"
 stamp="$(date -u +%Y%m%d-%H%M%S)"
 raw="$outdir/storage-$tag-$stamp.jsonl"
