@@ -505,7 +505,7 @@ const painters = {
       el("div", { class: "note" }, `Red: the ${data.n_front} trials on the Pareto front. Blue: dominated. Grey: infeasible.`));
   },
 
-  timeline(data, root) {
+  timeline(data, root, opts) {
     const cost = data.cost;
     const cards = el("div", { class: "cards", id: "cost" },
       el("div", { class: "card" }, "Compute time", el("b", {}, fmtSecs(cost.compute_secs))),
@@ -514,22 +514,37 @@ const painters = {
       el("div", { class: "card" }, "Mean complete trial", el("b", {}, fmtSecs(cost.mean_complete_secs))));
     root.append(cards);
     if (!data.span_us) { root.append(el("p", { class: "muted" }, "No trial has started.")); return; }
-    const height = Math.min(900, Math.max(200, 60 + 4 * data.n_rows));
-    const c = chart(root, { title: "Timeline", width: 900, height });
+    // Rows are trials, or workers (lanes) when the trials record theirs.
+    const byWorker = data.workers.length > 0 && opts.lanes === "workers";
+    if (data.workers.length > 0) {
+      const select = el("select", { id: "timeline-rows", onchange: () => { opts.lanes = select.value; rerender(); } });
+      select.append(el("option", { value: "trials" }, "trials"), el("option", { value: "workers" }, `workers (${data.workers.length})`));
+      select.value = byWorker ? "workers" : "trials";
+      root.append(el("div", { class: "filters" }, "Rows: ", select));
+    }
+    const lanes = byWorker ? data.workers.length + (data.bars.some((b) => b.worker === null) ? 1 : 0) : data.n_rows;
+    const rowOf = (bar) => (byWorker ? (bar.worker === null ? data.workers.length : bar.worker) : bar.row);
+    const height = Math.min(900, Math.max(200, 60 + (byWorker ? 28 : 4) * lanes));
+    const c = chart(root, { title: "Timeline", width: 900, height, margin: { l: byWorker ? 130 : 64, r: 16, t: 12, b: 46 } });
     const [t0, t1] = data.span_us;
     const x = makeAxis({ min: 0, max: (t1 - t0) / 1e6 }, c.frame.x0, c.frame.x1);
-    const y = makeAxis({ min: 0, max: Math.max(1, data.n_rows) }, c.frame.y1, c.frame.y0);
-    drawAxes(c, x, { ticks: [], scale: () => 0 }, "Seconds since the first trial started", "Trials");
-    const rowH = Math.max(1, (c.frame.y0 - c.frame.y1) / Math.max(1, data.n_rows) - 1);
+    drawAxes(c, x, { ticks: [], scale: () => 0 }, "Seconds since the first trial started", byWorker ? "" : "Trials");
+    const rowH = Math.max(1, (c.frame.y0 - c.frame.y1) / Math.max(1, lanes) - 1);
+    if (byWorker) {
+      c.ctx.fillStyle = "#374151"; c.ctx.textAlign = "right"; c.ctx.textBaseline = "middle";
+      data.workers.concat(["unknown"]).slice(0, lanes).forEach((w, i) =>
+        c.ctx.fillText(w.slice(0, 18), c.frame.x0 - 6, c.frame.y1 + (i + 0.5) * (c.frame.y0 - c.frame.y1) / lanes));
+    }
     for (const bar of data.bars) {
       const x0 = x.scale((bar.start_us - t0) / 1e6), x1 = Math.max(x0 + 1, x.scale((bar.end_us - t0) / 1e6));
-      const y0 = c.frame.y1 + (bar.row * (c.frame.y0 - c.frame.y1)) / Math.max(1, data.n_rows);
+      const y0 = c.frame.y1 + (rowOf(bar) * (c.frame.y0 - c.frame.y1)) / Math.max(1, lanes);
       c.ctx.fillStyle = STATE_COLORS[bar.state] || "#6b7280";
       c.ctx.fillRect(x0, y0, x1 - x0, rowH);
       const label = bar.numbers[0] === bar.numbers[1] ? `trial ${bar.numbers[0]}` : `trials ${bar.numbers[0]}–${bar.numbers[1]}`;
-      c.points.push([(x0 + x1) / 2, y0 + rowH / 2, bar.numbers[0], `${label} (${bar.state})\n${fmtSecs((bar.end_us - bar.start_us) / 1e6)}`]);
+      const worker = bar.worker === null ? "" : `\nworker ${data.workers[bar.worker]}`;
+      c.points.push([(x0 + x1) / 2, y0 + rowH / 2, bar.numbers[0], `${label} (${bar.state})\n${fmtSecs((bar.end_us - bar.start_us) / 1e6)}${worker}`]);
     }
-    Object.assign(c.box.dataset, { kind: "timeline", bars: data.bars.length, nTotal: data.n_total });
+    Object.assign(c.box.dataset, { kind: "timeline", bars: data.bars.length, nTotal: data.n_total, workers: data.workers.length, lanes });
     root.append(el("div", { class: "note" }, Object.entries(STATE_COLORS).map(([s, col]) => el("span", { style: `color:${col};margin-right:12px` }, `■ ${s}`))));
   },
 

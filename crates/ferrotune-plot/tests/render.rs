@@ -317,6 +317,7 @@ fn timeline_bars_and_cost() {
         state,
         start_us: start_s * 1_000_000,
         end_us: end_s * 1_000_000,
+        worker: None,
     };
     let cost = CostSummary {
         n_trials: 3,
@@ -339,6 +340,7 @@ fn timeline_bars_and_cost() {
         n_total: 3,
         span_us: Some((0, 600_000_000)),
         cost,
+        workers: Vec::new(),
     };
     let svg = draw(&PlotData::Timeline(data));
     assert_eq!(marks(&svg, "bar").len(), 3);

@@ -531,6 +531,10 @@ pub struct Timeline {
     pub span_us: Option<(i64, i64)>,
     /// Compute time, by state, and the time pruning saved.
     pub cost: CostSummary,
+    /// The workers that ran the trials, as `host:pid`, where the trials
+    /// record them (the CLI's `worker_host` and `worker_pid` attributes),
+    /// in order of first appearance; bars refer to them by index.
+    pub workers: Vec<String>,
 }
 
 /// One bar of a timeline.
@@ -546,6 +550,9 @@ pub struct Bar {
     pub start_us: i64,
     /// End.
     pub end_us: i64,
+    /// The worker that ran its trials (an index into
+    /// [`Timeline::workers`]), when they record it and it is one worker.
+    pub worker: Option<usize>,
 }
 
 /// [`PlotKind::Edf`]: the fraction of trials whose value is at most x.

@@ -399,6 +399,22 @@ fn timeline_bars_span_each_trial_and_merge_when_thinned() {
     let PlotData::Timeline(t) = data(PlotKind::Timeline, &trials, &[Minimize], &options) else { panic!() };
     assert_eq!(t.bars.len(), 3);
     assert_eq!((t.bars[2].start_us, t.bars[2].end_us), (15, 40));
+    assert!(t.workers.is_empty() && t.bars.iter().all(|b| b.worker.is_none()));
+    // Trials the CLI ran record their worker; bars point to it.
+    let on = |n: u64, pid: i64| {
+        Arc::new(
+            FrozenTrial::builder(n)
+                .times_us(Some(n as i64 * 10), Some(n as i64 * 10 + 10))
+                .system_attr("worker_host", "node1")
+                .system_attr("worker_pid", pid)
+                .build(),
+        )
+    };
+    let PlotData::Timeline(w) = data(PlotKind::Timeline, &[on(0, 7), on(1, 9), on(2, 7)], &[Minimize], &options) else {
+        panic!()
+    };
+    assert_eq!(w.workers, ["node1:7", "node1:9"]);
+    assert_eq!(w.bars.iter().map(|b| b.worker).collect::<Vec<_>>(), [Some(0), Some(1), Some(0)]);
     assert_eq!(t.span_us, Some((0, 40)));
     // 1,000 back-to-back complete trials in 10 rows: one bar per row.
     let many: Vec<_> =

@@ -34,10 +34,18 @@ pub(crate) fn timeline(trials: &[Arc<FrozenTrial>], options: &PlotOptions) -> Ti
     let per_row = n.div_ceil(n_rows.max(1)).max(1);
     let tolerance = span.map_or(0, |(a, b)| (b - a) / 2000);
     let mut bars: Vec<Bar> = Vec::new();
+    let mut workers: Vec<String> = Vec::new();
     for (row, chunk) in started.chunks(per_row).enumerate() {
         let row_start = bars.len();
         for t in chunk {
             let (start, end) = (t.started_at_us.unwrap_or_default(), end_of(t));
+            let worker = worker_of(t).map(|w| match workers.iter().position(|known| *known == w) {
+                Some(i) => i,
+                None => {
+                    workers.push(w);
+                    workers.len() - 1
+                }
+            });
             // Merge with the row's last bar of the same state if they touch.
             let mergeable = bars[row_start..].iter_mut().rev().find(|b| b.state == t.state);
             match mergeable {
@@ -45,10 +53,18 @@ pub(crate) fn timeline(trials: &[Arc<FrozenTrial>], options: &PlotOptions) -> Ti
                     bar.start_us = bar.start_us.min(start);
                     bar.end_us = bar.end_us.max(end);
                     bar.numbers.1 = t.number;
+                    if bar.worker != worker {
+                        bar.worker = None;
+                    }
                 }
-                _ => {
-                    bars.push(Bar { row, numbers: (t.number, t.number), state: t.state, start_us: start, end_us: end })
-                }
+                _ => bars.push(Bar {
+                    row,
+                    numbers: (t.number, t.number),
+                    state: t.state,
+                    start_us: start,
+                    end_us: end,
+                    worker,
+                }),
             }
         }
     }
@@ -58,6 +74,18 @@ pub(crate) fn timeline(trials: &[Arc<FrozenTrial>], options: &PlotOptions) -> Ti
         n_total: n,
         span_us: span,
         cost: cost::summarize(trials, options.now_us),
+        workers,
+    }
+}
+
+/// The worker that ran a trial, `host:pid`, from the attributes the CLI
+/// records (the library and Python record none).
+fn worker_of(trial: &FrozenTrial) -> Option<String> {
+    let host = trial.system_attrs.get("worker_host")?;
+    let host = host.as_str().map_or_else(|| host.to_string(), str::to_owned);
+    match trial.system_attrs.get("worker_pid") {
+        Some(pid) => Some(format!("{host}:{pid}")),
+        None => Some(host),
     }
 }
 

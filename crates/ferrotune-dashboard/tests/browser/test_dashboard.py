@@ -24,7 +24,7 @@ import pytest
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 FERROTUNE = os.environ.get("FERROTUNE_BIN", "target/release/ferrotune")
 MAKE_STUDY = os.environ.get("MAKE_STUDY_BIN", "target/release/examples/make_study")
@@ -251,6 +251,15 @@ def test_live_updates_while_a_run_writes_the_same_file(browser, tmp_path):
         browser.get(url + "#/study/1/trial/7")
         log = WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.ID, "log"))[0]
         assert "loss=" in log.text
+        # The timeline by worker: the two `ferrotune run` processes are two lanes.
+        browser.get(url + "#/study/1/timeline")
+        rows = WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.ID, "timeline-rows"))[0]
+        timeline = browser.find_element(By.CSS_SELECTOR, '#plot .chart[data-kind="timeline"]')
+        assert timeline.get_attribute("data-workers") == "2"
+        Select(rows).select_by_value("workers")
+        WebDriverWait(browser, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
+            lambda d: d.find_element(By.CSS_SELECTOR, '#plot .chart[data-kind="timeline"]').get_attribute("data-lanes") == "2"
+        )
         assert "locked" not in proc.stderr.read1().decode(errors="replace") if hasattr(proc.stderr, "read1") else True
     finally:
         proc.terminate()
