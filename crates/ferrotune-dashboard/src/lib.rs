@@ -131,9 +131,14 @@ impl Dashboard {
             .map_err(|e| Error::Storage(format!("cannot start the dashboard's runtime: {e}")))?;
         let addr = format!("{}:{}", options.host, options.port);
         let listener = runtime.block_on(tokio::net::TcpListener::bind(&addr)).map_err(|e| {
-            Error::InvalidArgument(format!(
-                "cannot listen on {addr}: {e} (is another program using the port? try --port)"
-            ))
+            let hint = match e.kind() {
+                std::io::ErrorKind::AddrInUse => {
+                    " (another program uses the port: choose another, or 0 for any free one)"
+                }
+                std::io::ErrorKind::PermissionDenied => " (ports below 1024 need privileges: choose another)",
+                _ => " (check the host: an address of this machine, such as 127.0.0.1 or 0.0.0.0)",
+            };
+            Error::InvalidArgument(format!("cannot listen on {addr}: {e}{hint}"))
         })?;
         let addr = listener.local_addr().map_err(|e| Error::Storage(format!("cannot read the bound address: {e}")))?;
         let state = AppState {
