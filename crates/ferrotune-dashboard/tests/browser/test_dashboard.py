@@ -110,7 +110,7 @@ def test_every_view_shows_what_the_storage_holds(browser, server, storage):
     best = cli_json("best", "--storage", storage, "--study", "single", "--json")
 
     browser.get(server)
-    rows = WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#studies tbody tr"))
+    rows = WebDriverWait(browser, 20, ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#studies tbody tr"))
     assert sorted(r.find_element(By.CSS_SELECTOR, "td").text for r in rows) == ["multi", "single"]
     browser.save_screenshot(str(SHOTS / "studies.png"))
 
@@ -168,7 +168,7 @@ def test_a_selection_filters_the_other_views(browser, server, storage):
     webdriver.ActionChains(browser).move_to_element_with_offset(canvas, -300, 0).click_and_hold().move_by_offset(
         250, 0
     ).release().perform()
-    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.ID, "clear-filter"))
+    WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: d.find_elements(By.ID, "clear-filter"))
     chip = browser.find_element(By.CSS_SELECTOR, "#filters .chip").text
     lo, hi = (int(v) for v in re.findall(r"\d+", chip)[:2])
     expected = [t for t in trials if t["state"] == "complete" and lo <= t["number"] <= hi]
@@ -179,27 +179,27 @@ def test_a_selection_filters_the_other_views(browser, server, storage):
     (parallel,) = open_view(browser, server, ids["single"], "parallel")
     assert int(data(parallel, "lines")) == len(expected)
     browser.find_element(By.ID, "clear-filter").click()
-    WebDriverWait(browser, 10).until(lambda d: not d.find_elements(By.ID, "clear-filter"))
+    WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: not d.find_elements(By.ID, "clear-filter"))
 
 
 def test_table_to_trial_page(browser, server, storage):
     ids = study_ids(server)
     trials = {t["number"]: t for t in cli_json("trials", "--storage", storage, "--study", "single", "--format", "json")}
     browser.get(f"{server}#/study/{ids['single']}/trials")
-    table = WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.ID, "trials"))[0]
+    table = WebDriverWait(browser, 20, ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: d.find_elements(By.ID, "trials"))[0]
     assert int(table.get_attribute("data-total")) == len(trials)
     # Jump to a trial far down the table.
     box = browser.find_element(By.ID, "jump")
     box.send_keys("250\n")
-    WebDriverWait(browser, 10).until(lambda d: d.find_element(By.CSS_SELECTOR, "#trials tbody tr").get_attribute("data-number") == "250")
+    WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: d.find_element(By.CSS_SELECTOR, "#trials tbody tr").get_attribute("data-number") == "250")
     # A failed trial's page shows why.
     failed = next(n for n, t in sorted(trials.items()) if t["state"] == "failed")
     box = browser.find_element(By.ID, "jump")
     box.clear()
     box.send_keys(f"{failed}\n")
-    WebDriverWait(browser, 10).until(lambda d: d.find_element(By.CSS_SELECTOR, "#trials tbody tr").get_attribute("data-number") == str(failed))
+    WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: d.find_element(By.CSS_SELECTOR, "#trials tbody tr").get_attribute("data-number") == str(failed))
     browser.find_element(By.CSS_SELECTOR, "#trials tbody tr").click()
-    state = WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.ID, "trial-state"))[0]
+    state = WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: d.find_elements(By.ID, "trial-state"))[0]
     assert state.text == "failed"
     assert "out of memory" in browser.find_element(By.ID, "fail-reason").text
     shown = {r.get_attribute("data-param") for r in browser.find_elements(By.CSS_SELECTOR, "#trial-params tr")}
@@ -219,7 +219,7 @@ def test_live_updates_while_a_run_writes_the_same_file(browser, tmp_path):
     proc, url = start_dashboard(f"sqlite:///{tmp_path / 'live.db'}")
     try:
         browser.get(url + "#/study/1/history")
-        WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.ID, "n-trials"))
+        WebDriverWait(browser, 20, ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: d.find_elements(By.ID, "n-trials"))
         run = subprocess.Popen([FERROTUNE, "run", str(config)], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         seen = []
         deadline = time.time() + 60
@@ -249,11 +249,11 @@ def test_live_updates_while_a_run_writes_the_same_file(browser, tmp_path):
         assert browser.find_element(By.ID, "n-trials").text == "40"
         # A trial's page shows the last lines of the log the CLI kept of it.
         browser.get(url + "#/study/1/trial/7")
-        log = WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.ID, "log"))[0]
+        log = WebDriverWait(browser, 20, ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: d.find_elements(By.ID, "log"))[0]
         assert "loss=" in log.text
         # The timeline by worker: the two `ferrotune run` processes are two lanes.
         browser.get(url + "#/study/1/timeline")
-        rows = WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.ID, "timeline-rows"))[0]
+        rows = WebDriverWait(browser, 20, ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: d.find_elements(By.ID, "timeline-rows"))[0]
         timeline = browser.find_element(By.CSS_SELECTOR, '#plot .chart[data-kind="timeline"]')
         assert timeline.get_attribute("data-workers") == "2"
         Select(rows).select_by_value("workers")
