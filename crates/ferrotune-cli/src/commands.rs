@@ -246,6 +246,8 @@ pub fn ask(config: PathBuf, shell: bool) -> Result<ExitCode, CliError> {
         .create()?;
     let mut trial = study.ask()?;
     runner::suggest_config_params(&config, &mut trial)?;
+    // Another process tells it: its parameters must be stored first.
+    trial.flush_params()?;
     if shell {
         outln!("TRIAL={}", trial.number());
         for (name, value) in trial.params() {

@@ -111,6 +111,21 @@ pub trait Storage: Send + Sync {
     }
     /// Record a suggested parameter of a running trial.
     fn set_trial_param(&self, trial_id: i64, name: &str, param: &TrialParam) -> Result<()>;
+    /// Record several suggested parameters of a running trial, in one write
+    /// where the backend can (the default writes them one by one).
+    fn set_trial_params(&self, trial_id: i64, params: &[(String, TrialParam)]) -> Result<()> {
+        for (name, param) in params {
+            self.set_trial_param(trial_id, name, param)?;
+        }
+        Ok(())
+    }
+    /// Whether a write costs enough (a transaction, a disk flush, a round
+    /// trip) that the engine should gather a trial's suggested parameters
+    /// into fewer writes instead of writing each as it is made (see
+    /// `ferrotune::Trial`). In-process backends answer no, the default.
+    fn gathers_param_writes(&self) -> bool {
+        false
+    }
     /// Record an intermediate value of a running trial (overwrites the step).
     fn set_trial_intermediate_value(&self, trial_id: i64, step: u64, value: f64) -> Result<()>;
     /// Record one intermediate value per objective of a running trial of a
@@ -122,6 +137,24 @@ pub trait Storage: Send + Sync {
     /// Finish a running trial. `state` must be final; `values`, if given,
     /// must have one entry per study direction.
     fn finish_trial(&self, trial_id: i64, state: TrialState, values: Option<&[f64]>) -> Result<Arc<FrozenTrial>>;
+    /// [`finish_trial`](Storage::finish_trial) for the worker running the
+    /// trial, which knows it: `known` is the trial as that worker holds it,
+    /// everything in it stored except the parameters in `unsaved` (also in
+    /// `known.params`), which are written first. Backends where a write
+    /// costs do both in one write and build the finished trial from `known`
+    /// instead of reading it back; the default makes the two calls.
+    fn finish_known_trial(
+        &self,
+        known: &FrozenTrial,
+        unsaved: &[(String, TrialParam)],
+        state: TrialState,
+        values: Option<&[f64]>,
+    ) -> Result<Arc<FrozenTrial>> {
+        if !unsaved.is_empty() {
+            self.set_trial_params(known.trial_id, unsaved)?;
+        }
+        self.finish_trial(known.trial_id, state, values)
+    }
 
     /// Record that the worker running this trial is alive: its heartbeat
     /// becomes now. A heartbeat is no trial data (it is not in

@@ -29,6 +29,7 @@
 
 pub mod conformance;
 mod heartbeat;
+mod param_writer;
 mod study;
 mod trial;
 

@@ -8,12 +8,13 @@ use std::time::{Duration, Instant};
 
 use ferrotune_core::{
     pareto_front, AttrScope, AttrValue, Error, FrozenTrial, NewTrial, ParamValue, Pruner, Result, Sampler, Storage,
-    StudyDirection, StudyInfo, StudyView, TrialState, FAIL_REASON_ATTR, RELATIVE_PARAMS_ATTR,
+    StudyDirection, StudyInfo, StudyView, TrialParam, TrialState, FAIL_REASON_ATTR, RELATIVE_PARAMS_ATTR,
 };
 use ferrotune_pruners::NopPruner;
 use ferrotune_samplers::TpeSampler;
 
 use crate::heartbeat::{self, HeartbeatSettings, HeartbeatThread};
+use crate::param_writer::ParamWriter;
 use crate::trial::{ObjectiveValues, Trial, TrialError};
 
 /// All trials of a study in number order, shared without copying.
@@ -42,6 +43,9 @@ pub(crate) struct StudyInner {
     /// workers' trials with their proposed values (the constant liar then
     /// keeps parallel workers apart). Sampling is cheap next to a trial.
     ask_lock: Mutex<()>,
+    /// Stores trials' suggested parameters that wait for a write (see
+    /// `param_writer`).
+    pub(crate) param_writer: ParamWriter,
 }
 
 /// This process's copy of the study's trials, brought up to date with
@@ -277,6 +281,7 @@ impl StudyBuilder {
         }
         Ok(Study {
             inner: Arc::new(StudyInner {
+                param_writer: ParamWriter::new(storage.clone()),
                 storage,
                 info,
                 sampler: self.sampler.unwrap_or_else(|| Arc::new(TpeSampler::new())),
@@ -517,6 +522,7 @@ impl Study {
                 relative_space,
                 relative_params,
                 storage_failure: Default::default(),
+                pending_params: None,
                 heartbeat: beating,
             }),
             Err(e) => {
@@ -531,12 +537,25 @@ impl Study {
     /// NaN or infinite values, or the wrong number of them, fail the trial
     /// with the reason recorded (the returned trial says so).
     pub fn tell(&self, trial: Trial, values: impl ObjectiveValues) -> Result<Arc<FrozenTrial>> {
-        self.finish_by_id(trial.frozen.trial_id, TrialOutcome::Complete(values.into_values()))
+        self.tell_outcome(trial, TrialOutcome::Complete(values.into_values()))
     }
 
     /// Finish a trial with any outcome.
-    pub fn tell_outcome(&self, trial: Trial, outcome: TrialOutcome) -> Result<Arc<FrozenTrial>> {
-        self.finish_by_id(trial.frozen.trial_id, outcome)
+    pub fn tell_outcome(&self, mut trial: Trial, outcome: TrialOutcome) -> Result<Arc<FrozenTrial>> {
+        let unsaved = match trial.take_unsaved_params() {
+            Ok(unsaved) => unsaved,
+            Err(e) => {
+                // A background write of its parameters failed: the trial
+                // cannot be recorded as it ran, so it fails (if the storage
+                // still takes writes) and the caller hears why.
+                if !matches!(e, Error::TrialNotRunning { .. }) {
+                    let reason = format!("its parameters could not be stored: {e}");
+                    let _ = self.finish_by_id(trial.frozen.trial_id, TrialOutcome::Failed(reason));
+                }
+                return Err(e);
+            }
+        };
+        self.finish(trial.frozen.trial_id, Some(&trial.frozen), &unsaved, outcome)
     }
 
     /// Finish a running trial by its number, for ask/tell across processes
@@ -550,9 +569,37 @@ impl Study {
     }
 
     fn finish_by_id(&self, trial_id: i64, outcome: TrialOutcome) -> Result<Arc<FrozenTrial>> {
+        // A trial told by number may still be a live `Trial` of this
+        // process with suggestions waiting for a write: they go first.
+        let unsaved = self.inner.param_writer.take_for(trial_id)?;
+        self.finish(trial_id, None, &unsaved, outcome)
+    }
+
+    /// Finish a trial after storing its `unsaved` parameters; `known` when
+    /// this process runs it (the trial as it holds it), which lets the
+    /// storage write both with the outcome in one write.
+    fn finish(
+        &self,
+        trial_id: i64,
+        known: Option<&FrozenTrial>,
+        unsaved: &[(String, TrialParam)],
+        outcome: TrialOutcome,
+    ) -> Result<Arc<FrozenTrial>> {
         let storage = &self.inner.storage;
         let n_objectives = self.directions().len();
+        let finish = |state: TrialState, values: Option<&[f64]>| match known {
+            Some(trial) => storage.finish_known_trial(trial, unsaved, state, values),
+            None => {
+                if !unsaved.is_empty() {
+                    storage.set_trial_params(trial_id, unsaved)?;
+                }
+                storage.finish_trial(trial_id, state, values)
+            }
+        };
         let fail = |reason: String| -> Result<Arc<FrozenTrial>> {
+            if !unsaved.is_empty() {
+                storage.set_trial_params(trial_id, unsaved)?;
+            }
             storage.set_trial_attr(trial_id, AttrScope::System, FAIL_REASON_ATTR, &AttrValue::from(reason))?;
             storage.finish_trial(trial_id, TrialState::Failed, None)
         };
@@ -567,15 +614,22 @@ impl Study {
                 if let Some(bad) = values.iter().find(|v| !v.is_finite()) {
                     return fail(format!("the objective returned {bad}"));
                 }
-                storage.finish_trial(trial_id, TrialState::Complete, Some(&values))
+                finish(TrialState::Complete, Some(&values))
             }
             TrialOutcome::Pruned => {
                 // As in Optuna, a pruned trial keeps its last intermediate
                 // value, which samplers use as a (pessimistic) observation.
-                let trial = storage.trial(trial_id)?;
+                let stored;
+                let trial = match known {
+                    Some(trial) => trial,
+                    None => {
+                        stored = storage.trial(trial_id)?;
+                        &stored
+                    }
+                };
                 let last = trial.last_intermediate().map(|(_, v)| v).filter(|v| v.is_finite());
                 let values = last.filter(|_| n_objectives == 1).map(|v| vec![v]);
-                storage.finish_trial(trial_id, TrialState::Pruned, values.as_deref())
+                finish(TrialState::Pruned, values.as_deref())
             }
             TrialOutcome::Failed(reason) => fail(reason),
         }

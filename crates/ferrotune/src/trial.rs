@@ -9,14 +9,19 @@ use ferrotune_core::{
     IntDistribution, ParamValue, Result, SearchSpace, StudyView, TrialParam, CONSTRAINTS_ATTR,
 };
 
+use crate::param_writer::PendingParams;
 use crate::study::{Snapshot, StudyInner};
 
 /// A trial being evaluated: suggest parameters, report intermediate values,
 /// ask whether to prune. Obtained from [`Study::ask`](crate::Study::ask) or
 /// handed to the objective by [`Study::optimize`](crate::Study::optimize).
 ///
-/// Every suggestion is written to storage as it is made, so a dashboard or
-/// another worker sees a running trial's parameters.
+/// Every suggestion reaches the storage while the trial runs, so a
+/// dashboard or another worker sees a running trial's parameters: at once
+/// with an in-process storage; with a database, together with the trial's
+/// next write or within 10 ms, whichever comes first (a trial's tell then
+/// stores its parameters and its outcome in one write; see
+/// [`flush_params`](Trial::flush_params)).
 pub struct Trial {
     pub(crate) study: Arc<StudyInner>,
     /// What this process knows of the trial; kept equal to the stored one.
@@ -30,6 +35,8 @@ pub struct Trial {
     /// objective then handled the error (returned it with `?`, wrapped it,
     /// or dropped it): `optimize` fails the trial and ends with it.
     pub(crate) storage_failure: std::sync::OnceLock<String>,
+    /// Suggestions waiting for a write (storages that gather them).
+    pub(crate) pending_params: Option<Arc<PendingParams>>,
     /// The thread stamping the trial's heartbeat (heartbeats on); it stops
     /// when the trial is told or dropped. Kept only for that drop.
     #[allow(dead_code)]
@@ -42,6 +49,15 @@ impl fmt::Debug for Trial {
     }
 }
 
+/// A trial dropped untold (its objective's thread died, say) stores its
+/// waiting suggestions first, so that what it ran is on record when another
+/// worker fails it as stale and retries its parameters.
+impl Drop for Trial {
+    fn drop(&mut self) {
+        let _ = self.flush_params();
+    }
+}
+
 impl Trial {
     /// Pass `result` on, remembering a storage failure for `optimize`.
     fn noted<T>(&self, result: Result<T>) -> Result<T> {
@@ -49,6 +65,28 @@ impl Trial {
             let _ = self.storage_failure.set(message.clone());
         }
         result
+    }
+
+    /// Store the parameters suggested so far now. They are otherwise stored
+    /// with the trial's next write (a report, an attribute, its tell) or
+    /// within 10 ms by the study's writer thread; call this before handing
+    /// the trial's number to another process that will tell it, or before
+    /// the process exits without telling it.
+    pub fn flush_params(&mut self) -> Result<()> {
+        let unsaved = self.take_unsaved_params()?;
+        if unsaved.is_empty() {
+            return Ok(());
+        }
+        self.noted(self.study.storage.set_trial_params(self.frozen.trial_id, &unsaved))
+    }
+
+    /// The suggestions not stored yet, taken from the writer; the failure
+    /// of its last write instead, if it failed.
+    pub(crate) fn take_unsaved_params(&mut self) -> Result<Vec<(String, TrialParam)>> {
+        match &self.pending_params {
+            Some(pending) => self.noted(pending.take()),
+            None => Ok(Vec::new()),
+        }
     }
 
     /// The first storage failure this trial's calls met, if any.
@@ -179,7 +217,13 @@ impl Trial {
             )));
         }
         let param = TrialParam { distribution, internal };
-        self.noted(self.study.storage.set_trial_param(self.frozen.trial_id, name, &param))?;
+        if self.study.storage.gathers_param_writes() {
+            let trial_id = self.frozen.trial_id;
+            let pending = self.pending_params.get_or_insert_with(|| PendingParams::new(trial_id));
+            self.study.param_writer.add(pending, name, param.clone())?;
+        } else {
+            self.noted(self.study.storage.set_trial_param(self.frozen.trial_id, name, &param))?;
+        }
         self.frozen.params.insert(name.to_owned(), param);
         Ok(internal)
     }
@@ -194,6 +238,7 @@ impl Trial {
     /// languages, and a swap cannot go unnoticed in Rust: the step is a
     /// `u64` and the value an `f64`.
     pub fn report(&mut self, step: u64, value: f64) -> Result<()> {
+        self.flush_params()?;
         self.noted(self.study.storage.set_trial_intermediate_value(self.frozen.trial_id, step, value))?;
         self.frozen.intermediate_values.insert(step, value);
         Ok(())
@@ -214,6 +259,7 @@ impl Trial {
         if n_objectives == 1 {
             return self.report(step, values[0]);
         }
+        self.flush_params()?;
         self.noted(self.study.storage.set_trial_intermediate_values(self.frozen.trial_id, step, values))?;
         self.frozen.intermediate_values.insert(step, values[0]);
         self.frozen.intermediate_vectors.insert(step, values.to_vec());
@@ -231,6 +277,7 @@ impl Trial {
 
     /// Attach a user attribute (any JSON value) to the trial.
     pub fn set_user_attr(&mut self, key: &str, value: impl Into<AttrValue>) -> Result<()> {
+        self.flush_params()?;
         let value = value.into();
         self.noted(self.study.storage.set_trial_attr(self.frozen.trial_id, AttrScope::User, key, &value))?;
         self.frozen.user_attrs.insert(key.to_owned(), value);
@@ -240,6 +287,7 @@ impl Trial {
     /// Attach an engine-level attribute (worker id, log path): the outer
     /// layers' bookkeeping, kept apart from what user code sets.
     pub fn set_system_attr(&mut self, key: &str, value: impl Into<AttrValue>) -> Result<()> {
+        self.flush_params()?;
         let value = value.into();
         self.noted(self.study.storage.set_trial_attr(self.frozen.trial_id, AttrScope::System, key, &value))?;
         self.frozen.system_attrs.insert(key.to_owned(), value);

@@ -789,6 +789,84 @@ impl<B: SqlBackend> SqlStorage<B> {
         )?;
         Ok(())
     }
+
+    /// Upsert parameters (rows from [`param_rows`]): idempotent, so safe in
+    /// a re-run.
+    fn put_params(tx: &mut dyn SqlTx, trial_id: i64, rows: &[(String, String, SqlValue)]) -> Result<()> {
+        for (name, distribution, value) in rows {
+            tx.execute(
+                "INSERT INTO trial_params (trial_id, name, distribution, value) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (trial_id, name) DO UPDATE SET distribution = excluded.distribution, value = excluded.value",
+                &[trial_id.into(), name.as_str().into(), distribution.as_str().into(), value.clone()],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Finish a running trial after writing its `unsaved` parameters, in
+    /// one transaction. With `known` (the trial as its worker holds it,
+    /// everything but `unsaved` already stored) the finished trial is built
+    /// from it rather than read back: a worker's tell then costs one write
+    /// and no reads.
+    fn finish(
+        &self,
+        trial_id: i64,
+        known: Option<&FrozenTrial>,
+        unsaved: &[(String, TrialParam)],
+        state: TrialState,
+        values: Option<&[f64]>,
+    ) -> Result<Arc<FrozenTrial>> {
+        let rows = param_rows(unsaved);
+        let mut runs = Runs::default();
+        self.backend.transaction(true, &mut |tx| {
+            let rerun = runs.rerun();
+            let lock = match Self::lock_running_trial(tx, trial_id) {
+                Err(Error::TrialNotRunning { number, state: found }) if rerun && found == state => {
+                    // Finished as asked, values included: the first run
+                    // committed (its parameters with it).
+                    let trial = Self::load_trial(tx, trial_id)?;
+                    if same_values(trial.values.as_deref(), values) {
+                        return Ok(Arc::new(trial));
+                    }
+                    return Err(Error::TrialNotRunning { number, state: found });
+                }
+                locked => locked?,
+            };
+            check_finish(state, values, lock.n_objectives)?;
+            Self::put_params(tx, trial_id, &rows)?;
+            let finished_at = now_us();
+            tx.execute(
+                "UPDATE trials SET state = $2, finished_at = $3 WHERE trial_id = $1",
+                &[trial_id.into(), state.as_str().into(), finished_at.into()],
+            )?;
+            for (objective, &value) in values.unwrap_or_default().iter().enumerate() {
+                tx.execute(
+                    "INSERT INTO trial_values (trial_id, objective, value) VALUES ($1, $2, $3)",
+                    &[trial_id.into(), (objective as i64).into(), SqlValue::real(value)],
+                )?;
+            }
+            match known {
+                Some(known) => {
+                    let mut trial = known.clone();
+                    for (name, param) in unsaved {
+                        trial.params.insert(name.clone(), param.clone());
+                    }
+                    trial.state = state;
+                    trial.finished_at_us = Some(finished_at);
+                    // As stored: NaN reads back as NaN (NULL), so nothing to map.
+                    trial.values = values.map(<[f64]>::to_vec);
+                    Ok(Arc::new(trial))
+                }
+                None => Self::load_trial(tx, trial_id).map(Arc::new),
+            }
+        })
+    }
+}
+
+/// Parameters as the columns `trial_params` stores, encoded once per call
+/// rather than once per run of its transaction.
+fn param_rows(params: &[(String, TrialParam)]) -> Vec<(String, String, SqlValue)> {
+    params.iter().map(|(name, p)| (name.clone(), to_json(&p.distribution), SqlValue::real(p.internal))).collect()
 }
 
 impl<B: SqlBackend> Storage for SqlStorage<B> {
@@ -921,16 +999,19 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
     }
 
     fn set_trial_param(&self, trial_id: i64, name: &str, param: &TrialParam) -> Result<()> {
-        let distribution = to_json(&param.distribution);
+        self.set_trial_params(trial_id, &[(name.to_owned(), param.clone())])
+    }
+
+    fn set_trial_params(&self, trial_id: i64, params: &[(String, TrialParam)]) -> Result<()> {
+        let rows = param_rows(params);
         self.backend.transaction(true, &mut |tx| {
             Self::lock_running_trial(tx, trial_id)?;
-            tx.execute(
-                "INSERT INTO trial_params (trial_id, name, distribution, value) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (trial_id, name) DO UPDATE SET distribution = excluded.distribution, value = excluded.value",
-                &[trial_id.into(), name.into(), distribution.clone().into(), SqlValue::real(param.internal)],
-            )?;
-            Ok(())
+            Self::put_params(tx, trial_id, &rows)
         })
+    }
+
+    fn gathers_param_writes(&self) -> bool {
+        true
     }
 
     fn set_trial_intermediate_value(&self, trial_id: i64, step: u64, value: f64) -> Result<()> {
@@ -967,33 +1048,17 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
     }
 
     fn finish_trial(&self, trial_id: i64, state: TrialState, values: Option<&[f64]>) -> Result<Arc<FrozenTrial>> {
-        let mut runs = Runs::default();
-        self.backend.transaction(true, &mut |tx| {
-            let rerun = runs.rerun();
-            let lock = match Self::lock_running_trial(tx, trial_id) {
-                Err(Error::TrialNotRunning { number, state: found }) if rerun && found == state => {
-                    // Finished as asked, values included: the first run committed.
-                    let trial = Self::load_trial(tx, trial_id)?;
-                    if same_values(trial.values.as_deref(), values) {
-                        return Ok(Arc::new(trial));
-                    }
-                    return Err(Error::TrialNotRunning { number, state: found });
-                }
-                locked => locked?,
-            };
-            check_finish(state, values, lock.n_objectives)?;
-            tx.execute(
-                "UPDATE trials SET state = $2, finished_at = $3 WHERE trial_id = $1",
-                &[trial_id.into(), state.as_str().into(), now_us().into()],
-            )?;
-            for (objective, &value) in values.unwrap_or_default().iter().enumerate() {
-                tx.execute(
-                    "INSERT INTO trial_values (trial_id, objective, value) VALUES ($1, $2, $3)",
-                    &[trial_id.into(), (objective as i64).into(), SqlValue::real(value)],
-                )?;
-            }
-            Self::load_trial(tx, trial_id).map(Arc::new)
-        })
+        self.finish(trial_id, None, &[], state, values)
+    }
+
+    fn finish_known_trial(
+        &self,
+        known: &FrozenTrial,
+        unsaved: &[(String, TrialParam)],
+        state: TrialState,
+        values: Option<&[f64]>,
+    ) -> Result<Arc<FrozenTrial>> {
+        self.finish(known.trial_id, Some(known), unsaved, state, values)
     }
 
     fn record_heartbeat(&self, trial_id: i64) -> Result<()> {
