@@ -194,6 +194,13 @@ pub trait SqlBackend: Send + Sync {
     /// Backends may run `body` again after a transient conflict, so it must
     /// have no effects outside the transaction.
     fn transaction<T>(&self, write: bool, body: &mut dyn FnMut(&mut dyn SqlTx) -> Result<T>) -> Result<T>;
+
+    /// Run one read-only statement. A statement sees one snapshot, so it
+    /// needs no transaction around it: PostgreSQL saves the `BEGIN` and
+    /// `COMMIT` round trips. The default runs it in a read transaction.
+    fn read_statement(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>> {
+        self.transaction(false, &mut |tx| tx.query(sql, params))
+    }
 }
 
 /// The schema, as numbered migrations. `{id}` stands for
@@ -455,19 +462,52 @@ impl<B: SqlBackend> SqlStorage<B> {
     }
 
     fn lock_running_trial(tx: &mut dyn SqlTx, trial_id: i64) -> Result<StudyLock> {
-        let rows = tx.query("SELECT study_id FROM trials WHERE trial_id = $1", &[trial_id.into()])?;
-        let study_id = rows.first().ok_or(Error::TrialNotFound(trial_id))?[0].int()?;
-        let lock = Self::lock_study(tx, study_id)?;
+        let lock = Self::lock_trial_study(tx, trial_id)?;
         let changed = tx.execute(
             "UPDATE trials SET change_seq = $2 WHERE trial_id = $1 AND state = 'running'",
             &[trial_id.into(), lock.change_seq.into()],
         )?;
         if changed == 0 {
-            let rows = tx.query("SELECT number, state FROM trials WHERE trial_id = $1", &[trial_id.into()])?;
-            let row = rows.first().ok_or(Error::TrialNotFound(trial_id))?;
-            return Err(Error::TrialNotRunning { number: row[0].int()? as u64, state: parse_state(row[1].text()?)? });
+            return Err(Self::not_running(tx, trial_id));
         }
         Ok(lock)
+    }
+
+    /// [`lock_study`](Self::lock_study) for the study of a trial, found in
+    /// the same statement.
+    fn lock_trial_study(tx: &mut dyn SqlTx, trial_id: i64) -> Result<StudyLock> {
+        let rows = tx.query(
+            "UPDATE studies SET change_seq = change_seq + 1
+             WHERE study_id = (SELECT study_id FROM trials WHERE trial_id = $1)
+             RETURNING change_seq, n_trials, n_sampled, directions",
+            &[trial_id.into()],
+        )?;
+        match rows.first() {
+            Some(row) => Ok(StudyLock {
+                change_seq: row[0].int()?,
+                n_trials: row[1].int()?,
+                n_sampled: row[2].int()?,
+                n_objectives: from_json::<Vec<StudyDirection>>(row[3].text()?, "study directions")?.len(),
+            }),
+            // Trials are deleted only with their study.
+            None => Err(Error::TrialNotFound(trial_id)),
+        }
+    }
+
+    /// Why a trial that a write expected running is not: it is finished
+    /// (or waiting), or gone.
+    fn not_running(tx: &mut dyn SqlTx, trial_id: i64) -> Error {
+        let found = tx.query("SELECT number, state FROM trials WHERE trial_id = $1", &[trial_id.into()]);
+        match found {
+            Ok(rows) => match rows.first() {
+                Some(row) => match (row[0].int(), row[1].text().and_then(parse_state)) {
+                    (Ok(number), Ok(state)) => Error::TrialNotRunning { number: number as u64, state },
+                    (Err(e), _) | (_, Err(e)) => e,
+                },
+                None => Error::TrialNotFound(trial_id),
+            },
+            Err(e) => e,
+        }
     }
 
     fn load_study_attrs(tx: &mut dyn SqlTx, studies: &mut [StudyInfo]) -> Result<()> {
@@ -510,97 +550,7 @@ impl<B: SqlBackend> SqlStorage<B> {
     /// Load the trials matching `filter`, a condition on the table aliased
     /// `t`, with all their parameters, values and attributes.
     fn load_trials(tx: &mut dyn SqlTx, filter: &str, params: &[SqlValue]) -> Result<Vec<FrozenTrial>> {
-        let mut trials = Vec::new();
-        let mut index = HashMap::new();
-        let sql = format!(
-            "SELECT t.trial_id, t.number, t.state, t.fixed_params, t.started_at, t.finished_at FROM trials t WHERE {filter}"
-        );
-        for row in tx.query(&sql, params)? {
-            let trial_id = row[0].int()?;
-            index.insert(trial_id, trials.len());
-            trials.push(FrozenTrial {
-                trial_id,
-                number: row[1].int()? as u64,
-                state: parse_state(row[2].text()?)?,
-                values: None,
-                params: BTreeMap::new(),
-                intermediate_values: BTreeMap::new(),
-                intermediate_vectors: Default::default(),
-                user_attrs: BTreeMap::new(),
-                system_attrs: BTreeMap::new(),
-                fixed_params: row[3]
-                    .opt_text()?
-                    .map(|s| from_json::<BTreeMap<String, ParamValue>>(s, "fixed params"))
-                    .transpose()?,
-                started_at_us: row[4].opt_int()?,
-                finished_at_us: row[5].opt_int()?,
-            });
-        }
-        if trials.is_empty() {
-            return Ok(trials);
-        }
-        let child = |table: &str, columns: &str| {
-            format!(
-                "SELECT c.trial_id, {columns} FROM {table} c JOIN trials t ON t.trial_id = c.trial_id WHERE {filter}"
-            )
-        };
-        // Many parameters share one distribution; parse each text once.
-        let mut distributions: HashMap<String, Distribution> = HashMap::new();
-        for row in tx.query(&child("trial_params", "c.name, c.distribution, c.value"), params)? {
-            let Some(&i) = index.get(&row[0].int()?) else {
-                continue;
-            };
-            let text = row[2].text()?;
-            let distribution = match distributions.get(text) {
-                Some(d) => d.clone(),
-                None => {
-                    let d: Distribution = from_json(text, "distribution")?;
-                    distributions.insert(text.to_owned(), d.clone());
-                    d
-                }
-            };
-            trials[i].params.insert(row[1].text()?.to_owned(), TrialParam { distribution, internal: row[3].float() });
-        }
-        let mut values: HashMap<usize, Vec<(i64, f64)>> = HashMap::new();
-        for row in tx.query(&child("trial_values", "c.objective, c.value"), params)? {
-            let Some(&i) = index.get(&row[0].int()?) else {
-                continue;
-            };
-            values.entry(i).or_default().push((row[1].int()?, row[2].float()));
-        }
-        for (i, mut v) in values {
-            v.sort_by_key(|(objective, _)| *objective);
-            trials[i].values = Some(v.into_iter().map(|(_, value)| value).collect());
-        }
-        for row in tx.query(&child("trial_intermediate_values", "c.step, c.value"), params)? {
-            let Some(&i) = index.get(&row[0].int()?) else {
-                continue;
-            };
-            trials[i].intermediate_values.insert(row[1].int()? as u64, row[2].float());
-        }
-        let mut vectors: HashMap<(usize, u64), Vec<(i64, f64)>> = HashMap::new();
-        for row in tx.query(&child("trial_intermediate_vectors", "c.step, c.objective, c.value"), params)? {
-            let Some(&i) = index.get(&row[0].int()?) else {
-                continue;
-            };
-            vectors.entry((i, row[1].int()? as u64)).or_default().push((row[2].int()?, row[3].float()));
-        }
-        for ((i, step), mut v) in vectors {
-            v.sort_by_key(|(objective, _)| *objective);
-            trials[i].intermediate_vectors.insert(step, v.into_iter().map(|(_, value)| value).collect());
-        }
-        for row in tx.query(&child("trial_attrs", "c.scope, c.key, c.value"), params)? {
-            let Some(&i) = index.get(&row[0].int()?) else {
-                continue;
-            };
-            let value: AttrValue = from_json(row[3].text()?, "trial attribute")?;
-            let map = match row[1].text()? {
-                "user" => &mut trials[i].user_attrs,
-                _ => &mut trials[i].system_attrs,
-            };
-            map.insert(row[2].text()?.to_owned(), value);
-        }
-        Ok(trials)
+        Ok(parse_trial_rows(tx.query(&trials_query(filter, None), params)?)?.1)
     }
 
     fn load_trial(tx: &mut dyn SqlTx, trial_id: i64) -> Result<FrozenTrial> {
@@ -680,10 +630,11 @@ impl<B: SqlBackend> SqlStorage<B> {
              WHERE study_id = $1 AND state = 'running' AND heartbeat_at < $2 ORDER BY number";
         // Cheap check first, without the write lock: nearly every ask
         // finds nothing stale.
-        let any_stale = self.backend.transaction(false, &mut |tx| {
-            let now = tx.query(&now_sql, &[])?[0][0].int()?;
-            Ok(!tx.query(stale_sql, &[study_id.into(), now.saturating_sub(grace_us).into()])?.is_empty())
-        })?;
+        let any_stale_sql = format!(
+            "SELECT 1 FROM trials WHERE study_id = $1 AND state = 'running' AND heartbeat_at < {} - $2 LIMIT 1",
+            B::NOW_US
+        );
+        let any_stale = !self.backend.read_statement(&any_stale_sql, &[study_id.into(), grace_us.into()])?.is_empty();
         if !any_stale {
             return Ok(Vec::new());
         }
@@ -743,11 +694,13 @@ impl<B: SqlBackend> SqlStorage<B> {
     /// Claim the oldest waiting trial, stamping its first heartbeat if asked.
     fn claim(&self, study_id: i64, heartbeat: bool) -> Result<Option<FrozenTrial>> {
         // Cheap check first, without the write lock: most asks find nothing.
-        let any_waiting = self.backend.transaction(false, &mut |tx| {
-            let rows =
-                tx.query("SELECT 1 FROM trials WHERE study_id = $1 AND state = 'waiting' LIMIT 1", &[study_id.into()])?;
-            Ok(!rows.is_empty())
-        })?;
+        let any_waiting = !self
+            .backend
+            .read_statement(
+                "SELECT 1 FROM trials WHERE study_id = $1 AND state = 'waiting' LIMIT 1",
+                &[study_id.into()],
+            )?
+            .is_empty();
         if !any_waiting {
             return Ok(None);
         }
@@ -820,25 +773,29 @@ impl<B: SqlBackend> SqlStorage<B> {
         let mut runs = Runs::default();
         self.backend.transaction(true, &mut |tx| {
             let rerun = runs.rerun();
-            let lock = match Self::lock_running_trial(tx, trial_id) {
-                Err(Error::TrialNotRunning { number, state: found }) if rerun && found == state => {
-                    // Finished as asked, values included: the first run
-                    // committed (its parameters with it).
-                    let trial = Self::load_trial(tx, trial_id)?;
-                    if same_values(trial.values.as_deref(), values) {
-                        return Ok(Arc::new(trial));
-                    }
-                    return Err(Error::TrialNotRunning { number, state: found });
-                }
-                locked => locked?,
-            };
+            let lock = Self::lock_trial_study(tx, trial_id)?;
             check_finish(state, values, lock.n_objectives)?;
-            Self::put_params(tx, trial_id, &rows)?;
+            // Stamped and finished in one statement, if still running.
             let finished_at = now_us();
-            tx.execute(
-                "UPDATE trials SET state = $2, finished_at = $3 WHERE trial_id = $1",
-                &[trial_id.into(), state.as_str().into(), finished_at.into()],
+            let changed = tx.execute(
+                "UPDATE trials SET state = $2, finished_at = $3, change_seq = $4 WHERE trial_id = $1 AND state = 'running'",
+                &[trial_id.into(), state.as_str().into(), finished_at.into(), lock.change_seq.into()],
             )?;
+            if changed == 0 {
+                return match Self::not_running(tx, trial_id) {
+                    Error::TrialNotRunning { state: found, .. } if rerun && found == state => {
+                        // Finished as asked, values included: the first run
+                        // committed (its parameters with it).
+                        let trial = Self::load_trial(tx, trial_id)?;
+                        if same_values(trial.values.as_deref(), values) {
+                            return Ok(Arc::new(trial));
+                        }
+                        Err(Self::not_running(tx, trial_id))
+                    }
+                    e => Err(e),
+                };
+            }
+            Self::put_params(tx, trial_id, &rows)?;
             for (objective, &value) in values.unwrap_or_default().iter().enumerate() {
                 tx.execute(
                     "INSERT INTO trial_values (trial_id, objective, value) VALUES ($1, $2, $3)",
@@ -861,6 +818,144 @@ impl<B: SqlBackend> SqlStorage<B> {
             }
         })
     }
+}
+
+/// The statement reading the trials matching `filter` (a condition on the
+/// table aliased `t`) with everything they hold: one `UNION ALL` of the
+/// trials and their child tables, each row tagged with its kind in the
+/// first column, so that a read is one statement: one snapshot without a
+/// transaction of its own, and on PostgreSQL one round trip instead of
+/// eight. With `study_seq`, a condition on the table aliased `s`, the
+/// study's change sequence comes first.
+///
+/// Columns: kind, trial_id, three integers, a double and three texts (see
+/// `KIND_*` for each kind's use of them).
+fn trials_query(filter: &str, study_seq: Option<&str>) -> String {
+    const NI: &str = "CAST(NULL AS BIGINT)";
+    const NF: &str = "CAST(NULL AS DOUBLE PRECISION)";
+    const NT: &str = "CAST(NULL AS TEXT)";
+    let child = |kind: i64, table: &str, columns: &str| {
+        format!(
+            "SELECT {kind}, c.trial_id, {columns} FROM {table} c JOIN trials t ON t.trial_id = c.trial_id WHERE {filter}"
+        )
+    };
+    let mut parts = Vec::new();
+    if let Some(study) = study_seq {
+        parts.push(format!(
+            "SELECT {KIND_STUDY_SEQ}, {NI}, s.change_seq, {NI}, {NI}, {NF}, {NT}, {NT}, {NT} FROM studies s WHERE {study}"
+        ));
+    }
+    parts.push(format!(
+        "SELECT {KIND_TRIAL}, t.trial_id, t.number, t.started_at, t.finished_at, {NF}, t.state, t.fixed_params, {NT} \
+         FROM trials t WHERE {filter}"
+    ));
+    parts.push(child(KIND_PARAM, "trial_params", &format!("{NI}, {NI}, {NI}, c.value, c.name, c.distribution, {NT}")));
+    parts.push(child(KIND_VALUE, "trial_values", &format!("c.objective, {NI}, {NI}, c.value, {NT}, {NT}, {NT}")));
+    parts.push(child(
+        KIND_INTERMEDIATE,
+        "trial_intermediate_values",
+        &format!("c.step, {NI}, {NI}, c.value, {NT}, {NT}, {NT}"),
+    ));
+    parts.push(child(
+        KIND_VECTOR,
+        "trial_intermediate_vectors",
+        &format!("c.step, c.objective, {NI}, c.value, {NT}, {NT}, {NT}"),
+    ));
+    parts.push(child(KIND_ATTR, "trial_attrs", &format!("{NI}, {NI}, {NI}, {NF}, c.scope, c.key, c.value")));
+    parts.join(" UNION ALL ")
+}
+
+/// Row kinds of [`trials_query`].
+const KIND_STUDY_SEQ: i64 = 0; // i1 = the study's change_seq
+const KIND_TRIAL: i64 = 1; // i1 = number, i2 = started_at, i3 = finished_at, s1 = state, s2 = fixed_params
+const KIND_PARAM: i64 = 2; // f = value, s1 = name, s2 = distribution
+const KIND_VALUE: i64 = 3; // i1 = objective, f = value
+const KIND_INTERMEDIATE: i64 = 4; // i1 = step, f = value
+const KIND_VECTOR: i64 = 5; // i1 = step, i2 = objective, f = value
+const KIND_ATTR: i64 = 6; // s1 = scope, s2 = key, s3 = value (JSON)
+
+/// The study's change sequence (if asked for) and the trials, from the
+/// rows of [`trials_query`], in any order.
+fn parse_trial_rows(rows: Vec<Row>) -> Result<(Option<i64>, Vec<FrozenTrial>)> {
+    let mut seq = None;
+    let mut trials = Vec::new();
+    let mut index = HashMap::new();
+    let (mut children, mut values, mut vectors) = (Vec::new(), HashMap::new(), HashMap::new());
+    for row in rows {
+        match row[0].int()? {
+            KIND_STUDY_SEQ => seq = Some(row[2].int()?),
+            KIND_TRIAL => {
+                let trial_id = row[1].int()?;
+                index.insert(trial_id, trials.len());
+                trials.push(FrozenTrial {
+                    trial_id,
+                    number: row[2].int()? as u64,
+                    state: parse_state(row[6].text()?)?,
+                    values: None,
+                    params: BTreeMap::new(),
+                    intermediate_values: BTreeMap::new(),
+                    intermediate_vectors: Default::default(),
+                    user_attrs: BTreeMap::new(),
+                    system_attrs: BTreeMap::new(),
+                    fixed_params: row[7]
+                        .opt_text()?
+                        .map(|s| from_json::<BTreeMap<String, ParamValue>>(s, "fixed params"))
+                        .transpose()?,
+                    started_at_us: row[3].opt_int()?,
+                    finished_at_us: row[4].opt_int()?,
+                });
+            }
+            _ => children.push(row),
+        }
+    }
+    // Many parameters share one distribution; parse each text once.
+    let mut distributions: HashMap<String, Distribution> = HashMap::new();
+    for row in children {
+        let Some(&i) = index.get(&row[1].int()?) else {
+            continue;
+        };
+        match row[0].int()? {
+            KIND_PARAM => {
+                let text = row[7].text()?;
+                let distribution = match distributions.get(text) {
+                    Some(d) => d.clone(),
+                    None => {
+                        let d: Distribution = from_json(text, "distribution")?;
+                        distributions.insert(text.to_owned(), d.clone());
+                        d
+                    }
+                };
+                trials[i]
+                    .params
+                    .insert(row[6].text()?.to_owned(), TrialParam { distribution, internal: row[5].float() });
+            }
+            KIND_VALUE => values.entry(i).or_insert_with(Vec::new).push((row[2].int()?, row[5].float())),
+            KIND_INTERMEDIATE => {
+                trials[i].intermediate_values.insert(row[2].int()? as u64, row[5].float());
+            }
+            KIND_VECTOR => {
+                vectors.entry((i, row[2].int()? as u64)).or_insert_with(Vec::new).push((row[3].int()?, row[5].float()))
+            }
+            KIND_ATTR => {
+                let value: AttrValue = from_json(row[8].text()?, "trial attribute")?;
+                let map = match row[6].text()? {
+                    "user" => &mut trials[i].user_attrs,
+                    _ => &mut trials[i].system_attrs,
+                };
+                map.insert(row[7].text()?.to_owned(), value);
+            }
+            other => return Err(corrupt(format!("unknown row kind {other}"))),
+        }
+    }
+    for (i, mut v) in values {
+        v.sort_by_key(|(objective, _)| *objective);
+        trials[i].values = Some(v.into_iter().map(|(_, value)| value).collect());
+    }
+    for ((i, step), mut v) in vectors {
+        v.sort_by_key(|(objective, _)| *objective);
+        trials[i].intermediate_vectors.insert(step, v.into_iter().map(|(_, value)| value).collect());
+    }
+    Ok((seq, trials))
 }
 
 /// Parameters as the columns `trial_params` stores, encoded once per call
@@ -1106,18 +1201,13 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
     }
 
     fn trials_changed_since(&self, study_id: i64, cursor: u64) -> Result<TrialChanges> {
-        self.backend.transaction(false, &mut |tx| {
-            let rows = tx.query("SELECT change_seq FROM studies WHERE study_id = $1", &[study_id.into()])?;
-            let seq = rows.first().ok_or_else(|| Error::StudyNotFound(format!("id {study_id}")))?[0].int()?;
-            let trials = if seq as u64 <= cursor {
-                Vec::new()
-            } else {
-                Self::load_trials(tx, "t.study_id = $1 AND t.change_seq > $2", &[study_id.into(), cursor.into()])?
-                    .into_iter()
-                    .map(Arc::new)
-                    .collect()
-            };
-            Ok(TrialChanges { trials, cursor: seq as u64 })
-        })
+        // One statement: the study's sequence and the trials changed up to
+        // it come from one snapshot, so the cursor returned never skips a
+        // change.
+        let sql = trials_query("t.study_id = $1 AND t.change_seq > $2", Some("s.study_id = $1"));
+        let rows = self.backend.read_statement(&sql, &[study_id.into(), cursor.into()])?;
+        let (seq, trials) = parse_trial_rows(rows)?;
+        let seq = seq.ok_or_else(|| Error::StudyNotFound(format!("id {study_id}")))?;
+        Ok(TrialChanges { trials: trials.into_iter().map(Arc::new).collect(), cursor: seq as u64 })
     }
 }

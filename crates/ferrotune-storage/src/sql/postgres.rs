@@ -510,9 +510,12 @@ impl PostgresBackend {
         conn: &mut Conn,
         fresh: bool,
         first_write: bool,
-        begin: &str,
+        begin: Option<&str>,
         body: &mut dyn FnMut(&mut dyn SqlTx) -> Result<T>,
     ) -> std::result::Result<T, Failed> {
+        let Some(begin) = begin else {
+            return self.attempt_autocommit(conn, fresh, body);
+        };
         if let Err(e) = conn.client.batch_execute(begin) {
             let error = self.error(&e, "starting a transaction");
             return Err(if is_connection_loss(&e) {
@@ -568,6 +571,33 @@ impl PostgresBackend {
         outcome
     }
 
+    /// One attempt at a single read statement outside a transaction (the
+    /// server runs it in one of its own).
+    fn attempt_autocommit<T>(
+        &self,
+        conn: &mut Conn,
+        fresh: bool,
+        body: &mut dyn FnMut(&mut dyn SqlTx) -> Result<T>,
+    ) -> std::result::Result<T, Failed> {
+        let mut tx = PostgresTx { conn, name: &self.name, failed: None };
+        match body(&mut tx) {
+            Ok(value) => Ok(value),
+            Err(e) => Err(match (tx.failed, e) {
+                (Some(Fault::Conflict), e) => Failed::Retry(e),
+                (Some(Fault::Lost), error) => {
+                    tx.conn.lost = true;
+                    // As a BEGIN that fails on a pooled connection: it may
+                    // have died idle, so the first retry is at once.
+                    Failed::Lost { error, at_once: !fresh }
+                }
+                (None, Error::Storage(m)) => {
+                    Failed::Fatal(Error::Storage(format!("PostgreSQL database {}: {m}", self.name)))
+                }
+                (_, e) => Failed::Fatal(e),
+            }),
+        }
+    }
+
     fn take_lost_commit_reply(&self, first_write: bool) -> bool {
         (first_write && self.lose_first_commit_replies.load(Ordering::Relaxed))
             || self.lose_commit_replies.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok()
@@ -584,6 +614,18 @@ impl SqlBackend for PostgresBackend {
         } else {
             "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
         };
+        self.run(Some(begin), write, body)
+    }
+
+    fn read_statement(&self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>> {
+        self.run(None, false, &mut |tx| tx.query(sql, params))
+    }
+}
+
+impl PostgresBackend {
+    /// Run `body` in a transaction begun by `begin` (or, without, as one
+    /// statement on its own), retrying conflicts and lost connections.
+    fn run<T>(&self, begin: Option<&str>, write: bool, body: &mut dyn FnMut(&mut dyn SqlTx) -> Result<T>) -> Result<T> {
         let mut conflicts = 0;
         let mut fresh = false;
         let mut reconnect = Reconnect::default();
