@@ -927,6 +927,52 @@ mod tests {
     }
 
     #[test]
+    fn stepped_and_log_int_parameters_match_optunas_estimator() {
+        // Optuna 5.0.0's `_ParzenEstimator` (prior weight 1, magic clip, no
+        // endpoints, default weights) on x = suggest_float(-5, 5, step=0.1)
+        // and n = suggest_int(1, 64, log=True), observations below; numbers
+        // printed by numpy (repr). The prior's mid-range (x = 0) is not a
+        // neighbour in the bandwidth rule; bounds are widened by half a step.
+        let x = float(-5.0, 5.0, false, Some(0.1));
+        let n = Distribution::Int(IntDistribution::new(1, 64, true, 1).unwrap());
+        let obs = [vec![-1.2, 0.0, 0.3, 0.3, 2.5], vec![2.0, 3.0, 3.0, 40.0, 8.0]];
+        let e = ParzenEstimator::new(&[&x, &n], &obs, &[1.0; 5], &OPTIONS);
+        let close = |got: &[f64], want: &[f64], tol: f64| {
+            assert_eq!(got.len(), want.len());
+            for (g, w) in got.iter().zip(want) {
+                assert!((g - w).abs() <= tol * w.abs().max(1.0), "{got:?} vs Optuna's {want:?}");
+            }
+        };
+        let sx = [1.4428571428571428, 1.4428571428571428, 1.4428571428571428, 2.2, 2.2, 10.1];
+        close(&numeric(&e, 0).sigmas, &sx, 1e-13);
+        close(&numeric(&e, 0).mus, &[-1.2, 0.0, 0.3, 0.3, 2.5, 0.0], 1e-13);
+        let sn = [
+            0.6942589149088103,
+            0.6942589149088103,
+            0.980829253011726,
+            1.6094379124341005,
+            1.6094379124341005,
+            4.859812404361672,
+        ];
+        close(&numeric(&e, 1).sigmas, &sn, 1e-13);
+        let points: Vec<Vec<f64>> =
+            [(-5.0, 1.0), (-1.2, 2.0), (0.0, 3.0), (0.1, 4.0), (0.3, 40.0), (4.9, 64.0), (5.0, 7.0)]
+                .iter()
+                .map(|&(a, b)| vec![a, b])
+                .collect();
+        let want = [
+            -7.85566441197902,
+            -5.806712529717899,
+            -6.010657703378708,
+            -6.386157075273898,
+            -9.894891506255707,
+            -11.47918510332786,
+            -8.929433243185098,
+        ];
+        close(&e.log_pdf(&points), &want, 1e-12);
+    }
+
+    #[test]
     fn the_inline_exponential_matches_libms_to_two_ulp() {
         let mut worst = 0.0f64;
         for i in 0..=200_000 {
