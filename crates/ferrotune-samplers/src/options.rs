@@ -95,6 +95,13 @@ const TPE_OPTIONS: &[OptionSpec] = &[
         help: "Count running trials as bad ones, so that parallel workers spread out.",
     },
     OptionSpec {
+        name: "avoid_repeats",
+        kind: OptionKind::Flag,
+        default: "true (false with optuna_defaults)",
+        help: "On a space of discrete parameters only, pass over a candidate that repeats a finished trial's \
+               configuration while another candidate is new (turn off for a noisy objective).",
+    },
+    OptionSpec {
         name: "prior_weight",
         kind: OptionKind::Number,
         default: "1.0",
@@ -193,6 +200,9 @@ fn build_tpe(o: &OptionSet<'_>) -> Result<Arc<dyn Sampler>> {
     }
     if let Some(on) = o.flag("constant_liar")? {
         b = b.constant_liar(on);
+    }
+    if let Some(on) = o.flag("avoid_repeats")? {
+        b = b.avoid_repeats(on);
     }
     if let Some(w) = o.number("prior_weight")? {
         b = b.prior_weight(w);

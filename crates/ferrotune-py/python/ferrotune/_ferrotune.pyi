@@ -133,6 +133,7 @@ class TPESampler(BaseSampler):
         multivariate: Optional[bool] = None,
         group: Optional[bool] = False,
         constant_liar: Optional[bool] = True,
+        avoid_repeats: Optional[bool] = None,
         prior_weight: Optional[float] = 1.0,
         consider_magic_clip: Optional[bool] = True,
         consider_endpoints: Optional[bool] = False,
