@@ -13,8 +13,9 @@
     recipe_checks.py k8s MANIFEST WORKDIR URL
         Parse k8s-job.yaml, check what a cluster would need, then run each
         pod's containers on this machine: the Job's `parallelism` pods at
-        once, each with its own folders for the manifest's volumes and the
-        Secret's variable set to URL.
+        once, each with its own folders for the manifest's volumes (a
+        subPath mount a copy of the file) and the Secret's variable set to
+        URL.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -110,19 +112,18 @@ def k8s(manifest: str, workdir: str, url: str) -> None:
     for v in volumes.values():
         if "configMap" in v and v["configMap"]["name"] != config_map["metadata"]["name"]:
             fail(f"volume {v['name']} names ConfigMap {v['configMap']['name']}")
-    # The ConfigMap carries the recipes' tune.toml (its storage line left to
-    # the Secret) and objective.sh, as they are beside the manifest.
+    # The ConfigMap carries the recipes' tune.toml and objective.sh exactly
+    # as they are beside the manifest: the URL is the environment's
+    # (FERROTUNE_STORAGE over the file's storage), nothing is templated.
     here = os.path.dirname(os.path.abspath(manifest))
     for name in ("tune.toml", "objective.sh"):
         if name not in config_map["data"]:
             fail(f"the ConfigMap has no {name}")
         with open(os.path.join(here, name)) as f:
-            beside = [l for l in f.read().splitlines() if not l.startswith("storage = ")]
-        inside = [l for l in config_map["data"][name].splitlines() if not l.startswith("storage = ")]
-        if beside != inside:
-            fail(f"the ConfigMap's {name} differs from {name} beside the manifest (other than the storage line)")
-    if 'storage = "${FERROTUNE_STORAGE}"' not in config_map["data"]["tune.toml"]:
-        fail("the ConfigMap's tune.toml does not leave its storage to ${FERROTUNE_STORAGE}")
+            if f.read().splitlines() != config_map["data"][name].splitlines():
+                fail(f"the ConfigMap's {name} differs from {name} beside the manifest")
+    if pod.get("initContainers"):
+        fail("init containers: the worker needs none (the URL is FERROTUNE_STORAGE, the config is mounted as it is)")
     # The Secret's URL reaches a container as an environment variable.
     secret_vars = {}
     for c in containers:
@@ -132,8 +133,9 @@ def k8s(manifest: str, workdir: str, url: str) -> None:
                 if ref["name"] != secret["metadata"]["name"] or ref["key"] not in secret["stringData"]:
                     fail(f"{c['name']}: {e['name']} refers to {ref}, not to the Secret's keys")
                 secret_vars[e["name"]] = ref["key"]
-    if not secret_vars:
-        fail("no container takes the database URL from the Secret")
+    worker_vars = {e["name"] for e in worker.get("env", [])}
+    if secret_vars.get("FERROTUNE_STORAGE") is None or "FERROTUNE_STORAGE" not in worker_vars:
+        fail("the worker does not take FERROTUNE_STORAGE from the Secret")
     print(f"  manifest: Secret, ConfigMap, Job (batch/v1) with parallelism {parallelism}, completions {completions}; "
           f"worker command {' '.join(worker['command'])}; {', '.join(secret_vars)} from the Secret")
 
@@ -153,7 +155,19 @@ def k8s(manifest: str, workdir: str, url: str) -> None:
             folders[name] = folder
         steps = []
         for c in containers:
-            mounts = {m["mountPath"]: folders[m["name"]] for m in c.get("volumeMounts", [])}
+            mounts = {m["mountPath"]: folders[m["name"]] for m in c.get("volumeMounts", []) if "subPath" not in m}
+
+            def local(path: str) -> str:
+                for mount, folder in sorted(mounts.items(), key=lambda m: -len(m[0])):
+                    if path.startswith(mount.rstrip("/") + "/"):
+                        return folder + path[len(mount.rstrip("/")) :]
+                fail(f"{c['name']}: {path} is inside no directory mount")
+
+            # A subPath mount puts one file of a volume at a path inside
+            # another mount: here, a copy of it there.
+            for m in c.get("volumeMounts", []):
+                if "subPath" in m:
+                    shutil.copyfile(os.path.join(folders[m["name"]], m["subPath"]), local(m["mountPath"]))
             command = list(c["command"]) + list(c.get("args", []))
             for path, folder in sorted(mounts.items(), key=lambda m: -len(m[0])):
                 command = [arg.replace(path, folder) for arg in command]

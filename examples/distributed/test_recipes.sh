@@ -63,12 +63,14 @@ fresh_database() {
     -c "CREATE DATABASE ferrotune_recipe_$1" >/dev/null
   echo "$server/ferrotune_recipe_$1?reconnect_timeout=30"
 }
-# A folder with the recipe's tune.toml and objective, the study in database $2.
+# A folder with the recipe's tune.toml and objective, as they are: each part
+# points the workers at its database with FERROTUNE_STORAGE, as on a cluster
+# (a worker that ignored the variable would use the file's database, not the
+# one the checks read).
 workspace() {
   local dir="$scratch/$1"
   mkdir -p "$dir"
-  cp "$recipes/objective.sh" "$dir/"
-  sed "s|^storage = .*|storage = \"$2\"|" "$recipes/tune.toml" > "$dir/tune.toml"
+  cp "$recipes/objective.sh" "$recipes/tune.toml" "$dir/"
   echo "$dir"
 }
 # The study's name and n_trials, from tune.toml's [study] table.
@@ -95,8 +97,8 @@ show_logs() {
 several_runs() {
   local url dir
   url=$(fresh_database runs) || return 1
-  dir=$(workspace runs "$url")
-  if ! timeout 120 "$recipes/several-runs.sh" "$dir/tune.toml" 4; then
+  dir=$(workspace runs)
+  if ! FERROTUNE_STORAGE=$url timeout 120 "$recipes/several-runs.sh" "$dir/tune.toml" 4; then
     show_logs "$dir"/worker-*.log; return 1
   fi
   "$python" "$recipes/recipe_checks.py" workers "$n_trials" "$dir"/worker-*.log || return 1
@@ -108,9 +110,9 @@ several_runs() {
 several_runs_one_killed() {
   local url dir runs victim="" trial="" i started=$SECONDS
   url=$(fresh_database killed) || return 1
-  dir=$(workspace killed "$url")
+  dir=$(workspace killed)
   started=$SECONDS
-  timeout 120 "$recipes/several-runs.sh" "$dir/tune.toml" 4 2>/dev/null &
+  FERROTUNE_STORAGE=$url timeout 120 "$recipes/several-runs.sh" "$dir/tune.toml" 4 2>/dev/null &
   runs=$!
   # A worker (`ferrotune run` on this config) in the middle of a trial (its
   # objective, `sh objective.sh`, a child of the worker), after its first
@@ -142,11 +144,13 @@ several_runs_one_killed() {
 slurm_array() {
   local url dir pids=() i ok=0
   url=$(fresh_database slurm) || return 1
-  dir=$(workspace slurm "$url")
+  dir=$(workspace slurm)
   grep -q '^#SBATCH --array=0-7$' "$recipes/slurm-array.sbatch" || { echo "no #SBATCH --array=0-7"; return 1; }
   mkdir "$dir/slurm-logs"
   for i in 0 1 2 3; do
-    (cd "$dir" && SLURM_ARRAY_JOB_ID=4242 SLURM_JOB_ID=$((4243 + i)) SLURM_ARRAY_TASK_ID=$i \
+    # sbatch hands the submitting shell's environment (FERROTUNE_STORAGE
+    # with it) to every task.
+    (cd "$dir" && FERROTUNE_STORAGE=$url SLURM_ARRAY_JOB_ID=4242 SLURM_JOB_ID=$((4243 + i)) SLURM_ARRAY_TASK_ID=$i \
        SLURM_SUBMIT_DIR="$dir" timeout 120 bash "$repo/$recipes/slurm-array.sbatch" \
        > "slurm-logs/4242_$i.out" 2>&1) &
     pids+=("$!")

@@ -4,40 +4,95 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use ferrotune::core::Storage;
 use ferrotune::cost::{self, CostSummary};
 use ferrotune::{FrozenTrial, ParamValue, Study, TrialOutcome, TrialState};
 
-use crate::config::TuneConfig;
+use crate::config::{Given, Origin, Overrides, TuneConfig, STORAGE_VAR, STUDY_VAR};
 use crate::output::{self, errln, outln};
 use crate::progress::{format_params, trial_json};
 use crate::runner::{self, OutputMode};
-use crate::{CliError, Format, Target};
+use crate::{CliError, Format, StudyFlags, Target};
 
-/// Open the study a [`Target`] names.
-pub fn open_study(target: &Target) -> Result<Study, CliError> {
-    match (&target.config, &target.storage, &target.study) {
-        (Some(path), None, None) => {
-            let config = TuneConfig::load(path)?;
-            Ok(Study::builder().name(&config.study_name).storage_url(&config.storage_url).load()?)
-        }
-        (None, Some(storage), Some(study)) => Ok(Study::builder().name(study).storage_url(storage).load()?),
-        (None, Some(_), None) => Err(CliError::Usage("--storage needs --study NAME too".into())),
-        (None, None, Some(_)) => Err(CliError::Usage("--study needs --storage URL too".into())),
-        (None, None, None) => {
-            Err(CliError::Usage("name the study: --config TUNE.TOML, or --storage URL --study NAME".into()))
-        }
-        _ => Err(CliError::Usage("give either --config or --storage/--study, not both".into())),
+/// The storage URL and study name of the flags and the environment.
+fn overrides(over: &StudyFlags) -> Result<Overrides, CliError> {
+    Overrides::new(over.storage.clone(), over.study.clone()).map_err(CliError::Usage)
+}
+
+/// A config, with the flags' and the environment's storage and study over
+/// its own.
+pub fn load_config(path: &Path, over: &StudyFlags) -> Result<TuneConfig, CliError> {
+    Ok(TuneConfig::load(path, &overrides(over)?)?)
+}
+
+/// An error about a storage, prefixed with where its URL came from (the
+/// flag, the environment variable or the config key to fix), keeping its
+/// exit code.
+pub fn storage_error(origin: &Origin, e: ferrotune::Error) -> CliError {
+    match CliError::from(e) {
+        CliError::Usage(m) => CliError::Usage(format!("{origin}: {m}")),
+        CliError::Runtime(m) => CliError::Runtime(format!("{origin}: {m}")),
     }
 }
 
+/// Open the storage a config names, or say which setting named it.
+pub fn open_storage(config: &TuneConfig) -> Result<Arc<dyn Storage>, CliError> {
+    ferrotune::storage::open(&config.storage_url).map_err(|e| storage_error(&config.storage_origin, e))
+}
+
+/// The storage URL and study name a [`Target`] names, each with its
+/// origin: the config's (with the flags and environment over it), or the
+/// flags' and environment's alone.
+fn resolve_target(target: &Target) -> Result<(Given, Given), CliError> {
+    let overrides = overrides(&target.over)?;
+    if let Some(path) = &target.config {
+        let config = TuneConfig::load(path, &overrides)?;
+        let storage = Given { value: config.storage_url, origin: config.storage_origin };
+        return Ok((storage, Given { value: config.study_name, origin: config.study_origin }));
+    }
+    match (overrides.storage, overrides.study) {
+        (Some(storage), Some(study)) => Ok((storage, study)),
+        (Some(storage), None) => Err(CliError::Usage(format!(
+            "{} names the storage but not the study: give --study NAME (or set {STUDY_VAR}), or --config TUNE.TOML",
+            storage.origin
+        ))),
+        (None, Some(study)) => Err(CliError::Usage(format!(
+            "{} names the study but not its storage: give --storage URL (or set {STORAGE_VAR}), or --config TUNE.TOML",
+            study.origin
+        ))),
+        (None, None) => Err(CliError::Usage(format!(
+            "name the study: --config TUNE.TOML, or --storage URL --study NAME (or set {STORAGE_VAR} and {STUDY_VAR})"
+        ))),
+    }
+}
+
+/// Open the study a [`Target`] names.
+pub fn open_study(target: &Target) -> Result<Study, CliError> {
+    let (storage, study) = resolve_target(target)?;
+    let opened = ferrotune::storage::open(&storage.value).map_err(|e| storage_error(&storage.origin, e))?;
+    Study::builder().name(&study.value).storage(opened).load().map_err(|e| match e {
+        // A name from a flag or the environment is the likelier typo.
+        ferrotune::Error::StudyNotFound(_) if !matches!(study.origin, Origin::Key(..)) => {
+            CliError::Usage(format!("{e} (the name given by {})", study.origin))
+        }
+        e => e.into(),
+    })
+}
+
 /// Run or resume the study a config describes.
-pub fn run(config: PathBuf, n_trials: Option<u64>, quiet: bool, json: bool) -> Result<ExitCode, CliError> {
-    let config = TuneConfig::load(&config)?;
+pub fn run(
+    config: PathBuf,
+    over: StudyFlags,
+    n_trials: Option<u64>,
+    quiet: bool,
+    json: bool,
+) -> Result<ExitCode, CliError> {
+    let config = load_config(&config, &over)?;
     config.check_program()?;
     let mode = if json {
         OutputMode::Json
@@ -57,10 +112,16 @@ pub fn run(config: PathBuf, n_trials: Option<u64>, quiet: bool, json: bool) -> R
 
 /// List the studies in a storage with their trial counts and best values.
 pub fn studies(target: Target) -> Result<ExitCode, CliError> {
-    let storage = match (&target.config, &target.storage) {
-        (Some(path), None) => ferrotune::storage::open(&TuneConfig::load(path)?.storage_url)?,
-        (None, Some(url)) => ferrotune::storage::open(url)?,
-        _ => return Err(CliError::Usage("give --storage URL or --config TUNE.TOML".into())),
+    let storage = match &target.config {
+        Some(path) => open_storage(&load_config(path, &target.over)?)?,
+        None => match overrides(&target.over)?.storage {
+            Some(given) => ferrotune::storage::open(&given.value).map_err(|e| storage_error(&given.origin, e))?,
+            None => {
+                return Err(CliError::Usage(format!(
+                    "name the storage: --storage URL (or set {STORAGE_VAR}), or --config TUNE.TOML"
+                )))
+            }
+        },
     };
     let mut rows = Vec::new();
     for info in storage.list_studies()? {
@@ -202,8 +263,8 @@ fn format_secs(secs: f64) -> String {
 }
 
 /// Queue a hand-picked configuration.
-pub fn enqueue(config: PathBuf, params: Vec<String>) -> Result<ExitCode, CliError> {
-    let config = TuneConfig::load(&config)?;
+pub fn enqueue(config: PathBuf, over: StudyFlags, params: Vec<String>) -> Result<ExitCode, CliError> {
+    let config = load_config(&config, &over)?;
     let mut values = BTreeMap::new();
     for item in &params {
         let (name, raw) =
@@ -220,7 +281,7 @@ pub fn enqueue(config: PathBuf, params: Vec<String>) -> Result<ExitCode, CliErro
     }
     let study = Study::builder()
         .name(&config.study_name)
-        .storage_url(&config.storage_url)
+        .storage(open_storage(&config)?)
         .directions(config.directions.clone())
         .load_if_exists(true)
         .create()?;
@@ -230,16 +291,18 @@ pub fn enqueue(config: PathBuf, params: Vec<String>) -> Result<ExitCode, CliErro
 }
 
 /// Start a trial and print its parameters.
-pub fn ask(config: PathBuf, shell: bool) -> Result<ExitCode, CliError> {
-    let config = TuneConfig::load(&config)?;
+pub fn ask(config: PathBuf, over: StudyFlags, shell: bool) -> Result<ExitCode, CliError> {
+    let config = load_config(&config, &over)?;
     if shell {
         // Checked before a trial is started: a refused name must
         // not leave a running trial behind.
         check_shell_names(&config)?;
     }
+    // Before the storage is opened, so a refusal leaves no database behind.
+    config.sampler.check_directions(&config.directions)?;
     let study = Study::builder()
         .name(&config.study_name)
-        .storage_url(&config.storage_url)
+        .storage(open_storage(&config)?)
         .directions(config.directions.clone())
         .sampler_arc(config.sampler.clone())
         .load_if_exists(true)
@@ -274,14 +337,15 @@ pub fn ask(config: PathBuf, shell: bool) -> Result<ExitCode, CliError> {
 /// Finish a trial started with `ask`.
 pub fn tell(
     config: PathBuf,
+    over: StudyFlags,
     trial: u64,
     values: Vec<f64>,
     state: Option<String>,
     reason: Option<String>,
     force: bool,
 ) -> Result<ExitCode, CliError> {
-    let config = TuneConfig::load(&config)?;
-    let study = Study::builder().name(&config.study_name).storage_url(&config.storage_url).load()?;
+    let config = load_config(&config, &over)?;
+    let study = Study::builder().name(&config.study_name).storage(open_storage(&config)?).load()?;
     let n_objectives = study.directions().len();
     let outcome = match state.as_deref() {
         None if values.is_empty() => {

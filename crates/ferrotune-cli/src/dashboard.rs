@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use ferrotune_dashboard::{open_storage, Dashboard, DashboardOptions};
 
-use crate::config::TuneConfig;
+use crate::config::{Overrides, TuneConfig, STORAGE_VAR};
 use crate::output::{errln, outln};
 use crate::CliError;
 
@@ -33,11 +33,20 @@ pub fn dashboard(
     port: u16,
     token: Option<String>,
 ) -> Result<ExitCode, CliError> {
-    let url = match (config, storage) {
-        (Some(path), None) => TuneConfig::load(&path)?.storage_url,
-        (None, Some(url)) => url,
-        (None, None) => return Err(CliError::Usage("name the storage: --config TUNE.TOML or --storage URL".into())),
-        (Some(_), Some(_)) => return Err(CliError::Usage("give either --config or --storage, not both".into())),
+    // As every command: --storage, then FERROTUNE_STORAGE, over the
+    // config's storage, or naming the storage without a config.
+    let overrides = Overrides::new(storage, None).map_err(CliError::Usage)?;
+    let (url, origin) = match (config, overrides.storage.clone()) {
+        (Some(path), _) => {
+            let config = TuneConfig::load(&path, &overrides)?;
+            (config.storage_url, config.storage_origin)
+        }
+        (None, Some(given)) => (given.value, given.origin),
+        (None, None) => {
+            return Err(CliError::Usage(format!(
+                "name the storage: --config TUNE.TOML, or --storage URL (or set {STORAGE_VAR})"
+            )))
+        }
     };
     let loopback = matches!(host.as_str(), "127.0.0.1" | "localhost" | "::1");
     let token = match token.or_else(|| std::env::var(TOKEN_VAR).ok()).filter(|t| !t.is_empty()) {
@@ -51,7 +60,7 @@ pub fn dashboard(
              token. It serves over plain HTTP: use a trusted network or an SSH tunnel."
         );
     }
-    let storage = open_storage(&url)?;
+    let storage = open_storage(&url).map_err(|e| crate::commands::storage_error(&origin, e))?;
     let options = DashboardOptions { host, port, token: token.clone(), ..DashboardOptions::default() };
     let dashboard = Dashboard::start(storage, &options)?;
     match &token {

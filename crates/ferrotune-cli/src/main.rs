@@ -57,10 +57,22 @@ struct Target {
     /// Tuning config whose study to use.
     #[arg(short, long, value_name = "TUNE.TOML")]
     config: Option<PathBuf>,
-    /// Storage URL, e.g. sqlite:///tune.db (instead of --config).
+    #[command(flatten)]
+    over: StudyFlags,
+}
+
+/// The storage URL and study name over a config's `[study]` table (or,
+/// without a config, naming the study). Precedence: flag, environment
+/// variable, config, default.
+#[derive(Args, Clone, Default)]
+struct StudyFlags {
+    /// Storage URL, e.g. postgresql://user@host/db or sqlite:///tune.db:
+    /// over the config's [study] storage, or instead of a config
+    /// [env: FERROTUNE_STORAGE]
     #[arg(long, value_name = "URL")]
     storage: Option<String>,
-    /// Study name (with --storage).
+    /// Study name: over the config's [study] name, or with --storage
+    /// [env: FERROTUNE_STUDY]
     #[arg(long, value_name = "NAME")]
     study: Option<String>,
 }
@@ -76,11 +88,13 @@ enum Format {
 enum Cmd {
     /// Run (or resume) the study a config describes.
     #[command(
-        after_help = "Examples:\n  ferrotune run tune.toml\n  ferrotune run tune.toml --n-trials 50 --json > trials.jsonl\n\nRunning the same config again continues the study. Ctrl-C stops running trials and re-enqueues them for the next run."
+        after_help = "Examples:\n  ferrotune run tune.toml\n  ferrotune run tune.toml --n-trials 50 --json > trials.jsonl\n  FERROTUNE_STORAGE=postgresql://tuner@db/studies ferrotune run tune.toml\n\nRunning the same config again continues the study. Ctrl-C stops running trials and re-enqueues them for the next run. Workers on many machines share one study by running the same config against one PostgreSQL URL (--storage or FERROTUNE_STORAGE over the config's)."
     )]
     Run {
         /// The tuning config.
         config: PathBuf,
+        #[command(flatten)]
+        over: StudyFlags,
         /// Total number of trials for the study (overrides study.n_trials).
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
         n_trials: Option<u64>,
@@ -129,6 +143,8 @@ enum Cmd {
         /// The tuning config (its parameters check the values).
         #[arg(short, long)]
         config: PathBuf,
+        #[command(flatten)]
+        over: StudyFlags,
         /// NAME=VALUE, repeatable; parameters left out are sampled.
         #[arg(long = "param", value_name = "NAME=VALUE", required = true)]
         params: Vec<String>,
@@ -140,6 +156,8 @@ enum Cmd {
     Ask {
         #[arg(short, long)]
         config: PathBuf,
+        #[command(flatten)]
+        over: StudyFlags,
         /// Print shell assignments (TRIAL=7, then one NAME=value per
         /// parameter) for `eval`, instead of JSON.
         #[arg(long)]
@@ -152,6 +170,8 @@ enum Cmd {
     Tell {
         #[arg(short, long)]
         config: PathBuf,
+        #[command(flatten)]
+        over: StudyFlags,
         /// The trial number `ask` printed.
         #[arg(long)]
         trial: u64,
@@ -207,7 +227,8 @@ enum Cmd {
         /// Tuning config whose storage to show.
         #[arg(short, long, value_name = "TUNE.TOML")]
         config: Option<PathBuf>,
-        /// Storage URL, e.g. sqlite:///tune.db (instead of --config).
+        /// Storage URL, e.g. sqlite:///tune.db: over the config's [study]
+        /// storage, or instead of a config [env: FERROTUNE_STORAGE]
         #[arg(long, value_name = "URL")]
         storage: Option<String>,
         /// Address to listen on.
@@ -302,14 +323,14 @@ fn main() -> ExitCode {
 /// One function per subcommand; this only routes.
 fn dispatch(command: Cmd) -> Result<ExitCode, CliError> {
     match command {
-        Cmd::Run { config, n_trials, quiet, json } => commands::run(config, n_trials, quiet, json),
+        Cmd::Run { config, over, n_trials, quiet, json } => commands::run(config, over, n_trials, quiet, json),
         Cmd::Studies { target } => commands::studies(target),
         Cmd::Trials { target, state, format } => commands::trials(target, state, format),
         Cmd::Best { target, json } => commands::best(target, json),
-        Cmd::Enqueue { config, params } => commands::enqueue(config, params),
-        Cmd::Ask { config, shell } => commands::ask(config, shell),
-        Cmd::Tell { config, trial, values, state, reason, force } => {
-            commands::tell(config, trial, values, state, reason, force)
+        Cmd::Enqueue { config, over, params } => commands::enqueue(config, over, params),
+        Cmd::Ask { config, over, shell } => commands::ask(config, over, shell),
+        Cmd::Tell { config, over, trial, values, state, reason, force } => {
+            commands::tell(config, over, trial, values, state, reason, force)
         }
         Cmd::Export { target, format, output } => commands::export(target, format, output),
         Cmd::Guard { grace } => Ok(process::guardian_main(&grace)),

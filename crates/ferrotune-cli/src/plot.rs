@@ -14,7 +14,6 @@ use ferrotune::plot::{plot_data, ImportanceEvaluator, PlotKind, PlotOptions};
 use ferrotune::{FrozenTrial, TrialState};
 use ferrotune_plot::{OutputFormat, RenderOptions};
 
-use crate::config::TuneConfig;
 use crate::output::{self, errln, outln};
 use crate::{commands, CliError, Target};
 
@@ -88,7 +87,7 @@ pub fn plot(args: PlotArgs) -> Result<ExitCode, CliError> {
     };
     // The config's metric names name the objectives.
     let objective_names = match &args.target.config {
-        Some(path) => Some(TuneConfig::load(path)?.metric_names),
+        Some(path) => Some(commands::load_config(path, &args.target.over)?.metric_names),
         None => None,
     };
     let study = commands::open_study(&args.target)?;

@@ -21,7 +21,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use ferrotune::core::AttrScope;
-use ferrotune::{FrozenTrial, Optimize, ParamValue, Study, Trial, TrialError, TrialState, RETRY_OF_ATTR};
+use ferrotune::{
+    EnqueueOptions, FrozenTrial, Optimize, ParamValue, Study, Trial, TrialError, TrialState, RETRY_OF_ATTR,
+};
 use nix::unistd::Pid;
 
 use crate::config::{fill_template, placeholders, CommandSpec, TuneConfig};
@@ -170,8 +172,8 @@ impl From<ferrotune::Error> for RunFailure {
     }
 }
 
-/// Open (or create) the study a config describes; a new study gets the
-/// config's hand-picked trials.
+/// Open (or create) the study a config describes, with the config's
+/// hand-picked trials it does not have yet.
 fn open_for_run(config: &TuneConfig) -> Result<Study, RunFailure> {
     let mut builder = Study::builder();
     if let Some(heartbeat) = config.heartbeat {
@@ -183,9 +185,25 @@ fn open_for_run(config: &TuneConfig) -> Result<Study, RunFailure> {
             builder = builder.max_retries(max);
         }
     }
+    // The sampler is checked before the storage is opened, so a refusal
+    // leaves no database behind; a storage that cannot be opened is named
+    // by the setting that gave its URL (the flag, FERROTUNE_STORAGE or
+    // the config's key), the one to fix.
+    let usage_or_runtime = |e: ferrotune::Error, message: String| match e {
+        ferrotune::Error::InvalidArgument(_) | ferrotune::Error::InvalidOption { .. } => RunFailure::Usage(message),
+        _ => RunFailure::Runtime(message),
+    };
+    config.sampler.check_directions(&config.directions).map_err(|e| {
+        let message = format!("{}: {e}", config.path.display());
+        usage_or_runtime(e, message)
+    })?;
+    let storage = ferrotune::storage::open(&config.storage_url).map_err(|e| {
+        let message = format!("{}: {e}", config.storage_origin);
+        usage_or_runtime(e, message)
+    })?;
     let study = builder
         .name(&config.study_name)
-        .storage_url(&config.storage_url)
+        .storage(storage)
         .directions(config.directions.clone())
         .sampler_arc(config.sampler.clone())
         .pruner_arc(config.pruner.clone())
@@ -193,17 +211,16 @@ fn open_for_run(config: &TuneConfig) -> Result<Study, RunFailure> {
         .create()
         .map_err(|e| {
             let message = format!("{}: {e}", config.path.display());
-            match e {
-                ferrotune::Error::InvalidArgument(_) | ferrotune::Error::InvalidOption { .. } => {
-                    RunFailure::Usage(message)
-                }
-                _ => RunFailure::Runtime(message),
-            }
+            usage_or_runtime(e, message)
         })?;
-    if study.trials()?.is_empty() {
-        for params in &config.enqueue {
-            study.enqueue_trial(params.clone())?;
-        }
+    // Every start enqueues every hand-picked trial, and the storage skips
+    // those the study already has in the same write that would add them:
+    // workers started together on a fresh study each run `[[enqueue]]`
+    // once between them (an "is the study empty?" check first let each
+    // enqueue them all), and a resumed study, or a config given a new
+    // entry, gets what is missing.
+    for params in &config.enqueue {
+        study.enqueue_trial_with(params.clone(), EnqueueOptions { skip_if_exists: true, ..Default::default() })?;
     }
     Ok(study)
 }

@@ -38,6 +38,13 @@ pub struct NewTrial {
     /// leaves a trial that goes stale (one without any heartbeat never
     /// does).
     pub heartbeat: bool,
+    /// Optuna's `skip_if_exists`, for an enqueued trial (`fixed_params`
+    /// set): if a trial of the study already stands for these parameters
+    /// ([`FrozenTrial::repeats_params`]), return that trial and create
+    /// nothing. Looked for in the same write that would number the new
+    /// trial, so workers enqueueing the same configuration at once create
+    /// it exactly once. Ignored for trials without `fixed_params`.
+    pub skip_if_exists: bool,
 }
 
 /// Trials that changed since a cursor, and the cursor to pass next time.

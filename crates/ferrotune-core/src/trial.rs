@@ -185,6 +185,24 @@ impl FrozenTrial {
         self.fixed_params.is_some()
     }
 
+    /// Whether this trial already stands for the hand-picked `params`, so
+    /// that enqueueing them with `skip_if_exists` adds nothing (Optuna's
+    /// rule): an enqueued trial by the values it was enqueued with, any
+    /// other by the values it suggested (a trial that suggested nothing yet
+    /// stands for no configuration), and in both cases the same names with
+    /// equal values of the same kind (`Int(2)` is not `Float(2.0)`). Any
+    /// state counts: a configuration that ran (or failed) exists.
+    pub fn repeats_params(&self, params: &BTreeMap<String, ParamValue>) -> bool {
+        match &self.fixed_params {
+            Some(fixed) => fixed == params,
+            None => {
+                !params.is_empty()
+                    && self.params.len() == params.len()
+                    && params.iter().all(|(name, value)| self.params.get(name).is_some_and(|p| p.value() == *value))
+            }
+        }
+    }
+
     /// The last reported intermediate value and its step.
     pub fn last_intermediate(&self) -> Option<(u64, f64)> {
         self.intermediate_values.iter().next_back().map(|(s, v)| (*s, *v))

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use ferrotune::{FrozenTrial, Study, StudyDirection, TrialOutcome, TrialState};
+use ferrotune::{EnqueueOptions, FrozenTrial, Study, StudyDirection, TrialOutcome, TrialState};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -237,7 +237,10 @@ impl PyStudy {
     }
 
     /// Queue hand-picked parameter values: the next `ask` gets them
-    /// (parameters not listed are sampled as usual).
+    /// (parameters not listed are sampled as usual). With `skip_if_exists`,
+    /// nothing is queued if a trial already stands for these values (an
+    /// enqueued one by the values it was enqueued with, another by those it
+    /// suggested), checked atomically by the storage.
     #[pyo3(signature = (params, user_attrs = None, skip_if_exists = false))]
     fn enqueue_trial(
         &self,
@@ -255,19 +258,11 @@ impl PyStudy {
                 attrs.insert(key, value);
             }
         }
-        py.detach(|| {
-            if skip_if_exists {
-                let trials = self.inner.trials()?;
-                let same = |t: &FrozenTrial| {
-                    t.fixed_params.as_ref() == Some(&params) || (!t.params.is_empty() && t.param_values() == params)
-                };
-                if trials.iter().any(|t| same(t)) {
-                    return Ok(());
-                }
-            }
-            self.inner.enqueue_trial_with_attrs(params, attrs).map(|_| ())
-        })
-        .py_err()
+        // skip_if_exists is the storage's check, made in the write that
+        // would create the trial, so processes enqueueing the same
+        // configuration at once queue it once.
+        let options = EnqueueOptions { user_attrs: attrs, skip_if_exists };
+        py.detach(|| self.inner.enqueue_trial_with(params, options).map(|_| ())).py_err()
     }
 
     /// Every trial, in number order.

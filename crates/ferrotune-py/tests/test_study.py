@@ -278,6 +278,39 @@ def test_enqueued_trials_run_first_with_their_attributes():
         raise ValueError(study.trials[-1].fail_reason)
 
 
+def test_skip_if_exists_enqueues_once_across_threads_and_studies(tmp_path):
+    # Workers opening one study at once, each enqueueing the same
+    # configurations: the storage checks in the write that creates the
+    # trial, so each is queued once, with the first one's user attributes.
+    url = f"sqlite:///{tmp_path / 'enqueue.db'}"
+    ferrotune.create_study(study_name="s", storage=url)
+    barrier = threading.Barrier(6)
+
+    def worker(i):
+        study = ferrotune.load_study(study_name="s", storage=url)
+        barrier.wait()
+        for x in (0.5, 1.5, 2.5):
+            study.enqueue_trial({"x": x}, user_attrs={"worker": i}, skip_if_exists=True)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    study = ferrotune.load_study(study_name="s", storage=url)
+    assert [t.state for t in study.trials] == [TrialState.WAITING] * 3
+    assert all("worker" in t.user_attrs for t in study.trials)
+    study.optimize(lambda t: t.suggest_float("x", 0, 3), n_trials=4)
+    assert sorted(t.params["x"] for t in study.trials[:3]) == [0.5, 1.5, 2.5]
+    # A sampled trial that suggested exactly these values counts too;
+    # without skip_if_exists, enqueueing always adds a trial.
+    study.enqueue_trial(study.trials[3].params, skip_if_exists=True)
+    study.enqueue_trial({"x": 0.5}, skip_if_exists=True)
+    assert len(study.trials) == 4
+    study.enqueue_trial({"x": 0.5})
+    assert len(study.trials) == 5
+
+
 def test_multi_objective_study():
     study = ferrotune.create_study(directions=["minimize", "maximize"], sampler=ferrotune.samplers.RandomSampler(seed=0))
     study.optimize(lambda t: (t.suggest_float("x", 0, 1), t.suggest_float("y", 0, 1)), n_trials=40)

@@ -32,7 +32,8 @@ macro_rules! storage_conformance_tests {
             heartbeats_keep_trials_alive, stale_trials_are_failed_with_a_reason,
             trials_without_heartbeat_are_never_stale, concurrent_stale_checks_fail_each_trial_once,
             new_trials_start_with_the_given_intermediate_values, trials_can_start_with_a_heartbeat,
-            stale_trials_are_failed_and_retried_in_one_write);
+            stale_trials_are_failed_and_retried_in_one_write, skip_if_exists_finds_the_same_configuration,
+            concurrent_skip_if_exists_enqueues_once);
     };
     (@each $make:expr; $($check:ident),*) => {
         $(
@@ -570,4 +571,103 @@ pub fn stale_trials_are_failed_and_retried_in_one_write(storage: Arc<dyn Storage
     let new = NewTrial { max_sampled_trials: Some(2), ..Default::default() };
     assert!(storage.create_trial(study, new).unwrap().is_none());
     assert_eq!(storage.claim_waiting_trial(study).unwrap().unwrap().number, 2);
+}
+
+fn enqueue_once(params: &BTreeMap<String, ParamValue>) -> NewTrial {
+    NewTrial { waiting: true, fixed_params: Some(params.clone()), skip_if_exists: true, ..Default::default() }
+}
+
+/// `skip_if_exists` (Optuna's rule, `FrozenTrial::repeats_params`): an
+/// enqueued trial stands for its fixed parameters, a sampled one for what
+/// it suggested, in any state; other names or kinds of value are another
+/// configuration. Without the flag, enqueueing always adds a trial.
+pub fn skip_if_exists_finds_the_same_configuration(storage: Arc<dyn Storage>) {
+    let study = storage.create_study("s", &[Minimize]).unwrap().study_id;
+    let other = storage.create_study("other", &[Minimize]).unwrap().study_id;
+    let p = |pairs: &[(&str, ParamValue)]| -> BTreeMap<String, ParamValue> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+    };
+    let a = p(&[("x", ParamValue::Float(0.5)), ("kind", ParamValue::Str("b".into()))]);
+    let first = storage.create_trial(study, enqueue_once(&a)).unwrap().unwrap();
+    assert_eq!((first.number, first.state), (0, TrialState::Waiting));
+    let again = storage.create_trial(study, enqueue_once(&a)).unwrap().unwrap();
+    assert_eq!((again.trial_id, again.number), (first.trial_id, 0));
+    assert_eq!(again.fixed_params.as_ref(), Some(&a));
+    // Another study has its own trials.
+    assert_eq!(storage.create_trial(other, enqueue_once(&a)).unwrap().unwrap().number, 0);
+
+    // The enqueued trial, claimed and finished, still stands for it.
+    let claimed = storage.claim_waiting_trial(study).unwrap().unwrap();
+    storage.set_trial_param(claimed.trial_id, "x", &float_param(0.0, 1.0, false, 0.5)).unwrap();
+    storage.finish_trial(claimed.trial_id, TrialState::Failed, None).unwrap();
+    assert_eq!(storage.create_trial(study, enqueue_once(&a)).unwrap().unwrap().number, 0);
+
+    // A subset, a superset or another kind of value is not the same.
+    let x_only = p(&[("x", ParamValue::Float(0.5))]);
+    let x_int = p(&[("x", ParamValue::Int(1))]);
+    let x_float = p(&[("x", ParamValue::Float(1.0))]);
+    assert_eq!(storage.create_trial(study, enqueue_once(&x_only)).unwrap().unwrap().number, 1);
+    assert_eq!(storage.create_trial(study, enqueue_once(&x_int)).unwrap().unwrap().number, 2);
+    assert_eq!(storage.create_trial(study, enqueue_once(&x_float)).unwrap().unwrap().number, 3);
+
+    // A sampled trial stands for the values it suggested, once it has any.
+    let sampled = running(&*storage, study);
+    assert_eq!(sampled.number, 4);
+    let empty = BTreeMap::new();
+    let enqueued_empty = storage.create_trial(study, enqueue_once(&empty)).unwrap().unwrap();
+    assert_eq!(enqueued_empty.number, 5, "a trial that suggested nothing is no configuration");
+    let y = IntDistribution::new(0, 10, false, 1).unwrap();
+    storage
+        .set_trial_param(sampled.trial_id, "y", &TrialParam { distribution: Distribution::Int(y), internal: 7.0 })
+        .unwrap();
+    storage.set_trial_param(sampled.trial_id, "x", &float_param(0.0, 1.0, false, 0.25)).unwrap();
+    storage.finish_trial(sampled.trial_id, TrialState::Complete, Some(&[1.0])).unwrap();
+    let xy = p(&[("x", ParamValue::Float(0.25)), ("y", ParamValue::Int(7))]);
+    assert_eq!(storage.create_trial(study, enqueue_once(&xy)).unwrap().unwrap().number, 4);
+    let y_only = p(&[("y", ParamValue::Int(7))]);
+    assert_eq!(storage.create_trial(study, enqueue_once(&y_only)).unwrap().unwrap().number, 6);
+    // The flag says nothing for a sampled trial, and nothing when off.
+    let not_enqueued = NewTrial { skip_if_exists: true, ..Default::default() };
+    assert_eq!(storage.create_trial(study, not_enqueued).unwrap().unwrap().number, 7);
+    let plain = NewTrial { waiting: true, fixed_params: Some(a.clone()), ..Default::default() };
+    assert_eq!(storage.create_trial(study, plain).unwrap().unwrap().number, 8);
+    // With two matches, the lowest-numbered is the one.
+    assert_eq!(storage.create_trial(study, enqueue_once(&a)).unwrap().unwrap().number, 0);
+    assert_eq!(storage.all_trials(study).unwrap().len(), 9);
+}
+
+/// Workers enqueueing the same configurations at the same moment (every
+/// `ferrotune run` of a fresh study enqueues its config's `[[enqueue]]`
+/// trials) create each exactly once, all told the same trial.
+pub fn concurrent_skip_if_exists_enqueues_once(storage: Arc<dyn Storage>) {
+    let study = storage.create_study("s", &[Minimize]).unwrap().study_id;
+    let configs: Vec<BTreeMap<String, ParamValue>> =
+        (0..3).map(|i| BTreeMap::from([("x".to_owned(), ParamValue::Int(i))])).collect();
+    let n_threads = 8;
+    let barrier = Barrier::new(n_threads);
+    let told: Vec<Vec<(i64, u64)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..n_threads)
+            .map(|_| {
+                let (storage, barrier, configs) = (&storage, &barrier, &configs);
+                scope.spawn(move || {
+                    barrier.wait();
+                    configs
+                        .iter()
+                        .map(|c| {
+                            let t = storage.create_trial(study, enqueue_once(c)).unwrap().unwrap();
+                            assert_eq!(t.fixed_params.as_ref(), Some(c));
+                            (t.trial_id, t.number)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let all = storage.all_trials(study).unwrap();
+    assert_eq!(all.len(), configs.len(), "each configuration once: {all:?}");
+    for (i, config) in configs.iter().enumerate() {
+        let trial = all.iter().find(|t| t.fixed_params.as_ref() == Some(config)).unwrap();
+        assert!(told.iter().all(|each| each[i] == (trial.trial_id, trial.number)), "{told:?}");
+    }
 }

@@ -159,6 +159,13 @@ impl Storage for InMemoryStorage {
 
     fn create_trial(&self, study_id: i64, new: NewTrial) -> Result<Option<FrozenTrial>> {
         let mut inner = self.lock();
+        // Looked for under the same lock as the insert below, so two threads
+        // enqueueing one configuration cannot both miss each other's trial.
+        if let (true, Some(fixed)) = (new.skip_if_exists, &new.fixed_params) {
+            if let Some(existing) = inner.study(study_id)?.trials.iter().find(|t| t.repeats_params(fixed)) {
+                return Ok(Some(FrozenTrial::clone(existing)));
+            }
+        }
         inner.next_trial_id += 1;
         let trial_id = inner.next_trial_id;
         let study = inner.study(study_id)?;

@@ -158,5 +158,6 @@ pub(crate) fn retry_of(trial: &FrozenTrial, max_retries: u64, inherit_intermedia
         },
         max_sampled_trials: None,
         heartbeat: false,
+        skip_if_exists: false,
     })
 }

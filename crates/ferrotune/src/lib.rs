@@ -38,7 +38,7 @@ pub use ferrotune_core::{
     ParamValue, Result, StudyDirection, StudyInfo, TrialState,
 };
 pub use heartbeat::{RETRY_COUNT_ATTR, RETRY_HISTORY_ATTR};
-pub use study::{Callback, Optimize, Study, StudyBuilder, TrialOutcome, RETRY_OF_ATTR};
+pub use study::{Callback, EnqueueOptions, Optimize, Study, StudyBuilder, TrialOutcome, RETRY_OF_ATTR};
 pub use trial::{ObjectiveValues, Trial, TrialError};
 
 /// The extension seams, for writing your own sampler, pruner or storage.

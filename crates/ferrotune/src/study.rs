@@ -653,7 +653,35 @@ impl Study {
         params: BTreeMap<String, ParamValue>,
         user_attrs: BTreeMap<String, AttrValue>,
     ) -> Result<u64> {
-        let new = NewTrial { waiting: true, fixed_params: Some(params), user_attrs, ..Default::default() };
+        self.enqueue_trial_with(params, EnqueueOptions { user_attrs, skip_if_exists: false })
+    }
+
+    /// Optuna's `enqueue_trial(params, user_attrs, skip_if_exists)`: queue
+    /// a hand-picked configuration with [`EnqueueOptions`]. Returns the
+    /// number of the trial that stands for it: the new one, or with
+    /// `skip_if_exists` the existing one that made it unnecessary.
+    ///
+    /// ```
+    /// use ferrotune::{EnqueueOptions, ParamValue, Study};
+    /// let study = Study::builder().create()?;
+    /// let params = std::collections::BTreeMap::from([("lr".to_owned(), ParamValue::Float(0.01))]);
+    /// let once = EnqueueOptions { skip_if_exists: true, ..Default::default() };
+    /// let first = study.enqueue_trial_with(params.clone(), once.clone())?;
+    /// assert_eq!(study.enqueue_trial_with(params, once)?, first);
+    /// assert_eq!(study.trials()?.len(), 1);
+    /// # Ok::<(), ferrotune::Error>(())
+    /// ```
+    pub fn enqueue_trial_with(&self, params: BTreeMap<String, ParamValue>, options: EnqueueOptions) -> Result<u64> {
+        // The existence check is the storage's, inside the write that would
+        // create the trial: a check here first would let two workers
+        // starting together both find nothing and both enqueue.
+        let new = NewTrial {
+            waiting: true,
+            fixed_params: Some(params),
+            user_attrs: options.user_attrs,
+            skip_if_exists: options.skip_if_exists,
+            ..Default::default()
+        };
         let trial = self.inner.storage.create_trial(self.id(), new)?;
         Ok(trial.expect("enqueued trials are never limited").number)
     }
@@ -903,6 +931,19 @@ impl Study {
             self.inner.storage.study_by_name(self.name())?.ok_or_else(|| Error::StudyNotFound(self.name().into()))?;
         Ok(info.user_attrs)
     }
+}
+
+/// How [`Study::enqueue_trial_with`] queues a configuration: the keyword
+/// arguments of Optuna's `enqueue_trial`.
+#[derive(Debug, Clone, Default)]
+pub struct EnqueueOptions {
+    /// User attributes the trial starts with (why it was hand-picked, say).
+    pub user_attrs: BTreeMap<String, AttrValue>,
+    /// Queue nothing if a trial of the study, in any state, already stands
+    /// for these parameters ([`FrozenTrial::repeats_params`]). The storage
+    /// checks and creates in one write, so workers that start together and
+    /// enqueue the same configurations queue each once.
+    pub skip_if_exists: bool,
 }
 
 /// Run the objective, turning errors, panics and pruning into an outcome,

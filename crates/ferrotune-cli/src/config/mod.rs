@@ -5,8 +5,10 @@
 //! By concern: `raw.rs` is the file as written, `params.rs` the search
 //! space, `template.rs` the command's placeholders; sampler and pruner
 //! tables are read through the engine's option descriptions
-//! (`crate::options`); this file checks the `[study]`, `[metric]`,
-//! `[command]` and `[[enqueue]]` tables and assembles the config.
+//! (`crate::options`); `overrides.rs` what the command line and the
+//! environment say over the file (`--storage`, `FERROTUNE_STORAGE`); this
+//! file checks the `[study]`, `[metric]`, `[command]` and `[[enqueue]]`
+//! tables and assembles the config.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -19,10 +21,12 @@ use ferrotune::{Distribution, ParamValue, StudyDirection};
 
 use crate::options::build_component;
 
+mod overrides;
 mod params;
 mod raw;
 mod template;
 
+pub use overrides::{Given, Origin, Overrides, STORAGE_VAR, STUDY_VAR};
 pub use params::env_name;
 use params::{check_environment_names, parse_params, toml_to_param_value};
 use raw::{RawCommand, RawConfig, RawMetric, RawRun, RawStudy};
@@ -83,7 +87,11 @@ pub struct Heartbeat {
 pub struct TuneConfig {
     pub path: PathBuf,
     pub study_name: String,
+    /// Where the name came from (`[study] name`, `--study`, `FERROTUNE_STUDY`).
+    pub study_origin: Origin,
     pub storage_url: String,
+    /// Where the URL came from, for errors that must say what to fix.
+    pub storage_origin: Origin,
     pub directions: Vec<StudyDirection>,
     pub n_trials: Option<u64>,
     pub n_jobs: usize,
@@ -103,24 +111,32 @@ pub struct TuneConfig {
     pub metric_names: Vec<String>,
     pub step_key: Option<String>,
     pub params: Vec<ParamSpec>,
-    /// Hand-picked trials to run first when the study is new.
+    /// Hand-picked trials to run first; each is enqueued unless the study
+    /// already has it.
     pub enqueue: Vec<BTreeMap<String, ParamValue>>,
 }
 
 impl TuneConfig {
-    /// Read and validate a config file.
-    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+    /// Read and validate a config file, with the storage URL and study
+    /// name of `overrides` over the file's.
+    pub fn load(path: &Path, overrides: &Overrides) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
             file: path.to_owned(),
             key: String::new(),
             message: format!("cannot read the file: {e}"),
         })?;
-        Self::parse(path, &text)
+        Self::parse_with(path, &text, overrides)
     }
 
     /// Validate config text; `path` names it in errors and anchors
     /// relative paths.
+    #[cfg(test)]
     pub fn parse(path: &Path, text: &str) -> Result<Self, ConfigError> {
+        Self::parse_with(path, text, &Overrides::default())
+    }
+
+    /// [`parse`](Self::parse) with `overrides` over the `[study]` table.
+    pub fn parse_with(path: &Path, text: &str, overrides: &Overrides) -> Result<Self, ConfigError> {
         let err = |key: &str, message: String| ConfigError { file: path.to_owned(), key: key.to_owned(), message };
         let raw: RawConfig = toml::from_str(text).map_err(|e| {
             // toml's message already says which key and line; keep it whole.
@@ -132,7 +148,7 @@ impl TuneConfig {
         let base = std::path::absolute(base).unwrap_or_else(|_| base.to_owned());
         let resolve = |p: &str| if Path::new(p).is_absolute() { PathBuf::from(p) } else { base.join(p) };
 
-        let study = parse_study(path, raw.study, &base, &err)?;
+        let study = parse_study(path, raw.study, &base, overrides, &err)?;
         let (metric_names, step_key) = parse_metric(raw.metric, study.directions.len(), &err)?;
         let params = parse_params(&raw.params, &err)?;
         check_environment_names(&params, &err)?;
@@ -157,7 +173,9 @@ impl TuneConfig {
         Ok(TuneConfig {
             path: path.to_owned(),
             study_name: study.name,
+            study_origin: study.name_origin,
             storage_url: study.storage_url,
+            storage_origin: study.storage_origin,
             directions: study.directions,
             n_trials: study.n_trials,
             n_jobs: study.n_jobs,
@@ -240,7 +258,9 @@ type ErrFn<'a> = dyn Fn(&str, String) -> ConfigError + 'a;
 /// The `[study]` table, checked.
 struct StudySection {
     name: String,
+    name_origin: Origin,
     storage_url: String,
+    storage_origin: Origin,
     directions: Vec<StudyDirection>,
     n_trials: Option<u64>,
     n_jobs: usize,
@@ -251,7 +271,13 @@ struct StudySection {
     heartbeat: Option<Heartbeat>,
 }
 
-fn parse_study(path: &Path, study: RawStudy, base: &Path, err: &ErrFn<'_>) -> Result<StudySection, ConfigError> {
+fn parse_study(
+    path: &Path,
+    study: RawStudy,
+    base: &Path,
+    overrides: &Overrides,
+    err: &ErrFn<'_>,
+) -> Result<StudySection, ConfigError> {
     if study.name.trim().is_empty() {
         return Err(err("study.name", "must not be empty".into()));
     }
@@ -260,8 +286,11 @@ fn parse_study(path: &Path, study: RawStudy, base: &Path, err: &ErrFn<'_>) -> Re
     }
     let heartbeat = parse_heartbeat(&study, err)?;
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("ferrotune");
-    let storage_url = match study.storage {
-        Some(url) if url.trim().is_empty() => {
+    let (storage_url, storage_origin) = match (&overrides.storage, study.storage) {
+        // Taken as given, like every --storage: a relative SQLite path is
+        // relative to the working directory, not to the config.
+        (Some(given), _) => (given.value.clone(), given.origin.clone()),
+        (None, Some(url)) if url.trim().is_empty() => {
             return Err(err(
                 "study.storage",
                 format!(
@@ -271,11 +300,16 @@ fn parse_study(path: &Path, study: RawStudy, base: &Path, err: &ErrFn<'_>) -> Re
             ));
         }
         // A relative SQLite path is relative to the config, like every path in it.
-        Some(url) => match url.strip_prefix("sqlite:///") {
-            Some(file) if !Path::new(file).is_absolute() => format!("sqlite:///{}", base.join(file).display()),
-            _ => url,
-        },
-        None => format!("sqlite:///{}", base.join(format!("{stem}.db")).display()),
+        (None, Some(url)) => {
+            let url = match url.strip_prefix("sqlite:///") {
+                Some(file) if !Path::new(file).is_absolute() => format!("sqlite:///{}", base.join(file).display()),
+                _ => url,
+            };
+            (url, Origin::Key(path.to_owned(), "study.storage"))
+        }
+        (None, None) => {
+            (format!("sqlite:///{}", base.join(format!("{stem}.db")).display()), Origin::Default(path.to_owned()))
+        }
     };
     let parse_direction = |key: &str, d: &str| -> Result<StudyDirection, ConfigError> {
         d.parse().map_err(|_| err(key, format!("'{d}' is not a direction (use \"minimize\" or \"maximize\")")))
@@ -299,10 +333,16 @@ fn parse_study(path: &Path, study: RawStudy, base: &Path, err: &ErrFn<'_>) -> Re
     if study.n_trials == Some(0) {
         return Err(err("study.n_trials", "must be at least 1".into()));
     }
-    let log_dir = base.join(study.log_dir.as_deref().unwrap_or("ferrotune-logs")).join(path_component(&study.name));
+    let (name, name_origin) = match &overrides.study {
+        Some(given) => (given.value.clone(), given.origin.clone()),
+        None => (study.name, Origin::Key(path.to_owned(), "study.name")),
+    };
+    let log_dir = base.join(study.log_dir.as_deref().unwrap_or("ferrotune-logs")).join(path_component(&name));
     Ok(StudySection {
-        name: study.name,
+        name,
+        name_origin,
         storage_url,
+        storage_origin,
         directions,
         n_trials: study.n_trials,
         n_jobs: study.n_jobs as usize,

@@ -67,17 +67,20 @@ x = {{ type = "float", low = 0.0, high = 1.0 }}
     /// Start the binary in the sandbox with its output piped, to watch or
     /// signal it while it runs.
     pub fn spawn(&self, args: &[&str]) -> std::process::Child {
-        Command::new(bin())
-            .args(args)
-            .current_dir(self.dir.path())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap()
+        self.command(args).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap()
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
-        Command::new(bin()).args(args).current_dir(self.dir.path()).output().unwrap()
+        self.command(args).output().unwrap()
+    }
+
+    /// The binary with `args`, in the sandbox, without the caller's
+    /// FERROTUNE_STORAGE and FERROTUNE_STUDY (which would point every
+    /// test's config at the caller's study).
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(bin());
+        command.args(args).current_dir(self.dir.path()).env_remove("FERROTUNE_STORAGE").env_remove("FERROTUNE_STUDY");
+        command
     }
 
     pub fn study(&self, name: &str) -> Study {

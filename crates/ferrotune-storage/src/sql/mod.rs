@@ -1076,6 +1076,53 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
                     return Self::load_trial(tx, row[0].int()?).map(Some);
                 }
             }
+            if let (true, Some(wanted)) = (new.skip_if_exists, &new.fixed_params) {
+                // Under the study's lock, so no other writer can add the same
+                // configuration between this look and the insert. A re-run
+                // finds what the first run found, or (had it inserted) its
+                // trial by the token above: either way nothing twice. The
+                // rule is `FrozenTrial::repeats_params`, read from only the
+                // columns it needs: enqueued trials by their fixed
+                // parameters, the others by their suggested ones.
+                let mut found: Option<(i64, i64)> = None;
+                let enqueued = tx.query(
+                    "SELECT number, trial_id, fixed_params FROM trials
+                     WHERE study_id = $1 AND fixed_params IS NOT NULL ORDER BY number",
+                    &[study_id.into()],
+                )?;
+                for row in &enqueued {
+                    let fixed: BTreeMap<String, ParamValue> = from_json(row[2].text()?, "fixed params")?;
+                    if &fixed == wanted {
+                        found = Some((row[0].int()?, row[1].int()?));
+                        break;
+                    }
+                }
+                let mut sampled: BTreeMap<(i64, i64), BTreeMap<String, ParamValue>> = BTreeMap::new();
+                let mut distributions: HashMap<String, Distribution> = HashMap::new();
+                let rows = tx.query(
+                    "SELECT t.number, t.trial_id, p.name, p.distribution, p.value FROM trial_params p
+                     JOIN trials t ON t.trial_id = p.trial_id WHERE t.study_id = $1 AND t.fixed_params IS NULL",
+                    &[study_id.into()],
+                )?;
+                for row in &rows {
+                    let text = row[3].text()?;
+                    let distribution = match distributions.get(text) {
+                        Some(d) => d.clone(),
+                        None => {
+                            let d: Distribution = from_json(text, "distribution")?;
+                            distributions.insert(text.to_owned(), d.clone());
+                            d
+                        }
+                    };
+                    let value = TrialParam { distribution, internal: row[4].float() }.value();
+                    sampled.entry((row[0].int()?, row[1].int()?)).or_default().insert(row[2].text()?.to_owned(), value);
+                }
+                // The lowest-numbered match, as memory storage returns.
+                let first_sampled = sampled.into_iter().find(|(_, params)| params == wanted).map(|(key, _)| key);
+                if let Some((_, trial_id)) = found.into_iter().chain(first_sampled).min() {
+                    return Self::load_trial(tx, trial_id).map(Some);
+                }
+            }
             if let (None, Some(max)) = (&new.fixed_params, new.max_sampled_trials) {
                 if lock.n_sampled as u64 >= max {
                     return Ok(None);
