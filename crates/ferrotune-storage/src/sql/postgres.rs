@@ -15,6 +15,18 @@
 //!   (a fresh snapshot per statement), so trial numbers and the sampled
 //!   trial limit are exact across any number of workers. That is what
 //!   SQLite's `BEGIN IMMEDIATE` gives, per study instead of per file.
+//!   A write commits with `synchronous_commit = off`, which releases the
+//!   study's lock as soon as the commit is written, and then waits for the
+//!   disk outside it: a one-statement transaction that takes a transaction
+//!   id (`SELECT txid_current()`) commits with the server's setting, so it
+//!   returns once the log is flushed past its own commit record, and so
+//!   past the write's (the log is flushed in order). The write is as
+//!   durable when the call returns as with a plain commit, but the next
+//!   worker's write no longer queues behind this one's disk flush, and the
+//!   flushes of workers that wait together are one (the server's group
+//!   commit). A server crash in between loses the write, as a crash before
+//!   its commit would; its caller, whose connection broke, runs it again
+//!   (every write may run twice, see [`super`]).
 //!   Should the server still report a serialization failure or a deadlock
 //!   (SQLSTATE 40001, 40P01), the whole transaction runs again.
 //! - **Reads** run at `REPEATABLE READ READ ONLY`: one snapshot for all the
@@ -511,6 +523,7 @@ impl PostgresBackend {
         fresh: bool,
         first_write: bool,
         begin: Option<&str>,
+        wait_for_flush: bool,
         body: &mut dyn FnMut(&mut dyn SqlTx) -> Result<T>,
     ) -> std::result::Result<T, Failed> {
         let Some(begin) = begin else {
@@ -537,7 +550,19 @@ impl PostgresBackend {
                     ));
                     return Err(Failed::Lost { error, at_once: true });
                 }
-                Ok(()) => return Ok(value),
+                Ok(()) if !wait_for_flush => return Ok(value),
+                // Committed without waiting for the disk (see "Writes"
+                // above); now wait, outside the study's lock. A failure
+                // here leaves it unknown whether the commit reached the
+                // disk before the server went down: the write runs again,
+                // as after a lost COMMIT reply.
+                Ok(()) => match tx.conn.client.batch_execute("SELECT txid_current()") {
+                    Ok(()) => return Ok(value),
+                    Err(e) => Err(Failed::Lost {
+                        error: self.error(&e, "waiting for the commit to reach the disk"),
+                        at_once: false,
+                    }),
+                },
                 Err(e) if is_transient(&e) => Err(Failed::Retry(self.error(&e, "committing"))),
                 // Committed or not, nobody can tell: the caller runs the
                 // transaction again, which every write of `SqlStorage` allows.
@@ -610,7 +635,7 @@ impl SqlBackend for PostgresBackend {
 
     fn transaction<T>(&self, write: bool, body: &mut dyn FnMut(&mut dyn SqlTx) -> Result<T>) -> Result<T> {
         let begin = if write {
-            "BEGIN ISOLATION LEVEL READ COMMITTED"
+            "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL synchronous_commit = off"
         } else {
             "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
         };
@@ -641,7 +666,7 @@ impl PostgresBackend {
                 Err(e) => return Err(self.connect_error(&e, "connecting")),
             };
             let first_write = write && conflicts == 0 && reconnect.since.is_none() && !fresh;
-            let outcome = self.attempt(&mut conn, fresh, first_write, begin, body);
+            let outcome = self.attempt(&mut conn, fresh, first_write, begin, write, body);
             self.check_in(conn);
             match outcome {
                 Ok(value) => return Ok(value),
