@@ -26,8 +26,11 @@ def storage(url, max_retry=None, retry=True):
 
 def die_mid_trial(url, study_name="hb", max_retry=None, retry=True, heartbeats=True):
     """A worker process (with the same settings as ``storage``) that asks a
-    trial, suggests its parameters and is killed with SIGKILL (no handler,
-    no tell)."""
+    trial, suggests its parameters, works a little and is killed with
+    SIGKILL (no handler, no tell). The work matters: a suggestion reaches a
+    database with the trial's next write or within 10 ms (the study's
+    writer thread), so a process killed within 10 ms of suggesting leaves
+    a trial without those values, and its retry samples them afresh."""
     if not heartbeats:
         make_storage = repr(url)
     elif retry:
@@ -47,6 +50,8 @@ def die_mid_trial(url, study_name="hb", max_retry=None, retry=True, heartbeats=T
         trial = study.ask()
         trial.suggest_float("x", -10, 10)
         trial.suggest_int("n", 1, 100)
+        import time
+        time.sleep(0.2)
         os.kill(os.getpid(), signal.SIGKILL)
         """
     )
