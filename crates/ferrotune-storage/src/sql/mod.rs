@@ -874,6 +874,22 @@ const KIND_INTERMEDIATE: i64 = 4; // i1 = step, f = value
 const KIND_VECTOR: i64 = 5; // i1 = step, i2 = objective, f = value
 const KIND_ATTR: i64 = 6; // s1 = scope, s2 = key, s3 = value (JSON)
 
+/// Distributions read from the database, each text parsed once: many
+/// parameters share one distribution.
+#[derive(Default)]
+struct Distributions(HashMap<String, Distribution>);
+
+impl Distributions {
+    fn parse(&mut self, text: &str) -> Result<Distribution> {
+        if let Some(d) = self.0.get(text) {
+            return Ok(d.clone());
+        }
+        let d: Distribution = from_json(text, "distribution")?;
+        self.0.insert(text.to_owned(), d.clone());
+        Ok(d)
+    }
+}
+
 /// The study's change sequence (if asked for) and the trials, from the
 /// rows of [`trials_query`], in any order.
 fn parse_trial_rows(rows: Vec<Row>) -> Result<(Option<i64>, Vec<FrozenTrial>)> {
@@ -908,23 +924,14 @@ fn parse_trial_rows(rows: Vec<Row>) -> Result<(Option<i64>, Vec<FrozenTrial>)> {
             _ => children.push(row),
         }
     }
-    // Many parameters share one distribution; parse each text once.
-    let mut distributions: HashMap<String, Distribution> = HashMap::new();
+    let mut distributions = Distributions::default();
     for row in children {
         let Some(&i) = index.get(&row[1].int()?) else {
             continue;
         };
         match row[0].int()? {
             KIND_PARAM => {
-                let text = row[7].text()?;
-                let distribution = match distributions.get(text) {
-                    Some(d) => d.clone(),
-                    None => {
-                        let d: Distribution = from_json(text, "distribution")?;
-                        distributions.insert(text.to_owned(), d.clone());
-                        d
-                    }
-                };
+                let distribution = distributions.parse(row[7].text()?)?;
                 trials[i]
                     .params
                     .insert(row[6].text()?.to_owned(), TrialParam { distribution, internal: row[5].float() });
@@ -1098,22 +1105,14 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
                     }
                 }
                 let mut sampled: BTreeMap<(i64, i64), BTreeMap<String, ParamValue>> = BTreeMap::new();
-                let mut distributions: HashMap<String, Distribution> = HashMap::new();
+                let mut distributions = Distributions::default();
                 let rows = tx.query(
                     "SELECT t.number, t.trial_id, p.name, p.distribution, p.value FROM trial_params p
                      JOIN trials t ON t.trial_id = p.trial_id WHERE t.study_id = $1 AND t.fixed_params IS NULL",
                     &[study_id.into()],
                 )?;
                 for row in &rows {
-                    let text = row[3].text()?;
-                    let distribution = match distributions.get(text) {
-                        Some(d) => d.clone(),
-                        None => {
-                            let d: Distribution = from_json(text, "distribution")?;
-                            distributions.insert(text.to_owned(), d.clone());
-                            d
-                        }
-                    };
+                    let distribution = distributions.parse(row[3].text()?)?;
                     let value = TrialParam { distribution, internal: row[4].float() }.value();
                     sampled.entry((row[0].int()?, row[1].int()?)).or_default().insert(row[2].text()?.to_owned(), value);
                 }
