@@ -572,6 +572,49 @@ impl<B: SqlBackend> SqlStorage<B> {
             "UPDATE studies SET n_trials = n_trials + 1, n_sampled = n_sampled + $2 WHERE study_id = $1",
             &[study_id.into(), i64::from(!enqueued).into()],
         )?;
+        Self::insert_counted_trial(tx, study_id, lock, number, new, token)
+    }
+
+    /// Take the study's lock, count a new trial in its totals and give its
+    /// number, in one statement: the common case of
+    /// [`create_trial`](Storage::create_trial) (nothing to look for first),
+    /// which so costs one round trip and one new version of the study's row
+    /// less. `None` when the study is missing or a sampled trial would pass
+    /// `max_sampled_trials`: the caller then takes the general path, which
+    /// tells the two apart.
+    fn lock_study_counting_trial(tx: &mut dyn SqlTx, study_id: i64, new: &NewTrial) -> Result<Option<StudyLock>> {
+        let sampled = new.fixed_params.is_none();
+        let limit = match (sampled, new.max_sampled_trials) {
+            (true, Some(max)) => i64::try_from(max).unwrap_or(i64::MAX),
+            _ => i64::MAX,
+        };
+        let rows = tx.query(
+            "UPDATE studies SET change_seq = change_seq + 1, n_trials = n_trials + 1, n_sampled = n_sampled + $2
+             WHERE study_id = $1 AND n_sampled < $3
+             RETURNING change_seq, n_trials - 1, n_sampled - $2, directions",
+            &[study_id.into(), i64::from(sampled).into(), limit.into()],
+        )?;
+        let Some(row) = rows.first() else {
+            return Ok(None);
+        };
+        Ok(Some(StudyLock {
+            change_seq: row[0].int()?,
+            n_trials: row[1].int()?,
+            n_sampled: row[2].int()?,
+            n_objectives: from_json::<Vec<StudyDirection>>(row[3].text()?, "study directions")?.len(),
+        }))
+    }
+
+    /// [`insert_trial`](Self::insert_trial) once the trial is counted in the
+    /// study's totals.
+    fn insert_counted_trial(
+        tx: &mut dyn SqlTx,
+        study_id: i64,
+        lock: &StudyLock,
+        number: i64,
+        new: &NewTrial,
+        token: Option<&str>,
+    ) -> Result<FrozenTrial> {
         let state = if new.waiting { TrialState::Waiting } else { TrialState::Running };
         let started_at = (!new.waiting).then(now_us);
         let beat = if new.heartbeat && !new.waiting { B::NOW_US } else { "NULL" };
@@ -1072,8 +1115,15 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
         let token = write_token();
         let mut runs = Runs::default();
         self.backend.transaction(true, &mut |tx| {
+            let rerun = runs.rerun();
+            if !rerun && !new.skip_if_exists {
+                if let Some(lock) = Self::lock_study_counting_trial(tx, study_id, &new)? {
+                    return Self::insert_counted_trial(tx, study_id, &lock, lock.n_trials, &new, Some(&token))
+                        .map(Some);
+                }
+            }
             let lock = Self::lock_study(tx, study_id)?;
-            if runs.rerun() {
+            if rerun {
                 // The first run may have committed: then its trial is the one.
                 let rows = tx.query(
                     "SELECT trial_id FROM trials WHERE study_id = $1 AND create_token = $2",
