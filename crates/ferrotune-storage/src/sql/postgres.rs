@@ -9,8 +9,8 @@
 //!   synchronous [`postgres`] client; no TLS (use a local socket, a private
 //!   network or a tunnel).
 //! - **Writes** run at `READ COMMITTED`. Every write transaction of the
-//!   shared SQL starts by updating the study's row (`change_seq + 1`), which
-//!   takes that row's lock until commit: writes to one study queue there,
+//!   shared SQL updates the study's row (`change_seq + 1`) before it writes
+//!   what other workers read, which takes that row's lock until commit: writes to one study queue there,
 //!   in order, and each statement after it sees everything committed before
 //!   (a fresh snapshot per statement), so trial numbers and the sampled
 //!   trial limit are exact across any number of workers. That is what
