@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .problems import MoProblem
+from .problems import MoProblem, Param
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,14 @@ def engine_version(engine: str) -> str:
         return "?"
 
 
+def _suggest(trial: Any, p: Param) -> Any:
+    if p.kind == "float":
+        return trial.suggest_float(p.name, p.low, p.high)
+    if p.kind == "int":
+        return trial.suggest_int(p.name, int(p.low), int(p.high))
+    return trial.suggest_categorical(p.name, list(p.choices))
+
+
 @dataclass
 class MoRun:
     values: list[list[float]]
@@ -89,7 +97,6 @@ def run(method: MoMethod, problem: MoProblem, n_trials: int, seed: int) -> MoRun
         lg.set_verbosity(lg.WARNING)
     sampler = method.make_sampler(mod, seed)
     study = mod.create_study(directions=["minimize"] * problem.n_objectives, sampler=sampler)
-    names = [f"x{i}" for i in range(problem.dim)]
     by_number = method.engine == "rustuna"  # rustuna's Study.tell takes the trial number
     perf = time.perf_counter
     values: list[list[float]] = []
@@ -98,7 +105,7 @@ def run(method: MoMethod, problem: MoProblem, n_trials: int, seed: int) -> MoRun
     t0 = perf()
     for _ in range(n_trials):
         trial = study.ask()
-        x = [trial.suggest_float(n, float(lo), float(hi)) for n, lo, hi in zip(names, problem.lower, problem.upper)]
+        x = [_suggest(trial, p) for p in problem.params]
         t1 = perf()
         v = evaluate(x)
         objective_s += perf() - t1

@@ -18,13 +18,26 @@ whole front count (DTLZ4's median is 0 in all but the first objective).
 
 from __future__ import annotations
 
+import itertools
+import json
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 Vector = np.ndarray
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: str  # "float" | "int" | "categorical"
+    low: float = 0.0
+    high: float = 1.0
+    choices: tuple[str, ...] = ()
 
 
 @dataclass
@@ -35,6 +48,12 @@ class MoProblem:
     upper: Vector
     evaluate: Callable[[Vector], list[float]]
     reference: Vector = field(default_factory=lambda: np.zeros(0))
+    # The parameters as suggested (default: one float per box axis, x0, x1, ...).
+    params: list[Param] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.params:
+            self.params = [Param(f"x{i}", "float", float(lo), float(hi)) for i, (lo, hi) in enumerate(zip(self.lower, self.upper))]
 
     @property
     def dim(self) -> int:
@@ -139,10 +158,90 @@ def _dtlz(number: int, m: int) -> MoProblem:
     return MoProblem(f"dtlz{number}-{m}obj", m, np.zeros(n), np.ones(n), evaluate)
 
 
+# ---------------------------------------------------------------- digits-MLP
+
+# A real task: a scikit-learn MLP on the digits data set, validation error
+# against parameter count. Every configuration of this discrete space was
+# trained once (fixed split and seed) by `mo_bench.py digits-table`, into a
+# committed table, so a run costs lookups and every method meets the same
+# (noise-free) numbers.
+DIGITS_PARAMS = [
+    Param("layers", "int", 1, 3),
+    Param("log2_units", "int", 3, 7),
+    Param("log10_alpha", "int", -6, -1),
+    Param("log10_learning_rate", "int", -4, -1),
+    Param("activation", "categorical", choices=("relu", "tanh")),
+]
+DIGITS_TABLE = os.path.join(os.path.dirname(__file__), "..", "..", "reports", "mo-digits-mlp-table.json")
+
+
+def digits_key(config: dict[str, Any]) -> str:
+    return ",".join(str(config[p.name]) for p in DIGITS_PARAMS)
+
+
+def digits_configs() -> list[dict[str, Any]]:
+    grids = [
+        list(p.choices) if p.kind == "categorical" else list(range(int(p.low), int(p.high) + 1)) for p in DIGITS_PARAMS
+    ]
+    return [dict(zip((p.name for p in DIGITS_PARAMS), combo)) for combo in itertools.product(*grids)]
+
+
+def digits_parameter_count(config: dict[str, Any]) -> int:
+    widths = [64] + [2 ** int(config["log2_units"])] * int(config["layers"]) + [10]
+    return sum(a * b + b for a, b in zip(widths, widths[1:]))
+
+
+def train_digits_mlp(config: dict[str, Any]) -> dict[str, Any]:
+    """One training run: validation error, parameter count, seconds."""
+    import time  # noqa: PLC0415
+    import warnings  # noqa: PLC0415
+
+    from sklearn.datasets import load_digits  # noqa: PLC0415
+    from sklearn.model_selection import train_test_split  # noqa: PLC0415
+    from sklearn.neural_network import MLPClassifier  # noqa: PLC0415
+    from sklearn.preprocessing import StandardScaler  # noqa: PLC0415
+
+    x, y = load_digits(return_X_y=True)
+    x_train, x_valid, y_train, y_valid = train_test_split(x, y, test_size=0.3, random_state=0, stratify=y)
+    scaler = StandardScaler().fit(x_train)
+    model = MLPClassifier(
+        hidden_layer_sizes=(2 ** int(config["log2_units"]),) * int(config["layers"]),
+        activation=config["activation"],
+        alpha=10.0 ** int(config["log10_alpha"]),
+        learning_rate_init=10.0 ** int(config["log10_learning_rate"]),
+        max_iter=40,
+        random_state=0,
+    )
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # not converged in 40 epochs: part of the trade-off
+        model.fit(scaler.transform(x_train), y_train)
+    seconds = time.perf_counter() - start
+    error = 1.0 - float(model.score(scaler.transform(x_valid), y_valid))
+    return {"config": config, "error": error, "n_params": digits_parameter_count(config), "fit_s": seconds}
+
+
+def _digits_problem() -> MoProblem:
+    with open(DIGITS_TABLE) as f:
+        table = {digits_key(r["config"]): (r["error"], float(r["n_params"])) for r in json.load(f)["runs"]}
+    names = [p.name for p in DIGITS_PARAMS]
+
+    def evaluate(x: Vector) -> list[float]:
+        return list(table[digits_key(dict(zip(names, x)))])
+
+    n = len(DIGITS_PARAMS)
+    p = MoProblem("digits-mlp", 2, np.zeros(n), np.ones(n), evaluate, params=list(DIGITS_PARAMS))
+    largest = max(v[1] for v in table.values())
+    # Explicit: the worst error and 1.1 times the largest network.
+    p.reference = np.array([1.0, 1.1 * largest])
+    return p
+
+
 # ---------------------------------------------------------------- registry
 
 ZDT = {"zdt1": 30, "zdt2": 30, "zdt3": 30, "zdt4": 10, "zdt6": 10}
-PROBLEM_IDS = list(ZDT) + [f"dtlz{i}-{m}obj" for m in (2, 3) for i in range(1, 8)]
+SYNTHETIC_IDS = list(ZDT) + [f"dtlz{i}-{m}obj" for m in (2, 3) for i in range(1, 8)]
+PROBLEM_IDS = SYNTHETIC_IDS + ["digits-mlp"]
 
 
 def front_bound(pid: str, m: int) -> Vector:
@@ -174,6 +273,10 @@ _CACHE: dict[str, MoProblem] = {}
 def get_problem(pid: str) -> MoProblem:
     if pid in _CACHE:
         return _CACHE[pid]
+    if pid == "digits-mlp":
+        p = _digits_problem()
+        _CACHE[pid] = p
+        return p
     if pid in ZDT:
         p = _zdt(pid, ZDT[pid])
     elif pid.startswith("dtlz") and pid.endswith("obj"):

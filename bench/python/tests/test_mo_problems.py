@@ -16,7 +16,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from mobench.problems import PROBLEM_IDS, front_bound, get_problem  # noqa: E402
+from mobench.problems import SYNTHETIC_IDS, front_bound, get_problem  # noqa: E402
 from mobench.report import Scores, hypervolume  # noqa: E402
 
 
@@ -36,7 +36,7 @@ def optimal_points(pid: str, n: int = 50) -> np.ndarray:
 
 
 def test_optimal_points_are_on_the_known_fronts() -> None:
-    for pid in PROBLEM_IDS:
+    for pid in SYNTHETIC_IDS:
         p = get_problem(pid)
         f = p.evaluate_many(optimal_points(pid))
         if pid in ("zdt1", "zdt4"):
