@@ -34,8 +34,14 @@ pip_install=("$venv/bin/pip" install --quiet --disable-pip-version-check)
 if [[ "$mode" == full || "${FERROTUNE_BENCH_GP:-0}" == 1 ]]; then
   "${pip_install[@]}" -r bench/python/requirements-search-gp.txt
 fi
-echo "bench/mo.sh: installing the ferrotune Python package from crates/ferrotune-py" >&2
-"${pip_install[@]}" ./crates/ferrotune-py
+# FERROTUNE_BENCH_REUSE_FERROTUNE=1: the virtualenv already has this checkout's package (CI installs it
+# for bench/search.sh just before), so it is not compiled a second time.
+if [[ "${FERROTUNE_BENCH_REUSE_FERROTUNE:-0}" == 1 ]] && "$venv/bin/python" -c "import ferrotune" 2>/dev/null; then
+  echo "bench/mo.sh: reusing the installed ferrotune Python package" >&2
+else
+  echo "bench/mo.sh: installing the ferrotune Python package from crates/ferrotune-py" >&2
+  "${pip_install[@]}" ./crates/ferrotune-py
+fi
 
 mkdir -p bench/results
 if [[ "$mode" == quick ]]; then
