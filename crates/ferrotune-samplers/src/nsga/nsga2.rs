@@ -18,7 +18,9 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use ferrotune_core::{AttrValue, Distribution, Error, FrozenTrial, Result, Sampler, SearchSpace, StudyView};
+use ferrotune_core::{
+    AttrValue, Distribution, Error, FrozenTrial, Result, Sampler, SearchSpace, StudyView, RELATIVE_PARAMS_ATTR,
+};
 use rand::Rng;
 
 use super::crossover::{polynomial_mutation, Crossover};
@@ -41,6 +43,11 @@ const TAG: TagKey = TagKey(NSGA2_GENERATION_ATTR);
 /// is clipped to the box; enough that clipping is rare, few enough that a
 /// pathological operator setting cannot hang an ask.
 const MAX_CROSSOVER_ATTEMPTS: usize = 100;
+
+/// How many times a child repeating a known trial has a parameter drawn
+/// again before it is let through (a small discrete space may hold no
+/// new configuration).
+const MAX_REDRAWS: usize = 32;
 
 /// What happens to a parameter chosen for mutation.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -222,6 +229,7 @@ impl Nsga2Sampler {
         &self,
         space: &SearchSpace,
         parents: &super::generations::Closed,
+        known: &[Arc<FrozenTrial>],
         multi_objective: bool,
         rng: &mut impl Rng,
     ) -> (BTreeMap<String, f64>, Vec<u64>) {
@@ -304,6 +312,33 @@ impl Nsga2Sampler {
                 _ => sample_uniformly(distribution, rng),
             };
         }
+        // A child equal to a trial the study already has (a copy that no
+        // mutation touched, about 3% of children at the defaults, or the
+        // same recombination twice once the parents have converged) would
+        // spend a trial on a known value: one parameter, chosen at random,
+        // is drawn again until the child is new. Optuna lets repeats through.
+        // A running trial's values may not be written yet; its relative
+        // sample, recorded at ask time, stands in for them. Most trials
+        // differ in the first parameter compared, so this is one lookup
+        // per trial.
+        let known_value = |t: &FrozenTrial, name: &str| {
+            t.params
+                .get(name)
+                .map(|p| p.internal)
+                .or_else(|| t.system_attrs.get(RELATIVE_PARAMS_ATTR)?.get(name)?.as_f64())
+        };
+        let repeats = |child: &BTreeMap<String, f64>| {
+            known.iter().any(|t| child.iter().all(|(n, v)| known_value(t, n) == Some(*v)))
+        };
+        for _ in 0..MAX_REDRAWS {
+            if child.is_empty() || !repeats(&child) {
+                break;
+            }
+            let index = rng.random_range(0..child.len());
+            if let Some((name, value)) = child.iter_mut().nth(index) {
+                *value = sample_uniformly(&space[name], rng);
+            }
+        }
         (child, chosen.iter().map(|&p| population[p].number).collect())
     }
 }
@@ -343,7 +378,8 @@ impl Sampler for Nsga2Sampler {
             return Ok(BTreeMap::new());
         };
         let mut rng = rng_for(self.seed, trial.number, "nsga2");
-        let (sample, parent_numbers) = self.breed(search_space, parents, study.is_multi_objective(), &mut rng);
+        let (sample, parent_numbers) =
+            self.breed(search_space, parents, study.trials, study.is_multi_objective(), &mut rng);
         let mut tag = serde_json::Map::new();
         tag.insert("generation".into(), AttrValue::from(generation));
         tag.insert("parents".into(), AttrValue::from(parent_numbers));
