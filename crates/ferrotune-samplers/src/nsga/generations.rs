@@ -21,9 +21,9 @@
 //! its parents, so nobody idles. A trial that runs forever (a worker died
 //! without heartbeats) would hold evolution back, so once a generation has
 //! twice `population_size` complete children it closes without the
-//! stragglers (they join a later pool when they finish); that decision
-//! depends on timing, so it is recorded in the tag of the trial being
-//! asked, as are all closing decisions, and a worker that decided otherwise
+//! stragglers (they join a later pool when they finish, and hold no later
+//! generation back); that decision depends on timing, so it is recorded in
+//! the tag of the trial being asked, as are all closing decisions, and a worker that decided otherwise
 //! follows the record of the lower-numbered trial.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -65,6 +65,10 @@ pub(crate) struct Generations {
     decisions: HashMap<u64, (u64, Vec<u64>)>,
     /// The closed generations, in order.
     pub closed: Vec<Closed>,
+    /// View index of the last closed generation's highest-numbered member
+    /// (its closing trial): a trial below it still running is a straggler
+    /// that generation closed without, and holds no later one back.
+    last_closing: Option<usize>,
     /// Closing decisions this process made and has not yet recorded on a
     /// trial (a look at the parents closes generations too).
     unrecorded: Vec<(u64, Vec<u64>)>,
@@ -218,6 +222,9 @@ impl Generations {
             for index in &member_indices {
                 self.open.remove(index);
             }
+            if let Some(&highest) = member_indices.iter().max() {
+                self.last_closing = Some(self.last_closing.map_or(highest, |last| last.max(highest)));
+            }
             let previous = self.closed.last().map_or(&[][..], |c| c.parents.as_slice());
             let mut pool: Vec<Arc<FrozenTrial>> = previous.to_vec();
             pool.extend(member_indices.iter().map(|&i| Arc::clone(&study.trials[i])));
@@ -248,7 +255,13 @@ impl Generations {
         let children: Vec<usize> = candidates.iter().copied().filter(|&i| is_child(i)).collect();
         let &closing = children.get(population_size.checked_sub(1)?)?;
         let below = candidates.iter().copied().take_while(|&i| i <= closing);
-        let settled = below.clone().all(|i| study.trials[i].state.is_finished());
+        // Only trials after the last closing count: one running below it
+        // was already passed over (by the straggler rule, so recorded), and
+        // waiting for it again would slow every later generation.
+        let settled = below
+            .clone()
+            .filter(|&i| self.last_closing.is_none_or(|last| i > last))
+            .all(|i| study.trials[i].state.is_finished());
         if !settled && children.len() < 2 * population_size {
             return None;
         }

@@ -247,7 +247,7 @@ fn with_stragglers_the_records_make_every_rebuild_agree() {
 }
 
 #[test]
-fn a_generation_waits_for_running_trials_below_its_closing_one_up_to_twice_the_population() {
+fn a_generation_waits_for_running_trials_below_its_closing_one_up_to_twice_the_population_then_not_again() {
     let population_size = 3;
     let sampler = nsga2(2, population_size);
     let mut driver = Driver::new(sampler.clone(), &BOTH, unit_floats(2));
@@ -271,10 +271,17 @@ fn a_generation_waits_for_running_trials_below_its_closing_one_up_to_twice_the_p
     let tag = driver.trials[next].system_attrs[NSGA2_GENERATION_ATTR].clone();
     assert_eq!(tag["generation"].as_u64(), Some(1), "{tag}");
     assert_eq!(tag["closed"]["0"], serde_json::json!([1, 2, 3]), "{tag}");
+    // Generation 1 does not wait for the straggler again: it closes at
+    // its third complete child.
+    driver.tell(next, zdt1(&driver.point(next)));
+    for _ in 0..2 {
+        let n = driver.ask();
+        driver.tell(n, zdt1(&driver.point(n)));
+    }
+    assert_eq!(sampler.parents_for(&driver.view()).0, 2, "generation 1 waited for the straggler");
     // The straggler finishes and joins the next pool.
     driver.tell(stuck, vec![0.0, 0.0]);
-    driver.tell(next, zdt1(&driver.point(next)));
-    for _ in 0..3 {
+    for _ in 0..4 {
         let n = driver.ask();
         driver.tell(n, zdt1(&driver.point(n)));
     }
@@ -284,11 +291,11 @@ fn a_generation_waits_for_running_trials_below_its_closing_one_up_to_twice_the_p
         .position(|t| {
             t.system_attrs
                 .get(NSGA2_GENERATION_ATTR)
-                .is_some_and(|tag| tag.get("closed").is_some_and(|c| c.get("1").is_some()))
+                .is_some_and(|tag| tag.get("closed").is_some_and(|c| c.get("2").is_some()))
         })
-        .expect("generation 1 closed");
+        .expect("generation 2 closed");
     let tag = &driver.trials[closing].system_attrs[NSGA2_GENERATION_ATTR];
-    let members: Vec<u64> = tag["closed"]["1"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+    let members: Vec<u64> = tag["closed"]["2"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
     assert!(members.contains(&0), "the straggler joined no pool: {tag}");
     // (0, 0) dominates everything on ZDT1: it is a parent now.
     let (_, parents) = sampler.parents_for(&driver.view());
@@ -345,7 +352,7 @@ fn nsga2_beats_random_search_on_zdt1_at_equal_budget() {
         random.push(front_hypervolume(&sequential(RandomSampler::with_seed(seed), dims, n), &reference));
     }
     for (a, b) in nsga.iter().zip(&random) {
-        assert!(*a > b + 0.1, "NSGA-II {nsga:?} against random {random:?}");
+        assert!(*a > b + 0.4, "NSGA-II {nsga:?} against random {random:?}");
     }
 }
 
