@@ -233,72 +233,14 @@ impl Nsga2Sampler {
         multi_objective: bool,
         rng: &mut impl Rng,
     ) -> (BTreeMap<String, f64>, Vec<u64>) {
-        let axes: Vec<Axis> = space.iter().filter_map(|(name, d)| Axis::new(name, d)).collect();
-        let categorical: Vec<&String> =
-            space.iter().filter(|(_, d)| Axis::new("", d).is_none()).map(|(n, _)| n).collect();
-        let internal = |trial: &FrozenTrial, name: &str| trial.params.get(name).map(|p| p.internal);
         let population = &parents.parents;
-        let mut child = BTreeMap::new();
-        let chosen: Vec<usize>;
-        if rng.random::<f64>() < self.crossover_prob {
-            let mut attempt = 0;
-            loop {
-                attempt += 1;
-                let mut taken = Vec::with_capacity(self.crossover.n_parents());
-                for _ in 0..self.crossover.n_parents() {
-                    let pick = parents.ranked.tournament(&taken, rng);
-                    taken.push(pick);
-                }
-                let points: Vec<Vec<f64>> = taken
-                    .iter()
-                    .map(|&p| {
-                        axes.iter()
-                            .map(|a| internal(&population[p], &a.name).map_or(0.5, |v| a.position_of(v)))
-                            .collect()
-                    })
-                    .collect();
-                let refs: Vec<&[f64]> = points.iter().map(Vec::as_slice).collect();
-                let numeric = if axes.is_empty() {
-                    Vec::new()
-                } else {
-                    self.crossover.child(&refs, self.swapping_prob, multi_objective, rng)
-                };
-                let inherited: Vec<usize> = categorical
-                    .iter()
-                    .map(|_| if rng.random::<f64>() < self.swapping_prob { taken[taken.len() - 1] } else { taken[0] })
-                    .collect();
-                let inside = numeric.iter().all(|u| (0.0..=1.0).contains(u));
-                if !inside && attempt < MAX_CROSSOVER_ATTEMPTS {
-                    continue;
-                }
-                for (k, axis) in axes.iter().enumerate() {
-                    // An axis equal to a parent's position takes that
-                    // parent's value itself, not its round trip through
-                    // the axis, so inheritance is exact.
-                    let exact = taken.iter().zip(&points).find(|(_, p)| p[k] == numeric[k]);
-                    let value = match exact.and_then(|(&p, _)| internal(&population[p], &axis.name)) {
-                        Some(v) => v,
-                        None => axis.value_at(numeric[k]),
-                    };
-                    child.insert(axis.name.clone(), value);
-                }
-                for (name, &p) in categorical.iter().zip(&inherited) {
-                    if let Some(v) = internal(&population[p], name) {
-                        child.insert((*name).clone(), v);
-                    }
-                }
-                chosen = taken;
-                break;
-            }
+        let (mut child, chosen) = if rng.random::<f64>() < self.crossover_prob {
+            self.cross(space, parents, multi_objective, rng)
         } else {
             let p = rng.random_range(0..population.len());
-            for name in space.keys() {
-                if let Some(v) = internal(&population[p], name) {
-                    child.insert(name.clone(), v);
-                }
-            }
-            chosen = vec![p];
-        }
+            let copy = space.keys().filter_map(|name| Some((name.clone(), population[p].params.get(name)?.internal)));
+            (copy.collect(), vec![p])
+        };
         let mutation_prob = self.mutation_prob.unwrap_or(1.0 / (child.len().max(1) as f64));
         for (name, value) in child.iter_mut() {
             if rng.random::<f64>() >= mutation_prob {
@@ -340,6 +282,68 @@ impl Nsga2Sampler {
             }
         }
         (child, chosen.iter().map(|&p| population[p].number).collect())
+    }
+
+    /// A crossed child: parents by tournament, numeric parameters by the
+    /// operator on the unit cube, categorical ones from the first or the
+    /// last parent. A child outside the cube is bred again from new
+    /// parents, as Optuna does, at most `MAX_CROSSOVER_ATTEMPTS` times, and
+    /// then clipped. Returns the child and its parents (indices).
+    fn cross(
+        &self,
+        space: &SearchSpace,
+        parents: &super::generations::Closed,
+        multi_objective: bool,
+        rng: &mut impl Rng,
+    ) -> (BTreeMap<String, f64>, Vec<usize>) {
+        let axes: Vec<Axis> = space.iter().filter_map(|(name, d)| Axis::new(name, d)).collect();
+        let categorical: Vec<&String> =
+            space.iter().filter(|(_, d)| matches!(d, Distribution::Categorical(_))).map(|(n, _)| n).collect();
+        let internal = |p: usize, name: &str| parents.parents[p].params.get(name).map(|p| p.internal);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut taken = Vec::with_capacity(self.crossover.n_parents());
+            for _ in 0..self.crossover.n_parents() {
+                let pick = parents.ranked.tournament(&taken, rng);
+                taken.push(pick);
+            }
+            // Every parent has every parameter of the space (it is the
+            // intersection of the complete trials' spaces); 0.5 is never used.
+            let points: Vec<Vec<f64>> = taken
+                .iter()
+                .map(|&p| axes.iter().map(|a| internal(p, &a.name).map_or(0.5, |v| a.position_of(v))).collect())
+                .collect();
+            let refs: Vec<&[f64]> = points.iter().map(Vec::as_slice).collect();
+            let numeric = if axes.is_empty() {
+                Vec::new()
+            } else {
+                self.crossover.child(&refs, self.swapping_prob, multi_objective, rng)
+            };
+            let inherited: Vec<usize> = categorical
+                .iter()
+                .map(|_| if rng.random::<f64>() < self.swapping_prob { taken[taken.len() - 1] } else { taken[0] })
+                .collect();
+            if attempt < MAX_CROSSOVER_ATTEMPTS && !numeric.iter().all(|u| (0.0..=1.0).contains(u)) {
+                continue;
+            }
+            let mut child = BTreeMap::new();
+            for (k, axis) in axes.iter().enumerate() {
+                // An axis equal to a parent's position takes that parent's
+                // value itself, not its round trip through the axis, so
+                // inheritance is exact.
+                let exact = taken.iter().zip(&points).find(|(_, point)| point[k] == numeric[k]);
+                let value =
+                    exact.and_then(|(&p, _)| internal(p, &axis.name)).unwrap_or_else(|| axis.value_at(numeric[k]));
+                child.insert(axis.name.clone(), value);
+            }
+            for (name, &p) in categorical.iter().zip(&inherited) {
+                if let Some(v) = internal(p, name) {
+                    child.insert((*name).clone(), v);
+                }
+            }
+            return (child, taken);
+        }
     }
 }
 
