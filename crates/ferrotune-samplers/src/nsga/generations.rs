@@ -116,7 +116,18 @@ pub(crate) fn candidate(trial: &FrozenTrial, directions: &[StudyDirection]) -> C
             }
         })
         .collect();
-    let violation = trial.system_attrs.contains_key(CONSTRAINTS_ATTR).then(|| trial.constraint_violation());
+    // A constraint that is not a number (NaN is stored as null; Optuna
+    // refuses it) is the worst violation rather than none, as
+    // `is_feasible` has it: `constraint_violation` sums the numbers only.
+    let violation = trial.system_attrs.get(CONSTRAINTS_ATTR).map(|constraints| {
+        let numbers =
+            constraints.as_object().is_some_and(|c| c.values().all(|v| v.as_f64().is_some_and(f64::is_finite)));
+        if numbers {
+            trial.constraint_violation()
+        } else {
+            f64::INFINITY
+        }
+    });
     Candidate { number: trial.number, losses, violation }
 }
 
@@ -277,5 +288,23 @@ impl Generations {
     /// The parents of the generation being bred, if one has closed.
     pub fn parents(&self) -> Option<&Closed> {
         self.closed.last()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_candidate_is_the_trial_in_loss_space_with_its_violation() {
+        let directions = [StudyDirection::Minimize, StudyDirection::Maximize];
+        let plain = FrozenTrial::builder(4).values(&[1.0, 2.0]).build();
+        assert_eq!(candidate(&plain, &directions), Candidate { number: 4, losses: vec![1.0, -2.0], violation: None });
+        let feasible = FrozenTrial::builder(5).values(&[1.0, 2.0]).constraint("a", -1.0).build();
+        assert_eq!(candidate(&feasible, &directions).violation, Some(0.0));
+        let infeasible = FrozenTrial::builder(6).values(&[1.0, 2.0]).constraint("a", 0.5).constraint("b", 2.0).build();
+        assert_eq!(candidate(&infeasible, &directions).violation, Some(2.5));
+        let nan = FrozenTrial::builder(7).values(&[1.0, 2.0]).constraint("a", f64::NAN).build();
+        assert_eq!(candidate(&nan, &directions).violation, Some(f64::INFINITY));
     }
 }
