@@ -8,6 +8,7 @@
 //!   constraints), crowding distance, the elitist cut, the tournament.
 //! - `generations`: the generations rebuilt from tagged trials, so parallel
 //!   workers and resumed studies agree without shared state.
+//! - `known`: the configurations the study holds, so no child repeats one.
 //! - `nsga2`: the sampler.
 //!
 //! Design decision: a genetic sampler keeps no population of its own; the
@@ -18,6 +19,7 @@
 
 mod crossover;
 mod generations;
+mod known;
 mod nsga2;
 mod selection;
 #[cfg(test)]

@@ -18,13 +18,12 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use ferrotune_core::{
-    AttrValue, Distribution, Error, FrozenTrial, Result, Sampler, SearchSpace, StudyView, RELATIVE_PARAMS_ATTR,
-};
+use ferrotune_core::{AttrValue, Distribution, Error, FrozenTrial, Result, Sampler, SearchSpace, StudyView};
 use rand::Rng;
 
 use super::crossover::{polynomial_mutation, Crossover};
 use super::generations::{Generations, TagKey};
+use super::known::Known;
 use super::selection::select_elites;
 use crate::random::sample_uniformly;
 use crate::space::Axis;
@@ -96,6 +95,7 @@ impl std::fmt::Debug for Nsga2Sampler {
 #[derive(Default)]
 struct Memo {
     generations: Generations,
+    known: Known,
     /// The tag of the last relative sample, by trial number, for
     /// [`Sampler::relative_sample_attrs`].
     last_sample: Option<(u64, AttrValue)>,
@@ -229,7 +229,7 @@ impl Nsga2Sampler {
         &self,
         space: &SearchSpace,
         parents: &super::generations::Closed,
-        known: &[Arc<FrozenTrial>],
+        repeats: impl Fn(&BTreeMap<String, f64>) -> bool,
         multi_objective: bool,
         rng: &mut impl Rng,
     ) -> (BTreeMap<String, f64>, Vec<u64>) {
@@ -259,19 +259,6 @@ impl Nsga2Sampler {
         // same recombination twice once the parents have converged) would
         // spend a trial on a known value: one parameter, chosen at random,
         // is drawn again until the child is new. Optuna lets repeats through.
-        // A running trial's values may not be written yet; its relative
-        // sample, recorded at ask time, stands in for them. Most trials
-        // differ in the first parameter compared, so this is one lookup
-        // per trial.
-        let known_value = |t: &FrozenTrial, name: &str| {
-            t.params
-                .get(name)
-                .map(|p| p.internal)
-                .or_else(|| t.system_attrs.get(RELATIVE_PARAMS_ATTR)?.get(name)?.as_f64())
-        };
-        let repeats = |child: &BTreeMap<String, f64>| {
-            known.iter().any(|t| child.iter().all(|(n, v)| known_value(t, n) == Some(*v)))
-        };
         for _ in 0..MAX_REDRAWS {
             if child.is_empty() || !repeats(&child) {
                 break;
@@ -378,12 +365,15 @@ impl Sampler for Nsga2Sampler {
         memo.generations.close(study, TAG, self.population_size, select_elites);
         let made = memo.generations.take_unrecorded();
         let generation = memo.generations.closed.len() as u64;
-        let Some(parents) = memo.generations.parents().filter(|_| !search_space.is_empty()) else {
+        if memo.generations.parents().is_none() || search_space.is_empty() {
             return Ok(BTreeMap::new());
-        };
+        }
+        memo.known.update(study, search_space);
+        let Memo { generations, known, .. } = &*memo;
+        let Some(parents) = generations.parents() else { return Ok(BTreeMap::new()) };
         let mut rng = rng_for(self.seed, trial.number, "nsga2");
-        let (sample, parent_numbers) =
-            self.breed(search_space, parents, study.trials, study.is_multi_objective(), &mut rng);
+        let repeats = |child: &BTreeMap<String, f64>| known.repeats(study, child);
+        let (sample, parent_numbers) = self.breed(search_space, parents, repeats, study.is_multi_objective(), &mut rng);
         let mut tag = serde_json::Map::new();
         tag.insert("generation".into(), AttrValue::from(generation));
         tag.insert("parents".into(), AttrValue::from(parent_numbers));
