@@ -119,6 +119,12 @@ fn a_seeded_sequential_study_repeats_exactly() {
     let tag = &a.trials[79].system_attrs[NSGA2_GENERATION_ATTR];
     assert!(tag["generation"].as_u64().unwrap() >= 6, "{tag}");
     assert_eq!(tag["parents"].as_array().unwrap().len(), 2, "{tag}");
+    // Sequentially, generation g is trials [g P, (g + 1) P): the first
+    // untagged (random), the rest tagged.
+    for trial in &a.trials {
+        let generation = trial.system_attrs.get(NSGA2_GENERATION_ATTR).map_or(0, |t| t["generation"].as_u64().unwrap());
+        assert_eq!(generation, trial.number / 10, "trial {}", trial.number);
+    }
     // No bred child repeats an earlier trial.
     let params = params_of(&a);
     for trial in a.trials.iter().filter(|t| t.system_attrs.contains_key(NSGA2_GENERATION_ATTR)) {
