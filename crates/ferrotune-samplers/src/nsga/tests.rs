@@ -447,3 +447,19 @@ fn options_are_checked() {
     assert!(err(Nsga2Sampler::builder().swapping_prob(2.0)).contains("swapping_prob"));
     assert!(err(Nsga2Sampler::builder().mutation(Mutation::Polynomial { eta: -1.0 })).contains("mutation_eta"));
 }
+
+#[test]
+fn a_view_of_another_group_or_study_starts_over() {
+    // A pruner's groups show the sampler views that are not prefixes of
+    // each other (not dense); another study may share the sampler too.
+    let whole = sequential(nsga2(6, 4), 2, 40);
+    let odd: Vec<Arc<FrozenTrial>> = whole.trials.iter().filter(|t| t.number % 2 == 1).cloned().collect();
+    let sampler = nsga2(6, 4);
+    let full_view = whole.view();
+    let odd_view = StudyView { study_name: STUDY, directions: &BOTH, trials: &odd };
+    let other_study = StudyView { study_name: "other", directions: &BOTH, trials: &whole.trials[..20] };
+    assert_eq!(sampler.parents_for(&full_view), nsga2(0, 4).parents_for(&full_view));
+    assert_eq!(sampler.parents_for(&odd_view), nsga2(0, 4).parents_for(&odd_view));
+    assert_eq!(sampler.parents_for(&other_study), nsga2(0, 4).parents_for(&other_study));
+    assert_eq!(sampler.parents_for(&full_view), nsga2(0, 4).parents_for(&full_view));
+}
