@@ -234,7 +234,11 @@ impl Nsga2Sampler {
         rng: &mut impl Rng,
     ) -> (BTreeMap<String, f64>, Vec<u64>) {
         let population = &parents.parents;
-        let (mut child, chosen) = if rng.random::<f64>() < self.crossover_prob {
+        // A parent population smaller than the operator needs can only come
+        // from a generation recorded by a worker with another population
+        // size: its children are copies, mutated.
+        let crossed = rng.random::<f64>() < self.crossover_prob && population.len() >= self.crossover.n_parents();
+        let (mut child, chosen) = if crossed {
             self.cross(space, parents, multi_objective, rng)
         } else {
             let p = rng.random_range(0..population.len());
