@@ -369,7 +369,9 @@ impl Sampler for Nsga2Sampler {
         memo.generations.close(study, TAG, self.population_size, select_elites);
         let made = memo.generations.take_unrecorded();
         let generation = memo.generations.closed.len() as u64;
-        if memo.generations.parents().is_none() || search_space.is_empty() {
+        // No parents yet (the random first generation), or none at all (a
+        // generation recorded empty by hand): the independent sampler draws.
+        if memo.generations.parents().is_none_or(|c| c.parents.is_empty()) || search_space.is_empty() {
             return Ok(BTreeMap::new());
         }
         memo.known.update(study, search_space);
