@@ -147,3 +147,32 @@ fn the_option_table_builds_the_sampler() {
     study.optimize(40, objective).unwrap();
     assert!(study.trials().unwrap().iter().filter(|t| tag_of(t).is_some()).count() >= 20);
 }
+
+#[test]
+fn constraints_set_by_the_objective_steer_the_parents_to_the_feasible_side() {
+    // Minimize (x, y) subject to x + y >= 1, set through
+    // trial.set_constraint; the feasible front is the segment x + y = 1.
+    // Once a few generations have passed every parent is feasible (the
+    // children, bred around the boundary, fall on both sides of it).
+    let sampler = Nsga2Sampler::builder().seed(11).population_size(12).build().unwrap();
+    let study = Study::builder().directions(BOTH).sampler(sampler.clone()).create().unwrap();
+    study
+        .optimize(300, |trial| {
+            let x = trial.suggest_float("x", 0.0, 1.0)?;
+            let y = trial.suggest_float("y", 0.0, 1.0)?;
+            trial.set_constraint("sum_at_least_one", 1.0 - x - y)?;
+            Ok(vec![x, y])
+        })
+        .unwrap();
+    let trials = study.trials().unwrap();
+    let view = StudyView { study_name: study.name(), directions: &BOTH, trials: &trials };
+    let (generation, parents) = sampler.parents_for(&view);
+    assert!(generation >= 20, "generation {generation}");
+    for number in &parents {
+        assert!(trials[*number as usize].is_feasible(), "parent {number} is infeasible");
+    }
+    // The front spreads along the segment: its sums lie just above 1.
+    let best: Vec<f64> = study.best_trials().unwrap().iter().map(|t| t.values.as_ref().unwrap().iter().sum()).collect();
+    let mean = best.iter().sum::<f64>() / best.len() as f64;
+    assert!(best.len() >= 8 && mean < 1.05 && best.iter().all(|s| (1.0..1.2).contains(s)), "{best:?}");
+}
