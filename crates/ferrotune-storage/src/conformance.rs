@@ -190,6 +190,12 @@ pub fn finished_trials_are_immutable(storage: Arc<dyn Storage>) {
     assert!(not_running(storage.set_trial_intermediate_value(t.trial_id, 1, 1.0)));
     assert!(not_running(storage.set_trial_intermediate_values(t.trial_id, 1, &[1.0, 2.0])));
     assert!(not_running(storage.set_trial_attr(t.trial_id, AttrScope::User, "k", &1.into())));
+    // A second tell with parameters and values of its own.
+    let unsaved = [("x".to_string(), float_param(0.0, 1.0, false, 0.9))];
+    assert!(matches!(
+        storage.finish_known_trial(&before, &unsaved, TrialState::Complete, Some(&[4.0])),
+        Err(Error::TrialNotRunning { state: TrialState::Complete, .. })
+    ));
     assert_eq!(storage.trial(t.trial_id).unwrap(), *before);
 
     let fixed = BTreeMap::from([("x".to_string(), ParamValue::Float(0.25))]);
@@ -376,6 +382,7 @@ pub fn unknown_ids_are_errors(storage: Arc<dyn Storage>) {
     assert!(matches!(storage.create_trial(999, NewTrial::default()), Err(Error::StudyNotFound(_))));
     assert!(matches!(storage.trial(999), Err(Error::TrialNotFound(999))));
     assert!(matches!(storage.finish_trial(999, TrialState::Failed, None), Err(Error::TrialNotFound(999))));
+    assert!(matches!(storage.finish_trial(999, TrialState::Complete, Some(&[1.0])), Err(Error::TrialNotFound(999))));
     assert!(matches!(storage.delete_study(999), Err(Error::StudyNotFound(_))));
     assert!(matches!(storage.trials_changed_since(999, 0), Err(Error::StudyNotFound(_))));
 }

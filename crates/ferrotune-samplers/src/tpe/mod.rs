@@ -11,6 +11,9 @@
 //! sampling of the parameters every trial has (optionally per group of
 //! parameters that appear together), and the constant liar, which counts
 //! running trials among the bad ones so that parallel workers spread out.
+//! With several objectives (MOTPE) the good set is Optuna 5's: whole
+//! non-domination ranks, then a greedy hypervolume subset of the rank that
+//! does not fit, weighted uniformly.
 //!
 //! Design decision: for one objective the default good set and weights are
 //! two of the components Watanabe (2023) recommends, not Optuna's: the
@@ -52,8 +55,9 @@ mod truncnorm;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+use ferrotune_analysis::pareto::best_subset;
 use ferrotune_core::{
-    dominates, Distribution, Error, FrozenTrial, Result, Sampler, SearchSpace, StudyDirection, StudyView, TrialState,
+    Distribution, Error, FrozenTrial, Result, Sampler, SearchSpace, StudyDirection, StudyView, TrialState,
 };
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -669,16 +673,27 @@ fn improvement_weights(good: &[Option<f64>], bad: &[Option<f64>]) -> Vec<f64> {
 }
 
 /// The best `k` complete trials of a multi-objective study, in no
-/// particular order: by non-domination rank, ties in the last rank taken
-/// broken by crowding distance (wider spread first).
+/// particular order, as Optuna 5 chooses MOTPE's good set: whole
+/// non-domination ranks while they fit, then from the rank that does not,
+/// the points a greedy hypervolume subset selection picks
+/// ([`ferrotune_analysis::pareto::best_subset`]). Hypervolume rather than
+/// crowding distance decides the last places because the good set is then
+/// the subset of that rank that covers the most of the front.
 fn best_multi_objective<'a>(
     trials: Vec<&'a FrozenTrial>,
     directions: &[StudyDirection],
     k: usize,
 ) -> Result<Vec<&'a FrozenTrial>> {
-    let mut ranked = rank_multi_objective(trials, directions)?;
-    ranked.truncate(k);
-    Ok(ranked)
+    let mut losses = Vec::with_capacity(trials.len());
+    for t in &trials {
+        match t.values.as_deref() {
+            Some(v) if v.len() == directions.len() => {
+                losses.push(v.iter().zip(directions).map(|(&x, d)| d.as_loss(x)).collect::<Vec<f64>>())
+            }
+            _ => return Err(Error::Sampler("a complete trial has the wrong number of values".into())),
+        }
+    }
+    Ok(best_subset(&losses, k).into_iter().map(|i| trials[i]).collect())
 }
 
 /// The `k` trials with the smallest `(key, number)`, in no particular order.
@@ -694,52 +709,6 @@ fn smallest(mut ranked: Vec<Ranked>, k: usize) -> Vec<Ranked> {
         ranked.truncate(k);
     }
     ranked
-}
-
-/// Complete trials of a multi-objective study from best to worst: by
-/// non-domination rank, then by crowding distance within a rank.
-fn rank_multi_objective<'a>(
-    trials: Vec<&'a FrozenTrial>,
-    directions: &[StudyDirection],
-) -> Result<Vec<&'a FrozenTrial>> {
-    let values: Vec<&[f64]> = trials.iter().map(|t| t.values.as_deref().unwrap_or(&[])).collect();
-    if values.iter().any(|v| v.len() != directions.len()) {
-        return Err(Error::Sampler("a complete trial has the wrong number of values".into()));
-    }
-    let mut remaining: Vec<usize> = (0..trials.len()).collect();
-    let mut order = Vec::with_capacity(trials.len());
-    while !remaining.is_empty() {
-        let front: Vec<usize> = remaining
-            .iter()
-            .copied()
-            .filter(|&i| !remaining.iter().any(|&j| dominates(values[j], values[i], directions)))
-            .collect();
-        remaining.retain(|i| !front.contains(i));
-        let distances = crowding_distances(&front, &values, directions.len());
-        let mut ranked: Vec<(usize, f64)> = front.into_iter().zip(distances).collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(trials[a.0].number.cmp(&trials[b.0].number)));
-        order.extend(ranked.into_iter().map(|(i, _)| i));
-    }
-    Ok(order.into_iter().map(|i| trials[i]).collect())
-}
-
-fn crowding_distances(front: &[usize], values: &[&[f64]], n_objectives: usize) -> Vec<f64> {
-    let mut distance = vec![0.0; front.len()];
-    let columns: Vec<Vec<f64>> = (0..n_objectives).map(|m| front.iter().map(|&i| values[i][m]).collect()).collect();
-    for column in &columns {
-        let mut idx: Vec<usize> = (0..front.len()).collect();
-        idx.sort_by(|&a, &b| column[a].total_cmp(&column[b]));
-        let (first, last) = (idx[0], idx[idx.len() - 1]);
-        let span = column[last] - column[first];
-        distance[first] = f64::INFINITY;
-        distance[last] = f64::INFINITY;
-        if span > 0.0 {
-            for w in idx.windows(3) {
-                distance[w[1]] += (column[w[2]] - column[w[0]]) / span;
-            }
-        }
-    }
-    distance
 }
 
 /// Pruned trials rank by how far they got (more steps first), then by

@@ -182,6 +182,37 @@ fn maximize_flips_the_ranking() {
 }
 
 #[test]
+fn a_multi_objective_good_set_is_chosen_by_hypervolume_as_optunas() {
+    // Minimize the first value, maximize the second. Trials 0-3 form the
+    // front, trial 4 is dominated by trial 0. Two good places: the front's
+    // greedy hypervolume subset (reference: worst loss times 1.1, or 0.9
+    // when negative: (11, -9)) takes trial 3 (box 5 x 8 = 40), then trial
+    // 0 (adds 6 x 1 against trial 2's 1 x 5 and trial 1's 1 x 3). Crowding
+    // distance would have taken the two ends, trials 0 and 1.
+    let x = float(0.0, 1.0);
+    let values = [[0.0, 10.0], [10.0, 20.0], [5.0, 14.0], [6.0, 17.0], [10.0, 5.0]];
+    let trials: Vec<Arc<FrozenTrial>> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let mut t = trial(i as u64, TrialState::Complete, None, &[("x", &x, 0.5)]);
+            t.values = Some(v.to_vec());
+            Arc::new(t)
+        })
+        .collect();
+    let dirs = [StudyDirection::Minimize, StudyDirection::Maximize];
+    let current = trial(5, TrialState::Running, None, &[]);
+    let split = TpeSampler::builder()
+        .gamma(|_| 2)
+        .build()
+        .unwrap()
+        .split(&view(&trials, &dirs), &current, &Memo::default())
+        .unwrap();
+    assert_eq!(split.below.iter().map(|t| t.number).collect::<Vec<_>>(), vec![0, 3]);
+    assert_eq!(split.above.iter().map(|t| t.number).collect::<Vec<_>>(), vec![1, 2, 4]);
+}
+
+#[test]
 fn startup_trials_are_the_random_samplers_draws() {
     let x = float(-5.0, 5.0);
     let dirs = [StudyDirection::Minimize];

@@ -1,10 +1,13 @@
 //! One implementation of [`Storage`] over SQL, shared by every SQL backend.
 //!
-//! Concurrency rests on one rule: **every write transaction starts by
-//! bumping the study row's `change_seq`** (`UPDATE studies ... RETURNING`).
-//! That statement takes the study's write lock (SQLite's database lock,
-//! PostgreSQL's row lock), so writes to one study are serialized in commit
-//! order. Trial numbers are then assigned from `n_trials` without races, and
+//! Concurrency rests on one rule: **every write transaction bumps the
+//! study row's `change_seq`** (`UPDATE studies ... RETURNING`) **before it
+//! writes anything other workers read**. That statement takes the study's
+//! write lock (SQLite's database lock, PostgreSQL's row lock), so writes to
+//! one study are serialized in commit order. Most writes start with it; a
+//! tell first writes the rows readers reach only through its trial's row
+//! (its parameters and values) and takes the lock last, so that on
+//! PostgreSQL many workers queue for a lock held two statements long. Trial numbers are then assigned from `n_trials` without races, and
 //! each written trial is stamped with the new `change_seq`, which makes
 //! "every trial changed since sequence N" an indexed range scan: a reader
 //! polling a study of 10,000 trials reads only what changed.
@@ -572,6 +575,49 @@ impl<B: SqlBackend> SqlStorage<B> {
             "UPDATE studies SET n_trials = n_trials + 1, n_sampled = n_sampled + $2 WHERE study_id = $1",
             &[study_id.into(), i64::from(!enqueued).into()],
         )?;
+        Self::insert_counted_trial(tx, study_id, lock, number, new, token)
+    }
+
+    /// Take the study's lock, count a new trial in its totals and give its
+    /// number, in one statement: the common case of
+    /// [`create_trial`](Storage::create_trial) (nothing to look for first),
+    /// which so costs one round trip and one new version of the study's row
+    /// less. `None` when the study is missing or a sampled trial would pass
+    /// `max_sampled_trials`: the caller then takes the general path, which
+    /// tells the two apart.
+    fn lock_study_counting_trial(tx: &mut dyn SqlTx, study_id: i64, new: &NewTrial) -> Result<Option<StudyLock>> {
+        let sampled = new.fixed_params.is_none();
+        let limit = match (sampled, new.max_sampled_trials) {
+            (true, Some(max)) => i64::try_from(max).unwrap_or(i64::MAX),
+            _ => i64::MAX,
+        };
+        let rows = tx.query(
+            "UPDATE studies SET change_seq = change_seq + 1, n_trials = n_trials + 1, n_sampled = n_sampled + $2
+             WHERE study_id = $1 AND n_sampled < $3
+             RETURNING change_seq, n_trials - 1, n_sampled - $2, directions",
+            &[study_id.into(), i64::from(sampled).into(), limit.into()],
+        )?;
+        let Some(row) = rows.first() else {
+            return Ok(None);
+        };
+        Ok(Some(StudyLock {
+            change_seq: row[0].int()?,
+            n_trials: row[1].int()?,
+            n_sampled: row[2].int()?,
+            n_objectives: from_json::<Vec<StudyDirection>>(row[3].text()?, "study directions")?.len(),
+        }))
+    }
+
+    /// [`insert_trial`](Self::insert_trial) once the trial is counted in the
+    /// study's totals.
+    fn insert_counted_trial(
+        tx: &mut dyn SqlTx,
+        study_id: i64,
+        lock: &StudyLock,
+        number: i64,
+        new: &NewTrial,
+        token: Option<&str>,
+    ) -> Result<FrozenTrial> {
         let state = if new.waiting { TrialState::Waiting } else { TrialState::Running };
         let started_at = (!new.waiting).then(now_us);
         let beat = if new.heartbeat && !new.waiting { B::NOW_US } else { "NULL" };
@@ -771,36 +817,72 @@ impl<B: SqlBackend> SqlStorage<B> {
     ) -> Result<Arc<FrozenTrial>> {
         let rows = param_rows(unsaved);
         let mut runs = Runs::default();
+        let stamp =
+            "UPDATE trials SET state = $2, finished_at = $3, change_seq = $4 WHERE trial_id = $1 AND state = 'running'";
         self.backend.transaction(true, &mut |tx| {
-            let rerun = runs.rerun();
-            let lock = Self::lock_trial_study(tx, trial_id)?;
-            check_finish(state, values, lock.n_objectives)?;
-            // Stamped and finished in one statement, if still running.
             let finished_at = now_us();
-            let changed = tx.execute(
-                "UPDATE trials SET state = $2, finished_at = $3, change_seq = $4 WHERE trial_id = $1 AND state = 'running'",
-                &[trial_id.into(), state.as_str().into(), finished_at.into(), lock.change_seq.into()],
-            )?;
-            if changed == 0 {
-                return match Self::not_running(tx, trial_id) {
-                    Error::TrialNotRunning { state: found, .. } if rerun && found == state => {
-                        // Finished as asked, values included: the first run
-                        // committed (its parameters with it).
-                        let trial = Self::load_trial(tx, trial_id)?;
-                        if same_values(trial.values.as_deref(), values) {
-                            return Ok(Arc::new(trial));
+            if !runs.rerun() {
+                // The rows no other worker reads before this commits first,
+                // the study's lock last: the lock is then held for two
+                // statements and the commit instead of four (what bounds
+                // the throughput of many workers on one study). Should the
+                // trial not be running any more, nothing of this commits.
+                // Written only while the trial runs (when it does not,
+                // the lock below names why): a missing trial gives no
+                // foreign-key error and a finished one keeps its rows.
+                const RUNNING: &str = "WHERE EXISTS (SELECT 1 FROM trials WHERE trial_id = $1 AND state = 'running')";
+                for (name, distribution, value) in &rows {
+                    tx.execute(
+                        &format!(
+                            "INSERT INTO trial_params (trial_id, name, distribution, value) SELECT $1, $2, $3, $4 {RUNNING}
+                             ON CONFLICT (trial_id, name) DO UPDATE SET distribution = excluded.distribution,
+                             value = excluded.value"
+                        ),
+                        &[trial_id.into(), name.as_str().into(), distribution.as_str().into(), value.clone()],
+                    )?;
+                }
+                for (objective, &value) in values.unwrap_or_default().iter().enumerate() {
+                    tx.execute(
+                        &format!(
+                            "INSERT INTO trial_values (trial_id, objective, value) SELECT $1, $2, $3 {RUNNING}
+                             ON CONFLICT (trial_id, objective) DO NOTHING"
+                        ),
+                        &[trial_id.into(), (objective as i64).into(), SqlValue::real(value)],
+                    )?;
+                }
+                let lock = Self::lock_trial_study(tx, trial_id)?;
+                check_finish(state, values, lock.n_objectives)?;
+                let stamped = [trial_id.into(), state.as_str().into(), finished_at.into(), lock.change_seq.into()];
+                if tx.execute(stamp, &stamped)? == 0 {
+                    return Err(Self::not_running(tx, trial_id));
+                }
+            } else {
+                // A run again (see `super`): the lock first, so that if the
+                // first run committed, nothing is written.
+                let lock = Self::lock_trial_study(tx, trial_id)?;
+                check_finish(state, values, lock.n_objectives)?;
+                let stamped = [trial_id.into(), state.as_str().into(), finished_at.into(), lock.change_seq.into()];
+                if tx.execute(stamp, &stamped)? == 0 {
+                    return match Self::not_running(tx, trial_id) {
+                        Error::TrialNotRunning { state: found, .. } if found == state => {
+                            // Finished as asked, values included: the first run
+                            // committed (its parameters with it).
+                            let trial = Self::load_trial(tx, trial_id)?;
+                            if same_values(trial.values.as_deref(), values) {
+                                return Ok(Arc::new(trial));
+                            }
+                            Err(Self::not_running(tx, trial_id))
                         }
-                        Err(Self::not_running(tx, trial_id))
-                    }
-                    e => Err(e),
-                };
-            }
-            Self::put_params(tx, trial_id, &rows)?;
-            for (objective, &value) in values.unwrap_or_default().iter().enumerate() {
-                tx.execute(
-                    "INSERT INTO trial_values (trial_id, objective, value) VALUES ($1, $2, $3)",
-                    &[trial_id.into(), (objective as i64).into(), SqlValue::real(value)],
-                )?;
+                        e => Err(e),
+                    };
+                }
+                Self::put_params(tx, trial_id, &rows)?;
+                for (objective, &value) in values.unwrap_or_default().iter().enumerate() {
+                    tx.execute(
+                        "INSERT INTO trial_values (trial_id, objective, value) VALUES ($1, $2, $3)",
+                        &[trial_id.into(), (objective as i64).into(), SqlValue::real(value)],
+                    )?;
+                }
             }
             match known {
                 Some(known) => {
@@ -1072,8 +1154,15 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
         let token = write_token();
         let mut runs = Runs::default();
         self.backend.transaction(true, &mut |tx| {
+            let rerun = runs.rerun();
+            if !rerun && !new.skip_if_exists {
+                if let Some(lock) = Self::lock_study_counting_trial(tx, study_id, &new)? {
+                    return Self::insert_counted_trial(tx, study_id, &lock, lock.n_trials, &new, Some(&token))
+                        .map(Some);
+                }
+            }
             let lock = Self::lock_study(tx, study_id)?;
-            if runs.rerun() {
+            if rerun {
                 // The first run may have committed: then its trial is the one.
                 let rows = tx.query(
                     "SELECT trial_id FROM trials WHERE study_id = $1 AND create_token = $2",

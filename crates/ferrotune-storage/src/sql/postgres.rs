@@ -9,8 +9,8 @@
 //!   synchronous [`postgres`] client; no TLS (use a local socket, a private
 //!   network or a tunnel).
 //! - **Writes** run at `READ COMMITTED`. Every write transaction of the
-//!   shared SQL starts by updating the study's row (`change_seq + 1`), which
-//!   takes that row's lock until commit: writes to one study queue there,
+//!   shared SQL updates the study's row (`change_seq + 1`) before it writes
+//!   what other workers read, which takes that row's lock until commit: writes to one study queue there,
 //!   in order, and each statement after it sees everything committed before
 //!   (a fresh snapshot per statement), so trial numbers and the sampled
 //!   trial limit are exact across any number of workers. That is what
@@ -18,7 +18,8 @@
 //!   A write commits with `synchronous_commit = off`, which releases the
 //!   study's lock as soon as the commit is written, and then waits for the
 //!   disk outside it: a one-statement transaction that takes a transaction
-//!   id (`SELECT txid_current()`) commits with the server's setting, so it
+//!   id (`SELECT txid_current()`, sent with the `COMMIT` in one message)
+//!   commits with the server's setting, so it
 //!   returns once the log is flushed past its own commit record, and so
 //!   past the write's (the log is flushed in order). The write is as
 //!   durable when the call returns as with a plain commit, but the next
@@ -539,8 +540,14 @@ impl PostgresBackend {
             });
         }
         let mut tx = PostgresTx { conn, name: &self.name, failed: None };
+        // With `wait_for_flush`, the commit and the wait for the disk (see
+        // "Writes" above) go in one message: one round trip. The server runs
+        // the second statement only once the first has succeeded, so an error
+        // of the server's own (not a lost connection) is the commit's: the
+        // one-statement wait after a commit has nothing else to fail on.
+        let commit = if wait_for_flush { "COMMIT; SELECT txid_current()" } else { "COMMIT" };
         let outcome = match body(&mut tx) {
-            Ok(value) => match tx.conn.client.batch_execute("COMMIT") {
+            Ok(value) => match tx.conn.client.batch_execute(commit) {
                 Ok(()) if self.take_lost_commit_reply(first_write) => {
                     // The test hook: committed, but as if the reply never came.
                     tx.conn.lost = true;
@@ -550,21 +557,11 @@ impl PostgresBackend {
                     ));
                     return Err(Failed::Lost { error, at_once: true });
                 }
-                Ok(()) if !wait_for_flush => return Ok(value),
-                // Committed without waiting for the disk (see "Writes"
-                // above); now wait, outside the study's lock. A failure
-                // here leaves it unknown whether the commit reached the
-                // disk before the server went down: the write runs again,
-                // as after a lost COMMIT reply.
-                Ok(()) => match tx.conn.client.batch_execute("SELECT txid_current()") {
-                    Ok(()) => return Ok(value),
-                    Err(e) => Err(Failed::Lost {
-                        error: self.error(&e, "waiting for the commit to reach the disk"),
-                        at_once: false,
-                    }),
-                },
+                Ok(()) => return Ok(value),
                 Err(e) if is_transient(&e) => Err(Failed::Retry(self.error(&e, "committing"))),
-                // Committed or not, nobody can tell: the caller runs the
+                // Committed or not, nobody can tell (nor, after a commit
+                // without waiting for the disk, whether it reached the disk
+                // before the server went down): the caller runs the
                 // transaction again, which every write of `SqlStorage` allows.
                 Err(e) if is_connection_loss(&e) => {
                     Err(Failed::Lost { error: self.error(&e, "committing"), at_once: false })

@@ -1,0 +1,91 @@
+"""The multi-objective bench's problems and scores (no benchmark runs):
+points of each problem's Pareto-optimal set land on its known front, every
+front point dominates the reference point, and the normalized score puts
+the random searches' mean at 0 and the best run at 1.
+
+Run: python -m pytest bench/python/tests, or python bench/python/tests/test_mo_problems.py.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+from mobench.problems import SYNTHETIC_IDS, front_bound, get_problem  # noqa: E402
+from mobench.report import Scores, hypervolume  # noqa: E402
+
+
+def optimal_points(pid: str, n: int = 50) -> np.ndarray:
+    """Points of the Pareto-optimal set: free position variables, the
+    distance variables where g is smallest."""
+    p = get_problem(pid)
+    rng = np.random.default_rng(7)
+    xs = p.lower + rng.random((n, p.dim)) * (p.upper - p.lower)
+    if pid.startswith("zdt"):
+        xs[:, 1:] = 0.0
+        return xs
+    m = p.n_objectives
+    number = int(pid[4:].split("-")[0])
+    xs[:, m - 1 :] = 0.0 if number in (6, 7) else 0.5
+    return xs
+
+
+def test_optimal_points_are_on_the_known_fronts() -> None:
+    for pid in SYNTHETIC_IDS:
+        p = get_problem(pid)
+        f = p.evaluate_many(optimal_points(pid))
+        if pid in ("zdt1", "zdt4"):
+            np.testing.assert_allclose(f[:, 1], 1 - np.sqrt(f[:, 0]), atol=1e-12)
+        elif pid in ("zdt2", "zdt6"):
+            np.testing.assert_allclose(f[:, 1], 1 - f[:, 0] ** 2, atol=1e-12)
+        elif pid == "zdt3":
+            np.testing.assert_allclose(f[:, 1], 1 - np.sqrt(f[:, 0]) - f[:, 0] * np.sin(10 * math.pi * f[:, 0]), atol=1e-12)
+        elif pid.startswith("dtlz1"):
+            np.testing.assert_allclose(f.sum(axis=1), 0.5, atol=1e-12)
+        elif pid.startswith("dtlz7"):
+            m = p.n_objectives
+            h = m - np.sum(f[:, :-1] / 2 * (1 + np.sin(3 * math.pi * f[:, :-1])), axis=1)
+            np.testing.assert_allclose(f[:, -1], 2 * h, atol=1e-12)
+        else:  # DTLZ2-6: the unit sphere
+            np.testing.assert_allclose((f**2).sum(axis=1), 1.0, atol=1e-12)
+        # The whole front counts: every optimal point dominates the reference.
+        assert np.all(f < p.reference), pid
+        assert np.all(f <= front_bound(pid, p.n_objectives) + 1e-12), pid
+
+
+def test_reference_points_do_not_depend_on_anything_but_the_problem() -> None:
+    a = get_problem("zdt1").reference.copy()
+    from mobench import problems  # noqa: PLC0415
+
+    problems._CACHE.clear()
+    np.testing.assert_array_equal(get_problem("zdt1").reference, a)
+
+
+def test_hypervolume_of_hand_worked_fronts() -> None:
+    ref = np.array([1.0, 1.0])
+    # Two points: 0.5 * 0.8 + 0.3 * 0.2 (the second adds the strip below the first).
+    pts = np.array([[0.5, 0.2], [0.2, 0.7], [2.0, 0.0]])  # the last does not dominate the reference
+    assert math.isclose(hypervolume(pts, ref), 0.5 * 0.8 + 0.3 * 0.3, rel_tol=1e-12)
+    assert hypervolume(np.array([[1.5, 1.5]]), ref) == 0.0
+
+
+def test_normalized_score_spans_random_to_best() -> None:
+    rows = []
+    # zdt1's reference is (1.1, 3.875...): one point each, hypervolumes known.
+    for method, point in (("optuna-random", [0.6, 3.0]), ("ferrotune-random", [0.6, 3.0]), ("ferrotune-nsga2", [0.1, 1.0])):
+        rows.append({"method": method, "problem": "zdt1", "seed": 0, "budget": 1, "values": [point], "wall_s": 0.0, "objective_s": 0.0})
+    sc = Scores(rows, 1)
+    assert sc.seed_score("ferrotune-nsga2", 0) == 1.0
+    assert sc.seed_score("optuna-random", 0) == 0.0
+
+
+if __name__ == "__main__":
+    for name, fn in list(globals().items()):
+        if name.startswith("test_"):
+            fn()
+            print("ok", name)
