@@ -30,8 +30,10 @@ pub(crate) struct Known {
     last_hashed: Option<u64>,
 }
 
+/// A hash of values in order; `None` if one is missing. `v + 0.0` makes
+/// -0.0 hash as 0.0, which it equals (a grid value rounded from below zero).
 fn hash_values<'a>(values: impl Iterator<Item = Option<f64>> + 'a) -> Option<u64> {
-    values.into_iter().try_fold(0x243F_6A88_85A3_08D3, |h, v| Some(mix64(h ^ v?.to_bits())))
+    values.into_iter().try_fold(0x243F_6A88_85A3_08D3, |h, v| Some(mix64(h ^ (v? + 0.0).to_bits())))
 }
 
 fn value_of(trial: &FrozenTrial, name: &str) -> Option<f64> {
@@ -105,6 +107,7 @@ mod tests {
             assert!(known.repeats(&view, &child(a, b)), "({a}, {b})");
         }
         assert!(!known.repeats(&view, &child(0.1, 0.4)));
+        assert_eq!(hash_values([Some(-0.0), Some(1.0)].into_iter()), hash_values([Some(0.0), Some(1.0)].into_iter()));
         // Another view (another bracket's trials) starts the set over.
         let other = vec![complete(5, 0.9, 0.9)];
         let view = StudyView { study_name: "s", directions: &[StudyDirection::Minimize], trials: &other };
