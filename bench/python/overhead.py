@@ -31,6 +31,17 @@ SEED = 0
 
 ENGINES = ["optuna-memory", "optuna-sqlite", "rustuna-memory", "rustuna-sqlite"]
 
+# The sampler every engine uses (--sampler): random search unless told.
+SAMPLERS = ["random", "nsga2"]
+SAMPLER = "random"
+
+
+def make_sampler(module: Any) -> Any:
+    # Optuna and rustuna name their samplers alike.
+    if SAMPLER == "nsga2":
+        return module.samplers.NSGAIISampler(seed=SEED)
+    return module.samplers.RandomSampler(seed=SEED)
+
 
 def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
@@ -62,7 +73,7 @@ def make_optuna(storage_kind: str, tmpdir: str) -> tuple[Any, Callable[..., Any]
         storage = "sqlite:///" + os.path.join(tmpdir, "optuna.db")
     study = optuna.create_study(
         storage=storage,
-        sampler=optuna.samplers.RandomSampler(seed=SEED),
+        sampler=make_sampler(optuna),
         direction="minimize",
     )
 
@@ -83,7 +94,7 @@ def make_rustuna(storage_kind: str, tmpdir: str) -> tuple[Any, Callable[..., Any
         )
     study = rustuna.create_study(
         storage=storage,
-        sampler=rustuna.samplers.RandomSampler(seed=SEED),
+        sampler=make_sampler(rustuna),
         direction="minimize",
     )
 
@@ -148,6 +159,7 @@ def bench(engine: str, n_trials: int, check: bool) -> dict[str, Any]:
         n_last = max(1, n_trials // 10)
         result: dict[str, Any] = {
             "engine": engine,
+            "sampler": SAMPLER,
             "n_trials": n_trials,
             "ms_per_trial": total * 1e3 / n_trials,
             "ms_per_trial_last10pct": last * 1e3 / n_last,
@@ -172,12 +184,15 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--trials", type=int, nargs="+", default=[1000], help="values of N (default: 1000)")
     ap.add_argument("--engines", nargs="+", default=ENGINES, choices=ENGINES, help="engines to run (default: all)")
+    ap.add_argument("--sampler", default="random", choices=SAMPLERS, help="sampler of every engine (default: random)")
     ap.add_argument(
         "--no-check",
         action="store_true",
         help="skip the (untimed) post-run count of COMPLETE trials",
     )
     args = ap.parse_args(argv)
+    global SAMPLER
+    SAMPLER = args.sampler
     if any(n <= 0 for n in args.trials):
         ap.error("--trials values must be positive")
 

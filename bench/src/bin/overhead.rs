@@ -7,14 +7,14 @@
 //! The loop of N trials is timed (study creation is not). One JSON object
 //! per (engine, N) on stdout.
 //!
-//! Usage: `overhead --trials 1000 10000 [--engines ferrotune-memory ...] [--sampler random|tpe|tpe-optuna|qmc|cmaes|gp]`
+//! Usage: `overhead --trials 1000 10000 [--engines ferrotune-memory ...] [--sampler random|tpe|tpe-optuna|qmc|cmaes|gp|nsga2]`
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use ferrotune::core::Sampler;
 use ferrotune::core::Storage;
-use ferrotune::samplers::{CmaEsSampler, GpSampler, QmcSampler, RandomSampler, TpeSampler};
+use ferrotune::samplers::{CmaEsSampler, GpSampler, Nsga2Sampler, QmcSampler, RandomSampler, TpeSampler};
 use ferrotune::storage::{InMemoryStorage, SqliteStorage, Synchronous};
 use ferrotune::Study;
 
@@ -37,6 +37,7 @@ fn run(engine: &str, sampler_name: &str, n_trials: usize) -> ferrotune::Result<s
         "qmc" => Arc::new(QmcSampler::with_seed(0)),
         "cmaes" => Arc::new(CmaEsSampler::with_seed(0)),
         "gp" => Arc::new(GpSampler::with_seed(0)),
+        "nsga2" => Arc::new(Nsga2Sampler::with_seed(0)),
         other => return Err(ferrotune::Error::InvalidArgument(format!("unknown sampler {other}"))),
     };
     let study = Study::builder().storage(storage).sampler_arc(sampler).create()?;
@@ -93,7 +94,7 @@ fn main() {
             "--sampler" => sampler = values.first().cloned().unwrap_or_default(),
             other => {
                 eprintln!(
-                    "unknown argument {other}; usage: overhead --trials N [N ...] [--engines {}] [--sampler random|tpe|tpe-optuna|qmc|cmaes|gp]",
+                    "unknown argument {other}; usage: overhead --trials N [N ...] [--engines {}] [--sampler random|tpe|tpe-optuna|qmc|cmaes|gp|nsga2]",
                     ENGINES.join(" ")
                 );
                 std::process::exit(2);

@@ -143,7 +143,7 @@ const SPLICE_PATHS: &[&[&str]] = &[
     &["enqueue"],
 ];
 
-const SAMPLER_TYPES: &[&str] = &["random", "grid", "qmc", "tpe", "cmaes", "gp", "nope"];
+const SAMPLER_TYPES: &[&str] = &["random", "grid", "qmc", "tpe", "cmaes", "gp", "nsga2", "nope"];
 const PRUNER_TYPES: &[&str] =
     &["median", "percentile", "asha", "successive_halving", "hyperband", "threshold", "patient", "wilcoxon", "none"];
 

@@ -131,6 +131,11 @@ fn bad_configs_exit_2_naming_file_key_and_problem_and_write_nothing() {
             vec!["sampler.qmc_type", "must be \"sobol\" or \"halton\", got \"faure\""],
         ),
         (
+            "nsga2 crossover parameter for another crossover",
+            base(x, "") + "[sampler]\ntype = \"nsga2\"\ncrossover = \"blxalpha\"\neta = 5.0\n",
+            vec!["sampler.eta", "blxalpha crossover takes no eta (it takes: alpha)"],
+        ),
+        (
             "bad tpe startup",
             base(x, "") + "[sampler]\ntype = \"tpe\"\nstartup = \"lhs\"\n",
             vec!["sampler.startup", "\"random\", \"sobol\" or \"halton\""],

@@ -1,9 +1,9 @@
 //! Samplers: [`RandomSampler`], [`GridSampler`], [`QmcSampler`],
-//! [`TpeSampler`], [`CmaEsSampler`] and [`GpSampler`], with their options
+//! [`TpeSampler`], [`CmaEsSampler`], [`GpSampler`] and [`Nsga2Sampler`], with their options
 //! described once for every face (`options`).
 //!
 //! Layout: each model-based sampler is a module of its own (`tpe`, `cmaes`,
-//! `gp`) whose public items are the sampler, its builder and its option
+//! `gp`, `nsga`) whose public items are the sampler, its builder and its option
 //! types; the numerical machinery inside (`CmaEs`, `Gp`, the Parzen
 //! estimators) is crate-private. What more than one sampler uses sits at
 //! the top level, so that no sampler imports from another's module:
@@ -25,6 +25,7 @@ mod simd;
 pub mod cmaes;
 pub mod gp;
 mod grid;
+pub mod nsga;
 mod numerics;
 pub mod options;
 mod qmc;
@@ -35,6 +36,7 @@ pub mod tpe;
 pub use cmaes::{CmaEsSampler, CmaEsSamplerBuilder, Restart, CMAES_GENERATION_ATTR};
 pub use gp::{GpSampler, GpSamplerBuilder};
 pub use grid::GridSampler;
+pub use nsga::{Crossover, Mutation, Nsga2Sampler, Nsga2SamplerBuilder, NSGA2_GENERATION_ATTR};
 pub use options::{cmaes_builder, sampler_spec, SamplerSpec, SAMPLERS};
 pub use qmc::{QmcKind, QmcSampler};
 pub use random::RandomSampler;

@@ -14,14 +14,15 @@ use ferrotune_core::{Distribution, Error, ParamValue, Result, Sampler};
 
 use crate::gp::OutputTransform;
 use crate::{
-    CmaEsSampler, GpSampler, GridSampler, QmcKind, QmcSampler, RandomSampler, Restart, TpeSampler, TpeWeighting,
+    CmaEsSampler, Crossover, GpSampler, GridSampler, Mutation, Nsga2Sampler, QmcKind, QmcSampler, RandomSampler,
+    Restart, TpeSampler, TpeWeighting,
 };
 
 /// A sampler as every face knows it.
 pub type SamplerSpec = ComponentSpec<dyn Sampler>;
 
 /// Every sampler, in the order the reference lists them.
-pub static SAMPLERS: [&SamplerSpec; 6] = [&TPE, &GP, &CMAES, &QMC, &RANDOM, &GRID];
+pub static SAMPLERS: [&SamplerSpec; 7] = [&TPE, &GP, &CMAES, &NSGA2, &QMC, &RANDOM, &GRID];
 
 /// The sampler the CLI's `type` names.
 pub fn sampler_spec(name: &str) -> Option<&'static SamplerSpec> {
@@ -467,6 +468,213 @@ pub static CMAES: SamplerSpec = ComponentSpec {
     build: build_cmaes,
 };
 
+// ---- NSGA-II ----
+
+const CROSSOVER_WORDS: &[&str] = &["uniform", "blxalpha", "sbx", "vsbx", "undx", "spx"];
+
+const NSGA2_OPTIONS: &[OptionSpec] = &[
+    SEED,
+    OptionSpec {
+        name: "population_size",
+        kind: OptionKind::Count,
+        default: "50",
+        help: "Trials per generation, and parents kept from one to the next. The study's n_trials counts trials, \
+               not generations: 1,000 trials at 50 are about 20 generations.",
+    },
+    OptionSpec {
+        name: "crossover",
+        kind: OptionKind::Word(CROSSOVER_WORDS),
+        default: "\"uniform\"",
+        help: "How a child's numeric parameters are made from its parents' (on each parameter's range scaled \
+               to [0, 1]; categorical ones are inherited from a parent): uniform, BLX-alpha, SBX, vSBX \
+               (two parents) or UNDX, SPX (three).",
+    },
+    OptionSpec {
+        name: "crossover_prob",
+        kind: OptionKind::Number,
+        default: "0.9",
+        help: "Probability that a child is crossed; otherwise it copies one parent.",
+    },
+    OptionSpec {
+        name: "swapping_prob",
+        kind: OptionKind::Number,
+        default: "0.5",
+        help: "Probability that a parameter the crossover does not blend (every one for uniform crossover, \
+               categorical ones for the others) comes from the second parent rather than the first.",
+    },
+    OptionSpec {
+        name: "mutation_prob",
+        kind: OptionKind::Number,
+        default: "1 / the number of parameters",
+        help: "Probability that each parameter of a child mutates.",
+    },
+    OptionSpec {
+        name: "mutation",
+        kind: OptionKind::Word(&["uniform", "polynomial"]),
+        default: "\"uniform\"",
+        help: "What a mutation does: draw the parameter afresh, or move a numeric one by polynomial mutation.",
+    },
+    OptionSpec {
+        name: "mutation_eta",
+        kind: OptionKind::Number,
+        default: "20",
+        help: "Polynomial mutation's distribution index: larger stays nearer the parent's value.",
+    },
+    OptionSpec {
+        name: "alpha",
+        kind: OptionKind::Number,
+        default: "0.5",
+        help: "blxalpha: how far past the parents' interval, in its widths, a child may fall.",
+    },
+    OptionSpec {
+        name: "eta",
+        kind: OptionKind::Number,
+        default: "20 with several objectives, 2 with one",
+        help: "sbx, vsbx: the distribution index; larger keeps children nearer their parents.",
+    },
+    OptionSpec {
+        name: "uniform_crossover_prob",
+        kind: OptionKind::Number,
+        default: "0.5",
+        help: "sbx, vsbx: probability that a parameter comes from the other of the two crossed children.",
+    },
+    OptionSpec {
+        name: "use_child_gene_prob",
+        kind: OptionKind::Number,
+        default: "0.5",
+        help: "sbx, vsbx: probability that a parameter comes from the crossed children rather than the parents.",
+    },
+    OptionSpec {
+        name: "sigma_xi",
+        kind: OptionKind::Number,
+        default: "0.5",
+        help: "undx: standard deviation along the first two parents' line, in units of their distance.",
+    },
+    OptionSpec {
+        name: "sigma_eta",
+        kind: OptionKind::Number,
+        default: "0.35 / sqrt(number of parameters)",
+        help: "undx: standard deviation across that line, in units of the third parent's distance to it.",
+    },
+    OptionSpec {
+        name: "epsilon",
+        kind: OptionKind::Number,
+        default: "sqrt(number of parameters + 2)",
+        help: "spx: how much the parents' simplex is expanded about its centre.",
+    },
+];
+
+/// `crossover`: an operator name.
+struct CrossoverName(Crossover);
+
+impl FromStr for CrossoverName {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Crossover::named(s).map(CrossoverName).ok_or_else(|| invalid("crossover", format!("unknown crossover '{s}'")))
+    }
+}
+
+/// `mutation`: `uniform` or `polynomial` (its eta set apart).
+struct MutationName(bool);
+
+impl FromStr for MutationName {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "uniform" => Ok(MutationName(false)),
+            "polynomial" => Ok(MutationName(true)),
+            other => Err(invalid("mutation", format!("unknown mutation '{other}'"))),
+        }
+    }
+}
+
+/// The crossover the options describe: the named operator with the
+/// parameters given for it; a parameter of another operator is an error
+/// naming it, not silently ignored.
+fn crossover_of(o: &OptionSet<'_>) -> Result<Crossover> {
+    let mut crossover = o.word::<CrossoverName>("crossover")?.map_or(Crossover::Uniform, |c| c.0);
+    let takes: &[&str] = match crossover {
+        Crossover::Uniform => &[],
+        Crossover::BlxAlpha { .. } => &["alpha"],
+        Crossover::Sbx { .. } | Crossover::Vsbx { .. } => &["eta", "uniform_crossover_prob", "use_child_gene_prob"],
+        Crossover::Undx { .. } => &["sigma_xi", "sigma_eta"],
+        Crossover::Spx { .. } => &["epsilon"],
+    };
+    for name in ["alpha", "eta", "uniform_crossover_prob", "use_child_gene_prob", "sigma_xi", "sigma_eta", "epsilon"] {
+        if o.has(name) && !takes.contains(&name) {
+            return Err(invalid(
+                name,
+                format!(
+                    "{} crossover takes no {name} (it takes: {})",
+                    crossover.name(),
+                    if takes.is_empty() { "none".to_owned() } else { takes.join(", ") }
+                ),
+            ));
+        }
+    }
+    match &mut crossover {
+        Crossover::Uniform => {}
+        Crossover::BlxAlpha { alpha } => *alpha = o.number("alpha")?.unwrap_or(*alpha),
+        Crossover::Sbx { eta, uniform_crossover_prob, use_child_gene_prob }
+        | Crossover::Vsbx { eta, uniform_crossover_prob, use_child_gene_prob } => {
+            *eta = o.number("eta")?.or(*eta);
+            *uniform_crossover_prob = o.number("uniform_crossover_prob")?.unwrap_or(*uniform_crossover_prob);
+            *use_child_gene_prob = o.number("use_child_gene_prob")?.unwrap_or(*use_child_gene_prob);
+        }
+        Crossover::Undx { sigma_xi, sigma_eta } => {
+            *sigma_xi = o.number("sigma_xi")?.unwrap_or(*sigma_xi);
+            *sigma_eta = o.number("sigma_eta")?.or(*sigma_eta);
+        }
+        Crossover::Spx { epsilon } => *epsilon = o.number("epsilon")?.or(*epsilon),
+    }
+    // Name the option a bad value came from.
+    crossover.check().map_err(|message| {
+        let option = message.split_whitespace().next().unwrap_or("crossover").to_owned();
+        invalid(&option, message)
+    })?;
+    Ok(crossover)
+}
+
+fn build_nsga2(o: &OptionSet<'_>) -> Result<Arc<dyn Sampler>> {
+    let mut b = Nsga2Sampler::builder().crossover(crossover_of(o)?);
+    if let Some(seed) = o.seed()? {
+        b = b.seed(seed);
+    }
+    if let Some(n) = o.count("population_size")? {
+        b = b.population_size(n);
+    }
+    if let Some(p) = o.number("crossover_prob")? {
+        b = b.crossover_prob(p);
+    }
+    if let Some(p) = o.number("swapping_prob")? {
+        b = b.swapping_prob(p);
+    }
+    if let Some(p) = o.number("mutation_prob")? {
+        b = b.mutation_prob(p);
+    }
+    let polynomial = o.word::<MutationName>("mutation")?.is_some_and(|m| m.0);
+    match (polynomial, o.number("mutation_eta")?) {
+        (true, eta) => b = b.mutation(Mutation::Polynomial { eta: eta.unwrap_or(20.0) }),
+        (false, Some(_)) => {
+            return Err(invalid("mutation_eta", "is polynomial mutation's; give mutation = \"polynomial\" with it"))
+        }
+        (false, None) => {}
+    }
+    Ok(Arc::new(b.build()?))
+}
+
+/// NSGA-II.
+pub static NSGA2: SamplerSpec = ComponentSpec {
+    name: "nsga2",
+    aliases: &[],
+    python: "NSGAIISampler",
+    summary: "NSGA-II, a genetic algorithm for one or several objectives: generations of population_size \
+              trials, parents by non-domination rank and crowding distance, crossover and mutation, \
+              constraints from trial.set_constraint; workers and resumed studies rebuild the same generations.",
+    options: NSGA2_OPTIONS,
+    build: build_nsga2,
+};
+
 // ---- QMC ----
 
 const QMC_OPTIONS: &[OptionSpec] = &[
@@ -621,6 +829,22 @@ mod tests {
         assert!(e.contains("'gamma'") && e.contains("(0, 1]"), "{e}");
         let e = build(&CMAES, "restart_strategy", OptionValue::Str("lipop".into()));
         assert!(e.contains("\"ipop\", \"bipop\" or \"none\""), "{e}");
+        let e = build(&NSGA2, "crossover", OptionValue::Str("pmx".into()));
+        assert!(e.contains("\"undx\", \"spx\"") || e.contains("\"spx\""), "{e}");
+        let e = build(&NSGA2, "eta", OptionValue::Float(5.0));
+        assert!(e.contains("'eta'") && e.contains("uniform crossover takes no eta"), "{e}");
+        let sbx = |key: &str, value: OptionValue| {
+            let options =
+                BTreeMap::from([("crossover".to_owned(), OptionValue::Str("sbx".into())), (key.to_owned(), value)]);
+            NSGA2.build(options, None).err().map(|e| e.to_string()).unwrap_or_default()
+        };
+        assert_eq!(sbx("eta", OptionValue::Float(5.0)), "");
+        let e = sbx("use_child_gene_prob", OptionValue::Float(0.0));
+        assert!(e.contains("'use_child_gene_prob'") && e.contains("(0, 1]"), "{e}");
+        let e = build(&NSGA2, "mutation_eta", OptionValue::Float(5.0));
+        assert!(e.contains("'mutation_eta'") && e.contains("polynomial"), "{e}");
+        let e = build(&NSGA2, "population_size", OptionValue::Int(1));
+        assert!(e.contains("population_size"), "{e}");
         let e = build(&GP, "output_transform", OptionValue::Str("boxcox".into()));
         assert!(e.contains("\"standardize\", \"robust\" or \"power\""), "{e}");
         let both = BTreeMap::from([

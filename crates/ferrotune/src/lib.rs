@@ -50,6 +50,7 @@ pub mod core {
 pub mod samplers {
     pub use ferrotune_samplers::cmaes::{CmaEsSamplerBuilder, CMAES_GENERATION_ATTR};
     pub use ferrotune_samplers::gp::OutputTransform;
+    pub use ferrotune_samplers::nsga::{Crossover, Mutation, Nsga2SamplerBuilder, NSGA2_GENERATION_ATTR};
     pub use ferrotune_samplers::tpe::{
         hyperopt_gamma, optuna_gamma, optuna_gamma_multi_objective, optuna_weights, TpeSamplerBuilder, TpeWeighting,
         DEFAULT_GAMMA_FRACTION,
@@ -57,7 +58,8 @@ pub mod samplers {
     /// Every sampler's options, described once for every face.
     pub use ferrotune_samplers::{cmaes_builder, sampler_spec, SamplerSpec, SAMPLERS};
     pub use ferrotune_samplers::{
-        CmaEsSampler, GpSampler, GpSamplerBuilder, GridSampler, QmcKind, QmcSampler, RandomSampler, Restart, TpeSampler,
+        CmaEsSampler, GpSampler, GpSamplerBuilder, GridSampler, Nsga2Sampler, QmcKind, QmcSampler, RandomSampler,
+        Restart, TpeSampler,
     };
 }
 

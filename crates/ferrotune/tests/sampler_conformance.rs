@@ -78,6 +78,41 @@ mod gp {
     ferrotune::sampler_conformance_tests!(GpSampler::with_seed, multi_objective = false);
 }
 
+// NSGA-II with a population small enough that most of the suite's 30
+// trials are bred, not drawn at random.
+mod nsga2 {
+    use ferrotune::samplers::Nsga2Sampler;
+
+    ferrotune::sampler_conformance_tests!(|seed| Nsga2Sampler::builder()
+        .seed(seed)
+        .population_size(6)
+        .build()
+        .unwrap());
+}
+
+mod nsga2_sbx {
+    use ferrotune::samplers::{Crossover, Nsga2Sampler};
+
+    ferrotune::sampler_conformance_tests!(|seed| Nsga2Sampler::builder()
+        .seed(seed)
+        .population_size(6)
+        .crossover(Crossover::named("sbx").unwrap())
+        .build()
+        .unwrap());
+}
+
+mod nsga2_undx_polynomial_mutation {
+    use ferrotune::samplers::{Crossover, Mutation, Nsga2Sampler};
+
+    ferrotune::sampler_conformance_tests!(|seed| Nsga2Sampler::builder()
+        .seed(seed)
+        .population_size(6)
+        .crossover(Crossover::named("undx").unwrap())
+        .mutation(Mutation::Polynomial { eta: 20.0 })
+        .build()
+        .unwrap());
+}
+
 /// Samplers broken on purpose, one way each, to show each check fails when
 /// its part of the contract is broken (a check that cannot fail proves
 /// nothing). Each wraps a seeded `RandomSampler`.

@@ -1,0 +1,178 @@
+//! NSGA-II through the study: four worker threads breed each generation
+//! from the parents a sequential replay of the same trials rebuilds, a
+//! study resumed by a fresh sampler (a new process) continues exactly as
+//! an uninterrupted one, and the CLI's option table builds it.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use ferrotune::core::{AttrValue, Sampler, SearchSpace, StudyView};
+use ferrotune::samplers::{sampler_spec, Nsga2Sampler, NSGA2_GENERATION_ATTR};
+use ferrotune::storage::InMemoryStorage;
+use ferrotune::{Distribution, FrozenTrial, Optimize, Study, StudyDirection, Trial, TrialError};
+
+const BOTH: [StudyDirection; 2] = [StudyDirection::Minimize, StudyDirection::Minimize];
+
+/// ZDT1 in 4 dimensions, with an int and a categorical in the mix.
+fn objective(trial: &mut Trial) -> Result<Vec<f64>, TrialError> {
+    let x0 = trial.suggest_float("x0", 0.0, 1.0)?;
+    let rest: Vec<f64> =
+        (1..3).map(|i| trial.suggest_float(&format!("x{i}"), 0.0, 1.0)).collect::<ferrotune::Result<_>>()?;
+    let steps = trial.suggest_int("steps", 0, 10)? as f64 / 10.0;
+    let bias = if trial.suggest_categorical("kind", &["a", "b"])? == "a" { 0.0 } else { 0.5 };
+    let g = 1.0 + 9.0 * (rest.iter().sum::<f64>() + steps) / 3.0 + bias;
+    Ok(vec![x0, g * (1.0 - (x0 / g).sqrt())])
+}
+
+fn tag_of(trial: &FrozenTrial) -> Option<(u64, Vec<u64>)> {
+    let tag = trial.system_attrs.get(NSGA2_GENERATION_ATTR)?;
+    let parents = tag["parents"].as_array()?.iter().map(|v| v.as_u64()).collect::<Option<_>>()?;
+    Some((tag["generation"].as_u64()?, parents))
+}
+
+/// NSGA-II, noting for each generation the whole parent population it
+/// bred from (the sampler's own rebuild, read on the same view just
+/// before each relative sample).
+struct Recording {
+    inner: Nsga2Sampler,
+    used: Mutex<BTreeMap<u64, Vec<u64>>>,
+}
+
+impl Sampler for Recording {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+    fn infer_relative_search_space(&self, study: &StudyView<'_>, trial: &FrozenTrial) -> SearchSpace {
+        self.inner.infer_relative_search_space(study, trial)
+    }
+    fn sample_relative(
+        &self,
+        study: &StudyView<'_>,
+        trial: &FrozenTrial,
+        space: &SearchSpace,
+    ) -> ferrotune::Result<BTreeMap<String, f64>> {
+        let (generation, parents) = self.inner.parents_for(study);
+        if generation > 0 {
+            let mut used = self.used.lock().unwrap();
+            let previous = used.insert(generation, parents.clone());
+            assert!(previous.is_none_or(|p| p == parents), "generation {generation} changed while in use");
+        }
+        self.inner.sample_relative(study, trial, space)
+    }
+    fn relative_sample_attrs(
+        &self,
+        study: &StudyView<'_>,
+        trial: &FrozenTrial,
+        sample: &BTreeMap<String, f64>,
+    ) -> ferrotune::Result<BTreeMap<String, AttrValue>> {
+        self.inner.relative_sample_attrs(study, trial, sample)
+    }
+    fn sample_independent(
+        &self,
+        study: &StudyView<'_>,
+        trial: &FrozenTrial,
+        name: &str,
+        distribution: &Distribution,
+    ) -> ferrotune::Result<f64> {
+        self.inner.sample_independent(study, trial, name, distribution)
+    }
+}
+
+#[test]
+fn four_workers_breed_each_generation_from_the_parents_a_sequential_replay_rebuilds() {
+    let population_size = 10;
+    let inner = Nsga2Sampler::builder().seed(7).population_size(population_size).build().unwrap();
+    let recording = Arc::new(Recording { inner, used: Mutex::default() });
+    let study = Study::builder().directions(BOTH).sampler_arc(recording.clone()).create().unwrap();
+    study.optimize_with(Optimize::new().n_trials(200).n_jobs(4), objective).unwrap();
+    let trials = study.trials().unwrap();
+    // The parents of each generation, as a fresh sampler rebuilds them from
+    // the trials shown one at a time (a sequential run of the same trials),
+    // the last word on each generation kept (a generation closed without a
+    // straggler is followed from its record).
+    let replay = Nsga2Sampler::builder().seed(0).population_size(population_size).build().unwrap();
+    let mut parents_of: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
+    for end in 0..=trials.len() {
+        let view = StudyView { study_name: study.name(), directions: &BOTH, trials: &trials[..end] };
+        let (generation, parents) = replay.parents_for(&view);
+        parents_of.insert(generation, parents);
+    }
+    let used = recording.used.lock().unwrap();
+    assert!(used.len() >= 10, "only {} generations bred", used.len());
+    for (generation, parents) in used.iter() {
+        assert_eq!(parents.len(), population_size);
+        assert_eq!(parents_of.get(generation), Some(parents), "generation {generation}");
+    }
+    // Each bred trial's own parents are among its generation's.
+    let mut bred = 0;
+    for trial in &trials {
+        let Some((generation, parents)) = tag_of(trial) else { continue };
+        bred += 1;
+        for parent in parents {
+            assert!(used[&generation].contains(&parent), "trial {}: parent {parent}", trial.number);
+        }
+    }
+    assert!(bred >= 150, "only {bred} of 200 trials bred");
+}
+
+#[test]
+fn a_resumed_study_continues_exactly_as_an_uninterrupted_one() {
+    let sampler = || Nsga2Sampler::builder().seed(3).population_size(8).build().unwrap();
+    let whole = Study::builder().directions(BOTH).sampler(sampler()).create().unwrap();
+    whole.optimize(120, objective).unwrap();
+    let storage: Arc<dyn ferrotune::core::Storage> = Arc::new(InMemoryStorage::new());
+    let first =
+        Study::builder().name("s").storage(storage.clone()).directions(BOTH).sampler(sampler()).create().unwrap();
+    first.optimize(50, objective).unwrap();
+    drop(first);
+    let resumed = Study::builder().name("s").storage(storage).directions(BOTH).sampler(sampler()).load().unwrap();
+    resumed.optimize(70, objective).unwrap();
+    let params = |s: &Study| s.trials().unwrap().iter().map(|t| t.param_values()).collect::<Vec<_>>();
+    assert_eq!(params(&whole), params(&resumed));
+}
+
+#[test]
+fn the_option_table_builds_the_sampler() {
+    use ferrotune::core::options::OptionValue;
+    let spec = sampler_spec("nsga2").expect("nsga2 is listed");
+    let options = BTreeMap::from([
+        ("crossover".to_owned(), OptionValue::Str("spx".into())),
+        ("epsilon".to_owned(), OptionValue::Float(1.5)),
+        ("population_size".to_owned(), OptionValue::Int(6)),
+        ("mutation".to_owned(), OptionValue::Str("polynomial".into())),
+        ("seed".to_owned(), OptionValue::Int(1)),
+    ]);
+    let sampler = spec.build(options, None).unwrap();
+    let study = Study::builder().directions(BOTH).sampler_arc(sampler).create().unwrap();
+    study.optimize(40, objective).unwrap();
+    assert!(study.trials().unwrap().iter().filter(|t| tag_of(t).is_some()).count() >= 20);
+}
+
+#[test]
+fn constraints_set_by_the_objective_steer_the_parents_to_the_feasible_side() {
+    // Minimize (x, y) subject to x + y >= 1, set through
+    // trial.set_constraint; the feasible front is the segment x + y = 1.
+    // Once a few generations have passed every parent is feasible (the
+    // children, bred around the boundary, fall on both sides of it).
+    let sampler = Nsga2Sampler::builder().seed(11).population_size(12).build().unwrap();
+    let study = Study::builder().directions(BOTH).sampler(sampler.clone()).create().unwrap();
+    study
+        .optimize(300, |trial| {
+            let x = trial.suggest_float("x", 0.0, 1.0)?;
+            let y = trial.suggest_float("y", 0.0, 1.0)?;
+            trial.set_constraint("sum_at_least_one", 1.0 - x - y)?;
+            Ok(vec![x, y])
+        })
+        .unwrap();
+    let trials = study.trials().unwrap();
+    let view = StudyView { study_name: study.name(), directions: &BOTH, trials: &trials };
+    let (generation, parents) = sampler.parents_for(&view);
+    assert!(generation >= 20, "generation {generation}");
+    for number in &parents {
+        assert!(trials[*number as usize].is_feasible(), "parent {number} is infeasible");
+    }
+    // The front spreads along the segment: its sums lie just above 1.
+    let best: Vec<f64> = study.best_trials().unwrap().iter().map(|t| t.values.as_ref().unwrap().iter().sum()).collect();
+    let mean = best.iter().sum::<f64>() / best.len() as f64;
+    assert!(best.len() >= 8 && mean < 1.05 && best.iter().all(|s| (1.0..1.2).contains(s)), "{best:?}");
+}
