@@ -55,7 +55,9 @@ pub fn hypervolume_2d(points: &[(f64, f64)], reference: (f64, f64)) -> f64 {
 /// Each point's exclusive contribution to the hypervolume of `points`
 /// (see [`hypervolume`]): the volume lost when that point alone is
 /// removed. Points outside the reference, dominated points and equal
-/// copies of one point (each copy covers the other) contribute 0. When the
+/// copies of one point (each copy covers the other) contribute 0, and the
+/// points a point dominates still cover what they cover (moocore's
+/// `hv_contributions` with `ignore_dominated=False`). When the
 /// hypervolume is infinite (see [`hypervolume`]), every point inside gets
 /// +inf: a difference of infinities says nothing finer.
 ///
