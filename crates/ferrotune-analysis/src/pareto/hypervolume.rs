@@ -257,7 +257,7 @@ impl Staircase {
         let mut from = x;
         let mut added = 0.0;
         let mut end = rx;
-        for (sx, sy) in self.from(x) {
+        for (sx, sy) in self.at_or_after(x) {
             if sy < y {
                 end = sx;
                 break;

@@ -36,16 +36,21 @@ pub fn best_subset(losses: &[Vec<f64>], n: usize) -> Vec<usize> {
         return Vec::new();
     }
     let ranks = non_domination_ranks(losses, Some(n));
+    // The members of each rank kept, in index order.
+    let mut by_rank: Vec<Vec<usize>> = Vec::new();
+    for (i, &r) in ranks.iter().enumerate().filter(|(_, &r)| r != usize::MAX) {
+        if by_rank.len() <= r {
+            by_rank.resize_with(r + 1, Vec::new);
+        }
+        by_rank[r].push(i);
+    }
     let mut chosen: Vec<usize> = Vec::with_capacity(n);
-    let mut rank = 0;
-    loop {
-        let members: Vec<usize> = (0..losses.len()).filter(|&i| ranks[i] == rank).collect();
+    for members in by_rank {
         if chosen.len() + members.len() <= n {
             chosen.extend(&members);
             if chosen.len() == n {
                 break;
             }
-            rank += 1;
             continue;
         }
         let points: Vec<Vec<f64>> = members.iter().map(|&i| losses[i].clone()).collect();
@@ -73,7 +78,9 @@ pub fn best_subset(losses: &[Vec<f64>], n: usize) -> Vec<usize> {
 /// 1 - 1/e of the best subset), as Optuna 5's `_solve_hssp`: `k` indices
 /// into `points`. Equal points count once until every distinct one is
 /// taken, then the copies come in index order; ties go to the
-/// lexicographically smallest point. With a reference not finite every
+/// lexicographically smallest point. A point with a -inf value inside the
+/// reference has an infinite gain: such points come first, in order. With a
+/// reference not finite every
 /// gain would be infinite: the `k` lexicographically smallest distinct
 /// points are taken, as Optuna does.
 ///
@@ -104,7 +111,7 @@ pub fn hypervolume_subset(points: &[Vec<f64>], k: usize, reference: &[f64]) -> V
         return distinct.into_iter().take(k).collect();
     }
     let d = reference.len();
-    let is_inside = |p: &[f64]| p.len() == d && p.iter().zip(reference).all(|(a, r)| a < r && a.is_finite());
+    let is_inside = |p: &[f64]| p.len() == d && p.iter().zip(reference).all(|(a, r)| a < r);
     // Upper bounds of each distinct point's gain, by position in `distinct`;
     // a point outside the reference adds nothing.
     let mut bound: Vec<f64> = distinct
@@ -134,8 +141,9 @@ pub fn hypervolume_subset(points: &[Vec<f64>], k: usize, reference: &[f64]) -> V
                     break;
                 }
             }
-            // The first step's bounds are the exact gains.
-            if step > 0 && bound[c] > 0.0 {
+            // The first step's bounds are the exact gains; a point with a
+            // -inf value keeps its infinite one (taken first, in order).
+            if step > 0 && bound[c] > 0.0 && bound[c].is_finite() {
                 let p = &points[distinct[c]];
                 limited.clear();
                 for q in chosen_flat.chunks_exact(d) {
@@ -151,6 +159,7 @@ pub fn hypervolume_subset(points: &[Vec<f64>], k: usize, reference: &[f64]) -> V
         taken[c] = true;
         chosen.push(distinct[c]);
         let p = &points[distinct[c]];
+        // Clipping to a candidate's box makes a -inf value finite.
         if is_inside(p) {
             chosen_flat.extend(p.iter().map(|&x| x + 0.0));
         }

@@ -203,7 +203,7 @@ impl Staircase {
     }
 
     /// The steps whose first value is `y` or more, in increasing order.
-    pub(super) fn from(&self, y: f64) -> impl Iterator<Item = (f64, f64)> + '_ {
+    pub(super) fn at_or_after(&self, y: f64) -> impl Iterator<Item = (f64, f64)> + '_ {
         self.steps.range(key(y)..).map(|(_, &s)| s)
     }
 

@@ -192,10 +192,10 @@ proptest! {
         let reference = vec![6.0; d];
         let total = hypervolume_slices(&points, &reference);
         let contributions = hypervolume_contributions(&points, &reference);
-        for i in 0..points.len() {
+        for (i, &contribution) in contributions.iter().enumerate() {
             let mut others = points.clone();
             others.remove(i);
-            prop_assert_eq!(contributions[i], total - hypervolume_slices(&others, &reference), "point {}", i);
+            prop_assert_eq!(contribution, total - hypervolume_slices(&others, &reference), "point {}", i);
         }
     }
 
