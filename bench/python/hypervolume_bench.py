@@ -37,13 +37,13 @@ from pathlib import Path
 
 import numpy as np
 
-# (name, task, objectives, points, shape, repeat)
+# (task, objectives, points, shape, repeat)
 CASES = [
-    ("hypervolume, 3 objectives, 10,000 on a sphere", "hypervolume", 3, 10_000, "sphere", 5),
-    ("hypervolume, 3 objectives, 10,000 uniform", "hypervolume", 3, 10_000, "uniform", 5),
-    ("hypervolume, 4 objectives, 300 on a sphere", "hypervolume", 4, 300, "sphere", 3),
-    ("ranks, 2 objectives, 100,000 uniform", "ranks", 2, 100_000, "uniform", 3),
-    ("ranks, 3 objectives, 100,000 uniform", "ranks", 3, 100_000, "uniform", 3),
+    ("hypervolume", 3, 10_000, "sphere", 5),
+    ("hypervolume", 3, 10_000, "uniform", 5),
+    ("hypervolume", 4, 300, "sphere", 3),
+    ("ranks", 2, 100_000, "uniform", 3),
+    ("ranks", 3, 100_000, "uniform", 3),
 ]
 ENGINES = ["ferrotune", "optuna", "moocore"]
 
@@ -99,9 +99,10 @@ def run(args: argparse.Namespace) -> None:
     versions = {"ferrotune": "0.1.0", "optuna": optuna.__version__, "moocore": moocore.__version__}
     out = open(args.out, "w")
     with tempfile.TemporaryDirectory() as tmp:
-        for seed, (name, task, d, n, shape, repeat) in enumerate(CASES):
+        for seed, (task, d, n, shape, repeat) in enumerate(CASES):
             if args.quick:
                 n, repeat = max(n // 10, 10), 1
+            name = f"{task}, {d} objectives, {n:,} {'on a sphere' if shape == 'sphere' else 'uniform'}"
             points = draw(shape, n, d, seed)
             path = Path(tmp) / f"case{seed}.f64"
             points.astype("<f8").tofile(path)

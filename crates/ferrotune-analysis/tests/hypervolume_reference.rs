@@ -1,11 +1,12 @@
-//! The hypervolume, its contributions and the non-domination ranks against
-//! reference implementations: moocore's exact hypervolume and
-//! contributions and pymoo's non-dominated sorting, on seeded random sets
+//! The hypervolume, its contributions, the non-domination ranks and the
+//! crowding distances against reference implementations: moocore's exact
+//! hypervolume and contributions, pymoo's non-dominated sorting and Optuna
+//! 5's NSGA-II crowding distance, on seeded random sets
 //! in 2 to 6 objectives written by `fixtures/make_hypervolume_fixtures.py`
 //! (random points, points on a sphere-like front, and degenerate sets with
 //! ties, copies and points on or beyond the reference's boundary).
 
-use ferrotune_analysis::pareto::{hypervolume, hypervolume_contributions, non_domination_ranks};
+use ferrotune_analysis::pareto::{crowding_distances, hypervolume, hypervolume_contributions, non_domination_ranks};
 use serde_json::Value;
 
 fn fixtures() -> Value {
@@ -98,5 +99,32 @@ fn ranks_equal_pymoo() {
             points.len(),
             points[0].len()
         );
+    }
+}
+
+/// A number, or an infinity written as a string.
+fn number(value: &Value) -> f64 {
+    match value.as_str() {
+        Some("inf") => f64::INFINITY,
+        Some("-inf") => f64::NEG_INFINITY,
+        _ => value.as_f64().unwrap(),
+    }
+}
+
+#[test]
+fn crowding_distances_equal_optunas_bit_for_bit() {
+    let fixtures = fixtures();
+    let cases = fixtures["crowding"].as_array().unwrap();
+    assert!(cases.len() >= 20);
+    for case in cases {
+        let values: Vec<Vec<f64>> = case["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_array().unwrap().iter().map(number).collect())
+            .collect();
+        let expected: Vec<f64> = case["distances"].as_array().unwrap().iter().map(number).collect();
+        // Same sums in the same order: the same doubles, ties included.
+        assert_eq!(crowding_distances(&values), expected, "{values:?}");
     }
 }
