@@ -12,8 +12,11 @@ median. The results are checked against each other (hypervolumes within
 
 Cases: 10,000 points in 3 objectives on the positive unit sphere (every
 point on the front: the hard case) and uniform in the unit cube (few on
-the front); 300 sphere points in 4 objectives (WFG against WFG); and
-non-dominated sorting of 100,000 uniform points in 2 and 3 objectives.
+the front); 300 sphere points in 4 objectives (WFG against WFG);
+non-dominated sorting of 100,000 uniform points in 2 and 3 objectives; and
+greedy hypervolume subset selection of a tenth of 1,000 sphere points in 3
+objectives and of 300 in 5 (Optuna's ``_solve_hssp``, MOTPE's good set;
+moocore has none).
 ``--quick`` takes a tenth of the points and one repetition (a smoke run).
 
 Usage:
@@ -44,7 +47,11 @@ CASES = [
     ("hypervolume", 4, 300, "sphere", 3),
     ("ranks", 2, 100_000, "uniform", 3),
     ("ranks", 3, 100_000, "uniform", 3),
+    ("subset", 3, 1_000, "sphere", 3),
+    ("subset", 5, 300, "sphere", 3),
 ]
+# How many points subset selection picks: a tenth, as MOTPE's good set.
+SUBSET_FRACTION = 10
 ENGINES = ["ferrotune", "optuna", "moocore"]
 
 
@@ -67,23 +74,29 @@ def anchor(args: argparse.Namespace) -> None:
         from optuna._hypervolume import compute_hypervolume
         from optuna.study._multi_objective import _fast_non_domination_rank
 
+        from optuna._hypervolume import _solve_hssp
+
         hv = lambda: compute_hypervolume(points, reference)  # noqa: E731
         ranks = lambda: _fast_non_domination_rank(points)  # noqa: E731
+        subset = lambda: _solve_hssp(points, np.arange(len(points)), args.k, reference)  # noqa: E731
     else:
         import moocore
 
         hv = lambda: moocore.hypervolume(points, ref=reference)  # noqa: E731
         ranks = lambda: moocore.pareto_rank(points)  # noqa: E731
+        subset = None  # moocore has no subset selection
     seconds = []
     for _ in range(args.repeat):
         start = time.perf_counter()
-        out = hv() if args.task == "hypervolume" else ranks()
+        out = {"hypervolume": hv, "ranks": ranks, "subset": subset}[args.task]()
         seconds.append(time.perf_counter() - start)
         # A call of many seconds is measured well enough once.
         if sum(seconds) > 10:
             break
     if args.task == "hypervolume":
         result = {"hypervolume": float(out)}
+    elif args.task == "subset":
+        result = {"selected": sorted(int(i) for i in out)}
     else:
         out = np.asarray(out)
         result = {"n_ranks": int(out.max()) + 1, "rank_sum": int(out.sum())}
@@ -107,9 +120,14 @@ def run(args: argparse.Namespace) -> None:
             path = Path(tmp) / f"case{seed}.f64"
             points.astype("<f8").tofile(path)
             common = ["--task", task, "--points", str(path), "--objectives", str(d), "--repeat", str(repeat)]
-            if task == "hypervolume":
+            if task != "ranks":
                 common += ["--reference", ",".join(repr(r) for r in reference_for(shape, d))]
+            if task == "subset":
+                common += ["--k", str(n // SUBSET_FRACTION)]
+                name += f", {n // SUBSET_FRACTION:,} chosen"
             for engine in ENGINES:
+                if engine == "moocore" and task == "subset":
+                    continue
                 if engine == "ferrotune":
                     command = [args.bin, *common]
                 else:
@@ -178,7 +196,8 @@ def main() -> None:
     p.add_argument("results")
     p = sub.add_parser("anchor")
     p.add_argument("--engine", choices=["optuna", "moocore"], required=True)
-    p.add_argument("--task", choices=["hypervolume", "ranks"], required=True)
+    p.add_argument("--task", choices=["hypervolume", "ranks", "subset"], required=True)
+    p.add_argument("--k", type=int)
     p.add_argument("--points", required=True)
     p.add_argument("--objectives", type=int, required=True)
     p.add_argument("--reference")

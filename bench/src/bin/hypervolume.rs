@@ -3,18 +3,20 @@
 //! on the same points; see bench/README.md).
 //!
 //! ```text
-//! hypervolume --task hypervolume|ranks --points FILE --objectives D [--reference R1,R2,..] [--repeat N]
+//! hypervolume --task hypervolume|ranks|subset --points FILE --objectives D [--reference R1,R2,..]
+//!     [--k K] [--repeat N]
 //! ```
 //!
 //! FILE holds the points as raw little-endian f64, row after row (numpy's
 //! `tofile`), so both sides read the same doubles. Prints one JSON object:
 //! the median and the fastest of `repeat` timed calls, and the result
-//! (the hypervolume, or the number of ranks and the sum of the ranks) for
-//! the orchestrator to check against the anchors.
+//! (the hypervolume; the number of ranks and the sum of the ranks; the `k`
+//! points greedy hypervolume subset selection picks, as MOTPE's good set)
+//! for the orchestrator to check against the anchors.
 
 use std::time::Instant;
 
-use ferrotune::pareto::{hypervolume, non_domination_ranks};
+use ferrotune::pareto::{hypervolume, hypervolume_subset, non_domination_ranks};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -26,15 +28,19 @@ fn main() {
     let flat: Vec<f64> = bytes.chunks_exact(8).map(|b| f64::from_le_bytes(b.try_into().unwrap())).collect();
     let points: Vec<Vec<f64>> = flat.chunks_exact(d).map(<[f64]>::to_vec).collect();
 
+    let reference =
+        || -> Vec<f64> { value("--reference").expect("--reference").split(',').map(|r| r.parse().unwrap()).collect() };
     let mut seconds = Vec::with_capacity(repeat);
     let mut result = serde_json::Value::Null;
     for _ in 0..repeat {
         let start = Instant::now();
         result = match task.as_str() {
-            "hypervolume" => {
-                let reference: Vec<f64> =
-                    value("--reference").expect("--reference").split(',').map(|r| r.parse().unwrap()).collect();
-                serde_json::json!({ "hypervolume": hypervolume(&points, &reference) })
+            "hypervolume" => serde_json::json!({ "hypervolume": hypervolume(&points, &reference()) }),
+            "subset" => {
+                let k: usize = value("--k").expect("--k").parse().unwrap();
+                let mut selected = hypervolume_subset(&points, k, &reference());
+                selected.sort_unstable();
+                serde_json::json!({ "selected": selected })
             }
             "ranks" => {
                 let ranks = non_domination_ranks(&points, None);

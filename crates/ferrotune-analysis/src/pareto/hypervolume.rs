@@ -114,6 +114,11 @@ pub(super) fn exclusive(p: &[f64], limited: &[f64], reference: &[f64]) -> f64 {
     if limited.is_empty() {
         return own;
     }
+    // The sweeps of two and three objectives pass over dominated points at
+    // no cost; WFG beyond needs them gone (and copies, or it repeats work).
+    if p.len() <= 3 {
+        return own - volume(limited, p.len(), reference);
+    }
     let front = first_front(limited, p.len());
     own - volume(&front, p.len(), reference)
 }
