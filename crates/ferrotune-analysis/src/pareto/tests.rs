@@ -219,6 +219,23 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn greedy_subset_on_any_points_picks_what_plain_greedy_picks(points in (2usize..5).prop_flat_map(|d| grid_points(d, 25)), k in 1usize..8) {
+        // Dominated points, copies and points on or beyond the reference;
+        // on the grid every gain is exact, so ties are real ties.
+        let d = points.first().map_or(2, Vec::len);
+        let mut distinct = points.clone();
+        distinct.sort_by(|a, b| sort::lex(a, b));
+        distinct.dedup();
+        prop_assume!(distinct.len() > k);
+        let reference = vec![6.0; d];
+        prop_assert_eq!(hypervolume_subset(&points, k, &reference), subset_brute(&points, k, &reference));
+    }
+}
+
 #[test]
 fn ranks_in_three_and_four_objectives_by_hand() {
     let points = vec![
