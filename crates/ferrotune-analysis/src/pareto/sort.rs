@@ -146,20 +146,22 @@ fn ranks_of_sorted(sorted: &[f64], n: usize, d: usize) -> Vec<usize> {
                 .collect()
         }
         _ => {
-            let mut fronts: Vec<Vec<usize>> = Vec::new();
-            let point = |i: usize| &sorted[i * d..(i + 1) * d];
+            // Each front's members, without the first value (every member
+            // is no larger there), side by side in one vector: the scan
+            // reads memory in order.
+            let mut fronts: Vec<Vec<f64>> = Vec::new();
             (0..n)
                 .map(|i| {
-                    let p = &point(i)[1..];
+                    let p = &sorted[i * d + 1..(i + 1) * d];
                     // The latest members are the likeliest to dominate a
                     // lexicographic neighbour: scan them first.
                     let k = first_not_dominating(fronts.len(), |f| {
-                        fronts[f].iter().rev().any(|&m| point(m)[1..].iter().zip(p).all(|(a, b)| a <= b))
+                        fronts[f].rchunks_exact(d - 1).any(|q| q.iter().zip(p).all(|(a, b)| a <= b))
                     });
                     if k == fronts.len() {
                         fronts.push(Vec::new());
                     }
-                    fronts[k].push(i);
+                    fronts[k].extend_from_slice(p);
                     k
                 })
                 .collect()
