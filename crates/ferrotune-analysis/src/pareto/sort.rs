@@ -148,20 +148,29 @@ fn ranks_of_sorted(sorted: &[f64], n: usize, d: usize) -> Vec<usize> {
         _ => {
             // Each front's members, without the first value (every member
             // is no larger there), side by side in one vector: the scan
-            // reads memory in order.
-            let mut fronts: Vec<Vec<f64>> = Vec::new();
+            // reads memory in order. Beside it, the staircase of the
+            // members' next two values: a front none of whose members is
+            // below p in those two cannot dominate it, and that answer,
+            // half of a binary search's, costs a logarithm, not a scan.
+            let mut fronts: Vec<(Vec<f64>, Staircase)> = Vec::new();
             (0..n)
                 .map(|i| {
                     let p = &sorted[i * d + 1..(i + 1) * d];
                     // The latest members are the likeliest to dominate a
                     // lexicographic neighbour: scan them first.
                     let k = first_not_dominating(fronts.len(), |f| {
-                        fronts[f].rchunks_exact(d - 1).any(|q| q.iter().zip(p).all(|(a, b)| a <= b))
+                        let (members, staircase) = &fronts[f];
+                        staircase.dominates(p[0], p[1])
+                            && members.rchunks_exact(d - 1).any(|q| q.iter().zip(p).all(|(a, b)| a <= b))
                     });
                     if k == fronts.len() {
-                        fronts.push(Vec::new());
+                        fronts.push((Vec::new(), Staircase::default()));
                     }
-                    fronts[k].extend_from_slice(p);
+                    let (members, staircase) = &mut fronts[k];
+                    members.extend_from_slice(p);
+                    if !staircase.dominates(p[0], p[1]) {
+                        staircase.insert(p[0], p[1]);
+                    }
                     k
                 })
                 .collect()
