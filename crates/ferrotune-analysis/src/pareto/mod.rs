@@ -76,8 +76,9 @@ pub fn best_subset(losses: &[Vec<f64>], n: usize) -> Vec<usize> {
 /// Greedy hypervolume subset selection (Guerreiro, Fonseca & Paquete 2016:
 /// each step takes the point that adds the most hypervolume; within
 /// 1 - 1/e of the best subset), as Optuna 5's `_solve_hssp`: `k` indices
-/// into `points`. Equal points count once until every distinct one is
-/// taken, then the copies come in index order; ties go to the
+/// into `points`. Equal points (NaN counted as +inf, -0.0 as 0.0) count
+/// once until every distinct one is taken, then the copies come in index
+/// order; ties go to the
 /// lexicographically smallest point. A point with a -inf value inside the
 /// reference has an infinite gain: such points come first, in order. With a
 /// reference not finite every
@@ -93,13 +94,16 @@ pub fn best_subset(losses: &[Vec<f64>], n: usize) -> Vec<usize> {
 /// rounding, as in Optuna.
 pub fn hypervolume_subset(points: &[Vec<f64>], k: usize, reference: &[f64]) -> Vec<usize> {
     let k = k.min(points.len());
+    // Ordered and compared as the ranks see them: NaN last, -0.0 as 0.0
+    // (so the two zeros are one value, as `==` and NumPy's `unique` say).
+    let cleaned: Vec<Vec<f64>> = points.iter().map(|p| p.iter().map(|&x| sort::clean(x)).collect()).collect();
     let mut order: Vec<usize> = (0..points.len()).collect();
-    order.sort_by(|&a, &b| sort::lex(&points[a], &points[b]).then(a.cmp(&b)));
+    order.sort_by(|&a, &b| sort::lex(&cleaned[a], &cleaned[b]).then(a.cmp(&b)));
     let mut distinct: Vec<usize> = Vec::new();
     let mut duplicates: Vec<usize> = Vec::new();
     for &i in &order {
         match distinct.last() {
-            Some(&last) if points[last] == points[i] => duplicates.push(i),
+            Some(&last) if cleaned[last] == cleaned[i] => duplicates.push(i),
             _ => distinct.push(i),
         }
     }
