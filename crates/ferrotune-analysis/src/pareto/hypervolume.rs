@@ -13,7 +13,7 @@
 //! cut to its first front (distinct points) before recursing, which is
 //! what keeps WFG fast on real fronts.
 
-use super::sort::{clean, first_front, Staircase};
+use super::sort::{clean, first_front, non_domination_ranks, Staircase};
 
 /// The exact hypervolume dominated by `points` and bounded by `reference`,
 /// every objective minimized (negate the maximized ones first): the measure
@@ -62,8 +62,9 @@ pub fn hypervolume_2d(points: &[(f64, f64)], reference: (f64, f64)) -> f64 {
 /// +inf: a difference of infinities says nothing finer.
 ///
 /// Two objectives take O(n log n). More take, for each point of the first
-/// front, its own box less the hypervolume of the other points clipped to
-/// it, O(n) hypervolumes of (usually small) fronts.
+/// front, its own box less the hypervolume of the points of the first two
+/// fronts clipped to it: one hypervolume per front point, of a set the
+/// size of those two fronts (quadratic when every point is on the front).
 ///
 /// ```
 /// use ferrotune_analysis::pareto::hypervolume_contributions;
@@ -89,15 +90,23 @@ pub fn hypervolume_contributions(points: &[Vec<f64>], reference: &[f64]) -> Vec<
         return contributions;
     }
     let point = |k: usize| &flat[k * d..(k + 1) * d];
-    let mut limited: Vec<f64> = Vec::with_capacity(flat.len());
-    for (k, &i) in indices.iter().enumerate() {
+    // Only the first front contributes (anything else lies in a front
+    // point's box), and only the first two fronts can cover part of a
+    // front point's box that the others do not: a point of a later rank
+    // lies in the box of a second-rank point, which is kept.
+    let rows: Vec<Vec<f64>> = flat.chunks_exact(d).map(<[f64]>::to_vec).collect();
+    let ranks = non_domination_ranks(&rows, None);
+    let nearby: Vec<usize> = (0..rows.len()).filter(|&k| ranks[k] <= 1).collect();
+    let mut limited: Vec<f64> = Vec::with_capacity(nearby.len() * d);
+    for (k, &i) in indices.iter().enumerate().filter(|&(k, _)| ranks[k] == 0) {
         let p = point(k);
         limited.clear();
         let mut covered = false;
-        for other in (0..indices.len()).filter(|&o| o != k) {
+        for &other in nearby.iter().filter(|&&o| o != k) {
             let q = point(other);
-            // Another point no worse anywhere covers p's whole box.
-            covered |= q.iter().zip(p).all(|(a, b)| a <= b);
+            // A copy of p (nothing else on the front is no worse
+            // anywhere) covers its whole box.
+            covered |= q == p;
             limited.extend(p.iter().zip(q).map(|(a, b)| a.max(*b)));
         }
         if !covered {
