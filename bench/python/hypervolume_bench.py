@@ -13,7 +13,7 @@ median. The results are checked against each other (hypervolumes within
 Cases: 10,000 points in 3 objectives on the positive unit sphere (every
 point on the front: the hard case) and uniform in the unit cube (few on
 the front); 300 sphere points in 4 objectives (WFG against WFG);
-non-dominated sorting of 100,000 uniform points in 2 and 3 objectives; and
+non-dominated sorting of 100,000 uniform points in 2, 3 and 4 objectives; and
 greedy hypervolume subset selection of a tenth of 2,000 sphere points in 2
 objectives, of 1,000 in 3 and of 300 in 5 (Optuna's ``_solve_hssp``, MOTPE's good set;
 moocore has none).
@@ -47,6 +47,7 @@ CASES = [
     ("hypervolume", 4, 300, "sphere", 3),
     ("ranks", 2, 100_000, "uniform", 3),
     ("ranks", 3, 100_000, "uniform", 3),
+    ("ranks", 4, 100_000, "uniform", 3),
     ("subset", 2, 2_000, "sphere", 3),
     ("subset", 3, 1_000, "sphere", 3),
     ("subset", 5, 300, "sphere", 3),
