@@ -1,15 +1,18 @@
 //! Non-dominated sorting: each point's Pareto rank, and the first front
 //! alone (what the hypervolume algorithms filter their sets with).
 //!
-//! Design decision: every rank comes from one pass over the distinct points
-//! in lexicographic order. A point there can only be dominated by points
-//! before it, and "front k dominates p" is monotone in k (whoever dominates
-//! p in front k is itself dominated by someone in front k - 1), so each
-//! point finds its front by a binary search over the fronts built so far
-//! (Zhang et al.'s ENS-BS). What differs by dimension is how one front
-//! answers "does any member dominate p": the last member's second value in
-//! two objectives (O(n log n) in all), a staircase in a `BTreeMap` in three
-//! (O(n log^2 n)), a scan of the members beyond.
+//! Design decision: every rank comes from one pass over the distinct
+//! points, each point checked only against points ranked before it that
+//! could dominate it, and "front k dominates p" is monotone in k (whoever
+//! dominates p in front k is itself dominated by someone in front k - 1),
+//! so each point finds its front by a binary search over the fronts built
+//! so far (Zhang et al.'s ENS-BS). In two and three objectives the pass is
+//! in lexicographic order and a front answers "does any member dominate p"
+//! by the last member's second value (O(n log n) in all) or by a staircase
+//! in a `BTreeMap` (O(n log^2 n)). Beyond, Best Order Sort (Roy, Islam &
+//! Deb 2016) meets the points in every objective's order at once and
+//! checks a point only against the points before it in its best
+//! objective's order, scanning them (O(n^2) comparisons at worst).
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -47,9 +50,9 @@ pub(super) fn lex(a: &[f64], b: &[f64]) -> Ordering {
 /// rank. NaN is worse than any number, and -0.0 equals 0.0.
 ///
 /// O(n log n) for two objectives, O(n log^2 n) for three, and at worst
-/// O(n^2) comparisons beyond (each point is checked against the members of
-/// about log(number of fronts) fronts). Every point must have the same
-/// number of objectives.
+/// O(n^2) comparisons beyond (each point is checked against the points
+/// before it in its best objective, in about log(number of fronts) of
+/// their fronts). Every point must have the same number of objectives.
 ///
 /// ```
 /// use ferrotune_analysis::pareto::non_domination_ranks;
@@ -145,37 +148,58 @@ fn ranks_of_sorted(sorted: &[f64], n: usize, d: usize) -> Vec<usize> {
                 })
                 .collect()
         }
-        _ => {
-            // Each front's members, without the first value (every member
-            // is no larger there), side by side in one vector: the scan
-            // reads memory in order. Beside it, the staircase of the
-            // members' next two values: a front none of whose members is
-            // below p in those two cannot dominate it, and that answer,
-            // half of a binary search's, costs a logarithm, not a scan.
-            let mut fronts: Vec<(Vec<f64>, Staircase)> = Vec::new();
-            (0..n)
-                .map(|i| {
-                    let p = &sorted[i * d + 1..(i + 1) * d];
-                    // The latest members are the likeliest to dominate a
-                    // lexicographic neighbour: scan them first.
-                    let k = first_not_dominating(fronts.len(), |f| {
-                        let (members, staircase) = &fronts[f];
-                        staircase.dominates(p[0], p[1])
-                            && members.rchunks_exact(d - 1).any(|q| q.iter().zip(p).all(|(a, b)| a <= b))
-                    });
-                    if k == fronts.len() {
-                        fronts.push((Vec::new(), Staircase::default()));
-                    }
-                    let (members, staircase) = &mut fronts[k];
-                    members.extend_from_slice(p);
-                    if !staircase.dominates(p[0], p[1]) {
-                        staircase.insert(p[0], p[1]);
-                    }
-                    k
-                })
-                .collect()
+        _ => ranks_best_order(sorted, n, d),
+    }
+}
+
+/// Ranks beyond three objectives by Best Order Sort (Roy, Islam & Deb
+/// 2016): the points are met in the order of every objective at once, one
+/// position of each order at a time, and a point is ranked when first met,
+/// against only the ranked points before it in that objective's order
+/// (everything dominating it is before it in every order, ties broken
+/// lexicographically, and so already ranked). A point's first meeting is
+/// in its best objective, which is what keeps the lists short: on
+/// uniform points about 1/(d + 1) of the points before it, where a scan in
+/// lexicographic order sees half. Each objective's lists hold the points
+/// met so far by rank; its front is found by binary search over them as
+/// above (whoever dominates the point at rank k was preceded by a
+/// dominator of rank k - 1).
+fn ranks_best_order(sorted: &[f64], n: usize, d: usize) -> Vec<usize> {
+    let point = |i: usize| &sorted[i * d..(i + 1) * d];
+    // Objective 0's order is the lexicographic one, the points' own.
+    let orders: Vec<Vec<u32>> = (1..d)
+        .map(|j| {
+            let mut order: Vec<u32> = (0..n as u32).collect();
+            order.sort_unstable_by(|&a, &b| point(a as usize)[j].total_cmp(&point(b as usize)[j]).then(a.cmp(&b)));
+            order
+        })
+        .collect();
+    let mut ranks = vec![usize::MAX; n];
+    // lists[j][k]: the points of rank k met so far in objective j's order,
+    // their values side by side so that a scan reads memory in order.
+    let mut lists: Vec<Vec<Vec<f64>>> = vec![Vec::new(); d];
+    let mut n_ranked = 0;
+    'positions: for position in 0..n {
+        for (j, list) in lists.iter_mut().enumerate() {
+            let s = if j == 0 { position } else { orders[j - 1][position] as usize };
+            if ranks[s] == usize::MAX {
+                let p = point(s);
+                // The latest met are the likeliest to dominate: scan them first.
+                ranks[s] = first_not_dominating(list.len(), |k| {
+                    list[k].rchunks_exact(d).any(|t| t.iter().zip(p).all(|(a, b)| a <= b))
+                });
+                n_ranked += 1;
+                if n_ranked == n {
+                    break 'positions;
+                }
+            }
+            if list.len() <= ranks[s] {
+                list.resize_with(ranks[s] + 1, Vec::new);
+            }
+            list[ranks[s]].extend_from_slice(point(s));
         }
     }
+    ranks
 }
 
 /// The first of `n_fronts` fronts that does not dominate the point, by
