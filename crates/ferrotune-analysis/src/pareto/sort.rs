@@ -166,11 +166,14 @@ fn ranks_of_sorted(sorted: &[f64], n: usize, d: usize) -> Vec<usize> {
 /// dominator of rank k - 1).
 fn ranks_best_order(sorted: &[f64], n: usize, d: usize) -> Vec<usize> {
     let point = |i: usize| &sorted[i * d..(i + 1) * d];
-    // Objective 0's order is the lexicographic one, the points' own.
-    let orders: Vec<Vec<u32>> = (1..d)
+    // Objective 0's order is the lexicographic one, the points' own; ties
+    // in the others go lexicographically too.
+    let orders: Vec<Vec<u32>> = (0..d)
         .map(|j| {
             let mut order: Vec<u32> = (0..n as u32).collect();
-            order.sort_unstable_by(|&a, &b| point(a as usize)[j].total_cmp(&point(b as usize)[j]).then(a.cmp(&b)));
+            if j > 0 {
+                order.sort_unstable_by(|&a, &b| point(a as usize)[j].total_cmp(&point(b as usize)[j]).then(a.cmp(&b)));
+            }
             order
         })
         .collect();
@@ -180,8 +183,8 @@ fn ranks_best_order(sorted: &[f64], n: usize, d: usize) -> Vec<usize> {
     let mut lists: Vec<Vec<Vec<f64>>> = vec![Vec::new(); d];
     let mut n_ranked = 0;
     'positions: for position in 0..n {
-        for (j, list) in lists.iter_mut().enumerate() {
-            let s = if j == 0 { position } else { orders[j - 1][position] as usize };
+        for (order, list) in orders.iter().zip(&mut lists) {
+            let s = order[position] as usize;
             if ranks[s] == usize::MAX {
                 let p = point(s);
                 // The latest met are the likeliest to dominate: scan them first.
