@@ -9,9 +9,10 @@
 //! point's "limit set" (the later points clipped to its box) shares its
 //! last value; the exclusive volume is then its depth there times a
 //! hypervolume one dimension down, and the recursion ends in the three-
-//! objective sweep instead of in inclusion-exclusion. Each limit set is
-//! cut to its first front (distinct points) before recursing, which is
-//! what keeps WFG fast on real fronts.
+//! objective sweep instead of in inclusion-exclusion. A limit set of four
+//! or more objectives is cut to its first front (distinct points) before
+//! recursing, which is what keeps WFG fast on real fronts; the sweeps pass
+//! over dominated points at the cost of a lookup, so smaller ones are not.
 
 use super::sort::{clean, first_front, non_domination_ranks, Staircase};
 
