@@ -1,6 +1,8 @@
 //! Analyses of a study's finished trials: how much each parameter
 //! mattered ([`importance`]: PED-ANOVA, fANOVA and mean decrease in
-//! impurity, as Optuna's evaluators). Later, the data behind plots.
+//! impurity, as Optuna's evaluators), the data behind plots ([`plot`]),
+//! and several objectives ([`pareto`]: Pareto ranks, crowding distances,
+//! the exact hypervolume and hypervolume subset selection).
 //!
 //! The crate sits beside the samplers, above `ferrotune-core` only: every
 //! function takes plain data (trials, directions, options) and returns plain

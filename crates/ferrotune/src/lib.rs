@@ -88,6 +88,29 @@ pub mod plot {
     pub use ferrotune_analysis::plot::*;
 }
 
+/// Several objectives: Pareto ranks, the exact hypervolume and its
+/// contributions, crowding distances and hypervolume subset selection.
+/// Everything is in loss space: negate the objectives a study maximizes.
+///
+/// ```
+/// use ferrotune::pareto::{hypervolume, non_domination_ranks};
+///
+/// // Two trials of a study minimizing error and maximizing accuracy.
+/// let values = [[0.2, 0.90], [0.1, 0.80]];
+/// let losses: Vec<Vec<f64>> = values.iter().map(|v| vec![v[0], -v[1]]).collect();
+/// assert_eq!(non_domination_ranks(&losses, None), [0, 0]);
+/// // Reference: error 1, accuracy 0. The union of [0.2, 1] x [-0.9, 0] and
+/// // [0.1, 1] x [-0.8, 0]: 0.8 * 0.9 + 0.1 * 0.8.
+/// let volume = hypervolume(&losses, &[1.0, 0.0]);
+/// assert!((volume - 0.8).abs() < 1e-12);
+/// ```
+pub mod pareto {
+    pub use ferrotune_analysis::pareto::{
+        best_subset, crowding_distances, hypervolume, hypervolume_contributions, hypervolume_subset,
+        non_domination_ranks,
+    };
+}
+
 /// What a study cost: compute time by state and the time pruning saved.
 pub mod cost {
     pub use ferrotune_analysis::cost::*;
