@@ -34,7 +34,7 @@ impl PySampler {
 }
 
 /// Every sampler's Python face, for `_sampler_options`.
-static FACES: [&Face; 6] = [&RANDOM, &GRID, &TPE, &QMC, &CMAES, &GP];
+static FACES: [&Face; 7] = [&RANDOM, &GRID, &TPE, &QMC, &CMAES, &GP, &NSGA2];
 
 static RANDOM: Face = Face { class: "RandomSampler", optuna_only: &[], renamed: &[], pinned: &[] };
 
@@ -366,6 +366,133 @@ impl PyGpSampler {
     }
 }
 
+static NSGA2: Face = Face {
+    class: "NSGAIISampler",
+    optuna_only: &[
+        "constraints_func",
+        "elite_population_selection_strategy",
+        "child_generation_strategy",
+        "after_trial_strategy",
+    ],
+    renamed: &[],
+    pinned: &[],
+};
+
+/// NSGA-II (Deb et al. 2002) with Optuna's options: generations of
+/// `population_size` trials, parents by non-domination rank and crowding
+/// distance, `crossover` (a name, or one of `ferrotune.samplers.nsgaii`'s
+/// operators, or Optuna's), mutation, and constrained domination from
+/// `trial.set_constraint` (or `constraints_func`, evaluated on each trial
+/// before it is told). With one objective it is a plain genetic algorithm.
+#[pyclass(extends = PySampler, frozen, module = "ferrotune.samplers", name = "NSGAIISampler")]
+pub(crate) struct PyNsgaIISampler {
+    constraints_func: Option<Py<PyAny>>,
+}
+
+#[pymethods]
+impl PyNsgaIISampler {
+    #[new]
+    #[pyo3(signature = (
+        *,
+        constraints_func = None,
+        elite_population_selection_strategy = None,
+        child_generation_strategy = None,
+        after_trial_strategy = None,
+        **options,
+    ))]
+    fn new(
+        constraints_func: Option<&Bound<'_, PyAny>>,
+        elite_population_selection_strategy: Option<&Bound<'_, PyAny>>,
+        child_generation_strategy: Option<&Bound<'_, PyAny>>,
+        after_trial_strategy: Option<&Bound<'_, PyAny>>,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<(Self, PySampler)> {
+        let mut options = PyOptions::new(&NSGA2, options)?;
+        for (name, given) in [
+            ("elite_population_selection_strategy", elite_population_selection_strategy),
+            ("child_generation_strategy", child_generation_strategy),
+            ("after_trial_strategy", after_trial_strategy),
+        ] {
+            if given.is_some_and(|g| !g.is_none()) {
+                return Err(PyValueError::new_err(format!(
+                    "{name} is not supported: NSGA-II's steps are the engine's (choose crossover, mutation and their \
+                     probabilities instead)"
+                )));
+            }
+        }
+        if let Some(crossover) = options.take("crossover") {
+            set_crossover(&mut options, &crossover)?;
+        }
+        let constraints_func = match constraints_func {
+            Some(f) if !f.is_none() => {
+                if !f.is_callable() {
+                    return Err(PyTypeError::new_err("constraints_func must be callable: trial -> sequence of floats"));
+                }
+                Some(f.clone().unbind())
+            }
+            _ => None,
+        };
+        Ok((PyNsgaIISampler { constraints_func }, PySampler { inner: options.build()? }))
+    }
+
+    /// The `constraints_func` given, which `Study.tell` evaluates on each
+    /// trial told complete and records with `trial.set_constraint`.
+    #[getter]
+    fn _constraints_func(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.constraints_func.as_ref().map(|f| f.clone_ref(py))
+    }
+}
+
+/// The crossover operator's classes, Optuna's and `ferrotune.samplers.nsgaii`'s
+/// (same names): the engine's operator and, per option, the attribute that
+/// holds it (ours public, Optuna's with a leading underscore).
+const CROSSOVER_CLASSES: &[(&str, &str, &[&str])] = &[
+    ("UniformCrossover", "uniform", &["swapping_prob"]),
+    ("BLXAlphaCrossover", "blxalpha", &["alpha"]),
+    ("SBXCrossover", "sbx", &["eta", "uniform_crossover_prob", "use_child_gene_prob"]),
+    ("VSBXCrossover", "vsbx", &["eta", "uniform_crossover_prob", "use_child_gene_prob"]),
+    ("UNDXCrossover", "undx", &["sigma_xi", "sigma_eta"]),
+    ("SPXCrossover", "spx", &["epsilon"]),
+];
+
+/// `crossover=`: a name, or an operator object whose parameters become the
+/// options of the same names. A parameter also given as a keyword must
+/// agree with the object's.
+fn set_crossover(options: &mut PyOptions<'_>, crossover: &Bound<'_, PyAny>) -> PyResult<()> {
+    if let Ok(name) = crossover.extract::<String>() {
+        options.set_value("crossover", OptionValue::Str(name));
+        return Ok(());
+    }
+    let class = crossover.get_type().name()?.to_string();
+    let Some((_, name, parameters)) = CROSSOVER_CLASSES.iter().find(|(c, _, _)| *c == class) else {
+        return Err(PyTypeError::new_err(format!(
+            "crossover must be a name or one of {} (ferrotune.samplers.nsgaii or optuna.samplers.nsgaii), got {class}",
+            CROSSOVER_CLASSES.iter().map(|c| c.0).collect::<Vec<_>>().join(", ")
+        )));
+    };
+    options.set_value("crossover", OptionValue::Str((*name).to_owned()));
+    for parameter in *parameters {
+        let value = match crossover.getattr(*parameter) {
+            Ok(v) => v,
+            Err(_) => crossover.getattr(format!("_{parameter}").as_str())?,
+        };
+        if value.is_none() {
+            continue;
+        }
+        let value: f64 = value.extract()?;
+        if let Some(keyword) = options.take(parameter) {
+            let given: f64 = keyword.extract()?;
+            if given != value {
+                return Err(PyValueError::new_err(format!(
+                    "{parameter} is {given:?} but the crossover's is {value:?}: give it once"
+                )));
+            }
+        }
+        options.set_value(parameter, OptionValue::Float(value));
+    }
+    Ok(())
+}
+
 /// Every sampler's options as its constructor takes them (for the stub
 /// check in `tests/test_sampler_options.py`): class -> [(keyword,
 /// annotation, the description's default as Python source, the default the
@@ -399,6 +526,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyQmcSampler>()?;
     m.add_class::<PyCmaEsSampler>()?;
     m.add_class::<PyGpSampler>()?;
+    m.add_class::<PyNsgaIISampler>()?;
     m.add_function(wrap_pyfunction!(_sampler_options, m)?)?;
     Ok(())
 }

@@ -69,7 +69,7 @@ def test_the_stub_lists_every_option_of_the_descriptions():
 
 
 def test_every_sampler_class_has_a_description():
-    classes = {name for name in samplers.__all__ if name != "BaseSampler"}
+    classes = {name for name in samplers.__all__ if name.endswith("Sampler") and name != "BaseSampler"}
     assert set(_sampler_options()) == classes
 
 
@@ -81,6 +81,20 @@ def test_the_defaults_python_passes_are_the_descriptions():
         for name, _annotation, default, pinned, _help in options:
             if pinned is not None:
                 assert pinned == default, f"{cls}({name}=...): Python passes {pinned}, the description says {default}"
+
+
+# Options that belong to one of several operators, and the option choosing
+# it: given for another operator they are an error naming them.
+OPERATOR_OF = {
+    ("NSGAIISampler", "alpha"): {"crossover": "blxalpha"},
+    ("NSGAIISampler", "eta"): {"crossover": "sbx"},
+    ("NSGAIISampler", "uniform_crossover_prob"): {"crossover": "sbx"},
+    ("NSGAIISampler", "use_child_gene_prob"): {"crossover": "sbx"},
+    ("NSGAIISampler", "sigma_xi"): {"crossover": "undx"},
+    ("NSGAIISampler", "sigma_eta"): {"crossover": "undx"},
+    ("NSGAIISampler", "epsilon"): {"crossover": "spx"},
+    ("NSGAIISampler", "mutation_eta"): {"mutation": "polynomial"},
+}
 
 
 def construct(cls: str, **options):
@@ -95,9 +109,18 @@ def test_every_option_is_a_keyword_and_takes_its_default_and_none():
             if name == "search_space":
                 continue
             construct(cls, **{name: None})
-            value = eval(pinned or default)  # a Python literal, or None
+            try:
+                value = eval(pinned or default)  # a Python literal, or None
+            except (SyntaxError, NameError):
+                continue  # a default described in words ("1 / the number of parameters")
             if value is not None:
-                construct(cls, **{name: value})
+                construct(cls, **{name: value}, **OPERATOR_OF.get((cls, name), {}))
+
+
+def test_an_operators_option_needs_its_operator():
+    with pytest.raises(ValueError, match="alpha"):
+        samplers.NSGAIISampler(alpha=0.5)
+    samplers.NSGAIISampler(alpha=0.5, crossover="blxalpha")
 
 
 def test_an_unknown_keyword_is_a_type_error_listing_the_valid_ones():

@@ -515,8 +515,8 @@ def test_logging_follows_optunas_verbosity(capfd):
 
 
 def test_missing_samplers_say_so():
-    with pytest.raises(AttributeError, match="NSGAIISampler is not available yet"):
-        ferrotune.samplers.NSGAIISampler
+    with pytest.raises(AttributeError, match="NSGAIIISampler is not available yet"):
+        ferrotune.samplers.NSGAIIISampler
 
 
 def test_tpe_sampler_beats_random_search():

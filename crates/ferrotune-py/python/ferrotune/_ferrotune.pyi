@@ -3,7 +3,7 @@
 # ferrotune.trial and ferrotune.study.
 
 import datetime
-from typing import Any, Iterable, Literal, Optional, Sequence, Union, final
+from typing import Any, Callable, Iterable, Literal, Optional, Sequence, Union, final
 
 from typing_extensions import Self, disjoint_base
 
@@ -24,6 +24,7 @@ __all__ = [
     "HyperbandPruner",
     "InMemoryStorage",
     "MedianPruner",
+    "NSGAIISampler",
     "NopPruner",
     "PatientPruner",
     "PercentilePruner",
@@ -186,6 +187,36 @@ class GPSampler(BaseSampler):
         output_transform: Optional[Literal["standardize", "robust", "power"]] = "robust",
         # end of the generated options
     ) -> Self: ...
+
+@final
+class NSGAIISampler(BaseSampler):
+    def __new__(
+        cls,
+        *,
+        constraints_func: Optional[Callable[[Any], Sequence[float]]] = None,
+        elite_population_selection_strategy: None = None,
+        child_generation_strategy: None = None,
+        after_trial_strategy: None = None,
+        # generated: the options from the engine's descriptions (tests/test_sampler_options.py)
+        seed: Optional[int] = None,
+        population_size: Optional[int] = 50,
+        crossover: Optional[Literal["uniform", "blxalpha", "sbx", "vsbx", "undx", "spx"]] = "uniform",
+        crossover_prob: Optional[float] = 0.9,
+        swapping_prob: Optional[float] = 0.5,
+        mutation_prob: Optional[float] = None,
+        mutation: Optional[Literal["uniform", "polynomial"]] = "uniform",
+        mutation_eta: Optional[float] = 20,
+        alpha: Optional[float] = 0.5,
+        eta: Optional[float] = None,
+        uniform_crossover_prob: Optional[float] = 0.5,
+        use_child_gene_prob: Optional[float] = 0.5,
+        sigma_xi: Optional[float] = 0.5,
+        sigma_eta: Optional[float] = None,
+        epsilon: Optional[float] = None,
+        # end of the generated options
+    ) -> Self: ...
+    @property
+    def _constraints_func(self) -> Optional[Callable[[Any], Sequence[float]]]: ...
 
 @final
 class QMCSampler(BaseSampler):

@@ -78,6 +78,9 @@ class Study(_ferrotune.Study):
         # The engine object was built by __new__ from the same arguments.
         self._stop_flag = threading.Event()
         self._optimizing = False
+        # NSGAIISampler(constraints_func=...): Optuna's way to give
+        # constraints, recorded here with trial.set_constraint.
+        self._constraints_func = getattr(sampler, "_constraints_func", None)
 
     # ------------------------------------------------------------ reading
 
@@ -116,6 +119,28 @@ class Study(_ferrotune.Study):
         for name, distribution in (fixed_distributions or {}).items():
             _suggest(trial, name, distribution)
         return trial
+
+    def tell(
+        self,
+        trial: Union[Trial, int],
+        values: Union[float, Sequence[float], None] = None,
+        state: Optional[TrialState] = None,
+        skip_if_finished: bool = False,
+    ) -> FrozenTrial:
+        """Finish a trial (the object from ``ask``, or its number) with its
+        objective value(s), or as pruned or failed with ``state``. With a
+        sampler's ``constraints_func``, a trial told complete first records
+        what it returns as constraints ``0``, ``1``, ... (positive: violated)."""
+        if (
+            self._constraints_func is not None
+            and isinstance(trial, Trial)
+            and values is not None
+            and state in (None, TrialState.COMPLETE)
+        ):
+            constraints = self._constraints_func(trial)
+            for i, value in enumerate(constraints):
+                trial.set_constraint(str(i), float(value))
+        return super().tell(trial, values, state, skip_if_finished)
 
     def stop(self) -> None:
         """Let the running ``optimize`` start no new trial (running ones finish)."""

@@ -8,19 +8,31 @@ from ferrotune._ferrotune import (
     CmaEsSampler,
     GPSampler,
     GridSampler,
+    NSGAIISampler,
     QMCSampler,
     RandomSampler,
     TPESampler,
 )
+from ferrotune.samplers import nsgaii
 
-__all__ = ["BaseSampler", "CmaEsSampler", "GPSampler", "GridSampler", "QMCSampler", "RandomSampler", "TPESampler"]
+__all__ = [
+    "BaseSampler",
+    "CmaEsSampler",
+    "GPSampler",
+    "GridSampler",
+    "NSGAIISampler",
+    "QMCSampler",
+    "RandomSampler",
+    "TPESampler",
+    "nsgaii",
+]
 
-_NOT_YET = {"NSGAIISampler", "BruteForceSampler"}
+_NOT_YET = {"NSGAIIISampler", "BruteForceSampler"}
 
 
 def __getattr__(name: str) -> object:
     if name in _NOT_YET:
         raise AttributeError(
-            f"ferrotune.samplers.{name} is not available yet; this version has {', '.join(__all__[1:])}"
+            f"ferrotune.samplers.{name} is not available yet; this version has {', '.join(n for n in __all__[1:] if n.endswith('Sampler'))}"
         )
     raise AttributeError(f"module 'ferrotune.samplers' has no attribute '{name}'")
