@@ -63,6 +63,12 @@ def available(method: MoMethod) -> tuple[bool, str]:
             importlib.import_module("torch")
         except ImportError:
             return False, "optuna's GPSampler needs torch (bench/python/requirements-search-gp.txt)"
+    # A sampler class that takes one objective only says so when a study
+    # with two is created.
+    try:
+        mod.create_study(directions=["minimize", "minimize"], sampler=method.make_sampler(mod, 0))
+    except Exception as e:  # noqa: BLE001
+        return False, f"{method.name} refuses two objectives ({type(e).__name__}: {e})"
     return True, ""
 
 
