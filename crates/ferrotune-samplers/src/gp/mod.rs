@@ -4,6 +4,7 @@
 //! (optionally constrained), and a mixed-space acquisition optimizer.
 
 mod acquisition;
+mod boxes;
 mod kernel;
 mod lbfgs;
 mod linalg;
