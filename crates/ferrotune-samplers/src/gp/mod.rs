@@ -15,6 +15,8 @@ mod sampler;
 mod simd;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod ehvi_tests;
 
 pub use model::OutputTransform;
 pub use sampler::{GpSampler, GpSamplerBuilder};
