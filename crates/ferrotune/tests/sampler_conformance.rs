@@ -75,7 +75,7 @@ mod cmaes_with_margin {
 mod gp {
     use ferrotune::samplers::GpSampler;
 
-    ferrotune::sampler_conformance_tests!(GpSampler::with_seed, multi_objective = false);
+    ferrotune::sampler_conformance_tests!(GpSampler::with_seed);
 }
 
 /// Samplers broken on purpose, one way each, to show each check fails when

@@ -197,8 +197,7 @@ mod tests {
                 for (a, (la, ua)) in boxes.iter().enumerate() {
                     assert!(la.iter().zip(ua).all(|(l, u)| l < u), "empty box");
                     for (lb, ub) in &boxes[a + 1..] {
-                        let overlap: f64 =
-                            (0..m).map(|j| (ua[j].min(ub[j]) - la[j].max(lb[j])).max(0.0)).product();
+                        let overlap: f64 = (0..m).map(|j| (ua[j].min(ub[j]) - la[j].max(lb[j])).max(0.0)).product();
                         assert_eq!(overlap, 0.0, "m={m} seed={seed}: boxes overlap");
                     }
                 }
@@ -216,7 +215,8 @@ mod tests {
             for _ in 0..2000 {
                 let z: Vec<f64> = (0..m).map(|_| rng.random::<f64>() * 1.05).collect();
                 let dominated = points.iter().any(|p| weakly_dominates(p, &z));
-                let in_box = boxes.iter().any(|(l, u)| z.iter().zip(l.iter().zip(u)).all(|(v, (a, b))| a <= v && v < b));
+                let in_box =
+                    boxes.iter().any(|(l, u)| z.iter().zip(l.iter().zip(u)).all(|(v, (a, b))| a <= v && v < b));
                 assert_eq!(in_box, !dominated, "m={m} at {z:?}");
             }
         }

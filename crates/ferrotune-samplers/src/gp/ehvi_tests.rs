@@ -99,9 +99,8 @@ fn log_ehvi_matches_a_brute_force_monte_carlo_estimate() {
         let n = 400_000;
         let mut sum = 0.0;
         for _ in 0..n {
-            let y: Vec<f64> = (0..2)
-                .map(|j| -(means[j] + f64::sqrt(vars[j]) * rng.sample::<f64, _>(StandardNormal)))
-                .collect();
+            let y: Vec<f64> =
+                (0..2).map(|j| -(means[j] + f64::sqrt(vars[j]) * rng.sample::<f64, _>(StandardNormal))).collect();
             let mut with = front.clone();
             with.push(y);
             sum += hypervolume_2d(&with, reference) - base;
@@ -193,8 +192,7 @@ fn acquisition_gradient_with_fitted_gps_matches_finite_differences() {
             Gp::fit(&dims, &xs, &y, None, false).unwrap()
         })
         .collect();
-    let losses: Vec<Vec<f64>> =
-        values.iter().map(|v| (0..2).map(|j| -gps[j].standardize(-v[j])).collect()).collect();
+    let losses: Vec<Vec<f64>> = values.iter().map(|v| (0..2).map(|j| -gps[j].standardize(-v[j])).collect()).collect();
     let acquisition = Acquisition::log_ehvi(&gps, Some(LogEhvi::new(&losses, N_QMC_SAMPLES, 8)));
     for _ in 0..6 {
         let x: Vec<f64> = (0..3).map(|_| 0.05 + 0.9 * rng.random::<f64>()).collect();
@@ -235,10 +233,9 @@ fn run_study(sampler: &dyn Sampler, n_trials: u64, n_variables: usize) -> Vec<Ar
                 Some(v) => *v,
                 None => sampler.sample_independent(&view, &partial, name, &distribution).unwrap(),
             };
-            partial.params.insert(
-                name.clone(),
-                ferrotune_core::TrialParam { distribution: distribution.clone(), internal: v },
-            );
+            partial
+                .params
+                .insert(name.clone(), ferrotune_core::TrialParam { distribution: distribution.clone(), internal: v });
             builder = builder.param(name, &distribution, v);
             x.push(v);
         }

@@ -7,6 +7,9 @@
 //! worst value seen (a pessimistic constant liar) so parallel workers
 //! spread out, and
 //! weighs in the probability of feasibility when trials record constraints.
+//! With several objectives, one GP per objective (minimized ones negated)
+//! and log expected hypervolume improvement instead of logEI; running trials
+//! are told each objective's worst value.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -31,7 +34,9 @@ const MAX_DISCRETE_VALUES: usize = 256;
 const DEFAULT_N_STARTUP_TRIALS: usize = 5;
 
 /// Gaussian-process Bayesian optimization with Optuna's `GPSampler`
-/// options: `n_startup_trials`, `deterministic_objective`, a seed.
+/// options: `n_startup_trials`, `deterministic_objective`, a seed. One
+/// objective or several (then log expected hypervolume improvement of one
+/// GP per objective, as Optuna); constraints in either case.
 /// The startup trials come from a scrambled Sobol design by default
 /// (Optuna draws them at random), so the first model sees the whole space.
 ///
@@ -278,8 +283,7 @@ impl Observations {
             observations.violations.push(t.constraint_violation());
             let constraints = t.constraints();
             if !constraints.is_empty() {
-                let names =
-                    observations.constraint_names.get_or_insert_with(|| constraints.keys().cloned().collect());
+                let names = observations.constraint_names.get_or_insert_with(|| constraints.keys().cloned().collect());
                 observations
                     .constraint_values
                     .push(names.iter().map(|n| constraints.get(n).copied().unwrap_or(0.0)).collect());
@@ -345,7 +349,9 @@ impl GpSampler {
         // between.
         let n = xs.len();
         let gp = match warm {
-            Some(warm) if n >= 200 && n % (n / 100) != 0 => Gp::with_params(dims, xs, ys, &warm.params, &options)?,
+            Some(warm) if n >= 200 && !n.is_multiple_of(n / 100) => {
+                Gp::with_params(dims, xs, ys, &warm.params, &options)?
+            }
             warm => {
                 let (gp, fitted) = Gp::fit_warm(dims, xs, ys, warm, &options)?;
                 self.last_fit.lock().unwrap_or_else(|p| p.into_inner()).insert(key, fitted);
@@ -430,8 +436,8 @@ impl GpSampler {
             .iter()
             .map(|&i| models.iter().zip(&observations.values[i]).map(|(gp, v)| -gp.standardize(*v)).collect())
             .collect();
-        let ehvi = (!losses.is_empty())
-            .then(|| LogEhvi::new(&losses, N_QMC_SAMPLES, mix64(seed ^ hash_str("gp:ehvi"))));
+        let ehvi =
+            (!losses.is_empty()).then(|| LogEhvi::new(&losses, N_QMC_SAMPLES, mix64(seed ^ hash_str("gp:ehvi"))));
         let acquisition = Acquisition::log_ehvi(&models, ehvi).with_constraints(constraint_gps, None);
         // Start the local searches from points of the front too, spread
         // along it.
