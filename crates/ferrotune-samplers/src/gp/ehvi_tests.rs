@@ -308,8 +308,42 @@ fn with_a_constraint_the_gp_proposes_mostly_feasible_points() {
             .filter(|v| v[1] < 1.0)
             .map(|v| v[0])
             .collect();
-        let spread = good.iter().copied().fold(f64::NEG_INFINITY, f64::max)
-            - good.iter().copied().fold(f64::INFINITY, f64::min);
+        let spread =
+            good.iter().copied().fold(f64::NEG_INFINITY, f64::max) - good.iter().copied().fold(f64::INFINITY, f64::min);
         assert!(good.len() >= 5 && spread > 0.2, "{good:?}");
     }
+}
+
+#[test]
+fn a_running_trial_turns_the_next_proposal_elsewhere() {
+    let sampler = GpSampler::with_seed(4);
+    let trials = run_study(&sampler, 15, 3);
+    let distribution = Distribution::Float(FloatDistribution::new(0.0, 1.0, false, None).unwrap());
+    let space: SearchSpace = (0..3).map(|i| (format!("x{i}"), distribution.clone())).collect();
+    let directions = [StudyDirection::Minimize, StudyDirection::Minimize];
+    let propose = |trials: &[Arc<FrozenTrial>], number: u64| -> Vec<f64> {
+        let asking = FrozenTrial::builder(number).state(ferrotune_core::TrialState::Running).build();
+        let mut all = trials.to_vec();
+        all.push(Arc::new(asking.clone()));
+        let view = StudyView { study_name: "zdt1", directions: &directions, trials: &all };
+        sampler.sample_relative(&view, &asking, &space).unwrap().into_values().collect()
+    };
+    let first = propose(&trials, 15);
+    let distance = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum::<f64>().sqrt();
+    // Trial 16 with nothing running goes where trial 15 went (the same
+    // model; only the optimizer's seed differs) ...
+    let alone = propose(&trials, 16);
+    // ... and with trial 15 running at its point, elsewhere.
+    let relative: serde_json::Map<String, serde_json::Value> =
+        space.keys().zip(&first).map(|(name, v)| (name.clone(), serde_json::json!(v))).collect();
+    let running = FrozenTrial::builder(15)
+        .state(ferrotune_core::TrialState::Running)
+        .system_attr(ferrotune_core::RELATIVE_PARAMS_ATTR, serde_json::Value::Object(relative))
+        .build();
+    let mut with_running = trials.clone();
+    with_running.push(Arc::new(running));
+    let beside = propose(&with_running, 16);
+    println!("first {first:?}, alone {alone:?}, with the running trial {beside:?}");
+    assert!(distance(&first, &alone) < 0.05, "{first:?} vs {alone:?}");
+    assert!(distance(&first, &beside) > 0.1, "{first:?} vs {beside:?}");
 }
