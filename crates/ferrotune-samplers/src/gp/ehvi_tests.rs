@@ -217,12 +217,15 @@ fn run_study(sampler: &dyn Sampler, n_trials: u64, n_variables: usize) -> Vec<Ar
     run_constrained_study(sampler, n_trials, n_variables, None)
 }
 
-/// [`run_study`] recording `constraint(x)` (feasible where `<= 0`).
+/// A constraint of the parameters, feasible where `<= 0`.
+type ConstraintOf<'a> = &'a dyn Fn(&[f64]) -> f64;
+
+/// [`run_study`] recording `constraint(x)`.
 fn run_constrained_study(
     sampler: &dyn Sampler,
     n_trials: u64,
     n_variables: usize,
-    constraint: Option<&dyn Fn(&[f64]) -> f64>,
+    constraint: Option<ConstraintOf<'_>>,
 ) -> Vec<Arc<FrozenTrial>> {
     let distribution = Distribution::Float(FloatDistribution::new(0.0, 1.0, false, None).unwrap());
     let names: Vec<String> = (0..n_variables).map(|i| format!("x{i}")).collect();
