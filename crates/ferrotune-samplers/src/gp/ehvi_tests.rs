@@ -350,3 +350,17 @@ fn a_running_trial_turns_the_next_proposal_elsewhere() {
     assert!(distance(&first, &alone) < 0.05, "{first:?} vs {alone:?}");
     assert!(distance(&first, &beside) > 0.1, "{first:?} vs {beside:?}");
 }
+
+#[test]
+fn the_reference_point_is_optunas() {
+    // Per objective the worst loss, 10% of its magnitude further out, and
+    // one representable step beyond (so the worst point keeps a sliver).
+    let losses = vec![vec![-1.0, 2.0, -3.0], vec![0.5, -3.0, -2.0], vec![0.0, 1.0, -4.0]];
+    let reference = LogEhvi::reference_point(&losses);
+    let expected = [0.55f64, 2.2, -1.8];
+    for (r, e) in reference.iter().zip(expected) {
+        assert!(*r > e && *r - e <= 2.0 * f64::EPSILON * e.abs(), "{reference:?}");
+    }
+    // A worst loss of exactly 0 still leaves a positive reference.
+    assert!(LogEhvi::reference_point(&[vec![0.0], vec![-1.0]])[0] > 0.0);
+}
