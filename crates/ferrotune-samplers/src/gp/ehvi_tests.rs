@@ -217,6 +217,9 @@ fn run_study(sampler: &dyn Sampler, n_trials: u64, n_variables: usize) -> Vec<Ar
     run_constrained_study(sampler, n_trials, n_variables, None)
 }
 
+/// The objectives of a problem, all minimized.
+type ObjectivesOf<'a> = &'a dyn Fn(&[f64]) -> Vec<f64>;
+
 /// A constraint of the parameters, feasible where `<= 0`.
 type ConstraintOf<'a> = &'a dyn Fn(&[f64]) -> f64;
 
@@ -227,10 +230,22 @@ fn run_constrained_study(
     n_variables: usize,
     constraint: Option<ConstraintOf<'_>>,
 ) -> Vec<Arc<FrozenTrial>> {
+    run_problem(sampler, n_trials, n_variables, &|x: &[f64]| zdt1(x).to_vec(), 2, constraint)
+}
+
+/// A study of `n_objectives` minimized `objectives` over `[0, 1]^n_variables`.
+fn run_problem(
+    sampler: &dyn Sampler,
+    n_trials: u64,
+    n_variables: usize,
+    objectives: ObjectivesOf<'_>,
+    n_objectives: usize,
+    constraint: Option<ConstraintOf<'_>>,
+) -> Vec<Arc<FrozenTrial>> {
     let distribution = Distribution::Float(FloatDistribution::new(0.0, 1.0, false, None).unwrap());
     let names: Vec<String> = (0..n_variables).map(|i| format!("x{i}")).collect();
     let space: SearchSpace = names.iter().map(|n| (n.clone(), distribution.clone())).collect();
-    let directions = [StudyDirection::Minimize, StudyDirection::Minimize];
+    let directions = vec![StudyDirection::Minimize; n_objectives];
     let mut trials: Vec<Arc<FrozenTrial>> = Vec::new();
     for number in 0..n_trials {
         let running = FrozenTrial::builder(number).state(ferrotune_core::TrialState::Running).build();
@@ -252,11 +267,10 @@ fn run_constrained_study(
             builder = builder.param(name, &distribution, v);
             x.push(v);
         }
-        let [f1, f2] = zdt1(&x);
         if let Some(constraint) = constraint {
             builder = builder.constraint("c", constraint(&x));
         }
-        trials.push(Arc::new(builder.values(&[f1, f2]).build()));
+        trials.push(Arc::new(builder.values(&objectives(&x)).build()));
     }
     trials
 }
@@ -363,4 +377,36 @@ fn the_reference_point_is_optunas() {
     }
     // A worst loss of exactly 0 still leaves a positive reference.
     assert!(LogEhvi::reference_point(&[vec![0.0], vec![-1.0]])[0] > 0.0);
+}
+
+/// DTLZ2 in three objectives: the front is the unit sphere's positive
+/// octant, where the variables after the second are 0.5.
+fn dtlz2_three(x: &[f64]) -> Vec<f64> {
+    let g: f64 = x[2..].iter().map(|v| (v - 0.5).powi(2)).sum();
+    let (a, b) = (x[0] * std::f64::consts::FRAC_PI_2, x[1] * std::f64::consts::FRAC_PI_2);
+    vec![(1.0 + g) * a.cos() * b.cos(), (1.0 + g) * a.cos() * b.sin(), (1.0 + g) * a.sin()]
+}
+
+#[test]
+fn three_and_four_objectives_run_and_repeat_with_a_seed() {
+    for n_objectives in [3usize, 4] {
+        // Four objectives: DTLZ2's three and the distance from the centre.
+        let objectives = |x: &[f64]| {
+            let mut f = dtlz2_three(x);
+            if n_objectives == 4 {
+                f.push(x.iter().map(|v| (v - 0.5).powi(2)).sum::<f64>());
+            }
+            f
+        };
+        let first = run_problem(&GpSampler::with_seed(3), 14, 5, &objectives, n_objectives, None);
+        let second = run_problem(&GpSampler::with_seed(3), 14, 5, &objectives, n_objectives, None);
+        let values = |t: &[Arc<FrozenTrial>]| t.iter().map(|t| t.values.clone().unwrap()).collect::<Vec<_>>();
+        assert_eq!(values(&first), values(&second));
+        // The model's proposals are in range and not one point repeated.
+        let proposed: Vec<Vec<f64>> =
+            first[5..].iter().map(|t| t.params.values().map(|p| p.internal).collect()).collect();
+        assert!(proposed.iter().flatten().all(|v| (0.0..=1.0).contains(v)));
+        let distinct = proposed.iter().filter(|p| **p != proposed[0]).count();
+        assert!(distinct >= proposed.len() - 1, "{proposed:?}");
+    }
 }
