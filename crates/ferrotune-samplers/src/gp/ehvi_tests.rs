@@ -410,3 +410,19 @@ fn three_and_four_objectives_run_and_repeat_with_a_seed() {
         assert!(distinct >= proposed.len() - 1, "{proposed:?}");
     }
 }
+
+#[test]
+fn a_constant_objective_leaves_a_finite_acquisition() {
+    // Every observation ties on the second objective: its standardized
+    // losses are all 0 and Optuna's reference sits one step above 0.
+    let trials = run_problem(&GpSampler::with_seed(6), 12, 2, &|x: &[f64]| vec![x[0] + x[1], 1.0], 2, None);
+    let proposed: Vec<f64> = trials[5..].iter().map(|t| t.values.as_ref().unwrap()[0]).collect();
+    assert!(proposed.iter().all(|v| v.is_finite()));
+    // The first objective still improves on the startup design's best.
+    let startup_best = trials[..5].iter().map(|t| t.values.as_ref().unwrap()[0]).fold(f64::INFINITY, f64::min);
+    let best = proposed.iter().copied().fold(f64::INFINITY, f64::min);
+    assert!(best < startup_best, "{best} vs {startup_best}");
+    let ehvi = LogEhvi::new(&[vec![-1.0, 0.0], vec![1.0, 0.0]], N_QMC_SAMPLES, 1);
+    let (value, d_means, d_vars) = ehvi.value_and_grad(&[0.5, 0.0], &[0.1, 0.1]);
+    assert!(value.is_finite() && d_means.iter().chain(&d_vars).all(|d| d.is_finite()));
+}
