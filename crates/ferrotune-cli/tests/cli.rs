@@ -159,8 +159,8 @@ fn bad_configs_exit_2_naming_file_key_and_problem_and_write_nothing() {
             "a single-objective sampler for two objectives",
             base(x, "directions = [\"minimize\", \"maximize\"]")
                 .replace("name = \"loss\"", "names = [\"loss\", \"acc\"]")
-                + "[sampler]\ntype = \"gp\"\n",
-            vec!["the GP sampler optimizes a single objective", "2 objectives"],
+                + "[sampler]\ntype = \"cmaes\"\n",
+            vec!["CMA-ES optimizes a single objective", "2 objectives"],
         ),
         (
             "two sets of tpe defaults",

@@ -320,7 +320,8 @@ pub static GP: SamplerSpec = ComponentSpec {
     aliases: &[],
     python: "GPSampler",
     summary: "Gaussian-process Bayesian optimization for expensive trials: a Matérn 5/2 kernel per \
-              parameter, MAP hyperparameters, log expected improvement, running trials as pending points.",
+              parameter, MAP hyperparameters, log expected improvement (log expected hypervolume improvement with \
+              several objectives), running trials as pending points.",
     options: GP_OPTIONS,
     build: build_gp,
 };

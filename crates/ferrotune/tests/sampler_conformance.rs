@@ -75,7 +75,7 @@ mod cmaes_with_margin {
 mod gp {
     use ferrotune::samplers::GpSampler;
 
-    ferrotune::sampler_conformance_tests!(GpSampler::with_seed, multi_objective = false);
+    ferrotune::sampler_conformance_tests!(GpSampler::with_seed);
 }
 
 // NSGA-II with a population small enough that most of the suite's 30

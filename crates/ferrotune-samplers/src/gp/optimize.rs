@@ -203,8 +203,8 @@ enum Changed {
 impl<'a, 'b> LocalSearch<'a, 'b> {
     fn new(acq: &'a Acquisition<'b>, dims: &[Dim], options: &AcqOptimizerOptions) -> Self {
         let continuous: Vec<usize> = (0..dims.len()).filter(|&i| dims[i].is_continuous()).collect();
-        let rho = &acq.gp().params().inv_sq_lengthscales;
-        let lengthscales = continuous.iter().map(|&i| 1.0 / rho[i].sqrt()).collect();
+        let all_lengthscales = acq.lengthscales();
+        let lengthscales = continuous.iter().map(|&i| all_lengthscales[i]).collect();
         let discrete = dims
             .iter()
             .enumerate()

@@ -7,13 +7,16 @@
 //! worst value seen (a pessimistic constant liar) so parallel workers
 //! spread out, and
 //! weighs in the probability of feasibility when trials record constraints.
+//! With several objectives, one GP per objective (minimized ones negated)
+//! and log expected hypervolume improvement instead of logEI; running trials
+//! are told each objective's worst value.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use ferrotune_core::{Distribution, FrozenTrial, Result, Sampler, SearchSpace, StudyDirection, StudyView, TrialState};
 
-use super::acquisition::Acquisition;
+use super::acquisition::{Acquisition, LogEhvi, N_QMC_SAMPLES};
 use super::kernel::Dim;
 use super::model::WarmStart;
 use super::model::{FitOptions, Gp, OutputTransform};
@@ -31,7 +34,9 @@ const MAX_DISCRETE_VALUES: usize = 256;
 const DEFAULT_N_STARTUP_TRIALS: usize = 5;
 
 /// Gaussian-process Bayesian optimization with Optuna's `GPSampler`
-/// options: `n_startup_trials`, `deterministic_objective`, a seed.
+/// options: `n_startup_trials`, `deterministic_objective`, a seed. One
+/// objective or several (then log expected hypervolume improvement of one
+/// GP per objective, as Optuna); constraints in either case.
 /// The startup trials come from a scrambled Sobol design by default
 /// (Optuna draws them at random), so the first model sees the whole space.
 ///
@@ -248,13 +253,208 @@ fn params_of(trial: &FrozenTrial) -> BTreeMap<String, (Distribution, f64)> {
     trial.params.iter().map(|(n, p)| (n.clone(), (p.distribution.clone(), p.internal))).collect()
 }
 
+/// The complete trials the model sees: positions, values to maximize (one
+/// per objective, minimized ones negated), and constraints.
+struct Observations {
+    xs: Vec<Vec<f64>>,
+    /// Per trial, one value per objective, signed so that larger is better.
+    values: Vec<Vec<f64>>,
+    violations: Vec<f64>,
+    constraint_names: Option<Vec<String>>,
+    constraint_values: Vec<Vec<f64>>,
+}
+
+impl Observations {
+    fn collect(complete: &[&FrozenTrial], coordinates: &[Coordinate], directions: &[StudyDirection]) -> Self {
+        let signs: Vec<f64> =
+            directions.iter().map(|d| if *d == StudyDirection::Maximize { 1.0 } else { -1.0 }).collect();
+        let mut observations = Observations {
+            xs: Vec::new(),
+            values: Vec::new(),
+            violations: Vec::new(),
+            constraint_names: None,
+            constraint_values: Vec::new(),
+        };
+        for t in complete {
+            let Some(x) = position(coordinates, &params_of(t)) else { continue };
+            let Some(values) = t.values.as_ref().filter(|v| v.len() == signs.len()) else { continue };
+            observations.xs.push(x);
+            observations.values.push(values.iter().zip(&signs).map(|(v, s)| s * v).collect());
+            observations.violations.push(t.constraint_violation());
+            let constraints = t.constraints();
+            if !constraints.is_empty() {
+                let names = observations.constraint_names.get_or_insert_with(|| constraints.keys().cloned().collect());
+                observations
+                    .constraint_values
+                    .push(names.iter().map(|n| constraints.get(n).copied().unwrap_or(0.0)).collect());
+            } else {
+                observations.constraint_values.push(Vec::new());
+            }
+        }
+        observations
+    }
+
+    /// The values of objective `j`, one per observation.
+    fn objective(&self, j: usize) -> Vec<f64> {
+        self.values.iter().map(|v| v[j]).collect()
+    }
+
+    /// Constraint models, on the trials that recorded every constraint.
+    fn constraint_models(&self, dims: &[Dim]) -> Result<Vec<Gp>> {
+        match &self.constraint_names {
+            Some(names) if self.constraint_values.iter().all(|c| c.len() == names.len()) => (0..names.len())
+                .map(|i| {
+                    let c: Vec<f64> = self.constraint_values.iter().map(|v| v[i]).collect();
+                    Gp::fit_with_options(dims, &self.xs, &c, None, &FitOptions::default())
+                })
+                .collect(),
+            _ => Ok(Vec::new()),
+        }
+    }
+}
+
+/// Running trials other than `trial`: where they are (their recorded
+/// relative sample).
+fn pending_positions(
+    study: &StudyView<'_>,
+    trial: &FrozenTrial,
+    search_space: &SearchSpace,
+    coordinates: &[Coordinate],
+) -> Vec<Vec<f64>> {
+    study
+        .trials_in(&[TrialState::Running])
+        .filter(|t| t.number != trial.number)
+        .filter_map(|t| {
+            let mut values = params_of(t);
+            for (name, v) in t.relative_params() {
+                if let Some(d) = search_space.get(&name) {
+                    values.entry(name).or_insert((d.clone(), v));
+                }
+            }
+            position(coordinates, &values)
+        })
+        .collect()
+}
+
+impl GpSampler {
+    /// A GP of `ys` (to maximize), its hyperparameters warm-started from the
+    /// last fit stored under `key`, then told the running trials at the
+    /// worst value.
+    fn model(&self, dims: &[Dim], xs: &[Vec<f64>], ys: &[f64], key: u64, pending: &[Vec<f64>]) -> Result<Gp> {
+        let warm = self.last_fit.lock().unwrap_or_else(|p| p.into_inner()).get(&key).cloned();
+        let options = self.fit_options();
+        // Past a few hundred observations a fit costs more than the rest of
+        // a proposal; the hyperparameters then move little from one trial to
+        // the next, so they are refitted every n / 100 trials and reused in
+        // between.
+        let n = xs.len();
+        let gp = match warm {
+            Some(warm) if n >= 200 && !n.is_multiple_of(n / 100) => {
+                Gp::with_params(dims, xs, ys, &warm.params, &options)?
+            }
+            warm => {
+                let (gp, fitted) = Gp::fit_warm(dims, xs, ys, warm, &options)?;
+                self.last_fit.lock().unwrap_or_else(|p| p.into_inner()).insert(key, fitted);
+                gp
+            }
+        };
+        // Running trials get the worst value observed so far (a pessimistic
+        // constant liar): the model then expects nothing from their
+        // neighbourhood, and a parallel worker looks elsewhere. (Believing
+        // the posterior mean there instead leaves a noisy model uncertain
+        // enough to propose the same point again.)
+        if pending.is_empty() {
+            return Ok(gp);
+        }
+        let worst = ys.iter().copied().fold(f64::INFINITY, f64::min);
+        let (mut lied_xs, mut lied_ys) = (xs.to_vec(), ys.to_vec());
+        lied_xs.extend(pending.iter().cloned());
+        lied_ys.extend(std::iter::repeat_n(worst, pending.len()));
+        Gp::with_params(dims, &lied_xs, &lied_ys, gp.params(), &options)
+    }
+
+    /// logEI (times the probability of feasibility) maximized.
+    fn propose_for_one_objective(
+        &self,
+        dims: &[Dim],
+        observations: &Observations,
+        key: u64,
+        pending: &[Vec<f64>],
+        constraint_gps: &[Gp],
+        seed: u64,
+    ) -> Result<Vec<f64>> {
+        let (xs, ys) = (&observations.xs, observations.objective(0));
+        let model = self.model(dims, xs, &ys, key, pending)?;
+        let best_feasible = ys
+            .iter()
+            .zip(&observations.violations)
+            .filter(|(_, v)| **v <= 0.0)
+            .map(|(y, _)| *y)
+            .fold(None, |best: Option<f64>, y| Some(best.map_or(y, |b| b.max(y))));
+        // The lies are the worst values, so the incumbent is the best real one.
+        let acquisition = if constraint_gps.is_empty() {
+            Acquisition::log_ei(&model, model.best_observed_standardized())
+        } else {
+            Acquisition::log_ei(&model, model.best_observed_standardized())
+                .with_constraints(constraint_gps, best_feasible.map(|b| model.standardize(b)))
+        };
+        // Start the local searches from the best observed points too.
+        let mut order: Vec<usize> = (0..xs.len()).collect();
+        order.sort_by(|&a, &b| ys[b].total_cmp(&ys[a]));
+        let starts: Vec<Vec<f64>> = order.iter().take(5).map(|&i| xs[i].clone()).collect();
+        Ok(optimize_acquisition(&acquisition, dims, seed, &starts))
+    }
+
+    /// LogEHVI of one GP per objective (times the probability of
+    /// feasibility) maximized, as Optuna's `GPSampler` does with several
+    /// objectives: each objective standardized and fitted on its own, the
+    /// hypervolume improvement measured against the feasible observations'
+    /// Pareto front with Optuna's reference point, on the standardized
+    /// scales.
+    fn propose_for_several_objectives(
+        &self,
+        dims: &[Dim],
+        observations: &Observations,
+        key: u64,
+        pending: &[Vec<f64>],
+        constraint_gps: &[Gp],
+        seed: u64,
+    ) -> Result<Vec<f64>> {
+        let n_objectives = observations.values[0].len();
+        let models: Vec<Gp> = (0..n_objectives)
+            .map(|j| {
+                let objective_key = mix64(key ^ mix64(j as u64 + 1));
+                self.model(dims, &observations.xs, &observations.objective(j), objective_key, pending)
+            })
+            .collect::<Result<_>>()?;
+        // Standardized losses of the feasible observations (running trials'
+        // lies are never on the front, and do not move the reference point).
+        let feasible: Vec<usize> = (0..observations.xs.len())
+            .filter(|&i| constraint_gps.is_empty() || observations.violations[i] <= 0.0)
+            .collect();
+        let losses: Vec<Vec<f64>> = feasible
+            .iter()
+            .map(|&i| models.iter().zip(&observations.values[i]).map(|(gp, v)| -gp.standardize(*v)).collect())
+            .collect();
+        let ehvi =
+            (!losses.is_empty()).then(|| LogEhvi::new(&losses, N_QMC_SAMPLES, mix64(seed ^ hash_str("gp:ehvi"))));
+        let acquisition = Acquisition::log_ehvi(&models, ehvi).with_constraints(constraint_gps, None);
+        // Start the local searches from points of the front too, spread
+        // along it.
+        let front = crate::gp::boxes::pareto_front(losses.clone());
+        let mut on_front: Vec<usize> = (0..losses.len()).filter(|&k| front.contains(&losses[k])).collect();
+        on_front.sort_by(|&a, &b| losses[a][0].total_cmp(&losses[b][0]));
+        let n_starts = on_front.len().min(5);
+        let starts: Vec<Vec<f64>> = (0..n_starts)
+            .map(|k| observations.xs[feasible[on_front[k * on_front.len() / n_starts.max(1)]]].clone())
+            .collect();
+        Ok(optimize_acquisition(&acquisition, dims, seed, &starts))
+    }
+}
+
 impl Sampler for GpSampler {
     fn name(&self) -> &str {
         "gp"
-    }
-
-    fn check_directions(&self, directions: &[StudyDirection]) -> Result<()> {
-        crate::single_objective("the GP sampler", directions)
     }
 
     fn infer_relative_search_space(&self, study: &StudyView<'_>, _trial: &FrozenTrial) -> SearchSpace {
@@ -282,103 +482,21 @@ impl Sampler for GpSampler {
         if search_space.is_empty() || complete.len() < self.n_startup_trials {
             return Ok(BTreeMap::new());
         }
-        if study.is_multi_objective() {
-            crate::single_objective("the GP sampler", study.directions)?;
-        }
         let coordinates: Vec<Coordinate> = search_space.iter().map(|(n, d)| Coordinate::new(n, d)).collect();
         let dims: Vec<Dim> = coordinates.iter().map(Coordinate::dim).collect();
-        let sign = if study.directions[0] == StudyDirection::Maximize { 1.0 } else { -1.0 };
-        let (mut xs, mut ys, mut violations) = (Vec::new(), Vec::new(), Vec::new());
-        let mut constraint_names: Option<Vec<String>> = None;
-        let mut constraint_values: Vec<Vec<f64>> = Vec::new();
-        for t in &complete {
-            let (Some(x), Some(value)) = (position(&coordinates, &params_of(t)), t.value()) else { continue };
-            xs.push(x);
-            ys.push(sign * value);
-            violations.push(t.constraint_violation());
-            let constraints = t.constraints();
-            if !constraints.is_empty() {
-                let names = constraint_names.get_or_insert_with(|| constraints.keys().cloned().collect());
-                constraint_values.push(names.iter().map(|n| constraints.get(n).copied().unwrap_or(0.0)).collect());
-            } else {
-                constraint_values.push(Vec::new());
-            }
-        }
-        if xs.len() < 2 {
+        let observations = Observations::collect(&complete, &coordinates, study.directions);
+        if observations.xs.len() < 2 {
             return Ok(BTreeMap::new());
         }
         let key = hash_str(&search_space.iter().map(|(n, d)| format!("{n}={d}")).collect::<Vec<_>>().join(";"));
-        let warm = self.last_fit.lock().unwrap_or_else(|p| p.into_inner()).get(&key).cloned();
-        let options = self.fit_options();
-        // Past a few hundred observations a fit costs more than the rest of
-        // a proposal; the hyperparameters then move little from one trial to
-        // the next, so they are refitted every n / 100 trials and reused in
-        // between.
-        let n = xs.len();
-        let gp = match warm {
-            Some(warm) if n >= 200 && n % (n / 100) != 0 => Gp::with_params(&dims, &xs, &ys, &warm.params, &options)?,
-            warm => {
-                let (gp, fitted) = Gp::fit_warm(&dims, &xs, &ys, warm, &options)?;
-                self.last_fit.lock().unwrap_or_else(|p| p.into_inner()).insert(key, fitted);
-                gp
-            }
-        };
-        // Running trials: where they are (their recorded relative sample).
-        let pending: Vec<Vec<f64>> = study
-            .trials_in(&[TrialState::Running])
-            .filter(|t| t.number != trial.number)
-            .filter_map(|t| {
-                let mut values = params_of(t);
-                for (name, v) in t.relative_params() {
-                    if let Some(d) = search_space.get(&name) {
-                        values.entry(name).or_insert((d.clone(), v));
-                    }
-                }
-                position(&coordinates, &values)
-            })
-            .collect();
-        // Running trials get the worst value observed so far (a pessimistic
-        // constant liar): the model then expects nothing from their
-        // neighbourhood, and a parallel worker looks elsewhere. (Believing
-        // the posterior mean there instead leaves a noisy model uncertain
-        // enough to propose the same point again.)
-        let model = if pending.is_empty() {
-            gp
+        let pending = pending_positions(study, trial, search_space, &coordinates);
+        let constraint_gps = observations.constraint_models(&dims)?;
+        let seed = mix64(self.seed ^ mix64(trial.number));
+        let point = if study.is_multi_objective() {
+            self.propose_for_several_objectives(&dims, &observations, key, &pending, &constraint_gps, seed)?
         } else {
-            let worst = ys.iter().copied().fold(f64::INFINITY, f64::min);
-            let (mut lied_xs, mut lied_ys) = (xs.clone(), ys.clone());
-            lied_xs.extend(pending.iter().cloned());
-            lied_ys.extend(std::iter::repeat_n(worst, pending.len()));
-            Gp::with_params(&dims, &lied_xs, &lied_ys, gp.params(), &options)?
+            self.propose_for_one_objective(&dims, &observations, key, &pending, &constraint_gps, seed)?
         };
-        // Constraint models, on the trials that recorded every constraint.
-        let constraint_gps: Vec<Gp> = match &constraint_names {
-            Some(names) if constraint_values.iter().all(|c| c.len() == names.len()) => (0..names.len())
-                .map(|i| {
-                    let c: Vec<f64> = constraint_values.iter().map(|v| v[i]).collect();
-                    Gp::fit_with_options(&dims, &xs, &c, None, &FitOptions::default())
-                })
-                .collect::<Result<_>>()?,
-            _ => Vec::new(),
-        };
-        let best_feasible = ys
-            .iter()
-            .zip(&violations)
-            .filter(|(_, v)| **v <= 0.0)
-            .map(|(y, _)| *y)
-            .fold(None, |best: Option<f64>, y| Some(best.map_or(y, |b| b.max(y))));
-        // The lies are the worst values, so the incumbent is the best real one.
-        let acquisition = if constraint_gps.is_empty() {
-            Acquisition::log_ei(&model, model.best_observed_standardized())
-        } else {
-            Acquisition::log_ei(&model, model.best_observed_standardized())
-                .with_constraints(&constraint_gps, best_feasible.map(|b| model.standardize(b)))
-        };
-        // Start the local searches from the best observed points too.
-        let mut order: Vec<usize> = (0..xs.len()).collect();
-        order.sort_by(|&a, &b| ys[b].total_cmp(&ys[a]));
-        let starts: Vec<Vec<f64>> = order.iter().take(5).map(|&i| xs[i].clone()).collect();
-        let point = optimize_acquisition(&acquisition, &dims, mix64(self.seed ^ mix64(trial.number)), &starts);
         Ok(coordinates.iter().zip(&point).map(|(c, &p)| (c.name().to_owned(), c.value_at(p))).collect())
     }
 
