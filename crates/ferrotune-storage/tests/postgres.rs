@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{BuildHasher, Hasher};
 use std::io::Write;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -379,22 +379,25 @@ fn operations_carry_on_when_connections_are_killed() {
     assert!(killed > 0);
 
     // Under fire: a thread kills the storage's connections every few
-    // milliseconds while another runs trials.
-    const N_TRIALS: u64 = 40;
+    // milliseconds while another runs trials, at least MIN_TRIALS of them
+    // and on until the killer has found connections to kill six times
+    // (however fast the trials go).
+    const MIN_TRIALS: u64 = 40;
+    const MAX_TRIALS: u64 = 4_000;
     let done = AtomicBool::new(false);
-    let kills = std::thread::scope(|s| {
-        let killer = s.spawn(|| {
+    let kills = AtomicI64::new(0);
+    let n_trials = std::thread::scope(|s| {
+        s.spawn(|| {
             let mut admin = schema.client();
-            let mut kills = 0;
             while !done.load(Ordering::SeqCst) {
-                kills += schema.kill_connections(&mut admin);
+                kills.fetch_add(schema.kill_connections(&mut admin), Ordering::SeqCst);
                 std::thread::sleep(Duration::from_millis(100));
             }
-            kills
         });
-        for i in 0..N_TRIALS {
-            let value = i as f64 / N_TRIALS as f64;
-            let new = NewTrial { max_sampled_trials: Some(N_TRIALS + 2), ..Default::default() };
+        let mut i = 0;
+        while i < MIN_TRIALS || (kills.load(Ordering::SeqCst) <= 5 && i < MAX_TRIALS) {
+            let value = i as f64 / MAX_TRIALS as f64;
+            let new = NewTrial { max_sampled_trials: Some(MAX_TRIALS + 2), ..Default::default() };
             let t = storage.create_trial(study, new).unwrap().expect("under the limit");
             storage.set_trial_param(t.trial_id, "x", &float_param(value)).unwrap();
             storage.set_trial_intermediate_value(t.trial_id, 0, value).unwrap();
@@ -402,20 +405,22 @@ fn operations_carry_on_when_connections_are_killed() {
             storage.record_heartbeat(t.trial_id).unwrap();
             storage.finish_trial(t.trial_id, TrialState::Complete, Some(&[value])).unwrap();
             assert!(storage.trial(t.trial_id).unwrap().state == TrialState::Complete);
+            i += 1;
         }
         done.store(true, Ordering::SeqCst);
-        killer.join().unwrap()
+        i
     });
-    assert!(kills > 5, "the killer found connections to kill ({kills})");
+    let kills = kills.load(Ordering::SeqCst);
+    assert!(kills > 5, "the killer found connections to kill ({kills}) in {n_trials} trials");
 
     // Trial 1 is still running (the one created under the lock).
     let trials = storage.all_trials(study).unwrap();
-    assert_eq!(trials.iter().map(|t| t.number).collect::<Vec<_>>(), (0..N_TRIALS + 2).collect::<Vec<_>>());
-    assert_eq!(trials.iter().filter(|t| t.state == TrialState::Complete).count() as u64, N_TRIALS + 1);
+    assert_eq!(trials.iter().map(|t| t.number).collect::<Vec<_>>(), (0..n_trials + 2).collect::<Vec<_>>());
+    assert_eq!(trials.iter().filter(|t| t.state == TrialState::Complete).count() as u64, n_trials + 1);
     for t in trials.iter().skip(2) {
         let i = t.user_attrs["i"].as_u64().unwrap();
         assert_eq!(t.number, i + 2);
-        assert_eq!(t.values.as_deref(), Some(&[i as f64 / N_TRIALS as f64][..]));
+        assert_eq!(t.values.as_deref(), Some(&[i as f64 / MAX_TRIALS as f64][..]));
         assert_eq!(t.params.len(), 1);
         assert_eq!(t.intermediate_values.len(), 1);
     }

@@ -592,13 +592,13 @@ fn a_loaded_multi_objective_study_can_be_read_with_a_single_objective_sampler() 
         .name("mo2")
         .storage(storage.clone())
         .directions(two)
-        .sampler(ferrotune::samplers::GpSampler::with_seed(1))
+        .sampler(ferrotune::samplers::CmaEsSampler::with_seed(1))
         .create();
     assert!(refused.is_err());
     let loaded = Study::builder()
         .name("mo")
         .storage(storage.clone())
-        .sampler(ferrotune::samplers::GpSampler::with_seed(1))
+        .sampler(ferrotune::samplers::CmaEsSampler::with_seed(1))
         .load()
         .unwrap();
     assert_eq!(loaded.best_trials().unwrap().len(), 3);
