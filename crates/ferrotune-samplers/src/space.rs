@@ -9,7 +9,19 @@
 //! width ([`Axis::discrete_width`]). Categorical parameters have no axis:
 //! each sampler treats them its own way.
 
-use ferrotune_core::Distribution;
+use ferrotune_core::{Distribution, FrozenTrial, SearchSpace};
+
+/// Narrow `common` (None: nothing seen yet) to the parameters `trial` has
+/// with the same distribution: after every complete trial, the space all
+/// of them share, which the samplers that model a joint space (CMA-ES,
+/// NSGA-II) sample.
+pub(crate) fn intersect_search_space(common: &mut Option<SearchSpace>, trial: &FrozenTrial) {
+    let space: SearchSpace = trial.params.iter().map(|(name, p)| (name.clone(), p.distribution.clone())).collect();
+    *common = Some(match common.take() {
+        None => space,
+        Some(common) => common.into_iter().filter(|(name, d)| space.get(name) == Some(d)).collect(),
+    });
+}
 
 /// One axis: where the parameter's internal values sit on [0, 1].
 #[derive(Debug, Clone, PartialEq)]

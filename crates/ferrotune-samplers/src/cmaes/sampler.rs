@@ -20,7 +20,7 @@ use ferrotune_core::{
 };
 
 use super::optimizer::{CmaEs, CmaOptions, Restart};
-use crate::space::Axis;
+use crate::space::{intersect_search_space, Axis};
 use crate::{hash_str, random_seed, rng_for, RandomSampler};
 
 /// System attribute holding `{"generation": g, "space": key, "x": point}`
@@ -379,12 +379,7 @@ impl Memo {
             }
             if trial.state == TrialState::Complete {
                 self.n_complete += 1;
-                let space: SearchSpace =
-                    trial.params.iter().map(|(name, p)| (name.clone(), p.distribution.clone())).collect();
-                self.intersection = Some(match self.intersection.take() {
-                    None => space,
-                    Some(common) => common.into_iter().filter(|(name, d)| space.get(name) == Some(d)).collect(),
-                });
+                intersect_search_space(&mut self.intersection, trial);
             }
         }
         let new_from = first_unfinished.unwrap_or(study.trials.len());

@@ -32,6 +32,7 @@ use std::sync::Arc;
 use ferrotune_core::{AttrValue, FrozenTrial, SearchSpace, StudyDirection, StudyView, TrialState, CONSTRAINTS_ATTR};
 
 use super::selection::{Candidate, Ranked};
+use crate::space::intersect_search_space;
 
 /// A closed generation: who was in its pool, and the parents it gave.
 #[derive(Debug, Clone)]
@@ -185,12 +186,7 @@ impl Generations {
                 self.open.remove(&index);
             }
             if trial.state == TrialState::Complete {
-                let space: SearchSpace =
-                    trial.params.iter().map(|(name, p)| (name.clone(), p.distribution.clone())).collect();
-                self.intersection = Some(match self.intersection.take() {
-                    None => space,
-                    Some(common) => common.into_iter().filter(|(name, d)| space.get(name) == Some(d)).collect(),
-                });
+                intersect_search_space(&mut self.intersection, trial);
             }
         }
         let new_from = first_unfinished.unwrap_or(study.trials.len());
