@@ -99,6 +99,17 @@ def open_view(browser, server: str, study: int, view: str):
     return WebDriverWait(browser, 20, ignored_exceptions=(StaleElementReferenceException,)).until(drawn)
 
 
+def text_by_id(browser, element_id: str) -> str:
+    """An element's text, found afresh if the page redrew it between the
+    lookup and the read (a live page redraws its counters on every poll)."""
+    for _ in range(50):
+        try:
+            return browser.find_element(By.ID, element_id).text
+        except StaleElementReferenceException:
+            time.sleep(0.02)
+    return browser.find_element(By.ID, element_id).text
+
+
 def data(element, key: str) -> str:
     return element.get_attribute("data-" + key)
 
@@ -224,7 +235,7 @@ def test_live_updates_while_a_run_writes_the_same_file(browser, tmp_path):
         seen = []
         deadline = time.time() + 60
         while run.poll() is None and time.time() < deadline:
-            text = browser.find_element(By.ID, "n-trials").text.replace(",", "")
+            text = text_by_id(browser, "n-trials").replace(",", "")
             with urllib.request.urlopen(url + "api/studies/1/version") as r:
                 stored = json.load(r)["n_trials"]
             seen.append((int(text) if text.isdigit() else -1, stored, time.time()))
@@ -246,7 +257,7 @@ def test_live_updates_while_a_run_writes_the_same_file(browser, tmp_path):
                 lag.append(later[0] - at)
         assert max(lag) < 2.0, lag
         time.sleep(1.5)
-        assert browser.find_element(By.ID, "n-trials").text == "40"
+        assert text_by_id(browser, "n-trials") == "40"
         # A trial's page shows the last lines of the log the CLI kept of it.
         browser.get(url + "#/study/1/trial/7")
         log = WebDriverWait(browser, 20, ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: d.find_elements(By.ID, "log"))[0]
