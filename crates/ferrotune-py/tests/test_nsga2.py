@@ -135,6 +135,20 @@ def test_constraints_func_is_recorded_as_constraints():
         NSGAIISampler(constraints_func=3)
 
 
+def test_a_failing_constraints_func_fails_its_trial_and_says_why():
+    def broken(trial):
+        return ["not a number"]
+
+    study = ferrotune.create_study(
+        directions=["minimize", "minimize"], sampler=NSGAIISampler(seed=0, constraints_func=broken)
+    )
+    with pytest.raises(ValueError, match="not a number"):
+        study.optimize(lambda t: (t.suggest_float("x", 0.0, 1.0), 1.0), n_trials=3)
+    (trial,) = study.trials
+    assert trial.state == ferrotune.trial.TrialState.FAIL
+    assert "constraints_func raised ValueError" in trial.system_attrs["fail_reason"]
+
+
 def test_strategies_are_refused_with_the_reason():
     with pytest.raises(ValueError, match="child_generation_strategy is not supported"):
         NSGAIISampler(child_generation_strategy=lambda *a: {})

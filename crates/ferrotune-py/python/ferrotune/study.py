@@ -137,9 +137,14 @@ class Study(_ferrotune.Study):
             and values is not None
             and state in (None, TrialState.COMPLETE)
         ):
-            constraints = self._constraints_func(trial)
+            try:
+                constraints = [float(value) for value in self._constraints_func(trial)]
+            except Exception as e:
+                # The trial fails with the reason, rather than stay running.
+                self._fail(trial, f"constraints_func raised {type(e).__name__}: {e}")
+                raise
             for i, value in enumerate(constraints):
-                trial.set_constraint(str(i), float(value))
+                trial.set_constraint(str(i), value)
         return super().tell(trial, values, state, skip_if_finished)
 
     def stop(self) -> None:
