@@ -6,6 +6,8 @@
 #   scripts/test.sh --python   only the Python package (builds the wheel)
 #
 # $FERROTUNE_TEST_VENV reuses a virtualenv between runs (default: a new one).
+# $FERROTUNE_WHEEL tests that wheel instead of building one (.ci/run passes
+# the one scripts/build-wheels.sh made, so CI builds the wheel once).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,8 +24,13 @@ if [[ ! -x "$venv/bin/python" ]]; then
   python3 -m venv "$venv"
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r crates/ferrotune-py/tests/requirements.txt
-"$venv/bin/maturin" build --quiet --release -m crates/ferrotune-py/Cargo.toml -o "$scratch/wheels"
-"$venv/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps "$scratch"/wheels/ferrotune-*.whl
+if [[ -n "${FERROTUNE_WHEEL:-}" ]]; then
+  wheel=$FERROTUNE_WHEEL
+else
+  "$venv/bin/maturin" build --quiet --release -m crates/ferrotune-py/Cargo.toml -o "$scratch/wheels"
+  wheel=$(ls "$scratch"/wheels/ferrotune-*.whl)
+fi
+"$venv/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps "$wheel"
 # Run from the tests folder so that the installed wheel, not the source tree, is imported.
 cd crates/ferrotune-py/tests
 FERROTUNE_CLI="$(pwd)/../../../target/debug/ferrotune" "$venv/bin/python" -m pytest -q -p no:cacheprovider

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Per-trial ask+tell overhead of random search in Optuna and rustuna.
+"""Per-trial ask+tell overhead of a sampler in Optuna and rustuna.
 
 Protocol (identical for every engine, and mirrored by the Rust side of the
-benchmark): one fresh single-objective study per (engine, N), direction
-"minimize", RandomSampler seeded with 0; each trial is created with
-study.ask(), suggests 10 floats x0..x9 uniform in [-5, 5], and is finished
-with study.tell(...) with the sum of squares as its value. The whole loop of
+benchmark): one fresh study per (engine, N) with --objectives K objectives
+(1 by default), all minimized, the --sampler (RandomSampler by default)
+seeded with 0; each trial is created with study.ask(), suggests 10 floats
+x0..x9 uniform in [-5, 5], and is finished with study.tell(...) with
+objective j the squared distance to (j, ..., j) (the sum of squares when
+K = 1). An engine without the sampler is skipped, saying so. The whole loop of
 N trials is timed with time.perf_counter (study creation is not timed).
 
 Output: one JSON object per (engine, N) on stdout; progress goes to stderr.
@@ -14,6 +16,7 @@ Output: one JSON object per (engine, N) on stdout; progress goes to stderr.
 from __future__ import annotations
 
 import argparse
+import importlib
 import importlib.metadata
 import json
 import math
@@ -32,15 +35,28 @@ SEED = 0
 ENGINES = ["optuna-memory", "optuna-sqlite", "rustuna-memory", "rustuna-sqlite"]
 
 # The sampler every engine uses (--sampler): random search unless told.
-SAMPLERS = ["random", "nsga2"]
+SAMPLERS = ["random", "nsga2", "nsga3", "tpe"]
 SAMPLER = "random"
+# Objectives per study (--objectives): objective j is the squared distance
+# to (j, ..., j), all minimized; with one, the sum of squares.
+OBJECTIVES = 1
+
+SAMPLER_CLASSES = {
+    "random": "RandomSampler",
+    "nsga2": "NSGAIISampler",
+    "nsga3": "NSGAIIISampler",
+    "tpe": "TPESampler",
+}
 
 
 def make_sampler(module: Any) -> Any:
-    # Optuna and rustuna name their samplers alike.
-    if SAMPLER == "nsga2":
-        return module.samplers.NSGAIISampler(seed=SEED)
-    return module.samplers.RandomSampler(seed=SEED)
+    # Optuna and rustuna name their samplers alike; an engine without the
+    # sampler is skipped (see main).
+    return getattr(module.samplers, SAMPLER_CLASSES[SAMPLER])(seed=SEED)
+
+
+def has_sampler(package: str) -> bool:
+    return hasattr(importlib.import_module(package).samplers, SAMPLER_CLASSES[SAMPLER])
 
 
 def log(msg: str) -> None:
@@ -74,7 +90,7 @@ def make_optuna(storage_kind: str, tmpdir: str) -> tuple[Any, Callable[..., Any]
     study = optuna.create_study(
         storage=storage,
         sampler=make_sampler(optuna),
-        direction="minimize",
+        directions=["minimize"] * OBJECTIVES,
     )
 
     def tell(study: Any, trial: Any, value: float) -> None:
@@ -95,7 +111,7 @@ def make_rustuna(storage_kind: str, tmpdir: str) -> tuple[Any, Callable[..., Any
     study = rustuna.create_study(
         storage=storage,
         sampler=make_sampler(rustuna),
-        direction="minimize",
+        directions=["minimize"] * OBJECTIVES,
     )
 
     def tell(study: Any, trial: Any, value: float) -> None:
@@ -135,11 +151,20 @@ def run_loop(study: Any, tell: Callable[..., Any], n_trials: int) -> tuple[float
         if i == split:
             t_split = perf()
         trial = study.ask()
-        value = 0.0
-        for name in names:
-            x = trial.suggest_float(name, LOW, HIGH)
-            value += x * x
-        tell(study, trial, value)
+        if OBJECTIVES == 1:
+            value = 0.0
+            for name in names:
+                x = trial.suggest_float(name, LOW, HIGH)
+                value += x * x
+            tell(study, trial, value)
+        else:
+            values = [0.0] * OBJECTIVES
+            for name in names:
+                x = trial.suggest_float(name, LOW, HIGH)
+                for j in range(OBJECTIVES):
+                    values[j] += (x - j) * (x - j)
+            tell(study, trial, values)
+            value = values[0]
         if value < best:
             best = value
     t_end = perf()
@@ -160,6 +185,7 @@ def bench(engine: str, n_trials: int, check: bool) -> dict[str, Any]:
         result: dict[str, Any] = {
             "engine": engine,
             "sampler": SAMPLER,
+            "objectives": OBJECTIVES,
             "n_trials": n_trials,
             "ms_per_trial": total * 1e3 / n_trials,
             "ms_per_trial_last10pct": last * 1e3 / n_last,
@@ -185,18 +211,26 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--trials", type=int, nargs="+", default=[1000], help="values of N (default: 1000)")
     ap.add_argument("--engines", nargs="+", default=ENGINES, choices=ENGINES, help="engines to run (default: all)")
     ap.add_argument("--sampler", default="random", choices=SAMPLERS, help="sampler of every engine (default: random)")
+    ap.add_argument("--objectives", type=int, default=1, help="objectives per study, all minimized (default: 1)")
     ap.add_argument(
         "--no-check",
         action="store_true",
         help="skip the (untimed) post-run count of COMPLETE trials",
     )
     args = ap.parse_args(argv)
-    global SAMPLER
+    global SAMPLER, OBJECTIVES
     SAMPLER = args.sampler
+    OBJECTIVES = args.objectives
+    if OBJECTIVES < 1:
+        ap.error("--objectives must be positive")
     if any(n <= 0 for n in args.trials):
         ap.error("--trials values must be positive")
 
     for engine in args.engines:
+        package = FACTORIES[engine][0]
+        if not has_sampler(package):
+            log(f"[ftbench] {engine}: skipped, {package} has no {SAMPLER_CLASSES[SAMPLER]}")
+            continue
         for n in args.trials:
             log(f"[ftbench] {engine} N={n} ...")
             res = bench(engine, n, check=not args.no_check)

@@ -27,7 +27,12 @@ def main(path: str) -> int:
     for r in rows:
         by[r["n_trials"]][r["engine"]] = r
     engines = sorted({r["engine"] for r in rows})
-    print("## Ask+tell overhead per trial (random sampler, 10 float parameters)\n")
+    samplers = sorted({r.get("sampler", "random") for r in rows})
+    objectives = sorted({r.get("objectives", 1) for r in rows})
+    print(
+        f"## Ask+tell overhead per trial ({', '.join(samplers)} sampler, "
+        f"{', '.join(map(str, objectives))} objective(s), 10 float parameters)\n"
+    )
     print("ms per trial over the whole run (last 10% of trials in parentheses).\n")
     print("| engine | version | " + " | ".join(f"N={n}" for n in sorted(by)) + " |")
     print("|---|---|" + "---|" * len(by))

@@ -115,16 +115,19 @@ several_runs_one_killed() {
   FERROTUNE_STORAGE=$url timeout 120 "$recipes/several-runs.sh" "$dir/tune.toml" 4 2>/dev/null &
   runs=$!
   # A worker (`ferrotune run` on this config) in the middle of a trial (its
-  # objective, `sh objective.sh`, a child of the worker), after its first
-  # trials: killed at once.
+  # objective, `sh objective.sh`, a child of the worker, itself running a
+  # `sleep` or `awk`: an `sh` without a child may be one that has just
+  # exited, not yet reaped, whose trial the worker may already have told),
+  # after its first trials: killed at once.
   sleep 2
   for i in $(seq 200); do
     for victim in $(pgrep -f -x "ferrotune run $dir/tune.toml"); do
       trial=$(pgrep -P "$victim" -x sh | head -n 1)
-      if [[ -n "$trial" ]]; then
+      if [[ -n "$trial" ]] && pgrep -P "$trial" >/dev/null; then
         kill -KILL "$victim"
         break 2
       fi
+      trial=""
     done
     sleep 0.02
   done

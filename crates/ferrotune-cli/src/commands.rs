@@ -17,7 +17,7 @@ use crate::config::{Given, Origin, Overrides, TuneConfig, STORAGE_VAR, STUDY_VAR
 use crate::output::{self, errln, outln};
 use crate::progress::{format_params, trial_json};
 use crate::runner::{self, OutputMode};
-use crate::{CliError, Format, StudyFlags, Target};
+use crate::{CliError, ExportFormat, Format, StudyFlags, Target};
 
 /// The storage URL and study name of the flags and the environment.
 fn overrides(over: &StudyFlags) -> Result<Overrides, CliError> {
@@ -389,7 +389,14 @@ pub fn tell(
 }
 
 /// Write every trial as CSV or JSON.
-pub fn export(target: Target, format: Format, output: Option<PathBuf>) -> Result<ExitCode, CliError> {
+pub fn export(target: Target, format: ExportFormat, output: Option<PathBuf>) -> Result<ExitCode, CliError> {
+    let format = match format {
+        ExportFormat::Optuna => return export_optuna(&target, output),
+        ExportFormat::Tensorboard => return export_tensorboard(&target, output),
+        ExportFormat::Table => Format::Table,
+        ExportFormat::Csv => Format::Csv,
+        ExportFormat::Json => Format::Json,
+    };
     let study = open_study(&target)?;
     let trials = study.trials()?;
     let result = match &output {
@@ -399,6 +406,103 @@ pub fn export(target: Target, format: Format, output: Option<PathBuf>) -> Result
     result.map_err(|e| CliError::Runtime(e.to_string()))?;
     if let Some(path) = output {
         errln!("wrote {} trials to {}", trials.len(), path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `export --format optuna`: a new Optuna SQLite file with the study the
+/// target names, or every study of a storage given without a study.
+fn export_optuna(target: &Target, output: Option<PathBuf>) -> Result<ExitCode, CliError> {
+    let Some(path) = output else {
+        return Err(CliError::Usage(
+            "--format optuna writes a SQLite file: give it with --output FILE.db (or --out FILE.db)".into(),
+        ));
+    };
+    let over = overrides(&target.over)?;
+    let (storage, names) = match (&target.config, over.storage, over.study) {
+        // A storage without a study: all of its studies.
+        (None, Some(storage), None) => {
+            let opened = ferrotune::storage::open(&storage.value).map_err(|e| storage_error(&storage.origin, e))?;
+            (opened, None)
+        }
+        _ => {
+            let study = open_study(target)?;
+            (study.storage().clone(), Some(vec![study.name().to_owned()]))
+        }
+    };
+    // An empty Optuna file would read as a successful export of nothing
+    // (a mistyped storage URL opens a new, empty storage).
+    if names.is_none() && storage.list_studies()?.is_empty() {
+        return Err(CliError::Runtime("the storage holds no study: nothing to export".into()));
+    }
+    let (n_studies, n_trials) =
+        ferrotune::storage::optuna::export_optuna_sqlite(storage.as_ref(), names.as_deref(), &path)?;
+    errln!(
+        "wrote {n_studies} {} with {n_trials} trials to {} (Optuna storage URL: sqlite:///{})",
+        if n_studies == 1 { "study" } else { "studies" },
+        path.display(),
+        path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The objectives' names a study keeps (Optuna's `set_metric_names`, which
+/// the Python package stores under Optuna's key), when there is one per
+/// objective.
+const METRIC_NAMES_ATTR: &str = "study:metric_names";
+
+/// `export --format tensorboard`: the study's finished trials as
+/// TensorBoard HParams logs in a folder. The metrics are named after the
+/// config's `[metric]` when a config is given, else the study's stored
+/// names, else Optuna's `value` / `values_N`.
+fn export_tensorboard(target: &Target, output: Option<PathBuf>) -> Result<ExitCode, CliError> {
+    let Some(dir) = output else {
+        return Err(CliError::Usage(
+            "--format tensorboard writes a folder of TensorBoard logs: give it with --output DIR (or --out DIR)".into(),
+        ));
+    };
+    let study = open_study(target)?;
+    let n_objectives = study.directions().len();
+    let metric_names = match &target.config {
+        Some(path) => load_config(path, &target.over)?.metric_names,
+        None => study
+            .system_attrs()?
+            .get(METRIC_NAMES_ATTR)
+            .and_then(|names| names.as_array()?.iter().map(|n| n.as_str().map(str::to_owned)).collect())
+            .filter(|names: &Vec<String>| names.len() == n_objectives)
+            .unwrap_or_else(|| ferrotune_tensorboard::default_metric_names(n_objectives)),
+    };
+    let trials = study.trials()?;
+    let written = ferrotune_tensorboard::TensorBoardWriter::new(&dir, metric_names)
+        .and_then(|writer| writer.write_trials(trials.iter().map(|t| t.as_ref())))
+        .map_err(|e| CliError::Runtime(e.to_string()))?;
+    errln!(
+        "wrote {written} finished trials of {} to {} (view them with: tensorboard --logdir {})",
+        trials.len(),
+        dir.display(),
+        dir.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Copy studies from an Optuna database into a ferrotune storage.
+pub fn import(optuna_url: &str, studies: Vec<String>, storage: Option<String>) -> Result<ExitCode, CliError> {
+    // Only the storage's variable applies: an import names its studies by
+    // --study alone, so FERROTUNE_STUDY (set for other commands) is not read.
+    let env = |name: &str| if name == STORAGE_VAR { std::env::var_os(name) } else { None };
+    let Some(storage) = Overrides::from_lookup(storage, None, env).map_err(CliError::Usage)?.storage else {
+        return Err(CliError::Usage(format!(
+            "name the ferrotune storage to import into: --storage URL (or set {STORAGE_VAR})"
+        )));
+    };
+    let target = ferrotune::storage::open(&storage.value).map_err(|e| storage_error(&storage.origin, e))?;
+    let names = (!studies.is_empty()).then_some(studies);
+    let imported = ferrotune::storage::optuna::import_optuna(optuna_url, target.as_ref(), names.as_deref())?;
+    if imported.is_empty() {
+        errln!("the Optuna database has no studies: nothing imported");
+    }
+    for study in &imported {
+        outln!("imported study '{}' ({} trials)", study.name, study.n_trials);
     }
     Ok(ExitCode::SUCCESS)
 }

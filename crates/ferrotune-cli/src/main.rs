@@ -44,8 +44,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use output::errln;
 
+/// `ferrotune --version`: the version and the commit it was built from,
+/// as `ferrotune.__version__` and `ferrotune.__commit__` give them in Python.
+static VERSION: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("{} (commit {})", env!("CARGO_PKG_VERSION"), ferrotune::BUILD_COMMIT));
+
 #[derive(Parser)]
-#[command(name = "ferrotune", version, about = "Tune the hyperparameters of any program.", long_about = None)]
+#[command(name = "ferrotune", version = VERSION.as_str(), about = "Tune the hyperparameters of any program.", long_about = None)]
 struct Cli {
     #[command(subcommand)]
     command: Cmd,
@@ -82,6 +87,18 @@ enum Format {
     Table,
     Csv,
     Json,
+}
+
+/// What `export` writes.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ExportFormat {
+    Table,
+    Csv,
+    Json,
+    /// An Optuna SQLite database (needs --output FILE.db).
+    Optuna,
+    /// TensorBoard HParams logs (needs --output DIR).
+    Tensorboard,
 }
 
 #[derive(Subcommand)]
@@ -189,18 +206,33 @@ enum Cmd {
         #[arg(long)]
         force: bool,
     },
-    /// Write all trials as CSV or JSON.
+    /// Write all trials as CSV or JSON, studies as an Optuna database, or TensorBoard logs.
     #[command(
-        after_help = "Examples:\n  ferrotune export -c tune.toml --format csv -o trials.csv\n  ferrotune export --storage sqlite:///tune.db --study mlp --format json"
+        after_help = "Examples:\n  ferrotune export -c tune.toml --format csv -o trials.csv\n  ferrotune export --storage sqlite:///tune.db --study mlp --format json\n  ferrotune export --storage sqlite:///tune.db --format optuna --out optuna.db\n  ferrotune export -c tune.toml --format tensorboard --out runs && tensorboard --logdir runs\n\n--format tensorboard writes each finished trial as a run (trial-N) with its parameters, metrics and status, for TensorBoard's HPARAMS tab; writing again replaces them.\n\n--format optuna writes a new SQLite file in Optuna 5's schema, which Optuna, optuna-dashboard and Optuna scripts open as their own (optuna.load_study(study_name=..., storage=\"sqlite:///optuna.db\")): every study of the storage, or the one --study or --config names. It never overwrites a file."
     )]
     Export {
         #[command(flatten)]
         target: Target,
         #[arg(long, value_enum, default_value = "csv")]
-        format: Format,
-        /// Output file (default: standard output).
-        #[arg(short, long)]
+        format: ExportFormat,
+        /// Output file (default: standard output; required for --format optuna, a folder for --format tensorboard).
+        #[arg(short, long, visible_alias = "out")]
         output: Option<PathBuf>,
+    },
+    /// Copy studies from an Optuna database into a ferrotune storage.
+    #[command(
+        after_help = "Examples:\n  ferrotune import sqlite:///optuna.db --storage sqlite:///tune.db\n  ferrotune import postgresql://optuna@db/optuna --study mlp --study cnn --storage sqlite:///tune.db\n\nReads Optuna's RDB storage (SQLite or PostgreSQL, Optuna 3.0 to 5.x) without changing it, and copies every study (or those named by --study) with all its trials: parameters and their distributions, values, intermediate values, attributes, states. A study whose name the ferrotune storage already has is refused, and nothing is written."
+    )]
+    Import {
+        /// The Optuna storage URL: sqlite:///optuna.db, or postgresql://user@host/database.
+        #[arg(value_name = "OPTUNA_URL")]
+        optuna_url: String,
+        /// Import only this study (repeat for several; default: every study).
+        #[arg(long = "study", value_name = "NAME")]
+        studies: Vec<String>,
+        /// The ferrotune storage to import into [env: FERROTUNE_STORAGE].
+        #[arg(long, value_name = "URL")]
+        storage: Option<String>,
     },
     /// Delete a study and all its trials.
     #[command(after_help = "Example:\n  ferrotune delete --storage sqlite:///tune.db --study old-run")]
@@ -333,6 +365,7 @@ fn dispatch(command: Cmd) -> Result<ExitCode, CliError> {
             commands::tell(config, over, trial, values, state, reason, force)
         }
         Cmd::Export { target, format, output } => commands::export(target, format, output),
+        Cmd::Import { optuna_url, studies, storage } => commands::import(&optuna_url, studies, storage),
         Cmd::Guard { grace } => Ok(process::guardian_main(&grace)),
         Cmd::Delete { target, yes, force } => commands::delete(target, yes, force),
         Cmd::Plot(args) => plot::plot(*args),

@@ -295,14 +295,26 @@ impl Progress {
     }
 }
 
+/// A value as JSON: a number when finite, else the string `"inf"`,
+/// `"-inf"` or `"nan"`. JSON has no infinity, and serde writes one as
+/// `null`, which would make a complete trial with an infinite value (a
+/// diverged run, as in Optuna) look like one without a value.
+pub fn float_json(v: f64) -> serde_json::Value {
+    if v.is_finite() {
+        serde_json::json!(v)
+    } else {
+        serde_json::Value::from(v.to_string().to_lowercase())
+    }
+}
+
 /// A trial as one JSON object (for `--json` and `trials --format json`).
 pub fn trial_json(t: &FrozenTrial, event: &str) -> serde_json::Value {
     let mut obj = serde_json::json!({
         "number": t.number,
         "state": t.state.as_str(),
-        "values": t.values,
+        "values": t.values.as_ref().map(|v| v.iter().copied().map(float_json).collect::<Vec<_>>()),
         "params": t.param_values(),
-        "intermediate_values": t.intermediate_values.iter().map(|(s, v)| (s.to_string(), serde_json::json!(v))).collect::<serde_json::Map<_, _>>(),
+        "intermediate_values": t.intermediate_values.iter().map(|(s, v)| (s.to_string(), float_json(*v))).collect::<serde_json::Map<_, _>>(),
         "user_attrs": t.user_attrs,
         "duration_s": t.duration_secs(),
     });

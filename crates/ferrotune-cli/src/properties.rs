@@ -105,6 +105,7 @@ const SPLICE_PATHS: &[&[&str]] = &[
     &["study", "timeout"],
     &["study", "trial_timeout"],
     &["study", "log_dir"],
+    &["study", "tensorboard_dir"],
     &["study", "heartbeat_interval"],
     &["study", "grace_period"],
     &["study", "max_retries"],
@@ -143,7 +144,7 @@ const SPLICE_PATHS: &[&[&str]] = &[
     &["enqueue"],
 ];
 
-const SAMPLER_TYPES: &[&str] = &["random", "grid", "qmc", "tpe", "cmaes", "gp", "nsga2", "nope"];
+const SAMPLER_TYPES: &[&str] = &["random", "grid", "qmc", "tpe", "cmaes", "gp", "nsga2", "nsga3", "nope"];
 const PRUNER_TYPES: &[&str] =
     &["median", "percentile", "asha", "successive_halving", "hyperband", "threshold", "patient", "wilcoxon", "none"];
 

@@ -24,6 +24,7 @@ use ferrotune::core::AttrScope;
 use ferrotune::{
     EnqueueOptions, FrozenTrial, Optimize, ParamValue, Study, Trial, TrialError, TrialState, RETRY_OF_ATTR,
 };
+use ferrotune_tensorboard::{trial_run_name, TensorBoardError, TensorBoardWriter};
 use nix::unistd::Pid;
 
 use crate::config::{fill_template, placeholders, CommandSpec, TuneConfig};
@@ -241,6 +242,7 @@ pub fn run(config: &TuneConfig, mode: OutputMode, n_trials_override: Option<u64>
     let target = n_trials_override.or(config.n_trials);
     std::fs::create_dir_all(&config.log_dir)
         .map_err(|e| RunFailure::Runtime(format!("cannot create the log folder {}: {e}", config.log_dir.display())))?;
+    let tensorboard = open_tensorboard(config, &trials).map_err(|e| RunFailure::Runtime(e.to_string()))?;
 
     let progress = Progress::new(mode, target, done, config);
     if recovered > 0 {
@@ -267,7 +269,13 @@ pub fn run(config: &TuneConfig, mode: OutputMode, n_trials_override: Option<u64>
     }
     let progress = Arc::new(progress);
     let on_trial = progress.clone();
-    options = options.callback(move |study, trial| on_trial.trial_finished(study, trial));
+    options = options.callback(move |study, trial| {
+        // Monitoring is no reason to stop a study: a write that fails is said, and the run goes on.
+        if let Some(Err(e)) = tensorboard.as_ref().map(|writer| writer.write_trial(trial)) {
+            on_trial.note(&format!("warning: trial {} not written for TensorBoard: {e}", trial.number));
+        }
+        on_trial.trial_finished(study, trial);
+    });
     let context = TrialContext {
         config,
         parser: MetricParser::new(config.metric_names.clone(), config.step_key.clone()),
@@ -295,6 +303,25 @@ pub fn run(config: &TuneConfig, mode: OutputMode, n_trials_override: Option<u64>
     }
     result?;
     Ok(RunOutcome { study, interrupted: was_interrupted })
+}
+
+/// The TensorBoard writer of `[study] tensorboard_dir`, with the config's
+/// whole search space declared (so a TensorBoard opened during the run
+/// shows every parameter) and the study's finished trials that are not
+/// there yet written (a study resumed with the key newly added).
+fn open_tensorboard(
+    config: &TuneConfig,
+    trials: &[Arc<FrozenTrial>],
+) -> Result<Option<TensorBoardWriter>, TensorBoardError> {
+    let Some(dir) = &config.tensorboard_dir else { return Ok(None) };
+    let writer = TensorBoardWriter::new(dir, config.metric_names.clone())?;
+    writer.declare_params(config.params.iter().map(|p| (&p.name, &p.distribution)))?;
+    for trial in trials {
+        if !dir.join(trial_run_name(trial.number)).exists() {
+            writer.write_trial(trial)?;
+        }
+    }
+    Ok(Some(writer))
 }
 
 struct TrialContext<'a> {
@@ -743,9 +770,8 @@ impl TrialContext<'_> {
                 Some(v) if v.is_nan() => {
                     return Err(TrialError::failed(format!("the metric '{name}' was NaN; {}", show_tail())))
                 }
-                Some(v) if v.is_infinite() => {
-                    return Err(TrialError::failed(format!("the metric '{name}' was {v}; {}", show_tail())))
-                }
+                // An infinite metric (a diverged run) completes the trial as
+                // the worst value, as in the library and Optuna (issue 24).
                 Some(v) => values.push(*v),
             }
         }

@@ -136,6 +136,26 @@ fn bad_configs_exit_2_naming_file_key_and_problem_and_write_nothing() {
             vec!["sampler.eta", "blxalpha crossover takes no eta (it takes: alpha)"],
         ),
         (
+            "nsga3 reference points of unequal rows",
+            base(x, "") + "[sampler]\ntype = \"nsga3\"\nreference_points = [[1.0, 0.0], [0.5]]\n",
+            vec!["sampler.reference_points", "row 1 has 1 numbers, row 0 has 2"],
+        ),
+        (
+            "nsga3 reference points not a matrix",
+            base(x, "") + "[sampler]\ntype = \"nsga3\"\nreference_points = [1.0, 0.0]\n",
+            vec!["sampler.reference_points", "row 0 must be a list of numbers"],
+        ),
+        (
+            "nsga3 reference points for another number of objectives",
+            base(x, "") + "[sampler]\ntype = \"nsga3\"\nreference_points = [[1, 0], [0, 1]]\n",
+            vec!["reference_points have 2 columns, but the study has 1 objectives"],
+        ),
+        (
+            "nsga3 dividing parameter zero",
+            base(x, "") + "[sampler]\ntype = \"nsga3\"\ndividing_parameter = 0\n",
+            vec!["sampler.dividing_parameter", "must be at least 1"],
+        ),
+        (
             "bad tpe startup",
             base(x, "") + "[sampler]\ntype = \"tpe\"\nstartup = \"lhs\"\n",
             vec!["sampler.startup", "\"random\", \"sobol\" or \"halton\""],
@@ -590,4 +610,50 @@ done"#;
     let x = |t: &ferrotune::FrozenTrial| t.param_values()["x"].as_f64().unwrap();
     let best_pruned = pruned.iter().map(|t| x(t)).fold(f64::NEG_INFINITY, f64::max);
     assert!(best_pruned < complete.iter().map(|t| x(t)).fold(f64::NEG_INFINITY, f64::max));
+}
+
+#[test]
+fn an_nsga3_study_from_the_config_breeds_from_reference_points() {
+    // Three objectives from one program (DTLZ2 in two variables), NSGA-III
+    // with its reference points given in the config.
+    let sb = Sandbox::new();
+    let body = r#"awk -v x="$FERROTUNE_PARAM_X" -v y="$FERROTUNE_PARAM_Y" 'BEGIN {
+  h = 3.14159265 / 2; g = (y - 0.5) ^ 2
+  printf "epoch=1 f1=%.9f f2=%.9f f3=%.9f\n", (1 + g) * cos(x * h), (1 + g) * sin(x * h) * 0.5, (1 + g) * sin(x * h) * 0.5 + g
+}'"#;
+    let cfg = sb.config("nsga3", "n_trials = 40\nn_jobs = 2", body);
+    let toml = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace("direction = \"minimize\"", "directions = [\"minimize\", \"minimize\", \"minimize\"]")
+        .replace("name = \"loss\"", "names = [\"f1\", \"f2\", \"f3\"]")
+        .replace(
+            "type = \"random\"\nseed = 1",
+            "type = \"nsga3\"\nseed = 1\npopulation_size = 6\nreference_points = [[1, 0, 0], [0, 1, 0], [0, 0, 1], \
+             [0.5, 0.5, 0]]",
+        )
+        .replace("[params]\n", "[params]\ny = { type = \"float\", low = 0.0, high = 1.0 }\n");
+    std::fs::write(&cfg, toml).unwrap();
+    let out = sb.run(&["run", cfg.to_str().unwrap(), "--quiet"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let trials = sb.study("nsga3").trials().unwrap();
+    assert_eq!(trials.len(), 40);
+    assert!(trials.iter().all(|t| t.state == TrialState::Complete && t.values.as_ref().is_some_and(|v| v.len() == 3)));
+    let bred = trials.iter().filter(|t| t.system_attrs.contains_key(ferrotune::samplers::NSGA3_GENERATION_ATTR));
+    assert!(bred.count() >= 25, "the generations after the random first were bred");
+}
+
+/// `--version` names the version and the commit the binary was built from:
+/// this checkout's HEAD when git can tell it, "unknown" otherwise.
+#[test]
+fn version_names_the_commit_it_was_built_from() {
+    let out = Command::new(bin()).arg("--version").output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let head = Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map_or_else(|| "unknown".to_owned(), |o| text(&o.stdout).trim().to_owned());
+    assert_eq!(text(&out.stdout).trim(), format!("ferrotune {} (commit {head})", env!("CARGO_PKG_VERSION")));
 }

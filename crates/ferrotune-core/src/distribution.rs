@@ -499,6 +499,31 @@ impl Distribution {
         }
     }
 
+    /// Whether a parameter recorded with `self` may be recorded with `new`
+    /// in another trial of the same study (Optuna's rule): the same kind,
+    /// the same scale (log or not), and for a categorical parameter the same
+    /// choices; bounds and steps may differ. The error names parameter
+    /// `name` and what differs.
+    pub fn check_compatible(&self, name: &str, new: &Distribution) -> Result<()> {
+        let differs = match (self, new) {
+            (Distribution::Float(a), Distribution::Float(b)) => (a.log != b.log).then_some("log scale"),
+            (Distribution::Int(a), Distribution::Int(b)) => (a.log != b.log).then_some("log scale"),
+            (Distribution::Categorical(a), Distribution::Categorical(b)) => {
+                (a.choices != b.choices).then_some("choices")
+            }
+            _ => Some("kind"),
+        };
+        match differs {
+            None => Ok(()),
+            Some(differs) => Err(Error::ChangedDistribution {
+                name: name.to_owned(),
+                earlier: self.to_string(),
+                requested: new.to_string(),
+                differs,
+            }),
+        }
+    }
+
     /// The internal representation of a user-facing value; an error names
     /// the parameter when the value does not belong to the distribution.
     pub fn to_internal(&self, name: &str, value: &ParamValue) -> Result<f64> {
@@ -558,6 +583,22 @@ impl fmt::Display for Distribution {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compatibility_allows_new_bounds_but_not_a_new_kind_scale_or_choices() {
+        let float = |low, high, log| Distribution::Float(FloatDistribution::new(low, high, log, None).unwrap());
+        let int = |log| Distribution::Int(IntDistribution::new(1, 10, log, 1).unwrap());
+        assert!(float(0.0, 1.0, false).check_compatible("x", &float(-5.0, 5.0, false)).is_ok());
+        assert!(int(true).check_compatible("n", &int(true)).is_ok());
+        let error = |old: Distribution, new: Distribution| old.check_compatible("p", &new).unwrap_err().to_string();
+        assert!(error(float(1.0, 2.0, false), float(1.0, 2.0, true)).contains("log scale"));
+        assert!(error(int(false), int(true)).contains("log scale"));
+        assert!(error(float(1.0, 2.0, false), int(false)).contains("kind"));
+        let ab = Distribution::categorical(["a", "b"]).unwrap();
+        assert!(ab.check_compatible("c", &ab.clone()).is_ok());
+        let message = error(ab, Distribution::categorical(["a", "c"]).unwrap());
+        assert!(message.contains("'p'") && message.contains("choices"), "{message}");
+    }
 
     #[test]
     fn rejects_malformed_float_distributions() {

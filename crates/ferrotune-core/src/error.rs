@@ -57,6 +57,20 @@ pub enum Error {
         /// Distribution asked for now.
         requested: String,
     },
+    /// A parameter was suggested or recorded with a distribution of another
+    /// kind, log scale or set of categorical choices than the study's
+    /// earlier trials have (ranges may change; Optuna's rule).
+    #[error("parameter '{name}' was recorded as {earlier} in this study and cannot be {requested}: the {differs} differs, and a parameter keeps its kind, its log scale and its categorical choices across a study's trials (a categorical space cannot be dynamic); give the new one another name")]
+    ChangedDistribution {
+        /// Parameter name.
+        name: String,
+        /// The distribution the study's earlier trials recorded.
+        earlier: String,
+        /// Distribution asked for now.
+        requested: String,
+        /// What differs: `kind`, `log scale` or `choices`.
+        differs: &'static str,
+    },
     /// A value handed in for a parameter (enqueued, grid, told) is not in its distribution.
     #[error("value {value} for parameter '{name}' is outside {distribution}")]
     ValueOutsideDistribution {

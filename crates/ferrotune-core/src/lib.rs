@@ -8,6 +8,7 @@
 //! hand-made trial lists; only [`Storage`] implementations touch disks or
 //! networks.
 
+mod attr;
 mod distribution;
 mod error;
 pub mod options;
@@ -16,13 +17,15 @@ mod storage;
 mod study;
 mod trial;
 
+pub use attr::{float_attr, non_finite_float, NON_FINITE_FLOAT_KEY};
 pub use distribution::{CategoricalDistribution, Distribution, FloatDistribution, IntDistribution, ParamValue};
 pub use error::{Error, Result};
 pub use sampler::{Pruner, Sampler, SearchSpace, StudyView};
 pub use storage::{AttrScope, NewTrial, Storage, TrialChanges};
 pub use study::{dominates, pareto_front, StudyDirection, StudyInfo};
 pub use trial::{
-    FrozenTrial, FrozenTrialBuilder, TrialParam, TrialState, CONSTRAINTS_ATTR, FAIL_REASON_ATTR, RELATIVE_PARAMS_ATTR,
+    FrozenTrial, FrozenTrialBuilder, TrialParam, TrialParams, TrialState, CONSTRAINTS_ATTR, FAIL_REASON_ATTR,
+    RELATIVE_PARAMS_ATTR,
 };
 
 /// Attribute values are free-form JSON so that user code, the CLI and the

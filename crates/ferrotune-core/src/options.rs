@@ -103,6 +103,9 @@ pub enum OptionKind {
     ParamValues,
     /// A table of a list of values per parameter.
     ParamLists,
+    /// A matrix: a list of rows, each a list of numbers (NSGA-III's
+    /// reference points, one column per objective).
+    NumberRows,
 }
 
 impl OptionKind {
@@ -117,6 +120,7 @@ impl OptionKind {
             OptionKind::Seed => "integer >= 0".into(),
             OptionKind::ParamValues => "table: parameter -> value".into(),
             OptionKind::ParamLists => "table: parameter -> list of values".into(),
+            OptionKind::NumberRows => "list of lists of numbers".into(),
         }
     }
 }
@@ -330,6 +334,33 @@ impl<'a> OptionSet<'a> {
             }
             Some(other) => Err(self.invalid(name, format!("must be {}, got {other}", expected()))),
         }
+    }
+
+    /// A matrix option: a list of rows of numbers (integers taken as
+    /// numbers). The rows' lengths are the builder's to check.
+    pub fn number_rows(&self, name: &str) -> Result<Option<Vec<Vec<f64>>>> {
+        let Some(value) = self.raw(name) else { return Ok(None) };
+        let OptionValue::List(rows) = value else {
+            return Err(self.invalid(name, format!("must be a list of rows of numbers, got {value}")));
+        };
+        let number = |v: &OptionValue| match v {
+            OptionValue::Int(i) => Some(*i as f64),
+            OptionValue::UInt(u) => Some(*u as f64),
+            OptionValue::Float(x) => Some(*x),
+            _ => None,
+        };
+        let mut out = Vec::with_capacity(rows.len());
+        for (r, row) in rows.iter().enumerate() {
+            let OptionValue::List(items) = row else {
+                return Err(self.invalid(name, format!("row {r} must be a list of numbers, got {row}")));
+            };
+            let numbers: Option<Vec<f64>> = items.iter().map(number).collect();
+            let Some(numbers) = numbers else {
+                return Err(self.invalid(name, format!("row {r} must hold numbers only, got {row}")));
+            };
+            out.push(numbers);
+        }
+        Ok(Some(out))
     }
 
     /// A table of values keyed by parameter, each checked against its

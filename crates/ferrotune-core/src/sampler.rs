@@ -119,6 +119,25 @@ pub trait Sampler: Send + Sync {
     fn max_trials(&self) -> Option<u64> {
         None
     }
+
+    /// Whether the sampler enumerates a finite space whose end it can tell
+    /// only from the trials (brute force over a define-by-run space, whose
+    /// size is unknown in advance). Such a sampler, like one with
+    /// [`Sampler::max_trials`], sees every trial of the study, and
+    /// `optimize` asks [`Sampler::is_exhausted`] after each trial it
+    /// finishes. Default: no.
+    fn is_exhaustive(&self) -> bool {
+        false
+    }
+
+    /// For an [exhaustive](Sampler::is_exhaustive) sampler, whether every
+    /// configuration has been tried, so that `optimize` starts no new trial
+    /// (what Optuna's `BruteForceSampler` does with `study.stop()` in its
+    /// `after_trial`). Default: never.
+    fn is_exhausted(&self, study: &StudyView<'_>) -> Result<bool> {
+        let _ = study;
+        Ok(false)
+    }
 }
 
 /// Decides whether a running trial should stop early.

@@ -103,6 +103,23 @@ pub trait Storage: Send + Sync {
     /// Create a trial with the next number. `None` only when
     /// `max_sampled_trials` is reached.
     fn create_trial(&self, study_id: i64, new: NewTrial) -> Result<Option<FrozenTrial>>;
+    /// Write a whole trial at once, with the next number of the study: its
+    /// state (finished, or waiting to be claimed), parameters with their
+    /// distributions, values, intermediate values (scalar and per
+    /// objective), user and system attributes, enqueued parameters and its
+    /// start and finish times exactly as given, so that a trial copied from
+    /// another study or storage keeps its times. `trial.trial_id` and
+    /// `trial.number` are ignored: the returned trial carries those the
+    /// storage gave it. One write (a transaction on SQL backends), so a
+    /// reader never sees half of it.
+    ///
+    /// Refused with [`Error::InvalidArgument`](crate::Error::InvalidArgument):
+    /// a running trial (an ask makes those), a count of values other than
+    /// the study's directions, a complete trial without values, a waiting
+    /// one with values or a finish time, and a parameter value outside its
+    /// distribution. The trial does not count towards
+    /// [`NewTrial::max_sampled_trials`]: no sampler proposed it.
+    fn add_trial(&self, study_id: i64, trial: &FrozenTrial) -> Result<Arc<FrozenTrial>>;
     /// Atomically move the oldest waiting trial to Running and return it.
     fn claim_waiting_trial(&self, study_id: i64) -> Result<Option<FrozenTrial>>;
     /// [`claim_waiting_trial`](Storage::claim_waiting_trial), stamping the
@@ -115,6 +132,23 @@ pub trait Storage: Send + Sync {
             self.record_heartbeat(trial.trial_id)?;
         }
         Ok(claimed)
+    }
+    /// What an `ask` does: claim the oldest waiting trial (stamping its
+    /// first heartbeat when `new.heartbeat`), or, if none waits, create a
+    /// running trial from `new` (`None` when `max_sampled_trials` is
+    /// reached). The default claims, then creates; backends shared by
+    /// several processes do both in one write, so that an ask that finds
+    /// nothing waiting costs no extra round trip to find that out.
+    fn claim_or_create_trial(&self, study_id: i64, new: NewTrial) -> Result<Option<FrozenTrial>> {
+        let claimed = if new.heartbeat {
+            self.claim_waiting_trial_with_heartbeat(study_id)?
+        } else {
+            self.claim_waiting_trial(study_id)?
+        };
+        match claimed {
+            Some(trial) => Ok(Some(trial)),
+            None => self.create_trial(study_id, new),
+        }
     }
     /// Record a suggested parameter of a running trial.
     fn set_trial_param(&self, trial_id: i64, name: &str, param: &TrialParam) -> Result<()>;

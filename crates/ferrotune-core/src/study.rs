@@ -155,4 +155,22 @@ mod tests {
             assert!(!fast.is_empty());
         }
     }
+
+    /// Issue 24: infinite values complete trials, so the front must order
+    /// them: +inf loses to any finite loss (it is best only when nothing
+    /// else is), -inf beats every one, equal infinities tie (Optuna's rule).
+    #[test]
+    fn pareto_front_orders_infinities() {
+        let (inf, ninf) = (f64::INFINITY, f64::NEG_INFINITY);
+        let trials = vec![trial(0, &[inf, 1.0]), trial(1, &[2.0, 1.0]), trial(2, &[inf, 0.0]), trial(3, &[inf, 0.0])];
+        let front = |trials: &[FrozenTrial], dirs: &[StudyDirection]| -> Vec<u64> {
+            pareto_front(trials, dirs).iter().map(|t| t.number).collect()
+        };
+        assert_eq!(front(&trials, &[Minimize, Minimize]), [1, 2, 3]);
+        assert_eq!(front(&trials, &[Maximize, Minimize]), [2, 3]);
+        assert_eq!(front(&[trial(0, &[inf, inf]), trial(1, &[inf, inf])], &[Minimize, Minimize]), [0, 1]);
+        assert_eq!(front(&[trial(0, &[ninf, 5.0]), trial(1, &[0.0, 5.0])], &[Minimize, Minimize]), [0]);
+        assert!(dominates(&[ninf, 0.0], &[0.0, 0.0], &[Minimize, Minimize]));
+        assert!(!dominates(&[inf, 0.0], &[inf, 0.0], &[Minimize, Minimize]));
+    }
 }

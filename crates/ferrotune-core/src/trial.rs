@@ -80,6 +80,12 @@ impl TrialParam {
     }
 }
 
+/// A trial's parameters by name, in the order they were suggested: an
+/// insertion-ordered map, so define-by-run code sees its parameters back in
+/// the order it asked for them, while `get`, `insert` and `iter` work as on
+/// any map.
+pub type TrialParams = indexmap::IndexMap<String, TrialParam>;
+
 /// A snapshot of a trial. Once a trial is finished its snapshot never
 /// changes, which lets caches keep finished trials forever.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -93,8 +99,9 @@ pub struct FrozenTrial {
     /// Objective values, one per direction; set when complete (and, for
     /// pruned trials, possibly the last intermediate value).
     pub values: Option<Vec<f64>>,
-    /// Suggested parameters by name.
-    pub params: BTreeMap<String, TrialParam>,
+    /// Suggested parameters by name, in the order they were suggested
+    /// (Optuna's `trial.params` order; lookups by name as in any map).
+    pub params: TrialParams,
     /// Intermediate values reported by step (the first objective's, when a
     /// multi-objective study reports vectors).
     pub intermediate_values: BTreeMap<u64, f64>,
@@ -137,7 +144,7 @@ impl FrozenTrial {
             number,
             state,
             values: None,
-            params: BTreeMap::new(),
+            params: TrialParams::new(),
             intermediate_values: BTreeMap::new(),
             intermediate_vectors: BTreeMap::new(),
             user_attrs: BTreeMap::new(),
@@ -175,7 +182,9 @@ impl FrozenTrial {
         }
     }
 
-    /// User-facing parameter values by name.
+    /// User-facing parameter values, sorted by name (a stable key for
+    /// comparing configurations; iterate [`FrozenTrial::params`] for the
+    /// order they were suggested in).
     pub fn param_values(&self) -> BTreeMap<String, ParamValue> {
         self.params.iter().map(|(k, p)| (k.clone(), p.value())).collect()
     }

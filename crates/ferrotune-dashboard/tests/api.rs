@@ -53,6 +53,9 @@ impl Storage for Flaky {
     fn create_trial(&self, study_id: i64, new: NewTrial) -> Result<Option<FrozenTrial>> {
         self.inner.create_trial(study_id, new)
     }
+    fn add_trial(&self, study_id: i64, trial: &FrozenTrial) -> Result<Arc<FrozenTrial>> {
+        self.inner.add_trial(study_id, trial)
+    }
     fn claim_waiting_trial(&self, study_id: i64) -> Result<Option<FrozenTrial>> {
         self.inner.claim_waiting_trial(study_id)
     }

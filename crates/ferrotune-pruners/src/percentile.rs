@@ -111,10 +111,17 @@ impl PercentilePrunerBuilder {
 }
 
 /// Linear-interpolation percentile (numpy's default) of non-empty values.
+/// Infinite values (a diverged run, which completes its trial as in Optuna)
+/// are values like any other: interpolating between two equal ones, or at
+/// an exact rank, gives that value, not the NaN of `inf - inf`.
 fn percentile_of(sorted: &[f64], q: f64) -> f64 {
     let rank = q / 100.0 * (sorted.len() - 1) as f64;
     let (lo, hi) = (rank.floor() as usize, rank.ceil() as usize);
-    sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo as f64)
+    let fraction = rank - lo as f64;
+    if fraction == 0.0 || sorted[lo] == sorted[hi] {
+        return sorted[lo];
+    }
+    sorted[lo] + (sorted[hi] - sorted[lo]) * fraction
 }
 
 impl PercentilePruner {
@@ -315,6 +322,31 @@ mod tests {
         let max = StudyDirection::Maximize;
         assert!(decide(&median, max, &curve(9, TrialState::Running, &[(1, 1.5)])));
         assert!(!decide(&median, max, &curve(9, TrialState::Running, &[(1, 2.5)])));
+    }
+
+    /// Issue 24: infinite intermediate values of the references are values:
+    /// most references at -inf make -inf the median, which prunes a finite
+    /// loss (with NaN from `inf - inf` nothing was ever pruned); most at
+    /// +inf make +inf the median, which prunes nothing.
+    #[test]
+    fn infinite_references_are_values() {
+        let (inf, min) = (f64::INFINITY, StudyDirection::Minimize);
+        let median = MedianPruner::builder().n_startup_trials(3).build().unwrap();
+        let decide_with = |references: &[f64], own: f64| {
+            let mut trials: Vec<Arc<FrozenTrial>> =
+                references.iter().enumerate().map(|(i, &v)| curve(i as u64, TrialState::Complete, &[(1, v)])).collect();
+            trials.push(curve(9, TrialState::Running, &[(1, own)]));
+            let dirs = [min];
+            median.prune(&StudyView { study_name: "s", directions: &dirs, trials: &trials }, &trials[trials.len() - 1])
+        };
+        assert!(decide_with(&[-inf, -inf, -inf, 1.0], 0.0).unwrap());
+        assert!(!decide_with(&[-inf, 1.0, 2.0, 3.0], 1.4).unwrap());
+        assert!(decide_with(&[-inf, 1.0, 2.0, 3.0], 1.6).unwrap());
+        assert!(!decide_with(&[inf, inf, 1.0, inf], 1e300).unwrap());
+        assert!(!decide_with(&[inf, inf, inf], inf).unwrap());
+        assert_eq!(percentile_of(&[inf, inf], 50.0), inf);
+        assert_eq!(percentile_of(&[1.0, inf], 50.0), inf);
+        assert_eq!(percentile_of(&[-inf, -inf, 1.0], 50.0), -inf);
     }
 
     #[test]

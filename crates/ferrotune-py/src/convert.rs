@@ -62,6 +62,9 @@ pub(crate) fn params_from_py(dict: &Bound<'_, PyDict>, what: &str) -> PyResult<B
 
 /// A JSON attribute value for Python (dicts, lists, numbers, strings).
 pub(crate) fn attr_to_py(py: Python<'_>, value: &AttrValue) -> PyResult<Py<PyAny>> {
+    if let Some(float) = ferrotune::core::non_finite_float(value) {
+        return float.into_py_any(py);
+    }
     Ok(match value {
         AttrValue::Null => py.None(),
         AttrValue::Bool(b) => b.into_py_any(py)?,
@@ -102,15 +105,15 @@ pub(crate) fn attr_from_py(obj: &Bound<'_, PyAny>, key: &str) -> PyResult<AttrVa
     }
     if obj.is_instance_of::<PyFloat>() {
         let f: f64 = obj.extract()?;
-        // JSON has no NaN or infinity; store them as Python's json module
-        // spells them, so they survive a round trip as strings at least.
-        return Ok(serde_json::Number::from_f64(f).map_or_else(|| AttrValue::String(f.to_string()), AttrValue::Number));
+        // NaN and the infinities, which JSON lacks, as the engine's one
+        // encoding of them, so they read back as floats.
+        return Ok(ferrotune::core::float_attr(f));
     }
     if let Ok(i) = obj.extract::<i64>() {
         return Ok(AttrValue::from(i));
     }
     if let Ok(f) = obj.extract::<f64>() {
-        return Ok(serde_json::Number::from_f64(f).map_or_else(|| AttrValue::String(f.to_string()), AttrValue::Number));
+        return Ok(ferrotune::core::float_attr(f));
     }
     if let Ok(dict) = obj.cast::<PyDict>() {
         let mut map = serde_json::Map::new();

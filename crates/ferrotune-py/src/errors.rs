@@ -6,6 +6,7 @@
 use ferrotune::Error;
 use pyo3::exceptions::{PyException, PyKeyError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::PyType;
 
 pyo3::create_exception!(
     ferrotune.exceptions,
@@ -57,19 +58,35 @@ pub(crate) fn to_py(error: Error) -> PyErr {
         | Error::InvalidArgument(_)
         | Error::InvalidOption { .. }
         | Error::IncompatibleDistribution { .. }
+        | Error::ChangedDistribution { .. }
         | Error::ValueOutsideDistribution { .. }
         | Error::DirectionMismatch { .. }
         | Error::NoCompletedTrials(_)
         | Error::NoFeasibleTrials { .. } => PyValueError::new_err(message),
         Error::StudyNotFound(_) => PyKeyError::new_err(message),
         Error::DuplicateStudy(_) => DuplicatedStudyError::new_err(message),
-        Error::TrialNotFound(_) | Error::TrialNotRunning { .. } | Error::MultiObjective(_) | Error::Sampler(_) => {
-            PyRuntimeError::new_err(message)
-        }
+        Error::TrialNotRunning { .. } => update_finished_trial_error(message),
+        Error::TrialNotFound(_) | Error::MultiObjective(_) | Error::Sampler(_) => PyRuntimeError::new_err(message),
         Error::SearchSpaceExhausted => SearchSpaceExhausted::new_err(message),
         Error::Storage(_) => StorageInternalError::new_err(message),
         _ => FerrotuneError::new_err(message),
     }
+}
+
+/// Optuna's `UpdateFinishedTrialError`, which is both an `OptunaError` and
+/// a `RuntimeError`: a class with two bases, so it is defined in Python
+/// (`ferrotune/exceptions.py`) and looked up here.
+pub(crate) fn update_finished_trial_error(message: String) -> PyErr {
+    Python::attach(|py| {
+        let class = py
+            .import("ferrotune.exceptions")
+            .and_then(|module| module.getattr("UpdateFinishedTrialError"))
+            .and_then(|class| class.cast_into::<PyType>().map_err(PyErr::from));
+        match class {
+            Ok(class) => PyErr::from_type(class, message),
+            Err(_) => PyRuntimeError::new_err(message),
+        }
+    })
 }
 
 /// `Result` with the engine's error turned into a Python exception.
@@ -78,7 +95,12 @@ pub(crate) trait IntoPyResult<T> {
 }
 
 impl<T> IntoPyResult<T> for ferrotune::Result<T> {
+    /// An error that a Python sampler's or pruner's method caused is that
+    /// method's exception, type and traceback kept (see `crate::user`).
     fn py_err(self) -> PyResult<T> {
-        self.map_err(to_py)
+        self.map_err(|e| match crate::user::take_pending() {
+            Some((raised, _)) => raised,
+            None => to_py(e),
+        })
     }
 }

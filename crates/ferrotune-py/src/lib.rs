@@ -19,11 +19,14 @@ mod dashboard;
 mod errors;
 mod importance;
 mod options;
+mod pickling;
 mod pruners;
 mod samplers;
 mod storages;
 mod study;
+mod tensorboard;
 mod trial;
+mod user;
 mod visualization;
 
 /// The native module. Python code imports it through the `ferrotune`
@@ -31,14 +34,18 @@ mod visualization;
 #[pymodule]
 fn _ferrotune(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("__commit__", ferrotune::BUILD_COMMIT)?;
     errors::register(m)?;
     storages::register(m)?;
     samplers::register(m)?;
     pruners::register(m)?;
     trial::register(m)?;
+    user::register(m)?;
     study::register(m)?;
     importance::register(m)?;
     visualization::register(m)?;
     dashboard::register(m)?;
+    pickling::register(m)?;
+    tensorboard::register(m)?;
     Ok(())
 }

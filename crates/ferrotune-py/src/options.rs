@@ -232,10 +232,47 @@ impl<'py, T: Family + ?Sized + 'static> PyOptions<'py, T> {
         self.face.error(error)
     }
 
+    /// The keyword arguments that make this component again (what
+    /// `__reduce__` hands to pickle and `copy.deepcopy`): every option as
+    /// checked, under the keyword the constructor takes it by, in plain
+    /// Python values. A constructor adds the arguments it handles itself.
+    pub(crate) fn recipe(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let recipe = PyDict::new(py);
+        for (option, value) in self.values()? {
+            let keyword = self.face.renamed.iter().find(|(o, _)| *o == option).map_or(option.as_str(), |(_, k)| k);
+            recipe.set_item(keyword, option_value_to_py(py, &value)?)?;
+        }
+        Ok(recipe)
+    }
+
     /// Build the sampler or pruner through its description.
     pub(crate) fn build(&self) -> PyResult<Arc<T>> {
         self.spec.build_as(self.face.class, self.values()?, None).map_err(|e| self.error(e))
     }
+}
+
+/// An option value as the plain Python value it came from (a table as a
+/// dict, a list as a list).
+fn option_value_to_py<'py>(py: Python<'py>, value: &OptionValue) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match value {
+        OptionValue::Null => py.None().into_bound(py),
+        OptionValue::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        OptionValue::Int(i) => i.into_pyobject(py)?.into_any(),
+        OptionValue::UInt(u) => u.into_pyobject(py)?.into_any(),
+        OptionValue::Float(x) => PyFloat::new(py, *x).into_any(),
+        OptionValue::Str(s) => PyString::new(py, s).into_any(),
+        OptionValue::List(items) => {
+            let items = items.iter().map(|v| option_value_to_py(py, v)).collect::<PyResult<Vec<_>>>()?;
+            pyo3::types::PyList::new(py, items)?.into_any()
+        }
+        OptionValue::Map(map) => {
+            let dict = PyDict::new(py);
+            for (k, v) in map {
+                dict.set_item(k, option_value_to_py(py, v)?)?;
+            }
+            dict.into_any()
+        }
+    })
 }
 
 /// A Python value as an option value: bool, int, float and str as
@@ -309,6 +346,7 @@ fn annotation(kind: OptionKind) -> String {
         OptionKind::Word(w) => format!("Optional[Literal[{}]]", words(w)),
         OptionKind::ParamValues => "Optional[dict[str, CategoricalChoiceType]]".into(),
         OptionKind::ParamLists => "Optional[dict[str, Sequence[CategoricalChoiceType]]]".into(),
+        OptionKind::NumberRows => "Optional[Sequence[Sequence[float]]]".into(),
     }
 }
 

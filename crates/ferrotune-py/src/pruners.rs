@@ -15,28 +15,66 @@ use ferrotune::pruners::{MedianPruner, PRUNERS};
 use ferrotune::Error;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyTuple};
 
 use crate::options::{describe, Face, KeywordInfo, Pinned, PyOptions};
 
-/// Decides whether a running trial stops early. Pruners are implemented in
-/// the engine; pick one of the subclasses.
+/// Decides whether a running trial stops early: the built-in pruners are
+/// its subclasses, and a Python subclass implementing
+/// `prune(study, trial) -> bool` is a pruner of its own, as in Optuna. The
+/// engine calls it from `trial.should_prune()` with the user's `Study` and
+/// a `FrozenTrial` of the running trial, holding the GIL only during the
+/// call; an exception it raises comes out of `should_prune`.
 #[pyclass(subclass, frozen, module = "ferrotune.pruners", name = "BasePruner")]
 pub(crate) struct PyPruner {
-    pub(crate) inner: Arc<dyn Pruner>,
+    /// The engine's pruner; None for a Python subclass, whose adapter is
+    /// made when a study takes it.
+    pub(crate) inner: Option<Arc<dyn Pruner>>,
     name: &'static str,
+    /// The keyword arguments that make this pruner again, for pickle and
+    /// `copy.deepcopy` (see `crate::pickling`); None for a Python subclass,
+    /// pickled by its attributes.
+    recipe: Option<Py<PyDict>>,
 }
 
 #[pymethods]
 impl PyPruner {
-    fn __repr__(&self) -> String {
-        format!("<{}>", self.name)
+    /// The base of a Python subclass; it takes (and leaves to the
+    /// subclass's `__init__`) whatever arguments the subclass is given.
+    #[new]
+    #[pyo3(signature = (*args, **kwargs))]
+    fn new(args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> Self {
+        let _ = (args, kwargs);
+        PyPruner { inner: None, name: "BasePruner", recipe: None }
+    }
+
+    /// Pickle and `copy.deepcopy`: a built-in pruner is made again from its
+    /// options, a Python subclass from its class and attributes.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
+        let this = slf.get();
+        crate::pickling::reduce(slf.as_any(), this.inner.is_some(), this.recipe.as_ref())
+    }
+
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        Ok(match &slf.get().inner {
+            Some(_) => format!("<{}>", slf.get().name),
+            None => format!("<{} (Python)>", slf.get_type().name()?),
+        })
+    }
+
+    /// Whether `trial` (a FrozenTrial of a running trial of `study`) should
+    /// stop now.
+    fn prune(slf: &Bound<'_, Self>, study: &Bound<'_, PyAny>, trial: &Bound<'_, PyAny>) -> PyResult<bool> {
+        match &slf.get().inner {
+            Some(pruner) => crate::user::builtin_prune(&**pruner, study, trial),
+            None => Err(crate::user::not_implemented(slf.as_any(), "BasePruner", "prune")),
+        }
     }
 }
 
 /// The Python base of a pruner built through its description.
-fn base(options: &PyOptions<'_, dyn Pruner>, face: &Face) -> PyResult<PyPruner> {
-    Ok(PyPruner { inner: options.build()?, name: face.class })
+fn base(py: Python<'_>, options: &PyOptions<'_, dyn Pruner>, face: &Face) -> PyResult<PyPruner> {
+    Ok(PyPruner { inner: Some(options.build()?), name: face.class, recipe: Some(options.recipe(py)?.unbind()) })
 }
 
 /// Every pruner's Python face, for `_pruner_options`.
@@ -53,9 +91,9 @@ pub(crate) struct PyNopPruner;
 impl PyNopPruner {
     #[new]
     #[pyo3(signature = (**options))]
-    fn new(options: Option<&Bound<'_, PyDict>>) -> PyResult<(Self, PyPruner)> {
+    fn new(py: Python<'_>, options: Option<&Bound<'_, PyDict>>) -> PyResult<(Self, PyPruner)> {
         let options = PyOptions::new(&NOP, options)?;
-        Ok((PyNopPruner, base(&options, &NOP)?))
+        Ok((PyNopPruner, base(py, &options, &NOP)?))
     }
 }
 
@@ -79,6 +117,7 @@ impl PyMedianPruner {
     #[new]
     #[pyo3(signature = (n_startup_trials = None, n_warmup_steps = None, interval_steps = None, **options))]
     fn new(
+        py: Python<'_>,
         n_startup_trials: Option<&Bound<'_, PyAny>>,
         n_warmup_steps: Option<&Bound<'_, PyAny>>,
         interval_steps: Option<&Bound<'_, PyAny>>,
@@ -89,7 +128,7 @@ impl PyMedianPruner {
         options.set("n_startup_trials", n_startup_trials);
         options.set("n_warmup_steps", n_warmup_steps);
         options.set("interval_steps", interval_steps);
-        Ok((PyMedianPruner, base(&options, &MEDIAN)?))
+        Ok((PyMedianPruner, base(py, &options, &MEDIAN)?))
     }
 }
 
@@ -105,6 +144,7 @@ impl PyPercentilePruner {
     #[new]
     #[pyo3(signature = (percentile, n_startup_trials = None, n_warmup_steps = None, interval_steps = None, **options))]
     fn new(
+        py: Python<'_>,
         percentile: &Bound<'_, PyAny>,
         n_startup_trials: Option<&Bound<'_, PyAny>>,
         n_warmup_steps: Option<&Bound<'_, PyAny>>,
@@ -116,7 +156,7 @@ impl PyPercentilePruner {
         options.set("n_startup_trials", n_startup_trials);
         options.set("n_warmup_steps", n_warmup_steps);
         options.set("interval_steps", interval_steps);
-        Ok((PyPercentilePruner, base(&options, &PERCENTILE)?))
+        Ok((PyPercentilePruner, base(py, &options, &PERCENTILE)?))
     }
 }
 
@@ -148,6 +188,7 @@ impl PySuccessiveHalvingPruner {
         **options,
     ))]
     fn new(
+        py: Python<'_>,
         min_resource: Option<&Bound<'_, PyAny>>,
         reduction_factor: Option<&Bound<'_, PyAny>>,
         min_early_stopping_rate: Option<&Bound<'_, PyAny>>,
@@ -159,7 +200,7 @@ impl PySuccessiveHalvingPruner {
         options.set("reduction_factor", reduction_factor);
         options.set("min_early_stopping_rate", min_early_stopping_rate);
         options.set("bootstrap_count", bootstrap_count);
-        Ok((PySuccessiveHalvingPruner, base(&options, &SUCCESSIVE_HALVING)?))
+        Ok((PySuccessiveHalvingPruner, base(py, &options, &SUCCESSIVE_HALVING)?))
     }
 }
 
@@ -191,6 +232,7 @@ impl PyHyperbandPruner {
         **options,
     ))]
     fn new(
+        py: Python<'_>,
         min_resource: Option<&Bound<'_, PyAny>>,
         max_resource: Option<&Bound<'_, PyAny>>,
         reduction_factor: Option<&Bound<'_, PyAny>>,
@@ -202,7 +244,7 @@ impl PyHyperbandPruner {
         options.set("max_resource", max_resource);
         options.set("reduction_factor", reduction_factor);
         options.set("bootstrap_count", bootstrap_count);
-        Ok((PyHyperbandPruner, base(&options, &HYPERBAND)?))
+        Ok((PyHyperbandPruner, base(py, &options, &HYPERBAND)?))
     }
 }
 
@@ -222,6 +264,7 @@ impl PyThresholdPruner {
     #[new]
     #[pyo3(signature = (lower = None, upper = None, n_warmup_steps = None, interval_steps = None, **options))]
     fn new(
+        py: Python<'_>,
         lower: Option<&Bound<'_, PyAny>>,
         upper: Option<&Bound<'_, PyAny>>,
         n_warmup_steps: Option<&Bound<'_, PyAny>>,
@@ -233,7 +276,7 @@ impl PyThresholdPruner {
         options.set("upper", upper);
         options.set("n_warmup_steps", n_warmup_steps);
         options.set("interval_steps", interval_steps);
-        Ok((PyThresholdPruner, base(&options, &THRESHOLD)?))
+        Ok((PyThresholdPruner, base(py, &options, &THRESHOLD)?))
     }
 }
 
@@ -255,6 +298,7 @@ impl PyPatientPruner {
     #[new]
     #[pyo3(signature = (wrapped_pruner, patience, min_delta = None, **options))]
     fn new(
+        py: Python<'_>,
         wrapped_pruner: Option<&Bound<'_, PyAny>>,
         patience: &Bound<'_, PyAny>,
         min_delta: Option<&Bound<'_, PyAny>>,
@@ -277,7 +321,9 @@ impl PyPatientPruner {
             Some(obj) => patient_wrapping(&options, resolve(Some(obj))?)?,
             None => unwrapped,
         };
-        Ok((PyPatientPruner, PyPruner { inner, name: PATIENT.class }))
+        let recipe = options.recipe(py)?;
+        recipe.set_item("wrapped_pruner", wrapped_pruner)?;
+        Ok((PyPatientPruner, PyPruner { inner: Some(inner), name: PATIENT.class, recipe: Some(recipe.unbind()) }))
     }
 }
 
@@ -308,9 +354,9 @@ pub(crate) struct PyWilcoxonPruner;
 impl PyWilcoxonPruner {
     #[new]
     #[pyo3(signature = (**options))]
-    fn new(options: Option<&Bound<'_, PyDict>>) -> PyResult<(Self, PyPruner)> {
+    fn new(py: Python<'_>, options: Option<&Bound<'_, PyDict>>) -> PyResult<(Self, PyPruner)> {
         let options = PyOptions::new(&WILCOXON, options)?;
-        Ok((PyWilcoxonPruner, base(&options, &WILCOXON)?))
+        Ok((PyWilcoxonPruner, base(py, &options, &WILCOXON)?))
     }
 }
 
@@ -328,9 +374,12 @@ fn _pruner_options() -> PyResult<BTreeMap<&'static str, Vec<KeywordInfo>>> {
 pub(crate) fn resolve(pruner: Option<&Bound<'_, PyAny>>) -> PyResult<Arc<dyn Pruner>> {
     match pruner {
         Some(obj) if !obj.is_none() => match obj.cast::<PyPruner>() {
-            Ok(p) => Ok(p.get().inner.clone()),
+            Ok(p) => match &p.get().inner {
+                Some(inner) => Ok(inner.clone()),
+                None => Ok(Arc::new(crate::user::UserPruner::new(obj)?)),
+            },
             Err(_) => Err(PyTypeError::new_err(format!(
-                "pruner must be one of ferrotune.pruners ({}), got {}",
+                "pruner must be one of ferrotune.pruners ({}) or a subclass of BasePruner, got {}",
                 PRUNERS.iter().map(|s| s.python).collect::<Vec<_>>().join(", "),
                 obj.get_type().name()?
             ))),

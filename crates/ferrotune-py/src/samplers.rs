@@ -14,27 +14,141 @@ use ferrotune::samplers::{TpeSampler, SAMPLERS};
 use ferrotune::{Error, ParamValue};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyTuple};
 
 use crate::convert::param_from_py;
 use crate::options::{describe, Face, KeywordInfo, Pinned, PyOptions};
 
-/// Proposes parameter values. Samplers are implemented in the engine; pick
-/// one of the subclasses.
+/// Proposes parameter values: the built-in samplers are its subclasses,
+/// and a Python subclass is a sampler of its own, as in Optuna. A subclass
+/// implements `infer_relative_search_space(study, trial)`,
+/// `sample_relative(study, trial, search_space)` and
+/// `sample_independent(study, trial, param_name, param_distribution)`, and
+/// may override `before_trial`, `after_trial` and `reseed_rng`. The engine
+/// calls them with the user's `Study`, `FrozenTrial`s and
+/// `ferrotune.distributions` objects, holding the GIL only during each
+/// call; values are returned as the objective sees them (not Optuna's
+/// internal representation of categorical choices: their value).
+/// Differences from Optuna: a missing abstract method is reported when the
+/// engine first calls it (NotImplementedError), not when the subclass is
+/// instantiated; the relative search space is asked for when the trial
+/// starts (in `ask`, right after `before_trial`), not at its first
+/// suggestion.
 #[pyclass(subclass, frozen, module = "ferrotune.samplers", name = "BaseSampler")]
 pub(crate) struct PySampler {
-    pub(crate) inner: Arc<dyn Sampler>,
+    /// The engine's sampler; None for a Python subclass, whose adapter is
+    /// made when a study takes it (it holds the Python object, which this
+    /// object cannot hold without a reference cycle).
+    pub(crate) inner: Option<Arc<dyn Sampler>>,
+    /// The keyword arguments that make this sampler again, for pickle and
+    /// `copy.deepcopy` (see `crate::pickling`); None for a Python subclass
+    /// (pickled by its attributes) and for a built-in sampler that plain
+    /// values cannot make again.
+    recipe: Option<Py<PyDict>>,
+}
+
+impl PySampler {
+    /// The base of a built-in sampler, which `recipe` (its class's
+    /// keyword arguments) makes again.
+    pub(crate) fn rebuildable(inner: Arc<dyn Sampler>, recipe: Bound<'_, PyDict>) -> PySampler {
+        PySampler { inner: Some(inner), recipe: Some(recipe.unbind()) }
+    }
+
+    /// The engine sampler, or the error of an abstract method `method` a
+    /// Python subclass did not implement.
+    fn engine(slf: &Bound<'_, Self>, method: &str) -> PyResult<Arc<dyn Sampler>> {
+        slf.get().inner.clone().ok_or_else(|| crate::user::not_implemented(slf.as_any(), "BaseSampler", method))
+    }
 }
 
 #[pymethods]
 impl PySampler {
-    fn __repr__(&self) -> String {
-        format!("<{} sampler>", self.inner.name())
+    /// The base of a Python subclass; it takes (and leaves to the
+    /// subclass's `__init__`) whatever arguments the subclass is given.
+    #[new]
+    #[pyo3(signature = (*args, **kwargs))]
+    fn new(args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> Self {
+        let _ = (args, kwargs);
+        PySampler { inner: None, recipe: None }
     }
+
+    /// Pickle and `copy.deepcopy`: a built-in sampler is made again from
+    /// its options (an unseeded one draws a new seed), a Python subclass
+    /// from its class and attributes.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
+        let this = slf.get();
+        crate::pickling::reduce(slf.as_any(), this.inner.is_some(), this.recipe.as_ref())
+    }
+
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        Ok(match &slf.get().inner {
+            Some(inner) => format!("<{} sampler>", inner.name()),
+            None => format!("<{} sampler (Python)>", slf.get_type().name()?),
+        })
+    }
+
+    /// The parameters to sample jointly for `trial` (a dict of names to
+    /// distributions).
+    fn infer_relative_search_space(
+        slf: &Bound<'_, Self>,
+        study: &Bound<'_, PyAny>,
+        trial: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyDict>> {
+        let sampler = Self::engine(slf, "infer_relative_search_space")?;
+        crate::user::builtin_infer(&*sampler, study, trial)
+    }
+
+    /// Values, by name, for (a subset of) `search_space`.
+    fn sample_relative(
+        slf: &Bound<'_, Self>,
+        study: &Bound<'_, PyAny>,
+        trial: &Bound<'_, PyAny>,
+        search_space: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyDict>> {
+        let sampler = Self::engine(slf, "sample_relative")?;
+        crate::user::builtin_sample_relative(&*sampler, study, trial, search_space)
+    }
+
+    /// A value for `param_name` from `param_distribution`.
+    fn sample_independent(
+        slf: &Bound<'_, Self>,
+        study: &Bound<'_, PyAny>,
+        trial: &Bound<'_, PyAny>,
+        param_name: &str,
+        param_distribution: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
+        let sampler = Self::engine(slf, "sample_independent")?;
+        crate::user::builtin_sample_independent(&*sampler, study, trial, param_name, param_distribution)
+    }
+
+    /// Called when a trial starts, before its relative sample. Does nothing
+    /// unless overridden.
+    fn before_trial(&self, study: &Bound<'_, PyAny>, trial: &Bound<'_, PyAny>) {
+        let _ = (study, trial);
+    }
+
+    /// Called when a trial is told, before it is stored as finished, with
+    /// its final state and values (None unless complete). Does nothing
+    /// unless overridden.
+    fn after_trial(
+        &self,
+        study: &Bound<'_, PyAny>,
+        trial: &Bound<'_, PyAny>,
+        state: &Bound<'_, PyAny>,
+        values: &Bound<'_, PyAny>,
+    ) {
+        let _ = (study, trial, state, values);
+    }
+
+    /// Called by each worker thread of `optimize(n_jobs > 1)` so that a
+    /// sampler with a random generator of its own can give each worker a
+    /// fresh one. Built-in samplers derive their randomness from the seed
+    /// and the trial number, so it does nothing for them.
+    fn reseed_rng(&self) {}
 }
 
 /// Every sampler's Python face, for `_sampler_options`.
-static FACES: [&Face; 7] = [&RANDOM, &GRID, &TPE, &QMC, &CMAES, &GP, &NSGA2];
+static FACES: [&Face; 9] = [&RANDOM, &GRID, &BRUTE_FORCE, &TPE, &QMC, &CMAES, &GP, &NSGA2, &NSGA3];
 
 static RANDOM: Face = Face { class: "RandomSampler", optuna_only: &[], renamed: &[], pinned: &[] };
 
@@ -47,10 +161,14 @@ pub(crate) struct PyRandomSampler;
 impl PyRandomSampler {
     #[new]
     #[pyo3(signature = (seed = None, **options))]
-    fn new(seed: Option<&Bound<'_, PyAny>>, options: Option<&Bound<'_, PyDict>>) -> PyResult<(Self, PySampler)> {
+    fn new(
+        py: Python<'_>,
+        seed: Option<&Bound<'_, PyAny>>,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<(Self, PySampler)> {
         let mut options = PyOptions::new(&RANDOM, options)?;
         options.set("seed", seed);
-        Ok((PyRandomSampler, PySampler { inner: options.build()? }))
+        Ok((PyRandomSampler, PySampler::rebuildable(options.build()?, options.recipe(py)?)))
     }
 }
 
@@ -70,6 +188,7 @@ impl PyGridSampler {
     #[new]
     #[pyo3(signature = (search_space, seed = None, **options))]
     fn new(
+        py: Python<'_>,
         search_space: &Bound<'_, PyDict>,
         seed: Option<&Bound<'_, PyAny>>,
         options: Option<&Bound<'_, PyDict>>,
@@ -93,7 +212,33 @@ impl PyGridSampler {
             .map(|(name, values)| (name.clone(), OptionValue::List(values.iter().map(option_of_param).collect())))
             .collect();
         options.set_value("values", OptionValue::Map(listed));
-        Ok((PyGridSampler, PySampler { inner: options.build()? }))
+        Ok((PyGridSampler, PySampler::rebuildable(options.build()?, options.recipe(py)?)))
+    }
+}
+
+static BRUTE_FORCE: Face = Face { class: "BruteForceSampler", optuna_only: &[], renamed: &[], pinned: &[] };
+
+/// Every combination of a discrete search space (ints, categoricals,
+/// floats with a step), conditional parameters included, each once;
+/// `optimize` stops when all have been tried (Optuna's
+/// `BruteForceSampler`).
+#[pyclass(extends = PySampler, frozen, module = "ferrotune.samplers", name = "BruteForceSampler")]
+pub(crate) struct PyBruteForceSampler;
+
+#[pymethods]
+impl PyBruteForceSampler {
+    #[new]
+    #[pyo3(signature = (seed = None, avoid_premature_stop = None, **options))]
+    fn new(
+        py: Python<'_>,
+        seed: Option<&Bound<'_, PyAny>>,
+        avoid_premature_stop: Option<&Bound<'_, PyAny>>,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<(Self, PySampler)> {
+        let mut options = PyOptions::new(&BRUTE_FORCE, options)?;
+        options.set("seed", seed);
+        options.set("avoid_premature_stop", avoid_premature_stop);
+        Ok((PyBruteForceSampler, PySampler::rebuildable(options.build()?, options.recipe(py)?)))
     }
 }
 
@@ -123,7 +268,9 @@ static TPE: Face = Face {
 /// objective's good set (the best 15%) and weights (by improvement), which
 /// measured better; `optuna_defaults=True` restores Optuna's.
 #[pyclass(extends = PySampler, frozen, module = "ferrotune.samplers", name = "TPESampler")]
-pub(crate) struct PyTpeSampler;
+pub(crate) struct PyTpeSampler {
+    constraints_func: Option<Py<PyAny>>,
+}
 
 #[pymethods]
 impl PyTpeSampler {
@@ -137,6 +284,7 @@ impl PyTpeSampler {
         **options,
     ))]
     fn new(
+        py: Python<'_>,
         consider_prior: Option<bool>,
         weights: Option<&Bound<'_, PyAny>>,
         warn_independent_sampling: Option<bool>,
@@ -165,13 +313,50 @@ impl PyTpeSampler {
                 "a custom weights function is not supported (Optuna deprecated it in 4.9); choose weighting=\"recency\" (Optuna's) or \"expected_improvement\"",
             ));
         }
-        if constraints_func.is_some_and(|c| !c.is_none()) {
-            return Err(PyTypeError::new_err(
-                "constraints_func is not supported (Optuna deprecated it in 5.0): call trial.set_constraint(name, value) in the objective",
-            ));
+        let constraints_func = checked_constraints_func(constraints_func)?;
+        if constraints_func.is_some() {
+            // Optuna 5 deprecated it (for removal in 7) and says so with a
+            // FutureWarning; it still works, as in Optuna.
+            let message = c"TPESampler(constraints_func=...) is deprecated (as in Optuna 5.0, to be removed in \
+                            Optuna 7.0): record constraints with trial.set_constraint(name, value) in the objective";
+            PyErr::warn(py, &py.get_type::<pyo3::exceptions::PyFutureWarning>(), message, 1)?;
         }
-        Ok((PyTpeSampler, PySampler { inner: options.build()? }))
+        let sampler = options.build()?;
+        let recipe = with_constraints_func(options.recipe(py)?, constraints_func.as_ref())?;
+        Ok((PyTpeSampler { constraints_func }, PySampler::rebuildable(sampler, recipe)))
     }
+
+    /// The `constraints_func` given, which `Study.tell` evaluates on each
+    /// trial told complete and records with `trial.set_constraint`.
+    #[getter]
+    fn _constraints_func(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.constraints_func.as_ref().map(|f| f.clone_ref(py))
+    }
+}
+
+/// Optuna's `constraints_func` argument: None, or a callable kept for
+/// `Study.tell`, which evaluates it on each trial told complete.
+fn checked_constraints_func(constraints_func: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Py<PyAny>>> {
+    match constraints_func {
+        Some(f) if !f.is_none() => {
+            if !f.is_callable() {
+                return Err(PyTypeError::new_err("constraints_func must be callable: trial -> sequence of floats"));
+            }
+            Ok(Some(f.clone().unbind()))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// A sampler's recipe with its `constraints_func`, if any.
+fn with_constraints_func<'py>(
+    recipe: Bound<'py, PyDict>,
+    constraints_func: Option<&Py<PyAny>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    if let Some(f) = constraints_func {
+        recipe.set_item("constraints_func", f.bind(recipe.py()))?;
+    }
+    Ok(recipe)
 }
 
 static QMC: Face = Face {
@@ -199,6 +384,7 @@ impl PyQmcSampler {
         **options,
     ))]
     fn new(
+        py: Python<'_>,
         independent_sampler: Option<&Bound<'_, PyAny>>,
         warn_asynchronous_seeding: bool,
         warn_independent_sampling: bool,
@@ -213,7 +399,7 @@ impl PyQmcSampler {
                 "independent_sampler is not used: every parameter, conditional ones included, takes an axis of the QMC sequence",
             ));
         }
-        Ok((PyQmcSampler, PySampler { inner: options.build()? }))
+        Ok((PyQmcSampler, PySampler::rebuildable(options.build()?, options.recipe(py)?)))
     }
 }
 
@@ -255,6 +441,7 @@ impl PyCmaEsSampler {
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
+        py: Python<'_>,
         x0: Option<&Bound<'_, PyAny>>,
         sigma0: Option<&Bound<'_, PyAny>>,
         n_startup_trials: Option<&Bound<'_, PyAny>>,
@@ -290,13 +477,20 @@ impl PyCmaEsSampler {
                 _ => options.set("inc_popsize", Some(&inc_popsize)),
             }
         }
+        let recipe = options.recipe(py)?;
         let sampler = match source_trials {
             Some(trials) if !trials.is_empty() => {
-                cmaes_with_source_trials(&options, trials.iter().map(|t| t.inner.clone()).collect())?
+                let trials: Vec<Arc<FrozenTrial>> = trials.iter().map(|t| t.current()).collect();
+                let objects = trials
+                    .iter()
+                    .map(|t| Py::new(py, crate::trial::PyFrozenTrial::from_arc(t.clone())))
+                    .collect::<PyResult<Vec<_>>>()?;
+                recipe.set_item("source_trials", objects)?;
+                cmaes_with_source_trials(&options, trials)?
             }
             _ => options.build()?,
         };
-        Ok((PyCmaEsSampler, PySampler { inner: sampler }))
+        Ok((PyCmaEsSampler, PySampler::rebuildable(sampler, recipe)))
     }
 }
 
@@ -332,7 +526,9 @@ static GP: Face = Face {
 /// `startup` picks where the first `n_startup_trials` come from (Sobol
 /// points by default; "random" as in Optuna).
 #[pyclass(extends = PySampler, frozen, module = "ferrotune.samplers", name = "GPSampler")]
-pub(crate) struct PyGpSampler;
+pub(crate) struct PyGpSampler {
+    constraints_func: Option<Py<PyAny>>,
+}
 
 #[pymethods]
 impl PyGpSampler {
@@ -345,6 +541,7 @@ impl PyGpSampler {
         **options,
     ))]
     fn new(
+        py: Python<'_>,
         independent_sampler: Option<&Bound<'_, PyAny>>,
         constraints_func: Option<&Bound<'_, PyAny>>,
         warn_independent_sampling: bool,
@@ -357,82 +554,10 @@ impl PyGpSampler {
                 "independent_sampler is not supported: use startup='random', 'sobol' or 'halton'",
             ));
         }
-        if constraints_func.is_some_and(|c| !c.is_none()) {
-            return Err(PyTypeError::new_err(
-                "constraints_func is not supported: call trial.set_constraint(name, value) in the objective",
-            ));
-        }
-        Ok((PyGpSampler, PySampler { inner: options.build()? }))
-    }
-}
-
-static NSGA2: Face = Face {
-    class: "NSGAIISampler",
-    optuna_only: &[
-        "constraints_func",
-        "elite_population_selection_strategy",
-        "child_generation_strategy",
-        "after_trial_strategy",
-    ],
-    renamed: &[],
-    pinned: &[],
-};
-
-/// NSGA-II (Deb et al. 2002) with Optuna's options: generations of
-/// `population_size` trials, parents by non-domination rank and crowding
-/// distance, `crossover` (a name, or one of `ferrotune.samplers.nsgaii`'s
-/// operators, or Optuna's), mutation, and constrained domination from
-/// `trial.set_constraint` (or `constraints_func`, evaluated on each trial
-/// before it is told). With one objective it is a plain genetic algorithm.
-#[pyclass(extends = PySampler, frozen, module = "ferrotune.samplers", name = "NSGAIISampler")]
-pub(crate) struct PyNsgaIISampler {
-    constraints_func: Option<Py<PyAny>>,
-}
-
-#[pymethods]
-impl PyNsgaIISampler {
-    #[new]
-    #[pyo3(signature = (
-        *,
-        constraints_func = None,
-        elite_population_selection_strategy = None,
-        child_generation_strategy = None,
-        after_trial_strategy = None,
-        **options,
-    ))]
-    fn new(
-        constraints_func: Option<&Bound<'_, PyAny>>,
-        elite_population_selection_strategy: Option<&Bound<'_, PyAny>>,
-        child_generation_strategy: Option<&Bound<'_, PyAny>>,
-        after_trial_strategy: Option<&Bound<'_, PyAny>>,
-        options: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<(Self, PySampler)> {
-        let mut options = PyOptions::new(&NSGA2, options)?;
-        for (name, given) in [
-            ("elite_population_selection_strategy", elite_population_selection_strategy),
-            ("child_generation_strategy", child_generation_strategy),
-            ("after_trial_strategy", after_trial_strategy),
-        ] {
-            if given.is_some_and(|g| !g.is_none()) {
-                return Err(PyValueError::new_err(format!(
-                    "{name} is not supported: NSGA-II's steps are the engine's (choose crossover, mutation and their \
-                     probabilities instead)"
-                )));
-            }
-        }
-        if let Some(crossover) = options.take("crossover") {
-            set_crossover(&mut options, &crossover)?;
-        }
-        let constraints_func = match constraints_func {
-            Some(f) if !f.is_none() => {
-                if !f.is_callable() {
-                    return Err(PyTypeError::new_err("constraints_func must be callable: trial -> sequence of floats"));
-                }
-                Some(f.clone().unbind())
-            }
-            _ => None,
-        };
-        Ok((PyNsgaIISampler { constraints_func }, PySampler { inner: options.build()? }))
+        let constraints_func = checked_constraints_func(constraints_func)?;
+        let sampler = options.build()?;
+        let recipe = with_constraints_func(options.recipe(py)?, constraints_func.as_ref())?;
+        Ok((PyGpSampler { constraints_func }, PySampler::rebuildable(sampler, recipe)))
     }
 
     /// The `constraints_func` given, which `Study.tell` evaluates on each
@@ -442,6 +567,120 @@ impl PyNsgaIISampler {
         self.constraints_func.as_ref().map(|f| f.clone_ref(py))
     }
 }
+
+/// Optuna's arguments of both genetic samplers that the engine's
+/// description does not model: `constraints_func` is kept and evaluated by
+/// `Study.tell`; the strategies are refused.
+const GENETIC_OPTUNA_ONLY: &[&str] =
+    &["constraints_func", "elite_population_selection_strategy", "child_generation_strategy", "after_trial_strategy"];
+
+static NSGA2: Face = Face { class: "NSGAIISampler", optuna_only: GENETIC_OPTUNA_ONLY, renamed: &[], pinned: &[] };
+
+static NSGA3: Face = Face { class: "NSGAIIISampler", optuna_only: GENETIC_OPTUNA_ONLY, renamed: &[], pinned: &[] };
+
+/// What NSGA-II's and NSGA-III's constructors share: Optuna's strategies
+/// refused, `crossover` as a name or an operator object, `constraints_func`
+/// checked and kept. Returns the kept function and the engine sampler.
+fn genetic(
+    py: Python<'_>,
+    face: &'static Face,
+    algorithm: &str,
+    constraints_func: Option<&Bound<'_, PyAny>>,
+    strategies: [(&str, Option<&Bound<'_, PyAny>>); 3],
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<(Option<Py<PyAny>>, PySampler)> {
+    let mut options = PyOptions::new(face, options)?;
+    for (name, given) in strategies {
+        if given.is_some_and(|g| !g.is_none()) {
+            return Err(PyValueError::new_err(format!(
+                "{name} is not supported: {algorithm}'s steps are the engine's (choose crossover, mutation and their \
+                 probabilities instead)"
+            )));
+        }
+    }
+    if let Some(crossover) = options.take("crossover") {
+        set_crossover(&mut options, &crossover)?;
+    }
+    let constraints_func = checked_constraints_func(constraints_func)?;
+    let sampler = options.build()?;
+    let recipe = with_constraints_func(options.recipe(py)?, constraints_func.as_ref())?;
+    Ok((constraints_func, PySampler::rebuildable(sampler, recipe)))
+}
+
+/// A genetic sampler's class: its constructor takes Optuna's arguments
+/// (the strategies, refused, and `constraints_func`, kept for `Study.tell`)
+/// and its description's options, through [`genetic`].
+macro_rules! genetic_class {
+    ($(#[$doc:meta])* $rust:ident, $python:literal, $face:expr, $algorithm:literal) => {
+        $(#[$doc])*
+        #[pyclass(extends = PySampler, frozen, module = "ferrotune.samplers", name = $python)]
+        pub(crate) struct $rust {
+            constraints_func: Option<Py<PyAny>>,
+        }
+
+        #[pymethods]
+        impl $rust {
+            #[new]
+            #[pyo3(signature = (
+                *,
+                constraints_func = None,
+                elite_population_selection_strategy = None,
+                child_generation_strategy = None,
+                after_trial_strategy = None,
+                **options,
+            ))]
+            fn new(
+                py: Python<'_>,
+                constraints_func: Option<&Bound<'_, PyAny>>,
+                elite_population_selection_strategy: Option<&Bound<'_, PyAny>>,
+                child_generation_strategy: Option<&Bound<'_, PyAny>>,
+                after_trial_strategy: Option<&Bound<'_, PyAny>>,
+                options: Option<&Bound<'_, PyDict>>,
+            ) -> PyResult<(Self, PySampler)> {
+                let strategies = [
+                    ("elite_population_selection_strategy", elite_population_selection_strategy),
+                    ("child_generation_strategy", child_generation_strategy),
+                    ("after_trial_strategy", after_trial_strategy),
+                ];
+                let (constraints_func, sampler) = genetic(py, $face, $algorithm, constraints_func, strategies, options)?;
+                Ok(($rust { constraints_func }, sampler))
+            }
+
+            /// The `constraints_func` given, which `Study.tell` evaluates on
+            /// each trial told complete and records with
+            /// `trial.set_constraint`.
+            #[getter]
+            fn _constraints_func(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+                self.constraints_func.as_ref().map(|f| f.clone_ref(py))
+            }
+        }
+    };
+}
+
+genetic_class!(
+    /// NSGA-II (Deb et al. 2002) with Optuna's options: generations of
+    /// `population_size` trials, parents by non-domination rank and crowding
+    /// distance, `crossover` (a name, or one of `ferrotune.samplers.nsgaii`'s
+    /// operators, or Optuna's), mutation, and constrained domination from
+    /// `trial.set_constraint` (or `constraints_func`, evaluated on each trial
+    /// before it is told). With one objective it is a plain genetic algorithm.
+    PyNsgaIISampler,
+    "NSGAIISampler",
+    &NSGA2,
+    "NSGA-II"
+);
+
+genetic_class!(
+    /// NSGA-III (Deb & Jain 2014) with Optuna's options: NSGA-II's, but the
+    /// survivors of the front that fits only in part are chosen by niching
+    /// on reference points, `reference_points` (a matrix, one column per
+    /// objective: a list of lists or a numpy array) or the Das-Dennis points
+    /// with `dividing_parameter` divisions (3). For three objectives and more.
+    PyNsgaIIISampler,
+    "NSGAIIISampler",
+    &NSGA3,
+    "NSGA-III"
+);
 
 /// The crossover operator's classes, Optuna's and `ferrotune.samplers.nsgaii`'s
 /// (same names): the engine's operator and, per option, the attribute that
@@ -507,9 +746,12 @@ fn _sampler_options() -> PyResult<BTreeMap<&'static str, Vec<KeywordInfo>>> {
 pub(crate) fn resolve(sampler: Option<&Bound<'_, PyAny>>) -> PyResult<Arc<dyn Sampler>> {
     match sampler {
         Some(obj) if !obj.is_none() => match obj.cast::<PySampler>() {
-            Ok(s) => Ok(s.get().inner.clone()),
+            Ok(s) => match &s.get().inner {
+                Some(inner) => Ok(inner.clone()),
+                None => crate::user::user_sampler(obj),
+            },
             Err(_) => Err(PyTypeError::new_err(format!(
-                "sampler must be one of ferrotune.samplers ({}), got {}",
+                "sampler must be one of ferrotune.samplers ({}) or a subclass of BaseSampler, got {}",
                 SAMPLERS.iter().map(|s| s.python).collect::<Vec<_>>().join(", "),
                 obj.get_type().name()?
             ))),
@@ -522,11 +764,13 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PySampler>()?;
     m.add_class::<PyRandomSampler>()?;
     m.add_class::<PyGridSampler>()?;
+    m.add_class::<PyBruteForceSampler>()?;
     m.add_class::<PyTpeSampler>()?;
     m.add_class::<PyQmcSampler>()?;
     m.add_class::<PyCmaEsSampler>()?;
     m.add_class::<PyGpSampler>()?;
     m.add_class::<PyNsgaIISampler>()?;
+    m.add_class::<PyNsgaIIISampler>()?;
     m.add_function(wrap_pyfunction!(_sampler_options, m)?)?;
     Ok(())
 }

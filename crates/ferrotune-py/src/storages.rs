@@ -9,6 +9,7 @@ use ferrotune::core::Storage;
 use ferrotune::StudyBuilder;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
 
 use crate::errors::IntoPyResult;
 
@@ -89,6 +90,15 @@ impl PyInMemoryStorage {
             },
         )
     }
+
+    /// An in-memory storage is not pickled on its own: its studies are
+    /// carried by a pickled `Study` (`ferrotune._pickling`).
+    fn __reduce__(&self) -> PyResult<()> {
+        Err(PyTypeError::new_err(
+            "cannot pickle an InMemoryStorage on its own: pickle the study instead (an in-memory study carries \
+             its trials), or use a database storage, which pickles as its URL",
+        ))
+    }
 }
 
 /// A study database named by URL: `sqlite:///relative.db` or
@@ -111,17 +121,36 @@ pub(crate) struct PyRdbStorage {
 impl PyRdbStorage {
     #[new]
     #[pyo3(signature = (
-        url, *, heartbeat_interval = None, grace_period = None, failed_trial_callback = None,
-        heartbeat_stale_trial_callback = None
+        url, engine_kwargs = None, skip_compatibility_check = false, *, heartbeat_interval = None,
+        grace_period = None, heartbeat_stale_trial_callback = None, failed_trial_callback = None,
+        skip_table_creation = false
     ))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         url: String,
+        engine_kwargs: Option<Bound<'_, PyDict>>,
+        skip_compatibility_check: bool,
         heartbeat_interval: Option<f64>,
         grace_period: Option<f64>,
-        failed_trial_callback: Option<Bound<'_, PyAny>>,
         heartbeat_stale_trial_callback: Option<Bound<'_, PyAny>>,
+        failed_trial_callback: Option<Bound<'_, PyAny>>,
+        skip_table_creation: bool,
     ) -> PyResult<(Self, PyStorage)> {
+        // No SQLAlchemy engine here: what Optuna passes to one has no
+        // place to go, so it is said rather than dropped silently.
+        if let Some(kwargs) = engine_kwargs.filter(|k| !k.is_empty()) {
+            let keys: Vec<String> = kwargs.keys().iter().map(|k| k.to_string()).collect();
+            let message = format!(
+                "RDBStorage(engine_kwargs=...) is ignored: ferrotune opens SQLite and PostgreSQL without SQLAlchemy \
+                 (ignored: {}); connection settings go in the URL",
+                keys.join(", ")
+            );
+            PyErr::warn(py, &py.get_type::<pyo3::exceptions::PyUserWarning>(), &std::ffi::CString::new(message)?, 1)?;
+        }
+        // The schema is checked and migrated whenever a storage opens, and
+        // tables are made when missing: neither can be skipped or needs to be.
+        let _ = (skip_compatibility_check, skip_table_creation);
         let callback = match (failed_trial_callback, heartbeat_stale_trial_callback) {
             (Some(_), Some(_)) => {
                 return Err(PyValueError::new_err(
@@ -154,6 +183,19 @@ impl PyRdbStorage {
         ))
     }
 
+    /// Pickle and `copy.deepcopy`: the URL and the heartbeat settings,
+    /// which open the same database again.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
+        let py = slf.py();
+        let this = slf.get();
+        let recipe = PyDict::new(py);
+        recipe.set_item("url", &slf.as_super().get().url)?;
+        recipe.set_item("heartbeat_interval", this.heartbeat_interval)?;
+        recipe.set_item("grace_period", this.grace_period)?;
+        recipe.set_item("failed_trial_callback", this.failed_trial_callback.as_ref().map(|c| c.bind(py)))?;
+        crate::pickling::reduce(slf.as_any(), true, Some(&recipe.unbind()))
+    }
+
     /// Seconds between a running trial's heartbeats, or None (heartbeats off).
     #[getter]
     fn heartbeat_interval(&self) -> Option<f64> {
@@ -177,6 +219,53 @@ impl PyRdbStorage {
     /// `get_heartbeat_stale_trial_callback`.
     fn get_heartbeat_stale_trial_callback(&self, py: Python<'_>) -> Option<Py<PyAny>> {
         self.failed_trial_callback(py)
+    }
+}
+
+/// Optuna's journal file (`JournalStorage(JournalFileBackend(path))`),
+/// shared with Optuna processes and other ferrotune ones. The backend
+/// describes itself (`_ferrotune_journal_spec`: path, lock protocol and
+/// lock grace period); backends of other kinds are refused.
+#[pyclass(extends = PyStorage, frozen, module = "ferrotune.storages", name = "JournalStorage")]
+pub(crate) struct PyJournalStorage {
+    backend: Py<PyAny>,
+}
+
+#[pymethods]
+impl PyJournalStorage {
+    #[new]
+    fn new(py: Python<'_>, log_storage: Bound<'_, PyAny>) -> PyResult<(Self, PyStorage)> {
+        if !log_storage.hasattr("_ferrotune_journal_spec")? {
+            return Err(PyTypeError::new_err(format!(
+                "JournalStorage takes a ferrotune.storages.journal.JournalFileBackend (Optuna's journal file); got {}: \
+                 other journal backends (Redis, subclasses of BaseJournalBackend) are not supported",
+                log_storage.get_type().name()?
+            )));
+        }
+        let (path, lock, grace): (std::path::PathBuf, String, Option<f64>) =
+            log_storage.call_method0("_ferrotune_journal_spec")?.extract()?;
+        let lock = match lock.as_str() {
+            "symlink" => ferrotune::storage::journal::JournalLockKind::Symlink,
+            "open" => ferrotune::storage::journal::JournalLockKind::Open,
+            other => return Err(PyValueError::new_err(format!("unknown journal lock '{other}'"))),
+        };
+        let options = ferrotune::storage::journal::JournalOptions {
+            lock,
+            lock_grace_period: positive_seconds("grace_period", grace)?,
+        };
+        let url = format!("journal:///{}", path.display());
+        let storage = py.detach(|| ferrotune::storage::JournalStorage::open_with(&path, options)).py_err()?;
+        Ok((
+            PyJournalStorage { backend: log_storage.unbind() },
+            PyStorage { inner: Arc::new(storage), url, heartbeat: None },
+        ))
+    }
+
+    /// Pickle and `copy.deepcopy`: the backend, which opens the same file.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
+        let py = slf.py();
+        let args = PyTuple::new(py, [slf.get().backend.bind(py)])?;
+        PyTuple::new(py, [slf.get_type().into_any(), args.into_any()])
     }
 }
 
@@ -245,7 +334,8 @@ pub(crate) fn resolve(py: Python<'_>, storage: Option<&Bound<'_, PyAny>>) -> PyR
                 return Ok(storage.clone().unbind());
             }
             if let Ok(url) = obj.extract::<String>() {
-                return Ok(Bound::new(py, PyRdbStorage::new(py, url, None, None, None, None)?)?.into_super().unbind());
+                let storage = PyRdbStorage::new(py, url, None, false, None, None, None, None, false)?;
+                return Ok(Bound::new(py, storage)?.into_super().unbind());
             }
             Err(PyTypeError::new_err(format!(
                 "storage must be None, a URL string such as 'sqlite:///study.db', or a storage object; got {}",
@@ -255,9 +345,43 @@ pub(crate) fn resolve(py: Python<'_>, storage: Option<&Bound<'_, PyAny>>) -> PyR
     }
 }
 
+/// Copy studies of an Optuna database into a storage; the name and trial
+/// count of each study copied.
+#[pyfunction]
+#[pyo3(signature = (optuna_url, storage, study_names = None))]
+fn _import_optuna(
+    py: Python<'_>,
+    optuna_url: String,
+    storage: &Bound<'_, PyStorage>,
+    study_names: Option<Vec<String>>,
+) -> PyResult<Vec<(String, usize)>> {
+    let target = storage.get().inner.clone();
+    py.detach(|| ferrotune::storage::optuna::import_optuna(&optuna_url, target.as_ref(), study_names.as_deref()))
+        .py_err()
+        .map(|imported| imported.into_iter().map(|s| (s.name, s.n_trials)).collect())
+}
+
+/// Write studies of a storage into a new Optuna SQLite file; how many
+/// studies and trials it wrote.
+#[pyfunction]
+#[pyo3(signature = (storage, path, study_names = None))]
+fn _export_optuna(
+    py: Python<'_>,
+    storage: &Bound<'_, PyStorage>,
+    path: std::path::PathBuf,
+    study_names: Option<Vec<String>>,
+) -> PyResult<(usize, usize)> {
+    let source = storage.get().inner.clone();
+    py.detach(|| ferrotune::storage::optuna::export_optuna_sqlite(source.as_ref(), study_names.as_deref(), &path))
+        .py_err()
+}
+
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyStorage>()?;
     m.add_class::<PyInMemoryStorage>()?;
     m.add_class::<PyRdbStorage>()?;
+    m.add_class::<PyJournalStorage>()?;
+    m.add_function(wrap_pyfunction!(_import_optuna, m)?)?;
+    m.add_function(wrap_pyfunction!(_export_optuna, m)?)?;
     Ok(())
 }

@@ -5,14 +5,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ferrotune::{EnqueueOptions, FrozenTrial, Study, StudyDirection, TrialOutcome, TrialState};
-use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
-use crate::convert::{attr_from_py, attrs_to_py, objective_values, param_to_py, params_from_py};
+use crate::convert::{attr_from_py, attrs_to_py, objective_values, params_from_py};
 use crate::errors::IntoPyResult;
 use crate::storages::{self, PyStorage};
-use crate::trial::{state_from_py, PyFrozenTrial, PyTrial, Slot};
+use crate::trial::{state_from_py, suggested_params_to_py, PyFrozenTrial, PyTrial, Slot};
 use crate::{pruners, samplers};
 
 /// An optimization study: a named set of trials in a storage, with the
@@ -106,7 +106,7 @@ impl PyStudy {
         match finished.py_err()? {
             Finish::Told(frozen) => Ok(PyFrozenTrial::from_arc(frozen)),
             Finish::AlreadyFinished(frozen) if skip_if_finished => Ok(PyFrozenTrial::from_arc(frozen)),
-            Finish::AlreadyFinished(frozen) => Err(PyRuntimeError::new_err(format!(
+            Finish::AlreadyFinished(frozen) => Err(crate::errors::update_finished_trial_error(format!(
                 "trial {} is already finished ({}); pass skip_if_finished=True to ignore this",
                 frozen.number,
                 frozen.state.as_str().to_uppercase()
@@ -171,6 +171,26 @@ impl PyStudy {
         Ok(PyStudy { inner, storage })
     }
 
+    /// Use `sampler` for the trials asked from now on (`study.sampler =
+    /// ...` in Python); running trials keep the one they were asked with.
+    fn _set_sampler(&self, sampler: &Bound<'_, PyAny>) -> PyResult<()> {
+        if sampler.is_none() {
+            return Err(PyTypeError::new_err("study.sampler must be a sampler, got None"));
+        }
+        let sampler = samplers::resolve(Some(sampler))?;
+        self.inner.set_sampler(sampler).py_err()
+    }
+
+    /// Use `pruner` from now on (`study.pruner = ...` in Python), running
+    /// trials' next `should_prune` included.
+    fn _set_pruner(&self, pruner: &Bound<'_, PyAny>) -> PyResult<()> {
+        if pruner.is_none() {
+            return Err(PyTypeError::new_err("study.pruner must be a pruner, got None"));
+        }
+        self.inner.set_pruner(pruners::resolve(Some(pruner))?);
+        Ok(())
+    }
+
     /// The study's name.
     #[getter]
     fn study_name(&self) -> &str {
@@ -200,8 +220,24 @@ impl PyStudy {
     fn ask(slf: &Bound<'_, Self>) -> PyResult<PyTrial> {
         let py = slf.py();
         let this = slf.get();
-        let trial = py.detach(|| this.inner.ask()).py_err()?;
-        Ok(PyTrial::new(trial, this.key(), slf.clone().into_any().unbind()))
+        let study = slf.clone().into_any().unbind();
+        // A Python sampler's methods receive this study object.
+        let asked = crate::user::in_study(py, &study, || py.detach(|| this.inner.ask()));
+        match (asked, crate::user::take_pending()) {
+            (Ok(trial), None) => Ok(PyTrial::new(trial, this.key(), study)),
+            (Err(e), None) => Err(crate::errors::to_py(e)),
+            // A Python sampler's method raised and the engine failed the
+            // trial: its exception is raised.
+            (Err(_), Some((raised, _))) => Err(crate::user::failed_a_trial(py, raised)),
+            // Its before_trial or infer_relative_search_space raised, which
+            // the engine cannot hear: the trial fails here, as it would
+            // have, had sampling it failed.
+            (Ok(trial), Some((raised, reason))) => {
+                let reason = format!("could not start the trial: {reason}");
+                let _ = py.detach(|| this.inner.tell_outcome(trial, TrialOutcome::Failed(reason)));
+                Err(crate::user::failed_a_trial(py, raised))
+            }
+        }
     }
 
     /// Fail the running trials whose heartbeat is older than the storage's
@@ -301,15 +337,18 @@ impl PyStudy {
         py.detach(|| self.inner.best_value()).py_err()
     }
 
+    /// Whether the sampler has tried every configuration it can
+    /// (`BruteForceSampler`): the optimize loop then starts no new trial,
+    /// as Optuna's sampler stopping the study in `after_trial`.
+    fn _sampler_is_exhausted(&self, py: Python<'_>) -> PyResult<bool> {
+        py.detach(|| self.inner.sampler_is_exhausted()).py_err()
+    }
+
     /// The parameters of the best feasible trial (single-objective studies).
     #[getter]
     fn best_params(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
-        let params = py.detach(|| self.inner.best_params()).py_err()?;
-        let dict = PyDict::new(py);
-        for (k, v) in &params {
-            dict.set_item(k, param_to_py(py, v)?)?;
-        }
-        Ok(dict.unbind())
+        let best = py.detach(|| self.inner.best_trial()).py_err()?;
+        suggested_params_to_py(py, &best)
     }
 
     /// The Pareto-optimal feasible complete trials (infeasible ones are
@@ -331,6 +370,27 @@ impl PyStudy {
     fn set_user_attr(&self, py: Python<'_>, key: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let value = attr_from_py(value, key)?;
         py.detach(|| self.inner.set_user_attr(key, value)).py_err()
+    }
+
+    /// Write a finished or waiting trial made elsewhere (`create_trial`, or
+    /// another study's) with the study's next number, its times kept; the
+    /// Python `add_trial` checks it as Optuna does first.
+    fn _add_trial(&self, py: Python<'_>, trial: &Bound<'_, PyFrozenTrial>) -> PyResult<PyFrozenTrial> {
+        let trial = trial.get().current();
+        py.detach(|| self.inner.add_trial(&trial)).py_err().map(PyFrozenTrial::from_arc)
+    }
+
+    /// The study's system attributes, as stored now (other processes'
+    /// writes included).
+    fn _system_attrs(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
+        let attrs = py.detach(|| self.inner.system_attrs()).py_err()?;
+        attrs_to_py(py, &attrs)
+    }
+
+    /// Set a system attribute on the study (any JSON-serializable value).
+    fn _set_system_attr(&self, py: Python<'_>, key: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let value = attr_from_py(value, key)?;
+        py.detach(|| self.inner.set_system_attr(key, value)).py_err()
     }
 }
 

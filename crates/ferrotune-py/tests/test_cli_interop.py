@@ -69,3 +69,10 @@ x = {{ type = "float", low = -10.0, high = 10.0 }}
         [str(cli), "best", "--storage", url, "--study", "shared", "--json"], capture_output=True, text=True, check=True
     )
     assert json.loads(best.stdout)["number"] == loaded.best_trial.number
+
+
+def test_the_cli_and_the_package_name_the_same_version_and_commit(cli: Path):
+    printed = subprocess.run([str(cli), "--version"], capture_output=True, text=True, check=True).stdout.strip()
+    assert printed == f"ferrotune {ferrotune.__version__} (commit {ferrotune.__commit__})"
+    # Built in this repository, both know the commit.
+    assert len(ferrotune.__commit__) == 40 and int(ferrotune.__commit__, 16) >= 0, ferrotune.__commit__

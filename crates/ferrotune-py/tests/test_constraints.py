@@ -3,9 +3,9 @@
 constraint value <= 0), as in Optuna, and a study whose complete trials all
 violate a constraint raises ``ValueError`` saying so.
 
-Constraints reach ferrotune through ``trial.set_constraint`` (TPE's and
-GP's ``constraints_func``, deprecated in Optuna 5, is refused with a message
-pointing there; NSGA-II's is recorded through it, see test_nsga2.py)."""
+Constraints reach ferrotune through ``trial.set_constraint``; a sampler's
+``constraints_func`` (TPE's, deprecated in Optuna 5, GP's, NSGA-II's) is
+recorded through it, see test_pickle_and_setters.py and test_nsga2.py."""
 
 from __future__ import annotations
 

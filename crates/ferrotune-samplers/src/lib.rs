@@ -1,5 +1,6 @@
-//! Samplers: [`RandomSampler`], [`GridSampler`], [`QmcSampler`],
-//! [`TpeSampler`], [`CmaEsSampler`], [`GpSampler`] and [`Nsga2Sampler`], with their options
+//! Samplers: [`RandomSampler`], [`GridSampler`], [`BruteForceSampler`], [`QmcSampler`],
+//! [`TpeSampler`], [`CmaEsSampler`], [`GpSampler`], [`Nsga2Sampler`] and [`Nsga3Sampler`], with their
+//! options
 //! described once for every face (`options`).
 //!
 //! Layout: each model-based sampler is a module of its own (`tpe`, `cmaes`,
@@ -22,6 +23,7 @@
 #[macro_use]
 mod simd;
 
+mod brute_force;
 pub mod cmaes;
 pub mod gp;
 mod grid;
@@ -31,12 +33,18 @@ pub mod options;
 mod qmc;
 mod random;
 mod space;
+#[cfg(test)]
+mod test_problems;
 pub mod tpe;
 
+pub use brute_force::BruteForceSampler;
 pub use cmaes::{CmaEsSampler, CmaEsSamplerBuilder, Restart, CMAES_GENERATION_ATTR};
 pub use gp::{GpSampler, GpSamplerBuilder};
 pub use grid::GridSampler;
-pub use nsga::{Crossover, Mutation, Nsga2Sampler, Nsga2SamplerBuilder, NSGA2_GENERATION_ATTR};
+pub use nsga::{
+    Crossover, Mutation, Nsga2Sampler, Nsga2SamplerBuilder, Nsga3Sampler, Nsga3SamplerBuilder, NSGA2_GENERATION_ATTR,
+    NSGA3_GENERATION_ATTR,
+};
 pub use options::{cmaes_builder, sampler_spec, SamplerSpec, SAMPLERS};
 pub use qmc::{QmcKind, QmcSampler};
 pub use random::RandomSampler;
@@ -44,6 +52,28 @@ pub use tpe::{TpeSampler, TpeWeighting};
 
 use rand_xoshiro::rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
+
+/// The parameters, with their distributions, that every complete trial
+/// among `trials` has in common (pruned ones too with `include_pruned`): a
+/// parameter another such trial lacks, or has with another distribution, is
+/// left out. Empty when no trial counts. What Optuna's
+/// `intersection_search_space` computes, and the joint space CMA-ES and
+/// NSGA-II sample; public for the faces (Python's
+/// `ferrotune.search_space`), so one computation serves all.
+pub fn intersection_search_space<'a>(
+    trials: impl IntoIterator<Item = &'a ferrotune_core::FrozenTrial>,
+    include_pruned: bool,
+) -> ferrotune_core::SearchSpace {
+    use ferrotune_core::TrialState;
+    let mut common = None;
+    for trial in trials {
+        let counts = trial.state == TrialState::Complete || (include_pruned && trial.state == TrialState::Pruned);
+        if counts {
+            space::intersect_search_space(&mut common, trial);
+        }
+    }
+    common.unwrap_or_default()
+}
 
 /// SplitMix64 finalizer: a cheap, well-mixed 64-bit hash step.
 pub(crate) fn mix64(mut z: u64) -> u64 {
@@ -85,4 +115,37 @@ pub(crate) fn single_objective(
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod intersection_tests {
+    use ferrotune_core::{Distribution, FrozenTrial, TrialState};
+
+    use super::intersection_search_space;
+
+    #[test]
+    fn only_finished_trials_of_interest_count_and_distributions_must_match() {
+        let x = Distribution::float(0.0, 1.0).unwrap();
+        let n5 = Distribution::int(1, 5).unwrap();
+        let n6 = Distribution::int(1, 6).unwrap();
+        let c = Distribution::categorical(["a", "b"]).unwrap();
+        let trials = [
+            FrozenTrial::builder(0).param("x", &x, 0.5).param("n", &n5, 2.0).param("c", &c, 0.0).build(),
+            FrozenTrial::builder(1).state(TrialState::Pruned).param("x", &x, 0.5).param("n", &n5, 2.0).build(),
+            FrozenTrial::builder(2).state(TrialState::Failed).build(),
+            FrozenTrial::builder(3).state(TrialState::Running).param("x", &x, 0.1).build(),
+            FrozenTrial::builder(4).param("x", &x, 0.2).param("n", &n5, 3.0).param("c", &c, 1.0).build(),
+        ];
+        let names = |include_pruned| -> Vec<String> {
+            intersection_search_space(trials.iter(), include_pruned).into_keys().collect()
+        };
+        assert_eq!(names(false), ["c", "n", "x"]);
+        // The pruned trial lacks c.
+        assert_eq!(names(true), ["n", "x"]);
+        // A range that changed drops the parameter.
+        let changed = FrozenTrial::builder(5).param("x", &x, 0.3).param("n", &n6, 3.0).param("c", &c, 0.0).build();
+        let space = intersection_search_space(trials.iter().chain([&changed]), false);
+        assert_eq!(space.into_keys().collect::<Vec<_>>(), ["c", "x"]);
+        assert!(intersection_search_space(trials[2..4].iter(), true).is_empty());
+    }
 }

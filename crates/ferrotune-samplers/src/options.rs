@@ -13,16 +13,17 @@ use ferrotune_core::options::{ComponentSpec, OptionKind, OptionSet, OptionSpec};
 use ferrotune_core::{Distribution, Error, ParamValue, Result, Sampler};
 
 use crate::gp::OutputTransform;
+use crate::nsga::{GeneticSampler, GeneticSamplerBuilder, SurvivorCut};
 use crate::{
-    CmaEsSampler, Crossover, GpSampler, GridSampler, Mutation, Nsga2Sampler, QmcKind, QmcSampler, RandomSampler,
-    Restart, TpeSampler, TpeWeighting,
+    BruteForceSampler, CmaEsSampler, Crossover, GpSampler, GridSampler, Mutation, Nsga2Sampler, Nsga3Sampler, QmcKind,
+    QmcSampler, RandomSampler, Restart, TpeSampler, TpeWeighting,
 };
 
 /// A sampler as every face knows it.
 pub type SamplerSpec = ComponentSpec<dyn Sampler>;
 
 /// Every sampler, in the order the reference lists them.
-pub static SAMPLERS: [&SamplerSpec; 7] = [&TPE, &GP, &CMAES, &NSGA2, &QMC, &RANDOM, &GRID];
+pub static SAMPLERS: [&SamplerSpec; 9] = [&TPE, &GP, &CMAES, &NSGA2, &NSGA3, &QMC, &RANDOM, &GRID, &BRUTE_FORCE];
 
 /// The sampler the CLI's `type` names.
 pub fn sampler_spec(name: &str) -> Option<&'static SamplerSpec> {
@@ -469,11 +470,12 @@ pub static CMAES: SamplerSpec = ComponentSpec {
     build: build_cmaes,
 };
 
-// ---- NSGA-II ----
+// ---- NSGA-II and NSGA-III ----
 
 const CROSSOVER_WORDS: &[&str] = &["uniform", "blxalpha", "sbx", "vsbx", "undx", "spx"];
 
-const NSGA2_OPTIONS: &[OptionSpec] = &[
+/// The options NSGA-II and NSGA-III share (all of NSGA-II's).
+const GENETIC_OPTIONS: [OptionSpec; 15] = [
     SEED,
     OptionSpec {
         name: "population_size",
@@ -565,6 +567,45 @@ const NSGA2_OPTIONS: &[OptionSpec] = &[
     },
 ];
 
+const NSGA2_OPTIONS: &[OptionSpec] = &GENETIC_OPTIONS;
+
+/// NSGA-III's options: NSGA-II's, then its reference points.
+const NSGA3_OPTIONS: &[OptionSpec] = &concat::<15, 2, 17>(
+    GENETIC_OPTIONS,
+    [
+        OptionSpec {
+            name: "reference_points",
+            kind: OptionKind::NumberRows,
+            default: "Das-Dennis points",
+            help: "The reference points niching spreads the survivors over: one row each, one column per \
+                   objective, in the normalized objective space (every objective minimized, 0 at its best \
+                   value, about 1 at the extreme points' hyperplane); only their directions matter.",
+        },
+        OptionSpec {
+            name: "dividing_parameter",
+            kind: OptionKind::Count,
+            default: "3",
+            help: "Without reference_points: divisions per objective of the Das-Dennis (simplex-lattice) points, \
+                   C(dividing_parameter + objectives - 1, objectives - 1) of them (10 for 3 objectives at 3).",
+        },
+    ],
+);
+
+/// `a` then `b`, at compile time (`N` = `A + B`).
+const fn concat<const A: usize, const B: usize, const N: usize>(
+    a: [OptionSpec; A],
+    b: [OptionSpec; B],
+) -> [OptionSpec; N] {
+    assert!(A + B == N && A > 0);
+    let mut out = [a[0]; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = if i < A { a[i] } else { b[i - A] };
+        i += 1;
+    }
+    out
+}
+
 /// `crossover`: an operator name.
 struct CrossoverName(Crossover);
 
@@ -636,8 +677,9 @@ fn crossover_of(o: &OptionSet<'_>) -> Result<Crossover> {
     Ok(crossover)
 }
 
-fn build_nsga2(o: &OptionSet<'_>) -> Result<Arc<dyn Sampler>> {
-    let mut b = Nsga2Sampler::builder().crossover(crossover_of(o)?);
+/// The options NSGA-II and NSGA-III share, set on either's builder.
+fn genetic_builder<C: SurvivorCut + Default>(o: &OptionSet<'_>) -> Result<GeneticSamplerBuilder<C>> {
+    let mut b = GeneticSampler::<C>::builder().crossover(crossover_of(o)?);
     if let Some(seed) = o.seed()? {
         b = b.seed(seed);
     }
@@ -661,7 +703,24 @@ fn build_nsga2(o: &OptionSet<'_>) -> Result<Arc<dyn Sampler>> {
         }
         (false, None) => {}
     }
-    Ok(Arc::new(b.build()?))
+    Ok(b)
+}
+
+fn build_nsga2(o: &OptionSet<'_>) -> Result<Arc<dyn Sampler>> {
+    let sampler: Nsga2Sampler = genetic_builder(o)?.build()?;
+    Ok(Arc::new(sampler))
+}
+
+fn build_nsga3(o: &OptionSet<'_>) -> Result<Arc<dyn Sampler>> {
+    let mut b = genetic_builder(o)?;
+    if let Some(points) = o.number_rows("reference_points")? {
+        b = b.reference_points(points);
+    }
+    if let Some(n) = o.count("dividing_parameter")? {
+        b = b.dividing_parameter(n);
+    }
+    let sampler: Nsga3Sampler = b.build()?;
+    Ok(Arc::new(sampler))
 }
 
 /// NSGA-II.
@@ -674,6 +733,18 @@ pub static NSGA2: SamplerSpec = ComponentSpec {
               constraints from trial.set_constraint; workers and resumed studies rebuild the same generations.",
     options: NSGA2_OPTIONS,
     build: build_nsga2,
+};
+
+/// NSGA-III.
+pub static NSGA3: SamplerSpec = ComponentSpec {
+    name: "nsga3",
+    aliases: &[],
+    python: "NSGAIIISampler",
+    summary: "NSGA-III, NSGA-II for three objectives and more: the last front's survivors chosen by niching on \
+              reference points (Das-Dennis, or given) in the normalized objective space rather than by crowding \
+              distance; NSGA-II's options, generations and constraints otherwise.",
+    options: NSGA3_OPTIONS,
+    build: build_nsga3,
 };
 
 // ---- QMC ----
@@ -802,6 +873,34 @@ pub static GRID: SamplerSpec = ComponentSpec {
     build: build_grid,
 };
 
+// ---- Brute force ----
+
+fn build_brute_force(o: &OptionSet<'_>) -> Result<Arc<dyn Sampler>> {
+    let sampler = o.seed()?.map_or_else(BruteForceSampler::new, BruteForceSampler::with_seed);
+    Ok(Arc::new(sampler.avoid_premature_stop(o.flag("avoid_premature_stop")?.unwrap_or(false))))
+}
+
+/// Brute force over a define-by-run space.
+pub static BRUTE_FORCE: SamplerSpec = ComponentSpec {
+    name: "brute_force",
+    aliases: &[],
+    python: "BruteForceSampler",
+    summary: "Every combination of ints, categoricals and stepped floats once, conditional parameters included \
+              (the space is read off the trials, no grid to list); the study stops when all have been tried. \
+              A float without a step is an error.",
+    options: &[
+        SEED,
+        OptionSpec {
+            name: "avoid_premature_stop",
+            kind: OptionKind::Flag,
+            default: "false",
+            help: "Stop only once every combination has finished, not when the rest are running in other \
+                   workers (which may then be repeated).",
+        },
+    ],
+    build: build_brute_force,
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -846,6 +945,21 @@ mod tests {
         assert!(e.contains("'mutation_eta'") && e.contains("polynomial"), "{e}");
         let e = build(&NSGA2, "population_size", OptionValue::Int(1));
         assert!(e.contains("population_size"), "{e}");
+        let e = build(&NSGA3, "population_size", OptionValue::Int(1));
+        assert!(e.contains("'population_size'"), "{e}");
+        let e = build(&NSGA3, "dividing_parameter", OptionValue::Int(0));
+        assert!(e.contains("'dividing_parameter'") && e.contains("at least 1"), "{e}");
+        let row = |v: &[f64]| OptionValue::List(v.iter().map(|&x| OptionValue::Float(x)).collect());
+        let e = build(&NSGA3, "reference_points", OptionValue::List(vec![row(&[1.0, 0.0]), row(&[1.0])]));
+        assert!(e.contains("'reference_points'") && e.contains("row 1 has 1 numbers"), "{e}");
+        let e = build(&NSGA3, "reference_points", OptionValue::List(vec![OptionValue::Float(1.0)]));
+        assert!(e.contains("'reference_points'") && e.contains("row 0 must be a list"), "{e}");
+        let e = build(&NSGA3, "reference_points", OptionValue::Str("das-dennis".into()));
+        assert!(e.contains("'reference_points'") && e.contains("list of rows"), "{e}");
+        let words = OptionValue::List(vec![OptionValue::List(vec![OptionValue::Str("a".into())])]);
+        assert!(build(&NSGA3, "reference_points", words).contains("numbers only"));
+        let ints = OptionValue::List(vec![OptionValue::List(vec![OptionValue::Int(1), OptionValue::Int(0)])]);
+        assert_eq!(build(&NSGA3, "reference_points", ints), "");
         let e = build(&GP, "output_transform", OptionValue::Str("boxcox".into()));
         assert!(e.contains("\"standardize\", \"robust\" or \"power\""), "{e}");
         let both = BTreeMap::from([

@@ -33,7 +33,9 @@ macro_rules! storage_conformance_tests {
             trials_without_heartbeat_are_never_stale, concurrent_stale_checks_fail_each_trial_once,
             new_trials_start_with_the_given_intermediate_values, trials_can_start_with_a_heartbeat,
             stale_trials_are_failed_and_retried_in_one_write, skip_if_exists_finds_the_same_configuration,
-            concurrent_skip_if_exists_enqueues_once);
+            concurrent_skip_if_exists_enqueues_once, asks_claim_waiting_trials_before_creating,
+            added_trials_keep_everything_given, infinite_values_round_trip,
+            params_come_back_in_the_order_they_were_set);
     };
     (@each $make:expr; $($check:ident),*) => {
         $(
@@ -160,8 +162,27 @@ pub fn state_transitions_are_enforced(storage: Arc<dyn Storage>) {
         storage.finish_trial(t.trial_id, TrialState::Complete, Some(&[1.0])),
         Err(Error::InvalidArgument(m)) if m.contains("2 objective")
     ));
+    // The same through a worker's tell (`finish_known_trial`, which a
+    // pipelining backend sends whole with its commit, checked on the
+    // server): the same errors, and the trial still running without values.
+    let unsaved = [("x".to_string(), float_param(0.0, 1.0, false, 0.5))];
+    assert!(matches!(
+        storage.finish_known_trial(&t, &unsaved, TrialState::Complete, Some(&[1.0])),
+        Err(Error::InvalidArgument(m)) if m.contains("2 objective")
+    ));
+    assert!(matches!(
+        storage.finish_known_trial(&t, &unsaved, TrialState::Complete, Some(&[1.0, 2.0, 3.0])),
+        Err(Error::InvalidArgument(m)) if m.contains("2 objective")
+    ));
+    let mut ghost = t.clone();
+    ghost.trial_id = t.trial_id + 1_000_000;
+    assert!(matches!(
+        storage.finish_known_trial(&ghost, &unsaved, TrialState::Complete, Some(&[1.0, 2.0])),
+        Err(Error::TrialNotFound(_))
+    ));
     // The failed attempts changed nothing.
-    assert_eq!(storage.trial(t.trial_id).unwrap().state, TrialState::Running);
+    let still = storage.trial(t.trial_id).unwrap();
+    assert_eq!((still.state, still.values), (TrialState::Running, None));
     let done = storage.finish_trial(t.trial_id, TrialState::Complete, Some(&[1.0, 2.0])).unwrap();
     assert_eq!(done.state, TrialState::Complete);
     assert_eq!(done.values, Some(vec![1.0, 2.0]));
@@ -292,6 +313,60 @@ pub fn waiting_trials_are_claimed_once_in_order(storage: Arc<dyn Storage>) {
     let unique: BTreeSet<u64> = claimed.iter().copied().collect();
     assert_eq!(claimed.len(), 39);
     assert_eq!(unique, (1..40).collect());
+}
+
+/// `claim_or_create_trial`, what an ask does: the oldest waiting trial
+/// first (with its first heartbeat when asked), a new running trial once
+/// none waits, `None` at the sampled-trial limit unless one waits; with
+/// workers asking at once, each waiting trial goes to exactly one and
+/// numbers stay dense.
+pub fn asks_claim_waiting_trials_before_creating(storage: Arc<dyn Storage>) {
+    let study = storage.create_study("s", &[Minimize]).unwrap().study_id;
+    let ask = |limit: Option<u64>, heartbeat: bool| {
+        let new = NewTrial { max_sampled_trials: limit, heartbeat, ..Default::default() };
+        storage.claim_or_create_trial(study, new).unwrap()
+    };
+    let enqueue = |x: i64| {
+        let fixed = BTreeMap::from([("x".to_string(), ParamValue::Int(x))]);
+        storage.create_trial(study, NewTrial { waiting: true, fixed_params: Some(fixed), ..Default::default() })
+    };
+    let created = ask(None, false).unwrap();
+    assert_eq!((created.number, created.state, created.fixed_params.is_none()), (0, TrialState::Running, true));
+    enqueue(10).unwrap();
+    enqueue(11).unwrap();
+    let claimed = ask(None, true).unwrap();
+    assert_eq!((claimed.number, claimed.state), (1, TrialState::Running));
+    assert_eq!(claimed.fixed_params.as_ref().unwrap()["x"], ParamValue::Int(10));
+    assert_eq!(storage.count_beating_trials(study).unwrap(), 1, "claimed with its first heartbeat");
+    // One sampled trial exists: at a limit of 1 an ask still claims what
+    // waits, then gets nothing.
+    let claimed = ask(Some(1), false).unwrap();
+    assert_eq!((claimed.number, claimed.fixed_params.unwrap()["x"].clone()), (2, ParamValue::Int(11)));
+    assert!(ask(Some(1), false).is_none());
+    let created = ask(Some(2), true).unwrap();
+    assert_eq!((created.number, created.state), (3, TrialState::Running));
+    assert_eq!(storage.count_beating_trials(study).unwrap(), 2, "created with its first heartbeat");
+
+    for x in 0..20 {
+        enqueue(100 + x).unwrap();
+    }
+    let got: Vec<FrozenTrial> = std::thread::scope(|scope| {
+        let handles: Vec<_> =
+            (0..4).map(|_| scope.spawn(|| (0..10).map(|_| ask(None, false).unwrap()).collect::<Vec<_>>())).collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    let claimed: BTreeSet<i64> = got
+        .iter()
+        .filter_map(|t| match t.fixed_params.as_ref().map(|p| p["x"].clone()) {
+            Some(ParamValue::Int(x)) => Some(x),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(claimed, (100..120).collect(), "every waiting trial claimed once");
+    assert_eq!(got.iter().filter(|t| t.fixed_params.is_none()).count(), 20);
+    let numbers: BTreeSet<u64> = storage.all_trials(study).unwrap().iter().map(|t| t.number).collect();
+    assert_eq!(numbers, (0..44).collect(), "dense numbers");
+    assert!(storage.all_trials(study).unwrap().iter().all(|t| t.state == TrialState::Running));
 }
 
 /// `max_sampled_trials` is never overshot, and enqueued trials don't count.
@@ -677,4 +752,231 @@ pub fn concurrent_skip_if_exists_enqueues_once(storage: Arc<dyn Storage>) {
         let trial = all.iter().find(|t| t.fixed_params.as_ref() == Some(config)).unwrap();
         assert!(told.iter().all(|each| each[i] == (trial.trial_id, trial.number)), "{told:?}");
     }
+}
+
+/// `add_trial` writes a whole finished or waiting trial with the next
+/// number, keeping everything given (its times included); it refuses what
+/// the study could not hold and leaves no gap in the numbering when it does.
+pub fn added_trials_keep_everything_given(storage: Arc<dyn Storage>) {
+    let study = storage.create_study("s", &[Minimize, Maximize]).unwrap().study_id;
+    let first = running(&*storage, study);
+    let cursor = storage.trials_changed_since(study, 0).unwrap().cursor;
+    let x = Distribution::Float(FloatDistribution::new(0.0, 1.0, false, None).unwrap());
+    let n = Distribution::Int(IntDistribution::new(1, 9, false, 2).unwrap());
+    let opt = Distribution::categorical(vec![ParamValue::from("sgd"), 3.into(), true.into()]).unwrap();
+    let given = FrozenTrial::builder(57)
+        .trial_id(-3)
+        .values(&[0.5, f64::NAN])
+        .param("x", &x, 0.25)
+        .param("n", &n, 7.0)
+        .param("opt", &opt, 2.0)
+        .intermediate(0, 3.0)
+        .intermediate(4, f64::NAN)
+        .intermediate_vector(5, &[1.0, -2.0])
+        .user_attr("note", serde_json::json!({"a": [1, "b"]}))
+        .system_attr("origin", "copied")
+        .fixed_param("x", 0.25)
+        .times_us(Some(1_000_000), Some(3_500_000))
+        .build();
+    let added = storage.add_trial(study, &given).unwrap();
+    assert_eq!(added.number, 1);
+    assert_ne!(added.trial_id, first.trial_id);
+    let stored = storage.trial(added.trial_id).unwrap();
+    // NaN != NaN, so compare the values bit for bit and the rest as data.
+    let bits = |t: &FrozenTrial| t.values.as_ref().map(|v| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>());
+    assert_eq!(bits(&stored), bits(&given));
+    assert_eq!(bits(&added), bits(&given));
+    for t in [&stored, &*added] {
+        assert_eq!((t.number, t.trial_id, t.state), (1, added.trial_id, TrialState::Complete));
+        assert_eq!(t.params, given.params);
+        assert_eq!(t.param_values()["opt"], ParamValue::Bool(true));
+        assert_eq!(t.intermediate_values.len(), 3);
+        assert_eq!((t.intermediate_values[&0], t.intermediate_values[&5]), (3.0, 1.0));
+        assert!(t.intermediate_values[&4].is_nan());
+        assert_eq!(t.intermediate_vectors, given.intermediate_vectors);
+        assert_eq!(t.user_attrs, given.user_attrs);
+        assert_eq!(t.system_attrs, given.system_attrs);
+        assert_eq!(t.fixed_params, given.fixed_params);
+        assert_eq!((t.started_at_us, t.finished_at_us), (Some(1_000_000), Some(3_500_000)));
+    }
+    // Readers polling the study see it as any other write.
+    let changed = storage.trials_changed_since(study, cursor).unwrap().trials;
+    assert_eq!(changed.iter().map(|t| t.number).collect::<Vec<_>>(), [1]);
+    // Finished as it was written: nothing changes it afterwards.
+    assert!(matches!(
+        storage.set_trial_attr(added.trial_id, AttrScope::User, "k", &1.into()),
+        Err(Error::TrialNotRunning { number: 1, .. })
+    ));
+
+    // Pruned and failed trials need no values.
+    let pruned = storage.add_trial(study, &FrozenTrial::builder(0).state(TrialState::Pruned).build()).unwrap();
+    let failed = storage
+        .add_trial(study, &FrozenTrial::builder(0).state(TrialState::Failed).system_attr("fail_reason", "x").build())
+        .unwrap();
+    assert_eq!((pruned.number, failed.number), (2, 3));
+    assert_eq!(storage.trial(failed.trial_id).unwrap().fail_reason(), Some("x"));
+
+    // A waiting trial is claimed like an enqueued one, its parameters kept.
+    let waiting = FrozenTrial::builder(0).state(TrialState::Waiting).param("x", &x, 0.75).times_us(None, None).build();
+    let waiting = storage.add_trial(study, &waiting).unwrap();
+    assert_eq!((waiting.number, waiting.state), (4, TrialState::Waiting));
+    let claimed = storage.claim_waiting_trial(study).unwrap().unwrap();
+    assert_eq!((claimed.number, claimed.state), (4, TrialState::Running));
+    assert_eq!(claimed.params["x"].internal, 0.75);
+    assert!(claimed.started_at_us.is_some());
+
+    // Refused, each with nothing written.
+    let refused = [
+        FrozenTrial::builder(0).state(TrialState::Running).build(),
+        FrozenTrial::builder(0).values(&[1.0]).build(),
+        FrozenTrial::builder(0).build(),
+        FrozenTrial::builder(0).state(TrialState::Waiting).values(&[1.0, 2.0]).build(),
+        FrozenTrial::builder(0).state(TrialState::Waiting).times_us(None, Some(5)).build(),
+        FrozenTrial::builder(0).values(&[1.0, 2.0]).param("n", &n, 2.0).build(),
+    ];
+    for trial in &refused {
+        assert!(matches!(storage.add_trial(study, trial), Err(Error::InvalidArgument(_))), "{trial:?} was added");
+    }
+    assert!(matches!(
+        storage.add_trial(study + 1000, &FrozenTrial::builder(0).values(&[1.0, 2.0]).build()),
+        Err(Error::StudyNotFound(_))
+    ));
+    assert_eq!(storage.all_trials(study).unwrap().len(), 5);
+
+    // Added trials are not sampled ones: one more (after `first`) fits
+    // under a limit of two sampled trials, and the next does not.
+    let limited = || NewTrial { max_sampled_trials: Some(2), ..Default::default() };
+    assert_eq!(storage.create_trial(study, limited()).unwrap().map(|t| t.number), Some(5));
+    assert!(storage.create_trial(study, limited()).unwrap().is_none());
+
+    // Adding while other threads create: every number once, none skipped.
+    let other = storage.create_study("other", &[Minimize]).unwrap().study_id;
+    let numbers: Vec<u64> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..6)
+            .map(|worker| {
+                let storage = &storage;
+                scope.spawn(move || {
+                    (0..10)
+                        .map(|i| match worker % 2 {
+                            0 => {
+                                storage
+                                    .add_trial(other, &FrozenTrial::builder(0).value(i as f64).build())
+                                    .unwrap()
+                                    .number
+                            }
+                            _ => running(&**storage, other).number,
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(numbers.iter().copied().collect::<BTreeSet<_>>(), (0..60).collect::<BTreeSet<_>>());
+    let stored = storage.all_trials(other).unwrap();
+    assert_eq!(stored.iter().map(|t| t.number).collect::<Vec<_>>(), (0..60).collect::<Vec<_>>());
+    assert_eq!(stored.iter().filter(|t| t.state == TrialState::Complete).count(), 30);
+}
+
+/// Objective values of plus and minus infinity complete a trial (as in
+/// Optuna, only NaN fails one): a diverged run is a valid, worst
+/// observation, so every backend must keep the sign and read it back
+/// exactly, through each way a trial is finished or added, and likewise
+/// for intermediate values.
+pub fn infinite_values_round_trip(storage: Arc<dyn Storage>) {
+    let (inf, ninf) = (f64::INFINITY, f64::NEG_INFINITY);
+    let study = storage.create_study("inf", &[Minimize, Maximize]).unwrap().study_id;
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+
+    let plain = running(&*storage, study);
+    storage.set_trial_intermediate_value(plain.trial_id, 0, inf).unwrap();
+    storage.set_trial_intermediate_value(plain.trial_id, 1, ninf).unwrap();
+    storage.set_trial_intermediate_values(plain.trial_id, 2, &[ninf, inf]).unwrap();
+    let done = storage.finish_trial(plain.trial_id, TrialState::Complete, Some(&[inf, ninf])).unwrap();
+    assert_eq!(bits(done.values.as_deref().unwrap()), bits(&[inf, ninf]));
+
+    let known = running(&*storage, study);
+    let x = float_param(0.0, 1.0, false, 0.5);
+    let mut held = known.clone();
+    held.params.insert("x".to_owned(), x.clone());
+    storage.finish_known_trial(&held, &[("x".to_owned(), x)], TrialState::Complete, Some(&[ninf, inf])).unwrap();
+
+    let given = FrozenTrial::builder(0).values(&[inf, inf]).intermediate(3, ninf).build();
+    let added = storage.add_trial(study, &given).unwrap();
+
+    // Read back both ways: one trial at a time and the whole study at once.
+    let all = storage.trials_changed_since(study, 0).unwrap().trials;
+    let by_id = |id: i64| FrozenTrial::clone(all.iter().find(|t| t.trial_id == id).unwrap());
+    for back in [storage.trial(plain.trial_id).unwrap(), by_id(plain.trial_id)] {
+        assert_eq!(back.state, TrialState::Complete);
+        assert_eq!(bits(back.values.as_deref().unwrap()), bits(&[inf, ninf]));
+        assert_eq!(back.intermediate_values[&0], inf);
+        assert_eq!(back.intermediate_values[&1], ninf);
+        assert_eq!(bits(&back.intermediate_vectors[&2]), bits(&[ninf, inf]));
+    }
+    for back in [storage.trial(known.trial_id).unwrap(), by_id(known.trial_id)] {
+        assert_eq!(back.state, TrialState::Complete);
+        assert_eq!(bits(back.values.as_deref().unwrap()), bits(&[ninf, inf]));
+        assert_eq!(back.params["x"].internal, 0.5);
+    }
+    for back in [storage.trial(added.trial_id).unwrap(), by_id(added.trial_id)] {
+        assert_eq!(back.state, TrialState::Complete);
+        assert_eq!(bits(back.values.as_deref().unwrap()), bits(&[inf, inf]));
+        assert_eq!(back.intermediate_values[&3], ninf);
+    }
+}
+
+/// A trial's parameters come back in the order they were set (Optuna's
+/// `trial.params` order), not by name: written one at a time, in batches,
+/// with the tell, by a trial picked up again after a read (a resumed
+/// trial), by an enqueued trial, and by `add_trial`; read one trial at a
+/// time and the whole study at once.
+pub fn params_come_back_in_the_order_they_were_set(storage: Arc<dyn Storage>) {
+    let study = storage.create_study("order", &[Minimize]).unwrap().study_id;
+    let names = |t: &FrozenTrial| t.params.keys().cloned().collect::<Vec<_>>();
+    let param = |internal: f64| float_param(0.0, 10.0, false, internal);
+
+    let sampled = running(&*storage, study);
+    storage.set_trial_param(sampled.trial_id, "zeta", &param(1.0)).unwrap();
+    storage.set_trial_param(sampled.trial_id, "alpha", &param(2.0)).unwrap();
+    storage
+        .set_trial_params(sampled.trial_id, &[("mu".to_owned(), param(3.0)), ("beta".to_owned(), param(4.0))])
+        .unwrap();
+    // Resumed: what the storage holds so far, then more on top of it.
+    let mut resumed = storage.trial(sampled.trial_id).unwrap();
+    assert_eq!(names(&resumed), ["zeta", "alpha", "mu", "beta"]);
+    storage.set_trial_param(sampled.trial_id, "gamma", &param(5.0)).unwrap();
+    resumed.params.insert("gamma".to_owned(), param(5.0));
+    resumed.params.insert("delta".to_owned(), param(6.0));
+    storage
+        .finish_known_trial(&resumed, &[("delta".to_owned(), param(6.0))], TrialState::Complete, Some(&[1.0]))
+        .unwrap();
+
+    let fixed = BTreeMap::from([("a".to_owned(), ParamValue::Float(1.0)), ("b".to_owned(), ParamValue::Float(2.0))]);
+    storage.create_trial(study, NewTrial { fixed_params: Some(fixed), waiting: true, ..NewTrial::default() }).unwrap();
+    let enqueued = storage.claim_waiting_trial(study).unwrap().unwrap();
+    storage.set_trial_param(enqueued.trial_id, "b", &param(2.0)).unwrap();
+    storage.set_trial_param(enqueued.trial_id, "a", &param(1.0)).unwrap();
+    storage.finish_trial(enqueued.trial_id, TrialState::Complete, Some(&[2.0])).unwrap();
+
+    let mut given = FrozenTrial::builder(0).value(3.0).build();
+    for (name, internal) in [("y", 1.0), ("x", 2.0), ("w", 3.0)] {
+        given.params.insert(name.to_owned(), param(internal));
+    }
+    let added = storage.add_trial(study, &given).unwrap();
+    assert_eq!(names(&added), ["y", "x", "w"]);
+
+    let all = storage.trials_changed_since(study, 0).unwrap().trials;
+    let expected: [(i64, &[&str]); 3] = [
+        (sampled.trial_id, &["zeta", "alpha", "mu", "beta", "gamma", "delta"]),
+        (enqueued.trial_id, &["b", "a"]),
+        (added.trial_id, &["y", "x", "w"]),
+    ];
+    for (trial_id, order) in expected {
+        let in_study = all.iter().find(|t| t.trial_id == trial_id).unwrap();
+        assert_eq!(names(in_study), order, "trial {trial_id} read with its study");
+        assert_eq!(names(&storage.trial(trial_id).unwrap()), order, "trial {trial_id} read alone");
+    }
+    let values: Vec<f64> = all[0].params.values().map(|p| p.internal).collect();
+    assert_eq!(values, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], "each name keeps its own value");
 }

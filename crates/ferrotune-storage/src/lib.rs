@@ -1,6 +1,7 @@
-//! Storage backends for ferrotune: [`InMemoryStorage`], [`SqliteStorage`]
-//! and [`PostgresStorage`], plus [`open`] to pick one from a URL, and the
-//! [`conformance`] suite every backend must pass.
+//! Storage backends for ferrotune: [`InMemoryStorage`], [`SqliteStorage`],
+//! [`PostgresStorage`] and [`JournalStorage`] (Optuna's journal file), plus [`open`] to pick one from a URL, and the
+//! [`conformance`] suite every backend must pass; [`optuna`] copies studies
+//! from and to Optuna's RDB storage.
 //!
 //! Design decision: all SQL logic lives once, in [`sql::SqlStorage`], written
 //! against a two-method connection seam ([`sql::SqlBackend`]) in the SQL
@@ -11,12 +12,15 @@
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use ferrotune_core::{Error, Result, Storage, StudyDirection, TrialState};
+use ferrotune_core::{Error, FrozenTrial, Result, Storage, StudyDirection, TrialState};
 
 pub mod conformance;
+pub mod journal;
 mod memory;
+pub mod optuna;
 pub mod sql;
 
+pub use journal::JournalStorage;
 pub use memory::InMemoryStorage;
 pub use sql::postgres::PostgresStorage;
 pub use sql::sqlite::SqliteStorage;
@@ -31,7 +35,13 @@ pub use sql::sqlite::SqliteStorage;
 /// - a bare path ending in `.db`, `.sqlite` or `.sqlite3`;
 /// - `postgresql://user[:password]@host[:port]/database` (or `postgres://`):
 ///   a PostgreSQL database, shared by workers on any number of machines
-///   (see [`PostgresStorage::open`]).
+///   (see [`PostgresStorage::open`]);
+/// - `journal:///relative/path.log` or `journal:////absolute/path.log` (the
+///   slashes as in a SQLite URL), or a bare path ending in `.log` or
+///   `.jsonl`: Optuna's journal file (`JournalStorage(JournalFileBackend(
+///   path))`), which Optuna and ferrotune processes share (see
+///   [`JournalStorage`]). `?lock=open` takes Optuna's `JournalFileOpenLock`
+///   instead of its default symlink lock.
 ///
 /// Anything else is an [`Error::InvalidArgument`] that shows the form that
 /// works, never a guess: an empty URL is not taken for `memory` (the study
@@ -58,6 +68,9 @@ pub fn open(url: &str) -> Result<Arc<dyn Storage>> {
         }
         return Ok(Arc::new(SqliteStorage::open(path)?));
     }
+    if let Some(rest) = url.strip_prefix("journal:///").or_else(|| url.strip_prefix("journal://")) {
+        return open_journal(url, rest);
+    }
     if let Some(scheme) = scheme(url) {
         let rest = &url[scheme.len()..];
         if matches!(scheme.to_ascii_lowercase().as_str(), "postgres" | "postgresql") && rest.starts_with("://") {
@@ -68,10 +81,44 @@ pub fn open(url: &str) -> Result<Arc<dyn Storage>> {
     if url.ends_with(".db") || url.ends_with(".sqlite") || url.ends_with(".sqlite3") {
         return Ok(Arc::new(SqliteStorage::open(url)?));
     }
+    if url.ends_with(".log") || url.ends_with(".jsonl") {
+        return Ok(Arc::new(JournalStorage::open(url)?));
+    }
     Err(Error::InvalidArgument(format!(
         "unsupported storage URL '{url}': use \"memory\", sqlite:///relative/path.db, \
-         sqlite:////absolute/path.db, or a path ending in .db"
+         sqlite:////absolute/path.db, a path ending in .db, journal:///relative/path.log or a path ending in .log \
+         (Optuna's journal file)"
     )))
+}
+
+/// The path and options of a `journal:///` URL, after the slashes.
+pub(crate) fn journal_url(url: &str, rest: &str) -> Result<(std::path::PathBuf, journal::JournalOptions)> {
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path.is_empty() {
+        return Err(Error::InvalidArgument(format!(
+            "storage URL '{url}' names no file: write journal:///study.log (relative to the working directory) \
+             or journal:////absolute/path/study.log"
+        )));
+    }
+    let mut options = journal::JournalOptions::default();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        match pair.split_once('=') {
+            Some(("lock", "symlink")) => options.lock = journal::JournalLockKind::Symlink,
+            Some(("lock", "open")) => options.lock = journal::JournalLockKind::Open,
+            _ => {
+                return Err(Error::InvalidArgument(format!(
+                    "storage URL '{url}': unknown parameter '{pair}'; a journal URL takes lock=symlink \
+                     (Optuna's default) or lock=open"
+                )))
+            }
+        }
+    }
+    Ok((std::path::PathBuf::from(path), options))
+}
+
+fn open_journal(url: &str, rest: &str) -> Result<Arc<dyn Storage>> {
+    let (path, options) = journal_url(url, rest)?;
+    Ok(Arc::new(JournalStorage::open_with(path, options)?))
 }
 
 /// The scheme of a URL (`sqlite` in `sqlite:x.db`), by RFC 3986's grammar.
@@ -109,9 +156,14 @@ fn unsupported_scheme(url: &str, scheme: &str) -> String {
             "unsupported storage URL '{}': a PostgreSQL URL is postgresql://user[:password]@host[:port]/database",
             sql::postgres::redact(url)
         ),
+        "journal" => format!(
+            "unsupported storage URL '{url}': a journal URL is journal:/// followed by the path, so \
+             journal:///study.log for a relative one and journal:////abs/path/study.log for an absolute one"
+        ),
         _ => format!(
             "unsupported storage URL '{url}': unknown scheme '{scheme}:'; use \"memory\", \
-             sqlite:///relative/path.db, sqlite:////absolute/path.db or postgresql://user@host:port/database"
+             sqlite:///relative/path.db, sqlite:////absolute/path.db, postgresql://user@host:port/database \
+             or journal:///relative/path.log"
         ),
     }
 }
@@ -147,6 +199,39 @@ pub(crate) fn check_new_study(name: &str, directions: &[StudyDirection]) -> Resu
     }
     if directions.is_empty() {
         return Err(Error::InvalidArgument("a study needs at least one direction".into()));
+    }
+    Ok(())
+}
+
+/// Check a whole trial given to [`Storage::add_trial`] against the study it
+/// joins: it must be finished (by the rules of [`check_finish`]) or waiting
+/// without values, and every parameter's value must lie in its
+/// distribution. Running trials are refused because nobody would work on
+/// them: a running trial is what an ask creates.
+pub(crate) fn check_added_trial(trial: &FrozenTrial, n_objectives: usize) -> Result<()> {
+    match trial.state {
+        TrialState::Running => {
+            return Err(Error::InvalidArgument(
+                "add_trial takes a finished or waiting trial, not a running one (ask() starts a trial)".into(),
+            ))
+        }
+        TrialState::Waiting => {
+            if trial.values.is_some() {
+                return Err(Error::InvalidArgument("a waiting trial cannot have objective values".into()));
+            }
+            if trial.finished_at_us.is_some() {
+                return Err(Error::InvalidArgument("a waiting trial cannot have a completion time".into()));
+            }
+        }
+        state => check_finish(state, trial.values.as_deref(), n_objectives)?,
+    }
+    for (name, param) in &trial.params {
+        if !param.distribution.contains(param.internal) {
+            return Err(Error::InvalidArgument(format!(
+                "parameter '{name}' has the internal value {} outside its distribution ({})",
+                param.internal, param.distribution
+            )));
+        }
     }
     Ok(())
 }

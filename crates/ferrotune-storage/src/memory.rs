@@ -9,7 +9,7 @@ use ferrotune_core::{
     TrialParam, TrialState, FAIL_REASON_ATTR,
 };
 
-use crate::{check_finish, now_us, stale_heartbeat_reason};
+use crate::{check_added_trial, check_finish, now_us, stale_heartbeat_reason};
 
 /// Studies and trials held in memory behind one mutex. Every operation is a
 /// short critical section, so contention stays low even with many threads.
@@ -184,7 +184,7 @@ impl Storage for InMemoryStorage {
             number,
             state: if new.waiting { TrialState::Waiting } else { TrialState::Running },
             values: None,
-            params: BTreeMap::new(),
+            params: Default::default(),
             intermediate_values: new.intermediate_values,
             intermediate_vectors: Default::default(),
             user_attrs: new.user_attrs,
@@ -204,6 +204,24 @@ impl Storage for InMemoryStorage {
             inner.heartbeats.insert(trial_id, now_us());
         }
         Ok(Some(trial))
+    }
+
+    fn add_trial(&self, study_id: i64, trial: &FrozenTrial) -> Result<Arc<FrozenTrial>> {
+        let mut inner = self.lock();
+        check_added_trial(trial, inner.study(study_id)?.info.directions.len())?;
+        inner.next_trial_id += 1;
+        let trial_id = inner.next_trial_id;
+        let study = inner.study(study_id)?;
+        let number = study.trials.len() as u64;
+        let added = Arc::new(FrozenTrial { trial_id, number, ..trial.clone() });
+        if added.state == TrialState::Waiting {
+            study.waiting.insert(number);
+        }
+        study.trials.push(added.clone());
+        study.trial_seq.push(0);
+        study.touch(number);
+        inner.trial_index.push((study_id, number));
+        Ok(added)
     }
 
     fn claim_waiting_trial(&self, study_id: i64) -> Result<Option<FrozenTrial>> {

@@ -38,8 +38,8 @@ fn a_version_1_database_is_upgraded_and_keeps_its_trials() {
     db.execute_batch(
         "DROP TABLE trial_intermediate_vectors; ALTER TABLE trials DROP COLUMN heartbeat_at;
          ALTER TABLE trials DROP COLUMN create_token; ALTER TABLE trials DROP COLUMN write_token;
-         ALTER TABLE studies DROP COLUMN create_token;
-         UPDATE ferrotune_schema SET version = 1;",
+         ALTER TABLE studies DROP COLUMN create_token; ALTER TABLE studies DROP COLUMN write_token;
+         ALTER TABLE trial_params DROP COLUMN param_index; UPDATE ferrotune_schema SET version = 1;",
     )
     .unwrap();
     drop(db);
@@ -57,4 +57,50 @@ fn a_version_1_database_is_upgraded_and_keeps_its_trials() {
         .query_row("SELECT version FROM ferrotune_schema", [], |r| r.get(0))
         .unwrap();
     assert_eq!(version, ferrotune_storage::sql::SCHEMA_VERSION);
+}
+
+/// A database of schema 5 (parameters without their order) opens and is
+/// upgraded: its trials' parameters read back by name, as that schema gave
+/// them, and a trial still running when it was written, resumed after the
+/// upgrade, has the parameters it suggests next after those, in order.
+#[test]
+fn a_version_5_database_keeps_its_params_and_orders_new_ones() {
+    use ferrotune_core::{Distribution, NewTrial, StudyDirection, TrialParam, TrialState};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let param = TrialParam { distribution: Distribution::float(0.0, 1.0).unwrap(), internal: 0.5 };
+    let names = |t: &ferrotune_core::FrozenTrial| t.params.keys().cloned().collect::<Vec<_>>();
+    let storage = SqliteStorage::open(&path).unwrap();
+    let study = storage.create_study("old", &[StudyDirection::Minimize]).unwrap().study_id;
+    let done = storage.create_trial(study, NewTrial::default()).unwrap().unwrap();
+    let running = storage.create_trial(study, NewTrial::default()).unwrap().unwrap();
+    for trial in [&done, &running] {
+        storage.set_trial_param(trial.trial_id, "z", &param).unwrap();
+        storage.set_trial_param(trial.trial_id, "a", &param).unwrap();
+    }
+    storage.finish_trial(done.trial_id, TrialState::Complete, Some(&[1.0])).unwrap();
+    drop(storage);
+    let db = rusqlite::Connection::open(&path).unwrap();
+    db.execute_batch("ALTER TABLE trial_params DROP COLUMN param_index; UPDATE ferrotune_schema SET version = 5;")
+        .unwrap();
+    drop(db);
+
+    let storage = SqliteStorage::open(&path).unwrap();
+    assert_eq!(names(&storage.trial(done.trial_id).unwrap()), ["a", "z"]);
+    storage.set_trial_param(running.trial_id, "y", &param).unwrap();
+    storage.set_trial_param(running.trial_id, "b", &param).unwrap();
+    storage.finish_trial(running.trial_id, TrialState::Complete, Some(&[2.0])).unwrap();
+    let trials = storage.all_trials(study).unwrap();
+    assert_eq!(names(&trials[0]), ["a", "z"]);
+    assert_eq!(names(&trials[1]), ["a", "z", "y", "b"]);
+}
+
+mod journal {
+    use super::*;
+    fn fresh() -> (Arc<dyn Storage>, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = ferrotune_storage::JournalStorage::open(dir.path().join("study.log")).unwrap();
+        (Arc::new(storage), dir)
+    }
+    ferrotune_storage::storage_conformance_tests!(fresh);
 }

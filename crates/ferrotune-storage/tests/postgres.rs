@@ -264,7 +264,8 @@ fn errors_name_the_database_without_the_password() {
 }
 
 /// A schema written by version 1 (before per-objective intermediate
-/// values and heartbeats) is upgraded in place and keeps its data; a newer one is refused.
+/// values, heartbeats and the order of parameters) is upgraded in place and
+/// keeps its data; a newer one is refused.
 #[test]
 fn old_schemas_are_upgraded_and_newer_ones_refused() {
     let Some(schema) = Schema::new() else { return };
@@ -272,6 +273,9 @@ fn old_schemas_are_upgraded_and_newer_ones_refused() {
     let study = storage.create_study("old", &[StudyDirection::Minimize]).unwrap().study_id;
     let t = storage.create_trial(study, NewTrial::default()).unwrap().unwrap();
     storage.set_trial_intermediate_value(t.trial_id, 0, 0.5).unwrap();
+    let param = TrialParam { distribution: Distribution::float(0.0, 1.0).unwrap(), internal: 0.5 };
+    storage.set_trial_param(t.trial_id, "z", &param).unwrap();
+    storage.set_trial_param(t.trial_id, "a", &param).unwrap();
     storage.finish_trial(t.trial_id, TrialState::Complete, Some(&[1.0])).unwrap();
     drop(storage);
     let mut client = schema.client();
@@ -279,8 +283,8 @@ fn old_schemas_are_upgraded_and_newer_ones_refused() {
         .batch_execute(
             "DROP TABLE trial_intermediate_vectors; ALTER TABLE trials DROP COLUMN heartbeat_at;
              ALTER TABLE trials DROP COLUMN create_token; ALTER TABLE trials DROP COLUMN write_token;
-             ALTER TABLE studies DROP COLUMN create_token;
-             UPDATE ferrotune_schema SET version = 1",
+             ALTER TABLE studies DROP COLUMN create_token; ALTER TABLE studies DROP COLUMN write_token;
+             ALTER TABLE trial_params DROP COLUMN param_index; UPDATE ferrotune_schema SET version = 1",
         )
         .unwrap();
 
@@ -288,7 +292,12 @@ fn old_schemas_are_upgraded_and_newer_ones_refused() {
     let trials = storage.all_trials(study).unwrap();
     assert_eq!(trials.len(), 1);
     assert_eq!(trials[0].intermediate_values[&0], 0.5);
+    // Parameters from before their order was kept read back by name.
+    assert_eq!(trials[0].params.keys().collect::<Vec<_>>(), ["a", "z"]);
     let t = storage.create_trial(study, NewTrial::default()).unwrap().unwrap();
+    storage.set_trial_param(t.trial_id, "y", &param).unwrap();
+    storage.set_trial_param(t.trial_id, "b", &param).unwrap();
+    assert_eq!(storage.trial(t.trial_id).unwrap().params.keys().collect::<Vec<_>>(), ["y", "b"]);
     storage.set_trial_intermediate_values(t.trial_id, 0, &[0.25, 0.75]).unwrap();
     assert_eq!(storage.trial(t.trial_id).unwrap().intermediate_vectors[&0], vec![0.25, 0.75]);
     storage.record_heartbeat(t.trial_id).unwrap();
@@ -552,6 +561,9 @@ struct Relay {
     generation: Arc<AtomicU64>,
     target: String,
     accept: Option<std::thread::JoinHandle<()>>,
+    /// The threads copying relayed bytes: `down` waits for them, so no
+    /// byte read before the cut is forwarded after it.
+    pumps: Arc<std::sync::Mutex<Vec<std::thread::JoinHandle<()>>>>,
 }
 
 impl Relay {
@@ -564,6 +576,7 @@ impl Relay {
             generation: Arc::new(AtomicU64::new(0)),
             target: target.to_owned(),
             accept: None,
+            pumps: Arc::default(),
         };
         relay.start(listener);
         relay
@@ -572,7 +585,8 @@ impl Relay {
     fn start(&mut self, listener: std::net::TcpListener) {
         listener.set_nonblocking(true).unwrap();
         self.up.store(true, Ordering::SeqCst);
-        let (up, generation, target) = (self.up.clone(), self.generation.clone(), self.target.clone());
+        let (up, generation, target, pumps) =
+            (self.up.clone(), self.generation.clone(), self.target.clone(), self.pumps.clone());
         let mine = generation.load(Ordering::SeqCst);
         self.accept = Some(std::thread::spawn(move || {
             while up.load(Ordering::SeqCst) {
@@ -584,7 +598,7 @@ impl Relay {
                 client.set_nonblocking(false).unwrap();
                 for (from, to) in [(client.try_clone().unwrap(), server.try_clone().unwrap()), (server, client)] {
                     let generation = generation.clone();
-                    std::thread::spawn(move || pump(from, to, &generation, mine));
+                    pumps.lock().unwrap().push(std::thread::spawn(move || pump(from, to, &generation, mine)));
                 }
             }
             // Dropping the listener: the port now refuses connections.
@@ -597,6 +611,12 @@ impl Relay {
         self.generation.fetch_add(1, Ordering::SeqCst);
         if let Some(accept) = self.accept.take() {
             accept.join().unwrap();
+        }
+        // A pump that checked the generation just before the bump may still
+        // be in a read: the relay is down only once every pump has stopped.
+        let pumps = std::mem::take(&mut *self.pumps.lock().unwrap());
+        for pump in pumps {
+            let _ = pump.join();
         }
     }
 
@@ -675,8 +695,9 @@ fn a_server_that_goes_away_and_comes_back_is_waited_for() {
     storage.backend().set_reconnect_timeout(Duration::from_millis(1200));
     relay.down();
     let started = std::time::Instant::now();
-    let Err(Error::Storage(m)) = storage.create_trial(study, NewTrial::default()) else {
-        panic!("with the server gone, a write must fail")
+    let written = storage.create_trial(study, NewTrial::default());
+    let Err(Error::Storage(m)) = written else {
+        panic!("with the server gone, a write must fail with a storage error, not {written:?}")
     };
     let waited = started.elapsed();
     assert!(waited >= Duration::from_millis(1200) && waited < Duration::from_secs(8), "{waited:?}");
@@ -685,4 +706,89 @@ fn a_server_that_goes_away_and_comes_back_is_waited_for() {
     // And once it is back, the next write goes through.
     relay.up();
     assert_eq!(storage.create_trial(study, NewTrial::default()).unwrap().unwrap().number, 2);
+}
+
+/// Statements sent without waiting for their answer (`execute_deferred`,
+/// pipelined with the next statement or the commit) still run in order,
+/// and one that fails fails the whole transaction: nothing commits, and the
+/// error names the statement at fault.
+#[test]
+fn a_deferred_statement_that_fails_fails_its_transaction() {
+    use ferrotune_storage::sql::{SqlBackend, SqlValue};
+    let Some(schema) = Schema::new() else { return };
+    let storage = PostgresStorage::open(&schema.url).expect("opening the test schema");
+    let backend = storage.backend();
+    let mut client = schema.client();
+    client.batch_execute("CREATE TABLE probe (k BIGINT PRIMARY KEY)").unwrap();
+    let count =
+        |client: &mut postgres::Client| -> i64 { client.query_one("SELECT count(*) FROM probe", &[]).unwrap().get(0) };
+
+    // In order, with the next statement: its reply sees the deferred rows.
+    let seen = backend
+        .transaction(true, &mut |tx| {
+            tx.execute_deferred("INSERT INTO probe (k) VALUES ($1)", &[SqlValue::from(1_i64)])?;
+            tx.execute_deferred("INSERT INTO probe (k) VALUES ($1)", &[SqlValue::from(2_i64)])?;
+            let rows = tx.query("SELECT count(*) FROM probe", &[])?;
+            Ok(rows[0][0].clone())
+        })
+        .unwrap();
+    assert_eq!(seen, SqlValue::from(2_i64));
+    assert_eq!(count(&mut client), 2);
+
+    // A failure found with the next statement: that statement's error is
+    // the deferred one's, and nothing of the transaction commits.
+    let err = backend
+        .transaction(true, &mut |tx| {
+            tx.execute_deferred("INSERT INTO probe (k) VALUES ($1)", &[SqlValue::from(3_i64)])?;
+            tx.execute_deferred("INSERT INTO probe (k) VALUES ($1)", &[SqlValue::from(1_i64)])?;
+            tx.query("SELECT count(*) FROM probe", &[])
+        })
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("duplicate key") && err.contains("INSERT INTO probe"), "{err}");
+    assert_eq!(count(&mut client), 2);
+
+    // A failure found at the commit: the transaction fails (the server
+    // turned the COMMIT into a rollback), nothing commits.
+    let err = backend
+        .transaction(true, &mut |tx| {
+            tx.execute("INSERT INTO probe (k) VALUES ($1)", &[SqlValue::from(4_i64)])?;
+            tx.execute_deferred("INSERT INTO probe (k) VALUES ($1)", &[SqlValue::from(2_i64)])
+        })
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("duplicate key"), "{err}");
+    assert_eq!(count(&mut client), 2);
+
+    // The connection is fine afterwards (back in the pool, outside any
+    // transaction), and a transaction of deferred statements alone commits.
+    backend
+        .transaction(true, &mut |tx| tx.execute_deferred("INSERT INTO probe (k) VALUES ($1)", &[SqlValue::from(5_i64)]))
+        .unwrap();
+    assert_eq!(count(&mut client), 3);
+
+    // A last query sent with the commit: its rows come back, and the
+    // transaction has committed (nothing is committed twice or left open).
+    let rows = backend
+        .transaction(true, &mut |tx| {
+            tx.execute_deferred("INSERT INTO probe (k) VALUES ($1)", &[SqlValue::from(6_i64)])?;
+            tx.query_and_commit("INSERT INTO probe (k) VALUES ($1) RETURNING k * 10", &[SqlValue::from(7_i64)])
+        })
+        .unwrap();
+    assert_eq!(rows, vec![vec![SqlValue::from(70_i64)]]);
+    assert_eq!(count(&mut client), 5);
+    // One that fails fails the transaction, the deferred statements with it.
+    let err = backend
+        .transaction(true, &mut |tx| {
+            tx.execute_deferred("INSERT INTO probe (k) VALUES ($1)", &[SqlValue::from(8_i64)])?;
+            tx.query_and_commit("INSERT INTO probe (k) VALUES ($1) RETURNING k", &[SqlValue::from(7_i64)])
+        })
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("duplicate key"), "{err}");
+    assert_eq!(count(&mut client), 5);
+    backend
+        .transaction(true, &mut |tx| tx.execute("INSERT INTO probe (k) VALUES ($1)", &[SqlValue::from(9_i64)]))
+        .unwrap();
+    assert_eq!(count(&mut client), 6);
 }

@@ -489,3 +489,27 @@ fn a_database_locked_for_writing_can_still_be_opened_and_read() {
     assert_eq!(read, Ok(3), "opening and reading waited for the writer's lock");
     reader.join().unwrap();
 }
+
+/// A read-only open reads a database of an older schema (version 4:
+/// without `studies.write_token`, which only writes use, nor
+/// `trial_params.param_index`, without which parameters come by name) as
+/// it is, and
+/// refuses an older one, saying a writable open upgrades it.
+#[test]
+fn a_read_only_open_reads_the_previous_schema_and_refuses_older() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = written_db(dir.path());
+    let db = rusqlite::Connection::open(&path).unwrap();
+    db.execute_batch(
+        "ALTER TABLE studies DROP COLUMN write_token; ALTER TABLE trial_params DROP COLUMN param_index;
+         UPDATE ferrotune_schema SET version = 4;",
+    )
+    .unwrap();
+    drop(db);
+    let storage = SqliteStorage::open_read_only(&path).unwrap();
+    check_read_only(&storage, &path);
+    drop(storage);
+    rusqlite::Connection::open(&path).unwrap().execute_batch("UPDATE ferrotune_schema SET version = 3;").unwrap();
+    let m = message(SqliteStorage::open_read_only(&path).err().unwrap());
+    assert!(m.contains("schema version 3") && m.contains("upgraded when opened with write access"), "{m}");
+}

@@ -18,8 +18,8 @@
 //! [`seeded_study_repeats_exactly`], [`conditional_parameters`],
 //! [`enqueued_parameters_are_used_as_given`],
 //! [`running_trials_do_not_break_sampling`],
-//! [`failed_and_pruned_trials_in_history`], [`several_objectives`] and
-//! [`parallel_workers`].
+//! [`failed_and_pruned_trials_in_history`], [`several_objectives`],
+//! [`parallel_workers`] and [`infinite_values_are_the_worst`].
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -58,7 +58,8 @@ macro_rules! sampler_conformance_tests {
         });
             values_lie_in_their_distributions, seeded_study_repeats_exactly, conditional_parameters,
             enqueued_parameters_are_used_as_given, running_trials_do_not_break_sampling,
-            failed_and_pruned_trials_in_history, several_objectives, parallel_workers);
+            failed_and_pruned_trials_in_history, several_objectives, parallel_workers,
+            infinite_values_are_the_worst);
     };
     (@each ($make:expr) ($capabilities:expr); $($check:ident),*) => {
         $(
@@ -83,11 +84,15 @@ pub struct Capabilities {
     /// Trials per study in each check; enough for model-based samplers to
     /// get past their startup trials (default: 30).
     pub n_trials: u64,
+    /// Whether the sampler learns from the values told (a model or a
+    /// population; not random, grid or QMC points): it must then steer away
+    /// from where the objective returns an infinite loss (default: true).
+    pub learns: bool,
 }
 
 impl Default for Capabilities {
     fn default() -> Self {
-        Capabilities { multi_objective: true, finite: false, n_trials: 30 }
+        Capabilities { multi_objective: true, finite: false, n_trials: 30, learns: true }
     }
 }
 
@@ -459,7 +464,7 @@ pub fn conditional_parameters<S: Sampler + 'static>(make: impl Fn(u64) -> S, cap
         assert_eq!(got, wanted.into_iter().collect(), "trial {}: {values:?}", t.number);
     }
     for t in &mut trials {
-        Arc::make_mut(t).params.remove("moving");
+        Arc::make_mut(t).params.shift_remove("moving");
     }
     assert_in_space(&trials, "conditional");
     for (name, _) in conditional_kinds().into_iter().filter(|(name, _)| *name != "branch") {
@@ -705,5 +710,69 @@ pub fn parallel_workers<S: Sampler + 'static>(make: impl Fn(u64) -> S, caps: &Ca
         for b in &trials[..i] {
             assert_ne!(a.params, b.params, "trials {} and {} got the same parameters", b.number, a.number);
         }
+    }
+}
+
+/// The objective of [`infinite_values_are_the_worst`]: a bowl around
+/// `left_x` = 0.25, `late` = 0 where `left_x` <= 0.5, and a diverged run
+/// (an infinite loss) beyond. With two objectives the second, maximized,
+/// is minus the first (so -inf beyond 0.5).
+fn diverging_objective(trial: &mut Trial, n_objectives: usize) -> Result<Vec<f64>, TrialError> {
+    let x = suggest(trial, "left_x", &spec_of("left_x").expect("left_x"))?;
+    let y = suggest(trial, "late", &spec_of("late").expect("late"))?;
+    let (x, y) = (x.as_f64().expect("a float"), y.as_f64().expect("a float"));
+    let loss = if x > 0.5 { f64::INFINITY } else { (x - 0.25).powi(2) + y * y };
+    Ok([loss, -loss][..n_objectives].to_vec())
+}
+
+/// Issue 24: an infinite objective value completes its trial (Optuna's
+/// rule: only NaN fails one) and samplers read it as the worst value (a
+/// diverged training run), never as a reason to fail or a source of NaN.
+/// With a loss of +inf where `left_x` > 0.5 (and, with two objectives,
+/// -inf in a maximized second one), the study runs to the end with every
+/// trial complete, a seeded study repeats exactly, and a sampler that
+/// learns ([`Capabilities::learns`]) proposes at least two thirds of the
+/// second half of its trials where the loss is finite.
+pub fn infinite_values_are_the_worst<S: Sampler + 'static>(make: impl Fn(u64) -> S, caps: &Capabilities) {
+    let objective_sets: &[&[StudyDirection]] = if caps.multi_objective {
+        &[&[StudyDirection::Minimize], &[StudyDirection::Minimize, StudyDirection::Maximize]]
+    } else {
+        &[&[StudyDirection::Minimize]]
+    };
+    for directions in objective_sets {
+        let label = format!("infinite values, {} objective(s)", directions.len());
+        let run = |seed: u64| {
+            let sampler = make(seed);
+            let expected = expected_trials(&sampler, caps.n_trials);
+            let study = study(sampler, directions);
+            study.optimize(caps.n_trials, |trial| diverging_objective(trial, directions.len())).expect("optimize");
+            let trials = study.trials().unwrap();
+            assert_eq!(trials.len() as u64, expected, "{label}");
+            trials
+        };
+        let trials = run(7);
+        assert_all_complete(&trials, &label);
+        assert_in_space(&trials, &label);
+        let inf = trials.iter().filter(|t| t.values.as_ref().is_some_and(|v| v[0] == f64::INFINITY)).count();
+        assert!(inf > 0, "{label}: no trial reached the infinite region, so nothing was checked");
+        if caps.learns {
+            let later = &trials[trials.len() / 2..];
+            let finite = later.iter().filter(|t| t.param_values()["left_x"].as_f64().is_some_and(|x| x <= 0.5)).count();
+            assert!(
+                3 * finite >= 2 * later.len(),
+                "{label}: only {finite} of the last {} trials avoid the infinite region",
+                later.len()
+            );
+        }
+        // Values compared bit for bit: infinities must not disturb the
+        // sampler's determinism.
+        type Replay = Vec<(BTreeMap<String, ParamValue>, Option<Vec<u64>>)>;
+        let key = |trials: &[Arc<FrozenTrial>]| -> Replay {
+            trials
+                .iter()
+                .map(|t| (t.param_values(), t.values.as_ref().map(|v| v.iter().map(|x| x.to_bits()).collect())))
+                .collect()
+        };
+        assert_eq!(key(&trials), key(&run(7)), "{label}: a seeded study did not repeat");
     }
 }

@@ -37,6 +37,11 @@ pub use ferrotune_core::{
     AttrValue, CategoricalDistribution, Distribution, Error, FloatDistribution, FrozenTrial, IntDistribution,
     ParamValue, Result, StudyDirection, StudyInfo, TrialState,
 };
+/// The commit this crate was built from (`git rev-parse HEAD` at build
+/// time, or `FERROTUNE_COMMIT` where there is no repository; "unknown"
+/// when neither is there).
+pub const BUILD_COMMIT: &str = env!("FERROTUNE_COMMIT");
+
 pub use heartbeat::{RETRY_COUNT_ATTR, RETRY_HISTORY_ATTR};
 pub use study::{Callback, EnqueueOptions, Optimize, Study, StudyBuilder, TrialOutcome, RETRY_OF_ATTR};
 pub use trial::{ObjectiveValues, Trial, TrialError};
@@ -50,16 +55,19 @@ pub mod core {
 pub mod samplers {
     pub use ferrotune_samplers::cmaes::{CmaEsSamplerBuilder, CMAES_GENERATION_ATTR};
     pub use ferrotune_samplers::gp::OutputTransform;
-    pub use ferrotune_samplers::nsga::{Crossover, Mutation, Nsga2SamplerBuilder, NSGA2_GENERATION_ATTR};
+    pub use ferrotune_samplers::nsga::{
+        Crossover, Crowding, GeneticSampler, GeneticSamplerBuilder, Mutation, Nsga2SamplerBuilder, Nsga3SamplerBuilder,
+        ReferencePoints, NSGA2_GENERATION_ATTR, NSGA3_GENERATION_ATTR,
+    };
     pub use ferrotune_samplers::tpe::{
         hyperopt_gamma, optuna_gamma, optuna_gamma_multi_objective, optuna_weights, TpeSamplerBuilder, TpeWeighting,
         DEFAULT_GAMMA_FRACTION,
     };
     /// Every sampler's options, described once for every face.
-    pub use ferrotune_samplers::{cmaes_builder, sampler_spec, SamplerSpec, SAMPLERS};
+    pub use ferrotune_samplers::{cmaes_builder, intersection_search_space, sampler_spec, SamplerSpec, SAMPLERS};
     pub use ferrotune_samplers::{
-        CmaEsSampler, GpSampler, GpSamplerBuilder, GridSampler, Nsga2Sampler, QmcKind, QmcSampler, RandomSampler,
-        Restart, TpeSampler,
+        BruteForceSampler, CmaEsSampler, GpSampler, GpSamplerBuilder, GridSampler, Nsga2Sampler, Nsga3Sampler, QmcKind,
+        QmcSampler, RandomSampler, Restart, TpeSampler,
     };
 }
 
@@ -118,6 +126,10 @@ pub mod cost {
 
 /// Storages: where studies live.
 pub mod storage {
+    /// Optuna's journal file: its options and lock protocols.
+    pub use ferrotune_storage::journal;
+    /// Copying studies from and to Optuna's RDB storage.
+    pub use ferrotune_storage::optuna;
     pub use ferrotune_storage::sql::sqlite::Synchronous;
-    pub use ferrotune_storage::{open, InMemoryStorage, PostgresStorage, SqliteStorage};
+    pub use ferrotune_storage::{open, InMemoryStorage, JournalStorage, PostgresStorage, SqliteStorage};
 }

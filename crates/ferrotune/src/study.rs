@@ -1,14 +1,15 @@
 //! Studies: create or load, ask and tell, optimize.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use ferrotune_core::{
-    pareto_front, AttrScope, AttrValue, Error, FrozenTrial, NewTrial, ParamValue, Pruner, Result, Sampler, Storage,
-    StudyDirection, StudyInfo, StudyView, TrialParam, TrialState, FAIL_REASON_ATTR, RELATIVE_PARAMS_ATTR,
+    pareto_front, AttrScope, AttrValue, Distribution, Error, FrozenTrial, NewTrial, ParamValue, Pruner, Result,
+    Sampler, Storage, StudyDirection, StudyInfo, StudyView, TrialParam, TrialState, FAIL_REASON_ATTR,
+    RELATIVE_PARAMS_ATTR,
 };
 use ferrotune_pruners::NopPruner;
 use ferrotune_samplers::TpeSampler;
@@ -32,8 +33,12 @@ pub type Callback = Box<dyn Fn(&Study, &FrozenTrial) + Send + Sync>;
 pub(crate) struct StudyInner {
     pub(crate) storage: Arc<dyn Storage>,
     pub(crate) info: StudyInfo,
-    pub(crate) sampler: Arc<dyn Sampler>,
-    pub(crate) pruner: Arc<dyn Pruner>,
+    /// Replaceable ([`Study::set_sampler`], Optuna's `study.sampler = ...`):
+    /// read once per ask, and the trial keeps the one it was asked with, so
+    /// the lock is taken once per trial, never per suggestion.
+    sampler: RwLock<Arc<dyn Sampler>>,
+    /// Replaceable ([`Study::set_pruner`]); read at each `should_prune`.
+    pruner: RwLock<Arc<dyn Pruner>>,
     /// Heartbeats and retries, if on.
     heartbeat: Option<HeartbeatSettings>,
     cache: Mutex<TrialCache>,
@@ -53,6 +58,10 @@ pub(crate) struct StudyInner {
 struct TrialCache {
     cursor: u64,
     trials: Snapshot,
+    /// Each parameter's distribution as first seen in the study (its
+    /// trials read so far, and this process's suggestions), which later
+    /// suggestions must stay compatible with.
+    distributions: HashMap<String, Distribution>,
 }
 
 impl StudyInner {
@@ -62,6 +71,13 @@ impl StudyInner {
         let mut changes = self.storage.trials_changed_since(self.info.study_id, cache.cursor)?;
         if !changes.trials.is_empty() {
             changes.trials.sort_by_key(|t| t.number);
+            for t in &changes.trials {
+                for (name, param) in &t.params {
+                    if !cache.distributions.contains_key(name) {
+                        cache.distributions.insert(name.clone(), param.distribution.clone());
+                    }
+                }
+            }
             let trials = Arc::make_mut(&mut cache.trials);
             for t in changes.trials {
                 let number = t.number as usize;
@@ -81,22 +97,49 @@ impl StudyInner {
         cache.cursor = changes.cursor;
         Ok(cache.trials.clone())
     }
+
+    /// Refuse a suggestion of `name` with a distribution incompatible with
+    /// the study's earlier one ([`Distribution::check_compatible`]: the
+    /// samplers model a parameter across trials, which means nothing if its
+    /// values change meaning); the first suggestion of a name records it.
+    pub(crate) fn check_distribution(&self, name: &str, requested: &Distribution) -> Result<()> {
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        match cache.distributions.get(name) {
+            Some(earlier) => earlier.check_compatible(name, requested),
+            None => {
+                cache.distributions.insert(name.to_owned(), requested.clone());
+                Ok(())
+            }
+        }
+    }
 }
 
 impl StudyInner {
+    /// The sampler now in use.
+    pub(crate) fn sampler(&self) -> Arc<dyn Sampler> {
+        self.sampler.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The pruner now in use.
+    pub(crate) fn pruner(&self) -> Arc<dyn Pruner> {
+        self.pruner.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
     /// The trials the sampler may learn from for trial `number`: all of
     /// them, or, when the pruner groups trials (Hyperband brackets), those
     /// of the same group. Finite samplers (a grid) count trials by number,
-    /// so they always see the whole study.
-    fn sampler_trials(&self, snapshot: Snapshot, number: u64) -> Result<Snapshot> {
-        if self.sampler.max_trials().is_some() {
+    /// and exhaustive ones (brute force) must see every configuration
+    /// tried, so they always see the whole study.
+    fn sampler_trials(&self, sampler: &dyn Sampler, snapshot: Snapshot, number: u64) -> Result<Snapshot> {
+        if sampler.max_trials().is_some() || sampler.is_exhaustive() {
             return Ok(snapshot);
         }
+        let pruner = self.pruner();
         let view = StudyView { study_name: &self.info.name, directions: &self.info.directions, trials: &snapshot };
-        let Some(group) = self.pruner.trial_group(&view, number)? else { return Ok(snapshot) };
+        let Some(group) = pruner.trial_group(&view, number)? else { return Ok(snapshot) };
         let mut same_group = Vec::new();
         for t in snapshot.iter() {
-            if self.pruner.trial_group(&view, t.number)? == Some(group) {
+            if pruner.trial_group(&view, t.number)? == Some(group) {
                 same_group.push(t.clone());
             }
         }
@@ -117,7 +160,7 @@ impl std::fmt::Debug for Study {
         f.debug_struct("Study")
             .field("name", &self.inner.info.name)
             .field("directions", &self.inner.info.directions)
-            .field("sampler", &self.inner.sampler.name())
+            .field("sampler", &self.inner.sampler().name())
             .finish()
     }
 }
@@ -284,10 +327,14 @@ impl StudyBuilder {
                 param_writer: ParamWriter::new(storage.clone()),
                 storage,
                 info,
-                sampler: self.sampler.unwrap_or_else(|| Arc::new(TpeSampler::new())),
-                pruner: self.pruner.unwrap_or_else(|| Arc::new(NopPruner)),
+                sampler: RwLock::new(self.sampler.unwrap_or_else(|| Arc::new(TpeSampler::new()))),
+                pruner: RwLock::new(self.pruner.unwrap_or_else(|| Arc::new(NopPruner))),
                 heartbeat,
-                cache: Mutex::new(TrialCache { cursor: 0, trials: Arc::new(Vec::new()) }),
+                cache: Mutex::new(TrialCache {
+                    cursor: 0,
+                    trials: Arc::new(Vec::new()),
+                    distributions: HashMap::new(),
+                }),
                 stop_requested: AtomicBool::new(false),
                 ask_lock: Mutex::new(()),
             }),
@@ -437,6 +484,23 @@ impl Study {
         &self.inner.storage
     }
 
+    /// Replace the sampler (Optuna's `study.sampler = ...`): trials asked
+    /// from now on use it, running ones keep theirs. Clones of this `Study`
+    /// share the change; other `Study` values loaded from the same storage
+    /// keep their own. Refused, with nothing changed, if the sampler cannot
+    /// optimize the study's directions.
+    pub fn set_sampler(&self, sampler: Arc<dyn Sampler>) -> Result<()> {
+        sampler.check_directions(&self.inner.info.directions)?;
+        *self.inner.sampler.write().unwrap_or_else(|p| p.into_inner()) = sampler;
+        Ok(())
+    }
+
+    /// Replace the pruner (Optuna's `study.pruner = ...`): every later
+    /// `should_prune` asks it, running trials' included.
+    pub fn set_pruner(&self, pruner: Arc<dyn Pruner>) {
+        *self.inner.pruner.write().unwrap_or_else(|p| p.into_inner()) = pruner;
+    }
+
     /// Start a new trial: an enqueued one if any is waiting, otherwise one
     /// the sampler fills. Fails with [`Error::SearchSpaceExhausted`] when a
     /// finite sampler has nothing left.
@@ -449,9 +513,11 @@ impl Study {
     fn ask_capped(&self, cap: Option<u64>) -> Result<Trial> {
         let inner = &self.inner;
         let study_id = inner.info.study_id;
+        // One read of the replaceable sampler per trial: the trial keeps it.
+        let sampler = inner.sampler();
         // A loaded study may have directions its sampler refuses; reading it
         // is fine, asking is not (before any trial is written).
-        inner.sampler.check_directions(&inner.info.directions)?;
+        sampler.check_directions(&inner.info.directions)?;
         // As Optuna does before each trial: the dead workers' trials first,
         // so their retries are the next ones claimed.
         self.fail_stale_trials()?;
@@ -460,22 +526,12 @@ impl Study {
         // heartbeat: a worker killed before its heartbeat thread starts
         // still leaves a trial that goes stale and is retried.
         let heartbeat = inner.heartbeat.is_some();
-        let claimed = if heartbeat {
-            inner.storage.claim_waiting_trial_with_heartbeat(study_id)?
-        } else {
-            inner.storage.claim_waiting_trial(study_id)?
+        let limit = match (sampler.max_trials(), cap) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
         };
-        let mut frozen = match claimed {
-            Some(t) => t,
-            None => {
-                let limit = match (inner.sampler.max_trials(), cap) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
-                let new = NewTrial { max_sampled_trials: limit, heartbeat, ..Default::default() };
-                inner.storage.create_trial(study_id, new)?.ok_or(Error::SearchSpaceExhausted)?
-            }
-        };
+        let new = NewTrial { max_sampled_trials: limit, heartbeat, ..Default::default() };
+        let mut frozen = inner.storage.claim_or_create_trial(study_id, new)?.ok_or(Error::SearchSpaceExhausted)?;
         let trial_id = frozen.trial_id;
         let beating = match inner.heartbeat {
             Some(settings) => match HeartbeatThread::start(inner.storage.clone(), trial_id, settings.interval) {
@@ -489,14 +545,14 @@ impl Study {
             None => None,
         };
         let prepared = (|| {
-            let snapshot = inner.sampler_trials(inner.refresh()?, frozen.number)?;
+            let snapshot = inner.sampler_trials(&*sampler, inner.refresh()?, frozen.number)?;
             let view =
                 StudyView { study_name: &inner.info.name, directions: &inner.info.directions, trials: &snapshot };
-            let relative_space = inner.sampler.infer_relative_search_space(&view, &frozen);
+            let relative_space = sampler.infer_relative_search_space(&view, &frozen);
             let relative_params = if relative_space.is_empty() {
                 BTreeMap::new()
             } else {
-                inner.sampler.sample_relative(&view, &frozen, &relative_space)?
+                sampler.sample_relative(&view, &frozen, &relative_space)?
             };
             if !relative_params.is_empty() {
                 let recorded = AttrValue::from(
@@ -507,7 +563,7 @@ impl Study {
                 );
                 inner.storage.set_trial_attr(trial_id, AttrScope::System, RELATIVE_PARAMS_ATTR, &recorded)?;
                 frozen.system_attrs.insert(RELATIVE_PARAMS_ATTR.to_owned(), recorded);
-                for (key, value) in inner.sampler.relative_sample_attrs(&view, &frozen, &relative_params)? {
+                for (key, value) in sampler.relative_sample_attrs(&view, &frozen, &relative_params)? {
                     inner.storage.set_trial_attr(trial_id, AttrScope::System, &key, &value)?;
                     frozen.system_attrs.insert(key, value);
                 }
@@ -517,6 +573,7 @@ impl Study {
         match prepared {
             Ok((snapshot, relative_space, relative_params)) => Ok(Trial {
                 study: inner.clone(),
+                sampler,
                 frozen,
                 snapshot,
                 relative_space,
@@ -534,8 +591,9 @@ impl Study {
     }
 
     /// Finish a trial started with [`Study::ask`] with its objective value(s).
-    /// NaN or infinite values, or the wrong number of them, fail the trial
-    /// with the reason recorded (the returned trial says so).
+    /// A NaN value, or the wrong number of values, fails the trial with the
+    /// reason recorded (the returned trial says so); infinite values
+    /// complete it, as in Optuna (a diverged run is the worst observation).
     pub fn tell(&self, trial: Trial, values: impl ObjectiveValues) -> Result<Arc<FrozenTrial>> {
         self.tell_outcome(trial, TrialOutcome::Complete(values.into_values()))
     }
@@ -611,8 +669,11 @@ impl Study {
                         values.len()
                     ));
                 }
-                if let Some(bad) = values.iter().find(|v| !v.is_finite()) {
-                    return fail(format!("the objective returned {bad}"));
+                // Only NaN fails a trial, as in Optuna: an infinite value is
+                // a real (worst or best) observation, e.g. a diverged training
+                // run, and samplers must see it to learn to avoid the region.
+                if values.iter().any(|v| v.is_nan()) {
+                    return fail("the objective returned NaN".to_owned());
                 }
                 finish(TrialState::Complete, Some(&values))
             }
@@ -627,7 +688,8 @@ impl Study {
                         &stored
                     }
                 };
-                let last = trial.last_intermediate().map(|(_, v)| v).filter(|v| v.is_finite());
+                // Infinite ones are kept, as for complete trials; NaN is none.
+                let last = trial.last_intermediate().map(|(_, v)| v).filter(|v| !v.is_nan());
                 let values = last.filter(|_| n_objectives == 1).map(|v| vec![v]);
                 finish(TrialState::Pruned, values.as_deref())
             }
@@ -686,6 +748,23 @@ impl Study {
         Ok(trial.expect("enqueued trials are never limited").number)
     }
 
+    /// Write a finished (or waiting) trial made elsewhere into the study
+    /// with its next number: Optuna's `Study.add_trial`, and how trials are
+    /// copied between studies and storages (their times kept). See
+    /// [`Storage::add_trial`] for what is refused.
+    ///
+    /// ```
+    /// use ferrotune::{Distribution, FrozenTrial, Study};
+    /// let study = Study::builder().create()?;
+    /// let x = Distribution::float(0.0, 10.0)?;
+    /// study.add_trial(&FrozenTrial::builder(0).param("x", &x, 2.0).value(4.0).build())?;
+    /// assert_eq!(study.best_params()?["x"].as_f64(), Some(2.0));
+    /// # Ok::<(), ferrotune::Error>(())
+    /// ```
+    pub fn add_trial(&self, trial: &FrozenTrial) -> Result<Arc<FrozenTrial>> {
+        self.inner.storage.add_trial(self.id(), trial)
+    }
+
     /// Enqueue a fresh copy of a trial's parameters (to re-run one that was
     /// interrupted or failed for reasons outside the objective). The copy
     /// records `retry_of` = the original's number in its system attributes.
@@ -722,6 +801,21 @@ impl Study {
             }),
             None => storage.fail_stale_trials(self.id(), settings.grace_period),
         }
+    }
+
+    /// Whether the sampler in use has tried every configuration it can
+    /// (see [`Sampler::is_exhaustive`]): `optimize` then starts no new
+    /// trial, and an ask-and-tell loop can ask the same. False at once,
+    /// without reading the study, for every other sampler.
+    pub fn sampler_is_exhausted(&self) -> Result<bool> {
+        let sampler = self.inner.sampler();
+        if !sampler.is_exhaustive() {
+            return Ok(false);
+        }
+        let snapshot = self.inner.refresh()?;
+        let view =
+            StudyView { study_name: &self.inner.info.name, directions: &self.inner.info.directions, trials: &snapshot };
+        sampler.is_exhausted(&view)
     }
 
     /// Ask running `optimize` loops to start no new trial.
@@ -799,6 +893,14 @@ impl Study {
                 Ok(frozen) => {
                     for callback in &options.callbacks {
                         callback(self, &frozen);
+                    }
+                    match self.sampler_is_exhausted() {
+                        Ok(false) => {}
+                        Ok(true) => stop_here.store(true, Ordering::SeqCst),
+                        Err(e) => {
+                            stop_here.store(true, Ordering::SeqCst);
+                            abort.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(e);
+                        }
                     }
                 }
                 Err(Error::SearchSpaceExhausted) => match self.retry_may_come() {
@@ -930,6 +1032,19 @@ impl Study {
         let info =
             self.inner.storage.study_by_name(self.name())?.ok_or_else(|| Error::StudyNotFound(self.name().into()))?;
         Ok(info.user_attrs)
+    }
+
+    /// Set a system attribute on the study (bookkeeping of the engine and
+    /// its faces, such as the metric names; prefer user attributes).
+    pub fn set_system_attr(&self, key: &str, value: impl Into<AttrValue>) -> Result<()> {
+        self.inner.storage.set_study_attr(self.id(), AttrScope::System, key, &value.into())
+    }
+
+    /// The study's system attributes, as stored now.
+    pub fn system_attrs(&self) -> Result<BTreeMap<String, AttrValue>> {
+        let info =
+            self.inner.storage.study_by_name(self.name())?.ok_or_else(|| Error::StudyNotFound(self.name().into()))?;
+        Ok(info.system_attrs)
     }
 }
 

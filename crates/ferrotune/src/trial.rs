@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use ferrotune_core::{
     AttrScope, AttrValue, CategoricalDistribution, Distribution, Error, FloatDistribution, FrozenTrial,
-    IntDistribution, ParamValue, Result, SearchSpace, StudyView, TrialParam, CONSTRAINTS_ATTR,
+    IntDistribution, ParamValue, Result, Sampler, SearchSpace, StudyView, TrialParam, CONSTRAINTS_ATTR,
 };
 
 use crate::param_writer::PendingParams;
@@ -24,6 +24,9 @@ use crate::study::{Snapshot, StudyInner};
 /// [`flush_params`](Trial::flush_params)).
 pub struct Trial {
     pub(crate) study: Arc<StudyInner>,
+    /// The study's sampler when the trial was asked: every suggestion of
+    /// the trial uses it, even if the study's is replaced meanwhile.
+    pub(crate) sampler: Arc<dyn Sampler>,
     /// What this process knows of the trial; kept equal to the stored one.
     pub(crate) frozen: FrozenTrial,
     /// The study as it was when the trial started, shared by all its
@@ -114,6 +117,20 @@ impl Trial {
         self.frozen.fixed_params.as_ref()
     }
 
+    /// What the sampler proposed for this trial's joint (relative) search
+    /// space at ask time, by name, as user-facing values: Optuna's
+    /// `Trial.relative_params`. A parameter listed here is what `suggest`
+    /// returns for it when asked with the same distribution.
+    pub fn relative_params(&self) -> BTreeMap<String, ParamValue> {
+        self.relative_params
+            .iter()
+            .filter_map(|(name, &internal)| {
+                let distribution = self.relative_space.get(name)?;
+                distribution.contains(internal).then(|| (name.clone(), distribution.to_external(internal)))
+            })
+            .collect()
+    }
+
     /// The trial as this process knows it.
     pub fn frozen(&self) -> &FrozenTrial {
         &self.frozen
@@ -188,6 +205,7 @@ impl Trial {
                 requested: distribution.to_string(),
             });
         }
+        self.study.check_distribution(name, &distribution)?;
         let fixed = self.frozen.fixed_params.as_ref().and_then(|f| f.get(name));
         let internal = if let Some(value) = fixed {
             distribution.to_internal(name, value)?
@@ -202,7 +220,7 @@ impl Trial {
         {
             v
         } else {
-            let sampler = &self.study.sampler;
+            let sampler = &self.sampler;
             let view = StudyView {
                 study_name: &self.study.info.name,
                 directions: &self.study.info.directions,
@@ -213,7 +231,7 @@ impl Trial {
         if !distribution.contains(internal) {
             return Err(Error::Sampler(format!(
                 "sampler '{}' proposed {internal} for '{name}', outside {distribution}",
-                self.study.sampler.name()
+                self.sampler.name()
             )));
         }
         let param = TrialParam { distribution, internal };
@@ -230,25 +248,32 @@ impl Trial {
 
     /// Report an intermediate objective value (validation loss after an
     /// epoch, say) for pruning and learning curves. Reporting a step again
-    /// overwrites it.
+    /// keeps the first value, as Optuna does, and returns `Ok(false)`: a
+    /// pruner may already have compared other trials against it, and a
+    /// retried trial that inherited its predecessor's curve does not rewrite
+    /// it. `Ok(true)` when the value was recorded.
     ///
     /// The step comes first, as in [`report_values`](Self::report_values)
     /// and the step-to-value map it writes; Python keeps Optuna's
     /// `report(value, step)`. The order differs on purpose between the two
     /// languages, and a swap cannot go unnoticed in Rust: the step is a
     /// `u64` and the value an `f64`.
-    pub fn report(&mut self, step: u64, value: f64) -> Result<()> {
+    pub fn report(&mut self, step: u64, value: f64) -> Result<bool> {
+        if self.frozen.intermediate_values.contains_key(&step) {
+            return Ok(false);
+        }
         self.flush_params()?;
         self.noted(self.study.storage.set_trial_intermediate_value(self.frozen.trial_id, step, value))?;
         self.frozen.intermediate_values.insert(step, value);
-        Ok(())
+        Ok(true)
     }
 
     /// Report one intermediate value per objective (multi-objective
     /// studies), so that pruners can compare trials in every objective; the
     /// first objective's value is also the step's scalar value. In a
-    /// single-objective study this is [`Trial::report`].
-    pub fn report_values(&mut self, step: u64, values: &[f64]) -> Result<()> {
+    /// single-objective study this is [`Trial::report`], and as there a
+    /// step reported again keeps its first values (`Ok(false)`).
+    pub fn report_values(&mut self, step: u64, values: &[f64]) -> Result<bool> {
         let n_objectives = self.study.info.directions.len();
         if values.len() != n_objectives {
             return Err(Error::InvalidArgument(format!(
@@ -259,11 +284,14 @@ impl Trial {
         if n_objectives == 1 {
             return self.report(step, values[0]);
         }
+        if self.frozen.intermediate_values.contains_key(&step) {
+            return Ok(false);
+        }
         self.flush_params()?;
         self.noted(self.study.storage.set_trial_intermediate_values(self.frozen.trial_id, step, values))?;
         self.frozen.intermediate_values.insert(step, values[0]);
         self.frozen.intermediate_vectors.insert(step, values.to_vec());
-        Ok(())
+        Ok(true)
     }
 
     /// Whether the study's pruner says this trial should stop now. Reads the
@@ -272,7 +300,7 @@ impl Trial {
         let snapshot = self.noted(self.study.refresh())?;
         let view =
             StudyView { study_name: &self.study.info.name, directions: &self.study.info.directions, trials: &snapshot };
-        self.study.pruner.prune(&view, &self.frozen)
+        self.study.pruner().prune(&view, &self.frozen)
     }
 
     /// Attach a user attribute (any JSON value) to the trial.

@@ -4,12 +4,14 @@
 //! an uninterrupted one, and the CLI's option table builds it.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use ferrotune::core::{AttrValue, Sampler, SearchSpace, StudyView};
+use ferrotune::core::StudyView;
 use ferrotune::samplers::{sampler_spec, Nsga2Sampler, NSGA2_GENERATION_ATTR};
 use ferrotune::storage::InMemoryStorage;
-use ferrotune::{Distribution, FrozenTrial, Optimize, Study, StudyDirection, Trial, TrialError};
+use ferrotune::{FrozenTrial, Study, StudyDirection, Trial, TrialError};
+
+mod genetic;
 
 const BOTH: [StudyDirection; 2] = [StudyDirection::Minimize, StudyDirection::Minimize];
 
@@ -25,94 +27,23 @@ fn objective(trial: &mut Trial) -> Result<Vec<f64>, TrialError> {
 }
 
 fn tag_of(trial: &FrozenTrial) -> Option<(u64, Vec<u64>)> {
-    let tag = trial.system_attrs.get(NSGA2_GENERATION_ATTR)?;
-    let parents = tag["parents"].as_array()?.iter().map(|v| v.as_u64()).collect::<Option<_>>()?;
-    Some((tag["generation"].as_u64()?, parents))
-}
-
-/// NSGA-II, noting for each generation the whole parent population it
-/// bred from (the sampler's own rebuild, read on the same view just
-/// before each relative sample).
-struct Recording {
-    inner: Nsga2Sampler,
-    used: Mutex<BTreeMap<u64, Vec<u64>>>,
-}
-
-impl Sampler for Recording {
-    fn name(&self) -> &str {
-        self.inner.name()
-    }
-    fn infer_relative_search_space(&self, study: &StudyView<'_>, trial: &FrozenTrial) -> SearchSpace {
-        self.inner.infer_relative_search_space(study, trial)
-    }
-    fn sample_relative(
-        &self,
-        study: &StudyView<'_>,
-        trial: &FrozenTrial,
-        space: &SearchSpace,
-    ) -> ferrotune::Result<BTreeMap<String, f64>> {
-        let (generation, parents) = self.inner.parents_for(study);
-        if generation > 0 {
-            let mut used = self.used.lock().unwrap();
-            let previous = used.insert(generation, parents.clone());
-            assert!(previous.is_none_or(|p| p == parents), "generation {generation} changed while in use");
-        }
-        self.inner.sample_relative(study, trial, space)
-    }
-    fn relative_sample_attrs(
-        &self,
-        study: &StudyView<'_>,
-        trial: &FrozenTrial,
-        sample: &BTreeMap<String, f64>,
-    ) -> ferrotune::Result<BTreeMap<String, AttrValue>> {
-        self.inner.relative_sample_attrs(study, trial, sample)
-    }
-    fn sample_independent(
-        &self,
-        study: &StudyView<'_>,
-        trial: &FrozenTrial,
-        name: &str,
-        distribution: &Distribution,
-    ) -> ferrotune::Result<f64> {
-        self.inner.sample_independent(study, trial, name, distribution)
-    }
+    genetic::tag_of(trial, NSGA2_GENERATION_ATTR)
 }
 
 #[test]
 fn four_workers_breed_each_generation_from_the_parents_a_sequential_replay_rebuilds() {
     let population_size = 10;
-    let inner = Nsga2Sampler::builder().seed(7).population_size(population_size).build().unwrap();
-    let recording = Arc::new(Recording { inner, used: Mutex::default() });
-    let study = Study::builder().directions(BOTH).sampler_arc(recording.clone()).create().unwrap();
-    study.optimize_with(Optimize::new().n_trials(200).n_jobs(4), objective).unwrap();
-    let trials = study.trials().unwrap();
-    // The parents of each generation, as a fresh sampler rebuilds them from
-    // the trials shown one at a time (a sequential run of the same trials),
-    // the last word on each generation kept (a generation closed without a
-    // straggler is followed from its record).
-    let replay = Nsga2Sampler::builder().seed(0).population_size(population_size).build().unwrap();
-    let mut parents_of: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
-    for end in 0..=trials.len() {
-        let view = StudyView { study_name: study.name(), directions: &BOTH, trials: &trials[..end] };
-        let (generation, parents) = replay.parents_for(&view);
-        parents_of.insert(generation, parents);
-    }
-    let used = recording.used.lock().unwrap();
-    assert!(used.len() >= 10, "only {} generations bred", used.len());
-    for (generation, parents) in used.iter() {
-        assert_eq!(parents.len(), population_size);
-        assert_eq!(parents_of.get(generation), Some(parents), "generation {generation}");
-    }
-    // Each bred trial's own parents are among its generation's.
-    let mut bred = 0;
-    for trial in &trials {
-        let Some((generation, parents)) = tag_of(trial) else { continue };
-        bred += 1;
-        for parent in parents {
-            assert!(used[&generation].contains(&parent), "trial {}: parent {parent}", trial.number);
-        }
-    }
-    assert!(bred >= 150, "only {bred} of 200 trials bred");
+    let sampler = |seed| Nsga2Sampler::builder().seed(seed).population_size(population_size).build().unwrap();
+    genetic::four_workers_agree_with_a_sequential_replay(
+        sampler(7),
+        sampler(0),
+        Nsga2Sampler::parents_for,
+        NSGA2_GENERATION_ATTR,
+        &BOTH,
+        objective,
+        population_size,
+        200,
+    );
 }
 
 #[test]

@@ -55,6 +55,9 @@ impl Storage for Recording {
         self.note("create_trial".into());
         self.inner.create_trial(study_id, new)
     }
+    fn add_trial(&self, study_id: i64, trial: &FrozenTrial) -> ferrotune::Result<Arc<FrozenTrial>> {
+        self.inner.add_trial(study_id, trial)
+    }
     fn claim_waiting_trial(&self, study_id: i64) -> ferrotune::Result<Option<FrozenTrial>> {
         self.inner.claim_waiting_trial(study_id)
     }

@@ -6,26 +6,30 @@
 mod random {
     use ferrotune::samplers::RandomSampler;
 
-    ferrotune::sampler_conformance_tests!(RandomSampler::with_seed);
+    ferrotune::sampler_conformance_tests!(RandomSampler::with_seed, learns = false);
 }
 
 mod grid {
     use ferrotune::conformance::covering_grid;
     use ferrotune::samplers::GridSampler;
 
-    ferrotune::sampler_conformance_tests!(|seed| GridSampler::with_seed(covering_grid(), seed).unwrap(), finite = true);
+    ferrotune::sampler_conformance_tests!(
+        |seed| GridSampler::with_seed(covering_grid(), seed).unwrap(),
+        finite = true,
+        learns = false
+    );
 }
 
 mod qmc_sobol {
     use ferrotune::samplers::{QmcKind, QmcSampler};
 
-    ferrotune::sampler_conformance_tests!(|seed| QmcSampler::with_seed(seed).kind(QmcKind::Sobol));
+    ferrotune::sampler_conformance_tests!(|seed| QmcSampler::with_seed(seed).kind(QmcKind::Sobol), learns = false);
 }
 
 mod qmc_halton {
     use ferrotune::samplers::{QmcKind, QmcSampler};
 
-    ferrotune::sampler_conformance_tests!(|seed| QmcSampler::with_seed(seed).kind(QmcKind::Halton));
+    ferrotune::sampler_conformance_tests!(|seed| QmcSampler::with_seed(seed).kind(QmcKind::Halton), learns = false);
 }
 
 mod tpe {
@@ -254,6 +258,13 @@ mod the_suite_catches {
     }
 
     #[test]
+    #[should_panic(expected = "avoid the infinite region")]
+    fn a_sampler_blind_to_infinite_losses() {
+        // Random draws never learn that the loss is infinite beyond 0.5.
+        conformance::infinite_values_are_the_worst(faulty(Fault::SeedIgnored), &Capabilities::default());
+    }
+
+    #[test]
     #[should_panic(expected = "must refuse two objectives")]
     fn several_objectives_failed_silently() {
         let caps = Capabilities { multi_objective: false, ..Capabilities::default() };
@@ -296,4 +307,74 @@ mod the_suite_catches {
             &Capabilities::default(),
         );
     }
+}
+
+// NSGA-III, with one objective as with two (its niching degenerates with
+// one: every member on the one reference line).
+mod nsga3 {
+    use ferrotune::samplers::Nsga3Sampler;
+
+    ferrotune::sampler_conformance_tests!(|seed| Nsga3Sampler::builder()
+        .seed(seed)
+        .population_size(6)
+        .dividing_parameter(4)
+        .build()
+        .unwrap());
+}
+
+mod brute_force {
+    use ferrotune::core::{Distribution, FrozenTrial, Result, Sampler, StudyView};
+    use ferrotune::samplers::{BruteForceSampler, RandomSampler};
+
+    /// Brute force on the suite's discrete parameters. Its continuous
+    /// floats, which brute force refuses by design (the samplers crate
+    /// tests that error), are drawn at random, so that every other check
+    /// of the contract runs on brute force.
+    struct DiscreteBruteForce {
+        brute_force: BruteForceSampler,
+        random: RandomSampler,
+    }
+
+    impl Sampler for DiscreteBruteForce {
+        fn name(&self) -> &str {
+            self.brute_force.name()
+        }
+
+        fn sample_independent(
+            &self,
+            study: &StudyView<'_>,
+            trial: &FrozenTrial,
+            name: &str,
+            distribution: &Distribution,
+        ) -> Result<f64> {
+            match distribution {
+                Distribution::Float(f) if f.step().is_none() => {
+                    self.random.sample_independent(study, trial, name, distribution)
+                }
+                _ => self.brute_force.sample_independent(study, trial, name, distribution),
+            }
+        }
+
+        fn is_exhaustive(&self) -> bool {
+            self.brute_force.is_exhaustive()
+        }
+
+        fn is_exhausted(&self, study: &StudyView<'_>) -> Result<bool> {
+            // A space with a continuous float is infinite: never exhausted
+            // (brute force alone never gets this far, it refuses the float).
+            let continuous = |d: &Distribution| matches!(d, Distribution::Float(f) if f.step().is_none());
+            if study.trials.iter().any(|t| t.params.values().any(|p| continuous(&p.distribution))) {
+                return Ok(false);
+            }
+            self.brute_force.is_exhausted(study)
+        }
+    }
+
+    ferrotune::sampler_conformance_tests!(
+        |seed| DiscreteBruteForce {
+            brute_force: BruteForceSampler::with_seed(seed),
+            random: RandomSampler::with_seed(seed)
+        },
+        learns = false
+    );
 }

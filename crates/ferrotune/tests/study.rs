@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use ferrotune::core::{Pruner, StudyView};
-use ferrotune::samplers::{GridSampler, RandomSampler};
+use ferrotune::core::{Distribution, Pruner, Sampler, StudyView};
+use ferrotune::samplers::{CmaEsSampler, GridSampler, RandomSampler};
 use ferrotune::storage::{InMemoryStorage, SqliteStorage};
 use ferrotune::{
     Error, FrozenTrial, Optimize, ParamValue, Study, StudyDirection, TrialError, TrialOutcome, TrialState,
@@ -77,7 +77,7 @@ fn a_failing_objective_fails_only_its_trial() {
                 0 => Err(TrialError::failed("out of memory")),
                 1 => panic!("objective blew up"),
                 2 => Ok(f64::NAN),
-                3 => Ok(f64::INFINITY),
+                3 => Err(TrialError::failed("diverged")),
                 4 => Err(trial.suggest_int("x", 0, 1).unwrap_err().into()),
                 _ => Ok(x),
             }
@@ -89,11 +89,54 @@ fn a_failing_objective_fails_only_its_trial() {
     assert_eq!(reasons[0], "out of memory");
     assert!(reasons[1].contains("panicked: objective blew up"), "{}", reasons[1]);
     assert!(reasons[2].contains("NaN"), "{}", reasons[2]);
-    assert!(reasons[3].contains("inf"), "{}", reasons[3]);
+    assert_eq!(reasons[3], "diverged");
     assert!(reasons[4].contains("'x'"), "{}", reasons[4]);
     assert!(trials[..5].iter().all(|t| t.state == TrialState::Failed && t.values.is_none()));
     assert!(trials[5..].iter().all(|t| t.state == TrialState::Complete));
     assert!(study.best_trial().unwrap().number >= 5);
+}
+
+/// Issue 24: as in Optuna, an infinite objective value completes its trial
+/// (a diverged run is the worst observation, which samplers must see), and
+/// only NaN fails it. An infinite loss is best only when nothing beats it.
+#[test]
+fn infinite_values_complete_their_trial_and_nan_fails_it() {
+    let study = memory_study(5);
+    let inf = f64::INFINITY;
+    let told = |value: f64| study.tell(study.ask().unwrap(), value).unwrap();
+    assert_eq!(told(inf).state, TrialState::Complete);
+    assert_eq!(study.best_value().unwrap(), inf, "the only complete trial is the best");
+    let nan = told(f64::NAN);
+    assert_eq!((nan.state, nan.values.as_ref()), (TrialState::Failed, None));
+    assert!(nan.fail_reason().unwrap().contains("NaN"));
+    assert_eq!(told(3.0).state, TrialState::Complete);
+    assert_eq!(study.best_value().unwrap(), 3.0, "a finite loss beats +inf");
+    assert_eq!(told(-inf).values, Some(vec![-inf]));
+    assert_eq!(study.best_trial().unwrap().number, 3, "-inf is the best loss");
+
+    // Maximizing, -inf is the worst and +inf the best.
+    let up = Study::builder().direction(StudyDirection::Maximize).create().unwrap();
+    for v in [-inf, 1.0, inf, 2.0] {
+        assert_eq!(up.tell(up.ask().unwrap(), v).unwrap().state, TrialState::Complete);
+    }
+    assert_eq!(up.best_trial().unwrap().number, 2);
+
+    // Several objectives: infinities complete the trial, NaN in any fails it.
+    let multi = Study::builder().directions([StudyDirection::Minimize, StudyDirection::Maximize]).create().unwrap();
+    let done = multi.tell(multi.ask().unwrap(), vec![inf, -inf]).unwrap();
+    assert_eq!((done.state, done.values.clone()), (TrialState::Complete, Some(vec![inf, -inf])));
+    assert_eq!(multi.tell(multi.ask().unwrap(), vec![1.0, f64::NAN]).unwrap().state, TrialState::Failed);
+    multi.tell(multi.ask().unwrap(), vec![1.0, 1.0]).unwrap();
+    let front: Vec<u64> = multi.best_trials().unwrap().iter().map(|t| t.number).collect();
+    assert_eq!(front, vec![2], "(1, 1) dominates (inf, -inf)");
+
+    // A pruned trial keeps an infinite last intermediate value, not a NaN one.
+    let mut trial = study.ask().unwrap();
+    trial.report(0, inf).unwrap();
+    assert_eq!(study.tell_outcome(trial, TrialOutcome::Pruned).unwrap().values, Some(vec![inf]));
+    let mut trial = study.ask().unwrap();
+    trial.report(0, f64::NAN).unwrap();
+    assert_eq!(study.tell_outcome(trial, TrialOutcome::Pruned).unwrap().values, None);
 }
 
 #[test]
@@ -254,6 +297,56 @@ impl Pruner for AboveThreshold {
     }
 }
 
+/// Proposes the same internal value for every parameter.
+struct Constant(f64);
+
+impl Sampler for Constant {
+    fn name(&self) -> &str {
+        "constant"
+    }
+
+    fn sample_independent(
+        &self,
+        _study: &StudyView<'_>,
+        _trial: &FrozenTrial,
+        _name: &str,
+        _distribution: &Distribution,
+    ) -> ferrotune::Result<f64> {
+        Ok(self.0)
+    }
+}
+
+/// Optuna's `study.sampler = ...` and `study.pruner = ...`.
+#[test]
+fn the_sampler_and_the_pruner_can_be_replaced() {
+    let study = Study::builder().sampler(Constant(0.25)).create().unwrap();
+    let mut running = study.ask().unwrap();
+    study.set_sampler(Arc::new(Constant(0.75))).unwrap();
+    // A running trial keeps the sampler it was asked with (all its
+    // suggestions come from one sampler); the next trial takes the new one.
+    assert_eq!(running.suggest_float("x", 0.0, 1.0).unwrap(), 0.25);
+    let mut next = study.ask().unwrap();
+    assert_eq!(next.suggest_float("x", 0.0, 1.0).unwrap(), 0.75);
+    // A clone is the same study: it sees the change.
+    assert_eq!(study.clone().ask().unwrap().suggest_float("x", 0.0, 1.0).unwrap(), 0.75);
+
+    // The pruner is asked at each should_prune, running trials' included.
+    running.report(0, 1.0).unwrap();
+    assert!(!running.should_prune().unwrap(), "the default pruner never prunes");
+    study.set_pruner(Arc::new(AboveThreshold(0.5)));
+    assert!(running.should_prune().unwrap());
+
+    // A sampler that cannot optimize the study's directions is refused,
+    // and the study keeps its own.
+    let two = Study::builder()
+        .directions([StudyDirection::Minimize, StudyDirection::Minimize])
+        .sampler(Constant(0.5))
+        .create()
+        .unwrap();
+    assert!(two.set_sampler(Arc::new(CmaEsSampler::with_seed(1))).is_err());
+    assert_eq!(two.ask().unwrap().suggest_float("x", 0.0, 1.0).unwrap(), 0.5);
+}
+
 #[test]
 fn report_and_should_prune_record_pruned_trials() {
     let study = Study::builder().sampler(RandomSampler::with_seed(9)).pruner(AboveThreshold(0.5)).create().unwrap();
@@ -278,6 +371,62 @@ fn report_and_should_prune_record_pruned_trials() {
         assert!(last > 0.5);
         assert_eq!(t.value(), Some(last), "a pruned trial keeps its last intermediate value");
     }
+}
+
+#[test]
+fn a_parameter_keeps_its_kind_log_scale_and_choices_across_trials() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:///{}", dir.path().join("s.db").display());
+    let study = Study::builder().name("kinds").storage_url(&url).create().unwrap();
+    let mut first = study.ask().unwrap();
+    first.suggest_categorical("c", &["a", "b"]).unwrap();
+    first.suggest_float("x", 0.0, 1.0).unwrap();
+    first.suggest_int_log("n", 1, 64).unwrap();
+    study.tell(first, 1.0).unwrap();
+
+    // Another process (a handle of its own) learns the distributions from
+    // the stored trials.
+    let other = Study::builder().name("kinds").storage_url(&url).load().unwrap();
+    let mut trial = other.ask().unwrap();
+    let err = trial.suggest_categorical("c", &["a", "c"]).unwrap_err();
+    assert!(matches!(err, Error::ChangedDistribution { .. }), "{err}");
+    assert!(err.to_string().contains("'c'") && err.to_string().contains("choices"), "{err}");
+    assert!(matches!(trial.suggest_int("x", 0, 1).unwrap_err(), Error::ChangedDistribution { .. }));
+    assert!(matches!(trial.suggest_int("n", 1, 64).unwrap_err(), Error::ChangedDistribution { .. }));
+    // A range may change, and the same choices in the same order pass.
+    trial.suggest_categorical("c", &["a", "b"]).unwrap();
+    trial.suggest_float("x", -1.0, 2.0).unwrap();
+    trial.suggest_int_log("n", 2, 128).unwrap();
+    other.tell(trial, 2.0).unwrap();
+
+    // Within one process, a name's first suggestion binds the next trials
+    // before any is told.
+    let fresh = memory_study(3);
+    let mut a = fresh.ask().unwrap();
+    let mut b = fresh.ask().unwrap();
+    a.suggest_categorical("k", &[1, 2]).unwrap();
+    assert!(matches!(b.suggest_categorical("k", &[1, 2, 3]).unwrap_err(), Error::ChangedDistribution { .. }));
+}
+
+#[test]
+fn a_step_reported_again_keeps_its_first_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:///{}", dir.path().join("s.db").display());
+    let study = Study::builder().name("twice").storage_url(&url).create().unwrap();
+    let mut trial = study.ask().unwrap();
+    assert!(trial.report(0, 1.0).unwrap(), "a new step is recorded");
+    assert!(!trial.report(0, 2.0).unwrap(), "a step reported again is not");
+    assert!(trial.report(1, 3.0).unwrap());
+    study.tell(trial, 3.0).unwrap();
+    let stored = Study::builder().name("twice").storage_url(&url).load().unwrap().trials().unwrap();
+    assert_eq!(stored[0].intermediate_values, BTreeMap::from([(0, 1.0), (1, 3.0)]));
+
+    let both = Study::builder().directions([StudyDirection::Minimize, StudyDirection::Maximize]).create().unwrap();
+    let mut trial = both.ask().unwrap();
+    assert!(trial.report_values(4, &[1.0, 2.0]).unwrap());
+    assert!(!trial.report_values(4, &[5.0, 6.0]).unwrap());
+    let told = both.tell(trial, [1.0, 2.0]).unwrap();
+    assert_eq!(told.intermediate_vectors[&4], vec![1.0, 2.0]);
 }
 
 #[test]
@@ -504,6 +653,9 @@ impl ferrotune::core::Storage for FailingReports {
         value: &ferrotune::core::AttrValue,
     ) -> ferrotune::Result<()> {
         self.inner.set_study_attr(study_id, scope, key, value)
+    }
+    fn add_trial(&self, study_id: i64, trial: &FrozenTrial) -> ferrotune::Result<std::sync::Arc<FrozenTrial>> {
+        self.inner.add_trial(study_id, trial)
     }
     fn create_trial(&self, study_id: i64, new: ferrotune::core::NewTrial) -> ferrotune::Result<Option<FrozenTrial>> {
         self.inner.create_trial(study_id, new)

@@ -98,6 +98,9 @@ pub struct TuneConfig {
     pub timeout: Option<Duration>,
     pub trial_timeout: Option<Duration>,
     pub log_dir: PathBuf,
+    /// `[study] tensorboard_dir`: each finished trial is written there for
+    /// TensorBoard's HPARAMS tab.
+    pub tensorboard_dir: Option<PathBuf>,
     /// Heartbeats (`[study] heartbeat_interval`, `grace_period`,
     /// `max_retries`): `run` stamps its running trials and fails (and
     /// retries) those of workers gone silent, on any host.
@@ -182,6 +185,7 @@ impl TuneConfig {
             timeout: study.timeout,
             trial_timeout: study.trial_timeout,
             log_dir: study.log_dir,
+            tensorboard_dir: study.tensorboard_dir,
             heartbeat: study.heartbeat,
             sampler,
             pruner,
@@ -268,6 +272,8 @@ struct StudySection {
     trial_timeout: Option<Duration>,
     /// `log_dir`, then a folder named after the study.
     log_dir: PathBuf,
+    /// Relative to the config, like `log_dir`.
+    tensorboard_dir: Option<PathBuf>,
     heartbeat: Option<Heartbeat>,
 }
 
@@ -338,6 +344,16 @@ fn parse_study(
         None => (study.name, Origin::Key(path.to_owned(), "study.name")),
     };
     let log_dir = base.join(study.log_dir.as_deref().unwrap_or("ferrotune-logs")).join(path_component(&name));
+    let tensorboard_dir = match study.tensorboard_dir {
+        Some(dir) if dir.trim().is_empty() => {
+            return Err(err(
+                "study.tensorboard_dir",
+                "must not be empty: leave the key out to write no TensorBoard logs".into(),
+            ))
+        }
+        Some(dir) => Some(base.join(dir)),
+        None => None,
+    };
     Ok(StudySection {
         name,
         name_origin,
@@ -349,6 +365,7 @@ fn parse_study(
         timeout: seconds("study.timeout", study.timeout, err)?,
         trial_timeout: seconds("study.trial_timeout", study.trial_timeout, err)?,
         log_dir,
+        tensorboard_dir,
         heartbeat,
     })
 }

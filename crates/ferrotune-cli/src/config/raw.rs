@@ -33,6 +33,7 @@ pub(super) struct RawStudy {
     pub(super) timeout: Option<f64>,
     pub(super) trial_timeout: Option<f64>,
     pub(super) log_dir: Option<String>,
+    pub(super) tensorboard_dir: Option<String>,
     pub(super) heartbeat_interval: Option<f64>,
     pub(super) grace_period: Option<f64>,
     pub(super) max_retries: Option<u64>,

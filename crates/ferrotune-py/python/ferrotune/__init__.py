@@ -17,29 +17,35 @@ that the ``ferrotune`` command-line tool and other processes share.
 """
 
 from ferrotune import (
+    artifacts,
     dashboard,
     distributions,
     exceptions,
     importance,
+    integration,
     logging,
     pruners,
     samplers,
+    search_space,
     storages,
     study,
     trial,
+    version,
     visualization,
 )
-from ferrotune._ferrotune import __version__
+from ferrotune._ferrotune import __commit__, __version__
 from ferrotune.exceptions import TrialPruned
 from ferrotune.study import (
     Study,
     StudyDirection,
+    copy_study,
     create_study,
     delete_study,
     get_all_study_names,
+    get_all_study_summaries,
     load_study,
 )
-from ferrotune.trial import FrozenTrial, Trial, TrialState
+from ferrotune.trial import FrozenTrial, Trial, TrialState, create_trial
 
 __all__ = [
     "FrozenTrial",
@@ -48,19 +54,27 @@ __all__ = [
     "Trial",
     "TrialPruned",
     "TrialState",
+    "__commit__",
     "__version__",
+    "artifacts",
+    "copy_study",
     "create_study",
+    "create_trial",
     "dashboard",
     "delete_study",
     "distributions",
     "exceptions",
     "get_all_study_names",
+    "get_all_study_summaries",
+    "integration",
     "load_study",
     "logging",
     "pruners",
     "samplers",
+    "search_space",
     "storages",
     "study",
     "trial",
+    "version",
     "visualization",
 ]

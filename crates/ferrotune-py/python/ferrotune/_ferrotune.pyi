@@ -3,6 +3,7 @@
 # ferrotune.trial and ferrotune.study.
 
 import datetime
+import os
 from typing import Any, Callable, Iterable, Literal, Optional, Sequence, Union, final
 
 from typing_extensions import Self, disjoint_base
@@ -14,6 +15,7 @@ __all__ = [
     "BasePruner",
     "BaseSampler",
     "BaseStorage",
+    "BruteForceSampler",
     "CmaEsSampler",
     "DashboardServer",
     "DuplicatedStudyError",
@@ -23,9 +25,12 @@ __all__ = [
     "GridSampler",
     "HyperbandPruner",
     "InMemoryStorage",
+    "JournalStorage",
     "MedianPruner",
+    "NSGAIIISampler",
     "NSGAIISampler",
     "NopPruner",
+    "PartialFixedSampler",
     "PatientPruner",
     "PercentilePruner",
     "QMCSampler",
@@ -40,10 +45,19 @@ __all__ = [
     "Trial",
     "TrialPruned",
     "WilcoxonPruner",
+    "_TensorBoardWriter",
+    "__commit__",
     "__version__",
+    "_check_distribution_compatibility",
     "_create_study",
     "_delete_study",
+    "_export_optuna",
     "_forest_importance",
+    "_frozen_trial_from_json",
+    "_import_optuna",
+    "_intersection_search_space",
+    "_live_frozen_trial",
+    "_param_in_distribution",
     "_ped_anova",
     "_plot_data",
     "_pruner_options",
@@ -54,6 +68,8 @@ __all__ = [
 ]
 
 __version__: str
+#: The commit the extension was built from ("unknown" outside a repository).
+__commit__: str
 
 class FerrotuneError(Exception): ...
 class TrialPruned(FerrotuneError): ...
@@ -69,17 +85,21 @@ class BaseStorage:
 @final
 class InMemoryStorage(BaseStorage):
     def __new__(cls) -> Self: ...
+    def __reduce__(self) -> tuple[Any, ...]: ...  # raises TypeError: pickle the study
 
 @final
 class RDBStorage(BaseStorage):
     def __new__(
         cls,
         url: str,
+        engine_kwargs: Optional[dict[str, Any]] = None,
+        skip_compatibility_check: bool = False,
         *,
         heartbeat_interval: Optional[float] = None,
         grace_period: Optional[float] = None,
-        failed_trial_callback: Optional[Any] = None,
         heartbeat_stale_trial_callback: Optional[Any] = None,
+        failed_trial_callback: Optional[Any] = None,
+        skip_table_creation: bool = False,
     ) -> Self: ...
     @property
     def heartbeat_interval(self) -> Optional[float]: ...
@@ -88,9 +108,40 @@ class RDBStorage(BaseStorage):
     @property
     def failed_trial_callback(self) -> Optional[Any]: ...
     def get_heartbeat_stale_trial_callback(self) -> Optional[Any]: ...
+    def __reduce__(self) -> tuple[Any, ...]: ...
 
+@final
+class JournalStorage(BaseStorage):
+    # `log_storage` is a ferrotune.storages.journal.JournalFileBackend.
+    def __new__(cls, log_storage: Any) -> Self: ...
+    def __reduce__(self) -> tuple[Any, ...]: ...
+
+# `study` is the user's Study (a ferrotune.study.Study); typed Any so that a
+# subclass may annotate it as that class without narrowing the override.
 @disjoint_base
-class BaseSampler: ...
+class BaseSampler:
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self: ...
+    def infer_relative_search_space(self, study: Any, trial: FrozenTrial) -> dict[str, BaseDistribution]: ...
+    def sample_relative(
+        self, study: Any, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]: ...
+    def sample_independent(
+        self, study: Any, trial: FrozenTrial, param_name: str, param_distribution: BaseDistribution
+    ) -> Any: ...
+    def before_trial(self, study: Any, trial: FrozenTrial) -> None: ...
+    def after_trial(
+        self, study: Any, trial: FrozenTrial, state: TrialState, values: Optional[Sequence[float]]
+    ) -> None: ...
+    def reseed_rng(self) -> None: ...
+    def __reduce__(self) -> tuple[Any, ...]: ...
+
+@final
+class PartialFixedSampler(BaseSampler):
+    def __new__(cls, fixed_params: dict[str, Any], base_sampler: BaseSampler) -> Self: ...
+    @property
+    def _fixed_params(self) -> dict[str, Any]: ...
+    @property
+    def _base_sampler(self) -> BaseSampler: ...
 
 # Each sampler's constructor: Optuna's arguments the engine does not model
 # (and the options Optuna takes positionally) by hand, then the options of
@@ -118,6 +169,16 @@ class GridSampler(BaseSampler):
     ) -> Self: ...
 
 @final
+class BruteForceSampler(BaseSampler):
+    def __new__(
+        cls,
+        seed: Optional[int] = None,
+        avoid_premature_stop: Optional[bool] = None,
+        # generated: the options from the engine's descriptions (tests/test_sampler_options.py)
+        # end of the generated options
+    ) -> Self: ...
+
+@final
 class TPESampler(BaseSampler):
     def __new__(
         cls,
@@ -125,7 +186,7 @@ class TPESampler(BaseSampler):
         consider_prior: Optional[bool] = None,
         weights: None = None,
         warn_independent_sampling: Optional[bool] = None,
-        constraints_func: None = None,
+        constraints_func: Optional[Callable[[Any], Sequence[float]]] = None,
         # generated: the options from the engine's descriptions (tests/test_sampler_options.py)
         seed: Optional[int] = None,
         n_startup_trials: Optional[int] = 10,
@@ -146,6 +207,8 @@ class TPESampler(BaseSampler):
         hyperopt_defaults: Optional[bool] = False,
         # end of the generated options
     ) -> Self: ...
+    @property
+    def _constraints_func(self) -> Optional[Callable[[Any], Sequence[float]]]: ...
 
 @final
 class CmaEsSampler(BaseSampler):
@@ -176,7 +239,7 @@ class GPSampler(BaseSampler):
         cls,
         *,
         independent_sampler: None = None,
-        constraints_func: None = None,
+        constraints_func: Optional[Callable[[Any], Sequence[float]]] = None,
         warn_independent_sampling: bool = True,
         # generated: the options from the engine's descriptions (tests/test_sampler_options.py)
         seed: Optional[int] = None,
@@ -187,6 +250,8 @@ class GPSampler(BaseSampler):
         output_transform: Optional[Literal["standardize", "robust", "power"]] = "robust",
         # end of the generated options
     ) -> Self: ...
+    @property
+    def _constraints_func(self) -> Optional[Callable[[Any], Sequence[float]]]: ...
 
 @final
 class NSGAIISampler(BaseSampler):
@@ -219,6 +284,38 @@ class NSGAIISampler(BaseSampler):
     def _constraints_func(self) -> Optional[Callable[[Any], Sequence[float]]]: ...
 
 @final
+class NSGAIIISampler(BaseSampler):
+    def __new__(
+        cls,
+        *,
+        constraints_func: Optional[Callable[[Any], Sequence[float]]] = None,
+        elite_population_selection_strategy: None = None,
+        child_generation_strategy: None = None,
+        after_trial_strategy: None = None,
+        # generated: the options from the engine's descriptions (tests/test_sampler_options.py)
+        seed: Optional[int] = None,
+        population_size: Optional[int] = 50,
+        crossover: Optional[Literal["uniform", "blxalpha", "sbx", "vsbx", "undx", "spx"]] = "uniform",
+        crossover_prob: Optional[float] = 0.9,
+        swapping_prob: Optional[float] = 0.5,
+        mutation_prob: Optional[float] = None,
+        mutation: Optional[Literal["uniform", "polynomial"]] = "uniform",
+        mutation_eta: Optional[float] = 20,
+        alpha: Optional[float] = 0.5,
+        eta: Optional[float] = None,
+        uniform_crossover_prob: Optional[float] = 0.5,
+        use_child_gene_prob: Optional[float] = 0.5,
+        sigma_xi: Optional[float] = 0.5,
+        sigma_eta: Optional[float] = None,
+        epsilon: Optional[float] = None,
+        reference_points: Optional[Sequence[Sequence[float]]] = None,
+        dividing_parameter: Optional[int] = 3,
+        # end of the generated options
+    ) -> Self: ...
+    @property
+    def _constraints_func(self) -> Optional[Callable[[Any], Sequence[float]]]: ...
+
+@final
 class QMCSampler(BaseSampler):
     def __new__(
         cls,
@@ -234,7 +331,10 @@ class QMCSampler(BaseSampler):
     ) -> Self: ...
 
 @disjoint_base
-class BasePruner: ...
+class BasePruner:
+    def __new__(cls, *args: Any, **kwargs: Any) -> Self: ...
+    def prune(self, study: Any, trial: FrozenTrial) -> bool: ...
+    def __reduce__(self) -> tuple[Any, ...]: ...
 
 # Each pruner's constructor: Optuna's positional arguments and the ones the
 # engine does not model (PatientPruner's wrapped_pruner) by hand, then the
@@ -366,9 +466,40 @@ class Trial:
     def set_constraint(self, key: str, value: float) -> None: ...
     @property
     def constraints(self) -> dict[str, float]: ...
+    @property
+    def relative_params(self) -> dict[str, Any]: ...
 
 @final
 class FrozenTrial:
+    def __new__(
+        cls,
+        number: int,
+        state: TrialState,
+        value: Optional[float],
+        datetime_start: Optional[datetime.datetime],
+        datetime_complete: Optional[datetime.datetime],
+        params: dict[str, Any],
+        distributions: dict[str, BaseDistribution],
+        user_attrs: dict[str, Any],
+        system_attrs: dict[str, Any],
+        intermediate_values: dict[int, float],
+        trial_id: int,
+        *,
+        values: Optional[Sequence[float]] = None,
+    ) -> Self: ...
+    def _validate(self) -> None: ...
+    def suggest_float(
+        self, name: str, low: float, high: float, *, step: Optional[float] = None, log: bool = False
+    ) -> float: ...
+    def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int: ...
+    def suggest_categorical(self, name: str, choices: Sequence[CategoricalChoiceType]) -> Any: ...
+    def report(self, value: Any, step: int) -> None: ...
+    def should_prune(self) -> bool: ...
+    def set_user_attr(self, key: str, value: Any) -> None: ...
+    def set_constraint(self, key: str, value: float) -> None: ...
+    def __copy__(self) -> FrozenTrial: ...
+    def __deepcopy__(self, memo: Any) -> FrozenTrial: ...
+    def __reduce__(self) -> tuple[Any, ...]: ...
     @property
     def number(self) -> int: ...
     @property
@@ -429,6 +560,7 @@ class Study:
     def best_value(self) -> float: ...
     @property
     def best_params(self) -> dict[str, Any]: ...
+    def _sampler_is_exhausted(self) -> bool: ...
     @property
     def best_trials(self) -> list[FrozenTrial]: ...
     @property
@@ -448,7 +580,16 @@ class Study:
         self, params: dict[str, Any], user_attrs: Optional[dict[str, Any]] = None, skip_if_exists: bool = False
     ) -> None: ...
     def set_user_attr(self, key: str, value: Any) -> None: ...
+    def _add_trial(self, trial: FrozenTrial) -> FrozenTrial: ...
+    def _system_attrs(self) -> dict[str, Any]: ...
+    def _set_sampler(self, sampler: BaseSampler) -> None: ...
+    def _set_pruner(self, pruner: BasePruner) -> None: ...
+    def _set_system_attr(self, key: str, value: Any) -> None: ...
 
+def _param_in_distribution(name: str, value: Any, distribution: BaseDistribution) -> bool: ...
+def _check_distribution_compatibility(
+    dist_old: BaseDistribution, dist_new: BaseDistribution, name: Optional[str] = None
+) -> None: ...
 def _create_study(
     storage: BaseStorage,
     study_name: Optional[str],
@@ -457,6 +598,12 @@ def _create_study(
     sampler: Optional[BaseSampler] = None,
 ) -> str: ...
 def _resolve_storage(storage: Union[str, BaseStorage, None] = None) -> BaseStorage: ...
+def _import_optuna(
+    optuna_url: str, storage: BaseStorage, study_names: Optional[list[str]] = None
+) -> list[tuple[str, int]]: ...
+def _export_optuna(
+    storage: BaseStorage, path: Union[str, os.PathLike[str]], study_names: Optional[list[str]] = None
+) -> tuple[int, int]: ...
 def _ped_anova(
     study: Study,
     target_quantile: float,
@@ -497,3 +644,14 @@ def _start_dashboard(
 def _delete_study(storage: BaseStorage, study_name: str) -> None: ...
 def _sampler_options() -> dict[str, list[tuple[str, str, str, Optional[str], str]]]: ...
 def _pruner_options() -> dict[str, list[tuple[str, str, str, Optional[str], str]]]: ...
+def _intersection_search_space(
+    trials: Iterable[FrozenTrial], include_pruned: bool = False
+) -> dict[str, BaseDistribution]: ...
+def _live_frozen_trial(trial: Trial) -> FrozenTrial: ...
+def _frozen_trial_from_json(data: str, number: int, trial_id: int) -> FrozenTrial: ...
+
+@final
+class _TensorBoardWriter:
+    def __new__(cls, dirname: Union[str, os.PathLike[str]], metric_names: Sequence[str]) -> Self: ...
+    def declare_trials(self, trials: Sequence[FrozenTrial]) -> None: ...
+    def write_trial(self, trial: FrozenTrial) -> bool: ...

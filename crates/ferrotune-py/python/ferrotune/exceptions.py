@@ -16,11 +16,34 @@ from ferrotune._ferrotune import (
 #: Optuna's name for the base class, so ``except optuna.exceptions.OptunaError`` works.
 OptunaError = FerrotuneError
 
+
+class UpdateFinishedTrialError(FerrotuneError, RuntimeError):
+    """A finished trial (complete, pruned or failed) was asked to change:
+    a report, an attribute or a suggestion after it was told. A
+    ``RuntimeError`` too, as in Optuna. (``Study.tell`` on a finished trial
+    raises ``ValueError``, as Optuna's does.)"""
+
+
+class CLIUsageError(FerrotuneError):
+    """Optuna's command-line tool raises it for bad arguments. ferrotune's
+    command-line tool is a separate program that reports them itself, so
+    nothing in the package raises it; it exists so that code catching it
+    runs."""
+
+
+class ExperimentalWarning(Warning):
+    """Optuna marks some features experimental with this warning; ferrotune
+    raises none, and has it so that scripts that filter it keep working."""
+
+
 __all__ = [
+    "CLIUsageError",
     "DuplicatedStudyError",
+    "ExperimentalWarning",
     "FerrotuneError",
     "OptunaError",
     "SearchSpaceExhausted",
     "StorageInternalError",
     "TrialPruned",
+    "UpdateFinishedTrialError",
 ]

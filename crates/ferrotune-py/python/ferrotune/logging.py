@@ -60,8 +60,16 @@ def _configure() -> None:
 
 
 def get_logger(name: str) -> _logging.Logger:
-    """A logger below ``ferrotune``'s, with the default handler installed."""
+    """A logger below ``ferrotune``'s, with the default handler installed.
+
+    Optuna's logger names map onto ferrotune's: ``get_logger("optuna")`` is
+    ``ferrotune``'s root logger and ``"optuna.study"`` is
+    ``"ferrotune.study"``, so a handler a script adds the Optuna way sees
+    ferrotune's messages. (``logging.getLogger("optuna")`` called directly
+    is Python's, and stays a separate logger.)"""
     _configure()
+    if name == "optuna" or name.startswith("optuna."):
+        name = "ferrotune" + name[len("optuna") :]
     return _logging.getLogger(name)
 
 

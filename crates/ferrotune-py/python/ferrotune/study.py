@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import gc
+import math
 import os
 import threading
 import time
@@ -24,8 +25,9 @@ from ferrotune.distributions import (
     CategoricalDistribution,
     FloatDistribution,
     IntDistribution,
+    check_distribution_compatibility,
 )
-from ferrotune.exceptions import SearchSpaceExhausted, TrialPruned
+from ferrotune.exceptions import SearchSpaceExhausted, TrialPruned, UpdateFinishedTrialError
 from ferrotune.trial import FrozenTrial, Trial, TrialState
 
 if TYPE_CHECKING:
@@ -37,7 +39,17 @@ if TYPE_CHECKING:
 
 _logger = _ft_logging.get_logger("ferrotune.study")
 
+
+
+class _TellFinishedTrialError(UpdateFinishedTrialError, ValueError):
+    """``tell`` on a trial already finished."""
+
+
 ObjectiveFuncType = Callable[[Trial], Union[float, Sequence[float]]]
+
+# The study system attribute holding the objectives' names (Optuna's key, so
+# that a study copied between the two keeps them).
+_METRIC_NAMES_ATTR = "study:metric_names"
 
 
 class StudyDirection(enum.IntEnum):
@@ -68,6 +80,33 @@ class Study(_ferrotune.Study):
     pruner this process uses on it. Create one with :func:`create_study`;
     ``Study(study_name, storage)`` loads an existing one."""
 
+    # The sampler and pruner objects (set by __new__, defaults included):
+    # `study.sampler`, and the sampler's hooks the engine does not call
+    # itself (after_trial, reseed_rng) for a Python subclass of BaseSampler
+    # or a PartialFixedSampler passing them to its base sampler.
+    _sampler: "BaseSampler"
+    _pruner: "BasePruner"
+
+    def __new__(
+        cls,
+        study_name: str,
+        storage: Union[str, "BaseStorage", None],
+        sampler: Optional["BaseSampler"] = None,
+        pruner: Optional["BasePruner"] = None,
+    ) -> "Study":
+        # The defaults are made here, as objects, and handed to the engine,
+        # so that `study.sampler` is the very sampler the study uses (its
+        # seed, its options), as in Optuna.
+        from ferrotune.pruners import MedianPruner
+        from ferrotune.samplers import TPESampler
+
+        sampler = TPESampler() if sampler is None else sampler
+        pruner = MedianPruner() if pruner is None else pruner
+        study = super().__new__(cls, study_name, storage, sampler, pruner)
+        study._sampler = sampler
+        study._pruner = pruner
+        return study
+
     def __init__(
         self,
         study_name: str,
@@ -78,9 +117,9 @@ class Study(_ferrotune.Study):
         # The engine object was built by __new__ from the same arguments.
         self._stop_flag = threading.Event()
         self._optimizing = False
-        # NSGAIISampler(constraints_func=...): Optuna's way to give
-        # constraints, recorded here with trial.set_constraint.
-        self._constraints_func = getattr(sampler, "_constraints_func", None)
+        # TPESampler, GPSampler, NSGAIISampler, NSGAIIISampler(constraints_func=...):
+        # Optuna's way to give constraints, recorded here with trial.set_constraint.
+        self._constraints_func = getattr(self._sampler, "_constraints_func", None)
 
     # ------------------------------------------------------------ reading
 
@@ -109,6 +148,117 @@ class Study(_ferrotune.Study):
 
     def __repr__(self) -> str:
         return f"<ferrotune.Study {self.study_name!r}>"
+
+    @property
+    def sampler(self) -> "BaseSampler":
+        """The sampler this study uses in this process: the one it was
+        created or loaded with (the default ``TPESampler`` made then), or
+        the one assigned since."""
+        return self._sampler
+
+    @sampler.setter
+    def sampler(self, sampler: "BaseSampler") -> None:
+        # Trials asked from now on use it (running ones keep theirs), in this
+        # Study object; other processes keep the sampler they loaded with.
+        self._set_sampler(sampler)
+        self._sampler = sampler
+        self._constraints_func = getattr(sampler, "_constraints_func", None)
+
+    @property
+    def pruner(self) -> "BasePruner":
+        """The pruner this study uses in this process: the one it was
+        created or loaded with (the default ``MedianPruner`` made then), or
+        the one assigned since."""
+        return self._pruner
+
+    @pruner.setter
+    def pruner(self, pruner: "BasePruner") -> None:
+        # Every later should_prune asks it, running trials' included.
+        self._set_pruner(pruner)
+        self._pruner = pruner
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle and ``copy.deepcopy`` (see ``ferrotune._pickling``): a
+        study on a database is loaded again, an in-memory one carries its
+        trials into a new in-memory storage."""
+        from ferrotune import _pickling
+
+        return _pickling._reduce_study(self)
+
+    @property
+    def metric_names(self) -> Optional[list[str]]:
+        """The names given to the objectives with :meth:`set_metric_names`
+        (by any process), or None."""
+        names = self._system_attrs().get(_METRIC_NAMES_ATTR)
+        return None if names is None else [str(n) for n in names]
+
+    def set_metric_names(self, metric_names: list[str]) -> None:
+        """Name the objectives, one name per direction. The names are kept
+        in the study's storage (a system attribute, under Optuna's key), so
+        every process that loads the study sees them."""
+        names = list(metric_names)
+        if len(names) != len(self._direction_names):
+            raise ValueError(
+                f"the study has {len(self._direction_names)} objective(s) but {len(names)} metric name(s) "
+                f"were given: {names}"
+            )
+        if not all(isinstance(n, str) for n in names):
+            raise TypeError(f"metric names must be strings, got {names!r}")
+        self._set_system_attr(_METRIC_NAMES_ATTR, names)
+
+    # ------------------------------------------------------------ add trials
+
+    def add_trial(self, trial: FrozenTrial) -> None:
+        """Add a finished (or waiting) trial made elsewhere, such as by
+        :func:`ferrotune.trial.create_trial`, with the study's next number;
+        samplers then learn from it as from any other. Checked as Optuna
+        checks it (see ``create_trial``), plus: one value per objective, and
+        each parameter's distribution compatible with the one earlier trials
+        recorded for that name (same kind and scale, same choices).
+
+        Unlike Optuna, a RUNNING trial is refused (a ``ValueError``): no
+        worker would ever finish it. A WAITING trial is claimed by the next
+        ``ask`` with its parameters, as an enqueued one."""
+        self._add_checked(trial, self._recorded_distributions())
+
+    def add_trials(self, trials: Iterable[FrozenTrial]) -> None:
+        """:meth:`add_trial` for each trial, in order (each checked before
+        it is written: a refused trial stops the loop, the trials before it
+        stay added, as in Optuna)."""
+        recorded = self._recorded_distributions()
+        for trial in trials:
+            self._add_checked(trial, recorded)
+
+    def _recorded_distributions(self) -> dict[str, BaseDistribution]:
+        """The first distribution the study's trials recorded for each name."""
+        recorded: dict[str, BaseDistribution] = {}
+        for t in self.trials:
+            for name, distribution in t.distributions.items():
+                recorded.setdefault(name, distribution)
+        return recorded
+
+    def _add_checked(self, trial: FrozenTrial, recorded: dict[str, BaseDistribution]) -> None:
+        if not isinstance(trial, FrozenTrial):
+            raise TypeError(
+                f"add_trial takes a FrozenTrial (from ferrotune.trial.create_trial, say), got {type(trial).__name__}"
+            )
+        trial._validate()
+        n_objectives = len(self._direction_names)
+        if trial.values is not None and len(trial.values) != n_objectives:
+            raise ValueError(
+                f"the trial has {len(trial.values)} value(s) but the study has {n_objectives} objective(s)"
+            )
+        if trial.state == TrialState.RUNNING:
+            raise ValueError(
+                "add_trial takes a finished or waiting trial: a RUNNING one would never be finished "
+                "(ferrotune differs from Optuna here); use ask() to start a trial"
+            )
+        for name, distribution in trial.distributions.items():
+            if name in recorded:
+                check_distribution_compatibility(recorded[name], distribution, name=name)
+        self._add_trial(trial)
+        for name, distribution in trial.distributions.items():
+            recorded.setdefault(name, distribution)
 
     # ------------------------------------------------------------ ask/tell
 
@@ -145,7 +295,51 @@ class Study(_ferrotune.Study):
                 raise
             for i, value in enumerate(constraints):
                 trial.set_constraint(str(i), value)
-        return super().tell(trial, values, state, skip_if_finished)
+        try:
+            self._after_trial(trial, values, state)
+        finally:
+            # As in Optuna, the trial is finished even if after_trial raised.
+            try:
+                told = super().tell(trial, values, state, skip_if_finished)
+            except UpdateFinishedTrialError as e:
+                # Optuna raises ValueError here (and UpdateFinishedTrialError,
+                # a RuntimeError, for other changes to a finished trial): this
+                # one is both, so either `except` catches it.
+                raise _TellFinishedTrialError(str(e)) from None
+        return told
+
+    def _fail(self, trial: Union[Trial, int], reason: str) -> FrozenTrial:
+        try:
+            self._after_trial(trial, None, TrialState.FAIL)
+        finally:
+            failed = super()._fail(trial, reason)
+        return failed
+
+    def _after_trial(
+        self, trial: Union[Trial, int], values: Union[float, Sequence[float], None], state: Optional[TrialState]
+    ) -> None:
+        """Call the sampler's ``after_trial`` hook (if it has one of its own)
+        with the trial as it is before being stored as finished, and the
+        state and values it will be stored with."""
+        sampler = self._sampler
+        if sampler is None or type(sampler).after_trial is _ferrotune.BaseSampler.after_trial:
+            return
+        if isinstance(trial, Trial):
+            frozen = _ferrotune._live_frozen_trial(trial)
+        else:
+            trials = self.get_trials(deepcopy=False)
+            if not 0 <= trial < len(trials):
+                return  # tell() names the problem
+            frozen = trials[trial]
+        if frozen.state.is_finished():
+            return  # tell() skips it or names the problem
+        final_values: Optional[list[float]] = None
+        final_state = TrialState.COMPLETE if state is None else state
+        if final_state == TrialState.COMPLETE:
+            if values is None:
+                return  # tell() names the problem
+            final_values, final_state = _told_values(values, len(self._direction_names))
+        sampler.after_trial(self, frozen, final_state, final_values)
 
     def stop(self) -> None:
         """Let the running ``optimize`` start no new trial (running ones finish)."""
@@ -209,17 +403,36 @@ class Study(_ferrotune.Study):
 
         def worker() -> None:
             try:
+                if n_jobs != 1 and self._sampler is not None:
+                    # As Optuna does: each worker thread reseeds a sampler
+                    # that keeps a generator of its own.
+                    self._sampler.reseed_rng()
                 while claim():
                     try:
                         trial = self.ask()
                     except SearchSpaceExhausted:
                         self._stop_flag.set()
                         return
+                    except Exception as e:
+                        if not getattr(e, "_ferrotune_failed_trial", False):
+                            raise
+                        # A Python sampler's before_trial or relative
+                        # sampling raised (in Optuna 5 the relative sample
+                        # is drawn in the objective, under `catch`): its
+                        # trial has failed, logged as the objective's
+                        # failures are, and the study goes on if `catch`
+                        # says so.
+                        _logger.warning(f"A trial failed to start because of the following error: {e!r}.", exc_info=True)
+                        if isinstance(e, catch):
+                            continue
+                        raise
                     frozen = self._run_trial(func, trial, catch)
                     if progress is not None:
                         progress.update(self, frozen)
                     for callback in callbacks:
                         callback(self, frozen)
+                    if self._sampler_is_exhausted():
+                        self._stop_flag.set()
                     if gc_after_trial:
                         gc.collect()
             except BaseException:
@@ -319,6 +532,10 @@ class Study(_ferrotune.Study):
             raise ImportError("trials_dataframe needs pandas: pip install pandas") from e
 
         n_objectives = len(self._direction_names)
+        # Objective columns are named after the metric names when set (as
+        # in Optuna: ``values_loss``), else numbered.
+        names = self.metric_names
+        value_keys = [str(i) for i in range(n_objectives)] if names is None else names
         rows: list[dict[tuple[str, str], Any]] = []
         for t in self.trials:
             row: dict[tuple[str, str], Any] = {}
@@ -326,10 +543,10 @@ class Study(_ferrotune.Study):
                 if attr == "value" or attr == "values":
                     values = t.values
                     if n_objectives == 1:
-                        row[("value", "")] = None if values is None else values[0]
+                        row[("value", "" if names is None else names[0])] = None if values is None else values[0]
                     else:
                         for i in range(n_objectives):
-                            row[("values", str(i))] = None if values is None else values[i]
+                            row[("values", value_keys[i])] = None if values is None else values[i]
                 elif attr == "state":
                     row[("state", "")] = t.state.name
                 elif attr in ("params", "user_attrs", "system_attrs", "intermediate_values"):
@@ -347,11 +564,28 @@ class Study(_ferrotune.Study):
                     columns.append(key)
         order = {a: i for i, a in enumerate(attrs)}
         order.setdefault("values", order.get("value", 0))
-        columns.sort(key=lambda c: (order.get(c[0], len(order)), c[1] if c[0] != "values" else int(c[1])))
+        value_order = {key: i for i, key in enumerate(value_keys)}
+        columns.sort(key=lambda c: (order.get(c[0], len(order)), c[1] if c[0] != "values" else value_order[c[1]]))
         frame = pd.DataFrame([[row.get(c) for c in columns] for row in rows], columns=pd.MultiIndex.from_tuples(columns))
         if not multi_index:
             frame.columns = ["_".join(part for part in c if part) for c in columns]
         return frame
+
+
+def _told_values(values: Union[float, Sequence[float]], n_objectives: int) -> tuple[Optional[list[float]], TrialState]:
+    """The values and state a tell of ``values`` stores, as the engine decides
+    them: numbers, one per objective, complete (infinities included, as in
+    Optuna: a diverged run is the worst value); NaN or anything else fails."""
+    try:
+        listed = [float(values)]  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        try:
+            listed = [float(v) for v in values]  # type: ignore[union-attr]
+        except (TypeError, ValueError):
+            return None, TrialState.FAIL
+    if len(listed) != n_objectives or any(math.isnan(v) for v in listed):
+        return None, TrialState.FAIL
+    return listed, TrialState.COMPLETE
 
 
 def _suggest(trial: Trial, name: str, distribution: BaseDistribution) -> Any:
@@ -422,7 +656,21 @@ def create_study(
         raise ValueError("directions must name at least one direction")
     names = [_direction_name(d) for d in directions]
     storage_obj = _ferrotune._resolve_storage(storage)
+    existed = (
+        load_if_exists and study_name is not None and study_name in _ferrotune._study_names(storage_obj)
+    )
     name = _ferrotune._create_study(storage_obj, study_name, names, load_if_exists, sampler)
+    # Optuna's lines, which users and their log parsers look for.
+    if existed:
+        _logger.info(f"Using an existing study with name '{name}' instead of creating a new one.")
+    else:
+        if isinstance(storage_obj, _ferrotune.InMemoryStorage):
+            where = "in memory"
+        elif storage_obj.url.startswith("journal:") or storage_obj.url.endswith((".log", ".jsonl")):
+            where = "in Journal"
+        else:
+            where = "in RDB"
+        _logger.info(f"A new study created {where} with name: {name}")
     return Study(name, storage_obj, sampler, pruner)
 
 
@@ -456,12 +704,24 @@ def get_all_study_names(storage: Union[str, "BaseStorage"]) -> list[str]:
     return _ferrotune._study_names(_ferrotune._resolve_storage(storage))
 
 
+# Defined apart (they only use the API above); exported here, where Optuna has them.
+from ferrotune._study_tools import (  # noqa: E402
+    MaxTrialsCallback,
+    StudySummary,
+    copy_study,
+    get_all_study_summaries,
+)
+
 __all__ = [
+    "MaxTrialsCallback",
     "ObjectiveFuncType",
     "Study",
     "StudyDirection",
+    "StudySummary",
+    "copy_study",
     "create_study",
     "delete_study",
     "get_all_study_names",
+    "get_all_study_summaries",
     "load_study",
 ]

@@ -24,7 +24,8 @@
 //!   draws) comes from `rng_for(seed, restart index, ..)`, so the state is a
 //!   pure function of the seed and the told solutions.
 //! - Solutions of a generation are ranked by value with a stable sort, so ties
-//!   keep the told order; non-finite values rank last.
+//!   keep the told order; NaN ranks last, infinities in their order (-inf
+//!   first: Optuna completes trials with infinite values).
 
 use std::collections::VecDeque;
 
@@ -668,7 +669,8 @@ impl CmaEs {
     /// kept solution, as a share of each side of the box: the paper's α on
     /// the unit cube).
     ///
-    /// Solutions with non-finite values are ignored and coordinates are
+    /// Solutions with NaN values are ignored (infinite ones rank as any
+    /// value: only the order of the values is used) and coordinates are
     /// clipped into the box. The first run starts from the fitted mean, step
     /// size and covariance; restarts start afresh as in [`CmaEs::new`].
     pub fn warm_start_with(
@@ -696,13 +698,13 @@ impl CmaEs {
         }
         let mut usable: Vec<(&[f64], f64)> = solutions
             .iter()
-            .filter(|(x, v)| v.is_finite() && x.iter().all(|c| c.is_finite()))
+            .filter(|(x, v)| !v.is_nan() && x.iter().all(|c| c.is_finite()))
             .map(|(x, v)| (x.as_slice(), *v))
             .collect();
         let keep = (gamma * usable.len() as f64).floor() as usize;
         if keep == 0 {
             return Err(Error::InvalidArgument(format!(
-                "CMA-ES warm start needs at least {} solutions with finite values (the best {gamma} share must hold \
+                "CMA-ES warm start needs at least {} solutions with values (the best {gamma} share must hold \
                  one), got {}",
                 (1.0 / gamma).ceil(),
                 usable.len()
@@ -874,7 +876,9 @@ impl CmaEs {
                 "CMA-ES tell needs {dim} finite coordinates per solution, got {x:?}"
             )));
         }
-        let rank_key = |v: f64| if v.is_finite() { v } else { f64::INFINITY };
+        // NaN ranks worst; infinities keep their order (-inf best, +inf
+        // worst: a diverged run), as Optuna's sort of the generation does.
+        let rank_key = |v: f64| if v.is_nan() { f64::INFINITY } else { v };
         let mut order: Vec<usize> = (0..lambda).collect();
         order.sort_by(|&a, &b| rank_key(solutions[a].1).total_cmp(&rank_key(solutions[b].1)));
 

@@ -459,8 +459,10 @@ fn same_seed_same_state_different_seed_different_restarts() {
     assert_eq!(format!("{x:?}"), format!("{y:?}"));
 }
 
+/// NaN ranks last and infinities in their order: -inf first, +inf (a
+/// diverged run, which Optuna completes) last among values.
 #[test]
-fn non_finite_values_rank_last() {
+fn nan_ranks_last_and_infinities_in_order() {
     let n = 2;
     let mut es = CmaEs::new(vec![(-1.0, 1.0); n], None, CmaOptions::default(), 0).unwrap();
     let mut r = seeded(0);
@@ -469,17 +471,31 @@ fn non_finite_values_rank_last() {
         s.1 = match k {
             0 => f64::NAN,
             1 => f64::NEG_INFINITY,
+            2 => f64::INFINITY,
             _ => sphere(&s.0),
         };
     }
     let mut expected = es.clone();
+    // The same generation told with finite stand-ins in the same order:
+    // -inf below every value, NaN and +inf above (NaN ranked after +inf).
     let mut reordered = generation.clone();
-    // The same generation with the failures moved to the end and made +inf ranks the same.
-    let failures: Vec<_> = reordered.drain(..2).map(|(x, _)| (x, f64::INFINITY)).collect();
-    reordered.extend(failures);
+    let low = generation[3..].iter().map(|s| s.1).fold(f64::INFINITY, f64::min) - 1.0;
+    let high = generation[3..].iter().map(|s| s.1).fold(f64::NEG_INFINITY, f64::max) + 1.0;
+    let nan = reordered.remove(0);
+    reordered.push((nan.0, high + 1.0));
+    reordered[0].1 = low;
+    reordered[1].1 = high;
     es.tell(&generation).unwrap();
     expected.tell(&reordered).unwrap();
     assert_eq!(es.mean(), expected.mean());
+    // A generation of infinities only: no NaN reaches the state, and the
+    // run goes on (ranges of inf - inf stop nothing).
+    let all_inf: Vec<(Vec<f64>, f64)> = (0..es.population_size())
+        .map(|k| (es.ask(&mut r), if k % 2 == 0 { f64::INFINITY } else { f64::NEG_INFINITY }))
+        .collect();
+    es.tell(&all_inf).unwrap();
+    assert!(es.mean().iter().all(|m| m.is_finite()));
+    assert!(es.ask(&mut r).iter().all(|c| c.is_finite()));
 }
 
 #[test]

@@ -12,6 +12,7 @@ use super::kernel::Dim;
 use super::model::Gp;
 use super::GpSampler;
 use crate::numerics::{ndtr, norm_pdf};
+use crate::test_problems::dtlz2_three;
 use crate::{rng_for, RandomSampler};
 
 /// Hypervolume of 2-D loss points below `reference`, by a sweep over the
@@ -377,14 +378,6 @@ fn the_reference_point_is_optunas() {
     }
     // A worst loss of exactly 0 still leaves a positive reference.
     assert!(LogEhvi::reference_point(&[vec![0.0], vec![-1.0]])[0] > 0.0);
-}
-
-/// DTLZ2 in three objectives: the front is the unit sphere's positive
-/// octant, where the variables after the second are 0.5.
-fn dtlz2_three(x: &[f64]) -> Vec<f64> {
-    let g: f64 = x[2..].iter().map(|v| (v - 0.5).powi(2)).sum();
-    let (a, b) = (x[0] * std::f64::consts::FRAC_PI_2, x[1] * std::f64::consts::FRAC_PI_2);
-    vec![(1.0 + g) * a.cos() * b.cos(), (1.0 + g) * a.cos() * b.sin(), (1.0 + g) * a.sin()]
 }
 
 #[test]

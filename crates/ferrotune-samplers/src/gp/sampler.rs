@@ -253,6 +253,28 @@ fn params_of(trial: &FrozenTrial) -> BTreeMap<String, (Distribution, f64)> {
     trial.params.iter().map(|(n, p)| (n.clone(), (p.distribution.clone(), p.internal))).collect()
 }
 
+/// Infinite values clipped, per column, to that column's finite range
+/// (all infinite: to 0), as Optuna's `warn_and_convert_inf` does before
+/// standardizing. A diverged run (+inf loss) then counts as the worst
+/// finite value seen, and no infinity reaches the fit, where `inf - inf`
+/// would make the mean and variance NaN. Rows shorter than a column (no
+/// constraints) are left alone.
+fn clip_infinities(rows: &mut [Vec<f64>]) {
+    let width = rows.iter().map(Vec::len).max().unwrap_or(0);
+    for j in 0..width {
+        let column = || rows.iter().filter_map(|r| r.get(j).copied());
+        if column().all(f64::is_finite) {
+            continue;
+        }
+        let finite = column().filter(|v| v.is_finite());
+        let (low, high) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(v), h.max(v)));
+        let (low, high) = if low <= high { (low, high) } else { (0.0, 0.0) };
+        for v in rows.iter_mut().filter_map(|r| r.get_mut(j)) {
+            *v = v.clamp(low, high);
+        }
+    }
+}
+
 /// The complete trials the model sees: positions, values to maximize (one
 /// per objective, minimized ones negated), and constraints.
 struct Observations {
@@ -291,6 +313,8 @@ impl Observations {
                 observations.constraint_values.push(Vec::new());
             }
         }
+        clip_infinities(&mut observations.values);
+        clip_infinities(&mut observations.constraint_values);
         observations
     }
 
@@ -511,5 +535,20 @@ impl Sampler for GpSampler {
             Some(kind) => Ok(QmcSampler::with_seed(self.seed).kind(kind).sample_for(trial, distribution)),
             None => RandomSampler::with_seed(self.seed).sample_independent(study, trial, name, distribution),
         }
+    }
+}
+
+#[cfg(test)]
+mod infinity_tests {
+    use super::clip_infinities;
+
+    #[test]
+    fn infinities_are_clipped_to_each_columns_finite_range() {
+        let (inf, ninf) = (f64::INFINITY, f64::NEG_INFINITY);
+        let mut rows = vec![vec![1.0, inf, ninf], vec![inf, inf, 2.0], vec![-3.0, ninf, 5.0], vec![]];
+        clip_infinities(&mut rows);
+        // Column 0: +inf to the finite max; column 1: all infinite, so 0;
+        // column 2: -inf to the finite min. The empty row stays empty.
+        assert_eq!(rows, vec![vec![1.0, 0.0, 2.0], vec![1.0, 0.0, 2.0], vec![-3.0, 0.0, 5.0], vec![]]);
     }
 }

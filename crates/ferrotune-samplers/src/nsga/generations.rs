@@ -31,7 +31,10 @@ use std::sync::Arc;
 
 use ferrotune_core::{AttrValue, FrozenTrial, SearchSpace, StudyDirection, StudyView, TrialState, CONSTRAINTS_ATTR};
 
+use rand::RngCore;
+
 use super::selection::{Candidate, Ranked};
+use crate::rng_for;
 use crate::space::intersect_search_space;
 
 /// A closed generation: who was in its pool, and the parents it gave.
@@ -207,14 +210,18 @@ impl Generations {
 
     /// Close every generation that can be: as recorded if a trial recorded
     /// it, otherwise by the rule in the module's docs. `elites` is the
-    /// sampler's cut (the indices of the survivors among the candidates).
+    /// sampler's cut (the indices of the survivors among the candidates;
+    /// its generator, for ties it breaks at random, is seeded by the
+    /// generation and its closing trial's number, facts every worker
+    /// shares, and by neither the sampler's seed nor the clock, so unseeded
+    /// workers agree too).
     /// Decisions made by the rule wait in [`Generations::take_unrecorded`].
     pub fn close(
         &mut self,
         study: &StudyView<'_>,
         key: TagKey,
         population_size: usize,
-        elites: impl Fn(&[Candidate], usize) -> Vec<usize>,
+        elites: impl Fn(&[Candidate], usize, &mut dyn RngCore) -> Vec<usize>,
     ) {
         loop {
             let generation = self.closed.len() as u64;
@@ -251,8 +258,12 @@ impl Generations {
             let mut pool: Vec<Arc<FrozenTrial>> = previous.to_vec();
             pool.extend(member_indices.iter().map(|&i| Arc::clone(&study.trials[i])));
             let candidates: Vec<Candidate> = pool.iter().map(|t| candidate(t, study.directions)).collect();
-            let mut parents: Vec<Arc<FrozenTrial>> =
-                elites(&candidates, population_size).into_iter().map(|i| Arc::clone(&pool[i])).collect();
+            let closing = member_indices.iter().map(|&i| study.trials[i].number).max().unwrap_or(0);
+            let mut tie_break = rng_for(generation, closing, key.0);
+            let mut parents: Vec<Arc<FrozenTrial>> = elites(&candidates, population_size, &mut tie_break)
+                .into_iter()
+                .map(|i| Arc::clone(&pool[i]))
+                .collect();
             parents.sort_by_key(|t| t.number);
             let ranked = Ranked::new(&parents.iter().map(|t| candidate(t, study.directions)).collect::<Vec<_>>());
             let members = member_indices.iter().map(|&i| study.trials[i].number).collect();

@@ -15,9 +15,13 @@ use rand::Rng;
 /// sum of its positive constraint values; `None` when it recorded no
 /// constraints) and its trial number.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Candidate {
+pub struct Candidate {
+    /// The trial's number.
     pub number: u64,
+    /// Its values, each to be minimized (maximized ones negated; NaN as
+    /// infinity).
     pub losses: Vec<f64>,
+    /// Its constraint violation, `None` without constraints.
     pub violation: Option<f64>,
 }
 
@@ -99,32 +103,41 @@ pub(crate) fn crowding_distances(candidates: &[Candidate], front: &[usize]) -> V
     distance
 }
 
+/// The start of every elitist cut (NSGA-II's and NSGA-III's): the whole
+/// fronts that fit in `size`, in rank order, and the front after them
+/// that fits only in part (empty when none is left over). Within a front,
+/// candidates are in trial-number order.
+pub(crate) fn fronts_that_fit(candidates: &[Candidate], size: usize) -> (Vec<usize>, Vec<usize>) {
+    let ranks = ranks(candidates);
+    let mut by_rank: Vec<usize> = (0..candidates.len()).collect();
+    by_rank.sort_by_key(|&i| (ranks[i], candidates[i].number));
+    let mut start = 0;
+    while start < by_rank.len() {
+        let rank = ranks[by_rank[start]];
+        let end = start + by_rank[start..].iter().take_while(|&&i| ranks[i] == rank).count();
+        if end > size {
+            let last = if start < size { by_rank[start..end].to_vec() } else { Vec::new() };
+            by_rank.truncate(start);
+            return (by_rank, last);
+        }
+        start = end;
+    }
+    (by_rank, Vec::new())
+}
+
 /// NSGA-II's elitist cut: the `size` survivors among `candidates` (indices,
 /// ascending by rank): whole fronts in rank order while they fit, then
 /// from the front that does not, the members with the largest crowding
 /// distance (ties to the lower trial number).
 pub(crate) fn select_elites(candidates: &[Candidate], size: usize) -> Vec<usize> {
-    let ranks = ranks(candidates);
-    let mut by_rank: Vec<usize> = (0..candidates.len()).collect();
-    by_rank.sort_by_key(|&i| (ranks[i], candidates[i].number));
-    let mut elites = Vec::with_capacity(size.min(candidates.len()));
-    let mut start = 0;
-    while start < by_rank.len() && elites.len() < size {
-        let rank = ranks[by_rank[start]];
-        let end = start + by_rank[start..].iter().take_while(|&&i| ranks[i] == rank).count();
-        let front = &by_rank[start..end];
-        if elites.len() + front.len() <= size {
-            elites.extend_from_slice(front);
-        } else {
-            let distance = crowding_distances(candidates, front);
-            let mut order: Vec<usize> = (0..front.len()).collect();
-            order.sort_by(|&a, &b| {
-                distance[b].total_cmp(&distance[a]).then(candidates[front[a]].number.cmp(&candidates[front[b]].number))
-            });
-            elites.extend(order.into_iter().take(size - elites.len()).map(|p| front[p]));
-        }
-        start = end;
-    }
+    let (mut elites, front) = fronts_that_fit(candidates, size);
+    let distance = crowding_distances(candidates, &front);
+    let mut order: Vec<usize> = (0..front.len()).collect();
+    order.sort_by(|&a, &b| {
+        distance[b].total_cmp(&distance[a]).then(candidates[front[a]].number.cmp(&candidates[front[b]].number))
+    });
+    let wanted = size.saturating_sub(elites.len());
+    elites.extend(order.into_iter().take(wanted).map(|p| front[p]));
     elites
 }
 

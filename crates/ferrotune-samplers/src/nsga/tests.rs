@@ -9,12 +9,15 @@ use std::sync::Arc;
 
 use ferrotune_analysis::pareto::hypervolume;
 use ferrotune_core::{
-    Distribution, FloatDistribution, FrozenTrial, IntDistribution, Sampler, StudyDirection, StudyView, TrialParam,
-    TrialState,
+    Distribution, FloatDistribution, FrozenTrial, IntDistribution, Sampler, SearchSpace, StudyDirection, StudyView,
+    TrialParam, TrialState,
 };
 use rand::Rng;
 
+use super::niching::{das_dennis, perpendicular_distance};
+use super::sampler::SurvivorCut;
 use super::*;
+use crate::test_problems::dtlz2_three;
 use crate::{rng_for, RandomSampler};
 
 const STUDY: &str = "nsga";
@@ -104,6 +107,10 @@ fn nsga2(seed: u64, population_size: usize) -> Nsga2Sampler {
     Nsga2Sampler::builder().seed(seed).population_size(population_size).build().unwrap()
 }
 
+fn nsga3(seed: u64, population_size: usize) -> Nsga3Sampler {
+    Nsga3Sampler::builder().seed(seed).population_size(population_size).build().unwrap()
+}
+
 fn params_of<S: Sampler>(driver: &Driver<S>) -> Vec<BTreeMap<String, f64>> {
     driver.trials.iter().map(|t| t.params.iter().map(|(n, p)| (n.clone(), p.internal)).collect()).collect()
 }
@@ -151,8 +158,10 @@ fn a_resumed_study_continues_as_if_never_stopped() {
 /// appears: a sequential run of the same trials. Also whether any
 /// generation's parents changed on the way (a recorded decision
 /// overruling the closing rule).
-fn replayed_parents(trials: &[Arc<FrozenTrial>], population_size: usize) -> (BTreeMap<u64, Vec<u64>>, bool) {
-    let replay = nsga2(0, population_size);
+fn replayed_parents<C: SurvivorCut>(
+    trials: &[Arc<FrozenTrial>],
+    replay: GeneticSampler<C>,
+) -> (BTreeMap<u64, Vec<u64>>, bool) {
     let mut seen = BTreeMap::new();
     let mut changed = false;
     for end in 0..=trials.len() {
@@ -170,8 +179,11 @@ fn replayed_parents(trials: &[Arc<FrozenTrial>], population_size: usize) -> (BTr
 /// each tell finishes one of the `told_from` oldest running ones, chosen
 /// at random. Returns the study and each generation's parents as the
 /// workers used them.
-fn four_workers(population_size: usize, n: usize, told_from: usize) -> (Driver<Nsga2Sampler>, BTreeMap<u64, Vec<u64>>) {
-    let sampler = nsga2(9, population_size);
+fn four_workers<C: SurvivorCut>(
+    sampler: GeneticSampler<C>,
+    n: usize,
+    told_from: usize,
+) -> (Driver<GeneticSampler<C>>, BTreeMap<u64, Vec<u64>>) {
     let mut driver = Driver::new(sampler.clone(), &BOTH, unit_floats(3));
     let mut running: Vec<usize> = Vec::new();
     let mut used: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
@@ -195,7 +207,7 @@ fn four_workers(population_size: usize, n: usize, told_from: usize) -> (Driver<N
     assert!(used.len() >= 10, "only {} generations bred", used.len());
     // Every bred trial's parents are among its generation's.
     for trial in &driver.trials {
-        if let Some(tag) = trial.system_attrs.get(NSGA2_GENERATION_ATTR) {
+        if let Some(tag) = trial.system_attrs.get(C::TAG) {
             let generation = tag["generation"].as_u64().unwrap();
             for parent in tag["parents"].as_array().unwrap() {
                 assert!(used[&generation].contains(&parent.as_u64().unwrap()), "trial {}", trial.number);
@@ -211,16 +223,20 @@ fn interleaved_asks_breed_each_generation_from_the_parents_a_sequential_run_gets
     // trial lags far, so every generation closes by the waiting rule, and
     // a sequential replay of the same trials reaches the same parents at
     // every step without reading any recorded decision.
-    let population_size = 8;
-    let (driver, used) = four_workers(population_size, 160, 2);
-    let (replayed, changed) = replayed_parents(&driver.trials, population_size);
+    interleaved_asks_agree_with_a_sequential_replay(|| nsga2(9, 8));
+    // NSGA-III's cut breaks ties at random: the replay draws the same.
+    interleaved_asks_agree_with_a_sequential_replay(|| nsga3(9, 8));
+}
+
+fn interleaved_asks_agree_with_a_sequential_replay<C: SurvivorCut>(sampler: impl Fn() -> GeneticSampler<C>) {
+    let (driver, used) = four_workers(sampler(), 160, 2);
+    let (replayed, changed) = replayed_parents(&driver.trials, sampler());
     assert!(!changed, "the replay had to follow a recorded decision");
     for (generation, parents) in &used {
         assert_eq!(replayed.get(generation), Some(parents), "generation {generation}");
     }
     // A worker joining late (a fresh process) agrees as well.
-    let late = nsga2(9, population_size);
-    let (generation, parents) = late.parents_for(&driver.view());
+    let (generation, parents) = sampler().parents_for(&driver.view());
     assert_eq!(Some(&parents), replayed.get(&generation));
 }
 
@@ -230,8 +246,8 @@ fn with_stragglers_the_records_make_every_rebuild_agree() {
     // twice the population, a generation closes without it, and a replay
     // of the trials follows that recorded decision to the same parents.
     let population_size = 8;
-    let (driver, used) = four_workers(population_size, 160, 4);
-    let (replayed, changed) = replayed_parents(&driver.trials, population_size);
+    let (driver, used) = four_workers(nsga2(9, population_size), 160, 4);
+    let (replayed, changed) = replayed_parents(&driver.trials, nsga2(0, population_size));
     assert!(changed, "no generation closed without a straggler: this order no longer tests the records");
     // Rebuilt from scratch on the study up to each generation's first
     // child (which recorded how the previous one closed), every
@@ -462,4 +478,96 @@ fn a_view_of_another_group_or_study_starts_over() {
     assert_eq!(sampler.parents_for(&odd_view), nsga2(0, 4).parents_for(&odd_view));
     assert_eq!(sampler.parents_for(&other_study), nsga2(0, 4).parents_for(&other_study));
     assert_eq!(sampler.parents_for(&full_view), nsga2(0, 4).parents_for(&full_view));
+}
+
+#[test]
+fn nsga3_repeats_with_a_seed_resumes_and_tags_under_its_own_key() {
+    let a = sequential(nsga3(3, 10), 4, 80);
+    let b = sequential(nsga3(3, 10), 4, 80);
+    assert_eq!(params_of(&a), params_of(&b));
+    assert_ne!(params_of(&a), params_of(&sequential(nsga3(4, 10), 4, 80)));
+    for trial in &a.trials {
+        assert!(!trial.system_attrs.contains_key(NSGA2_GENERATION_ATTR));
+        let generation = trial.system_attrs.get(NSGA3_GENERATION_ATTR).map_or(0, |t| t["generation"].as_u64().unwrap());
+        assert_eq!(generation, trial.number / 10, "trial {}", trial.number);
+    }
+    // NSGA-II does not read NSGA-III's tags: to it every trial is of the
+    // random generation 0.
+    let view = a.view();
+    assert_eq!(nsga2(0, 10).parents_for(&view).0, 1);
+    // A fresh sampler continues a stopped study as if never stopped.
+    let mut first = sequential(nsga3(3, 10), 4, 45);
+    let mut resumed = Driver::new(nsga3(3, 10), &BOTH, unit_floats(4));
+    resumed.trials = std::mem::take(&mut first.trials);
+    run_on(&mut resumed, 35);
+    assert_eq!(params_of(&a), params_of(&resumed));
+}
+
+#[test]
+fn nsga3_parents_depend_on_the_trials_not_on_the_seed() {
+    // Unseeded workers (each process its own seed) must rebuild the same
+    // parents: the cut's random tie-breaks come from the trial numbers.
+    let study = sequential(nsga3(5, 8), 3, 120);
+    let view = study.view();
+    let parents = nsga3(1, 8).parents_for(&view);
+    assert!(parents.0 >= 10);
+    assert_eq!(parents, nsga3(2, 8).parents_for(&view));
+    assert_eq!(parents, Nsga3Sampler::builder().population_size(8).build().unwrap().parents_for(&view));
+}
+
+#[test]
+fn nsga3_options_are_checked() {
+    let err = |b: Nsga3SamplerBuilder| b.build().unwrap_err().to_string();
+    assert!(err(Nsga3Sampler::builder().dividing_parameter(0)).contains("dividing_parameter"));
+    assert!(err(Nsga3Sampler::builder().reference_points(vec![])).contains("reference_points"));
+    let ragged = vec![vec![1.0, 0.0], vec![1.0]];
+    assert!(err(Nsga3Sampler::builder().reference_points(ragged)).contains("row 1 has 1 numbers"));
+    let zero = vec![vec![1.0, 0.0], vec![0.0, 0.0]];
+    assert!(err(Nsga3Sampler::builder().reference_points(zero)).contains("row 1 is all zeros"));
+    let nan = vec![vec![f64::NAN, 1.0]];
+    assert!(err(Nsga3Sampler::builder().reference_points(nan)).contains("finite"));
+    // The shared options are checked by the shared builder.
+    assert!(err(Nsga3Sampler::builder().population_size(1)).contains("population_size"));
+    // Another number of columns than objectives is refused at the first ask.
+    let sampler = Nsga3Sampler::builder().reference_points(vec![vec![1.0, 0.0, 0.0]]).build().unwrap();
+    let trials: Vec<Arc<FrozenTrial>> = Vec::new();
+    let view = StudyView { study_name: STUDY, directions: &BOTH, trials: &trials };
+    let trial = FrozenTrial::builder(0).state(TrialState::Running).build();
+    let e = sampler.sample_relative(&view, &trial, &SearchSpace::new()).unwrap_err().to_string();
+    assert!(e.contains("3 columns") && e.contains("2 objectives"), "{e}");
+    assert_eq!(sampler.name(), "nsga3");
+    // So is a lattice too large to build (C(2001, 1) = 2,001 points is fine
+    // for two objectives; 2 objectives at 200,000 divisions is not).
+    let fine = Nsga3Sampler::builder().dividing_parameter(2000).build().unwrap();
+    assert!(fine.sample_relative(&view, &trial, &SearchSpace::new()).is_ok());
+    let huge = Nsga3Sampler::builder().dividing_parameter(200_000).build().unwrap();
+    let e = huge.sample_relative(&view, &trial, &SearchSpace::new()).unwrap_err().to_string();
+    assert!(e.contains("dividing_parameter 200000") && e.contains("200001 Das-Dennis"), "{e}");
+}
+
+#[test]
+fn nsga3_spreads_over_the_dtlz2_front_with_three_objectives() {
+    // One seed, 600 trials: the last parents cover the front (each of
+    // the ten default reference directions has a parent near it) and
+    // lie close to the sphere.
+    let three = [StudyDirection::Minimize; 3];
+    let mut driver = Driver::new(nsga3(0, 40), &three, unit_floats(6));
+    for _ in 0..600 {
+        let n = driver.ask();
+        let values = dtlz2_three(&driver.point(n));
+        driver.tell(n, values);
+    }
+    let (generation, parents) = driver.sampler.parents_for(&driver.view());
+    assert!(generation >= 12, "generation {generation}");
+    let values: Vec<Vec<f64>> = parents.iter().map(|&p| driver.trials[p as usize].values.clone().unwrap()).collect();
+    let radius = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let mean_radius = values.iter().map(|v| radius(v)).sum::<f64>() / values.len() as f64;
+    assert!(mean_radius < 1.15, "mean distance from the origin {mean_radius}");
+    for w in das_dennis(3, 3) {
+        let nearest = values
+            .iter()
+            .map(|v| perpendicular_distance(&v.iter().map(|x| x / radius(v)).collect::<Vec<_>>(), &w))
+            .fold(f64::INFINITY, f64::min);
+        assert!(nearest < 0.25, "no parent near the direction {w:?} ({nearest})");
+    }
 }

@@ -70,6 +70,7 @@
 pub mod postgres;
 pub mod sqlite;
 
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
@@ -79,7 +80,7 @@ use ferrotune_core::{
     StudyInfo, TrialChanges, TrialParam, TrialState, FAIL_REASON_ATTR,
 };
 
-use crate::{check_finish, check_new_study, now_us, stale_heartbeat_reason};
+use crate::{check_added_trial, check_finish, check_new_study, now_us, stale_heartbeat_reason};
 
 /// A value crossing the SQL boundary. NaN is stored as NULL (SQLite has no
 /// NaN) and NULL in a value column reads back as NaN.
@@ -178,6 +179,21 @@ pub trait SqlTx {
     fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<u64>;
     /// Run a query and collect its rows.
     fn query(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>>;
+    /// Run a statement whose row count nobody needs: a backend may send it
+    /// with the next statement or the commit instead of waiting for it
+    /// (PostgreSQL pipelines it), and an error of it then surfaces there,
+    /// failing the transaction all the same. Statements still run in the
+    /// order they are given.
+    fn execute_deferred(&mut self, sql: &str, params: &[SqlValue]) -> Result<()> {
+        self.execute(sql, params).map(drop)
+    }
+    /// Run the transaction's last statement, a query: a backend may send
+    /// the commit with it ([`SqlBackend::PIPELINES`]), and then the body
+    /// must return right after, running nothing more. An error of the
+    /// commit surfaces here then.
+    fn query_and_commit(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>> {
+        self.query(sql, params)
+    }
 }
 
 /// What a SQL database must provide: transactions, and the one piece of DDL
@@ -185,6 +201,11 @@ pub trait SqlTx {
 pub trait SqlBackend: Send + Sync {
     /// Column definition of an auto-incrementing 64-bit primary key.
     const ID_PRIMARY_KEY: &'static str;
+    /// Whether [`SqlTx::execute_deferred`] really defers (sends statements
+    /// together without waiting): then a write worth it sends a server-side
+    /// guard with its statements instead of checking their results, so that
+    /// its commit goes out with them.
+    const PIPELINES: bool = false;
     /// An expression for the database's clock, in microseconds since the
     /// Unix epoch. Heartbeats are stamped and judged by the database's
     /// clock, so workers on machines whose clocks disagree still agree on
@@ -282,10 +303,32 @@ const MIGRATIONS: &[&[&str]] = &[
         "ALTER TABLE trials ADD COLUMN create_token TEXT",
         "ALTER TABLE trials ADD COLUMN write_token TEXT",
     ],
+    &[
+        // 5: the token of the write that last counted a trial in the
+        // study's totals, so that the insert sent with the count (without
+        // waiting for it) can tell whether the count took.
+        "ALTER TABLE studies ADD COLUMN write_token TEXT",
+    ],
+    &[
+        // 6: each parameter's place among its trial's, so a trial's
+        // parameters read back in the order they were suggested (Optuna's
+        // order). NULL in rows written before: those read back by name,
+        // ahead of any added after the migration.
+        "ALTER TABLE trial_params ADD COLUMN param_index BIGINT",
+    ],
 ];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// The oldest schema a read-only storage reads as it is: the migrations
+/// since add only what writes use (version 5: `studies.write_token`) or
+/// what reads do without (version 6: `trial_params.param_index`, see
+/// [`PARAM_INDEX_VERSION`]).
+const OLDEST_READABLE_VERSION: i64 = 4;
+
+/// The schema version from which `trial_params` has `param_index`.
+const PARAM_INDEX_VERSION: i64 = 6;
 
 /// A token naming one call of a write (128 random bits, in hex), drawn
 /// before its first run so that every re-run carries the same one.
@@ -358,6 +401,9 @@ fn parse_state(s: &str) -> Result<TrialState> {
 /// [`Storage`] over any [`SqlBackend`].
 pub struct SqlStorage<B: SqlBackend> {
     backend: B,
+    /// Whether `trial_params` has `param_index`: always, but in a database
+    /// opened read-only before the migration that added it.
+    has_param_index: bool,
 }
 
 /// What the study-lock statement returns.
@@ -382,7 +428,7 @@ impl<B: SqlBackend> SqlStorage<B> {
             tx.query("SELECT version FROM ferrotune_schema", &[])?.first().map(|row| row[0].int()).transpose()
         });
         if let Ok(Some(SCHEMA_VERSION)) = current {
-            return Ok(SqlStorage { backend });
+            return Ok(SqlStorage { backend, has_param_index: true });
         }
         backend.transaction(true, &mut |tx| {
             tx.execute("CREATE TABLE IF NOT EXISTS ferrotune_schema (version BIGINT NOT NULL)", &[])?;
@@ -407,7 +453,7 @@ impl<B: SqlBackend> SqlStorage<B> {
             tx.execute("UPDATE ferrotune_schema SET version = $1", &[SCHEMA_VERSION.into()])?;
             Ok(())
         })?;
-        Ok(SqlStorage { backend })
+        Ok(SqlStorage { backend, has_param_index: true })
     }
 
     /// Wrap a backend that can only be read: check that the schema is the
@@ -417,7 +463,9 @@ impl<B: SqlBackend> SqlStorage<B> {
             tx.query("SELECT version FROM ferrotune_schema", &[])?.first().map(|row| row[0].int()).transpose()
         })?;
         match version {
-            Some(v) if v == SCHEMA_VERSION => Ok(SqlStorage { backend }),
+            Some(v) if (OLDEST_READABLE_VERSION..=SCHEMA_VERSION).contains(&v) => {
+                Ok(SqlStorage { backend, has_param_index: v >= PARAM_INDEX_VERSION })
+            }
             Some(v) if v > SCHEMA_VERSION => Err(Error::Storage(format!(
                 "the database has schema version {v}, newer than this ferrotune understands ({SCHEMA_VERSION}); upgrade ferrotune"
             ))),
@@ -456,12 +504,11 @@ impl<B: SqlBackend> SqlStorage<B> {
     /// goes through here, which is what keeps finished trials immutable.
     /// Write (or overwrite) a step's scalar intermediate value.
     fn put_intermediate_value(tx: &mut dyn SqlTx, trial_id: i64, step: u64, value: f64) -> Result<()> {
-        tx.execute(
+        tx.execute_deferred(
             "INSERT INTO trial_intermediate_values (trial_id, step, value) VALUES ($1, $2, $3)
              ON CONFLICT (trial_id, step) DO UPDATE SET value = excluded.value",
             &[trial_id.into(), step.into(), SqlValue::real(value)],
-        )?;
-        Ok(())
+        )
     }
 
     fn lock_running_trial(tx: &mut dyn SqlTx, trial_id: i64) -> Result<StudyLock> {
@@ -553,11 +600,26 @@ impl<B: SqlBackend> SqlStorage<B> {
     /// Load the trials matching `filter`, a condition on the table aliased
     /// `t`, with all their parameters, values and attributes.
     fn load_trials(tx: &mut dyn SqlTx, filter: &str, params: &[SqlValue]) -> Result<Vec<FrozenTrial>> {
-        Ok(parse_trial_rows(tx.query(&trials_query(filter, None), params)?)?.1)
+        // Writes run only on a migrated schema, which has `param_index`.
+        Ok(parse_trial_rows(tx.query(&trials_query(filter, None, true), params)?)?.1)
     }
 
     fn load_trial(tx: &mut dyn SqlTx, trial_id: i64) -> Result<FrozenTrial> {
         Self::load_trials(tx, "t.trial_id = $1", &[trial_id.into()])?.pop().ok_or(Error::TrialNotFound(trial_id))
+    }
+
+    /// The trial a create with `token` wrote, if its transaction committed:
+    /// a re-run after a lost commit reply returns that trial instead of
+    /// making a second.
+    fn trial_by_create_token(tx: &mut dyn SqlTx, study_id: i64, token: &str) -> Result<Option<FrozenTrial>> {
+        let rows = tx.query(
+            "SELECT trial_id FROM trials WHERE study_id = $1 AND create_token = $2",
+            &[study_id.into(), token.into()],
+        )?;
+        match rows.first() {
+            Some(row) => Self::load_trial(tx, row[0].int()?).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// Insert a trial numbered `number` (the study locked by `lock`, and
@@ -578,34 +640,66 @@ impl<B: SqlBackend> SqlStorage<B> {
         Self::insert_counted_trial(tx, study_id, lock, number, new, token)
     }
 
-    /// Take the study's lock, count a new trial in its totals and give its
-    /// number, in one statement: the common case of
-    /// [`create_trial`](Storage::create_trial) (nothing to look for first),
-    /// which so costs one round trip and one new version of the study's row
-    /// less. `None` when the study is missing or a sampled trial would pass
-    /// `max_sampled_trials`: the caller then takes the general path, which
-    /// tells the two apart.
-    fn lock_study_counting_trial(tx: &mut dyn SqlTx, study_id: i64, new: &NewTrial) -> Result<Option<StudyLock>> {
+    /// The common case of [`create_trial`](Storage::create_trial), nothing
+    /// to look for first: count the trial in the study's totals (which
+    /// takes the study's lock) and insert it, two statements sent together
+    /// without waiting: the insert reads the trial's number and change
+    /// sequence from the study's row, and takes the row only if the count
+    /// took, which it tells by the `token` the count wrote there. On
+    /// PostgreSQL this is one round trip, and the study's lock is held
+    /// across one more (the commit) instead of two. `None`, with nothing
+    /// written, when the study is missing, a sampled trial would pass
+    /// `max_sampled_trials` or (`unless_waiting`) a trial is waiting: the
+    /// caller then takes the general path, which tells these apart.
+    ///
+    /// With `commit_with_it` (a backend that pipelines, and a trial with
+    /// nothing more to write: no attributes or intermediate values), the
+    /// commit goes out with the two statements, so the study's lock is
+    /// held for no round trip at all; a `None` then has committed (nothing)
+    /// and the general path needs a transaction of its own.
+    fn count_and_insert_trial(
+        tx: &mut dyn SqlTx,
+        study_id: i64,
+        new: &NewTrial,
+        unless_waiting: bool,
+        token: &str,
+        commit_with_it: bool,
+    ) -> Result<Option<FrozenTrial>> {
         let sampled = new.fixed_params.is_none();
         let limit = match (sampled, new.max_sampled_trials) {
             (true, Some(max)) => i64::try_from(max).unwrap_or(i64::MAX),
             _ => i64::MAX,
         };
-        let rows = tx.query(
-            "UPDATE studies SET change_seq = change_seq + 1, n_trials = n_trials + 1, n_sampled = n_sampled + $2
-             WHERE study_id = $1 AND n_sampled < $3
-             RETURNING change_seq, n_trials - 1, n_sampled - $2, directions",
-            &[study_id.into(), i64::from(sampled).into(), limit.into()],
-        )?;
-        let Some(row) = rows.first() else {
-            return Ok(None);
+        let waiting = if unless_waiting {
+            " AND NOT EXISTS (SELECT 1 FROM trials WHERE study_id = $1 AND state = 'waiting')"
+        } else {
+            ""
         };
-        Ok(Some(StudyLock {
-            change_seq: row[0].int()?,
-            n_trials: row[1].int()?,
-            n_sampled: row[2].int()?,
-            n_objectives: from_json::<Vec<StudyDirection>>(row[3].text()?, "study directions")?.len(),
-        }))
+        tx.execute_deferred(
+            &format!(
+                "UPDATE studies SET change_seq = change_seq + 1, n_trials = n_trials + 1, n_sampled = n_sampled + $2,
+                 write_token = $4 WHERE study_id = $1 AND n_sampled < $3{waiting}"
+            ),
+            &[study_id.into(), i64::from(sampled).into(), limit.into(), token.into()],
+        )?;
+        let state = if new.waiting { TrialState::Waiting } else { TrialState::Running };
+        let started_at = (!new.waiting).then(now_us);
+        let beat = if new.heartbeat && !new.waiting { B::NOW_US } else { "NULL" };
+        let insert = format!(
+            "INSERT INTO trials (study_id, number, state, fixed_params, started_at, change_seq, heartbeat_at,
+             create_token) SELECT s.study_id, s.n_trials - 1, $3, $4, $5, s.change_seq, {beat}, $2
+             FROM studies s WHERE s.study_id = $1 AND s.write_token = $2 RETURNING trial_id, number"
+        );
+        let params = [
+            study_id.into(),
+            token.into(),
+            state.as_str().into(),
+            new.fixed_params.as_ref().map(to_json).into(),
+            started_at.into(),
+        ];
+        let rows = if commit_with_it { tx.query_and_commit(&insert, &params)? } else { tx.query(&insert, &params)? };
+        let Some(row) = rows.first() else { return Ok(None) };
+        Self::fill_new_trial(tx, row[0].int()?, row[1].int()?, state, started_at, new).map(Some)
     }
 
     /// [`insert_trial`](Self::insert_trial) once the trial is counted in the
@@ -636,7 +730,19 @@ impl<B: SqlBackend> SqlStorage<B> {
                 token.into(),
             ],
         )?;
-        let trial_id = rows[0][0].int()?;
+        Self::fill_new_trial(tx, rows[0][0].int()?, number, state, started_at, new)
+    }
+
+    /// A new trial's attributes and intermediate values written, and the
+    /// trial as stored.
+    fn fill_new_trial(
+        tx: &mut dyn SqlTx,
+        trial_id: i64,
+        number: i64,
+        state: TrialState,
+        started_at: Option<i64>,
+        new: &NewTrial,
+    ) -> Result<FrozenTrial> {
         for (key, value) in &new.user_attrs {
             Self::put_trial_attr(tx, trial_id, AttrScope::User, key, value)?;
         }
@@ -651,7 +757,7 @@ impl<B: SqlBackend> SqlStorage<B> {
             number: number as u64,
             state,
             values: None,
-            params: BTreeMap::new(),
+            params: Default::default(),
             intermediate_values: new.intermediate_values.clone(),
             intermediate_vectors: Default::default(),
             user_attrs: new.user_attrs.clone(),
@@ -660,6 +766,105 @@ impl<B: SqlBackend> SqlStorage<B> {
             started_at_us: started_at,
             finished_at_us: None,
         })
+    }
+
+    /// Create a trial (see [`Storage::create_trial`]); with `claim_first`,
+    /// claim the oldest waiting trial instead if there is one, in the same
+    /// write (see [`Storage::claim_or_create_trial`]). The common case, a
+    /// trial to number and nothing to look for, is one statement that
+    /// takes the study's lock and counts the trial (it finds out there too
+    /// that nothing waits); anything else takes the general path.
+    fn create(&self, study_id: i64, new: &NewTrial, claim_first: bool) -> Result<Option<FrozenTrial>> {
+        let token = write_token();
+        let runs = RefCell::new(Runs::default());
+        let commit_with_it = B::PIPELINES
+            && new.user_attrs.is_empty()
+            && new.system_attrs.is_empty()
+            && new.intermediate_values.is_empty();
+        // Set when the last run took the common case, found it could not
+        // go on and had already committed (nothing): the general path then
+        // runs in a transaction of its own.
+        let refused = Cell::new(false);
+        let general_only = Cell::new(false);
+        let mut body = |tx: &mut dyn SqlTx| {
+            let rerun = runs.borrow_mut().rerun();
+            refused.set(false);
+            if !rerun && !new.skip_if_exists && !general_only.get() {
+                match Self::count_and_insert_trial(tx, study_id, new, claim_first, &token, commit_with_it)? {
+                    Some(trial) => return Ok(Some(trial)),
+                    None if commit_with_it => {
+                        refused.set(true);
+                        return Ok(None);
+                    }
+                    None => {}
+                }
+            }
+            let lock = Self::lock_study(tx, study_id)?;
+            if rerun {
+                // The first run may have committed: then its trial is the one.
+                if let Some(trial) = Self::trial_by_create_token(tx, study_id, &token)? {
+                    return Ok(Some(trial));
+                }
+            }
+            if claim_first {
+                if let Some(claimed) = Self::claim_locked(tx, study_id, &lock, &token, rerun, new.heartbeat)? {
+                    return Ok(Some(claimed));
+                }
+            }
+            if let (true, Some(wanted)) = (new.skip_if_exists, &new.fixed_params) {
+                // Under the study's lock, so no other writer can add the same
+                // configuration between this look and the insert. A re-run
+                // finds what the first run found, or (had it inserted) its
+                // trial by the token above: either way nothing twice. The
+                // rule is `FrozenTrial::repeats_params`, read from only the
+                // columns it needs: enqueued trials by their fixed
+                // parameters, the others by their suggested ones.
+                let mut found: Option<(i64, i64)> = None;
+                let enqueued = tx.query(
+                    "SELECT number, trial_id, fixed_params FROM trials
+                     WHERE study_id = $1 AND fixed_params IS NOT NULL ORDER BY number",
+                    &[study_id.into()],
+                )?;
+                for row in &enqueued {
+                    let fixed: BTreeMap<String, ParamValue> = from_json(row[2].text()?, "fixed params")?;
+                    if &fixed == wanted {
+                        found = Some((row[0].int()?, row[1].int()?));
+                        break;
+                    }
+                }
+                let mut sampled: BTreeMap<(i64, i64), BTreeMap<String, ParamValue>> = BTreeMap::new();
+                let mut distributions = Distributions::default();
+                let rows = tx.query(
+                    "SELECT t.number, t.trial_id, p.name, p.distribution, p.value FROM trial_params p
+                     JOIN trials t ON t.trial_id = p.trial_id WHERE t.study_id = $1 AND t.fixed_params IS NULL",
+                    &[study_id.into()],
+                )?;
+                for row in &rows {
+                    let distribution = distributions.parse(row[3].text()?)?;
+                    let value = TrialParam { distribution, internal: row[4].float() }.value();
+                    sampled.entry((row[0].int()?, row[1].int()?)).or_default().insert(row[2].text()?.to_owned(), value);
+                }
+                // The lowest-numbered match, as memory storage returns.
+                let first_sampled = sampled.into_iter().find(|(_, params)| params == wanted).map(|(key, _)| key);
+                if let Some((_, trial_id)) = found.into_iter().chain(first_sampled).min() {
+                    return Self::load_trial(tx, trial_id).map(Some);
+                }
+            }
+            if let (None, Some(max)) = (&new.fixed_params, new.max_sampled_trials) {
+                if lock.n_sampled as u64 >= max {
+                    return Ok(None);
+                }
+            }
+            Self::insert_trial(tx, study_id, &lock, lock.n_trials, new, Some(&token)).map(Some)
+        };
+        let created = self.backend.transaction(true, &mut body)?;
+        if refused.get() {
+            // Not a re-run: the committed first run wrote nothing.
+            general_only.set(true);
+            *runs.borrow_mut() = Runs::default();
+            return self.backend.transaction(true, &mut body);
+        }
+        Ok(created)
     }
 
     /// Fail the study's stale trials and, with `retry`, enqueue each one's
@@ -751,50 +956,65 @@ impl<B: SqlBackend> SqlStorage<B> {
             return Ok(None);
         }
         let token = write_token();
+        let mut runs = Runs::default();
+        self.backend.transaction(true, &mut |tx| {
+            let lock = Self::lock_study(tx, study_id)?;
+            Self::claim_locked(tx, study_id, &lock, &token, runs.rerun(), heartbeat)
+        })
+    }
+
+    /// Claim the oldest waiting trial of the study `lock` holds (see
+    /// [`claim`](Self::claim)), marking it with `token`; in a re-run, the
+    /// trial the first run claimed, if that committed.
+    fn claim_locked(
+        tx: &mut dyn SqlTx,
+        study_id: i64,
+        lock: &StudyLock,
+        token: &str,
+        rerun: bool,
+        heartbeat: bool,
+    ) -> Result<Option<FrozenTrial>> {
+        if rerun {
+            let rows = tx.query(
+                "SELECT trial_id FROM trials WHERE study_id = $1 AND write_token = $2 AND state = 'running'",
+                &[study_id.into(), token.into()],
+            )?;
+            if let Some(row) = rows.first() {
+                return Self::load_trial(tx, row[0].int()?).map(Some);
+            }
+        }
+        let rows = tx.query(
+            "SELECT trial_id FROM trials WHERE study_id = $1 AND state = 'waiting' ORDER BY number LIMIT 1",
+            &[study_id.into()],
+        )?;
+        let Some(row) = rows.first() else { return Ok(None) };
+        let trial_id = row[0].int()?;
         let beat = if heartbeat { B::NOW_US } else { "heartbeat_at" };
         let claim = format!(
             "UPDATE trials SET state = 'running', started_at = $2, change_seq = $3, write_token = $4,
              heartbeat_at = {beat} WHERE trial_id = $1"
         );
-        let mut runs = Runs::default();
-        self.backend.transaction(true, &mut |tx| {
-            let lock = Self::lock_study(tx, study_id)?;
-            if runs.rerun() {
-                // The trial the first run claimed, if it committed.
-                let rows = tx.query(
-                    "SELECT trial_id FROM trials WHERE study_id = $1 AND write_token = $2 AND state = 'running'",
-                    &[study_id.into(), token.as_str().into()],
-                )?;
-                if let Some(row) = rows.first() {
-                    return Self::load_trial(tx, row[0].int()?).map(Some);
-                }
-            }
-            let rows = tx.query(
-                "SELECT trial_id FROM trials WHERE study_id = $1 AND state = 'waiting' ORDER BY number LIMIT 1",
-                &[study_id.into()],
-            )?;
-            let Some(row) = rows.first() else { return Ok(None) };
-            let trial_id = row[0].int()?;
-            tx.execute(&claim, &[trial_id.into(), now_us().into(), lock.change_seq.into(), token.as_str().into()])?;
-            Self::load_trial(tx, trial_id).map(Some)
-        })
+        tx.execute(&claim, &[trial_id.into(), now_us().into(), lock.change_seq.into(), token.into()])?;
+        Self::load_trial(tx, trial_id).map(Some)
     }
 
     fn put_trial_attr(tx: &mut dyn SqlTx, trial_id: i64, scope: AttrScope, key: &str, value: &AttrValue) -> Result<()> {
-        tx.execute(
+        tx.execute_deferred(
             "INSERT INTO trial_attrs (trial_id, scope, key, value) VALUES ($1, $2, $3, $4)
              ON CONFLICT (trial_id, scope, key) DO UPDATE SET value = excluded.value",
             &[trial_id.into(), scope_str(scope).into(), key.into(), to_json(value).into()],
-        )?;
-        Ok(())
+        )
     }
 
     /// Upsert parameters (rows from [`param_rows`]): idempotent, so safe in
-    /// a re-run.
+    /// a re-run. Each new row's `param_index` is the number of rows its
+    /// trial has before it: only the trial's worker writes them, in the
+    /// order they were suggested, and a re-run's upsert keeps the index.
     fn put_params(tx: &mut dyn SqlTx, trial_id: i64, rows: &[(String, String, SqlValue)]) -> Result<()> {
         for (name, distribution, value) in rows {
-            tx.execute(
-                "INSERT INTO trial_params (trial_id, name, distribution, value) VALUES ($1, $2, $3, $4)
+            tx.execute_deferred(
+                "INSERT INTO trial_params (trial_id, name, distribution, value, param_index)
+                 VALUES ($1, $2, $3, $4, (SELECT COUNT(*) FROM trial_params WHERE trial_id = $1))
                  ON CONFLICT (trial_id, name) DO UPDATE SET distribution = excluded.distribution, value = excluded.value",
                 &[trial_id.into(), name.as_str().into(), distribution.as_str().into(), value.clone()],
             )?;
@@ -816,12 +1036,22 @@ impl<B: SqlBackend> SqlStorage<B> {
         values: Option<&[f64]>,
     ) -> Result<Arc<FrozenTrial>> {
         let rows = param_rows(unsaved);
-        let mut runs = Runs::default();
+        let runs = Runs::default();
         let stamp =
             "UPDATE trials SET state = $2, finished_at = $3, change_seq = $4 WHERE trial_id = $1 AND state = 'running'";
-        self.backend.transaction(true, &mut |tx| {
+        // Whether the first run is sent whole with its commit (see below);
+        // not when the arguments are wrong anyway: the checked run says why.
+        // Nor without the trial in hand, which would be read back anyway.
+        let guarded = Cell::new(
+            B::PIPELINES && known.is_some() && check_finish(state, values, values.map_or(1, <[f64]>::len)).is_ok(),
+        );
+        let last_run_guarded = Cell::new(false);
+        let runs = RefCell::new(runs);
+        let mut body = |tx: &mut dyn SqlTx| {
             let finished_at = now_us();
-            if !runs.rerun() {
+            let rerun = runs.borrow_mut().rerun();
+            last_run_guarded.set(guarded.get() && !rerun);
+            if !rerun {
                 // The rows no other worker reads before this commits first,
                 // the study's lock last: the lock is then held for two
                 // statements and the commit instead of four (what bounds
@@ -832,9 +1062,10 @@ impl<B: SqlBackend> SqlStorage<B> {
                 // foreign-key error and a finished one keeps its rows.
                 const RUNNING: &str = "WHERE EXISTS (SELECT 1 FROM trials WHERE trial_id = $1 AND state = 'running')";
                 for (name, distribution, value) in &rows {
-                    tx.execute(
+                    tx.execute_deferred(
                         &format!(
-                            "INSERT INTO trial_params (trial_id, name, distribution, value) SELECT $1, $2, $3, $4 {RUNNING}
+                            "INSERT INTO trial_params (trial_id, name, distribution, value, param_index)
+                             SELECT $1, $2, $3, $4, (SELECT COUNT(*) FROM trial_params WHERE trial_id = $1) {RUNNING}
                              ON CONFLICT (trial_id, name) DO UPDATE SET distribution = excluded.distribution,
                              value = excluded.value"
                         ),
@@ -842,7 +1073,7 @@ impl<B: SqlBackend> SqlStorage<B> {
                     )?;
                 }
                 for (objective, &value) in values.unwrap_or_default().iter().enumerate() {
-                    tx.execute(
+                    tx.execute_deferred(
                         &format!(
                             "INSERT INTO trial_values (trial_id, objective, value) SELECT $1, $2, $3 {RUNNING}
                              ON CONFLICT (trial_id, objective) DO NOTHING"
@@ -850,11 +1081,55 @@ impl<B: SqlBackend> SqlStorage<B> {
                         &[trial_id.into(), (objective as i64).into(), SqlValue::real(value)],
                     )?;
                 }
-                let lock = Self::lock_trial_study(tx, trial_id)?;
-                check_finish(state, values, lock.n_objectives)?;
-                let stamped = [trial_id.into(), state.as_str().into(), finished_at.into(), lock.change_seq.into()];
-                if tx.execute(stamp, &stamped)? == 0 {
-                    return Err(Self::not_running(tx, trial_id));
+                // Then the lock and the stamp, sent without waiting (the
+                // stamp reads the change sequence the lock set), and one
+                // query that says whether the stamp took: the whole write
+                // up to the commit is one round trip on PostgreSQL, and the
+                // study's lock is held for one round trip, not two.
+                tx.execute_deferred(
+                    "UPDATE studies SET change_seq = change_seq + 1
+                     WHERE study_id = (SELECT study_id FROM trials WHERE trial_id = $1)",
+                    &[trial_id.into()],
+                )?;
+                tx.execute_deferred(
+                    "UPDATE trials SET state = $2, finished_at = $3,
+                     change_seq = (SELECT s.change_seq FROM studies s WHERE s.study_id = trials.study_id)
+                     WHERE trial_id = $1 AND state = 'running'",
+                    &[trial_id.into(), state.as_str().into(), finished_at.into()],
+                )?;
+                // Under the study's lock nobody else bumps its change
+                // sequence: the trial carries it if and only if the stamp took.
+                let in_hand = Self::finished_from(known, unsaved, state, finished_at, values);
+                if let (true, Some(trial)) = (last_run_guarded.get(), in_hand) {
+                    // A backend that pipelines sends a guard that fails the
+                    // transaction on the server unless the stamp took and the
+                    // study has as many objectives as values were given (its
+                    // directions are a JSON array of words: commas + 1), so
+                    // the commit goes out with everything else and the
+                    // study's lock is held for no round trip at all. If the
+                    // guard fails, nothing committed, and the checked run
+                    // below says why.
+                    let n_values = values.map_or(-1, |v| v.len() as i64);
+                    tx.execute_deferred(
+                        "SELECT 1 / COUNT(*) FROM trials t JOIN studies s ON s.study_id = t.study_id
+                         WHERE t.trial_id = $1 AND t.change_seq = s.change_seq
+                         AND ($2 < 0 OR LENGTH(s.directions) - LENGTH(REPLACE(s.directions, ',', '')) + 1 = $2)",
+                        &[trial_id.into(), n_values.into()],
+                    )?;
+                    return Ok(trial);
+                }
+                let rows = tx.query(
+                    "SELECT t.number, t.state, CASE WHEN t.change_seq = s.change_seq THEN 1 ELSE 0 END, s.directions
+                     FROM trials t JOIN studies s ON s.study_id = t.study_id WHERE t.trial_id = $1",
+                    &[trial_id.into()],
+                )?;
+                // Trials are deleted only with their study.
+                let row = rows.first().ok_or(Error::TrialNotFound(trial_id))?;
+                let n_objectives = from_json::<Vec<StudyDirection>>(row[3].text()?, "study directions")?.len();
+                check_finish(state, values, n_objectives)?;
+                if row[2].int()? != 1 {
+                    let number = row[0].int()? as u64;
+                    return Err(Error::TrialNotRunning { number, state: parse_state(row[1].text()?)? });
                 }
             } else {
                 // A run again (see `super`): the lock first, so that if the
@@ -884,21 +1159,43 @@ impl<B: SqlBackend> SqlStorage<B> {
                     )?;
                 }
             }
-            match known {
-                Some(known) => {
-                    let mut trial = known.clone();
-                    for (name, param) in unsaved {
-                        trial.params.insert(name.clone(), param.clone());
-                    }
-                    trial.state = state;
-                    trial.finished_at_us = Some(finished_at);
-                    // As stored: NaN reads back as NaN (NULL), so nothing to map.
-                    trial.values = values.map(<[f64]>::to_vec);
-                    Ok(Arc::new(trial))
-                }
+            match Self::finished_from(known, unsaved, state, finished_at, values) {
+                Some(trial) => Ok(trial),
                 None => Self::load_trial(tx, trial_id).map(Arc::new),
             }
-        })
+        };
+        match self.backend.transaction(true, &mut body) {
+            Err(_) if last_run_guarded.get() => {
+                // The guard (or another statement of the unchecked run)
+                // failed and nothing committed: the checked run, again from
+                // the start, finds out why, or succeeds after all.
+                guarded.set(false);
+                *runs.borrow_mut() = Runs::default();
+                self.backend.transaction(true, &mut body)
+            }
+            outcome => outcome,
+        }
+    }
+
+    /// The finished trial built from what the worker holds (`known`, with
+    /// its `unsaved` parameters), without reading it back; `None` without
+    /// `known`.
+    fn finished_from(
+        known: Option<&FrozenTrial>,
+        unsaved: &[(String, TrialParam)],
+        state: TrialState,
+        finished_at: i64,
+        values: Option<&[f64]>,
+    ) -> Option<Arc<FrozenTrial>> {
+        let mut trial = known?.clone();
+        for (name, param) in unsaved {
+            trial.params.insert(name.clone(), param.clone());
+        }
+        trial.state = state;
+        trial.finished_at_us = Some(finished_at);
+        // As stored: NaN reads back as NaN (NULL), so nothing to map.
+        trial.values = values.map(<[f64]>::to_vec);
+        Some(Arc::new(trial))
     }
 }
 
@@ -908,11 +1205,12 @@ impl<B: SqlBackend> SqlStorage<B> {
 /// first column, so that a read is one statement: one snapshot without a
 /// transaction of its own, and on PostgreSQL one round trip instead of
 /// eight. With `study_seq`, a condition on the table aliased `s`, the
-/// study's change sequence comes first.
+/// study's change sequence comes first. Without `param_index` (a schema
+/// older than [`PARAM_INDEX_VERSION`], read-only) parameters come by name.
 ///
 /// Columns: kind, trial_id, three integers, a double and three texts (see
 /// `KIND_*` for each kind's use of them).
-fn trials_query(filter: &str, study_seq: Option<&str>) -> String {
+fn trials_query(filter: &str, study_seq: Option<&str>, param_index: bool) -> String {
     const NI: &str = "CAST(NULL AS BIGINT)";
     const NF: &str = "CAST(NULL AS DOUBLE PRECISION)";
     const NT: &str = "CAST(NULL AS TEXT)";
@@ -931,7 +1229,12 @@ fn trials_query(filter: &str, study_seq: Option<&str>) -> String {
         "SELECT {KIND_TRIAL}, t.trial_id, t.number, t.started_at, t.finished_at, {NF}, t.state, t.fixed_params, {NT} \
          FROM trials t WHERE {filter}"
     ));
-    parts.push(child(KIND_PARAM, "trial_params", &format!("{NI}, {NI}, {NI}, c.value, c.name, c.distribution, {NT}")));
+    let index = if param_index { "c.param_index" } else { NI };
+    parts.push(child(
+        KIND_PARAM,
+        "trial_params",
+        &format!("{index}, {NI}, {NI}, c.value, c.name, c.distribution, {NT}"),
+    ));
     parts.push(child(KIND_VALUE, "trial_values", &format!("c.objective, {NI}, {NI}, c.value, {NT}, {NT}, {NT}")));
     parts.push(child(
         KIND_INTERMEDIATE,
@@ -950,7 +1253,7 @@ fn trials_query(filter: &str, study_seq: Option<&str>) -> String {
 /// Row kinds of [`trials_query`].
 const KIND_STUDY_SEQ: i64 = 0; // i1 = the study's change_seq
 const KIND_TRIAL: i64 = 1; // i1 = number, i2 = started_at, i3 = finished_at, s1 = state, s2 = fixed_params
-const KIND_PARAM: i64 = 2; // f = value, s1 = name, s2 = distribution
+const KIND_PARAM: i64 = 2; // i1 = param_index, f = value, s1 = name, s2 = distribution
 const KIND_VALUE: i64 = 3; // i1 = objective, f = value
 const KIND_INTERMEDIATE: i64 = 4; // i1 = step, f = value
 const KIND_VECTOR: i64 = 5; // i1 = step, i2 = objective, f = value
@@ -979,6 +1282,7 @@ fn parse_trial_rows(rows: Vec<Row>) -> Result<(Option<i64>, Vec<FrozenTrial>)> {
     let mut trials = Vec::new();
     let mut index = HashMap::new();
     let (mut children, mut values, mut vectors) = (Vec::new(), HashMap::new(), HashMap::new());
+    let mut params = HashMap::new();
     for row in rows {
         match row[0].int()? {
             KIND_STUDY_SEQ => seq = Some(row[2].int()?),
@@ -990,7 +1294,7 @@ fn parse_trial_rows(rows: Vec<Row>) -> Result<(Option<i64>, Vec<FrozenTrial>)> {
                     number: row[2].int()? as u64,
                     state: parse_state(row[6].text()?)?,
                     values: None,
-                    params: BTreeMap::new(),
+                    params: Default::default(),
                     intermediate_values: BTreeMap::new(),
                     intermediate_vectors: Default::default(),
                     user_attrs: BTreeMap::new(),
@@ -1014,9 +1318,8 @@ fn parse_trial_rows(rows: Vec<Row>) -> Result<(Option<i64>, Vec<FrozenTrial>)> {
         match row[0].int()? {
             KIND_PARAM => {
                 let distribution = distributions.parse(row[7].text()?)?;
-                trials[i]
-                    .params
-                    .insert(row[6].text()?.to_owned(), TrialParam { distribution, internal: row[5].float() });
+                let param = TrialParam { distribution, internal: row[5].float() };
+                params.entry(i).or_insert_with(Vec::new).push((row[2].opt_int()?, row[6].text()?.to_owned(), param));
             }
             KIND_VALUE => values.entry(i).or_insert_with(Vec::new).push((row[2].int()?, row[5].float())),
             KIND_INTERMEDIATE => {
@@ -1035,6 +1338,12 @@ fn parse_trial_rows(rows: Vec<Row>) -> Result<(Option<i64>, Vec<FrozenTrial>)> {
             }
             other => return Err(corrupt(format!("unknown row kind {other}"))),
         }
+    }
+    for (i, mut v) in params {
+        // In suggestion order; rows from before `param_index` (NULL) by
+        // name, first, as they were suggested before any that have one.
+        v.sort_by(|(a_index, a_name, _), (b_index, b_name, _)| (a_index, a_name).cmp(&(b_index, b_name)));
+        trials[i].params = v.into_iter().map(|(_, name, param)| (name, param)).collect();
     }
     for (i, mut v) in values {
         v.sort_by_key(|(objective, _)| *objective);
@@ -1151,75 +1460,87 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
     }
 
     fn create_trial(&self, study_id: i64, new: NewTrial) -> Result<Option<FrozenTrial>> {
+        self.create(study_id, &new, false)
+    }
+
+    fn add_trial(&self, study_id: i64, trial: &FrozenTrial) -> Result<Arc<FrozenTrial>> {
+        let params: Vec<(String, TrialParam)> = trial.params.iter().map(|(k, p)| (k.clone(), p.clone())).collect();
+        let params = param_rows(&params);
+        let fixed_params = trial.fixed_params.as_ref().map(to_json);
+        // As `create_trial`: a token, so that a re-run after a commit whose
+        // outcome was lost returns the trial the first run wrote.
         let token = write_token();
         let mut runs = Runs::default();
         self.backend.transaction(true, &mut |tx| {
             let rerun = runs.rerun();
-            if !rerun && !new.skip_if_exists {
-                if let Some(lock) = Self::lock_study_counting_trial(tx, study_id, &new)? {
-                    return Self::insert_counted_trial(tx, study_id, &lock, lock.n_trials, &new, Some(&token))
-                        .map(Some);
-                }
-            }
+            // The study's lock first: it serializes numbering, and a re-run
+            // then sees whether its first run committed.
             let lock = Self::lock_study(tx, study_id)?;
             if rerun {
-                // The first run may have committed: then its trial is the one.
-                let rows = tx.query(
-                    "SELECT trial_id FROM trials WHERE study_id = $1 AND create_token = $2",
-                    &[study_id.into(), token.as_str().into()],
-                )?;
-                if let Some(row) = rows.first() {
-                    return Self::load_trial(tx, row[0].int()?).map(Some);
+                if let Some(trial) = Self::trial_by_create_token(tx, study_id, &token)? {
+                    return Ok(Arc::new(trial));
                 }
             }
-            if let (true, Some(wanted)) = (new.skip_if_exists, &new.fixed_params) {
-                // Under the study's lock, so no other writer can add the same
-                // configuration between this look and the insert. A re-run
-                // finds what the first run found, or (had it inserted) its
-                // trial by the token above: either way nothing twice. The
-                // rule is `FrozenTrial::repeats_params`, read from only the
-                // columns it needs: enqueued trials by their fixed
-                // parameters, the others by their suggested ones.
-                let mut found: Option<(i64, i64)> = None;
-                let enqueued = tx.query(
-                    "SELECT number, trial_id, fixed_params FROM trials
-                     WHERE study_id = $1 AND fixed_params IS NOT NULL ORDER BY number",
-                    &[study_id.into()],
+            check_added_trial(trial, lock.n_objectives)?;
+            // Counted in `n_trials` (numbering) but not in `n_sampled`: no
+            // sampler proposed it, as for an enqueued trial.
+            tx.execute("UPDATE studies SET n_trials = n_trials + 1 WHERE study_id = $1", &[study_id.into()])?;
+            let number = lock.n_trials;
+            let rows = tx.query(
+                "INSERT INTO trials (study_id, number, state, fixed_params, started_at, finished_at, change_seq,
+                 create_token) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING trial_id",
+                &[
+                    study_id.into(),
+                    number.into(),
+                    trial.state.as_str().into(),
+                    fixed_params.clone().into(),
+                    trial.started_at_us.into(),
+                    trial.finished_at_us.into(),
+                    lock.change_seq.into(),
+                    token.as_str().into(),
+                ],
+            )?;
+            let trial_id =
+                rows.first().ok_or_else(|| corrupt("the insert of a trial returned no id".into()))?[0].int()?;
+            Self::put_params(tx, trial_id, &params)?;
+            for (objective, &value) in trial.values.as_deref().unwrap_or_default().iter().enumerate() {
+                tx.execute_deferred(
+                    "INSERT INTO trial_values (trial_id, objective, value) VALUES ($1, $2, $3)",
+                    &[trial_id.into(), (objective as i64).into(), SqlValue::real(value)],
                 )?;
-                for row in &enqueued {
-                    let fixed: BTreeMap<String, ParamValue> = from_json(row[2].text()?, "fixed params")?;
-                    if &fixed == wanted {
-                        found = Some((row[0].int()?, row[1].int()?));
-                        break;
-                    }
-                }
-                let mut sampled: BTreeMap<(i64, i64), BTreeMap<String, ParamValue>> = BTreeMap::new();
-                let mut distributions = Distributions::default();
-                let rows = tx.query(
-                    "SELECT t.number, t.trial_id, p.name, p.distribution, p.value FROM trial_params p
-                     JOIN trials t ON t.trial_id = p.trial_id WHERE t.study_id = $1 AND t.fixed_params IS NULL",
-                    &[study_id.into()],
-                )?;
-                for row in &rows {
-                    let distribution = distributions.parse(row[3].text()?)?;
-                    let value = TrialParam { distribution, internal: row[4].float() }.value();
-                    sampled.entry((row[0].int()?, row[1].int()?)).or_default().insert(row[2].text()?.to_owned(), value);
-                }
-                // The lowest-numbered match, as memory storage returns.
-                let first_sampled = sampled.into_iter().find(|(_, params)| params == wanted).map(|(key, _)| key);
-                if let Some((_, trial_id)) = found.into_iter().chain(first_sampled).min() {
-                    return Self::load_trial(tx, trial_id).map(Some);
+            }
+            for (&step, &value) in &trial.intermediate_values {
+                Self::put_intermediate_value(tx, trial_id, step, value)?;
+            }
+            for (&step, values) in &trial.intermediate_vectors {
+                for (objective, &value) in values.iter().enumerate() {
+                    tx.execute_deferred(
+                        "INSERT INTO trial_intermediate_vectors (trial_id, step, objective, value)
+                         VALUES ($1, $2, $3, $4)",
+                        &[trial_id.into(), step.into(), (objective as i64).into(), SqlValue::real(value)],
+                    )?;
                 }
             }
-            if let (None, Some(max)) = (&new.fixed_params, new.max_sampled_trials) {
-                if lock.n_sampled as u64 >= max {
-                    return Ok(None);
-                }
+            for (key, value) in &trial.user_attrs {
+                Self::put_trial_attr(tx, trial_id, AttrScope::User, key, value)?;
             }
-            Self::insert_trial(tx, study_id, &lock, lock.n_trials, &new, Some(&token)).map(Some)
+            for (key, value) in &trial.system_attrs {
+                Self::put_trial_attr(tx, trial_id, AttrScope::System, key, value)?;
+            }
+            Ok(Arc::new(FrozenTrial { trial_id, number: number as u64, ..trial.clone() }))
         })
     }
 
+    fn claim_or_create_trial(&self, study_id: i64, new: NewTrial) -> Result<Option<FrozenTrial>> {
+        if new.waiting || new.fixed_params.is_some() {
+            // Not an ask's trial: claim, then create, as the default does.
+            if let Some(claimed) = self.claim(study_id, new.heartbeat)? {
+                return Ok(Some(claimed));
+            }
+            return self.create(study_id, &new, false);
+        }
+        self.create(study_id, &new, true)
+    }
     fn claim_waiting_trial(&self, study_id: i64) -> Result<Option<FrozenTrial>> {
         self.claim(study_id, false)
     }
@@ -1256,12 +1577,12 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
         self.backend.transaction(true, &mut |tx| {
             Self::lock_running_trial(tx, trial_id)?;
             Self::put_intermediate_value(tx, trial_id, step, first)?;
-            tx.execute(
+            tx.execute_deferred(
                 "DELETE FROM trial_intermediate_vectors WHERE trial_id = $1 AND step = $2",
                 &[trial_id.into(), step.into()],
             )?;
             for (objective, &v) in values.iter().enumerate() {
-                tx.execute(
+                tx.execute_deferred(
                     "INSERT INTO trial_intermediate_vectors (trial_id, step, objective, value) VALUES ($1, $2, $3, $4)",
                     &[trial_id.into(), step.into(), (objective as i64).into(), SqlValue::real(v)],
                 )?;
@@ -1332,14 +1653,16 @@ impl<B: SqlBackend> Storage for SqlStorage<B> {
     }
 
     fn trial(&self, trial_id: i64) -> Result<FrozenTrial> {
-        self.backend.transaction(false, &mut |tx| Self::load_trial(tx, trial_id))
+        let sql = trials_query("t.trial_id = $1", None, self.has_param_index);
+        let rows = self.backend.read_statement(&sql, &[trial_id.into()])?;
+        parse_trial_rows(rows)?.1.pop().ok_or(Error::TrialNotFound(trial_id))
     }
 
     fn trials_changed_since(&self, study_id: i64, cursor: u64) -> Result<TrialChanges> {
         // One statement: the study's sequence and the trials changed up to
         // it come from one snapshot, so the cursor returned never skips a
         // change.
-        let sql = trials_query("t.study_id = $1 AND t.change_seq > $2", Some("s.study_id = $1"));
+        let sql = trials_query("t.study_id = $1 AND t.change_seq > $2", Some("s.study_id = $1"), self.has_param_index);
         let rows = self.backend.read_statement(&sql, &[study_id.into(), cursor.into()])?;
         let (seq, trials) = parse_trial_rows(rows)?;
         let seq = seq.ok_or_else(|| Error::StudyNotFound(format!("id {study_id}")))?;

@@ -5,9 +5,16 @@
 //!
 //! - **Connections**: a small pool of its own (idle connections in a
 //!   `Mutex<Vec<_>>`, a new one opened whenever none is idle, at most
-//!   16 kept), each with its prepared statements cached. The
-//!   synchronous [`postgres`] client; no TLS (use a local socket, a private
-//!   network or a tunnel).
+//!   16 kept), each with its prepared statements cached, each driven by
+//!   a one-thread tokio runtime of its own (see `Conn`) so that statements
+//!   can be pipelined; no TLS (use a local socket, a private network or a
+//!   tunnel).
+//! - **Round trips**: a transaction's `BEGIN` goes out with its first
+//!   statement, and statements whose results nobody reads
+//!   ([`SqlTx::execute_deferred`]) with the next statement or the commit.
+//!   A worker's trial costs 3 round trips: create or claim, read, tell,
+//!   each write with its commit (`PIPELINES`, [`SqlTx::query_and_commit`]),
+//!   so the study's lock is never held while the client is waited for.
 //! - **Writes** run at `READ COMMITTED`. Every write transaction of the
 //!   shared SQL updates the study's row (`change_seq + 1`) before it writes
 //!   what other workers read, which takes that row's lock until commit: writes to one study queue there,
@@ -49,10 +56,11 @@ use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use ferrotune_core::{Error, Result};
-use postgres::config::{Host, SslMode};
-use postgres::error::SqlState;
-use postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
-use postgres::{Client, Config, NoTls, Statement};
+use tokio_postgres as pg;
+use tokio_postgres::config::{Host, SslMode};
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
+use tokio_postgres::{Client, Config, NoTls, Statement};
 
 use super::{Row, SqlBackend, SqlStorage, SqlTx, SqlValue};
 
@@ -100,11 +108,37 @@ pub struct PostgresBackend {
 }
 
 /// One connection and its prepared statements.
+///
+/// Design decision: tokio-postgres on a one-thread runtime of the
+/// connection's own, rather than the synchronous `postgres` client (which
+/// is the same thing without the choice): requests issued together are
+/// pipelined (written at once, answered in order), so a transaction's
+/// `BEGIN`, and the statements whose results nobody waits for
+/// ([`SqlTx::execute_deferred`]), ride with the next statement instead of
+/// costing a round trip each. The runtime runs only inside
+/// [`Conn::block_on`], on the calling thread: no thread hops.
 struct Conn {
     client: Client,
+    runtime: tokio::runtime::Runtime,
     statements: HashMap<String, Statement>,
     /// Lost (or given up on): never returned to the pool.
     lost: bool,
+}
+
+impl Conn {
+    /// Run `f` (requests on this connection) to completion.
+    fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.runtime.block_on(f)
+    }
+
+    /// A simple-protocol batch (no parameters), on its own.
+    fn batch_execute(&self, sql: &str) -> std::result::Result<(), pg::Error> {
+        self.block_on(self.client.batch_execute(sql))
+    }
+
+    fn is_closed(&self) -> bool {
+        self.client.is_closed()
+    }
 }
 
 impl PostgresStorage {
@@ -122,13 +156,13 @@ impl PostgresStorage {
         // find the schema current. Held on a connection of its own, which
         // the transactions of `SqlStorage::new` do not use.
         let mut reconnect = Reconnect::default();
-        let mut guard = loop {
+        let guard = loop {
             let error = match backend.connect_raw() {
-                Ok(mut conn) => match conn.client.execute("SELECT pg_advisory_lock($1)", &[&SCHEMA_LOCK]) {
+                Ok(conn) => match conn.block_on(conn.client.execute("SELECT pg_advisory_lock($1)", &[&SCHEMA_LOCK])) {
                     Ok(_) => break conn,
                     Err(e) => (is_connection_loss(&e), backend.error(&e, "taking the schema lock")),
                 },
-                Err(e) => (is_connection_loss(&e), backend.connect_error(&e, "connecting")),
+                Err(e) => (e.is_connection_loss(), backend.connect_error(&e, "connecting")),
             };
             match error {
                 (true, error) => reconnect.wait(&backend, error)?,
@@ -137,7 +171,7 @@ impl PostgresStorage {
         };
         let storage = SqlStorage::new(backend)?;
         let backend = storage.backend();
-        match guard.client.execute("SELECT pg_advisory_unlock($1)", &[&SCHEMA_LOCK]) {
+        match guard.block_on(guard.client.execute("SELECT pg_advisory_unlock($1)", &[&SCHEMA_LOCK])) {
             Ok(_) => backend.check_in(guard),
             // The lock went with the session.
             Err(e) if is_connection_loss(&e) => {}
@@ -300,18 +334,32 @@ impl PostgresBackend {
     }
 
     /// A failed operation's error, naming the database.
-    fn error(&self, e: &postgres::Error, doing: &str) -> Error {
+    fn error(&self, e: &pg::Error, doing: &str) -> Error {
         Error::Storage(format!("PostgreSQL database {}: {}", self.name, message(e, doing)))
     }
 
     /// A new connection.
-    fn connect_raw(&self) -> std::result::Result<Conn, postgres::Error> {
-        let client = self.config.connect(NoTls)?;
-        Ok(Conn { client, statements: HashMap::new(), lost: false })
+    fn connect_raw(&self) -> std::result::Result<Conn, ConnectFailure> {
+        let runtime =
+            tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(ConnectFailure::Runtime)?;
+        let (client, connection) = runtime.block_on(self.config.connect(NoTls)).map_err(ConnectFailure::Server)?;
+        // Driven whenever the connection's requests are waited for; ends
+        // (closing the client) when the server or the network does.
+        runtime.spawn(connection);
+        Ok(Conn { client, runtime, statements: HashMap::new(), lost: false })
     }
 
     /// The error of a failed connection attempt.
-    fn connect_error(&self, e: &postgres::Error, doing: &str) -> Error {
+    fn connect_error(&self, failure: &ConnectFailure, doing: &str) -> Error {
+        let e = match failure {
+            ConnectFailure::Server(e) => e,
+            ConnectFailure::Runtime(e) => {
+                return Error::Storage(format!(
+                    "PostgreSQL database {}: cannot connect: no event loop for the connection: {e}",
+                    self.name
+                ))
+            }
+        };
         let mut why = message(e, doing);
         if let Some(source) = std::error::Error::source(e) {
             if !why.contains(&source.to_string()) {
@@ -322,17 +370,17 @@ impl PostgresBackend {
     }
 
     /// An idle connection, or a new one.
-    fn check_out(&self) -> std::result::Result<Conn, postgres::Error> {
+    fn check_out(&self) -> std::result::Result<Conn, ConnectFailure> {
         let idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
         match idle {
-            Some(conn) if !conn.client.is_closed() => Ok(conn),
+            Some(conn) if !conn.is_closed() => Ok(conn),
             _ => self.connect_raw(),
         }
     }
 
     /// Return a connection to the pool, unless it is broken or the pool is full.
     fn check_in(&self, conn: Conn) {
-        if conn.lost || conn.client.is_closed() {
+        if conn.lost || conn.is_closed() {
             return;
         }
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
@@ -344,7 +392,7 @@ impl PostgresBackend {
 
 /// A client error as text: the server's message (with its detail and
 /// hint) for errors the server reported, the client's otherwise.
-fn message(e: &postgres::Error, doing: &str) -> String {
+fn message(e: &pg::Error, doing: &str) -> String {
     match e.as_db_error() {
         Some(db) if *db.code() == SqlState::INVALID_SCHEMA_NAME => format!(
             "{db} (SQLSTATE {}, while {doing}); the schema the URL's options=-csearch_path=... names must exist \
@@ -357,7 +405,7 @@ fn message(e: &postgres::Error, doing: &str) -> String {
 }
 
 /// Whether running the transaction again can succeed.
-fn is_transient(e: &postgres::Error) -> bool {
+fn is_transient(e: &pg::Error) -> bool {
     matches!(e.code(), Some(c) if *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED)
 }
 
@@ -367,7 +415,7 @@ fn is_transient(e: &postgres::Error) -> bool {
 /// exception) or 57P01-57P03 (the server shutting down, crashed, or not
 /// accepting connections yet). A wrong password, a missing database or a
 /// bad statement are not: trying again would fail the same way.
-fn is_connection_loss(e: &postgres::Error) -> bool {
+fn is_connection_loss(e: &pg::Error) -> bool {
     if e.is_closed() {
         return true;
     }
@@ -384,6 +432,20 @@ fn is_connection_loss(e: &postgres::Error) -> bool {
     }
     // The client's connect timeout carries no cause.
     e.to_string().starts_with("timeout waiting for server")
+}
+
+/// Why a connection could not be opened.
+enum ConnectFailure {
+    /// The client's or the server's error.
+    Server(pg::Error),
+    /// No runtime for the connection (out of file descriptors, say).
+    Runtime(std::io::Error),
+}
+
+impl ConnectFailure {
+    fn is_connection_loss(&self) -> bool {
+        matches!(self, ConnectFailure::Server(e) if is_connection_loss(e))
+    }
 }
 
 /// How a failed attempt ended.
@@ -409,7 +471,7 @@ enum Fault {
 }
 
 impl Fault {
-    fn of(e: &postgres::Error) -> Fault {
+    fn of(e: &pg::Error) -> Fault {
         if is_transient(e) {
             Fault::Conflict
         } else if is_connection_loss(e) {
@@ -472,16 +534,50 @@ fn jitter() -> f64 {
 struct PostgresTx<'c> {
     conn: &'c mut Conn,
     name: &'c str,
+    /// The transaction's `BEGIN`, until it goes out with the first
+    /// statement.
+    begin: Option<&'c str>,
+    /// Whether a request of this transaction has been answered (a lost
+    /// connection before that is one that died idle).
+    answered: bool,
+    /// Statements of [`SqlTx::execute_deferred`] not sent yet: sent with
+    /// the next statement, or the commit.
+    deferred: Vec<(String, Vec<SqlValue>)>,
     /// Set when a statement failed: how.
     failed: Option<Fault>,
+    /// The transaction's commit (with the wait for the disk, for writes),
+    /// and whether it has gone out already ([`SqlTx::query_and_commit`]).
+    commit: &'c str,
+    committed: bool,
 }
 
-impl PostgresTx<'_> {
-    fn statement(&mut self, sql: &str) -> std::result::Result<Statement, postgres::Error> {
+/// What the last request of a pipeline is.
+enum Last<'a> {
+    Execute(&'a Statement, &'a [SqlValue]),
+    Query(&'a Statement, &'a [SqlValue]),
+    /// A simple-protocol batch (the commit).
+    Batch(&'a str),
+    /// A query, then the commit.
+    QueryCommit(&'a Statement, &'a [SqlValue], &'a str),
+}
+
+/// The outcome of a pipeline's last request.
+enum Answer {
+    Changed(u64),
+    Rows(Vec<pg::Row>),
+    Done,
+}
+
+impl<'c> PostgresTx<'c> {
+    fn new(conn: &'c mut Conn, name: &'c str, begin: Option<&'c str>, commit: &'c str) -> Self {
+        PostgresTx { conn, name, begin, answered: false, deferred: Vec::new(), failed: None, commit, committed: false }
+    }
+
+    fn statement(&mut self, sql: &str) -> std::result::Result<Statement, pg::Error> {
         if let Some(statement) = self.conn.statements.get(sql) {
             return Ok(statement.clone());
         }
-        let statement = self.conn.client.prepare(sql)?;
+        let statement = self.conn.block_on(self.conn.client.prepare(sql))?;
         if self.conn.statements.len() >= MAX_STATEMENTS {
             self.conn.statements.clear();
         }
@@ -489,7 +585,72 @@ impl PostgresTx<'_> {
         Ok(statement)
     }
 
-    fn fail(&mut self, e: &postgres::Error, sql: &str) -> Error {
+    /// Send the pending `BEGIN` and deferred statements and then `last`,
+    /// all at once, and wait for every answer. The first error in order is
+    /// the one returned (after it, the server refuses the rest of the
+    /// transaction), with the statement it came from.
+    fn pipeline(&mut self, last: Last<'_>) -> std::result::Result<Answer, (pg::Error, String)> {
+        let deferred = std::mem::take(&mut self.deferred);
+        let mut prepared = Vec::with_capacity(deferred.len());
+        for (sql, params) in &deferred {
+            let statement = self.statement(sql).map_err(|e| (e, sql.clone()))?;
+            prepared.push((statement, params, sql));
+        }
+        let begin = self.begin.take();
+        let client = &self.conn.client;
+        let (begun, done, answer) = self.conn.block_on(futures_util::future::join3(
+            async move {
+                match begin {
+                    Some(begin) => client.batch_execute(begin).await.map_err(|e| (e, begin.to_owned())),
+                    None => Ok(()),
+                }
+            },
+            futures_util::future::join_all(prepared.iter().map(|(statement, params, sql)| async move {
+                client.execute(statement, &bind(params)).await.map_err(|e| (e, (*sql).clone()))
+            })),
+            async move {
+                match last {
+                    Last::Execute(statement, params) => {
+                        client.execute(statement, &bind(params)).await.map(Answer::Changed)
+                    }
+                    Last::Query(statement, params) => client.query(statement, &bind(params)).await.map(Answer::Rows),
+                    Last::Batch(sql) => client.batch_execute(sql).await.map(|()| Answer::Done),
+                    Last::QueryCommit(statement, params, commit) => {
+                        // Both sent before either answer is awaited.
+                        let (rows, committed) = futures_util::future::join(
+                            client.query(statement, &bind(params)),
+                            client.batch_execute(commit),
+                        )
+                        .await;
+                        match (rows, committed) {
+                            (Ok(rows), Ok(())) => Ok(Answer::Rows(rows)),
+                            // The query's error first: the server then turned
+                            // the commit into a rollback.
+                            (Err(e), _) | (Ok(_), Err(e)) => Err(e),
+                        }
+                    }
+                }
+            },
+        ));
+        begun?;
+        self.answered = true;
+        for outcome in done {
+            outcome?;
+        }
+        answer.map_err(|e| (e, String::new()))
+    }
+
+    /// Run `sql` after everything pending.
+    fn run(&mut self, sql: &str, params: &[SqlValue], query: bool) -> Result<Answer> {
+        let statement = self.statement(sql).map_err(|e| self.fail(&e, sql))?;
+        let last = if query { Last::Query(&statement, params) } else { Last::Execute(&statement, params) };
+        self.pipeline(last).map_err(|(e, failed_sql)| {
+            let failed_sql = if failed_sql.is_empty() { sql.to_owned() } else { failed_sql };
+            self.fail(&e, &failed_sql)
+        })
+    }
+
+    fn fail(&mut self, e: &pg::Error, sql: &str) -> Error {
         self.failed = Some(Fault::of(e));
         let statement: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
         let doing = format!("running `{statement}`");
@@ -503,16 +664,43 @@ fn bind(params: &[SqlValue]) -> Vec<&(dyn ToSql + Sync)> {
 
 impl SqlTx for PostgresTx<'_> {
     fn execute(&mut self, sql: &str, params: &[SqlValue]) -> Result<u64> {
-        let r = self.statement(sql).and_then(|s| self.conn.client.execute(&s, &bind(params)));
-        r.map_err(|e| self.fail(&e, sql))
+        match self.run(sql, params, false)? {
+            Answer::Changed(n) => Ok(n),
+            _ => unreachable!("an execute answers with a row count"),
+        }
+    }
+
+    fn execute_deferred(&mut self, sql: &str, params: &[SqlValue]) -> Result<()> {
+        self.deferred.push((sql.to_owned(), params.to_vec()));
+        Ok(())
+    }
+
+    fn query_and_commit(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>> {
+        if self.begin.is_none() && !self.answered {
+            // Not in a transaction (a single autocommitted statement).
+            return self.query(sql, params);
+        }
+        let statement = self.statement(sql).map_err(|e| self.fail(&e, sql))?;
+        let commit = self.commit;
+        let answer = self.pipeline(Last::QueryCommit(&statement, params, commit)).map_err(|(e, failed_sql)| {
+            let failed_sql = if failed_sql.is_empty() { sql.to_owned() } else { failed_sql };
+            self.fail(&e, &failed_sql)
+        })?;
+        self.committed = true;
+        let Answer::Rows(rows) = answer else { unreachable!("a query answers with rows") };
+        let read: std::result::Result<Vec<Row>, pg::Error> =
+            rows.iter().map(|row| (0..row.len()).map(|i| row.try_get::<_, SqlValue>(i)).collect()).collect();
+        read.map_err(|e| self.fail(&e, sql))
     }
 
     fn query(&mut self, sql: &str, params: &[SqlValue]) -> Result<Vec<Row>> {
-        let r = self.statement(sql).and_then(|s| {
-            let rows = self.conn.client.query(&s, &bind(params))?;
-            rows.iter().map(|row| (0..row.len()).map(|i| row.try_get::<_, SqlValue>(i)).collect()).collect()
-        });
-        r.map_err(|e| self.fail(&e, sql))
+        let rows = match self.run(sql, params, true)? {
+            Answer::Rows(rows) => rows,
+            _ => unreachable!("a query answers with rows"),
+        };
+        let read: std::result::Result<Vec<Row>, pg::Error> =
+            rows.iter().map(|row| (0..row.len()).map(|i| row.try_get::<_, SqlValue>(i)).collect()).collect();
+        read.map_err(|e| self.fail(&e, sql))
     }
 }
 
@@ -530,48 +718,63 @@ impl PostgresBackend {
         let Some(begin) = begin else {
             return self.attempt_autocommit(conn, fresh, body);
         };
-        if let Err(e) = conn.client.batch_execute(begin) {
-            let error = self.error(&e, "starting a transaction");
-            return Err(if is_connection_loss(&e) {
-                conn.lost = true;
-                Failed::Lost { error, at_once: !fresh }
-            } else {
-                Failed::Fatal(error)
-            });
-        }
-        let mut tx = PostgresTx { conn, name: &self.name, failed: None };
         // With `wait_for_flush`, the commit and the wait for the disk (see
         // "Writes" above) go in one message: one round trip. The server runs
         // the second statement only once the first has succeeded, so an error
         // of the server's own (not a lost connection) is the commit's: the
         // one-statement wait after a commit has nothing else to fail on.
         let commit = if wait_for_flush { "COMMIT; SELECT txid_current()" } else { "COMMIT" };
-        let outcome = match body(&mut tx) {
-            Ok(value) => match tx.conn.client.batch_execute(commit) {
-                Ok(()) if self.take_lost_commit_reply(first_write) => {
+        // `BEGIN` goes out with the body's first statement (see `Conn`).
+        let mut tx = PostgresTx::new(conn, &self.name, Some(begin), commit);
+        let body_outcome = body(&mut tx).and_then(|value| {
+            if tx.committed {
+                // Sent with the body's last query (`query_and_commit`).
+                return Ok((value, None));
+            }
+            // Deferred statements go out with the commit; one that fails
+            // fails the body (the server then turns the COMMIT into a
+            // rollback, so the commit's answer would say nothing).
+            if tx.deferred.is_empty() && tx.begin.is_some() {
+                // Nothing was sent: nothing to commit.
+                tx.begin = None;
+                return Ok((value, None));
+            }
+            match tx.pipeline(Last::Batch(commit)) {
+                Ok(_) => Ok((value, None)),
+                Err((e, sql)) if !sql.is_empty() => Err(tx.fail(&e, &sql)),
+                Err((e, _)) => Ok((value, Some(e))),
+            }
+        });
+        let died_idle = !tx.answered;
+        let failed = tx.failed;
+        let outcome = match body_outcome {
+            Ok((value, None)) => {
+                if self.take_lost_commit_reply(first_write) {
                     // The test hook: committed, but as if the reply never came.
-                    tx.conn.lost = true;
+                    conn.lost = true;
                     let error = Error::Storage(format!(
                         "PostgreSQL database {}: connection closed after COMMIT was sent (injected)",
                         self.name
                     ));
                     return Err(Failed::Lost { error, at_once: true });
                 }
-                Ok(()) => return Ok(value),
-                Err(e) if is_transient(&e) => Err(Failed::Retry(self.error(&e, "committing"))),
-                // Committed or not, nobody can tell (nor, after a commit
-                // without waiting for the disk, whether it reached the disk
-                // before the server went down): the caller runs the
-                // transaction again, which every write of `SqlStorage` allows.
-                Err(e) if is_connection_loss(&e) => {
-                    Err(Failed::Lost { error: self.error(&e, "committing"), at_once: false })
-                }
-                Err(e) => Err(Failed::Fatal(self.error(&e, "committing"))),
-            },
-            Err(e) => Err(match (tx.failed, e) {
+                return Ok(value);
+            }
+            Ok((_, Some(e))) if is_transient(&e) => Err(Failed::Retry(self.error(&e, "committing"))),
+            // Committed or not, nobody can tell (nor, after a commit
+            // without waiting for the disk, whether it reached the disk
+            // before the server went down): the caller runs the
+            // transaction again, which every write of `SqlStorage` allows.
+            Ok((_, Some(e))) if is_connection_loss(&e) => {
+                Err(Failed::Lost { error: self.error(&e, "committing"), at_once: false })
+            }
+            Ok((_, Some(e))) => Err(Failed::Fatal(self.error(&e, "committing"))),
+            Err(e) => Err(match (failed, e) {
                 (Some(Fault::Conflict), e) => Failed::Retry(e),
                 // The server rolls back what a lost connection had begun.
-                (Some(Fault::Lost), error) => Failed::Lost { error, at_once: false },
+                // Lost before anything was answered: a pooled connection
+                // that died idle (a restart, an idle timeout).
+                (Some(Fault::Lost), error) => Failed::Lost { error, at_once: died_idle && !fresh },
                 // An error of the storage logic itself (unexpected data,
                 // say), not of a statement: name the database here.
                 (None, Error::Storage(m)) => {
@@ -582,10 +785,10 @@ impl PostgresBackend {
         };
         if let Err(Failed::Lost { .. }) = outcome {
             conn.lost = true;
-        } else if !conn.client.is_closed() {
+        } else if !conn.is_closed() && !died_idle {
             // Whatever failed, leave the connection outside a transaction;
             // if even that fails, the connection is not reused.
-            if conn.client.batch_execute("ROLLBACK").is_err() {
+            if conn.batch_execute("ROLLBACK").is_err() {
                 conn.statements.clear();
                 conn.lost = true;
             }
@@ -601,7 +804,7 @@ impl PostgresBackend {
         fresh: bool,
         body: &mut dyn FnMut(&mut dyn SqlTx) -> Result<T>,
     ) -> std::result::Result<T, Failed> {
-        let mut tx = PostgresTx { conn, name: &self.name, failed: None };
+        let mut tx = PostgresTx::new(conn, &self.name, None, "");
         match body(&mut tx) {
             Ok(value) => Ok(value),
             Err(e) => Err(match (tx.failed, e) {
@@ -628,6 +831,7 @@ impl PostgresBackend {
 
 impl SqlBackend for PostgresBackend {
     const ID_PRIMARY_KEY: &'static str = "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY";
+    const PIPELINES: bool = true;
     const NOW_US: &'static str = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000 AS BIGINT)";
 
     fn transaction<T>(&self, write: bool, body: &mut dyn FnMut(&mut dyn SqlTx) -> Result<T>) -> Result<T> {
@@ -655,7 +859,7 @@ impl PostgresBackend {
             let checked_out = if fresh { self.connect_raw() } else { self.check_out() };
             let mut conn = match checked_out {
                 Ok(conn) => conn,
-                Err(e) if is_connection_loss(&e) => {
+                Err(e) if e.is_connection_loss() => {
                     reconnect.wait(self, self.connect_error(&e, "connecting"))?;
                     fresh = true;
                     continue;

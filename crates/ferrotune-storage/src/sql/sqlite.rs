@@ -378,6 +378,40 @@ fn failure(e: &rusqlite::Error) -> Failure {
     }
 }
 
+/// SQLite's `application_id` of the files ferrotune creates ("FrTn"), so
+/// that `file(1)` and other tools can tell them from other SQLite files.
+pub const APPLICATION_ID: i32 = 0x4672_546E;
+
+/// Refuse a database that holds another program's tables under the names
+/// ferrotune would create (an Optuna study, above all), before anything is
+/// written to it: creating our tables there would fail half-way (`table
+/// studies already exists`) or mix two schemas in one file. A new, empty
+/// file is stamped with [`APPLICATION_ID`].
+fn check_not_foreign(conn: &Connection, path: &Path) -> Result<()> {
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .and_then(|mut statement| statement.query_map([], |r| r.get(0))?.collect())
+        .map_err(|e| named(path, &e))?;
+    if tables.iter().any(|t| t == "ferrotune_schema") {
+        return Ok(());
+    }
+    if crate::optuna::looks_like_optuna(&tables) {
+        return Err(Error::InvalidArgument(crate::optuna::optuna_database_message(path)));
+    }
+    const OURS: [&str; 4] = ["studies", "trials", "trial_params", "trial_values"];
+    if let Some(clash) = tables.iter().find(|t| OURS.contains(&t.as_str())) {
+        return Err(Error::InvalidArgument(format!(
+            "database {} is not a ferrotune database: it has a table `{clash}` of another program; \
+             give ferrotune a file of its own",
+            path.display()
+        )));
+    }
+    if tables.is_empty() && !conn.is_readonly(MAIN_DB).unwrap_or(true) {
+        conn.pragma_update(None, "application_id", APPLICATION_ID).map_err(|e| named(path, &e))?;
+    }
+    Ok(())
+}
+
 /// A SQLite error as the engine's, naming the file.
 fn named(path: &Path, e: &rusqlite::Error) -> Error {
     match failure(e) {
@@ -497,6 +531,8 @@ impl SqliteBackend {
         let refused = {
             let conn = backend.lock();
             let scope = WaitScope::enter(&backend.path, BUSY_TIMEOUT);
+            // Before the switch to WAL, which would already change the file.
+            check_not_foreign(&conn, path)?;
             // Switching to WAL needs a moment of exclusive access; another
             // process opening the same file at the same time can make it
             // fail once, so retry.
@@ -573,6 +609,7 @@ impl SqliteBackend {
                 conn
             }
         };
+        check_not_foreign(&conn, path)?;
         let found: i64 = conn
             .query_row(
                 "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'ferrotune_schema'",

@@ -1,14 +1,18 @@
-"""Samplers: how parameter values are proposed. All run in the engine; a seed
-makes a sequential study repeat exactly."""
+"""Samplers: how parameter values are proposed. The built-in ones run in the
+engine, where a seed makes a sequential study repeat exactly; a Python
+subclass of ``BaseSampler`` is a sampler of its own, as in Optuna."""
 
 from __future__ import annotations
 
 from ferrotune._ferrotune import (
     BaseSampler,
+    BruteForceSampler,
     CmaEsSampler,
     GPSampler,
     GridSampler,
+    NSGAIIISampler,
     NSGAIISampler,
+    PartialFixedSampler,
     QMCSampler,
     RandomSampler,
     TPESampler,
@@ -17,22 +21,15 @@ from ferrotune.samplers import nsgaii
 
 __all__ = [
     "BaseSampler",
+    "BruteForceSampler",
     "CmaEsSampler",
     "GPSampler",
     "GridSampler",
+    "NSGAIIISampler",
     "NSGAIISampler",
+    "PartialFixedSampler",
     "QMCSampler",
     "RandomSampler",
     "TPESampler",
     "nsgaii",
 ]
-
-_NOT_YET = {"NSGAIIISampler", "BruteForceSampler"}
-
-
-def __getattr__(name: str) -> object:
-    if name in _NOT_YET:
-        raise AttributeError(
-            f"ferrotune.samplers.{name} is not available yet; this version has {', '.join(n for n in __all__[1:] if n.endswith('Sampler'))}"
-        )
-    raise AttributeError(f"module 'ferrotune.samplers' has no attribute '{name}'")
