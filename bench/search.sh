@@ -13,7 +13,7 @@
 # pinned packages of bench/python/requirements-search.txt, plus torch for
 # Optuna's GPSampler (requirements-search-gp.txt) in full mode or with
 # FERROTUNE_BENCH_GP=1, and installs the ferrotune Python package from
-# crates/ferrotune-py. Raw results go to bench/results/search-STAMP.jsonl, the
+# crates/ferrotune-py (or the wheel $FERROTUNE_WHEEL names). Raw results go to bench/results/search-STAMP.jsonl, the
 # report (markdown + PNG plots) to bench/results/search-STAMP/ and to stdout;
 # a plain full run also copies it to bench/reports/search.md (+ plots).
 # Exits non-zero if any run raised.
@@ -39,9 +39,15 @@ fi
 
 require=()
 if [[ -f crates/ferrotune-py/pyproject.toml ]]; then
-  # maturin (PEP 517) compiles the extension in release mode: a few minutes the first time.
-  echo "bench/search.sh: installing the ferrotune Python package from crates/ferrotune-py" >&2
-  "${pip_install[@]}" ./crates/ferrotune-py
+  if [[ -n "${FERROTUNE_WHEEL:-}" ]]; then
+    # A wheel of this checkout built already (CI passes scripts/build-wheels.sh's).
+    echo "bench/search.sh: installing the ferrotune Python package from $FERROTUNE_WHEEL" >&2
+    "${pip_install[@]}" --force-reinstall --no-deps "$FERROTUNE_WHEEL"
+  else
+    # maturin (PEP 517) compiles the extension in release mode: a few minutes the first time.
+    echo "bench/search.sh: installing the ferrotune Python package from crates/ferrotune-py" >&2
+    "${pip_install[@]}" ./crates/ferrotune-py
+  fi
   require=(--require ferrotune)
 else
   echo "bench/search.sh: crates/ferrotune-py/pyproject.toml not found, so the ferrotune" \
