@@ -93,7 +93,7 @@
 //!     }
 //!     study.tell(trial, 1.0 / units as f64)?;
 //! }
-//! assert_eq!(study.trials()?[0].params["units"], ferrotune::ParamValue::Int(64));
+//! assert_eq!(study.trials()?[0].params["units"].value(), ferrotune::ParamValue::Int(64));
 //! # Ok::<(), ferrotune::Error>(())
 //! ```
 //!

@@ -429,6 +429,22 @@ impl Optimize {
 
     /// Run `callback` after each finished trial (from the worker thread
     /// that ran it). A callback may call [`Study::stop`].
+    ///
+    /// ```
+    /// use ferrotune::{Optimize, Study, TrialState};
+    ///
+    /// let study = Study::builder().create()?;
+    /// // Stop as soon as a trial gets below 0.1.
+    /// let options = Optimize::new().n_trials(1000).callback(|study, trial| {
+    ///     if trial.state == TrialState::Complete && trial.values.as_ref().is_some_and(|v| v[0] < 0.1) {
+    ///         study.stop();
+    ///     }
+    /// });
+    /// study.optimize_with(options, |trial| Ok(trial.suggest_float("x", 0.0, 1.0)?))?;
+    /// assert!(study.best_value()? < 0.1);
+    /// assert!(study.trials()?.len() < 1000);
+    /// # Ok::<(), ferrotune::Error>(())
+    /// ```
     pub fn callback(mut self, callback: impl Fn(&Study, &FrozenTrial) + Send + Sync + 'static) -> Self {
         self.callbacks.push(Box::new(callback));
         self

@@ -177,7 +177,18 @@ impl Trial {
         Ok(choices[internal as usize].clone())
     }
 
-    /// A value from any distribution.
+    /// A value from any distribution (what the `suggest_*` shorthands call).
+    ///
+    /// ```
+    /// use ferrotune::{Distribution, FloatDistribution, ParamValue, Study};
+    ///
+    /// let study = Study::builder().create()?;
+    /// let mut trial = study.ask()?;
+    /// let lr = FloatDistribution::new(1e-5, 1e-1, true, None)?;
+    /// let ParamValue::Float(value) = trial.suggest("lr", Distribution::Float(lr))? else { unreachable!() };
+    /// assert!((1e-5..=1e-1).contains(&value));
+    /// # Ok::<(), ferrotune::Error>(())
+    /// ```
     pub fn suggest(&mut self, name: &str, distribution: Distribution) -> Result<ParamValue> {
         let internal = self.suggest_internal(name, distribution.clone())?;
         Ok(distribution.to_external(internal))
@@ -326,6 +337,21 @@ impl Trial {
     /// constraint is zero or less. Constraint-aware samplers (TPE, GP) rank
     /// infeasible trials below feasible ones, by total violation, and the
     /// study's best trial and Pareto front hold feasible trials only.
+    ///
+    /// ```
+    /// use ferrotune::{Study, samplers::TpeSampler};
+    ///
+    /// let study = Study::builder().sampler(TpeSampler::with_seed(3)).create()?;
+    /// study.optimize(30, |trial| {
+    ///     let x = trial.suggest_float("x", 0.0, 10.0)?;
+    ///     // Feasible only with x at least 4: the constraint is 4 - x <= 0.
+    ///     trial.set_constraint("x_at_least_4", 4.0 - x)?;
+    ///     Ok(x)
+    /// })?;
+    /// // The smallest feasible x, not the smallest x tried.
+    /// assert!(study.best_value()? >= 4.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_constraint(&mut self, name: &str, value: f64) -> Result<()> {
         if value.is_nan() {
             return Err(Error::InvalidArgument(format!("constraint '{name}' is NaN")));
