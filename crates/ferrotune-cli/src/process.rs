@@ -8,7 +8,7 @@
 //!   SIGKILL;
 //! - the guard's `Drop`, if the runner unwinds past a trial (a bug, a
 //!   panic): SIGKILL at once;
-//! - the [`Guardian`], a small helper process (`ferrotune __guard`) that
+//! - the guardian, a small helper process (`ferrotune __guard`) that
 //!   learns each trial's group through a pipe and, when the pipe closes
 //!   without a goodbye (the runner was SIGKILLed or crashed), stops every
 //!   group still registered.

@@ -3,10 +3,10 @@
 //! `ferrotune dashboard` and Python's `ferrotune.dashboard.run` only start
 //! it; this crate is a reader of [`Storage`] like any other:
 //!
-//! - [`cache`]: each study's trials kept current by the incremental read,
+//! - `cache`: each study's trials kept current by the incremental read,
 //!   on a read-only connection, so watching never slows or locks the
 //!   study's writers;
-//! - [`api`]: a small JSON API: studies, one study's summary and cost, the
+//! - `api`: a small JSON API: studies, one study's summary and cost, the
 //!   engine's plot data for any plot kind (thinned to what pixels can
 //!   show), the table one page of columns at a time, one trial in full;
 //!   every view takes the same filter, which is how a selection in one

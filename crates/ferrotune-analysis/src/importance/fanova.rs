@@ -153,7 +153,7 @@ impl ForestOptions {
 /// variance over the search space that its marginal explains, averaged
 /// over the trees: unnormalized, each lies in [0, 1] and they sum to at
 /// most one (the rest is interactions). Parameters are encoded as in
-/// [`encode`](super::encode): log-scaled ones on the log scale, a
+/// the importance module's `encode`: log-scaled ones on the log scale, a
 /// conditional parameter's absence as one more value of it. With fewer
 /// than two trials, or scores all equal, every importance is zero (equal
 /// shares when normalized). Several objectives need a `target`.

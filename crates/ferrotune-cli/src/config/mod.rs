@@ -138,7 +138,7 @@ impl TuneConfig {
         Self::parse_with(path, text, &Overrides::default())
     }
 
-    /// [`parse`](Self::parse) with `overrides` over the `[study]` table.
+    /// Validate config text (as the tests' `parse` does) with `overrides` over the `[study]` table.
     pub fn parse_with(path: &Path, text: &str, overrides: &Overrides) -> Result<Self, ConfigError> {
         let err = |key: &str, message: String| ConfigError { file: path.to_owned(), key: key.to_owned(), message };
         let raw: RawConfig = toml::from_str(text).map_err(|e| {

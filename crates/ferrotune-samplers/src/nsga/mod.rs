@@ -3,7 +3,7 @@
 //!
 //! - `crossover`: the operators that make a child's numeric parameters from
 //!   its parents' (uniform, BLX-alpha, SBX, vSBX, UNDX, SPX) and polynomial
-//!   mutation, on the unit cube of [`crate::space`].
+//!   mutation, on the unit cube of the crate's `space` module.
 //! - `selection`: ranks (constrained domination when trials carry
 //!   constraints), crowding distance, the elitist cut, the tournament.
 //! - `generations`: the generations rebuilt from tagged trials, so parallel
