@@ -81,7 +81,7 @@ if [[ $sdist == 1 ]]; then
 fi
 
 for target in "${targets[@]}"; do
-  if [[ $target != x86_64-unknown-linux-gnu ]] && ! rustup target list --installed | grep -qx "$target"; then
+  if [[ $target != x86_64-unknown-linux-gnu ]] && ! grep -qx "$target" <<<"$(rustup target list --installed)"; then
     rustup target add "$target"
   fi
   # The CLI, for glibc 2.17 like the extension, staged as the wheel's script.
@@ -99,11 +99,14 @@ for target in "${targets[@]}"; do
   wheel=$(ls "$built"/ferrotune-*.whl)
   arch=${target%%-*}
   # The CLI is in the wheel, and every binary in it keeps to manylinux_2_17.
-  python3 -m zipfile -l "$wheel" | grep -q "\.data/scripts/ferrotune " \
+  # (The listing is read whole first: `grep -q` leaves at its first match,
+  # and under pipefail the lister's broken pipe would fail the check.)
+  listing=$(python3 -m zipfile -l "$wheel")
+  grep -q "\.data/scripts/ferrotune " <<<"$listing" \
     || { echo "build-wheels.sh: $wheel has no ferrotune command" >&2; exit 1; }
   "$venv/bin/auditwheel" show "$wheel" | tee "$built/auditwheel.txt"
   # (auditwheel wraps its lines: read them as one.)
-  tr '\n' ' ' < "$built/auditwheel.txt" | grep -q "platform tag: \"manylinux_2_17_$arch\"" \
+  grep -q "platform tag: \"manylinux_2_17_$arch\"" <<<"$(tr '\n' ' ' < "$built/auditwheel.txt")" \
     || { echo "build-wheels.sh: auditwheel does not find $wheel consistent with manylinux_2_17_$arch" >&2; exit 1; }
   mv "$wheel" "$out/"
   rm -rf "$built"
