@@ -49,6 +49,8 @@ thread_local! {
 }
 
 /// Whether this thread must run the baseline build (only tests ask).
+/// Only the x86_64 dispatch asks; other targets have one build.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 #[inline(always)]
 pub(crate) fn baseline_only() -> bool {
     #[cfg(test)]
