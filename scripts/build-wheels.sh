@@ -35,11 +35,11 @@
 #   information, stripped) to keep the wheel small.
 # - `auditwheel show` must find each wheel consistent with manylinux_2_17
 #   (it reads every ELF file in the wheel, the CLI's too), or the script fails.
-# - aarch64 is opt-in and untested: `rustup target add
-#   aarch64-unknown-linux-gnu` did fetch the target on this workplace's
-#   machine, but an aarch64 build has not been run yet (it takes as long
-#   again as x86_64's, so CI does not run it), and no aarch64 machine is
-#   here to install such a wheel on.
+# - aarch64 is opt-in: the script adds the target with rustup if needed
+#   and cross-compiles with zig. Built on this workplace's machine
+#   (2026-12-06: auditwheel accepts it as manylinux_2_17_aarch64, both
+#   binaries are aarch64 ELF), but never installed: no aarch64 machine is
+#   here. CI does not build it (it takes as long again as x86_64's).
 # - The sdist holds the workspace's crates; building from it needs cargo and
 #   gives the Python package without the CLI. With no git repository there,
 #   its `__commit__` is "unknown" unless FERROTUNE_COMMIT is set at build time.
