@@ -538,7 +538,7 @@ impl TpeSampler {
     /// [`Memo::settled_prefix`]) is read from its arrays, the rest from the
     /// trials themselves: following a pointer to each of thousands of
     /// trials, several times per proposal, cost more than ranking them.
-    fn split<'a>(&self, study: &StudyView<'a>, current: &FrozenTrial, memo: &Memo) -> Result<Split<'a>> {
+    fn split<'a>(&self, study: &StudyView<'a>, current: &FrozenTrial, memo: &mut Memo) -> Result<Split<'a>> {
         let prefix = memo.settled_prefix(study);
         let direction = study.directions[0];
         // Per trial of the view: how it ranks, and its number (RUNNING for
@@ -586,12 +586,21 @@ impl TpeSampler {
         // Only which trials are good matters (both sets are used in number
         // order), so the best few are selected, not sorted.
         let mut good: Vec<Ranked> = if study.is_multi_objective() {
-            let refs: Vec<&FrozenTrial> = complete.iter().map(|r| &*study.trials[r.index]).collect();
-            let index_of: BTreeMap<u64, usize> = complete.iter().map(|r| (r.number as u64, r.index)).collect();
-            best_multi_objective(refs, study.directions, n_below)?
-                .into_iter()
-                .map(|t| Ranked { key: (0.0, 0.0), number: t.number as u32, index: index_of[&t.number] })
-                .collect()
+            // Each parameter of a trial asks for the same split: the good
+            // set is chosen once per set of complete trials (a finished
+            // trial's values never change, and the memo starts over for
+            // another study), not once per parameter.
+            let among: Vec<u32> = complete.iter().map(|r| r.number).collect();
+            let chosen = match memo.good_set(&among, n_below) {
+                Some(chosen) => chosen.to_vec(),
+                None => {
+                    let trials: Vec<&FrozenTrial> = complete.iter().map(|r| &*study.trials[r.index]).collect();
+                    let chosen = best_multi_objective(&trials, study.directions, n_below)?;
+                    memo.remember_good_set(among, n_below, chosen.clone());
+                    chosen
+                }
+            };
+            chosen.into_iter().map(|position| Ranked { key: (0.0, 0.0), ..complete[position] }).collect()
         } else {
             smallest(complete, n_below)
         };
@@ -672,20 +681,16 @@ fn improvement_weights(good: &[Option<f64>], bad: &[Option<f64>]) -> Vec<f64> {
     improvements.into_iter().map(|i| i.map_or(smallest, |i| i.max(floor))).collect()
 }
 
-/// The best `k` complete trials of a multi-objective study, in no
-/// particular order, as Optuna 5 chooses MOTPE's good set: whole
+/// The best `k` complete trials of a multi-objective study, as positions in
+/// `trials` in increasing order, as Optuna 5 chooses MOTPE's good set: whole
 /// non-domination ranks while they fit, then from the rank that does not,
 /// the points a greedy hypervolume subset selection picks
 /// ([`ferrotune_analysis::pareto::best_subset`]). Hypervolume rather than
 /// crowding distance decides the last places because the good set is then
 /// the subset of that rank that covers the most of the front.
-fn best_multi_objective<'a>(
-    trials: Vec<&'a FrozenTrial>,
-    directions: &[StudyDirection],
-    k: usize,
-) -> Result<Vec<&'a FrozenTrial>> {
+fn best_multi_objective(trials: &[&FrozenTrial], directions: &[StudyDirection], k: usize) -> Result<Vec<usize>> {
     let mut losses = Vec::with_capacity(trials.len());
-    for t in &trials {
+    for t in trials {
         match t.values.as_deref() {
             Some(v) if v.len() == directions.len() => {
                 losses.push(v.iter().zip(directions).map(|(&x, d)| d.as_loss(x)).collect::<Vec<f64>>())
@@ -693,7 +698,7 @@ fn best_multi_objective<'a>(
             _ => return Err(Error::Sampler("a complete trial has the wrong number of values".into())),
         }
     }
-    Ok(best_subset(&losses, k).into_iter().map(|i| trials[i]).collect())
+    Ok(best_subset(&losses, k))
 }
 
 /// The `k` trials with the smallest `(key, number)`, in no particular order.

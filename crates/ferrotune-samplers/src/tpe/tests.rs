@@ -126,9 +126,9 @@ fn split_ranks_complete_then_pruned_then_infeasible_and_running_is_bad() {
     // the trials' own (a memo that has not seen them).
     let mut synced = Memo::default();
     synced.sync(&study);
-    let split = |sampler: &TpeSampler| {
-        let fresh = sampler.split(&study, current, &Memo::default()).unwrap();
-        let remembered = sampler.split(&study, current, &synced).unwrap();
+    let mut split = |sampler: &TpeSampler| {
+        let fresh = sampler.split(&study, current, &mut Memo::default()).unwrap();
+        let remembered = sampler.split(&study, current, &mut synced).unwrap();
         assert_eq!(
             (numbers(fresh.below.clone()), numbers(fresh.above.clone()), &fresh.numbers, &fresh.losses),
             (numbers(remembered.below), numbers(remembered.above), &remembered.numbers, &remembered.losses)
@@ -176,7 +176,7 @@ fn maximize_flips_the_ranking() {
         .gamma(|_| 3)
         .build()
         .unwrap()
-        .split(&view(&trials, &dirs), &current, &Memo::default())
+        .split(&view(&trials, &dirs), &current, &mut Memo::default())
         .unwrap();
     assert_eq!(split.below.iter().map(|t| t.number).collect::<Vec<_>>(), vec![7, 8, 9]);
 }
@@ -206,7 +206,7 @@ fn a_multi_objective_good_set_is_chosen_by_hypervolume_as_optunas() {
         .gamma(|_| 2)
         .build()
         .unwrap()
-        .split(&view(&trials, &dirs), &current, &Memo::default())
+        .split(&view(&trials, &dirs), &current, &mut Memo::default())
         .unwrap();
     assert_eq!(split.below.iter().map(|t| t.number).collect::<Vec<_>>(), vec![0, 3]);
     assert_eq!(split.above.iter().map(|t| t.number).collect::<Vec<_>>(), vec![1, 2, 4]);
@@ -271,11 +271,21 @@ fn run(
     objective: impl Fn(&BTreeMap<String, f64>) -> f64,
     space: &SearchSpace,
 ) -> Vec<Arc<FrozenTrial>> {
-    let dirs = [StudyDirection::Minimize];
+    run_with_directions(sampler, n, |p| vec![objective(p)], space, &[StudyDirection::Minimize])
+}
+
+/// [`run`] with one value per direction.
+fn run_with_directions(
+    sampler: &dyn Sampler,
+    n: u64,
+    objective: impl Fn(&BTreeMap<String, f64>) -> Vec<f64>,
+    space: &SearchSpace,
+    dirs: &[StudyDirection],
+) -> Vec<Arc<FrozenTrial>> {
     let mut trials: Vec<Arc<FrozenTrial>> = Vec::new();
     for number in 0..n {
         let mut current = trial(number, TrialState::Running, None, &[]);
-        let study = view(&trials, &dirs);
+        let study = view(&trials, dirs);
         let relative_space = sampler.infer_relative_search_space(&study, &current);
         let relative = sampler.sample_relative(&study, &current, &relative_space).unwrap();
         let mut values = BTreeMap::new();
@@ -289,7 +299,7 @@ fn run(
             values.insert(name.clone(), v);
         }
         current.state = TrialState::Complete;
-        current.values = Some(vec![objective(&values)]);
+        current.values = Some(objective(&values));
         trials.push(Arc::new(current));
     }
     trials
@@ -595,6 +605,61 @@ fn remembering_finished_trials_changes_no_proposal() {
 }
 
 #[test]
+fn remembering_the_multi_objective_good_set_changes_no_proposal() {
+    // Every parameter of a trial asks for the good set, and the memo
+    // chooses it once per set of complete trials: the proposals must be a
+    // forgetful sampler's, in two and three objectives, with a maximized one.
+    let space: SearchSpace =
+        ["a", "b", "c"].iter().map(|name| (name.to_string(), float(-1.0, 1.0))).collect();
+    let f = |p: &BTreeMap<String, f64>| {
+        vec![(p["a"] - 0.5).powi(2) + p["b"].powi(2), (p["a"] + 0.5).powi(2) + p["c"].abs(), p["b"] * p["c"]]
+    };
+    for dirs in [
+        vec![StudyDirection::Minimize, StudyDirection::Maximize],
+        vec![StudyDirection::Minimize, StudyDirection::Minimize, StudyDirection::Maximize],
+    ] {
+        let objective = |p: &BTreeMap<String, f64>| f(p)[..dirs.len()].to_vec();
+        let builder = TpeSampler::builder().seed(4).n_startup_trials(5).gamma(|n| n / 3);
+        let remembering = run_with_directions(&builder.clone().build().unwrap(), 60, objective, &space, &dirs);
+        let forgetting = run_with_directions(&Forgetful(builder), 60, objective, &space, &dirs);
+        let params = |t: &[Arc<FrozenTrial>]| t.iter().map(|t| t.param_values()).collect::<Vec<_>>();
+        assert_eq!(params(&remembering), params(&forgetting));
+    }
+}
+
+#[test]
+fn a_remembered_multi_objective_good_set_follows_new_trials() {
+    // Ten trials on a line of trade-offs, then one that dominates them
+    // all: with the same number of good places (gamma), the good set must
+    // take it in, as a memo that has not seen the first split says.
+    let x = float(0.0, 1.0);
+    let complete = |number: u64, values: [f64; 2]| {
+        let mut t = trial(number, TrialState::Complete, None, &[("x", &x, 0.5)]);
+        t.values = Some(values.to_vec());
+        Arc::new(t)
+    };
+    let mut trials: Vec<Arc<FrozenTrial>> = (0..10).map(|i| complete(i, [i as f64, 10.0 - i as f64])).collect();
+    let dirs = [StudyDirection::Minimize, StudyDirection::Minimize];
+    let sampler = TpeSampler::builder().gamma(|n| n / 3).build().unwrap();
+    let mut memo = Memo::default();
+    let numbers = |v: &[&FrozenTrial]| v.iter().map(|t| t.number).collect::<Vec<_>>();
+    for number in [10, 11] {
+        let current = trial(number + 1, TrialState::Running, None, &[]);
+        memo.sync(&view(&trials, &dirs));
+        // Twice, as for two parameters of one trial: the second is the memo's.
+        for _ in 0..2 {
+            let remembered = sampler.split(&view(&trials, &dirs), &current, &mut memo).unwrap();
+            let fresh = sampler.split(&view(&trials, &dirs), &current, &mut Memo::default()).unwrap();
+            assert_eq!(numbers(&remembered.below), numbers(&fresh.below));
+            assert_eq!(numbers(&remembered.above), numbers(&fresh.above));
+        }
+        trials.push(complete(number, [-1.0, -1.0]));
+    }
+    let last = sampler.split(&view(&trials, &dirs), &trial(12, TrialState::Running, None, &[]), &mut memo).unwrap();
+    assert!(numbers(&last.below).contains(&11), "the dominating trial is good: {:?}", numbers(&last.below));
+}
+
+#[test]
 fn improvement_weights_pull_proposals_to_the_better_good_trial() {
     // Two good trials, mirror images around the middle: x = 0.1 gains 10
     // on the best bad trial, x = 0.9 gains 0.01. The bad trials sit
@@ -643,7 +708,7 @@ fn good_trials_weigh_the_same_with_several_objectives_as_in_optuna_5() {
     let study = view(&trials, &dirs);
     let current = trial(300, TrialState::Running, None, &[]);
     let tpe = TpeSampler::with_seed(0);
-    let split = tpe.split(&study, &current, &Memo::default()).unwrap();
+    let split = tpe.split(&study, &current, &mut Memo::default()).unwrap();
     assert_eq!(split.below.len(), 30);
     assert_eq!(tpe.good_weights(&study, &split), Some(vec![1.0; 30]));
     // One objective: improvement weights by default (good: the best 15%,
@@ -653,10 +718,10 @@ fn good_trials_weigh_the_same_with_several_objectives_as_in_optuna_5() {
     let single: Vec<Arc<FrozenTrial>> =
         (0..30).map(|i| Arc::new(trial(i, TrialState::Complete, Some(i as f64), &[("x", &x, 0.5)]))).collect();
     let study = view(&single, &one);
-    let split = tpe.split(&study, &current, &Memo::default()).unwrap();
+    let split = tpe.split(&study, &current, &mut Memo::default()).unwrap();
     assert_eq!(tpe.good_weights(&study, &split), Some(vec![5.0, 4.0, 3.0, 2.0, 1.0]));
     let optuna = TpeSampler::builder().optuna_defaults().build().unwrap();
-    let split = optuna.split(&study, &current, &Memo::default()).unwrap();
+    let split = optuna.split(&study, &current, &mut Memo::default()).unwrap();
     assert_eq!(split.below.len(), 3);
     assert_eq!(optuna.good_weights(&study, &split), None);
 }
@@ -686,9 +751,9 @@ fn the_settled_trials_split_as_the_trials_say_in_any_view() {
     let current = trial(40, TrialState::Running, None, &[]);
     let sampler = TpeSampler::builder().gamma(|n| n / 4).build().unwrap();
     let numbers = |v: &[&FrozenTrial]| v.iter().map(|t| t.number).collect::<Vec<_>>();
-    let check = |memo: &Memo, trials: &[Arc<FrozenTrial>]| {
+    let check = |memo: &mut Memo, trials: &[Arc<FrozenTrial>]| {
         let study = view(trials, &dirs);
-        let fresh = sampler.split(&study, &current, &Memo::default()).unwrap();
+        let fresh = sampler.split(&study, &current, &mut Memo::default()).unwrap();
         let remembered = sampler.split(&study, &current, memo).unwrap();
         assert_eq!(numbers(&fresh.below), numbers(&remembered.below));
         assert_eq!(numbers(&fresh.above), numbers(&remembered.above));
@@ -699,13 +764,13 @@ fn the_settled_trials_split_as_the_trials_say_in_any_view() {
     memo.sync(&view(&all, &dirs));
     // Trials 0..12 are final: those are settled; trial 12 is running.
     assert_eq!(memo.settled_prefix(&view(&all, &dirs)), 12);
-    check(&memo, &all);
+    check(&mut memo, &all);
     // A Hyperband-like bracket: every third trial.
     let bracket: Vec<Arc<FrozenTrial>> = all.iter().filter(|t| t.number % 3 == 0).cloned().collect();
     assert_eq!(memo.settled_prefix(&view(&bracket, &dirs)), 0);
-    check(&memo, &bracket);
+    check(&mut memo, &bracket);
     memo.sync(&view(&bracket, &dirs));
-    check(&memo, &all);
+    check(&mut memo, &all);
     // Trial 12 finishes: the settled mark moves past it on the next sync.
     let mut finished = all.clone();
     let mut twelve = (*finished[12]).clone();
@@ -714,10 +779,10 @@ fn the_settled_trials_split_as_the_trials_say_in_any_view() {
     finished[12] = Arc::new(twelve);
     memo.sync(&view(&finished, &dirs));
     assert_eq!(memo.settled_prefix(&view(&finished, &dirs)), 40);
-    check(&memo, &finished);
+    check(&mut memo, &finished);
     // Another study of the same name (other trial ids): the memo starts over.
     let other: Vec<Arc<FrozenTrial>> = (0..40).map(|n| make(n, 1000)).collect();
     assert_eq!(memo.settled_prefix(&view(&other, &dirs)), 0);
     memo.sync(&view(&other, &dirs));
-    check(&memo, &other);
+    check(&mut memo, &other);
 }
