@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Multi-objective search quality: ferrotune's NSGA-II, NSGA-III, MOTPE and
 GP next to Optuna's same samplers and rustuna's NSGA-II, on ZDT and DTLZ
-problems (bench/python/mobench/problems.py), same budgets and seeds (see
+problems and a real task (the main suite), or the WFG problems (`--suite
+wfg`; bench/python/mobench/problems.py), same budgets and seeds (see
 bench/README.md, "Multi-objective search").
 
-    mo_bench.py run --out RESULTS.jsonl [--quick] [--methods M ...] [--problems P ...]
+    mo_bench.py run --out RESULTS.jsonl [--quick] [--methods M ...] [--suite main|wfg] [--problems P ...]
                     [--seeds N] [--budget 1000] [--gp-budget 200] [--jobs 2]
     mo_bench.py report RESULTS.jsonl [--budgets 200 1000]
     mo_bench.py digits-table [--jobs 2]   (re)train the digits-MLP table (about half an hour)
@@ -35,7 +36,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from mobench import methods as mo_methods  # noqa: E402
 from mobench import problems  # noqa: E402
-from mobench.problems import PROBLEM_IDS, get_problem  # noqa: E402
+from mobench.problems import SUITES, get_problem  # noqa: E402
 from mobench.report import report  # noqa: E402
 
 QUICK_PROBLEMS = ["zdt1", "dtlz2-3obj"]
@@ -68,7 +69,7 @@ def run_one(method_name: str, pid: str, seed: int, budget: int) -> dict[str, Any
 
 def cmd_run(args: argparse.Namespace) -> int:
     quick = args.quick
-    problems = args.problems or (QUICK_PROBLEMS if quick else PROBLEM_IDS)
+    problems = args.problems or (QUICK_PROBLEMS if quick else SUITES[args.suite])
     seeds = range(args.seeds if args.seeds else (2 if quick else 10))
     budget = args.budget or (30 if quick else 1000)
     gp_budget = min(budget, args.gp_budget or (12 if quick else 200))
@@ -157,6 +158,7 @@ def main() -> int:
     r.add_argument("--quick", action="store_true")
     r.add_argument("--methods", nargs="+")
     r.add_argument("--require", nargs="+", help="methods whose absence is an error")
+    r.add_argument("--suite", choices=sorted(SUITES), default="main", help="the problems when --problems is not given")
     r.add_argument("--problems", nargs="+")
     r.add_argument("--seeds", type=int)
     r.add_argument("--budget", type=int)

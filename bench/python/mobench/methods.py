@@ -30,14 +30,19 @@ class MoMethod:
         return cls(seed=seed, **dict(self.kwargs))
 
 
-def _m(engine: str, algo: str, cls: str, **kw: Any) -> MoMethod:
-    return MoMethod(f"{engine}-{algo}", engine, algo, cls, tuple(sorted(kw.items())))
+def _m(engine: str, algo: str, cls: str, variant: str = "", **kw: Any) -> MoMethod:
+    name = f"{engine}-{algo}-{variant}" if variant else f"{engine}-{algo}"
+    return MoMethod(name, engine, algo, cls, tuple(sorted(kw.items())))
 
 
 METHODS: list[MoMethod] = [
     _m("ferrotune", "nsga2", "NSGAIISampler"),
     _m("ferrotune", "nsga3", "NSGAIIISampler"),
     _m("ferrotune", "tpe", "TPESampler"),
+    # The TPE's two ways of modelling the parameters, whatever the default
+    # (a default is chosen on the main suite and checked on WFG).
+    _m("ferrotune", "tpe", "TPESampler", "independent", multivariate=False),
+    _m("ferrotune", "tpe", "TPESampler", "multivariate", multivariate=True),
     _m("ferrotune", "gp", "GPSampler"),
     _m("ferrotune", "random", "RandomSampler"),
     _m("optuna", "nsga2", "NSGAIISampler"),

@@ -6,6 +6,11 @@
 - DTLZ1-7 with 2 and 3 objectives: Deb, Thiele, Laumanns & Zitzler,
   "Scalable test problems for evolutionary multiobjective optimization",
   2005 (k = 5 distance variables for DTLZ1, 10 for DTLZ2-6, 20 for DTLZ7).
+- WFG1-9 with 2 and 3 objectives (a suite of its own, `WFG_IDS`): Huband,
+  Hingston, Barone & While, "A review of multiobjective test problems and a
+  scalable test problem toolkit", IEEE TEVC 10(5), 2006, evaluated by
+  pymoo's implementation (k = 4 position and l = 10 distance variables,
+  x_i in [0, 2i]).
 
 All objectives are minimized. Each problem has a fixed hypervolume reference
 point that depends on no method: in each objective, the larger of the median
@@ -240,11 +245,46 @@ def _digits_problem() -> MoProblem:
     return p
 
 
+# ---------------------------------------------------------------- WFG
+
+# Position (k) and distance (l) variables: pymoo's smallest k (it asks for
+# k >= 4, a multiple of M - 1) and an even l (WFG2 and WFG3 pair them).
+WFG_K = 4
+WFG_L = 10
+
+
+def _pymoo_wfg(number: int, m: int) -> Any:
+    from pymoo.problems import get_problem as pymoo_problem  # noqa: PLC0415 (only the WFG suite needs pymoo)
+
+    return pymoo_problem(f"wfg{number}", n_var=WFG_K + WFG_L, n_obj=m, k=WFG_K)
+
+
+def _wfg(number: int, m: int) -> MoProblem:
+    inner = _pymoo_wfg(number, m)
+
+    def evaluate(x: Vector) -> list[float]:
+        return [float(v) for v in inner.evaluate(np.asarray(x, dtype=float)[None, :])[0]]
+
+    p = MoProblem(f"wfg{number}-{m}obj", m, np.asarray(inner.xl, float), np.asarray(inner.xu, float), evaluate)
+    p.evaluate_many = lambda xs: np.asarray(inner.evaluate(np.asarray(xs, dtype=float)), dtype=float)  # type: ignore[method-assign]
+    return p
+
+
+def wfg_front(pid: str) -> Vector:
+    """Points of a WFG problem's Pareto front (pymoo's)."""
+    number, m = pid[3:-3].split("-")
+    return np.asarray(_pymoo_wfg(int(number), int(m)).pareto_front(), dtype=float)
+
+
 # ---------------------------------------------------------------- registry
 
 ZDT = {"zdt1": 30, "zdt2": 30, "zdt3": 30, "zdt4": 10, "zdt6": 10}
 SYNTHETIC_IDS = list(ZDT) + [f"dtlz{i}-{m}obj" for m in (2, 3) for i in range(1, 8)]
 PROBLEM_IDS = SYNTHETIC_IDS + ["digits-mlp"]
+# A second suite, run and reported as a pool of its own (`mo_bench.py run
+# --suite wfg`): adding it to the first would change that pool's scores.
+WFG_IDS = [f"wfg{i}-{m}obj" for m in (2, 3) for i in range(1, 10)]
+SUITES = {"main": PROBLEM_IDS, "wfg": WFG_IDS}
 
 
 def front_bound(pid: str, m: int) -> Vector:
@@ -252,7 +292,11 @@ def front_bound(pid: str, m: int) -> Vector:
     points' worst values, from the definitions: ZDT's f1 and f2 lie in
     [0, 1]; DTLZ1's front is the simplex summing to 0.5; DTLZ2-6's lie in the
     unit sphere; DTLZ7's first objectives are positions in [0, 1] and the
-    last is (1 + g) h <= 2M)."""
+    last is (1 + g) h <= 2M). WFG: the largest value of pymoo's front
+    points (each objective m is at most 2m there; WFG1's sampled front
+    reaches slightly past it)."""
+    if pid.startswith("wfg"):
+        return np.maximum(wfg_front(pid).max(axis=0), 2.0 * np.arange(1, m + 1))
     if pid.startswith("zdt"):
         return np.ones(2)
     number = int(pid[4:].split("-")[0])
@@ -285,8 +329,11 @@ def get_problem(pid: str) -> MoProblem:
     elif pid.startswith("dtlz") and pid.endswith("obj"):
         number, m = pid[4:-3].split("-")
         p = _dtlz(int(number), int(m))
+    elif pid in WFG_IDS:
+        number, m = pid[3:-3].split("-")
+        p = _wfg(int(number), int(m))
     else:
-        raise KeyError(f"unknown problem {pid!r}; known: {', '.join(PROBLEM_IDS)}")
+        raise KeyError(f"unknown problem {pid!r}; known: {', '.join(PROBLEM_IDS + WFG_IDS)}")
     p.reference = reference_point(pid, p)
     _CACHE[pid] = p
     return p

@@ -24,6 +24,8 @@ PAIRS = [
     ("ferrotune-nsga2", "rustuna-nsga2"),
     ("ferrotune-nsga3", "optuna-nsga3"),
     ("ferrotune-tpe", "optuna-tpe"),
+    ("ferrotune-tpe-multivariate", "ferrotune-tpe-independent"),
+    ("ferrotune-tpe-multivariate", "optuna-tpe"),
     ("ferrotune-gp", "optuna-gp"),
     ("ferrotune-random", "optuna-random"),
 ]
@@ -79,7 +81,8 @@ class Scores:
 
 
 def _order(m: str) -> tuple[int, int, str]:
-    engine, _, algo = m.partition("-")
+    engine, _, rest = m.partition("-")
+    algo = rest.split("-")[0]
     algos = ["nsga2", "nsga3", "tpe", "gp", "random"]
     return ({"ferrotune": 0, "optuna": 1, "rustuna": 2}.get(engine, 9), algos.index(algo) if algo in algos else 9, m)
 

@@ -16,7 +16,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from mobench.problems import SYNTHETIC_IDS, front_bound, get_problem  # noqa: E402
+from mobench.problems import SYNTHETIC_IDS, WFG_IDS, WFG_K, front_bound, get_problem, wfg_front  # noqa: E402
 from mobench.report import Scores, hypervolume  # noqa: E402
 
 
@@ -56,6 +56,29 @@ def test_optimal_points_are_on_the_known_fronts() -> None:
         # The whole front counts: every optimal point dominates the reference.
         assert np.all(f < p.reference), pid
         assert np.all(f <= front_bound(pid, p.n_objectives) + 1e-12), pid
+
+
+def test_wfg_problems_have_their_papers_fronts_and_references() -> None:
+    # Huband et al. 2006: a WFG4-7 solution is Pareto optimal when every
+    # distance variable is 0.35 of its range (z_i = 0.35 * 2i); the front
+    # is then the concave sphere sum((f_m / 2m)^2) = 1 with free positions.
+    rng = np.random.default_rng(3)
+    for pid in WFG_IDS:
+        p = get_problem(pid)
+        m = p.n_objectives
+        xs = p.lower + rng.random((20, p.dim)) * (p.upper - p.lower)
+        # One point at a time (the runs) and all at once (the reference) agree.
+        np.testing.assert_allclose(p.evaluate_many(xs), np.array([p.evaluate(x) for x in xs]), rtol=1e-14)
+        number = int(pid[3:].split("-")[0])
+        if 4 <= number <= 7:
+            xs[:, WFG_K:] = 0.35 * p.upper[WFG_K:]
+            f = p.evaluate_many(xs)
+            scale = 2.0 * np.arange(1, m + 1)
+            np.testing.assert_allclose(((f / scale) ** 2).sum(axis=1), 1.0, atol=1e-9)
+        # The whole front counts.
+        front = wfg_front(pid)
+        assert np.all(front < p.reference), pid
+        assert np.all(front <= front_bound(pid, m) + 1e-12), pid
 
 
 def test_reference_points_do_not_depend_on_anything_but_the_problem() -> None:
