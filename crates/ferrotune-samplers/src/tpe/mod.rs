@@ -416,8 +416,23 @@ impl TpeSampler {
         stream: &str,
         whole_configuration: bool,
     ) -> Result<BTreeMap<String, f64>> {
+        let scored = self.score_candidates(memo, study, trial, space, stream, whole_configuration)?;
+        let best = scored.pick();
+        Ok(space.keys().cloned().zip(scored.candidates[best].iter().copied()).collect())
+    }
+
+    /// The candidates TPE draws for `space` from `stream`, scored, with
+    /// what the choice among them must pass over (see [`Scored::pick`]).
+    fn score_candidates(
+        &self,
+        memo: &mut Memo,
+        study: &StudyView<'_>,
+        trial: &FrozenTrial,
+        space: &SearchSpace,
+        stream: &str,
+        whole_configuration: bool,
+    ) -> Result<Scored> {
         let split = self.split(study, trial, memo)?;
-        let names: Vec<&String> = space.keys().collect();
         let distributions: Vec<&Distribution> = space.values().collect();
         let by_improvement = self.weighting == TpeWeighting::ExpectedImprovement && !study.is_multi_objective();
         let good_weights = self.good_weights(study, &split);
@@ -489,18 +504,6 @@ impl TpeSampler {
         } else {
             Vec::new()
         };
-        let argmax = |allowed: &dyn Fn(usize) -> bool| {
-            let mut best = None;
-            let mut best_score = f64::NEG_INFINITY;
-            for (i, (a, b)) in log_l.iter().zip(&log_g).enumerate() {
-                let score = a - b;
-                if score > best_score && allowed(i) {
-                    best_score = score;
-                    best = Some(i);
-                }
-            }
-            best
-        };
         // A candidate that repeats a finished trial's configuration is
         // passed over the same way, on a space of discrete parameters that
         // is the whole configuration (see `avoid_repeats`).
@@ -509,11 +512,43 @@ impl TpeSampler {
         } else {
             vec![false; candidates.len()]
         };
-        let best = argmax(&|i| !known[i] && !running.contains(&candidates[i]))
-            .or_else(|| argmax(&|i| !running.contains(&candidates[i])))
-            .or_else(|| argmax(&|_| true))
-            .unwrap_or(0);
-        Ok(names.into_iter().cloned().zip(candidates[best].iter().copied()).collect())
+        let scores = log_l.iter().zip(&log_g).map(|(a, b)| a - b).collect();
+        Ok(Scored { candidates, scores, running, known })
+    }
+
+    /// Independent sampling of a wholly discrete configuration that passes
+    /// over repeats (see [`TpeSamplerBuilder::avoid_repeats`]): each
+    /// parameter's candidates are drawn and scored exactly as
+    /// [`Sampler::sample_independent`] does, so the proposal is the
+    /// independent one whenever that is a new configuration. When it
+    /// repeats a finished trial's, the next best combination of the
+    /// parameters' candidates is taken: independently modelled, the
+    /// configuration's score `log l(x) - log g(x)` is the sum of its
+    /// parameters' scores, so combinations are visited in decreasing sum
+    /// (a best-first walk over each parameter's candidates in score order),
+    /// and the first new one is proposed; the independent proposal, repeat
+    /// or not, once every combination visited is known.
+    fn sample_independently_without_repeats(
+        &self,
+        memo: &mut Memo,
+        study: &StudyView<'_>,
+        trial: &FrozenTrial,
+        space: &SearchSpace,
+    ) -> Result<BTreeMap<String, f64>> {
+        let mut options: Vec<Vec<(f64, f64)>> = Vec::with_capacity(space.len());
+        for (name, distribution) in space {
+            let single = SearchSpace::from([(name.clone(), distribution.clone())]);
+            let scored = self.score_candidates(memo, study, trial, &single, &format!("tpe:{name}"), false)?;
+            options.push(scored.options(distribution));
+        }
+        let known = known_configurations(space, study.trials.iter().map(|t| &**t));
+        let key = |choice: &[usize]| -> Option<Vec<i64>> {
+            choice.iter().zip(&options).zip(space.values()).map(|((&i, o), d)| grid_index(d, o[i].0)).collect()
+        };
+        let first = vec![0; space.len()];
+        let chosen = best_new_combination(&options, |choice| key(choice).is_none_or(|k| !known.contains(&k)))
+            .unwrap_or(first);
+        Ok(space.keys().cloned().zip(chosen.iter().zip(&options).map(|(&i, o)| o[i].0)).collect())
     }
 
     /// Per good trial, its weight, when it is not the `weights` function's:
@@ -757,13 +792,7 @@ fn known_candidates<'t>(
 ) -> Vec<bool> {
     let mut known = vec![false; candidates.len()];
     let distributions: Vec<(&String, &Distribution)> = space.iter().collect();
-    let index = |d: &Distribution, v: f64| -> Option<i64> {
-        match d {
-            Distribution::Float(f) => f.step().map(|step| ((v - f.low()) / step).round() as i64),
-            Distribution::Int(i) => Some(((v - i.low() as f64) / i.step() as f64).round() as i64),
-            Distribution::Categorical(_) => Some(v.round() as i64),
-        }
-    };
+    let index = grid_index;
     let keys: Option<Vec<Vec<i64>>> =
         candidates.iter().map(|c| c.iter().zip(&distributions).map(|(&v, (_, d))| index(d, v)).collect()).collect();
     let Some(keys) = keys else { return known };
@@ -795,6 +824,154 @@ fn known_candidates<'t>(
     known
 }
 
+/// Candidates drawn from `l(x)` with their scores `log l(x) - log g(x)`,
+/// the running trials' configurations (the constant liar passes over
+/// those) and which candidates repeat a finished trial's configuration.
+struct Scored {
+    candidates: Vec<Vec<f64>>,
+    scores: Vec<f64>,
+    running: Vec<Vec<f64>>,
+    known: Vec<bool>,
+}
+
+impl Scored {
+    /// The best candidate that is neither known nor running, else the best
+    /// that is not running, else the best.
+    fn pick(&self) -> usize {
+        let argmax = |allowed: &dyn Fn(usize) -> bool| {
+            let mut best = None;
+            let mut best_score = f64::NEG_INFINITY;
+            for (i, &score) in self.scores.iter().enumerate() {
+                if score > best_score && allowed(i) {
+                    best_score = score;
+                    best = Some(i);
+                }
+            }
+            best
+        };
+        let running = |i: usize| self.running.contains(&self.candidates[i]);
+        argmax(&|i| !self.known[i] && !running(i))
+            .or_else(|| argmax(&|i| !running(i)))
+            .or_else(|| argmax(&|_| true))
+            .unwrap_or(0)
+    }
+
+    /// One parameter's distinct candidate values with their scores, in the
+    /// order a choice takes them: [`Scored::pick`]'s first, then the others
+    /// that no running trial has, best score first (equal scores: smaller
+    /// value first). Distinct by grid point of `distribution`.
+    fn options(&self, distribution: &Distribution) -> Vec<(f64, f64)> {
+        let first = self.pick();
+        let mut seen = std::collections::HashSet::new();
+        let mut rest: Vec<(f64, f64)> = Vec::new();
+        seen.insert(grid_index(distribution, self.candidates[first][0]));
+        for (candidate, &score) in self.candidates.iter().zip(&self.scores) {
+            if self.running.contains(candidate) || score.is_nan() {
+                continue;
+            }
+            if seen.insert(grid_index(distribution, candidate[0])) {
+                rest.push((candidate[0], score));
+            }
+        }
+        rest.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.total_cmp(&b.0)));
+        let mut options = vec![(self.candidates[first][0], self.scores[first])];
+        options.extend(rest);
+        options
+    }
+}
+
+/// Most combinations [`best_new_combination`] visits.
+const MAX_COMBINATIONS_VISITED: usize = 4096;
+
+/// The best combination (one option index per parameter) that `is_new`
+/// accepts, visiting combinations in decreasing total score from the
+/// all-first one; each parameter's options are in decreasing score (but
+/// for the first, which the walk starts from anyway). `None` when every
+/// combination visited, at most [`MAX_COMBINATIONS_VISITED`], is refused.
+fn best_new_combination(options: &[Vec<(f64, f64)>], is_new: impl Fn(&[usize]) -> bool) -> Option<Vec<usize>> {
+    use std::cmp::Ordering;
+    use std::collections::{BinaryHeap, HashSet};
+
+    struct Visit {
+        total: f64,
+        choice: Vec<usize>,
+    }
+    impl PartialEq for Visit {
+        fn eq(&self, other: &Self) -> bool {
+            self.cmp(other) == Ordering::Equal
+        }
+    }
+    impl Eq for Visit {}
+    impl PartialOrd for Visit {
+        fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+            Some(self.cmp(other))
+        }
+    }
+    impl Ord for Visit {
+        // Highest total first; among equal totals, the smallest indices.
+        fn cmp(&self, other: &Self) -> Ordering {
+            self.total.total_cmp(&other.total).then_with(|| other.choice.cmp(&self.choice))
+        }
+    }
+
+    let total = |choice: &[usize]| -> f64 {
+        // -inf scores (a candidate `l` puts no mass on) sum to -inf; the
+        // order among those is by index.
+        choice.iter().zip(options).map(|(&i, o)| o[i].1).sum()
+    };
+    let start = vec![0; options.len()];
+    let mut heap = BinaryHeap::from([Visit { total: total(&start), choice: start.clone() }]);
+    let mut queued: HashSet<Vec<usize>> = HashSet::from([start]);
+    let mut visited = 0;
+    while let Some(Visit { choice, .. }) = heap.pop() {
+        if is_new(&choice) {
+            return Some(choice);
+        }
+        visited += 1;
+        if visited >= MAX_COMBINATIONS_VISITED {
+            break;
+        }
+        for p in 0..options.len() {
+            if choice[p] + 1 < options[p].len() {
+                let mut next = choice.clone();
+                next[p] += 1;
+                if queued.insert(next.clone()) {
+                    heap.push(Visit { total: total(&next), choice: next });
+                }
+            }
+        }
+    }
+    None
+}
+
+/// A discrete parameter's value as its grid index (`None` for a
+/// continuous one): values are compared by grid point, not by bits, which
+/// snapping may compute differently.
+fn grid_index(d: &Distribution, v: f64) -> Option<i64> {
+    match d {
+        Distribution::Float(f) => f.step().map(|step| ((v - f.low()) / step).round() as i64),
+        Distribution::Int(i) => Some(((v - i.low() as f64) / i.step() as f64).round() as i64),
+        Distribution::Categorical(_) => Some(v.round() as i64),
+    }
+}
+
+/// The configurations of `space` (grid indices in its order) that a
+/// finished (complete or pruned) trial among `trials` has: each parameter
+/// of `space` and no other but single-valued ones.
+fn known_configurations<'t>(
+    space: &SearchSpace,
+    trials: impl Iterator<Item = &'t FrozenTrial>,
+) -> std::collections::HashSet<Vec<i64>> {
+    let empty = BTreeMap::new();
+    trials
+        .filter(|t| matches!(t.state, TrialState::Complete | TrialState::Pruned))
+        .filter(|t| t.params.iter().all(|(name, p)| space.contains_key(name) || p.distribution.is_single()))
+        .filter_map(|t| {
+            space.iter().map(|(name, d)| internal_value(t, &empty, name, d).and_then(|v| grid_index(d, v))).collect()
+        })
+        .collect()
+}
+
 /// Whether every parameter of `space` takes finitely many values.
 fn all_discrete(space: &SearchSpace) -> bool {
     space.values().all(|d| !matches!(d, Distribution::Float(f) if f.step().is_none()))
@@ -810,12 +987,19 @@ impl Sampler for TpeSampler {
     }
 
     fn infer_relative_search_space(&self, study: &StudyView<'_>, _trial: &FrozenTrial) -> SearchSpace {
-        if !self.is_multivariate(study) {
+        let multivariate = self.is_multivariate(study);
+        if !multivariate && !self.avoid_repeats {
             return SearchSpace::new();
         }
         let mut memo = self.memo.lock().unwrap_or_else(|p| p.into_inner());
         memo.sync(study);
         let spaces = memo.finished_spaces(study);
+        if !multivariate {
+            // Sampled independently, but together when the configuration
+            // can repeat one (see `sample_independently_without_repeats`).
+            let space = without_single(memo::intersection(&spaces));
+            return if all_discrete(&space) { space } else { SearchSpace::new() };
+        }
         if self.group {
             return memo::groups(&spaces).into_iter().flat_map(without_single).collect();
         }
@@ -835,6 +1019,9 @@ impl Sampler for TpeSampler {
         memo.sync(study);
         if memo.n_finished(study) < self.n_startup_trials {
             return Ok(BTreeMap::new());
+        }
+        if !self.is_multivariate(study) {
+            return self.sample_independently_without_repeats(&mut memo, study, trial, search_space);
         }
         let subspaces: Vec<SearchSpace> = if self.group {
             memo::groups(&memo.finished_spaces(study))

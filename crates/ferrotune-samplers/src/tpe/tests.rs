@@ -444,6 +444,69 @@ fn finished_configurations_are_not_repeated_while_the_space_is_far_from_exhauste
 }
 
 #[test]
+fn independent_sampling_passes_over_repeats_too() {
+    // Several objectives sample each parameter independently (the default,
+    // as Optuna's). The digits-MLP space of the multi-objective bench in
+    // miniature: 3 x 5 x 4 x 2 = 120 configurations, two objectives at odds.
+    let int = |low, high| Distribution::Int(IntDistribution::new(low, high, false, 1).unwrap());
+    let space: SearchSpace = [
+        ("layers".to_string(), int(1, 3)),
+        ("units".to_string(), int(3, 7)),
+        ("lr".to_string(), int(-4, -1)),
+        ("act".to_string(), Distribution::categorical(["relu", "tanh"]).unwrap()),
+    ]
+    .into_iter()
+    .collect();
+    let f = |p: &BTreeMap<String, f64>| {
+        let error = (p["lr"] + 2.5).powi(2) / (p["layers"] * p["units"]) + 0.1 * p["act"];
+        vec![error, p["layers"] * 2f64.powf(p["units"])]
+    };
+    let dirs = [StudyDirection::Minimize, StudyDirection::Minimize];
+    let params = |t: &[Arc<FrozenTrial>]| t.iter().map(|t| t.param_values()).collect::<Vec<_>>();
+    for seed in 0..3 {
+        let on = run_with_directions(&TpeSampler::with_seed(seed), 60, f, &space, &dirs);
+        let off =
+            run_with_directions(&TpeSampler::builder().seed(seed).avoid_repeats(false).build().unwrap(), 60, f, &space, &dirs);
+        assert_eq!(repeats(&on), 0, "seed {seed}: {} repeats in 60 trials of 120 configurations", repeats(&on));
+        assert!(repeats(&off) > 10, "seed {seed}: the check fails without the rule ({} repeats)", repeats(&off));
+        // Up to the first repeat the rule changes nothing: each parameter
+        // is drawn and scored as when sampled on its own.
+        let first_repeat = (0..off.len())
+            .find(|&i| off[..i].iter().any(|t| t.param_values() == off[i].param_values()))
+            .unwrap();
+        assert_eq!(params(&on[..first_repeat]), params(&off[..first_repeat]), "seed {seed}");
+    }
+    // With a continuous parameter nothing changes, bit for bit.
+    let mut mixed = space.clone();
+    mixed.insert("wd".to_string(), float(0.0, 1.0));
+    let g = |p: &BTreeMap<String, f64>| vec![f(p)[0] + p["wd"], f(p)[1]];
+    let on = run_with_directions(&TpeSampler::with_seed(5), 40, g, &mixed, &dirs);
+    let off = run_with_directions(&TpeSampler::builder().seed(5).avoid_repeats(false).build().unwrap(), 40, g, &mixed, &dirs);
+    assert_eq!(params(&on), params(&off));
+}
+
+#[test]
+fn combinations_are_visited_in_decreasing_total_score() {
+    // Two parameters, options in decreasing score: totals (a, b) are
+    // a0+b0 = 5, a0+b1 = 4, a1+b0 = 3.5, a1+b1 = 2.5, a0+b2 = 1, ...
+    let options = vec![vec![(0.0, 3.0), (1.0, 1.5)], vec![(0.0, 2.0), (1.0, 1.0), (2.0, -2.0)]];
+    let order = std::cell::RefCell::new(Vec::new());
+    let accept_after = |n: usize| {
+        order.borrow_mut().clear();
+        best_new_combination(&options, |c| {
+            order.borrow_mut().push(c.to_vec());
+            order.borrow().len() > n
+        })
+    };
+    assert_eq!(accept_after(0), Some(vec![0, 0]));
+    assert_eq!(accept_after(3), Some(vec![1, 1]));
+    assert_eq!(*order.borrow(), [vec![0, 0], vec![0, 1], vec![1, 0], vec![1, 1]]);
+    // Every combination refused: none.
+    assert_eq!(accept_after(6), None);
+    assert_eq!(order.borrow().len(), 6);
+}
+
+#[test]
 fn repeats_are_avoided_only_on_a_wholly_discrete_space_and_not_once_exhausted() {
     // With a continuous parameter nothing changes, bit for bit.
     let mixed: SearchSpace = [
