@@ -43,6 +43,9 @@ METHODS: list[MoMethod] = [
     # (a default is chosen on the main suite and checked on WFG).
     _m("ferrotune", "tpe", "TPESampler", "independent", multivariate=False),
     _m("ferrotune", "tpe", "TPESampler", "multivariate", multivariate=True),
+    # Repeated configurations allowed (the rule before 2026-12-06 for
+    # independent sampling).
+    _m("ferrotune", "tpe", "TPESampler", "repeats", avoid_repeats=False),
     _m("ferrotune", "gp", "GPSampler"),
     _m("ferrotune", "random", "RandomSampler"),
     _m("optuna", "nsga2", "NSGAIISampler"),

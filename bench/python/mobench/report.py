@@ -26,6 +26,7 @@ PAIRS = [
     ("ferrotune-tpe", "optuna-tpe"),
     ("ferrotune-tpe-multivariate", "ferrotune-tpe-independent"),
     ("ferrotune-tpe-multivariate", "optuna-tpe"),
+    ("ferrotune-tpe", "ferrotune-tpe-repeats"),
     ("ferrotune-gp", "optuna-gp"),
     ("ferrotune-random", "optuna-random"),
 ]
