@@ -446,11 +446,6 @@ fn export_optuna(target: &Target, output: Option<PathBuf>) -> Result<ExitCode, C
     Ok(ExitCode::SUCCESS)
 }
 
-/// The objectives' names a study keeps (Optuna's `set_metric_names`, which
-/// the Python package stores under Optuna's key), when there is one per
-/// objective.
-const METRIC_NAMES_ATTR: &str = "study:metric_names";
-
 /// `export --format tensorboard`: the study's finished trials as
 /// TensorBoard HParams logs in a folder. The metrics are named after the
 /// config's `[metric]` when a config is given, else the study's stored
@@ -467,7 +462,7 @@ fn export_tensorboard(target: &Target, output: Option<PathBuf>) -> Result<ExitCo
         Some(path) => load_config(path, &target.over)?.metric_names,
         None => study
             .system_attrs()?
-            .get(METRIC_NAMES_ATTR)
+            .get(ferrotune::core::METRIC_NAMES_ATTR)
             .and_then(|names| names.as_array()?.iter().map(|n| n.as_str().map(str::to_owned)).collect())
             .filter(|names: &Vec<String>| names.len() == n_objectives)
             .unwrap_or_else(|| ferrotune_tensorboard::default_metric_names(n_objectives)),

@@ -214,6 +214,13 @@ fn open_for_run(config: &TuneConfig) -> Result<Study, RunFailure> {
             let message = format!("{}: {e}", config.path.display());
             usage_or_runtime(e, message)
         })?;
+    // The metrics' names, where Optuna's `set_metric_names` keeps them, so
+    // that the dashboard, plots, `export` and Python name the objectives
+    // as the config does (written when they differ from what is stored).
+    let names = serde_json::json!(config.metric_names);
+    if study.system_attrs()?.get(ferrotune::core::METRIC_NAMES_ATTR) != Some(&names) {
+        study.set_system_attr(ferrotune::core::METRIC_NAMES_ATTR, names)?;
+    }
     // Every start enqueues every hand-picked trial, and the storage skips
     // those the study already has in the same write that would add them:
     // workers started together on a fresh study each run `[[enqueue]]`

@@ -30,6 +30,10 @@ fn a_good_config_runs_to_completion_and_every_view_agrees() {
     let study = sb.study("good");
     let trials = study.trials().unwrap();
     assert_eq!(trials.len(), 8);
+    // The metric's name is the study's, where Optuna keeps it (the
+    // dashboard, plots and Python read it there).
+    let names = &study.system_attrs().unwrap()[ferrotune::core::METRIC_NAMES_ATTR];
+    assert_eq!(*names, serde_json::json!(["loss"]));
     assert!(trials.iter().all(|t| t.state == TrialState::Complete && t.intermediate_values.len() == 3));
     let best = study.best_trial().unwrap();
     let x = best.param_values()["x"].as_f64().unwrap();

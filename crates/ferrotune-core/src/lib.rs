@@ -22,7 +22,7 @@ pub use distribution::{CategoricalDistribution, Distribution, FloatDistribution,
 pub use error::{Error, Result};
 pub use sampler::{Pruner, Sampler, SearchSpace, StudyView};
 pub use storage::{AttrScope, NewTrial, Storage, TrialChanges};
-pub use study::{dominates, pareto_front, StudyDirection, StudyInfo};
+pub use study::{dominates, pareto_front, StudyDirection, StudyInfo, METRIC_NAMES_ATTR};
 pub use trial::{
     FrozenTrial, FrozenTrialBuilder, TrialParam, TrialParams, TrialState, CONSTRAINTS_ATTR, FAIL_REASON_ATTR,
     RELATIVE_PARAMS_ATTR,

@@ -76,6 +76,22 @@ pub struct StudyInfo {
     pub system_attrs: BTreeMap<String, AttrValue>,
 }
 
+/// Study system attribute holding the objectives' names, a list of one
+/// string per direction: Optuna's key (its `Study.set_metric_names`), so a
+/// name set by the CLI, the Python package or Optuna reads the same
+/// everywhere.
+pub const METRIC_NAMES_ATTR: &str = "study:metric_names";
+
+impl StudyInfo {
+    /// The objectives' names the study keeps under [`METRIC_NAMES_ATTR`],
+    /// when that is one string per direction; `None` otherwise.
+    pub fn metric_names(&self) -> Option<Vec<String>> {
+        let names = self.system_attrs.get(METRIC_NAMES_ATTR)?.as_array()?;
+        let names: Option<Vec<String>> = names.iter().map(|n| n.as_str().map(str::to_owned)).collect();
+        names.filter(|names| names.len() == self.directions.len())
+    }
+}
+
 /// Whether objective vector `a` Pareto-dominates `b`: no worse in every
 /// objective and strictly better in at least one.
 pub fn dominates(a: &[f64], b: &[f64], directions: &[StudyDirection]) -> bool {

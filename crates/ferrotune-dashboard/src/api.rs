@@ -59,9 +59,13 @@ fn study_id(text: &str) -> Result<i64, ApiError> {
     text.parse::<i64>().map_err(|_| ApiError(StatusCode::BAD_REQUEST, format!("study id {text:?} is not a number")))
 }
 
-/// The objectives' names as stored (the study's `metric_names`
-/// attribute, as Optuna's `set_metric_names` keeps them), if any.
+/// The objectives' names as stored: under Optuna's key (what
+/// `set_metric_names` in Optuna or the Python package, and `ferrotune run`,
+/// write), else a `metric_names` attribute user code set, if any.
 fn stored_metric_names(snapshot: &Snapshot) -> Option<Vec<String>> {
+    if let Some(names) = snapshot.info.metric_names() {
+        return Some(names);
+    }
     let names: Vec<String> = snapshot
         .info
         .system_attrs

@@ -151,11 +151,15 @@ fn endpoints_answer_what_the_storage_holds() {
     let trials = study.trials().unwrap();
     let complete: Vec<_> = trials.iter().filter(|t| t.state == TrialState::Complete).collect();
     let best = study.best_trial().unwrap();
+    // The objective's name as Optuna's `set_metric_names` and `ferrotune
+    // run` store it.
+    study.set_system_attr(ferrotune::core::METRIC_NAMES_ATTR, serde_json::json!(["val_loss"])).unwrap();
     let dashboard = start(storage);
 
     let (code, body) = get(&dashboard, "/api/studies");
     assert_eq!(code, 200);
     let summary = &body["studies"][0];
+    assert_eq!(summary["metric_names"], serde_json::json!(["val_loss"]));
     assert_eq!(summary["n_trials"], 40);
     assert_eq!(summary["counts"]["complete"], complete.len());
     assert_eq!(summary["counts"]["failed"], trials.iter().filter(|t| t.state == TrialState::Failed).count());

@@ -560,8 +560,8 @@ impl TpeSampler {
             choice.iter().zip(&options).zip(space.values()).map(|((&i, o), d)| grid_index(d, o[i].0)).collect()
         };
         let first = vec![0; space.len()];
-        let chosen = best_new_combination(&options, |choice| key(choice).is_none_or(|k| !known.contains(&k)))
-            .unwrap_or(first);
+        let chosen =
+            best_new_combination(&options, |choice| key(choice).is_none_or(|k| !known.contains(&k))).unwrap_or(first);
         Ok(space.keys().cloned().zip(chosen.iter().zip(&options).map(|(&i, o)| o[i].0)).collect())
     }
 

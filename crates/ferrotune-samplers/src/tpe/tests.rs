@@ -465,15 +465,19 @@ fn independent_sampling_passes_over_repeats_too() {
     let params = |t: &[Arc<FrozenTrial>]| t.iter().map(|t| t.param_values()).collect::<Vec<_>>();
     for seed in 0..3 {
         let on = run_with_directions(&TpeSampler::with_seed(seed), 60, f, &space, &dirs);
-        let off =
-            run_with_directions(&TpeSampler::builder().seed(seed).avoid_repeats(false).build().unwrap(), 60, f, &space, &dirs);
+        let off = run_with_directions(
+            &TpeSampler::builder().seed(seed).avoid_repeats(false).build().unwrap(),
+            60,
+            f,
+            &space,
+            &dirs,
+        );
         assert_eq!(repeats(&on), 0, "seed {seed}: {} repeats in 60 trials of 120 configurations", repeats(&on));
         assert!(repeats(&off) > 10, "seed {seed}: the check fails without the rule ({} repeats)", repeats(&off));
         // Up to the first repeat the rule changes nothing: each parameter
         // is drawn and scored as when sampled on its own.
-        let first_repeat = (0..off.len())
-            .find(|&i| off[..i].iter().any(|t| t.param_values() == off[i].param_values()))
-            .unwrap();
+        let first_repeat =
+            (0..off.len()).find(|&i| off[..i].iter().any(|t| t.param_values() == off[i].param_values())).unwrap();
         assert_eq!(params(&on[..first_repeat]), params(&off[..first_repeat]), "seed {seed}");
     }
     // With a continuous parameter nothing changes, bit for bit.
@@ -481,7 +485,8 @@ fn independent_sampling_passes_over_repeats_too() {
     mixed.insert("wd".to_string(), float(0.0, 1.0));
     let g = |p: &BTreeMap<String, f64>| vec![f(p)[0] + p["wd"], f(p)[1]];
     let on = run_with_directions(&TpeSampler::with_seed(5), 40, g, &mixed, &dirs);
-    let off = run_with_directions(&TpeSampler::builder().seed(5).avoid_repeats(false).build().unwrap(), 40, g, &mixed, &dirs);
+    let off =
+        run_with_directions(&TpeSampler::builder().seed(5).avoid_repeats(false).build().unwrap(), 40, g, &mixed, &dirs);
     assert_eq!(params(&on), params(&off));
 }
 
@@ -672,8 +677,7 @@ fn remembering_the_multi_objective_good_set_changes_no_proposal() {
     // Every parameter of a trial asks for the good set, and the memo
     // chooses it once per set of complete trials: the proposals must be a
     // forgetful sampler's, in two and three objectives, with a maximized one.
-    let space: SearchSpace =
-        ["a", "b", "c"].iter().map(|name| (name.to_string(), float(-1.0, 1.0))).collect();
+    let space: SearchSpace = ["a", "b", "c"].iter().map(|name| (name.to_string(), float(-1.0, 1.0))).collect();
     let f = |p: &BTreeMap<String, f64>| {
         vec![(p["a"] - 0.5).powi(2) + p["b"].powi(2), (p["a"] + 0.5).powi(2) + p["c"].abs(), p["b"] * p["c"]]
     };
