@@ -385,6 +385,13 @@ pub fn tell(
         Some(reason) if done.state == TrialState::Failed => outln!("trial {trial} failed: {reason}"),
         _ => outln!("trial {trial} {}", done.state),
     }
+    // `[study] tensorboard_dir`: the finished trial is logged as `run`
+    // logs its trials (with any finished trial the folder lacks).
+    if config.tensorboard_dir.is_some() {
+        runner::open_tensorboard(&config, &study.trials()?).map_err(|e| {
+            CliError::Runtime(format!("trial {trial} is recorded, but its TensorBoard logs could not be written: {e}"))
+        })?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

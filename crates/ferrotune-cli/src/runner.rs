@@ -316,7 +316,7 @@ pub fn run(config: &TuneConfig, mode: OutputMode, n_trials_override: Option<u64>
 /// whole search space declared (so a TensorBoard opened during the run
 /// shows every parameter) and the study's finished trials that are not
 /// there yet written (a study resumed with the key newly added).
-fn open_tensorboard(
+pub(crate) fn open_tensorboard(
     config: &TuneConfig,
     trials: &[Arc<FrozenTrial>],
 ) -> Result<Option<TensorBoardWriter>, TensorBoardError> {

@@ -52,6 +52,22 @@ fn run_writes_each_finished_trial_and_export_writes_the_study() {
 }
 
 #[test]
+fn tell_writes_the_trial_it_finishes() {
+    let sb = Sandbox::new();
+    let config = sb.config("asktell", "n_trials = 2\ntensorboard_dir = \"runs\"", PROGRAM);
+    let cfg = config.to_str().unwrap();
+    for value in ["0.5", "0.25"] {
+        let asked: serde_json::Value = serde_json::from_slice(&sb.run(&["ask", "-c", cfg]).stdout).unwrap();
+        let number = asked["trial"].to_string();
+        assert!(!sb.path(&format!("runs/trial-{number}")).exists(), "nothing before the trial is told");
+        let out = sb.run(&["tell", "-c", cfg, "--trial", &number, "--value", value]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert_eq!(event_files(&sb.path(&format!("runs/trial-{number}"))).len(), 1, "trial {number} is logged");
+    }
+    assert_eq!(event_files(&sb.path("runs")).len(), 1, "one experiment summary");
+}
+
+#[test]
 fn bad_tensorboard_settings_are_errors_naming_them() {
     let sb = Sandbox::new();
     let empty = sb.config("empty", "n_trials = 1\ntensorboard_dir = \" \"", "echo loss=1");
