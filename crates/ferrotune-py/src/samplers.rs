@@ -17,6 +17,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
 use crate::convert::param_from_py;
+use crate::errors::IntoPyResult;
 use crate::options::{describe, Face, KeywordInfo, Pinned, PyOptions};
 
 /// Proposes parameter values: the built-in samplers are its subclasses,
@@ -213,6 +214,23 @@ impl PyGridSampler {
             .collect();
         options.set_value("values", OptionValue::Map(listed));
         Ok((PyGridSampler, PySampler::rebuildable(options.build()?, options.recipe(py)?)))
+    }
+
+    /// Whether every grid point has a finished trial in `study` (complete,
+    /// pruned or failed), as Optuna's `GridSampler.is_exhausted`.
+    fn is_exhausted(slf: PyRef<'_, Self>, py: Python<'_>, study: PyRef<'_, crate::study::PyStudy>) -> PyResult<bool> {
+        let sampler = slf.as_super().inner.clone().ok_or_else(|| PyTypeError::new_err("GridSampler has no engine"))?;
+        let study = study.engine().clone();
+        py.detach(move || {
+            let trials = study.trials()?;
+            let view = ferrotune::core::StudyView {
+                study_name: study.name(),
+                directions: study.directions(),
+                trials: &trials,
+            };
+            sampler.is_exhausted(&view)
+        })
+        .py_err()
     }
 }
 

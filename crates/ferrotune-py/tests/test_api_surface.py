@@ -132,7 +132,6 @@ CLASSES_WITHOUT_OPTUNA_METHODS: dict[str, str] = {
     "optuna.trial.BaseTrial": DEPRECATED_SUGGEST,
     "optuna.trial.FixedTrial": DEPRECATED_SUGGEST,
     "optuna.trial.FrozenTrial": DEPRECATED_SUGGEST,
-    "optuna.samplers.GridSampler": NOT_BUILT + " (is_exhausted)",
     "optuna.samplers.NSGAIISampler": "deliberate: select_parent is a hook of Optuna's Python loop; the engine "
     "selects parents",
     "optuna.samplers.NSGAIIISampler": "deliberate: select_parent is a hook of Optuna's Python loop; the engine "

@@ -397,14 +397,30 @@ def test_timeout_and_callbacks_and_stop():
 
 def test_grid_sampler_covers_each_point_once_and_stops():
     space = {"a": [1, 2, 3], "b": ["x", "y"], "c": [0.5]}
-    study = ferrotune.create_study(sampler=ferrotune.samplers.GridSampler(space, seed=0))
+    sampler = ferrotune.samplers.GridSampler(space, seed=0)
+    study = ferrotune.create_study(sampler=sampler)
 
     def objective(trial):
         return trial.suggest_int("a", 0, 5) + len(trial.suggest_categorical("b", ["x", "y", "z"])) + trial.suggest_float(
             "c", 0, 1
         )
 
+    assert not sampler.is_exhausted(study)
+    study.optimize(objective, n_trials=5)
+    assert not sampler.is_exhausted(study), "5 of 6 points"
     study.optimize(objective, n_trials=100, n_jobs=3)
+    assert sampler.is_exhausted(study)
+    # Optuna's rule: a point is visited once its trial has finished, failed too.
+    small = ferrotune.samplers.GridSampler({"a": [1, 2]}, seed=0)
+    other = ferrotune.create_study(sampler=small)
+    asked = other.ask()
+    asked.suggest_int("a", 0, 5)
+    other.tell(asked, state=ferrotune.trial.TrialState.FAIL)
+    running = other.ask()
+    running.suggest_int("a", 0, 5)
+    assert not small.is_exhausted(other), "the second point's trial is running"
+    other.tell(running, 1.0)
+    assert small.is_exhausted(other)
     points = sorted((t.params["a"], t.params["b"]) for t in study.trials)
     assert points == sorted((a, b) for a in space["a"] for b in space["b"])
     with pytest.raises(ValueError, match="has no values"):

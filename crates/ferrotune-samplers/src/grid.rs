@@ -114,6 +114,24 @@ impl Sampler for GridSampler {
     fn max_trials(&self) -> Option<u64> {
         Some(self.size())
     }
+
+    /// Every grid point has a finished trial (complete, pruned or failed,
+    /// as Optuna's `GridSampler.is_exhausted` counts them): the grid's
+    /// first `size` sampled trials exist and none is running or waiting.
+    /// Not an exhaustive sampler (`optimize` is stopped by
+    /// [`Sampler::max_trials`] already), but asked by the Python package's
+    /// `GridSampler.is_exhausted(study)`.
+    fn is_exhausted(&self, study: &StudyView<'_>) -> Result<bool> {
+        let size = usize::try_from(self.size()).unwrap_or(usize::MAX);
+        let mut finished = 0;
+        for t in study.trials.iter().filter(|t| !t.is_enqueued()).take(size) {
+            if !t.state.is_finished() {
+                return Ok(false);
+            }
+            finished += 1;
+        }
+        Ok(finished == size)
+    }
 }
 
 #[cfg(test)]
@@ -127,6 +145,27 @@ mod tests {
     fn trial(number: u64, enqueued: bool) -> Arc<FrozenTrial> {
         let trial = FrozenTrial::builder(number).state(TrialState::Running);
         Arc::new(if enqueued { trial.enqueued() } else { trial }.build())
+    }
+
+    #[test]
+    fn the_grid_is_exhausted_once_every_point_has_a_finished_trial() {
+        let g = grid(); // 12 points
+        let finished = |number: u64, state: TrialState| Arc::new(FrozenTrial::builder(number).state(state).build());
+        let dirs = [StudyDirection::Minimize];
+        let exhausted = |trials: &[Arc<FrozenTrial>]| {
+            g.is_exhausted(&StudyView { study_name: "s", directions: &dirs, trials }).unwrap()
+        };
+        let mut trials: Vec<Arc<FrozenTrial>> = (0..11).map(|n| finished(n, TrialState::Complete)).collect();
+        assert!(!exhausted(&trials), "11 of 12 points");
+        // A hand-picked trial takes no grid point.
+        trials.push(Arc::new(FrozenTrial::builder(11).state(TrialState::Complete).enqueued().build()));
+        assert!(!exhausted(&trials));
+        trials.push(trial(12, false));
+        assert!(!exhausted(&trials), "the last point's trial is running");
+        trials[12] = finished(12, TrialState::Failed);
+        assert!(exhausted(&trials), "a failed trial counts as visited, as in Optuna");
+        trials[3] = trial(3, false);
+        assert!(!exhausted(&trials), "an earlier point's trial still running");
     }
 
     fn grid() -> GridSampler {

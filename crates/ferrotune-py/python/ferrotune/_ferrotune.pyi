@@ -167,6 +167,7 @@ class GridSampler(BaseSampler):
         # generated: the options from the engine's descriptions (tests/test_sampler_options.py)
         # end of the generated options
     ) -> Self: ...
+    def is_exhausted(self, study: Study) -> bool: ...
 
 @final
 class BruteForceSampler(BaseSampler):
