@@ -619,6 +619,9 @@ fn genetic(
     if let Some(crossover) = options.take("crossover") {
         set_crossover(&mut options, &crossover)?;
     }
+    if let Some(mutation) = options.take("mutation") {
+        set_mutation(&mut options, &mutation)?;
+    }
     let constraints_func = checked_constraints_func(constraints_func)?;
     let sampler = options.build()?;
     let recipe = with_constraints_func(options.recipe(py)?, constraints_func.as_ref())?;
@@ -747,6 +750,43 @@ fn set_crossover(options: &mut PyOptions<'_>, crossover: &Bound<'_, PyAny>) -> P
         }
         options.set_value(parameter, OptionValue::Float(value));
     }
+    Ok(())
+}
+
+/// `mutation=`: a name (`"uniform"`, `"polynomial"`), `None` (Optuna's
+/// default: a mutating parameter is drawn afresh, our `"uniform"`), or a
+/// `PolynomialMutation` (ours or Optuna 5's), whose `eta` becomes
+/// `mutation_eta`; a `mutation_eta` also given by keyword must agree.
+fn set_mutation(options: &mut PyOptions<'_>, mutation: &Bound<'_, PyAny>) -> PyResult<()> {
+    if mutation.is_none() {
+        return Ok(());
+    }
+    if let Ok(name) = mutation.extract::<String>() {
+        options.set_value("mutation", OptionValue::Str(name));
+        return Ok(());
+    }
+    let class = mutation.get_type().name()?.to_string();
+    if class != "PolynomialMutation" {
+        return Err(PyTypeError::new_err(format!(
+            "mutation must be None, a name (\"uniform\", \"polynomial\") or PolynomialMutation \
+             (ferrotune.samplers.nsgaii or optuna.samplers.nsgaii), got {class}"
+        )));
+    }
+    options.set_value("mutation", OptionValue::Str("polynomial".into()));
+    let eta = match mutation.getattr("eta") {
+        Ok(v) => v,
+        Err(_) => mutation.getattr("_eta")?,
+    };
+    let eta: f64 = eta.extract()?;
+    if let Some(keyword) = options.take("mutation_eta") {
+        let given: f64 = keyword.extract()?;
+        if given != eta {
+            return Err(PyValueError::new_err(format!(
+                "mutation_eta is {given:?} but the mutation's eta is {eta:?}: give it once"
+            )));
+        }
+    }
+    options.set_value("mutation_eta", OptionValue::Float(eta));
     Ok(())
 }
 

@@ -106,8 +106,6 @@ MISSING_NAMES: dict[str, str] = {
     "optuna.distributions.LogUniformDistribution": DEPRECATED_DISTRIBUTION,
     "optuna.distributions.UniformDistribution": DEPRECATED_DISTRIBUTION,
     "optuna.samplers.BaseGASampler": NOT_BUILT + " (a Python base for genetic samplers)",
-    "optuna.samplers.nsgaii.BaseMutation": NOT_BUILT + " (NSGA-II's mutation operators, new in Optuna 5)",
-    "optuna.samplers.nsgaii.PolynomialMutation": NOT_BUILT + " (NSGA-II's mutation operators, new in Optuna 5)",
     "optuna.search_space._GroupDecomposedSearchSpace": PRIVATE,
     "optuna.search_space._SearchSpaceGroup": PRIVATE,
     "optuna.storages.GrpcStorageProxy": NOT_BUILT + " (the gRPC storage proxy)",
@@ -144,6 +142,9 @@ CLASSES_WITHOUT_OPTUNA_METHODS: dict[str, str] = {
     "optuna.samplers.nsgaii.UNDXCrossover": "deliberate: the engine runs the crossover",
     "optuna.samplers.nsgaii.UniformCrossover": "deliberate: the engine runs the crossover",
     "optuna.samplers.nsgaii.VSBXCrossover": "deliberate: the engine runs the crossover",
+    "optuna.samplers.nsgaii.BaseMutation": "deliberate: a mutation names an operator the engine runs; it has no "
+    "mutation() to call or override from Python",
+    "optuna.samplers.nsgaii.PolynomialMutation": "deliberate: the engine runs the mutation",
     "optuna.storages.BaseStorage": ENGINE_STORAGE,
     "optuna.storages.InMemoryStorage": ENGINE_STORAGE,
     "optuna.storages.RDBStorage": ENGINE_STORAGE + "; schema upgrades are the engine's too",

@@ -14,6 +14,7 @@ import ferrotune
 from ferrotune.samplers import NSGAIISampler
 from ferrotune.samplers.nsgaii import (
     BLXAlphaCrossover,
+    PolynomialMutation,
     SBXCrossover,
     SPXCrossover,
     UNDXCrossover,
@@ -107,6 +108,32 @@ def test_optunas_crossover_objects_are_read_too():
     assert len(run(sampler, n_trials=16).trials) == 16
     with pytest.raises(ValueError, match="eta is 3.0 but the crossover's is 7.0"):
         NSGAIISampler(crossover=nsgaii.SBXCrossover(eta=7.0), eta=3.0)
+
+
+def test_mutation_objects_become_the_options():
+    # Polynomial mutation keeps a mutated value near its parent's: with a
+    # mutation in every parameter and a very large eta, children stay next
+    # to their parents, where uniform mutation draws them anywhere.
+    def spread(mutation):
+        sampler = NSGAIISampler(seed=2, population_size=8, mutation=mutation, mutation_prob=1.0, crossover_prob=0.0)
+        study = run(sampler, n_trials=16)
+        parents = [t.params["x0"] for t in study.trials[:8]]
+        children = [t.params["x0"] for t in study.trials[8:]]
+        return max(min(abs(c - p) for p in parents) for c in children)
+
+    assert spread(PolynomialMutation(eta=1e6)) < 1e-3
+    assert spread(None) > 0.01
+    assert spread("polynomial") > 0.0
+    NSGAIISampler(mutation=PolynomialMutation(eta=5.0), mutation_eta=5.0)
+    with pytest.raises(ValueError, match="mutation_eta is 3.0 but the mutation's eta is 5.0"):
+        NSGAIISampler(mutation=PolynomialMutation(eta=5.0), mutation_eta=3.0)
+    with pytest.raises(ValueError, match="non-negative"):
+        PolynomialMutation(eta=-1.0)
+    with pytest.raises(TypeError, match="mutation must be None, a name"):
+        NSGAIISampler(mutation=object())
+    ferrotune.samplers.NSGAIIISampler(mutation=PolynomialMutation())
+    optuna_nsgaii = pytest.importorskip("optuna.samplers.nsgaii")
+    assert spread(optuna_nsgaii.PolynomialMutation(eta=1e6)) < 1e-3
 
 
 def test_constraints_func_is_recorded_as_constraints():

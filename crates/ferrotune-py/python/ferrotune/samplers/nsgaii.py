@@ -1,5 +1,7 @@
-"""NSGA-II's crossover operators, as Optuna's ``optuna.samplers.nsgaii``
-names them: pass one to ``NSGAIISampler(crossover=...)``.
+"""NSGA-II's crossover and mutation operators, as Optuna's
+``optuna.samplers.nsgaii`` names them: pass one to
+``NSGAIISampler(crossover=...)`` or ``NSGAIISampler(mutation=...)`` (and
+the same to ``NSGAIIISampler``).
 
 Each is a description (the operator and its parameters), checked here as
 Optuna checks them; the engine does the crossing, on every numeric
@@ -12,7 +14,9 @@ import math
 
 __all__ = [
     "BaseCrossover",
+    "BaseMutation",
     "BLXAlphaCrossover",
+    "PolynomialMutation",
     "SBXCrossover",
     "SPXCrossover",
     "UNDXCrossover",
@@ -131,3 +135,38 @@ class SPXCrossover(BaseCrossover):
 
     def _options(self) -> dict[str, float]:
         return {} if self.epsilon is None else {"epsilon": float(self.epsilon)}
+
+
+class BaseMutation:
+    """A mutation operator: its engine name and the options it sets. A
+    description, as the crossovers are: the engine mutates."""
+
+    #: The operator's name in the engine (the CLI's ``mutation = "..."``).
+    name: str = ""
+
+    def _options(self) -> dict[str, float]:
+        """The engine options this operator sets."""
+        return {}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self._options().items())
+        return f"{type(self).__name__}({args})"
+
+
+class PolynomialMutation(BaseMutation):
+    """Polynomial mutation (Deb's NSGA-II code, revision 1.1.6): a
+    numeric parameter that mutates moves from its value by a polynomial
+    distribution within its range; larger ``eta`` stays nearer. (Without
+    a mutation object, a mutating parameter is drawn afresh, as in
+    Optuna.)"""
+
+    name = "polynomial"
+
+    def __init__(self, eta: float = 20.0) -> None:
+        eta = float(eta)
+        if math.isnan(eta) or eta < 0:
+            raise ValueError("`eta` must be a non-negative float value.")
+        self.eta = eta
+
+    def _options(self) -> dict[str, float]:
+        return {"mutation_eta": self.eta}
