@@ -155,9 +155,20 @@ impl PyTrial {
         .py_err()
     }
 
-    /// A read of whatever this handle knows of the trial.
-    fn read<R>(&self, f: impl FnOnce(&FrozenTrial) -> R) -> R {
-        let slot = self.slot.lock().unwrap_or_else(|p| p.into_inner());
+    /// A read of whatever this handle knows of the trial. The slot is
+    /// taken with the GIL held only when it is free: another thread may
+    /// hold it while waiting for the GIL (a suggestion that calls a Python
+    /// sampler or pruner), so a busy slot is waited for without the GIL.
+    fn read<R>(&self, py: Python<'_>, f: impl FnOnce(&FrozenTrial) -> R) -> R {
+        let slot = loop {
+            match self.slot.try_lock() {
+                Ok(slot) => break slot,
+                Err(std::sync::TryLockError::Poisoned(p)) => break p.into_inner(),
+                Err(std::sync::TryLockError::WouldBlock) => {
+                    py.detach(|| drop(self.slot.lock().unwrap_or_else(|p| p.into_inner())));
+                }
+            }
+        };
         match &*slot {
             Slot::Live(trial) => f(trial.frozen()),
             Slot::Finished(frozen) => f(frozen),
@@ -276,8 +287,8 @@ impl PyTrial {
 
     /// The constraint values set so far.
     #[getter]
-    fn constraints(&self) -> BTreeMap<String, f64> {
-        self.read(|t| t.constraints())
+    fn constraints(&self, py: Python<'_>) -> BTreeMap<String, f64> {
+        self.read(py, |t| t.constraints())
     }
 
     /// Attach a user attribute (any JSON-serializable value).
@@ -295,7 +306,7 @@ impl PyTrial {
     /// The parameters suggested so far.
     #[getter]
     fn params(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
-        self.read(|t| suggested_params_to_py(py, t))
+        self.read(py, |t| suggested_params_to_py(py, t))
     }
 
     /// What the sampler proposed for the study's joint search space when
@@ -311,26 +322,26 @@ impl PyTrial {
     /// The distributions of the parameters suggested so far.
     #[getter]
     fn distributions(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
-        let trial = self.read(|t| t.clone());
+        let trial = self.read(py, |t| t.clone());
         distributions_to_py(py, &trial)
     }
 
     #[getter]
     fn user_attrs(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
-        let attrs = self.read(|t| t.user_attrs.clone());
+        let attrs = self.read(py, |t| t.user_attrs.clone());
         attrs_to_py(py, &attrs)
     }
 
     #[getter]
     fn system_attrs(&self, py: Python<'_>) -> PyResult<Py<PyDict>> {
-        let attrs = self.read(|t| t.system_attrs.clone());
+        let attrs = self.read(py, |t| t.system_attrs.clone());
         attrs_to_py(py, &attrs)
     }
 
     /// When the trial started running.
     #[getter]
     fn datetime_start(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        datetime_from_us(py, self.read(|t| t.started_at_us))
+        datetime_from_us(py, self.read(py, |t| t.started_at_us))
     }
 
     fn __repr__(&self) -> String {

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 import random
+import subprocess
+import sys
 import threading
 import time
 import warnings
@@ -640,3 +642,41 @@ def test_a_python_sampler_runs_on_four_threads_at_once():
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=8, n_jobs=4)
     assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 8
     assert not barrier.broken
+
+
+# Thread A suggests on a trial and the engine calls A's Python sampler,
+# which sleeps (so A waits for the GIL with the trial's slot held); thread B
+# reads `trial.params` meanwhile. B used to take the GIL and then wait for
+# the slot: a deadlock. Run in a child process so that a regression fails
+# on the timeout instead of hanging the test run.
+_READ_WHILE_SUGGESTING = """
+import threading, time
+import ferrotune as optuna
+inside = threading.Event()
+class Slow(optuna.samplers.BaseSampler):
+    def infer_relative_search_space(self, study, trial):
+        return {}
+    def sample_relative(self, study, trial, search_space):
+        return {}
+    def sample_independent(self, study, trial, name, distribution):
+        inside.set()
+        time.sleep(0.3)
+        return 0.5
+study = optuna.create_study(sampler=Slow())
+trial = study.ask()
+seen = []
+def read():
+    inside.wait()
+    seen.append(dict(trial.params))
+reader = threading.Thread(target=read)
+reader.start()
+x = trial.suggest_float("x", 0.0, 1.0)
+reader.join()
+print(x, seen)
+"""
+
+
+def test_reading_a_trial_while_a_python_sampler_suggests_for_it_does_not_deadlock():
+    done = subprocess.run([sys.executable, "-c", _READ_WHILE_SUGGESTING], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "0.5 [{'x': 0.5}]"
