@@ -366,6 +366,14 @@ TPE_VARIANTS: dict[str, dict[str, Any]] = {
     }.items()
 }
 
+# Independent sampling (several objectives' default) with and without
+# passing over repeated configurations, checked on the held-out split's
+# discrete tasks (ferrotune's defaults otherwise).
+TPE_INDEPENDENT_VARIANTS: dict[str, dict[str, Any]] = {
+    "independent": {"multivariate": False},
+    "independent-repeats": {"multivariate": False, "avoid_repeats": False},
+}
+
 GP_VARIANTS: dict[str, dict[str, Any]] = {
     "startup10": {"n_startup_trials": 10},
     "standardize": {"output_transform": "standardize"},
@@ -388,7 +396,7 @@ METHODS: dict[str, Method] = {
                 lambda m, c, o=options: m.samplers.TPESampler(seed=c.seed, **o),
                 opt_in=True,
             )
-            for variant, options in TPE_VARIANTS.items()
+            for variant, options in {**TPE_VARIANTS, **TPE_INDEPENDENT_VARIANTS}.items()
         ],
         ask_tell("ferrotune-qmc", "qmc", lambda m, c: m.samplers.QMCSampler(qmc_type="sobol", seed=c.seed)),
         ask_tell("ferrotune-cmaes", "cmaes", lambda m, c: m.samplers.CmaEsSampler(seed=c.seed), continuous_only=True),
