@@ -555,7 +555,7 @@ impl TpeSampler {
             let scored = self.score_candidates(memo, study, trial, &single, &format!("tpe:{name}"), false)?;
             options.push(scored.options(distribution));
         }
-        let known = known_configurations(space, study.trials.iter().map(|t| &**t));
+        let known = known_configurations(space, study.trials.iter().map(|t| &**t), trial.number, self.constant_liar);
         let key = |choice: &[usize]| -> Option<Vec<i64>> {
             choice.iter().zip(&options).zip(space.values()).map(|((&i, o), d)| grid_index(d, o[i].0)).collect()
         };
@@ -971,17 +971,26 @@ fn grid_index(d: &Distribution, v: f64) -> Option<i64> {
 
 /// The configurations of `space` (grid indices in its order) that a
 /// finished (complete or pruned) trial among `trials` has: each parameter
-/// of `space` and no other but single-valued ones.
+/// of `space` and no other but single-valued ones. With `running`, also
+/// those of the running trials but `current` (what they were proposed at
+/// ask time: the constant liar's rule, so parallel workers do not evaluate
+/// one configuration twice).
 fn known_configurations<'t>(
     space: &SearchSpace,
     trials: impl Iterator<Item = &'t FrozenTrial>,
+    current: u64,
+    running: bool,
 ) -> std::collections::HashSet<Vec<i64>> {
-    let empty = BTreeMap::new();
     trials
-        .filter(|t| matches!(t.state, TrialState::Complete | TrialState::Pruned))
+        .filter(|t| match t.state {
+            TrialState::Complete | TrialState::Pruned => true,
+            TrialState::Running => running && t.number != current,
+            _ => false,
+        })
         .filter(|t| t.params.iter().all(|(name, p)| space.contains_key(name) || p.distribution.is_single()))
         .filter_map(|t| {
-            space.iter().map(|(name, d)| internal_value(t, &empty, name, d).and_then(|v| grid_index(d, v))).collect()
+            let relative = if t.state == TrialState::Running { t.relative_params() } else { BTreeMap::new() };
+            space.iter().map(|(name, d)| internal_value(t, &relative, name, d).and_then(|v| grid_index(d, v))).collect()
         })
         .collect()
 }

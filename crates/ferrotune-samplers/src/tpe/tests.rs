@@ -491,6 +491,29 @@ fn independent_sampling_passes_over_repeats_too() {
 }
 
 #[test]
+fn known_configurations_are_the_finished_ones_and_with_the_liar_the_running_ones() {
+    let n = Distribution::Int(IntDistribution::new(0, 9, false, 1).unwrap());
+    let space: SearchSpace = [("n".to_string(), n.clone())].into_iter().collect();
+    let finished = trial(0, TrialState::Complete, Some(1.0), &[("n", &n, 3.0)]);
+    let failed = trial(1, TrialState::Failed, None, &[("n", &n, 4.0)]);
+    // Running: proposed 5 at ask time (a relative parameter), not suggested yet.
+    let mut running = trial(2, TrialState::Running, None, &[]);
+    running.system_attrs.insert(RELATIVE_PARAMS_ATTR.to_string(), json!({"n": 5.0}));
+    let current = trial(3, TrialState::Running, None, &[]);
+    // A trial with another parameter too is another configuration.
+    let x = float(0.0, 1.0);
+    let wider = trial(4, TrialState::Complete, Some(1.0), &[("n", &n, 6.0), ("x", &x, 0.5)]);
+    let trials = [&finished, &failed, &running, &current, &wider];
+    let known = |liar: bool| {
+        let mut k: Vec<Vec<i64>> = known_configurations(&space, trials.into_iter(), 3, liar).into_iter().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(known(false), vec![vec![3]]);
+    assert_eq!(known(true), vec![vec![3], vec![5]]);
+}
+
+#[test]
 fn combinations_are_visited_in_decreasing_total_score() {
     // Two parameters, options in decreasing score: totals (a, b) are
     // a0+b0 = 5, a0+b1 = 4, a1+b0 = 3.5, a1+b1 = 2.5, a0+b2 = 1, ...
