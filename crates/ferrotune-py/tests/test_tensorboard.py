@@ -268,13 +268,24 @@ act = {{ type = "categorical", choices = ["relu", "tanh"] }}
         timeout=120,
     )
     check_logs_match(tmp_path / "exported", study, ["loss"])
-    # Without a config the metric is named as Optuna's dataframe names it.
+    # Without a config: the name `run` stored with the study (under Optuna's
+    # key, so Python sees it too).
+    assert study.metric_names == ["loss"]
     subprocess.run(
         [str(cli), "export", "--storage", url, "--study", "tb", "--format", "tensorboard", "--out", str(tmp_path / "plain")],
         check=True,
         timeout=120,
     )
-    check_logs_match(tmp_path / "plain", study, ["value"])
+    check_logs_match(tmp_path / "plain", study, ["loss"])
+    # A study with no names stored: named as Optuna's dataframe names it.
+    bare = ferrotune.create_study(study_name="bare", storage=url)
+    bare.optimize(lambda trial: trial.suggest_float("x", 0.0, 1.0), n_trials=2)
+    subprocess.run(
+        [str(cli), "export", "--storage", url, "--study", "bare", "--format", "tensorboard", "--out", str(tmp_path / "bare")],
+        check=True,
+        timeout=120,
+    )
+    check_logs_match(tmp_path / "bare", bare, ["value"])
 
     missing_out = subprocess.run(
         [str(cli), "export", "-c", str(config), "--format", "tensorboard"], capture_output=True, text=True
