@@ -74,6 +74,14 @@ def main() -> float:
     assert values is not None
     fixed = ferrotune.samplers.PartialFixedSampler({"depth": 3}, CoinSampler())
     ferrotune.create_study(sampler=fixed, pruner=NeverPruner()).optimize(objective, n_trials=2)
+    # The genetic samplers take an operator by name or as Optuna's objects.
+    from ferrotune.samplers.nsgaii import PolynomialMutation, SBXCrossover
+
+    genetic = ferrotune.samplers.NSGAIISampler(
+        population_size=4, crossover=SBXCrossover(eta=15.0), mutation=PolynomialMutation(eta=20.0), seed=1
+    )
+    ferrotune.create_study(sampler=genetic).optimize(objective, n_trials=6)
+    ferrotune.samplers.NSGAIIISampler(crossover="blxalpha", mutation=None)
     if ferrotune.visualization.is_available():
         figure = ferrotune.visualization.plot_optimization_history([study], target_name="loss", error_bar=False)
         figure.update_layout(title="history")

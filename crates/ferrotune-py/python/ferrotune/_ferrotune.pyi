@@ -9,6 +9,7 @@ from typing import Any, Callable, Iterable, Literal, Optional, Sequence, Union, 
 from typing_extensions import Self, disjoint_base
 
 from ferrotune.distributions import BaseDistribution, CategoricalChoiceType
+from ferrotune.samplers.nsgaii import BaseCrossover, BaseMutation
 from ferrotune.trial import TrialState
 
 __all__ = [
@@ -263,14 +264,15 @@ class NSGAIISampler(BaseSampler):
         elite_population_selection_strategy: None = None,
         child_generation_strategy: None = None,
         after_trial_strategy: None = None,
+        # a name or an operator object (ferrotune.samplers.nsgaii's; Optuna's are taken too)
+        crossover: Union[Literal["uniform", "blxalpha", "sbx", "vsbx", "undx", "spx"], BaseCrossover, None] = "uniform",
+        mutation: Union[Literal["uniform", "polynomial"], BaseMutation, None] = "uniform",
         # generated: the options from the engine's descriptions (tests/test_sampler_options.py)
         seed: Optional[int] = None,
         population_size: Optional[int] = 50,
-        crossover: Optional[Literal["uniform", "blxalpha", "sbx", "vsbx", "undx", "spx"]] = "uniform",
         crossover_prob: Optional[float] = 0.9,
         swapping_prob: Optional[float] = 0.5,
         mutation_prob: Optional[float] = None,
-        mutation: Optional[Literal["uniform", "polynomial"]] = "uniform",
         mutation_eta: Optional[float] = 20,
         alpha: Optional[float] = 0.5,
         eta: Optional[float] = None,
@@ -293,14 +295,15 @@ class NSGAIIISampler(BaseSampler):
         elite_population_selection_strategy: None = None,
         child_generation_strategy: None = None,
         after_trial_strategy: None = None,
+        # a name or an operator object (ferrotune.samplers.nsgaii's; Optuna's are taken too)
+        crossover: Union[Literal["uniform", "blxalpha", "sbx", "vsbx", "undx", "spx"], BaseCrossover, None] = "uniform",
+        mutation: Union[Literal["uniform", "polynomial"], BaseMutation, None] = "uniform",
         # generated: the options from the engine's descriptions (tests/test_sampler_options.py)
         seed: Optional[int] = None,
         population_size: Optional[int] = 50,
-        crossover: Optional[Literal["uniform", "blxalpha", "sbx", "vsbx", "undx", "spx"]] = "uniform",
         crossover_prob: Optional[float] = 0.9,
         swapping_prob: Optional[float] = 0.5,
         mutation_prob: Optional[float] = None,
-        mutation: Optional[Literal["uniform", "polynomial"]] = "uniform",
         mutation_eta: Optional[float] = 20,
         alpha: Optional[float] = 0.5,
         eta: Optional[float] = None,
