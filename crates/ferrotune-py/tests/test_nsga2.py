@@ -176,6 +176,22 @@ def test_a_failing_constraints_func_fails_its_trial_and_says_why():
     assert "constraints_func raised ValueError" in trial.system_attrs["fail_reason"]
 
 
+def test_a_nan_constraint_fails_its_trial_and_the_study_goes_on():
+    def constraints(trial):
+        return [trial.params["x"] - 0.5, float("nan") if trial.params["x"] < 0.5 else 0.0]
+
+    study = ferrotune.create_study(
+        directions=["minimize", "minimize"], sampler=NSGAIISampler(seed=0, population_size=4, constraints_func=constraints)
+    )
+    study.optimize(lambda t: (t.suggest_float("x", 0.0, 1.0), 1.0), n_trials=12)
+    assert len(study.trials) == 12
+    failed = [t for t in study.trials if t.state == ferrotune.trial.TrialState.FAIL]
+    assert failed and all(t.params["x"] < 0.5 for t in failed)
+    assert all("NaN for constraint 1" in t.system_attrs["fail_reason"] for t in failed)
+    complete = [t for t in study.trials if t.state == ferrotune.trial.TrialState.COMPLETE]
+    assert complete and all(t.params["x"] >= 0.5 for t in complete)
+
+
 def test_strategies_are_refused_with_the_reason():
     with pytest.raises(ValueError, match="child_generation_strategy is not supported"):
         NSGAIISampler(child_generation_strategy=lambda *a: {})

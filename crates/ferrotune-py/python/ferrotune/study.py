@@ -293,6 +293,13 @@ class Study(_ferrotune.Study):
                 # The trial fails with the reason, rather than stay running.
                 self._fail(trial, f"constraints_func raised {type(e).__name__}: {e}")
                 raise
+            nan = [str(i) for i, value in enumerate(constraints) if math.isnan(value)]
+            if nan:
+                # As a NaN objective value does: the trial fails, the study
+                # goes on (Optuna's sampler raises and ends the study).
+                return self._fail(
+                    trial, f"constraints_func returned NaN for constraint {', '.join(nan)}; a constraint must be a number"
+                )
             for i, value in enumerate(constraints):
                 trial.set_constraint(str(i), value)
         try:
