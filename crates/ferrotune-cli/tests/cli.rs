@@ -137,7 +137,10 @@ fn bad_configs_exit_2_naming_file_key_and_problem_and_write_nothing() {
         (
             "nsga2 crossover parameter for another crossover",
             base(x, "") + "[sampler]\ntype = \"nsga2\"\ncrossover = \"blxalpha\"\neta = 5.0\n",
-            vec!["sampler.eta", "blxalpha crossover takes no eta (it takes: alpha)"],
+            vec![
+                "sampler.eta",
+                "blxalpha crossover takes no eta (it takes alpha); eta is for crossover = \"sbx\" or \"vsbx\"",
+            ],
         ),
         (
             "nsga3 reference points of unequal rows",

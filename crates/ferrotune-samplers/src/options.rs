@@ -481,8 +481,8 @@ const GENETIC_OPTIONS: [OptionSpec; 15] = [
         name: "population_size",
         kind: OptionKind::Count,
         default: "50",
-        help: "Trials per generation, and parents kept from one to the next. The study's n_trials counts trials, \
-               not generations: 1,000 trials at 50 are about 20 generations.",
+        help: "Trials per generation (at least 2), and parents kept from one to the next. The study's n_trials counts \
+               trials, not generations: 1,000 trials at 50 are about 20 generations.",
     },
     OptionSpec {
         name: "crossover",
@@ -642,14 +642,24 @@ fn crossover_of(o: &OptionSet<'_>) -> Result<Crossover> {
         Crossover::Undx { .. } => &["sigma_xi", "sigma_eta"],
         Crossover::Spx { .. } => &["epsilon"],
     };
-    for name in ["alpha", "eta", "uniform_crossover_prob", "use_child_gene_prob", "sigma_xi", "sigma_eta", "epsilon"] {
+    // Each operator's own options, and the operators they belong to.
+    let owners = [
+        ("alpha", "\"blxalpha\""),
+        ("eta", "\"sbx\" or \"vsbx\""),
+        ("uniform_crossover_prob", "\"sbx\" or \"vsbx\""),
+        ("use_child_gene_prob", "\"sbx\" or \"vsbx\""),
+        ("sigma_xi", "\"undx\""),
+        ("sigma_eta", "\"undx\""),
+        ("epsilon", "\"spx\""),
+    ];
+    for (name, owner) in owners {
         if o.has(name) && !takes.contains(&name) {
             return Err(invalid(
                 name,
                 format!(
-                    "{} crossover takes no {name} (it takes: {})",
+                    "{} crossover takes no {name} (it takes {}); {name} is for crossover = {owner}",
                     crossover.name(),
-                    if takes.is_empty() { "none".to_owned() } else { takes.join(", ") }
+                    if takes.is_empty() { "no options".to_owned() } else { takes.join(", ") }
                 ),
             ));
         }
@@ -933,6 +943,7 @@ mod tests {
         assert!(e.contains("\"undx\", \"spx\"") || e.contains("\"spx\""), "{e}");
         let e = build(&NSGA2, "eta", OptionValue::Float(5.0));
         assert!(e.contains("'eta'") && e.contains("uniform crossover takes no eta"), "{e}");
+        assert!(e.contains("eta is for crossover = \"sbx\" or \"vsbx\""), "{e}");
         let sbx = |key: &str, value: OptionValue| {
             let options =
                 BTreeMap::from([("crossover".to_owned(), OptionValue::Str("sbx".into())), (key.to_owned(), value)]);
