@@ -19,6 +19,7 @@ mod dashboard;
 mod errors;
 mod importance;
 mod options;
+mod pareto;
 mod pickling;
 mod pruners;
 mod samplers;
@@ -43,6 +44,7 @@ fn _ferrotune(m: &Bound<'_, PyModule>) -> PyResult<()> {
     user::register(m)?;
     study::register(m)?;
     importance::register(m)?;
+    pareto::register(m)?;
     visualization::register(m)?;
     dashboard::register(m)?;
     pickling::register(m)?;

@@ -51,13 +51,17 @@ __all__ = [
     "__version__",
     "_check_distribution_compatibility",
     "_create_study",
+    "_crowding_distances",
     "_delete_study",
     "_export_optuna",
     "_forest_importance",
     "_frozen_trial_from_json",
+    "_hypervolume",
+    "_hypervolume_contributions",
     "_import_optuna",
     "_intersection_search_space",
     "_live_frozen_trial",
+    "_non_domination_ranks",
     "_param_in_distribution",
     "_ped_anova",
     "_plot_data",
@@ -628,6 +632,10 @@ def _forest_importance(
     target_values: Optional[dict[int, float]],
     normalize: bool,
 ) -> list[tuple[str, float]]: ...
+def _hypervolume(points: list[list[float]], reference_point: list[float]) -> float: ...
+def _hypervolume_contributions(points: list[list[float]], reference_point: list[float]) -> list[float]: ...
+def _non_domination_ranks(points: list[list[float]]) -> list[int]: ...
+def _crowding_distances(points: list[list[float]]) -> list[float]: ...
 def _plot_data(
     study: Study,
     kind: str,
