@@ -168,6 +168,8 @@ def test_compute_hypervolume_behaves_as_optunas():
         optuna_hv.compute_hypervolume(beyond, reference)
     with pytest.raises(ValueError, match="point 0"):
         compute_hypervolume(beyond, reference)
+    with pytest.raises(ValueError, match="point 0 has 2 values, but reference_point has 3"):
+        compute_hypervolume([[0.1, 0.1]], reference)
     # An infinite reference: infinite in both.
     infinite = np.array([1.0, math.inf, 1.0])
     assert compute_hypervolume(points, infinite) == optuna_hv.compute_hypervolume(points, infinite) == math.inf

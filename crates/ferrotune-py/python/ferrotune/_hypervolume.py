@@ -20,11 +20,11 @@ def compute_hypervolume(loss_vals: Any, reference_point: Any, assume_pareto: boo
     points = _rows(loss_vals)
     reference = _reference(reference_point)
     for i, point in enumerate(points):
-        if len(point) != len(reference) or any(not v <= r for v, r in zip(point, reference)):
+        # (a point of another width is named by hypervolume() below)
+        if len(point) == len(reference) and any(not v <= r for v, r in zip(point, reference)):
             raise ValueError(
                 f"every point must be no worse than reference_point in every objective "
                 f"(loss_vals[i] <= reference_point[i]); point {i}, {point}, is not (reference {reference})"
             )
-    if not all(math.isfinite(r) for r in reference):
-        return math.inf
-    return hypervolume(points, reference)
+    volume = hypervolume(points, reference)  # checks the shapes
+    return volume if all(math.isfinite(r) for r in reference) else math.inf
