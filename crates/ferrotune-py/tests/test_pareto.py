@@ -153,6 +153,34 @@ def test_a_studys_hypervolume_history_follows_its_front():
         hypervolume_history(single, reference_point=[1.0])
 
 
+def test_hypervolume_history_checks_as_its_plots_do():
+    # One check for the function and both plots, each naming itself; a
+    # numpy reference point is taken as a list.
+    np = pytest.importorskip("numpy")
+    pytest.importorskip("plotly")
+    from ferrotune.visualization import plot_hypervolume_history
+
+    study = ferrotune.create_study(
+        directions=["minimize", "minimize"], sampler=ferrotune.samplers.RandomSampler(seed=1)
+    )
+    study.optimize(lambda t: (t.suggest_float("x", 0, 1), t.suggest_float("y", 0, 1)), n_trials=10)
+    assert hypervolume_history(study, np.array([1.0, 1.0])) == hypervolume_history(study, [1.0, 1.0])
+    figure = plot_hypervolume_history(study, np.array([1.0, 1.0]))
+    history = hypervolume_history(study, [1.0, 1.0])
+    steps = list(zip(figure.data[0].x, figure.data[0].y))
+    assert steps and all(step in history for step in steps)
+    assert {v for _, v in steps} == {v for _, v in history}
+    single = ferrotune.create_study()
+    for function, name in (
+        (hypervolume_history, "hypervolume_history"),
+        (plot_hypervolume_history, "plot_hypervolume_history"),
+    ):
+        with pytest.raises(ValueError, match=f"`{name}` needs a study of several objectives"):
+            function(single, [1.0])
+        with pytest.raises(ValueError, match=r"one value per objective \(2\), got 3"):
+            function(study, [1.0, 1.0, 1.0])
+
+
 def test_compute_hypervolume_behaves_as_optunas():
     np = pytest.importorskip("numpy")
     optuna_hv = pytest.importorskip("optuna._hypervolume")

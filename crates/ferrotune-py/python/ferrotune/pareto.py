@@ -93,19 +93,9 @@ def hypervolume_history(study: "Study", reference_point: Sequence[float]) -> lis
     negated with it), as ``plot_hypervolume_history`` draws it."""
     from ferrotune.visualization import _data
 
-    if len(study.directions) < 2:
-        raise ValueError("hypervolume_history needs a study of several objectives")
-    reference = _reference(reference_point)
-    if len(reference) != len(study.directions):
-        raise ValueError(
-            f"reference_point must have one value per objective ({len(study.directions)}), got {len(reference)}"
-        )
-    data = _data.plot_data(
-        study, "hypervolume_history", reference_point=reference, objectives=list(range(len(reference)))
-    )
     # The engine gives the steps (the trials that changed it); each complete
     # trial in between has the volume of the step before it.
-    steps = {int(number): float(volume) for number, volume in data["points"]}
+    steps = dict(_data.hypervolume_steps(study, reference_point, "hypervolume_history"))
     history: list[tuple[int, float]] = []
     volume = 0.0
     for trial in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):

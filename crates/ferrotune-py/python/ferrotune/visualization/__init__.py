@@ -747,18 +747,8 @@ def plot_hypervolume_history(study: "Study", reference_point: Sequence[float]) -
     """The hypervolume the Pareto front encloses with ``reference_point``
     after each trial."""
     go = _go()
-    if len(study.directions) < 2:
-        raise ValueError("`plot_hypervolume_history` needs a study of several objectives")
-    reference = [float(v) for v in reference_point]
-    if len(reference) != len(study.directions):
-        raise ValueError(
-            f"reference_point must have one value per objective ({len(study.directions)}), got {len(reference)}"
-        )
-    data = _data.plot_data(
-        study, "hypervolume_history", reference_point=reference, objectives=list(range(len(reference)))
-    )
+    points = _data.hypervolume_steps(study, reference_point, "plot_hypervolume_history")
     layout = go.Layout(title="Hypervolume History Plot", xaxis={"title": "Trial"}, yaxis={"title": "Hypervolume"})
-    points = data["points"]
     trace = go.Scatter(
         x=[p[0] for p in points], y=[p[1] for p in points], mode="lines+markers", line_shape="hv", name="Hypervolume"
     )

@@ -420,6 +420,25 @@ def best_so_far(data: PlotDict) -> list[tuple[int, float]]:
     return out
 
 
+def hypervolume_steps(study: "Study", reference_point: Any, caller: str) -> list[tuple[int, float]]:
+    """The hypervolume history's steps: ``(trial number, hypervolume)`` for
+    each trial that changed the front's hypervolume with ``reference_point``
+    (in the objectives' own terms), in trial order. ``caller`` names the
+    function in the errors for a study of one objective or a reference of
+    another width."""
+    if len(study.directions) < 2:
+        raise ValueError(f"`{caller}` needs a study of several objectives")
+    if hasattr(reference_point, "tolist"):
+        reference_point = reference_point.tolist()
+    reference = [float(v) for v in reference_point]
+    if len(reference) != len(study.directions):
+        raise ValueError(
+            f"reference_point must have one value per objective ({len(study.directions)}), got {len(reference)}"
+        )
+    data = plot_data(study, "hypervolume_history", reference_point=reference, objectives=list(range(len(reference))))
+    return [(int(number), float(volume)) for number, volume in data["points"]]
+
+
 def recent_bars(bars: Sequence[PlotDict], n_recent_trials: Optional[int]) -> list[PlotDict]:
     """The timeline's bars of the last ``n_recent_trials`` trials (all with None)."""
     if n_recent_trials is None or not bars:

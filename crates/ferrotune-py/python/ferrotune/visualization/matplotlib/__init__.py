@@ -569,21 +569,11 @@ def plot_hypervolume_history(study: "Study", reference_point: Sequence[float]) -
     """The hypervolume the Pareto front encloses with ``reference_point``
     after each trial."""
     plt = _plt()
-    if len(study.directions) < 2:
-        raise ValueError("`plot_hypervolume_history` needs a study of several objectives")
-    reference = [float(v) for v in reference_point]
-    if len(reference) != len(study.directions):
-        raise ValueError(
-            f"reference_point must have one value per objective ({len(study.directions)}), got {len(reference)}"
-        )
-    data = _data.plot_data(
-        study, "hypervolume_history", reference_point=reference, objectives=list(range(len(reference)))
-    )
+    points = _data.hypervolume_steps(study, reference_point, "plot_hypervolume_history")
     _, ax = plt.subplots()
     ax.set_title("Hypervolume History Plot")
     ax.set_xlabel("Trial")
     ax.set_ylabel("Hypervolume")
-    points = data["points"]
     ax.step([p[0] for p in points], [p[1] for p in points], where="post", marker="o", label="Hypervolume")
     return ax
 
