@@ -145,7 +145,7 @@ fn bad_configs_exit_2_naming_file_key_and_problem_and_write_nothing() {
         (
             "nsga3 reference points of unequal rows",
             base(x, "") + "[sampler]\ntype = \"nsga3\"\nreference_points = [[1.0, 0.0], [0.5]]\n",
-            vec!["sampler.reference_points", "row 1 has 1 numbers, row 0 has 2"],
+            vec!["sampler.reference_points", "row 1 has 1 number, row 0 has 2"],
         ),
         (
             "nsga3 reference points not a matrix",
@@ -155,7 +155,7 @@ fn bad_configs_exit_2_naming_file_key_and_problem_and_write_nothing() {
         (
             "nsga3 reference points for another number of objectives",
             base(x, "") + "[sampler]\ntype = \"nsga3\"\nreference_points = [[1, 0], [0, 1]]\n",
-            vec!["reference_points have 2 columns, but the study has 1 objectives"],
+            vec!["reference_points have 2 columns, but the study has 1 objective ("],
         ),
         (
             "nsga3 dividing parameter zero",

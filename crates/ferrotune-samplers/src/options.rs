@@ -962,7 +962,7 @@ mod tests {
         assert!(e.contains("'dividing_parameter'") && e.contains("at least 1"), "{e}");
         let row = |v: &[f64]| OptionValue::List(v.iter().map(|&x| OptionValue::Float(x)).collect());
         let e = build(&NSGA3, "reference_points", OptionValue::List(vec![row(&[1.0, 0.0]), row(&[1.0])]));
-        assert!(e.contains("'reference_points'") && e.contains("row 1 has 1 numbers"), "{e}");
+        assert!(e.contains("'reference_points'") && e.contains("row 1 has 1 number,"), "{e}");
         let e = build(&NSGA3, "reference_points", OptionValue::List(vec![OptionValue::Float(1.0)]));
         assert!(e.contains("'reference_points'") && e.contains("row 0 must be a list"), "{e}");
         let e = build(&NSGA3, "reference_points", OptionValue::Str("das-dennis".into()));

@@ -14,6 +14,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use ferrotune_core::{Error, FrozenTrial, Result, Storage, StudyDirection, TrialState};
 
+mod change_log;
 pub mod conformance;
 pub mod journal;
 mod memory;

@@ -9,6 +9,7 @@ use ferrotune_core::{
     TrialParam, TrialState, FAIL_REASON_ATTR,
 };
 
+use crate::change_log::ChangeLog;
 use crate::{check_added_trial, check_finish, now_us, stale_heartbeat_reason};
 
 /// Studies and trials held in memory behind one mutex. Every operation is a
@@ -34,12 +35,8 @@ struct StudyData {
     /// Trials by number. Copy-on-write: a reader holding an older snapshot
     /// keeps it; a write copies only if someone does.
     trials: Vec<Arc<FrozenTrial>>,
-    /// Change sequence of the last write to each trial, by number.
-    trial_seq: Vec<u64>,
-    /// (change sequence, trial number) in sequence order. Entries whose
-    /// trial was written again later are stale and skipped on read, and
-    /// compacted away once they outnumber the live ones.
-    change_log: Vec<(u64, u64)>,
+    /// Which trials each write changed, numbered by `change_seq`.
+    changes: ChangeLog,
     change_seq: u64,
     n_sampled: u64,
     /// Numbers of waiting trials, so claiming one is not a scan.
@@ -49,12 +46,7 @@ struct StudyData {
 impl StudyData {
     fn touch(&mut self, number: u64) {
         self.change_seq += 1;
-        self.trial_seq[number as usize] = self.change_seq;
-        self.change_log.push((self.change_seq, number));
-        if self.change_log.len() > 64 + 4 * self.trials.len() {
-            let trial_seq = &self.trial_seq;
-            self.change_log.retain(|&(seq, number)| trial_seq[number as usize] == seq);
-        }
+        self.changes.record(number, self.change_seq);
     }
 
     /// The trial with this number, for writing.
@@ -118,8 +110,7 @@ impl Storage for InMemoryStorage {
         let data = StudyData {
             info: info.clone(),
             trials: Vec::new(),
-            trial_seq: Vec::new(),
-            change_log: Vec::new(),
+            changes: ChangeLog::default(),
             change_seq: 0,
             n_sampled: 0,
             waiting: BTreeSet::new(),
@@ -197,7 +188,6 @@ impl Storage for InMemoryStorage {
             study.waiting.insert(number);
         }
         study.trials.push(Arc::new(trial.clone()));
-        study.trial_seq.push(0);
         study.touch(number);
         inner.trial_index.push((study_id, number));
         if new.heartbeat && !new.waiting {
@@ -218,7 +208,6 @@ impl Storage for InMemoryStorage {
             study.waiting.insert(number);
         }
         study.trials.push(added.clone());
-        study.trial_seq.push(0);
         study.touch(number);
         inner.trial_index.push((study_id, number));
         Ok(added)
@@ -340,16 +329,7 @@ impl Storage for InMemoryStorage {
     fn trials_changed_since(&self, study_id: i64, cursor: u64) -> Result<TrialChanges> {
         let mut inner = self.lock();
         let study = inner.study(study_id)?;
-        let trials = if cursor == 0 {
-            study.trials.clone()
-        } else {
-            let start = study.change_log.partition_point(|&(seq, _)| seq <= cursor);
-            study.change_log[start..]
-                .iter()
-                .filter(|&&(seq, number)| study.trial_seq[number as usize] == seq)
-                .map(|&(_, number)| study.trials[number as usize].clone())
-                .collect()
-        };
+        let trials = study.changes.changed_since(&study.trials, cursor);
         Ok(TrialChanges { trials, cursor: study.change_seq })
     }
 }

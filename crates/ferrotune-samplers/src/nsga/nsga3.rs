@@ -64,8 +64,8 @@ impl SurvivorCut for ReferencePoints {
         for (r, row) in given.iter().enumerate() {
             if row.len() != columns {
                 return Err(format!(
-                    "reference_points row {r} has {} numbers, row 0 has {columns}: every row needs one per objective",
-                    row.len()
+                    "reference_points row {r} has {}, row 0 has {columns}: every row needs one per objective",
+                    counted(row.len(), "number", "numbers")
                 ));
             }
             if let Some(v) = row.iter().find(|v| !v.is_finite()) {
@@ -81,23 +81,29 @@ impl SurvivorCut for ReferencePoints {
     fn check_study(&self, n_objectives: usize) -> Result<()> {
         match &self.given {
             Some(given) if given[0].len() != n_objectives => Err(Error::InvalidArgument(format!(
-                "reference_points have {} columns, but the study has {n_objectives} objectives (one column per \
-                 objective)",
-                given[0].len()
+                "reference_points have {}, but the study has {} (one column per objective)",
+                counted(given[0].len(), "column", "columns"),
+                counted(n_objectives, "objective", "objectives")
             ))),
             Some(_) => Ok(()),
             None => match das_dennis_count(n_objectives, self.dividing_parameter) {
                 Some(count) if count <= MAX_REFERENCE_POINTS => Ok(()),
                 count => Err(Error::InvalidArgument(format!(
-                    "dividing_parameter {} with {n_objectives} objectives gives {} Das-Dennis reference points, \
+                    "dividing_parameter {} with {} gives {} Das-Dennis reference points, \
                      more than the {MAX_REFERENCE_POINTS} allowed; use a smaller dividing_parameter or give \
                      reference_points",
                     self.dividing_parameter,
+                    counted(n_objectives, "objective", "objectives"),
                     count.map_or_else(|| "too many to count".to_string(), |c| c.to_string())
                 ))),
             },
         }
     }
+}
+
+/// `n` with the noun in the number it takes ("1 objective", "2 objectives").
+fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// NSGA-III (Deb & Jain 2014): NSGA-II with the last front's survivors

@@ -521,7 +521,7 @@ fn nsga3_options_are_checked() {
     assert!(err(Nsga3Sampler::builder().dividing_parameter(0)).contains("dividing_parameter"));
     assert!(err(Nsga3Sampler::builder().reference_points(vec![])).contains("reference_points"));
     let ragged = vec![vec![1.0, 0.0], vec![1.0]];
-    assert!(err(Nsga3Sampler::builder().reference_points(ragged)).contains("row 1 has 1 numbers"));
+    assert!(err(Nsga3Sampler::builder().reference_points(ragged)).contains("row 1 has 1 number,"));
     let zero = vec![vec![1.0, 0.0], vec![0.0, 0.0]];
     assert!(err(Nsga3Sampler::builder().reference_points(zero)).contains("row 1 is all zeros"));
     let nan = vec![vec![f64::NAN, 1.0]];
@@ -535,6 +535,10 @@ fn nsga3_options_are_checked() {
     let trial = FrozenTrial::builder(0).state(TrialState::Running).build();
     let e = sampler.sample_relative(&view, &trial, &SearchSpace::new()).unwrap_err().to_string();
     assert!(e.contains("3 columns") && e.contains("2 objectives"), "{e}");
+    let one_objective = [StudyDirection::Minimize];
+    let single = StudyView { study_name: STUDY, directions: &one_objective, trials: &trials };
+    let e = sampler.sample_relative(&single, &trial, &SearchSpace::new()).unwrap_err().to_string();
+    assert!(e.contains("3 columns, but the study has 1 objective ("), "{e}");
     assert_eq!(sampler.name(), "nsga3");
     // So is a lattice too large to build (C(2001, 1) = 2,001 points is fine
     // for two objectives; 2 objectives at 200,000 divisions is not).
@@ -542,7 +546,7 @@ fn nsga3_options_are_checked() {
     assert!(fine.sample_relative(&view, &trial, &SearchSpace::new()).is_ok());
     let huge = Nsga3Sampler::builder().dividing_parameter(200_000).build().unwrap();
     let e = huge.sample_relative(&view, &trial, &SearchSpace::new()).unwrap_err().to_string();
-    assert!(e.contains("dividing_parameter 200000") && e.contains("200001 Das-Dennis"), "{e}");
+    assert!(e.contains("dividing_parameter 200000 with 2 objectives gives 200001 Das-Dennis"), "{e}");
 }
 
 #[test]

@@ -56,6 +56,7 @@ use lock::JournalLock;
 pub use lock::JournalLockKind;
 use record::{direction_code, op, parse_line, state_code, CreatedTrial, Line, Record};
 
+use crate::change_log::ChangeLog;
 use crate::optuna::{FIXED_PARAMS_ATTR, INTERMEDIATE_VECTORS_ATTR};
 use crate::{check_added_trial, check_finish, now_us, stale_heartbeat_reason};
 
@@ -435,10 +436,8 @@ struct Replay {
 struct StudyData {
     info: StudyInfo,
     trials: Vec<Arc<FrozenTrial>>,
-    /// The line that last changed each trial, by number.
-    trial_seq: Vec<u64>,
-    /// (line, trial number) in line order; stale entries skipped on read.
-    change_log: Vec<(u64, u64)>,
+    /// Which trials each line changed, numbered by line.
+    changes: ChangeLog,
     /// Trials created running without enqueued values (a sampler's).
     n_sampled: u64,
     waiting: BTreeSet<u64>,
@@ -449,12 +448,7 @@ struct StudyData {
 
 impl StudyData {
     fn touch(&mut self, number: u64, line: u64) {
-        self.trial_seq[number as usize] = line;
-        self.change_log.push((line, number));
-        if self.change_log.len() > 64 + 4 * self.trials.len() {
-            let trial_seq = &self.trial_seq;
-            self.change_log.retain(|&(seq, number)| trial_seq[number as usize] == seq);
-        }
+        self.changes.record(number, line);
     }
 
     fn note_distribution(&mut self, number: u64, name: &str, distribution: &Distribution) {
@@ -522,8 +516,7 @@ impl Replay {
                     StudyData {
                         info,
                         trials: Vec::new(),
-                        trial_seq: Vec::new(),
-                        change_log: Vec::new(),
+                        changes: ChangeLog::default(),
                         n_sampled: 0,
                         waiting: BTreeSet::new(),
                         first_distribution: HashMap::new(),
@@ -649,7 +642,6 @@ impl Replay {
             study.waiting.insert(number);
         }
         study.trials.push(Arc::new(trial));
-        study.trial_seq.push(0);
         study.touch(number, line);
         self.trials.push(Some((created.study_id, number)));
         if let Some(us) = heartbeat {
@@ -953,16 +945,7 @@ impl Storage for JournalStorage {
     fn trials_changed_since(&self, study_id: i64, cursor: u64) -> Result<TrialChanges> {
         let replay = self.read()?;
         let study = replay.study(study_id.saturating_sub(1))?;
-        let trials = if cursor == 0 {
-            study.trials.clone()
-        } else {
-            let start = study.change_log.partition_point(|&(seq, _)| seq <= cursor);
-            study.change_log[start..]
-                .iter()
-                .filter(|&&(seq, number)| study.trial_seq[number as usize] == seq)
-                .map(|&(_, number)| study.trials[number as usize].clone())
-                .collect()
-        };
+        let trials = study.changes.changed_since(&study.trials, cursor);
         Ok(TrialChanges { trials, cursor: replay.line })
     }
 }
