@@ -37,8 +37,7 @@ if [[ ! -x "$venv/bin/python" ]]; then
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r bench/python/requirements-dashboard.txt
 
-cargo build --quiet --release -p ferrotune-cli
-cargo build --quiet --release -p ferrotune-dashboard --example make_study
+scripts/cargo-release.sh --quiet -p ferrotune-dashboard --bin ferrotune --example make_study
 
 mkdir -p bench/results "$cache"
 out="bench/results/dashboard-$(date +%Y%m%d-%H%M%S).json"

@@ -28,7 +28,7 @@ fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r bench/python/requirements.txt \
   -r bench/python/requirements-hypervolume.txt
 
-cargo build --quiet --release -p ferrotune-bench --bin hypervolume
+scripts/cargo-release.sh --quiet -p ferrotune-bench --bin hypervolume
 
 mkdir -p bench/results
 out="bench/results/hypervolume-$(date +%Y%m%d-%H%M%S).jsonl"

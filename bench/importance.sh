@@ -27,7 +27,7 @@ if [[ ! -x "$venv/bin/python" ]]; then
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r bench/python/requirements.txt
 
-cargo build --quiet --release -p ferrotune-bench --bin importance
+scripts/cargo-release.sh --quiet -p ferrotune-bench --bin importance
 
 mkdir -p bench/results
 out="bench/results/importance-$(date +%Y%m%d-%H%M%S).jsonl"

@@ -44,7 +44,7 @@ if [[ ! -x "$venv/bin/python" ]]; then
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r bench/python/requirements.txt
 
-cargo build --quiet --release -p ferrotune-cli -p digits-mlp -p ferrotune-bench
+scripts/cargo-release.sh --quiet -p ferrotune-bench
 
 stamp=$(date +%Y%m%d-%H%M%S)
 work="bench/results/multifidelity-$stamp"

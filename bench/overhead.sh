@@ -35,7 +35,7 @@ if [[ ! -x "$venv/bin/python" ]]; then
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r bench/python/requirements.txt
 
-cargo build --quiet --release -p ferrotune-bench
+scripts/cargo-release.sh --quiet -p ferrotune-bench --bin overhead
 
 mkdir -p bench/results
 out="bench/results/overhead-$(date +%Y%m%d-%H%M%S).jsonl"

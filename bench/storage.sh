@@ -33,7 +33,7 @@ if [[ ! -x "$venv/bin/python" ]]; then
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r bench/python/requirements-storage.txt
 
-cargo build --quiet --release -p ferrotune-bench --bin storage_bench
+scripts/cargo-release.sh --quiet -p ferrotune-bench --bin storage_bench
 bin="${CARGO_TARGET_DIR:-target}/release/storage_bench"
 
 # Full runs are kept (bench/reports/storage/); smoke runs are not (bench/results/, ignored by git).

@@ -12,9 +12,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [[ "${1:-}" != "--python" ]]; then
+  # The CLI interop test (Python) runs target/debug/ferrotune, which `cargo
+  # test` builds for the CLI's own tests. (A `cargo build -p ferrotune-cli`
+  # after it selected other packages, so other dependency features, and
+  # compiled 16 crates again.)
   cargo test --workspace
-  # The CLI interop test runs the ferrotune binary cargo built above.
-  cargo build --quiet -p ferrotune-cli
 fi
 
 scratch=$(mktemp -d)

@@ -10,8 +10,7 @@ cd "$root"
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
   apt-get update -qq && apt-get install -y -qq chromium chromium-driver fonts-dejavu-core >/dev/null
 fi
-cargo build --release -q -p ferrotune-cli
-cargo build --release -q -p ferrotune-dashboard --example make_study
+scripts/cargo-release.sh -q -p ferrotune-dashboard --bin ferrotune --example make_study
 venv="${FERROTUNE_BROWSER_VENV:-$(mktemp -d)/venv}"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/pip" install -q -r "$here/requirements.txt"
