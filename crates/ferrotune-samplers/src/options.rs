@@ -14,6 +14,7 @@ use ferrotune_core::{Distribution, Error, ParamValue, Result, Sampler};
 
 use crate::gp::OutputTransform;
 use crate::nsga::{GeneticSampler, GeneticSamplerBuilder, SurvivorCut};
+use crate::tpe::MultiObjectiveWeighting;
 use crate::{
     BruteForceSampler, CmaEsSampler, Crossover, GpSampler, GridSampler, Mutation, Nsga2Sampler, Nsga3Sampler, QmcKind,
     QmcSampler, RandomSampler, Restart, TpeSampler, TpeWeighting,
@@ -134,6 +135,13 @@ const TPE_OPTIONS: &[OptionSpec] = &[
         help: "How good trials weigh: by their improvement on the best bad one, or Optuna's recency ramp.",
     },
     OptionSpec {
+        name: "multi_objective_weighting",
+        kind: OptionKind::Word(&["uniform", "hypervolume_contribution"]),
+        default: "\"uniform\"",
+        help: "How a good trial weighs with several objectives: all alike (Optuna 5), or by its exclusive \
+               hypervolume contribution to the good set (the MOTPE paper's, Optuna 2 to 4).",
+    },
+    OptionSpec {
         name: "min_bandwidth_factor",
         kind: OptionKind::Number,
         default: "0.01",
@@ -159,6 +167,17 @@ const TPE_OPTIONS: &[OptionSpec] = &[
                from Hyperopt; options given beside it win.",
     },
 ];
+
+impl FromStr for MultiObjectiveWeighting {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "uniform" => Ok(MultiObjectiveWeighting::Uniform),
+            "hypervolume_contribution" => Ok(MultiObjectiveWeighting::HypervolumeContribution),
+            other => Err(invalid("multi_objective_weighting", format!("unknown weighting '{other}'"))),
+        }
+    }
+}
 
 impl FromStr for TpeWeighting {
     type Err = Error;
@@ -226,6 +245,9 @@ fn build_tpe(o: &OptionSet<'_>) -> Result<Arc<dyn Sampler>> {
     }
     if let Some(w) = o.word("weighting")? {
         b = b.weighting(w);
+    }
+    if let Some(w) = o.word("multi_objective_weighting")? {
+        b = b.multi_objective_weighting(w);
     }
     if let Some(f) = o.number("min_bandwidth_factor")? {
         b = b.min_bandwidth_factor(f);

@@ -233,8 +233,8 @@ pub mod samplers {
         ReferencePoints, NSGA2_GENERATION_ATTR, NSGA3_GENERATION_ATTR,
     };
     pub use ferrotune_samplers::tpe::{
-        hyperopt_gamma, optuna_gamma, optuna_gamma_multi_objective, optuna_weights, TpeSamplerBuilder, TpeWeighting,
-        DEFAULT_GAMMA_FRACTION,
+        hyperopt_gamma, optuna_gamma, optuna_gamma_multi_objective, optuna_weights, MultiObjectiveWeighting,
+        TpeSamplerBuilder, TpeWeighting, DEFAULT_GAMMA_FRACTION,
     };
     /// Every sampler's options, described once for every face.
     pub use ferrotune_samplers::{cmaes_builder, intersection_search_space, sampler_spec, SamplerSpec, SAMPLERS};

@@ -316,6 +316,10 @@ pub(crate) struct Memo {
     pub(crate) buffers: Buffers,
     /// The last multi-objective good set (see [`GoodSet`]).
     good_set: Option<GoodSet>,
+    /// The hypervolume-contribution weights of the last multi-objective
+    /// good set, by the numbers of its trials: each parameter of a trial
+    /// sampled independently asks for them again.
+    good_weights: Option<(Vec<u32>, Vec<f64>)>,
 }
 
 /// A multi-objective good set as the split chose it: among which complete
@@ -416,6 +420,18 @@ impl Memo {
     /// Remember a good set for [`Memo::good_set`].
     pub(crate) fn remember_good_set(&mut self, among: Vec<u32>, k: usize, chosen: Vec<usize>) {
         self.good_set = Some(GoodSet { among, k, chosen });
+    }
+
+    /// The weights last computed for the good trials numbered `good` (in
+    /// this order), if they were the last ones (a finished trial's values
+    /// and state do not change).
+    pub(crate) fn good_weights(&self, good: &[u32]) -> Option<&[f64]> {
+        self.good_weights.as_ref().filter(|(numbers, _)| numbers == good).map(|(_, w)| w.as_slice())
+    }
+
+    /// Remember the weights of a good set for [`Memo::good_weights`].
+    pub(crate) fn remember_good_weights(&mut self, good: Vec<u32>, weights: Vec<f64>) {
+        self.good_weights = Some((good, weights));
     }
 
     /// The total constraint violation of remembered final trial `number`.

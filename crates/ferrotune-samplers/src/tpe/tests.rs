@@ -800,7 +800,7 @@ fn good_trials_weigh_the_same_with_several_objectives_as_in_optuna_5() {
     let tpe = TpeSampler::with_seed(0);
     let split = tpe.split(&study, &current, &mut Memo::default()).unwrap();
     assert_eq!(split.below.len(), 30);
-    assert_eq!(tpe.good_weights(&study, &split), Some(vec![1.0; 30]));
+    assert_eq!(tpe.good_weights(&study, &split, &mut Memo::default()), Some(vec![1.0; 30]));
     // One objective: improvement weights by default (good: the best 15%,
     // trials 0-4; the best bad trial is 5), the weights function's (None
     // here) with Optuna's defaults.
@@ -809,11 +809,78 @@ fn good_trials_weigh_the_same_with_several_objectives_as_in_optuna_5() {
         (0..30).map(|i| Arc::new(trial(i, TrialState::Complete, Some(i as f64), &[("x", &x, 0.5)]))).collect();
     let study = view(&single, &one);
     let split = tpe.split(&study, &current, &mut Memo::default()).unwrap();
-    assert_eq!(tpe.good_weights(&study, &split), Some(vec![5.0, 4.0, 3.0, 2.0, 1.0]));
+    assert_eq!(tpe.good_weights(&study, &split, &mut Memo::default()), Some(vec![5.0, 4.0, 3.0, 2.0, 1.0]));
     let optuna = TpeSampler::builder().optuna_defaults().build().unwrap();
     let split = optuna.split(&study, &current, &mut Memo::default()).unwrap();
     assert_eq!(split.below.len(), 3);
-    assert_eq!(optuna.good_weights(&study, &split), None);
+    assert_eq!(optuna.good_weights(&study, &split, &mut Memo::default()), None);
+}
+
+#[test]
+fn good_trials_can_weigh_their_hypervolume_contribution_as_in_the_motpe_paper() {
+    // By hand: the good set (1, 3), (2, 2), (3, 1), (3, 3) in losses (the
+    // second objective maximized, so stored negated) against 1.1 times its
+    // worst values, (3.3, 3.3). (2, 2) alone covers [2, 3] x [2, 3], area
+    // 1; each end point alone a 1 x 0.3 strip; (3, 3) is dominated. A
+    // pruned good trial and an infeasible one (which would dominate every
+    // other) count for nothing and do not move the reference.
+    let dirs = [StudyDirection::Minimize, StudyDirection::Maximize];
+    let with_values = |number: u64, state: TrialState, values: [f64; 2]| {
+        let mut t = trial(number, state, None, &[]);
+        t.values = Some(values.to_vec());
+        t
+    };
+    let good = [
+        with_values(0, TrialState::Complete, [1.0, -3.0]),
+        with_values(1, TrialState::Complete, [2.0, -2.0]),
+        with_values(2, TrialState::Complete, [3.0, -1.0]),
+        with_values(3, TrialState::Complete, [3.0, -3.0]),
+        trial(4, TrialState::Pruned, None, &[]),
+        with_values(5, TrialState::Complete, [0.0, 0.0]),
+    ];
+    let refs: Vec<&FrozenTrial> = good.iter().collect();
+    let losses = [Some(1.0), Some(2.0), Some(3.0), Some(3.0), None, None];
+    let weights = contribution_weights(&refs, &losses, &dirs);
+    let expected = [0.3, 1.0, 0.3, 1e-12, 1e-12, 1e-12];
+    for (w, e) in weights.iter().zip(expected) {
+        assert!((w - e).abs() <= 1e-12 * e.max(1.0), "{weights:?}");
+    }
+    // An infinite hypervolume (a value of -inf) says nothing finer: all alike.
+    let unbounded = [
+        with_values(0, TrialState::Complete, [f64::NEG_INFINITY, -1.0]),
+        with_values(1, TrialState::Complete, [1.0, -2.0]),
+    ];
+    let refs: Vec<&FrozenTrial> = unbounded.iter().collect();
+    assert_eq!(contribution_weights(&refs, &[Some(0.0), Some(1.0)], &dirs), [1.0, 1.0]);
+
+    // Through the sampler: the option weighs the split's good set so, and
+    // the memo gives the same weights again; uniform stays the default.
+    let x = float(0.0, 1.0);
+    let trials: Vec<Arc<FrozenTrial>> = (0..300)
+        .map(|i| {
+            let mut t = trial(i, TrialState::Complete, None, &[("x", &x, (i % 100) as f64 / 100.0)]);
+            let a = i as f64 / 300.0;
+            t.values = Some(vec![a, 1.0 - a.sqrt()]);
+            Arc::new(t)
+        })
+        .collect();
+    let both_minimized = [StudyDirection::Minimize, StudyDirection::Minimize];
+    let study = view(&trials, &both_minimized);
+    let current = trial(300, TrialState::Running, None, &[]);
+    let tpe = TpeSampler::builder()
+        .seed(0)
+        .multi_objective_weighting(MultiObjectiveWeighting::HypervolumeContribution)
+        .build()
+        .unwrap();
+    let mut memo = Memo::default();
+    let split = tpe.split(&study, &current, &mut memo).unwrap();
+    let weights = tpe.good_weights(&study, &split, &mut memo).unwrap();
+    assert_eq!(weights, contribution_weights(&split.below, &split.losses[0], &both_minimized));
+    assert_eq!(tpe.good_weights(&study, &split, &mut memo).unwrap(), weights);
+    assert!(weights.iter().all(|&w| w > 0.0 && w <= 1.0) && weights.contains(&1.0), "{weights:?}");
+    assert!(weights.iter().any(|&w| w < 0.99), "a convex front's points contribute unequally: {weights:?}");
+    let uniform = TpeSampler::with_seed(0);
+    assert_eq!(uniform.good_weights(&study, &split, &mut Memo::default()), Some(vec![1.0; split.below.len()]));
 }
 
 #[test]
