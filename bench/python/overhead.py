@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Per-trial ask+tell overhead of a sampler in Optuna and rustuna.
+"""Per-trial ask+tell overhead of a sampler in Optuna and rustuna (and, on
+request, ferrotune's own Python package: --engines ferrotune-py-memory, the
+same face as theirs).
 
 Protocol (identical for every engine, and mirrored by the Rust side of the
 benchmark): one fresh study per (engine, N) with --objectives K objectives
@@ -33,6 +35,9 @@ LOW, HIGH = -5.0, 5.0
 SEED = 0
 
 ENGINES = ["optuna-memory", "optuna-sqlite", "rustuna-memory", "rustuna-sqlite"]
+# Not run unless asked for: the bench's virtualenv has no ferrotune wheel
+# unless one is installed (pip install ./crates/ferrotune-py).
+EXTRA_ENGINES = ["ferrotune-py-memory"]
 
 # The sampler every engine uses (--sampler): random search unless told.
 SAMPLERS = ["random", "nsga2", "nsga3", "tpe"]
@@ -121,11 +126,24 @@ def make_rustuna(storage_kind: str, tmpdir: str) -> tuple[Any, Callable[..., Any
     return study, tell
 
 
+def make_ferrotune_py(storage_kind: str, tmpdir: str) -> tuple[Any, Callable[..., Any]]:
+    import ferrotune
+
+    assert storage_kind == "memory"
+    study = ferrotune.create_study(sampler=make_sampler(ferrotune), directions=["minimize"] * OBJECTIVES)
+
+    def tell(study: Any, trial: Any, value: float) -> None:
+        study.tell(trial, value)
+
+    return study, tell
+
+
 FACTORIES: dict[str, tuple[str, Callable[[str, str], tuple[Any, Callable[..., Any]]], str]] = {
     "optuna-memory": ("optuna", make_optuna, "memory"),
     "optuna-sqlite": ("optuna", make_optuna, "sqlite"),
     "rustuna-memory": ("rustuna", make_rustuna, "memory"),
     "rustuna-sqlite": ("rustuna", make_rustuna, "sqlite"),
+    "ferrotune-py-memory": ("ferrotune", make_ferrotune_py, "memory"),
 }
 
 
@@ -209,7 +227,7 @@ def bench(engine: str, n_trials: int, check: bool) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--trials", type=int, nargs="+", default=[1000], help="values of N (default: 1000)")
-    ap.add_argument("--engines", nargs="+", default=ENGINES, choices=ENGINES, help="engines to run (default: all)")
+    ap.add_argument("--engines", nargs="+", default=ENGINES, choices=ENGINES + EXTRA_ENGINES, help="engines to run (default: all)")
     ap.add_argument("--sampler", default="random", choices=SAMPLERS, help="sampler of every engine (default: random)")
     ap.add_argument("--objectives", type=int, default=1, help="objectives per study, all minimized (default: 1)")
     ap.add_argument(

@@ -16,11 +16,11 @@ use ferrotune_core::{Distribution, FrozenTrial, SearchSpace};
 /// of them share, which the samplers that model a joint space (CMA-ES,
 /// NSGA-II) sample.
 pub(crate) fn intersect_search_space(common: &mut Option<SearchSpace>, trial: &FrozenTrial) {
-    let space: SearchSpace = trial.params.iter().map(|(name, p)| (name.clone(), p.distribution.clone())).collect();
-    *common = Some(match common.take() {
-        None => space,
-        Some(common) => common.into_iter().filter(|(name, d)| space.get(name) == Some(d)).collect(),
-    });
+    match common {
+        // In place: after the first trial, once per complete trial.
+        Some(common) => common.retain(|name, d| trial.params.get(name).is_some_and(|p| p.distribution == *d)),
+        None => *common = Some(trial.params.iter().map(|(name, p)| (name.clone(), p.distribution.clone())).collect()),
+    }
 }
 
 /// One axis: where the parameter's internal values sit on [0, 1].

@@ -78,7 +78,15 @@ pub(crate) struct Generations {
     /// Closing decisions this process made and has not yet recorded on a
     /// trial (a look at the parents closes generations too).
     unrecorded: Vec<(u64, Vec<u64>)>,
+    /// By view index, the generation a finished trial was bred for
+    /// ([`UNREAD`] until it is taken in): the closing rule asks for the
+    /// open trials' generations at every ask, and reading the tag is a
+    /// string lookup in two maps.
+    generation_of: Vec<u64>,
 }
+
+/// A trial whose generation [`Generations::generation_of`] has not read.
+const UNREAD: u64 = u64::MAX;
 
 /// The system attribute key of a sampler's tag is the sampler's own
 /// (`nsga2:generation`), so two genetic samplers never read each other's.
@@ -166,6 +174,7 @@ impl Generations {
         let first_new = self.numbers.len();
         self.numbers.extend(study.trials[first_new..].iter().map(|t| t.number));
         self.open.extend(first_new..study.trials.len());
+        self.generation_of.resize(study.trials.len(), UNREAD);
         let mut first_unfinished = None;
         let mut new_decision = false;
         for (index, trial) in study.trials.iter().enumerate().skip(self.unfinished_from) {
@@ -185,6 +194,7 @@ impl Generations {
             if !self.taken.insert(trial.number) {
                 continue;
             }
+            self.generation_of[index] = key.generation(trial);
             if !usable(trial, study.directions) {
                 self.open.remove(&index);
             }
@@ -279,12 +289,12 @@ impl Generations {
         generation: u64,
         population_size: usize,
     ) -> Option<Vec<usize>> {
-        let candidates: Vec<usize> =
-            self.open.iter().copied().filter(|&i| key.generation(&study.trials[i]) <= generation).collect();
-        let is_child = |i: usize| {
-            let trial = &study.trials[i];
-            usable(trial, study.directions) && key.generation(trial) == generation
+        let generation_of = |i: usize| match self.generation_of.get(i) {
+            Some(&g) if g != UNREAD => g,
+            _ => key.generation(&study.trials[i]),
         };
+        let candidates: Vec<usize> = self.open.iter().copied().filter(|&i| generation_of(i) <= generation).collect();
+        let is_child = |i: usize| usable(&study.trials[i], study.directions) && generation_of(i) == generation;
         let children: Vec<usize> = candidates.iter().copied().filter(|&i| is_child(i)).collect();
         let &closing = children.get(population_size.checked_sub(1)?)?;
         let below = candidates.iter().copied().take_while(|&i| i <= closing);
