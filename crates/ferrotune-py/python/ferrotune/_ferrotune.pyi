@@ -207,7 +207,7 @@ class TPESampler(BaseSampler):
         consider_endpoints: Optional[bool] = False,
         gamma: Optional[float] = None,
         weighting: Optional[Literal["recency", "expected_improvement"]] = None,
-        multi_objective_weighting: Optional[Literal["uniform", "hypervolume_contribution"]] = "uniform",
+        multi_objective_weighting: Optional[Literal["uniform", "hypervolume_contribution"]] = "hypervolume_contribution",
         min_bandwidth_factor: Optional[float] = 0.01,
         magic_clip_exponent: Optional[float] = 1.0,
         optuna_defaults: Optional[bool] = False,

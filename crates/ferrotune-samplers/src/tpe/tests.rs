@@ -783,7 +783,7 @@ fn improvement_weights_pull_proposals_to_the_better_good_trial() {
 }
 
 #[test]
-fn good_trials_weigh_the_same_with_several_objectives_as_in_optuna_5() {
+fn good_trials_weigh_the_same_with_several_objectives_under_optunas_defaults() {
     let x = float(0.0, 1.0);
     // 300 trials: the good set (10%, uncapped with several objectives) is
     // 30, beyond the 25 that Optuna's recency weights keep at one.
@@ -798,9 +798,12 @@ fn good_trials_weigh_the_same_with_several_objectives_as_in_optuna_5() {
     let study = view(&trials, &dirs);
     let current = trial(300, TrialState::Running, None, &[]);
     let tpe = TpeSampler::with_seed(0);
-    let split = tpe.split(&study, &current, &mut Memo::default()).unwrap();
+    let optuna = TpeSampler::builder().optuna_defaults().build().unwrap();
+    let split = optuna.split(&study, &current, &mut Memo::default()).unwrap();
     assert_eq!(split.below.len(), 30);
-    assert_eq!(tpe.good_weights(&study, &split, &mut Memo::default()), Some(vec![1.0; 30]));
+    assert_eq!(optuna.good_weights(&study, &split, &mut Memo::default()), Some(vec![1.0; 30]));
+    let uniform = TpeSampler::builder().multi_objective_weighting(MultiObjectiveWeighting::Uniform).build().unwrap();
+    assert_eq!(uniform.good_weights(&study, &split, &mut Memo::default()), Some(vec![1.0; 30]));
     // One objective: improvement weights by default (good: the best 15%,
     // trials 0-4; the best bad trial is 5), the weights function's (None
     // here) with Optuna's defaults.
@@ -810,7 +813,6 @@ fn good_trials_weigh_the_same_with_several_objectives_as_in_optuna_5() {
     let study = view(&single, &one);
     let split = tpe.split(&study, &current, &mut Memo::default()).unwrap();
     assert_eq!(tpe.good_weights(&study, &split, &mut Memo::default()), Some(vec![5.0, 4.0, 3.0, 2.0, 1.0]));
-    let optuna = TpeSampler::builder().optuna_defaults().build().unwrap();
     let split = optuna.split(&study, &current, &mut Memo::default()).unwrap();
     assert_eq!(split.below.len(), 3);
     assert_eq!(optuna.good_weights(&study, &split, &mut Memo::default()), None);
@@ -853,8 +855,8 @@ fn good_trials_can_weigh_their_hypervolume_contribution_as_in_the_motpe_paper() 
     let refs: Vec<&FrozenTrial> = unbounded.iter().collect();
     assert_eq!(contribution_weights(&refs, &[Some(0.0), Some(1.0)], &dirs), [1.0, 1.0]);
 
-    // Through the sampler: the option weighs the split's good set so, and
-    // the memo gives the same weights again; uniform stays the default.
+    // Through the sampler (the default): the split's good set is weighed
+    // so, and the memo gives the same weights again.
     let x = float(0.0, 1.0);
     let trials: Vec<Arc<FrozenTrial>> = (0..300)
         .map(|i| {
@@ -867,11 +869,7 @@ fn good_trials_can_weigh_their_hypervolume_contribution_as_in_the_motpe_paper() 
     let both_minimized = [StudyDirection::Minimize, StudyDirection::Minimize];
     let study = view(&trials, &both_minimized);
     let current = trial(300, TrialState::Running, None, &[]);
-    let tpe = TpeSampler::builder()
-        .seed(0)
-        .multi_objective_weighting(MultiObjectiveWeighting::HypervolumeContribution)
-        .build()
-        .unwrap();
+    let tpe = TpeSampler::with_seed(0);
     let mut memo = Memo::default();
     let split = tpe.split(&study, &current, &mut memo).unwrap();
     let weights = tpe.good_weights(&study, &split, &mut memo).unwrap();
@@ -879,8 +877,8 @@ fn good_trials_can_weigh_their_hypervolume_contribution_as_in_the_motpe_paper() 
     assert_eq!(tpe.good_weights(&study, &split, &mut memo).unwrap(), weights);
     assert!(weights.iter().all(|&w| w > 0.0 && w <= 1.0) && weights.contains(&1.0), "{weights:?}");
     assert!(weights.iter().any(|&w| w < 0.99), "a convex front's points contribute unequally: {weights:?}");
-    let uniform = TpeSampler::with_seed(0);
-    assert_eq!(uniform.good_weights(&study, &split, &mut Memo::default()), Some(vec![1.0; split.below.len()]));
+    let optuna = TpeSampler::builder().optuna_defaults().build().unwrap();
+    assert_eq!(optuna.good_weights(&study, &split, &mut Memo::default()), Some(vec![1.0; split.below.len()]));
 }
 
 #[test]
