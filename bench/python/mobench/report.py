@@ -27,8 +27,8 @@ PAIRS = [
     ("ferrotune-tpe-multivariate", "ferrotune-tpe-independent"),
     ("ferrotune-tpe-multivariate", "optuna-tpe"),
     ("ferrotune-tpe", "ferrotune-tpe-repeats"),
-    ("ferrotune-tpe-hvweights", "ferrotune-tpe"),
-    ("ferrotune-tpe-hvweights", "optuna-tpe"),
+    ("ferrotune-tpe", "ferrotune-tpe-uniform"),
+    ("ferrotune-tpe-uniform", "optuna-tpe"),
     ("ferrotune-gp", "optuna-gp"),
     ("ferrotune-random", "optuna-random"),
 ]
