@@ -283,7 +283,8 @@ static TPE: Face = Face {
 
 /// The Tree-structured Parzen Estimator, with Optuna 5's options and
 /// defaults (multivariate for one objective, constant liar on) but for one
-/// objective's good set (the best 15%) and weights (by improvement), which
+/// objective's good set (the best 15%) and weights (by improvement), and
+/// several objectives' weights (by hypervolume contribution), which
 /// measured better; `optuna_defaults=True` restores Optuna's.
 #[pyclass(extends = PySampler, frozen, module = "ferrotune.samplers", name = "TPESampler")]
 pub(crate) struct PyTpeSampler {
