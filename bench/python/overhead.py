@@ -61,7 +61,12 @@ def make_sampler(module: Any) -> Any:
 
 
 def has_sampler(package: str) -> bool:
-    return hasattr(importlib.import_module(package).samplers, SAMPLER_CLASSES[SAMPLER])
+    # An engine not installed (ferrotune's wheel, on request) is skipped too.
+    try:
+        module = importlib.import_module(package)
+    except ImportError:
+        return False
+    return hasattr(module.samplers, SAMPLER_CLASSES[SAMPLER])
 
 
 def log(msg: str) -> None:
@@ -247,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     for engine in args.engines:
         package = FACTORIES[engine][0]
         if not has_sampler(package):
-            log(f"[ftbench] {engine}: skipped, {package} has no {SAMPLER_CLASSES[SAMPLER]}")
+            log(f"[ftbench] {engine}: skipped, {package} is not installed or has no {SAMPLER_CLASSES[SAMPLER]}")
             continue
         for n in args.trials:
             log(f"[ftbench] {engine} N={n} ...")
