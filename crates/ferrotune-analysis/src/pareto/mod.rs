@@ -27,9 +27,8 @@ pub use sort::non_domination_ranks;
 /// The indices of the best `n` points: whole non-domination ranks while
 /// they fit, then from the rank that does not, the points a greedy
 /// hypervolume subset selection picks (Optuna 5's
-/// `_split_complete_trials_multi_objective`, with its reference point:
-/// that rank's worst value in each objective times 1.1, or 0.9 when
-/// negative, 1e-12 where zero). Ascending.
+/// `_split_complete_trials_multi_objective`, with its reference point,
+/// [`reference_point`] of that rank). Ascending.
 pub fn best_subset(losses: &[Vec<f64>], n: usize) -> Vec<usize> {
     let n = n.min(losses.len());
     if n == 0 {
@@ -54,23 +53,34 @@ pub fn best_subset(losses: &[Vec<f64>], n: usize) -> Vec<usize> {
             continue;
         }
         let points: Vec<Vec<f64>> = members.iter().map(|&i| losses[i].clone()).collect();
-        let d = points[0].len();
-        let reference: Vec<f64> = (0..d)
-            .map(|k| {
-                let worst = points.iter().map(|p| p[k]).fold(f64::NEG_INFINITY, f64::max);
-                let r = (1.1 * worst).max(0.9 * worst);
-                if r == 0.0 {
-                    1e-12
-                } else {
-                    r
-                }
-            })
-            .collect();
+        let reference = reference_point(&points);
         chosen.extend(hypervolume_subset(&points, n - chosen.len(), &reference).into_iter().map(|j| members[j]));
         break;
     }
     chosen.sort_unstable();
     chosen
+}
+
+/// The reference point Optuna's MOTPE measures a set of points against:
+/// in each objective the set's worst value times 1.1 (0.9 when negative,
+/// so the reference stays beyond the worst point), 1e-12 where that is
+/// zero. Shared by the good set's subset selection and the good trials'
+/// contribution weights, which must agree. Empty for no points.
+pub fn reference_point(points: &[Vec<f64>]) -> Vec<f64> {
+    let Some(first) = points.first() else {
+        return Vec::new();
+    };
+    (0..first.len())
+        .map(|k| {
+            let worst = points.iter().map(|p| p[k]).fold(f64::NEG_INFINITY, f64::max);
+            let r = (1.1 * worst).max(0.9 * worst);
+            if r == 0.0 {
+                1e-12
+            } else {
+                r
+            }
+        })
+        .collect()
 }
 
 /// Greedy hypervolume subset selection (Guerreiro, Fonseca & Paquete 2016:

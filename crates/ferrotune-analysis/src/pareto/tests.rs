@@ -341,3 +341,17 @@ fn crowding_distances_by_hand() {
     // The middle copy has two equal neighbours: gap 0.
     assert_eq!(crowding_distances(&mid), [f64::INFINITY, 0.5, 0.0, 0.5, f64::INFINITY]);
 }
+
+#[test]
+fn the_reference_point_lies_beyond_the_worst_value_whatever_its_sign() {
+    // Worst values 4 (positive: 1.1x), -2 (negative: 0.9x) and 0 (zero: the
+    // 1e-12 floor, so a point at 0 still has a box of positive volume).
+    let points = vec![vec![1.0, -5.0, 0.0], vec![4.0, -2.0, -3.0]];
+    assert_eq!(reference_point(&points), vec![1.1 * 4.0, 0.9 * -2.0, 1e-12]);
+    for p in &points {
+        for (x, r) in p.iter().zip(reference_point(&points)) {
+            assert!(*x < r);
+        }
+    }
+    assert!(reference_point(&[]).is_empty());
+}

@@ -72,7 +72,7 @@ mod truncnorm;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use ferrotune_analysis::pareto::{best_subset, hypervolume_contributions};
+use ferrotune_analysis::pareto::{best_subset, hypervolume_contributions, reference_point};
 use ferrotune_core::{
     Distribution, Error, FrozenTrial, Result, Sampler, SearchSpace, StudyDirection, StudyView, TrialState,
 };
@@ -799,17 +799,7 @@ fn contribution_weights(good: &[&FrozenTrial], losses: &[Option<f64>], direction
     if points.is_empty() {
         return weights;
     }
-    let reference: Vec<f64> = (0..directions.len())
-        .map(|k| {
-            let worst = points.iter().map(|p| p[k]).fold(f64::NEG_INFINITY, f64::max);
-            let r = (1.1 * worst).max(0.9 * worst);
-            if r == 0.0 {
-                FLOOR
-            } else {
-                r
-            }
-        })
-        .collect();
+    let reference = reference_point(&points);
     let contributions = hypervolume_contributions(&points, &reference);
     let largest = contributions.iter().copied().fold(0.0, f64::max);
     if !largest.is_finite() {
