@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds what `pip install ferrotune` installs without a Rust toolchain: a
-# manylinux2014 (glibc 2.17 and newer) abi3 wheel (one wheel for CPython 3.9
+# manylinux2014 (glibc 2.17 and newer) abi3 wheel (one wheel for CPython 3.10
 # and every later version) for x86_64, and the sdist, into one folder whose
 # name it prints last.
 #

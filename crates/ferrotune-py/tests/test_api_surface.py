@@ -118,9 +118,8 @@ MISSING_NAMES: dict[str, str] = {
 #: Callables whose parameters differ: "qualified name: what differs" (as
 #: ``callable_gap`` words it), and why.
 SIGNATURE_GAPS: dict[str, str] = {
-    "optuna.Trial: signature not inspectable": "deliberate: the engine makes trials (study.ask, optimize); "
+    "optuna.Trial: lacks study, trial_id": "deliberate: the engine makes trials (study.ask, optimize); "
     "Optuna's Trial(study, trial_id) is internal too",
-    "optuna.storages.BaseStorage: signature not inspectable": ENGINE_STORAGE,
 }
 
 #: Classes whose Optuna methods ferrotune leaves out as a whole, and why;
