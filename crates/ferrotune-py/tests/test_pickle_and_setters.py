@@ -424,3 +424,33 @@ def test_a_study_whose_sampler_cannot_pickle_says_so():
     study = ferrotune.create_study(sampler=GPSampler(constraints_func=lambda t: [0.0]))
     with pytest.raises((pickle.PicklingError, AttributeError), match="lambda"):
         pickle.dumps(study)
+
+
+class Hearing(Always):
+    """An ``Always`` that records what ``after_trial`` is told."""
+
+    def __init__(self, value: float) -> None:
+        super().__init__(value)
+        self.heard: list[tuple[int, object, object]] = []
+
+    def after_trial(self, study, trial, state, values):
+        self.heard.append((trial.number, state, values))
+
+
+def test_tell_calls_the_after_trial_hook_of_the_sampler_in_use():
+    # tell skips the Python-side work when the sampler has no hook of its
+    # own: assigning one with a hook, or going back, must be seen.
+    study = ferrotune.create_study(sampler=RandomSampler(seed=0))
+    study.tell(study.ask(), 1.0)
+    hearing = Hearing(0.5)
+    study.sampler = hearing
+    study.tell(study.ask(), 2.0)
+    study.tell(study.ask(), state=ferrotune.trial.TrialState.PRUNED)
+    assert hearing.heard == [(1, ferrotune.trial.TrialState.COMPLETE, [2.0]), (2, ferrotune.trial.TrialState.PRUNED, None)]
+    study.sampler = RandomSampler(seed=0)
+    study.tell(study.ask(), 3.0)
+    assert len(hearing.heard) == 2
+    # Created with it, too.
+    created = ferrotune.create_study(sampler=Hearing(0.5))
+    created.tell(created.ask(), 4.0)
+    assert created.sampler.heard == [(0, ferrotune.trial.TrialState.COMPLETE, [4.0])]
