@@ -7,7 +7,7 @@ bench/README.md, "Multi-objective search").
 
     mo_bench.py run --out RESULTS.jsonl [--quick] [--methods M ...] [--suite main|wfg] [--problems P ...]
                     [--seeds N] [--budget 1000] [--gp-budget 200] [--jobs 2]
-    mo_bench.py report RESULTS.jsonl [--budgets 200 1000]
+    mo_bench.py report RESULTS.jsonl [--budgets 200 1000] [--methods M ...]
     mo_bench.py digits-table [--jobs 2]   (re)train the digits-MLP table (about half an hour)
 
 `run` appends one JSON row per (method, problem, seed) to --out and skips
@@ -167,6 +167,11 @@ def main() -> int:
     p = sub.add_parser("report")
     p.add_argument("results")
     p.add_argument("--budgets", type=int, nargs="+")
+    p.add_argument(
+        "--methods",
+        nargs="+",
+        help="only these methods, on the problems where all of them ran the same seeds (a paired subset)",
+    )
     t = sub.add_parser("digits-table")
     t.add_argument("--jobs", type=int, default=2)
     args = ap.parse_args()
@@ -175,9 +180,27 @@ def main() -> int:
     if args.cmd == "digits-table":
         return cmd_digits_table(args)
     rows = load(args.results)
+    if args.methods:
+        rows = paired_subset(rows, args.methods)
     budgets = args.budgets or sorted({r["budget"] for r in rows} | {200} if rows else {200})
     print(report(rows, [b for b in budgets if any(len(r["values"]) >= b for r in rows)]))
     return 0
+
+
+def paired_subset(rows: list[dict[str, Any]], methods: list[str]) -> list[dict[str, Any]]:
+    """The rows of `methods` on the problems where every one of them ran
+    the same seeds (the others left out, saying so on stderr)."""
+    rows = [r for r in rows if r["method"] in methods]
+    seeds: dict[tuple[str, str], set[int]] = {}
+    for r in rows:
+        seeds.setdefault((r["problem"], r["method"]), set()).add(r["seed"])
+    problems = sorted({r["problem"] for r in rows})
+    kept = [p for p in problems if len({frozenset(seeds.get((p, m), ())) for m in methods}) == 1]
+    print(f"[mo] report: {len(kept)} problems where {', '.join(methods)} ran the same seeds", file=sys.stderr)
+    left_out = sorted(set(problems) - set(kept))
+    if left_out:
+        print(f"[mo] left out: {', '.join(left_out)}", file=sys.stderr)
+    return [r for r in rows if r["problem"] in kept]
 
 
 if __name__ == "__main__":
