@@ -130,8 +130,8 @@ class Study(_ferrotune.Study):
         # Optuna's way to give constraints, recorded here with trial.set_constraint.
         self._constraints_func = getattr(sampler, "_constraints_func", None)
         # Without constraints and a Python after_trial hook, tell goes
-        # straight to the engine: the checks on the way cost a twentieth of
-        # a trial's overhead from Python (NSGA-II, 1,000 trials).
+        # straight to the engine: the checks on the way cost about 0.5 µs,
+        # a fortieth of an NSGA-II trial's overhead from Python.
         self._plain_tell = self._constraints_func is None and (
             sampler is None or type(sampler).after_trial is _ferrotune.BaseSampler.after_trial
         )
