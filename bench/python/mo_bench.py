@@ -7,7 +7,7 @@ bench/README.md, "Multi-objective search").
 
     mo_bench.py run --out RESULTS.jsonl [--quick] [--methods M ...] [--suite main|wfg] [--problems P ...]
                     [--seeds N] [--budget 1000] [--gp-budget 200] [--jobs 2]
-    mo_bench.py report RESULTS.jsonl [--budgets 200 1000] [--methods M ...]
+    mo_bench.py report RESULTS.jsonl [--budgets 200 1000] [--methods M ...] [--pair A B ...]
     mo_bench.py digits-table [--jobs 2]   (re)train the digits-MLP table (about half an hour)
 
 `run` appends one JSON row per (method, problem, seed) to --out and skips
@@ -172,6 +172,9 @@ def main() -> int:
         nargs="+",
         help="only these methods, on the problems where all of them ran the same seeds (a paired subset)",
     )
+    p.add_argument(
+        "--pair", nargs=2, action="append", default=[], metavar=("A", "B"), help="also compare A with B, paired by seed"
+    )
     t = sub.add_parser("digits-table")
     t.add_argument("--jobs", type=int, default=2)
     args = ap.parse_args()
@@ -183,7 +186,7 @@ def main() -> int:
     if args.methods:
         rows = paired_subset(rows, args.methods)
     budgets = args.budgets or sorted({r["budget"] for r in rows} | {200} if rows else {200})
-    print(report(rows, [b for b in budgets if any(len(r["values"]) >= b for r in rows)]))
+    print(report(rows, [b for b in budgets if any(len(r["values"]) >= b for r in rows)], [tuple(p) for p in args.pair]))
     return 0
 
 

@@ -94,7 +94,9 @@ def _fmt(x: float | None, digits: int = 3) -> str:
     return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
 
 
-def report(rows: list[dict[str, Any]], budgets: list[int]) -> str:
+def report(rows: list[dict[str, Any]], budgets: list[int], extra_pairs: list[tuple[str, str]] | None = None) -> str:
+    """The tables at each budget; `extra_pairs` are compared by seed after
+    the standard pairs."""
     from searchbench.compare import sign_flip_p  # noqa: PLC0415
 
     out = []
@@ -118,7 +120,7 @@ def report(rows: list[dict[str, Any]], budgets: list[int]) -> str:
         out.append("")
         out.append("| ferrotune | against | score diff (mean ± SE) | sign-flip p | problems higher mean HV (it / other / tie) |")
         out.append("|---|---|---|---|---|")
-        for ours, theirs in PAIRS:
+        for ours, theirs in PAIRS + list(extra_pairs or []):
             seeds = [s for s in sc.seeds(ours) if sc.seed_score(ours, s) is not None]
             diffs = [
                 a - b for s in seeds if (a := sc.seed_score(ours, s)) is not None and (b := sc.seed_score(theirs, s)) is not None
