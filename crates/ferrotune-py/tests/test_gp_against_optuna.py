@@ -2,9 +2,9 @@
 
 Given the same observed trials, both samplers fit one GP per objective and
 maximize log expected improvement (one objective) or log expected
-hypervolume improvement (LogEHVI, two). If ferrotune's
-models or acquisition differed from Optuna's, its proposal would score
-below Optuna's own under Optuna's acquisition. Optuna's acquisition is read
+hypervolume improvement (LogEHVI, two). If ferrotune's models or
+acquisition differed from Optuna's, its proposal would score below
+Optuna's own under Optuna's acquisition. Optuna's acquisition is read
 through `GPSampler._optimize_acqf`, the hook its source names for advanced
 users (internal, hence the pin of optuna 5.0.0 in requirements.txt)."""
 
