@@ -50,7 +50,10 @@ def _seeds(text: str) -> list[int]:
     seeds = []
     for part in text.split(","):
         first, _, last = part.partition("-")
-        seeds.extend(range(int(first), int(last or first) + 1))
+        low, high = int(first), int(last or first)
+        if high < low:
+            raise argparse.ArgumentTypeError(f"seed range {part!r} is empty")
+        seeds.extend(range(low, high + 1))
     return seeds
 
 
@@ -64,6 +67,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--seeds", type=_seeds, default=list(range(10)), help="ranges A-B (inclusive) or single seeds, comma-separated (default 0-9)")
     args = parser.parse_args(argv)
+    if bad := [o for o in args.option if "=" not in o or not o.partition("=")[0]]:
+        parser.error(f"--option wants KEY=VALUE, got {bad[0]!r}")
     options = {k: _value(v) for k, _, v in (o.partition("=") for o in args.option)}
     mod = importlib.import_module(args.engine)
     mod.logging.set_verbosity(mod.logging.WARNING)
