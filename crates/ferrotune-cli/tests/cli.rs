@@ -649,6 +649,64 @@ fn an_nsga3_study_from_the_config_breeds_from_reference_points() {
     assert!(bred.count() >= 25, "the generations after the random first were bred");
 }
 
+#[test]
+fn an_nsga2_study_from_the_config_breeds_and_resumes_its_generations() {
+    // Two objectives from one program (ZDT1 in two variables), NSGA-II with
+    // SBX and polynomial mutation set in the config; run to 24 trials, then
+    // resumed to 48 by a second process, which has to rebuild the
+    // generations from storage and go on from them.
+    let sb = Sandbox::new();
+    let body = r#"awk -v x="$FERROTUNE_PARAM_X" -v y="$FERROTUNE_PARAM_Y" 'BEGIN {
+  g = 1 + 9 * y
+  printf "epoch=1 f1=%.9f f2=%.9f\n", x, g * (1 - sqrt(x / g))
+}'"#;
+    let cfg = sb.config("nsga2", "n_trials = 24\nn_jobs = 2", body);
+    let toml = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace("direction = \"minimize\"", "directions = [\"minimize\", \"minimize\"]")
+        .replace("name = \"loss\"", "names = [\"f1\", \"f2\"]")
+        .replace(
+            "type = \"random\"\nseed = 1",
+            "type = \"nsga2\"\nseed = 1\npopulation_size = 8\ncrossover = \"sbx\"\neta = 15.0\n\
+             mutation = \"polynomial\"",
+        )
+        .replace("[params]\n", "[params]\ny = { type = \"float\", low = 0.0, high = 1.0 }\n");
+    std::fs::write(&cfg, &toml).unwrap();
+    let generation = |t: &std::sync::Arc<ferrotune::FrozenTrial>| {
+        t.system_attrs.get(ferrotune::samplers::NSGA2_GENERATION_ATTR).map(|tag| tag["generation"].as_u64().unwrap())
+    };
+
+    let out = sb.run(&["run", cfg.to_str().unwrap(), "--quiet"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let first = sb.study("nsga2").trials().unwrap();
+    assert_eq!(first.len(), 24);
+    let last_generation_before = first.iter().filter_map(generation).max().expect("24 trials of 8 bred some");
+    assert!(last_generation_before >= 2, "three generations of 8 in 24 trials, got {last_generation_before}");
+
+    std::fs::write(&cfg, toml.replace("n_trials = 24", "n_trials = 48")).unwrap();
+    let out = sb.run(&["run", cfg.to_str().unwrap(), "--quiet"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let trials = sb.study("nsga2").trials().unwrap();
+    assert_eq!(trials.len(), 48);
+    assert!(trials.iter().all(|t| t.state == TrialState::Complete && t.values.as_ref().is_some_and(|v| v.len() == 2)));
+    // The resumed process went on from the stored generations, not from a
+    // new random first one.
+    let resumed = &trials[24..];
+    assert!(resumed.iter().all(|t| generation(t).is_some_and(|g| g >= last_generation_before)), "{resumed:?}");
+    assert!(trials.iter().filter_map(generation).max().unwrap() >= last_generation_before + 2);
+    // Every bred trial names its parents (two when SBX crossed them, one
+    // when the child is a mutated copy): complete trials numbered before it.
+    let mut crossed = 0;
+    for trial in trials.iter().filter(|t| generation(t).is_some()) {
+        let tag = &trial.system_attrs[ferrotune::samplers::NSGA2_GENERATION_ATTR];
+        let parents: Vec<u64> = tag["parents"].as_array().unwrap().iter().map(|p| p.as_u64().unwrap()).collect();
+        assert!((1..=2).contains(&parents.len()), "{tag}");
+        crossed += usize::from(parents.len() == 2);
+        assert!(parents.iter().all(|&p| p < trial.number && trials[p as usize].state == TrialState::Complete), "{tag}");
+    }
+    assert!(crossed >= 20, "crossover_prob 0.9 crosses most of the 40 bred trials, {crossed} were");
+}
+
 /// `--version` names the version and the commit the binary was built from:
 /// this checkout's HEAD when git can tell it, "unknown" otherwise.
 #[test]
