@@ -8,6 +8,7 @@ bench/README.md, "Multi-objective search").
     mo_bench.py run --out RESULTS.jsonl [--quick] [--methods M ...] [--suite main|wfg] [--problems P ...]
                     [--seeds N] [--budget 1000] [--gp-budget 200] [--jobs 2]
     mo_bench.py report RESULTS.jsonl [--budgets 200 1000] [--methods M ...] [--pair A B ...]
+                       [--problems P ...] [--seeds N]
     mo_bench.py digits-table [--jobs 2]   (re)train the digits-MLP table (about half an hour)
 
 `run` appends one JSON row per (method, problem, seed) to --out and skips
@@ -175,6 +176,8 @@ def main() -> int:
     p.add_argument(
         "--pair", nargs=2, action="append", default=[], metavar=("A", "B"), help="also compare A with B, paired by seed"
     )
+    p.add_argument("--problems", nargs="+", help="only these problems")
+    p.add_argument("--seeds", type=int, help="only seeds 0 to N - 1 (as `run --seeds N`): a loop still under way")
     t = sub.add_parser("digits-table")
     t.add_argument("--jobs", type=int, default=2)
     args = ap.parse_args()
@@ -183,6 +186,17 @@ def main() -> int:
     if args.cmd == "digits-table":
         return cmd_digits_table(args)
     rows = load(args.results)
+    if args.problems:
+        unknown = sorted(set(args.problems) - {r["problem"] for r in rows})
+        if unknown:
+            log(f"[mo] report: no rows of {', '.join(unknown)} in {args.results}")
+            return 2
+        rows = [r for r in rows if r["problem"] in args.problems]
+    if args.seeds is not None:
+        if args.seeds < 1:
+            log("[mo] report: --seeds must be at least 1")
+            return 2
+        rows = [r for r in rows if r["seed"] < args.seeds]
     if args.methods:
         rows = paired_subset(rows, args.methods)
     budgets = args.budgets or sorted({r["budget"] for r in rows} | {200} if rows else {200})
