@@ -48,6 +48,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from mobench.methods import _suggest  # noqa: E402
 from mobench.problems import get_problem  # noqa: E402
+from mobench.replay import optuna_gp_next  # noqa: E402
 
 _DEBUG_LINE = re.compile(r"GPDEBUG n=(\d+) acq_at_proposal=(\S+) probes=\[([^\]]*)\] ls=(.*) x=")
 
@@ -144,17 +145,7 @@ def main(argv: list[str]) -> int:
     optuna_gp.GPSampler._optimize_acqf = capturing
     theirs = {}
     for k in ks:
-        study = optuna.create_study(
-            directions=directions, sampler=optuna.samplers.GPSampler(seed=args.seed, n_startup_trials=5)
-        )
-        for params in history[:k]:
-            study.enqueue_trial(params)
-        for _ in range(k):
-            trial = study.ask()
-            study.tell(trial, problem.evaluate([_suggest(trial, p) for p in problem.params]))
-        trial = study.ask()
-        for p in problem.params:  # Optuna samples lazily, on the first suggest
-            _suggest(trial, p)
+        optuna_gp_next(problem, history, k, args.seed, 5)
         x = np.asarray(captured["x"])
         at = captured["acqf"].eval_acqf_no_grad(np.stack([x, unit(history[k])]))
         lengthscales = [

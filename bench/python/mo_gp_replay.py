@@ -27,6 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from mobench.methods import _suggest  # noqa: E402
 from mobench.problems import get_problem  # noqa: E402
+from mobench.replay import optuna_gp_next  # noqa: E402
 
 
 def _pattern(z: np.ndarray) -> str:
@@ -75,17 +76,7 @@ def main(argv: list[str]) -> int:
     for k in ks:
         if k < args.n_startup:
             continue
-        study = optuna.create_study(
-            directions=directions, sampler=optuna.samplers.GPSampler(seed=args.seed, n_startup_trials=args.n_startup)
-        )
-        for params in history[:k]:
-            study.enqueue_trial(params)
-        for _ in range(k):
-            trial = study.ask()
-            study.tell(trial, problem.evaluate([_suggest(trial, p) for p in problem.params]))
-        trial = study.ask()
-        for p in problem.params:  # Optuna samples lazily, on the first suggest
-            _suggest(trial, p)
+        optuna_gp_next(problem, history, k, args.seed, args.n_startup)
         acqf = captured["acqf"]
         theirs = np.asarray(captured["x"])
         mine = np.array([(history[k][p.name] - p.low) / (p.high - p.low) for p in ordered])
