@@ -98,7 +98,12 @@ def main(argv: list[str]) -> int:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     problem = get_problem(args.problem)
     directions = ["minimize"] * problem.n_objectives
-    ks = sorted(int(k) for k in args.ks.split(","))
+    try:
+        ks = sorted(int(k) for k in args.ks.split(","))
+    except ValueError:
+        parser.error(f"KS must be comma-separated trial counts, got {args.ks!r}")
+    if ks[0] < 5:
+        parser.error("every K must be at least 5 (the startup trials)")
     # Optuna orders its internal space by name, as ferrotune's GP does.
     ordered = sorted(problem.params, key=lambda p: p.name)
     probe = f"/tmp/mo-gp-probe-{os.getpid()}.txt"
