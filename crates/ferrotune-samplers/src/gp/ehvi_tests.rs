@@ -346,14 +346,14 @@ fn a_running_trial_turns_the_next_proposal_elsewhere() {
         let view = StudyView { study_name: "zdt1", directions: &directions, trials: &all };
         sampler.sample_relative(&view, &asking, &space).unwrap().into_values().collect()
     };
-    let first = propose(&trials, 15);
     let distance = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum::<f64>().sqrt();
-    // Trial 16 with nothing running goes where trial 15 went (the same
-    // model; only the optimizer's seed differs) ...
+    // Trial 16 with nothing running ...
     let alone = propose(&trials, 16);
-    // ... and with trial 15 running at its point, elsewhere.
+    // ... and with trial 15 running at that point: the same trial number,
+    // so the same optimizer seed, and the same model; only the running
+    // trial's lie differs.
     let relative: serde_json::Map<String, serde_json::Value> =
-        space.keys().zip(&first).map(|(name, v)| (name.clone(), serde_json::json!(v))).collect();
+        space.keys().zip(&alone).map(|(name, v)| (name.clone(), serde_json::json!(v))).collect();
     let running = FrozenTrial::builder(15)
         .state(ferrotune_core::TrialState::Running)
         .system_attr(ferrotune_core::RELATIVE_PARAMS_ATTR, serde_json::Value::Object(relative))
@@ -361,9 +361,11 @@ fn a_running_trial_turns_the_next_proposal_elsewhere() {
     let mut with_running = trials.clone();
     with_running.push(Arc::new(running));
     let beside = propose(&with_running, 16);
-    println!("first {first:?}, alone {alone:?}, with the running trial {beside:?}");
-    assert!(distance(&first, &alone) < 0.05, "{first:?} vs {alone:?}");
-    assert!(distance(&first, &beside) > 0.1, "{first:?} vs {beside:?}");
+    // Asked again without the running trial, it stays put (up to the warm
+    // start of the kernel fit, which the sampler caches between calls).
+    let again = propose(&trials, 16);
+    assert!(distance(&alone, &again) < 1e-4, "alone {alone:?}, again {again:?}");
+    assert!(distance(&alone, &beside) > 0.1, "alone {alone:?}, with the running trial {beside:?}");
 }
 
 #[test]
