@@ -26,10 +26,12 @@ acquisition at the points of the file FERROTUNE_GP_DEBUG names, on stderr):
     /tmp/dbgvenv/bin/python bench/python/mo_gp_optimizer_replay.py wfg2-3obj 0 20,35,50,65,80 >> rows.jsonl
     bench/.venv/bin/python bench/python/mo_gp_optimizer_replay.py --summary rows.jsonl
 
-(`git apply -R` afterwards.) With `bench/patches/gp-front-local-searches.patch`
-applied too and FERROTUNE_GP_FRONT_LS=5 set, ferrotune's optimizer also
+(`git apply -R` afterwards.) Since commit a90956f ferrotune's optimizer
 starts a local search from each of the (up to 5) front points it is given,
-as Optuna's starts 5 from its Pareto front. `--output-transform` sets
+as Optuna's starts 5 from its Pareto front; the patch applies to that code
+only. Rows made before it with `front_local_searches` "0" (or none)
+climbed one front point, "5" five (through a patch since removed).
+`--output-transform` sets
 ferrotune's (`standardize`, the default here, is Optuna's; the sampler's
 default `robust` fits other models, so the acquisitions differ by design).
 """
@@ -181,7 +183,7 @@ def main(argv: list[str]) -> int:
             seed=args.seed,
             k=k,
             output_transform=args.output_transform,
-            front_local_searches=os.environ.get("FERROTUNE_GP_FRONT_LS"),
+            front_local_searches="5",  # the default since a90956f
             ls_rel=rel,
             ours_own=own,
             ours_at_theirs=at_theirs,
