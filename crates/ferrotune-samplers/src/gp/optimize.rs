@@ -5,9 +5,9 @@
 //! caller's start points, typically the best observations) in batches. Local
 //! searches start from the screen's best point, the best start-derived
 //! point, optionally from each start point (with several objectives, from
-//! points along the Pareto front), and points drawn with probability ∝ exp(acquisition) (a roulette,
-//! as Optuna's `optim_mixed` does, so starts spread over several basins
-//! instead of crowding one). Each local search alternates, until a full
+//! points along the Pareto front), and points drawn with probability ∝
+//! exp(acquisition) (a roulette, as Optuna's `optim_mixed` does, so starts
+//! spread over several basins instead of crowding one). Each local search alternates, until a full
 //! cycle changes nothing:
 //! - L-BFGS on the continuous coordinates, in units of the objective's
 //!   lengthscales (`z = x/ℓ`), which makes the acquisition's curvature
@@ -36,9 +36,9 @@ pub(crate) struct AcqOptimizerOptions {
     pub n_perturbed: usize,
     /// Local searches run.
     pub n_local_search: usize,
-    /// Of these, the first this many start points get a local search of
-    /// their own, whatever their screened value (the rest start from the
-    /// screen's best and the roulette). With several objectives the start
+    /// How many of the start points (the first ones) get a local search of
+    /// their own, whatever their screened value; these count towards
+    /// `n_local_search`. With several objectives the start
     /// points are spread along the Pareto front, and each can sit below a
     /// different peak of the hypervolume improvement: screening them once
     /// and climbing only the best missed peaks that Optuna's optimizer,
@@ -109,6 +109,8 @@ pub(crate) fn optimize_acquisition_with(
         })
         .collect();
     let n_sobol = candidates.len();
+    // Where each start point itself sits among the candidates.
+    let mut unperturbed_starts = Vec::new();
     for (i, p) in start_points.iter().filter(|p| p.len() == dims.len()).enumerate() {
         let mut base = p.clone();
         round(&mut base);
@@ -135,6 +137,7 @@ pub(crate) fn optimize_acquisition_with(
             }
             candidates.push(q);
         }
+        unperturbed_starts.push(candidates.len());
         candidates.push(base);
     }
     let values = acq.values(&candidates);
@@ -152,10 +155,7 @@ pub(crate) fn optimize_acquisition_with(
             starts.push(i);
         }
     }
-    let n_given = start_points.iter().filter(|p| p.len() == dims.len()).count();
-    for i in 0..n_given.min(options.n_local_search_from_starts) {
-        // The unperturbed start point follows its perturbed copies.
-        let base = n_sobol + i * (options.n_perturbed + 1) + options.n_perturbed;
+    for &base in unperturbed_starts.iter().take(options.n_local_search_from_starts) {
         if !starts.contains(&base) {
             starts.push(base);
         }
