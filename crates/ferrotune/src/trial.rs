@@ -231,6 +231,12 @@ impl Trial {
         {
             v
         } else {
+            if self.sampler.is_exhaustive() {
+                // An exhaustive sampler steers clear of what other workers
+                // are trying, so it reads their choices as they are made,
+                // not as they stood when this trial started.
+                self.snapshot = self.noted(self.study.refresh())?;
+            }
             let sampler = &self.sampler;
             let view = StudyView {
                 study_name: &self.study.info.name,
@@ -246,7 +252,9 @@ impl Trial {
             )));
         }
         let param = TrialParam { distribution, internal };
-        if self.study.storage.gathers_param_writes() {
+        // An exhaustive sampler's choices are written at once, for the
+        // other workers to steer clear of.
+        if self.study.storage.gathers_param_writes() && !self.sampler.is_exhaustive() {
             let trial_id = self.frozen.trial_id;
             let pending = self.pending_params.get_or_insert_with(|| PendingParams::new(trial_id));
             self.study.param_writer.add(pending, name, param.clone())?;
