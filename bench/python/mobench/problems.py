@@ -11,6 +11,15 @@
   scalable test problem toolkit", IEEE TEVC 10(5), 2006, evaluated by
   pymoo's implementation (k = 4 position and l = 10 distance variables,
   x_i in [0, 2i]).
+- UF8, UF9 and UF10 (a suite of their own, `UF_IDS`): the 3-objective
+  unconstrained problems of Zhang, Zhou, Zhao, Suganthan, Liu & Tiwari,
+  "Multiobjective optimization test instances for the CEC 2009 special
+  session and competition", tech. report CES-487, 2008, with n = 30
+  variables as there (`ufN`) and n = 10 (`ufN-10var`): x1, x2 in [0, 1],
+  the rest in [-2, 2]. The distance variables are tied to the position
+  ones (x_j is optimal at 2 x2 sin(2 pi x1 + j pi / n)), UF9's front is in
+  two parts and UF10's distance is multimodal: traits of WFG that DTLZ
+  lacks, in a split of problems apart from WFG.
 
 All objectives are minimized. Each problem has a fixed hypervolume reference
 point that depends on no method: in each objective, the larger of the median
@@ -276,6 +285,43 @@ def wfg_front(pid: str) -> Vector:
     return np.asarray(_pymoo_wfg(int(number), int(m)).pareto_front(), dtype=float)
 
 
+def _uf(number: int, n: int) -> MoProblem:
+    """CEC 2009's UF8 (the unit sphere's octant), UF9 (a plane, two parts)
+    or UF10 (UF8's front, Rastrigin-like distance), with n variables."""
+    j = np.arange(3, n + 1)
+    groups = [(j - 1) % 3 == 0, (j - 2) % 3 == 0, j % 3 == 0]
+    eps = 0.1
+
+    def evaluate(x: Vector) -> list[float]:
+        x = np.asarray(x, dtype=float)
+        x1, x2 = x[0], x[1]
+        y = x[2:] - 2.0 * x2 * np.sin(2.0 * math.pi * x1 + j * math.pi / n)
+        h = y**2 if number != 10 else 4.0 * y**2 - np.cos(8.0 * math.pi * y) + 1.0
+        distance = [2.0 * float(np.mean(h[g])) for g in groups]
+        if number == 9:
+            bump = max(0.0, (1.0 + eps) * (1.0 - 4.0 * (2.0 * x1 - 1.0) ** 2))
+            position = [0.5 * (bump + 2.0 * x1) * x2, 0.5 * (bump - 2.0 * x1 + 2.0) * x2, 1.0 - x2]
+        else:
+            a, b = 0.5 * math.pi * x1, 0.5 * math.pi * x2
+            position = [math.cos(a) * math.cos(b), math.cos(a) * math.sin(b), math.sin(a)]
+        return [p + d for p, d in zip(position, distance, strict=True)]
+
+    lower = np.concatenate([np.zeros(2), np.full(n - 2, -2.0)])
+    upper = np.concatenate([np.ones(2), np.full(n - 2, 2.0)])
+    suffix = "" if n == 30 else f"-{n}var"
+    return MoProblem(f"uf{number}{suffix}", 3, lower, upper, evaluate)
+
+
+def uf_optimal_set(pid: str, x12: Vector) -> Vector:
+    """Points of a UF problem's Pareto-optimal set with the given (x1, x2)
+    (UF9's also needs x1 <= 1/4 or x1 >= 3/4)."""
+    p = get_problem(pid)
+    n = p.dim
+    j = np.arange(3, n + 1)
+    rest = 2.0 * x12[:, 1:2] * np.sin(2.0 * math.pi * x12[:, 0:1] + j * math.pi / n)
+    return np.hstack([x12, rest])
+
+
 # ---------------------------------------------------------------- registry
 
 ZDT = {"zdt1": 30, "zdt2": 30, "zdt3": 30, "zdt4": 10, "zdt6": 10}
@@ -284,7 +330,8 @@ PROBLEM_IDS = SYNTHETIC_IDS + ["digits-mlp"]
 # A second suite, run and reported as a pool of its own (`mo_bench.py run
 # --suite wfg`): adding it to the first would change that pool's scores.
 WFG_IDS = [f"wfg{i}-{m}obj" for m in (2, 3) for i in range(1, 10)]
-SUITES = {"main": PROBLEM_IDS, "wfg": WFG_IDS}
+UF_IDS = [f"uf{i}{suffix}" for suffix in ("", "-10var") for i in (8, 9, 10)]
+SUITES = {"main": PROBLEM_IDS, "wfg": WFG_IDS, "uf": UF_IDS}
 
 
 def front_bound(pid: str, m: int) -> Vector:
@@ -294,11 +341,14 @@ def front_bound(pid: str, m: int) -> Vector:
     unit sphere; DTLZ7's first objectives are positions in [0, 1] and the
     last is (1 + g) h <= 2M). WFG: the largest value of pymoo's front
     points (each objective m is at most 2m there; WFG1's sampled front
-    reaches slightly past it)."""
+    reaches slightly past it). UF8-10: [0, 1] (the unit sphere's octant,
+    UF9's plane f1 + f2 + f3 = 1)."""
     if pid.startswith("wfg"):
         return np.maximum(wfg_front(pid).max(axis=0), 2.0 * np.arange(1, m + 1))
     if pid.startswith("zdt"):
         return np.ones(2)
+    if pid.startswith("uf"):
+        return np.ones(3)
     number = int(pid[4:].split("-")[0])
     if number == 1:
         return np.full(m, 0.5)
@@ -332,8 +382,11 @@ def get_problem(pid: str) -> MoProblem:
     elif pid in WFG_IDS:
         number, m = pid[3:-3].split("-")
         p = _wfg(int(number), int(m))
+    elif pid in UF_IDS:
+        number, _, n = pid[2:].partition("-")
+        p = _uf(int(number), int(n.removesuffix("var") or 30))
     else:
-        raise KeyError(f"unknown problem {pid!r}; known: {', '.join(PROBLEM_IDS + WFG_IDS)}")
+        raise KeyError(f"unknown problem {pid!r}; known: {', '.join(PROBLEM_IDS + WFG_IDS + UF_IDS)}")
     p.reference = reference_point(pid, p)
     _CACHE[pid] = p
     return p

@@ -16,7 +16,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from mobench.problems import SYNTHETIC_IDS, WFG_IDS, WFG_K, front_bound, get_problem, wfg_front  # noqa: E402
+from mobench.problems import SYNTHETIC_IDS, UF_IDS, WFG_IDS, WFG_K, front_bound, get_problem, uf_optimal_set, wfg_front  # noqa: E402
 from mobench.report import Scores, hypervolume  # noqa: E402
 
 
@@ -33,6 +33,38 @@ def optimal_points(pid: str, n: int = 50) -> np.ndarray:
     number = int(pid[4:].split("-")[0])
     xs[:, m - 1 :] = 0.0 if number in (6, 7) else 0.5
     return xs
+
+
+def test_uf_optimal_points_are_on_the_known_fronts_and_others_are_not() -> None:
+    rng = np.random.default_rng(3)
+    for pid in UF_IDS:
+        p = get_problem(pid)
+        assert p.n_objectives == 3 and p.dim == (10 if pid.endswith("-10var") else 30), pid
+        x12 = rng.random((200, 2))
+        if pid.startswith("uf9"):
+            # The two parts of UF9's front: x1 outside (1/4, 3/4).
+            x12[:, 0] = np.where(x12[:, 0] < 0.5, x12[:, 0] / 2, 0.5 + x12[:, 0] / 2)
+        f = p.evaluate_many(uf_optimal_set(pid, x12))
+        if pid.startswith("uf9"):
+            np.testing.assert_allclose(f.sum(axis=1), 1.0, atol=1e-12)
+            # f1 in [0, (1 - f3) / 4] or [3 (1 - f3) / 4, 1 - f3]: a gap.
+            share = f[:, 0] / (1.0 - f[:, 2])
+            assert np.all((share <= 0.25 + 1e-12) | (share >= 0.75 - 1e-12)), pid
+            # Between the parts (x1 in (1/4, 3/4)), the points lie behind the plane.
+            between = uf_optimal_set(pid, np.column_stack([np.full(5, 0.5), rng.random(5)]))
+            assert np.all(p.evaluate_many(between).sum(axis=1) > 1.0), pid
+        else:  # UF8, UF10: the unit sphere's octant
+            np.testing.assert_allclose((f**2).sum(axis=1), 1.0, atol=1e-12)
+        assert np.all(f >= -1e-12) and np.all(f <= front_bound(pid, 3) + 1e-12), pid
+        assert np.all(f < p.reference), pid
+        # Off the optimal set, each group of distance variables adds to its
+        # own objective: moving one variable of group J3 (x_3, x_6, ...)
+        # raises f3 only.
+        x = uf_optimal_set(pid, x12[:1])[0]
+        x[5] += 0.3  # x_6, in J3 (1-based j = 6)
+        g = np.asarray(p.evaluate(x))
+        np.testing.assert_allclose(g[:2], f[0, :2], atol=1e-12)
+        assert g[2] > f[0, 2] + 1e-3, pid
 
 
 def test_optimal_points_are_on_the_known_fronts() -> None:
