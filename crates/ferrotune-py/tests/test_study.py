@@ -759,3 +759,34 @@ def test_multi_objective_trials_are_pruned_when_the_median_dominates_them():
     assert all(len(v) == 2 for t in pruned for v in t.intermediate_vectors.values())
     # Low quality is worse in both objectives, so those are the ones stopped.
     assert max(t.params["quality"] for t in pruned) < max(t.params["quality"] for t in complete)
+
+
+def test_brute_force_a_trial_still_choosing_keeps_its_branch_open_for_its_worker():
+    # A regularizer off, or on with a strength k of 1 to 3: 4 combinations.
+    # Two workers take the enqueued reg=on and reg=off trials; reg=on waits
+    # before suggesting k until reg=off has finished and its worker has
+    # asked whether the search is over. The running trial then counts for
+    # its whole branch (as in Optuna), so that worker stops; the other must
+    # go on with the strengths left. (Optuna's study.stop() ends both.)
+    off_done = threading.Event()
+    study = ferrotune.create_study(sampler=ferrotune.samplers.BruteForceSampler(seed=0))
+    study.enqueue_trial({"reg": "on"})
+    study.enqueue_trial({"reg": "off"})
+
+    def objective(trial):
+        if trial.suggest_categorical("reg", ["off", "on"]) == "off":
+            return 0.0
+        if trial.number == 0:
+            off_done.wait(timeout=10)
+            time.sleep(0.2)  # the callback runs just before the check
+        return float(trial.suggest_int("k", 1, 3))
+
+    def callback(study, trial):
+        if trial.params.get("reg") == "off":
+            off_done.set()
+
+    study.optimize(objective, n_trials=100, n_jobs=2, callbacks=[callback])
+    tried = [tuple(sorted(t.params.items())) for t in study.trials]
+    assert off_done.is_set(), tried
+    assert len(set(tried)) == 4, tried
+    assert len(tried) <= 5, tried

@@ -33,16 +33,19 @@ const MAX_VALUES: u64 = 1_000_000;
 /// counts as tried when deciding whether the search is over
 /// (`avoid_premature_stop = false`): parallel workers then stop rather than
 /// repeat it, though a trial that fails to finish leaves its branch
-/// unexplored. Unlike Optuna, a running trial that has not suggested all
-/// its parameters yet holds only the combination it will end on, not the
-/// whole branch below its last choice, so a worker asking at that moment
-/// does not end the search with the rest of the branch untried. With
-/// `avoid_premature_stop` the search goes on until every combination has
-/// *finished*, which can repeat a combination a running trial holds.
+/// unexplored. With `avoid_premature_stop` the search goes on until every
+/// combination has *finished*, which can repeat a combination a running
+/// trial holds.
 ///
-/// The study reads the other workers' choices afresh for each suggestion
-/// of an exhaustive sampler and stores its choices at once, so that
-/// parallel workers see each other's branches while they are chosen.
+/// A running trial that has not suggested all its parameters yet counts
+/// for the whole branch below its last choice, though it will try one
+/// combination of it. So the exhausted search stops only the worker that
+/// found it so (unlike Optuna's `study.stop()`, which stops them all): the
+/// worker running that trial looks again once it finishes and goes on
+/// with the rest of the branch, and no combination is left untried. The
+/// study reads the other workers' choices afresh for each suggestion of an
+/// exhaustive sampler and stores its choices at once, so that parallel
+/// workers see each other's branches while they are chosen.
 #[derive(Debug, Clone)]
 pub struct BruteForceSampler {
     seed: u64,
@@ -197,27 +200,12 @@ impl Node {
     }
 
     /// How many unexpanded nodes the subtree holds (running ones left out
-    /// with `exclude_running`, where they are known to be combinations).
+    /// with `exclude_running`).
     fn count_unexpanded(&self, exclude_running: bool) -> u64 {
-        self.count_among_siblings(exclude_running, false)
-    }
-
-    /// `count_unexpanded`, knowing whether a sibling of this node is a
-    /// leaf. A running trial that stops at an unexpanded node may not have
-    /// suggested all its parameters yet: the node is then a whole subtree
-    /// of combinations, not the one the trial will try. It counts as tried
-    /// only when a sibling (another value of the same parameter) ended a
-    /// finished trial, so that it is a combination too. Otherwise a worker
-    /// asking while another is between two suggestions would end the
-    /// search with the rest of that subtree untried.
-    fn count_among_siblings(&self, exclude_running: bool, leaf_sibling: bool) -> u64 {
         match &self.kind {
-            NodeKind::Unexpanded => u64::from(!(exclude_running && self.running && leaf_sibling)),
+            NodeKind::Unexpanded => u64::from(!(exclude_running && self.running)),
             NodeKind::Leaf => 0,
-            NodeKind::Branch { children, .. } => {
-                let leaf_sibling = children.iter().any(|c| matches!(c.kind, NodeKind::Leaf));
-                children.iter().map(|c| c.count_among_siblings(exclude_running, leaf_sibling)).sum()
-            }
+            NodeKind::Branch { children, .. } => children.iter().map(|c| c.count_unexpanded(exclude_running)).sum(),
         }
     }
 
@@ -228,9 +216,7 @@ impl Node {
     /// while another is open.
     fn pick_child(&self, exclude_running: bool, u: f64) -> usize {
         let NodeKind::Branch { children, .. } = &self.kind else { return 0 };
-        let leaf_sibling = children.iter().any(|c| matches!(c.kind, NodeKind::Leaf));
-        let counts: Vec<f64> =
-            children.iter().map(|c| c.count_among_siblings(exclude_running, leaf_sibling) as f64).collect();
+        let counts: Vec<f64> = children.iter().map(|c| c.count_unexpanded(exclude_running) as f64).collect();
         let total: f64 = counts.iter().sum();
         let open = counts.iter().filter(|&&c| c > 0.0).count() as f64;
         let mut weights: Vec<f64> =
@@ -404,66 +390,6 @@ mod tests {
         let view = StudyView { study_name: "s", directions: &[StudyDirection::Minimize], trials: &trials };
         assert!(BruteForceSampler::with_seed(0).is_exhausted(&view).unwrap());
         assert!(!BruteForceSampler::with_seed(0).avoid_premature_stop(true).is_exhausted(&view).unwrap());
-    }
-
-    #[test]
-    fn a_running_trial_between_two_suggestions_does_not_end_the_search() {
-        // Optuna's example space with everything tried but (a=1, b=1..3):
-        // one trial has finished a=1, b=3; another, running, has suggested
-        // c=int and a=1 but not yet b.
-        let c = Distribution::categorical(["float", "int"]).unwrap();
-        let x = Distribution::Float(ferrotune_core::FloatDistribution::new(1.0, 3.0, false, Some(0.5)).unwrap());
-        let a = Distribution::int(1, 3).unwrap();
-        let b = |low| Distribution::int(low, 3).unwrap();
-        let mut trials = Vec::new();
-        let mut finished = |params: &[(&str, &Distribution, f64)]| {
-            let mut t = FrozenTrial::builder(trials.len() as u64).value(0.0);
-            for (name, d, v) in params {
-                t = t.param(name, d, *v);
-            }
-            trials.push(Arc::new(t.build()));
-        };
-        for k in 0..5 {
-            finished(&[("c", &c, 0.0), ("x", &x, 1.0 + 0.5 * k as f64)]);
-        }
-        finished(&[("c", &c, 1.0), ("a", &a, 2.0), ("b", &b(2), 2.0)]);
-        finished(&[("c", &c, 1.0), ("a", &a, 2.0), ("b", &b(2), 3.0)]);
-        finished(&[("c", &c, 1.0), ("a", &a, 3.0), ("b", &b(3), 3.0)]);
-        let running_after_a = |number: u64| {
-            FrozenTrial::builder(number).state(TrialState::Running).param("c", &c, 1.0).param("a", &a, 1.0).build()
-        };
-        let view_of = |trials: &[Arc<FrozenTrial>]| {
-            let exhausted = |sampler: BruteForceSampler| {
-                let view = StudyView { study_name: "s", directions: &[StudyDirection::Minimize], trials };
-                sampler.is_exhausted(&view).unwrap()
-            };
-            (
-                exhausted(BruteForceSampler::with_seed(0)),
-                exhausted(BruteForceSampler::with_seed(0).avoid_premature_stop(true)),
-            )
-        };
-        // The running trial's a=1 is a subtree of three combinations, not one.
-        let mut with_partial = trials.clone();
-        with_partial.push(Arc::new(running_after_a(8)));
-        assert_eq!(view_of(&with_partial), (false, false));
-        // Once a=1, b=3 has finished, the running trial's b is one of the
-        // two combinations left: with b=2 still open, the search goes on...
-        let a1 = |v: f64, state: TrialState| {
-            let mut t = FrozenTrial::builder(9).state(state).param("c", &c, 1.0).param("a", &a, 1.0);
-            t = t.param("b", &b(1), v);
-            if state == TrialState::Complete {
-                t = t.value(0.0);
-            }
-            Arc::new(t.build())
-        };
-        let mut one_left = trials.clone();
-        one_left.push(a1(3.0, TrialState::Complete));
-        one_left.push(a1(1.0, TrialState::Running));
-        assert_eq!(view_of(&one_left), (false, false));
-        // ...and when the running trial holds the last combination, by
-        // default it counts as tried.
-        one_left.push(a1(2.0, TrialState::Complete));
-        assert_eq!(view_of(&one_left), (true, false));
     }
 
     #[test]

@@ -912,7 +912,12 @@ impl Study {
                     }
                     match self.sampler_is_exhausted() {
                         Ok(false) => {}
-                        Ok(true) => stop_here.store(true, Ordering::SeqCst),
+                        // This worker stops; the others look again when
+                        // their trials finish. A running trial counts for
+                        // the whole branch below its last suggestion, and
+                        // its worker, once it finishes, may find the rest of
+                        // that branch still open.
+                        Ok(true) => break,
                         Err(e) => {
                             stop_here.store(true, Ordering::SeqCst);
                             abort.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(e);

@@ -21,7 +21,8 @@ use crate::study::{Snapshot, StudyInner};
 /// with an in-process storage; with a database, together with the trial's
 /// next write or within 10 ms, whichever comes first (a trial's tell then
 /// stores its parameters and its outcome in one write; see
-/// [`flush_params`](Trial::flush_params)).
+/// [`flush_params`](Trial::flush_params)), except under an exhaustive
+/// sampler (brute force), whose choices are written at once.
 pub struct Trial {
     pub(crate) study: Arc<StudyInner>,
     /// The study's sampler when the trial was asked: every suggestion of
@@ -30,7 +31,8 @@ pub struct Trial {
     /// What this process knows of the trial; kept equal to the stored one.
     pub(crate) frozen: FrozenTrial,
     /// The study as it was when the trial started, shared by all its
-    /// suggestions so the sampler's view is consistent within a trial.
+    /// suggestions so the sampler's view is consistent within a trial;
+    /// an exhaustive sampler's suggestions refresh it first.
     pub(crate) snapshot: Snapshot,
     pub(crate) relative_space: SearchSpace,
     pub(crate) relative_params: BTreeMap<String, f64>,

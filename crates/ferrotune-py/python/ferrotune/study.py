@@ -459,7 +459,10 @@ class Study(_ferrotune.Study):
                     for callback in callbacks:
                         callback(self, frozen)
                     if self._sampler_is_exhausted():
-                        self._stop_flag.set()
+                        # This worker stops; the others look again when
+                        # their trials finish (a running trial may still
+                        # open more of its branch: see BruteForceSampler).
+                        return
                     if gc_after_trial:
                         gc.collect()
             except BaseException:
