@@ -789,4 +789,6 @@ def test_brute_force_a_trial_still_choosing_keeps_its_branch_open_for_its_worker
     tried = [tuple(sorted(t.params.items())) for t in study.trials]
     assert off_done.is_set(), tried
     assert len(set(tried)) == 4, tried
-    assert len(tried) <= 5, tried
+    # One worker alone finishes the branch; a repeat only if the check came
+    # late (a loaded machine) and both workers chose at once.
+    assert len(tried) <= 6, tried
