@@ -125,9 +125,10 @@ pub trait Sampler: Send + Sync {
     /// size is unknown in advance). Such a sampler, like one with
     /// [`Sampler::max_trials`], sees every trial of the study, and
     /// `optimize` asks [`Sampler::is_exhausted`] after each trial it
-    /// finishes (the worker that finished it stops on a yes). Each of its independent suggestions sees the study as it
-    /// is then (other workers' latest choices), not as it was when the
-    /// trial was asked, and its values are stored at once. Default: no.
+    /// finishes (the worker that finished it stops on a yes). Each of its
+    /// independent suggestions sees the study as it is then (other
+    /// workers' latest choices), not as it was when the trial was asked,
+    /// and its values are stored at once. Default: no.
     fn is_exhaustive(&self) -> bool {
         false
     }
